@@ -1,0 +1,49 @@
+//! Command-line interface. Each subcommand lives in its own file.
+
+mod data_info;
+
+use clap::{Parser, Subcommand};
+
+/// Kanerva Explorer: generative attractor memories (Dynamic Kanerva Machine and relatives).
+///
+/// With no subcommand, opens the desktop explorer.
+#[derive(Debug, Parser)]
+#[command(name = "kanerva", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Open the desktop explorer (the default).
+    Gui,
+    /// Inspect image data sets.
+    Data {
+        #[command(subcommand)]
+        command: DataCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DataCommand {
+    /// Print count, shape, label count and mean pixel of each data set.
+    Info(data_info::InfoArgs),
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command.unwrap_or(Command::Gui) {
+        Command::Gui => run_gui(),
+        Command::Data { command: DataCommand::Info(args) } => data_info::run(args),
+    }
+}
+
+#[cfg(feature = "gui")]
+fn run_gui() -> anyhow::Result<()> {
+    kanerva::app::run_native().map_err(|e| anyhow::anyhow!("the explorer window failed: {e}"))
+}
+
+#[cfg(not(feature = "gui"))]
+fn run_gui() -> anyhow::Result<()> {
+    anyhow::bail!("this build has no GUI (built without the `gui` feature); see `kanerva --help`")
+}

@@ -1,0 +1,36 @@
+//! Image data: readers (IMG1, MNIST IDX, pictures), the embedded default data, binarization,
+//! episodes and corruptions. Nothing here knows about models or tensors.
+
+mod binarize;
+mod bytes;
+mod corrupt;
+mod embedded;
+mod episode;
+mod error;
+mod idx;
+mod image_set;
+mod img1;
+mod load;
+mod picture;
+
+pub use binarize::{Binarization, binarize_stochastic, binarize_threshold};
+pub use bytes::{MAX_FILE_BYTES, read_file_bytes};
+pub use corrupt::{Corruption, CorruptionParseError, Rect, Region, resolve_region};
+pub use embedded::Embedded;
+pub use episode::{EpisodeError, EpisodeSpec, sample_episode, test_episodes};
+pub use error::DataError;
+pub use idx::read_idx_images;
+pub use image_set::{Image, ImageSet, PIXELS, SIDE};
+pub use img1::{parse_img1, read_img1, to_img1_bytes};
+pub use load::{load_images, load_model_images, to_model_size};
+pub use picture::{InkPolarity, MAX_PICTURE_SIDE, area_resample, decode_picture, picture_to_model_image, read_picture};
+
+use std::path::Path;
+
+/// Loads either an embedded set (`embedded:mnist-train`, `embedded:mnist-test`) or a path.
+pub fn load_named(name_or_path: &str) -> Result<ImageSet, DataError> {
+    match Embedded::from_name(name_or_path) {
+        Some(e) => e.load(),
+        None => load_images(Path::new(name_or_path), InkPolarity::Auto),
+    }
+}

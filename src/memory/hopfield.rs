@@ -1,0 +1,237 @@
+//! The classical Hopfield network (Hopfield 1982; spec §15.1): ±1 units over the pixels,
+//! symmetric weights with zero diagonal, energy E(s) = −½ sᵀWs.
+
+use serde::{Deserialize, Serialize};
+
+use crate::data::{Image, SIDE};
+use crate::rng::SplitMix64;
+
+use super::attractor::{AttractorMemory, Evaluation, MemoryError, Panel, ReadUpdate, Term, WriteReport, check_size, from_spins, to_spins};
+use super::dense::Mat;
+
+/// How patterns become weights.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum LearningRule {
+    /// W = (1/N) Σ ξξᵀ, diag 0. Capacity ≈ 0.138 N for random patterns.
+    #[default]
+    Hebbian,
+    /// Storkey (1997): incremental, local, higher capacity than Hebbian.
+    Storkey,
+    /// Projection (pseudo-inverse) rule: W = Ξ(ΞᵀΞ)⁻¹Ξᵀ, diag 0. Stores up to ~N/2 correlated patterns.
+    PseudoInverse,
+}
+
+/// How one iteration updates the units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum UpdateOrder {
+    /// One sweep of single-unit updates in a random (seeded) order: E never increases.
+    #[default]
+    Asynchronous,
+    /// All units at once, s <- sign(Ws): may fall into 2-cycles.
+    Synchronous,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct HopfieldConfig {
+    pub rule: LearningRule,
+    pub order: UpdateOrder,
+}
+
+/// A Hopfield network over `n` units.
+#[derive(Debug, Clone)]
+pub struct Hopfield {
+    pub config: HopfieldConfig,
+    rows: usize,
+    cols: usize,
+    /// W, n x n, row-major, symmetric, zero diagonal.
+    weights: Vec<f32>,
+    patterns: Vec<Image>,
+}
+
+impl Hopfield {
+    pub fn new(config: HopfieldConfig) -> Self {
+        Self::with_size(config, SIDE, SIDE)
+    }
+
+    pub fn with_size(config: HopfieldConfig, rows: usize, cols: usize) -> Self {
+        let n = rows * cols;
+        Self {
+            config,
+            rows,
+            cols,
+            weights: vec![0.0; n * n],
+            patterns: Vec::new(),
+        }
+    }
+
+    pub fn units(&self) -> usize {
+        self.rows * self.cols
+    }
+
+    pub fn weight(&self, i: usize, j: usize) -> f32 {
+        self.weights[i * self.units() + j]
+    }
+
+    /// Local field h_i = Σ_j W_ij s_j.
+    fn field(&self, spins: &[f32], i: usize) -> f32 {
+        let n = self.units();
+        self.weights[i * n..(i + 1) * n].iter().zip(spins).map(|(w, s)| w * s).sum()
+    }
+
+    /// E(s) = −½ sᵀWs.
+    pub fn energy_of_spins(&self, spins: &[f32]) -> f64 {
+        let n = self.units();
+        (0..n).map(|i| spins[i] as f64 * self.field(spins, i) as f64).sum::<f64>() * -0.5
+    }
+
+    /// One asynchronous sweep (random order) or one synchronous update, on spins.
+    pub fn update_spins(&self, spins: &mut [f32], seed: u64) {
+        let n = self.units();
+        match self.config.order {
+            UpdateOrder::Asynchronous => {
+                let mut order: Vec<usize> = (0..n).collect();
+                SplitMix64::new(seed).shuffle(&mut order);
+                for i in order {
+                    let h = self.field(spins, i);
+                    // Ties keep the current state (spec §15.1).
+                    if h != 0.0 {
+                        spins[i] = h.signum();
+                    }
+                }
+            }
+            UpdateOrder::Synchronous => {
+                let fields: Vec<f32> = (0..n).map(|i| self.field(spins, i)).collect();
+                for (s, h) in spins.iter_mut().zip(fields) {
+                    if h != 0.0 {
+                        *s = h.signum();
+                    }
+                }
+            }
+        }
+    }
+
+    fn learn(&mut self, patterns: &[Vec<f32>]) {
+        let n = self.units();
+        self.weights.iter_mut().for_each(|w| *w = 0.0);
+        match self.config.rule {
+            LearningRule::Hebbian => {
+                for xi in patterns {
+                    for i in 0..n {
+                        let row = &mut self.weights[i * n..(i + 1) * n];
+                        let a = xi[i] / n as f32;
+                        row.iter_mut().zip(xi).for_each(|(w, x)| *w += a * x);
+                    }
+                }
+            }
+            LearningRule::Storkey => {
+                for xi in patterns {
+                    // h_i = Σ_k W_ik ξ_k (diag is 0), so h_ij = h_i − W_ij ξ_j.
+                    let h: Vec<f32> = (0..n).map(|i| self.field(xi, i)).collect();
+                    let old = self.weights.clone();
+                    for i in 0..n {
+                        for j in 0..n {
+                            let hij = h[i] - old[i * n + j] * xi[j];
+                            let hji = h[j] - old[j * n + i] * xi[i];
+                            self.weights[i * n + j] += (xi[i] * xi[j] - xi[i] * hji - hij * xi[j]) / n as f32;
+                        }
+                    }
+                }
+            }
+            LearningRule::PseudoInverse => {
+                let p = patterns.len();
+                // Q = ΞᵀΞ / n (P x P); W = Ξ Q⁻¹ Ξᵀ / n.
+                let mut q = Mat::zeros(p, p);
+                for a in 0..p {
+                    for b in 0..p {
+                        let dot: f32 = patterns[a].iter().zip(&patterns[b]).map(|(x, y)| x * y).sum();
+                        q.set(a, b, dot as f64 / n as f64);
+                    }
+                }
+                // A little ridge keeps duplicate patterns from making Q singular.
+                let q_inv = q.add(&Mat::eye(p).scale(1e-6)).inv();
+                for i in 0..n {
+                    // c_i = Q⁻¹ ξ_{·i}: the coefficient vector of unit i.
+                    let coeffs: Vec<f64> = (0..p)
+                        .map(|a| (0..p).map(|b| q_inv.at(a, b) * patterns[b][i] as f64).sum())
+                        .collect();
+                    for j in 0..n {
+                        let w: f64 = (0..p).map(|a| patterns[a][j] as f64 * coeffs[a]).sum();
+                        self.weights[i * n + j] = (w / n as f64) as f32;
+                    }
+                }
+            }
+        }
+        for i in 0..n {
+            self.weights[i * n + i] = 0.0;
+        }
+    }
+}
+
+impl AttractorMemory for Hopfield {
+    fn name(&self) -> String {
+        format!("Hopfield ({:?}, {:?})", self.config.rule, self.config.order)
+    }
+
+    fn write(&mut self, episode: &[Image]) -> Result<WriteReport, MemoryError> {
+        if episode.is_empty() {
+            return Err(MemoryError::EmptyEpisode);
+        }
+        check_size(episode, self.rows, self.cols)?;
+        let spins: Vec<Vec<f32>> = episode.iter().map(to_spins).collect();
+        self.learn(&spins);
+        self.patterns = spins.iter().map(|s| from_spins(s, self.rows, self.cols)).collect();
+        let load = episode.len() as f64 / self.units() as f64;
+        Ok(WriteReport {
+            stored: episode.len(),
+            terms: vec![Term::new("load P/N", load)],
+        })
+    }
+
+    fn stored(&self) -> &[Image] {
+        &self.patterns
+    }
+
+    fn evaluate(&self, image: &Image) -> Result<Evaluation, MemoryError> {
+        check_size(std::slice::from_ref(image), self.rows, self.cols)?;
+        let spins = to_spins(image);
+        let n = self.units() as f64;
+        let overlaps: Vec<f32> = self
+            .patterns
+            .iter()
+            .map(|p| to_spins(p).iter().zip(&spins).map(|(a, b)| a * b).sum::<f32>() / n as f32)
+            .collect();
+        let best = overlaps.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
+        let energy = self.energy_of_spins(&spins);
+        Ok(Evaluation {
+            energy: Some(energy),
+            terms: vec![Term::new("energy −½sᵀWs", energy), Term::new("best overlap m", best.max(-1.0) as f64)],
+            weights: Some(overlaps),
+        })
+    }
+
+    fn step(&self, image: &Image, _update: ReadUpdate, seed: u64) -> Result<Image, MemoryError> {
+        check_size(std::slice::from_ref(image), self.rows, self.cols)?;
+        let mut spins = to_spins(image);
+        self.update_spins(&mut spins, seed);
+        Ok(from_spins(&spins, self.rows, self.cols))
+    }
+
+    fn inspect(&self) -> Vec<Panel> {
+        // The full N x N matrix is 614k cells; show the block of the centre row's couplings
+        // as an image (what unit (14,14) is wired to) and the stored patterns.
+        let n = self.units();
+        let centre = (self.rows / 2) * self.cols + self.cols / 2;
+        vec![
+            Panel::Heatmap {
+                title: "couplings W of the centre pixel".into(),
+                rows: self.rows,
+                cols: self.cols,
+                values: self.weights[centre * n..(centre + 1) * n].to_vec(),
+            },
+            Panel::Images {
+                title: "stored patterns".into(),
+                images: self.patterns.clone(),
+            },
+        ]
+    }
+}

@@ -1,0 +1,12 @@
+//! Memory models: pure math on tensors (DKM) or plain vectors (the classical ones). The UI sees
+//! them only through [`attractor::AttractorMemory`].
+
+pub mod attractor;
+pub mod dense;
+pub mod dkm;
+pub mod hopfield;
+pub mod linalg;
+pub mod modern_hopfield;
+pub mod sdm;
+
+pub use attractor::{AttractorMemory, Evaluation, Iterate, MemoryError, Panel, ReadUpdate, Term, WriteReport, read_iterations};
