@@ -11,7 +11,9 @@
 pub mod backend;
 pub mod data;
 pub mod memory;
+pub mod model;
 pub mod rng;
+pub mod train;
 
 #[cfg(feature = "gui")]
 pub mod app;

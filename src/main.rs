@@ -5,6 +5,10 @@ mod cli;
 
 use clap::Parser;
 
+// The default allocator cost a third of a training step here (../shared/docs/perf-notes.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     let args = cli::Cli::parse();
     match cli::run(args) {

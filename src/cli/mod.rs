@@ -1,6 +1,8 @@
 //! Command-line interface. Each subcommand lives in its own file.
 
+mod bench;
 mod data_info;
+mod train;
 
 use clap::{Parser, Subcommand};
 
@@ -18,6 +20,10 @@ pub struct Cli {
 pub enum Command {
     /// Open the desktop explorer (the default).
     Gui,
+    /// Train a model on episodes of images.
+    Train(train::TrainArgs),
+    /// Time the hot paths (training step, reading step, episode write).
+    Bench(bench::BenchArgs),
     /// Inspect image data sets.
     Data {
         #[command(subcommand)]
@@ -35,6 +41,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Gui) {
         Command::Gui => run_gui(),
         Command::Data { command: DataCommand::Info(args) } => data_info::run(args),
+        Command::Train(args) => train::run(args),
+        Command::Bench(args) => bench::run(args),
     }
 }
 

@@ -1,0 +1,134 @@
+//! `kanerva bench --json`: medians of the hot paths after warm-up.
+
+use std::time::Instant;
+
+use burn::optim::{AdamConfig, GradientsParams};
+use burn::tensor::{Distribution, Tensor};
+use kanerva::backend::{inference_device, training_device};
+use kanerva::memory::dkm::{self as mem, Addresser};
+use kanerva::model::{Arch, DkmConfig, bernoulli_log_likelihood};
+
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// Encoder/decoder to time.
+    #[arg(long, default_value = "simple")]
+    pub arch: Arch,
+    /// Repetitions per measurement (after warm-up).
+    #[arg(long, default_value_t = 20)]
+    pub reps: usize,
+    /// Also time the parts of a training step.
+    #[arg(long)]
+    pub breakdown: bool,
+    /// Print one JSON object (the table goes to stderr).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Median of `reps` timed runs of `f` after `warm` untimed ones, in ms.
+fn median_ms(reps: usize, warm: usize, mut f: impl FnMut()) -> f64 {
+    for _ in 0..warm {
+        f();
+    }
+    let mut times: Vec<f64> = (0..reps)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2]
+}
+
+fn sync(t: Tensor<1>) {
+    let _ = t.into_data();
+}
+
+pub fn run(args: BenchArgs) -> anyhow::Result<()> {
+    let (b, t) = (16, 32);
+    let config = DkmConfig::new().with_arch(args.arch);
+    let cfg = config.memory;
+    let train_dev = training_device();
+    let dev = inference_device();
+    let mut results = serde_json::Map::new();
+    let mut record = |name: &str, ms: f64| {
+        eprintln!("{name:<28} {ms:>9.3} ms");
+        results.insert(name.to_string(), ms.into());
+    };
+
+    let images = |d| Tensor::<3>::random([b, t, 784], Distribution::Bernoulli(0.13), d);
+    // (a) a full training step, B = 16 episodes of T = 32.
+    let mut model = config.init(&train_dev);
+    let mut optim = AdamConfig::new().with_epsilon(1e-8).init();
+    let x = images(&train_dev);
+    record(
+        "train_step_ms",
+        median_ms(args.reps, 3, || {
+            let terms = model.episode_terms(x.clone(), &config, true);
+            let grads = GradientsParams::from_grads(terms.loss.backward(), &model);
+            model = optim.step(3e-4, model.clone(), grads);
+        }),
+    );
+    if args.breakdown {
+        let flat = x.clone().reshape([b * t, 784]);
+        record(
+            "autoencoder_fwd_bwd_ms",
+            median_ms(args.reps, 2, || {
+                let ll = bernoulli_log_likelihood(flat.clone(), model.decoder.forward(model.encoder.forward(flat.clone())));
+                let _ = ll.sum().backward();
+            }),
+        );
+        let codes = Tensor::<3>::random([b, t, cfg.code_size], Distribution::Normal(0.0, 1.0), &train_dev).require_grad();
+        record(
+            "memory_fwd_bwd_ms",
+            median_ms(args.reps, 2, || {
+                let (state, _) = mem::write(model.memory_prior(b), codes.clone(), &cfg);
+                let w = mem::address(codes.clone(), state.mean.clone(), &cfg);
+                let loss = mem::read(w, state.mean.clone()).sum() + mem::kl_memory(&state, model.prior_mean.val(), model.prior_log_var.val()).sum();
+                let _ = loss.backward();
+            }),
+        );
+        let gram = Tensor::<3>::random([b, 32, 32], Distribution::Normal(0.0, 1.0), &dev);
+        let spd = gram.clone().matmul(gram.swap_dims(1, 2)).add_scalar(0.0) + Tensor::<2>::eye(32, &dev).unsqueeze_dim::<3>(0).mul_scalar(32.0);
+        record(
+            "cholesky_16x32_fwd_ms",
+            median_ms(args.reps, 2, || {
+                let _ = kanerva::memory::linalg::cholesky(spd.clone()).into_data();
+            }),
+        );
+    }
+
+    // (b) one reading step for one query: encode, address (cached factor), read, decode.
+    let infer = config.init(&dev);
+    let one = Tensor::<3>::random([1, t, 784], Distribution::Bernoulli(0.13), &dev);
+    let (state, _) = infer.write(one, &config);
+    let addresser = Addresser::new(state.mean.clone(), &cfg);
+    let query = Tensor::<2>::random([1, 784], Distribution::Bernoulli(0.13), &dev);
+    record(
+        "read_step_ms",
+        median_ms(args.reps * 10, 5, || {
+            let z = infer.encoder.forward(query.clone());
+            let c = z.dims()[1];
+            let w = addresser.address(z.reshape([1, 1, c]));
+            let zhat = mem::read(w, state.mean.clone()).reshape([1, c]);
+            sync(infer.decoder.forward(zhat).sum());
+        }),
+    );
+    // (c) write an episode of 32 images into a fresh memory (encode + address + update).
+    let episode = Tensor::<3>::random([1, t, 784], Distribution::Bernoulli(0.13), &dev);
+    record(
+        "write_episode_ms",
+        median_ms(args.reps * 5, 3, || {
+            let (s, _) = infer.write(episode.clone(), &config);
+            sync(s.logdet_cov);
+        }),
+    );
+    if args.json {
+        results.insert("arch".into(), args.arch.to_string().into());
+        results.insert("B".into(), b.into());
+        results.insert("T".into(), t.into());
+        results.insert("write_mode".into(), format!("{:?}", cfg.write_mode).into());
+        println!("{}", serde_json::Value::Object(results));
+    }
+    Ok(())
+}

@@ -1,0 +1,155 @@
+//! The Dynamic Kanerva Machine as a burn Module: encoder, decoder and the memory prior, with
+//! the episode loss of spec §7.1.
+
+use burn::config::Config;
+use burn::module::{Module, Param};
+use burn::tensor::{Device, Distribution, Tensor, TensorData};
+
+use crate::data::PIXELS;
+use crate::memory::dkm::{self as mem, MemoryConfig, MemoryState};
+use crate::rng::SplitMix64;
+
+use super::networks::{Arch, Decoder, DecoderConfig, Encoder, EncoderConfig, bernoulli_log_likelihood};
+
+/// Everything that fixes a DKM's shape and behaviour; stored in every checkpoint card.
+#[derive(Config, Debug, PartialEq)]
+pub struct DkmConfig {
+    #[config(default = "Arch::Simple")]
+    pub arch: Arch,
+    #[config(default = "MemoryConfig::default()")]
+    pub memory: MemoryConfig,
+    /// ln σw at initialisation (σw = 0.3, spec §2.1).
+    #[config(default = -1.2039728043259361)]
+    pub init_log_w_std: f64,
+    /// Weight of the autoencoder term in the training loss (spec §7.1; 1.0).
+    #[config(default = 1.0)]
+    pub ae_weight: f64,
+    /// Sample w ~ q(w) for the read in training (the reference does); else use μ.
+    #[config(default = true)]
+    pub sample_w_in_training: bool,
+    /// Seed of the parameter initialisation.
+    #[config(default = 0)]
+    pub seed: u64,
+}
+
+#[derive(Module, Debug)]
+pub struct Dkm {
+    pub encoder: Encoder,
+    pub decoder: Decoder,
+    /// R0, prior mean of the memory. [K, C]
+    pub prior_mean: Param<Tensor<2>>,
+    /// s, with U0 = (e^s + 1e-6) I. [1]
+    pub prior_log_var: Param<Tensor<1>>,
+    /// ln σw, the posterior std of the addressing weights. [1]
+    pub log_w_std: Param<Tensor<1>>,
+}
+
+/// Truncated standard normal (|x| <= 2, by resampling): the official R0 initialisation.
+fn truncated_normal(n: usize, rng: &mut SplitMix64) -> Vec<f32> {
+    (0..n)
+        .map(|_| loop {
+            let x = rng.normal();
+            if x.abs() <= 2.0 {
+                break x as f32;
+            }
+        })
+        .collect()
+}
+
+impl DkmConfig {
+    pub fn init(&self, device: &Device) -> Dkm {
+        device.seed(self.seed);
+        let (k, c) = (self.memory.slots, self.memory.code_size);
+        let mut rng = SplitMix64::new(self.seed ^ 0x5EED_0F_0A11);
+        let r0 = Tensor::from_data(TensorData::new(truncated_normal(k * c, &mut rng), [k, c]), device);
+        Dkm {
+            encoder: EncoderConfig::new(c).with_arch(self.arch).init(device),
+            decoder: DecoderConfig::new(c).with_arch(self.arch).init(device),
+            prior_mean: Param::from_tensor(r0),
+            prior_log_var: Param::from_tensor(Tensor::zeros([1], device)),
+            log_w_std: Param::from_tensor(Tensor::from_data(TensorData::new(vec![self.init_log_w_std as f32], [1]), device)),
+        }
+    }
+}
+
+/// Per-image terms of the episode bound, each a [1]-shaped tensor (mean over episodes, / T).
+#[derive(Debug, Clone)]
+pub struct EpisodeTerms {
+    /// The training loss: (−ELBO + ae_weight · AE NLL) / T.
+    pub loss: Tensor<1>,
+    /// −ELBO / T in nats per image (the reported number; excludes the AE term).
+    pub nats_per_image: Tensor<1>,
+    /// −Σ ln p(x | read) / T.
+    pub recon_nats: Tensor<1>,
+    /// Σ KL(q(w)‖p(w)) / T.
+    pub kl_addressing_nats: Tensor<1>,
+    /// KL(q(M)‖p(M)) / T.
+    pub kl_memory_nats: Tensor<1>,
+    /// −Σ ln p(x | d(e(x))) / T: the autoencoder term.
+    pub ae_nats: Tensor<1>,
+}
+
+impl Dkm {
+    pub fn memory_prior(&self, batch: usize) -> MemoryState {
+        MemoryState::prior(self.prior_mean.val(), self.prior_log_var.val(), batch)
+    }
+
+    /// # Shapes
+    /// - images: [B, T, 784] -> codes [B, T, C]
+    pub fn encode_episodes(&self, images: Tensor<3>) -> Tensor<3> {
+        let [b, t, _] = images.dims();
+        let codes = self.encoder.forward(images.reshape([b * t, PIXELS]));
+        let c = codes.dims()[1];
+        codes.reshape([b, t, c])
+    }
+
+    /// Writes episodes into fresh memories (from the prior).
+    ///
+    /// # Shapes
+    /// - images: [B, T, 784]; returns the posterior and the codes [B, T, C]
+    pub fn write(&self, images: Tensor<3>, config: &DkmConfig) -> (MemoryState, Tensor<3>) {
+        let b = images.dims()[0];
+        let codes = self.encode_episodes(images);
+        let (state, _) = mem::write(self.memory_prior(b), codes.clone(), &config.memory);
+        (state, codes)
+    }
+
+    /// The episode bound of spec §7.1: write, read each item back through q(w), decode.
+    /// `sample_w`: read with w = μ + σw ε instead of μ.
+    ///
+    /// # Shapes
+    /// - images: [B, T, 784], binary
+    pub fn episode_terms(&self, images: Tensor<3>, config: &DkmConfig, sample_w: bool) -> EpisodeTerms {
+        let [b, t, _] = images.dims();
+        let (state, codes) = self.write(images.clone(), config);
+        let mu = mem::address(codes.clone(), state.mean.clone(), &config.memory); // [B, T, K]
+        let k = mu.dims()[2];
+        let w = if sample_w {
+            let eps = Tensor::random([b, t, k], Distribution::Normal(0.0, 1.0), (&mu.device(), mu.dtype()));
+            mu.clone() + eps * self.log_w_std.val().exp().reshape([1, 1, 1])
+        } else {
+            mu.clone()
+        };
+        let read = mem::read(w, state.mean.clone()); // [B, T, C]
+        let c = read.dims()[2];
+        let targets = images.reshape([b * t, PIXELS]);
+        let recon_ll = bernoulli_log_likelihood(targets.clone(), self.decoder.forward(read.reshape([b * t, c])));
+        let ae_ll = bernoulli_log_likelihood(targets, self.decoder.forward(codes.reshape([b * t, c])));
+        let kl_w = mem::kl_addressing(mu, self.log_w_std.val(), config.memory.w_prior_std); // [B, T]
+        let kl_m = mem::kl_memory(&state, self.prior_mean.val(), self.prior_log_var.val()); // [B]
+        let per_image = |x: Tensor<1>| x.sum().div_scalar((b * t) as f64);
+        let recon_nats = per_image(recon_ll.neg());
+        let kl_addressing_nats = per_image(kl_w.reshape([b * t]));
+        let kl_memory_nats = per_image(kl_m);
+        let ae_nats = per_image(ae_ll.neg());
+        let nats_per_image = recon_nats.clone() + kl_addressing_nats.clone() + kl_memory_nats.clone();
+        EpisodeTerms {
+            loss: nats_per_image.clone() + ae_nats.clone().mul_scalar(config.ae_weight),
+            nats_per_image,
+            recon_nats,
+            kl_addressing_nats,
+            kl_memory_nats,
+            ae_nats,
+        }
+    }
+}

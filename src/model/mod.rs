@@ -1,0 +1,7 @@
+//! Networks and full generative models (burn Modules with their Configs).
+
+pub mod dkm;
+pub mod networks;
+
+pub use dkm::{Dkm, DkmConfig, EpisodeTerms};
+pub use networks::{Arch, bernoulli_log_likelihood};

@@ -1,0 +1,227 @@
+//! Checkpoints: one file holding a JSON card (what the model is, how it was trained), the
+//! burn record of the parameters and, for `--resume`, the optimizer state; plus a readable copy
+//! of the card beside it (`NAME.card.json`). Written atomically (temp file, fsync, rename), so
+//! an interrupted save never leaves a half-written checkpoint where a good one was.
+//!
+//! Layout: magic `KNVCKPT1`, then three length-prefixed (u64 LE) sections: card JSON, model
+//! record, optimizer record (may be empty); then the CRC-32 of everything before it (u32 LE).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use burn::module::Module;
+use burn::optim::ModuleOptimizer;
+use burn::store::ModuleRecord;
+use burn::tensor::{Bytes, Device};
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Dkm, DkmConfig};
+
+use super::TrainConfig;
+
+const MAGIC: &[u8; 8] = b"KNVCKPT1";
+pub const FORMAT_VERSION: u32 = 1;
+
+/// What a checkpoint is, readable without loading any tensor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckpointCard {
+    pub format_version: u32,
+    /// "dkm" (later also "km").
+    pub model_kind: String,
+    pub config: DkmConfig,
+    pub train: Option<TrainConfig>,
+    /// The data it was trained on.
+    pub data: String,
+    /// Optimizer steps taken.
+    pub steps: u64,
+    /// Wall-clock seconds of training, summed over resumed runs.
+    pub train_seconds: f64,
+    /// Last logged metrics (nats per image), if any.
+    pub metrics: Option<serde_json::Value>,
+    pub crate_version: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CheckpointError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: not a Kanerva Explorer checkpoint (wrong magic)")]
+    NotACheckpoint { path: PathBuf },
+    #[error("{path}: checkpoint is damaged: {problem}")]
+    Corrupt { path: PathBuf, problem: String },
+    #[error("{path}: holds a {found:?} model, expected {expected:?}")]
+    WrongKind { path: PathBuf, expected: String, found: String },
+    #[error("{path}: model config differs from the requested one: {difference}")]
+    ConfigMismatch { path: PathBuf, difference: String },
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CheckpointError + '_ {
+    move |source| CheckpointError::Io { path: path.to_path_buf(), source }
+}
+
+fn corrupt(path: &Path, problem: impl Into<String>) -> CheckpointError {
+    CheckpointError::Corrupt { path: path.to_path_buf(), problem: problem.into() }
+}
+
+/// Writes `bytes` to `path` atomically: a temp file in the same folder, fsync, rename.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CheckpointError> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.map_err(io(path))
+}
+
+/// Path of the readable card beside a checkpoint.
+pub fn card_path(checkpoint: &Path) -> PathBuf {
+    let mut name = checkpoint.file_name().unwrap_or_default().to_os_string();
+    name.push(".card.json");
+    checkpoint.with_file_name(name)
+}
+
+/// Serialises card + model (+ optimizer) into checkpoint bytes.
+pub fn encode_checkpoint(card: &CheckpointCard, model: &Dkm, optimizer: Option<&ModuleOptimizer>) -> Result<Vec<u8>, String> {
+    let card_json = serde_json::to_vec_pretty(card).map_err(|e| e.to_string())?;
+    let model_bytes = model.clone().into_record().into_bytes().map_err(|e| format!("{e:?}"))?;
+    let optim_bytes = match optimizer {
+        Some(o) => o.into_bytes().map_err(|e| format!("{e:?}"))?.to_vec(),
+        None => Vec::new(),
+    };
+    let mut out = Vec::with_capacity(card_json.len() + model_bytes.len() + optim_bytes.len() + 64);
+    out.extend_from_slice(MAGIC);
+    for section in [&card_json[..], &model_bytes[..], &optim_bytes[..]] {
+        out.extend_from_slice(&(section.len() as u64).to_le_bytes());
+        out.extend_from_slice(section);
+    }
+    let mut crc = flate2::Crc::new();
+    crc.update(&out);
+    out.extend_from_slice(&crc.sum().to_le_bytes());
+    Ok(out)
+}
+
+/// Saves a checkpoint and its readable card, both atomically.
+pub fn save_checkpoint(path: &Path, card: &CheckpointCard, model: &Dkm, optimizer: Option<&ModuleOptimizer>) -> Result<(), CheckpointError> {
+    let bytes = encode_checkpoint(card, model, optimizer).map_err(|e| corrupt(path, format!("could not serialise: {e}")))?;
+    write_atomically(path, &bytes)?;
+    let pretty = serde_json::to_vec_pretty(card).expect("a card always serialises");
+    write_atomically(&card_path(path), &pretty)
+}
+
+/// A checkpoint read from disk, its tensors not yet placed on a device.
+pub struct CheckpointFile {
+    pub path: PathBuf,
+    pub card: CheckpointCard,
+    model: Vec<u8>,
+    optimizer: Vec<u8>,
+}
+
+impl CheckpointFile {
+    pub fn read(path: &Path) -> Result<Self, CheckpointError> {
+        let bytes = std::fs::read(path).map_err(io(path))?;
+        Self::parse(path, &bytes)
+    }
+
+    pub fn parse(path: &Path, bytes: &[u8]) -> Result<Self, CheckpointError> {
+        if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
+            return Err(CheckpointError::NotACheckpoint { path: path.to_path_buf() });
+        }
+        if bytes.len() < MAGIC.len() + 4 {
+            return Err(corrupt(path, "truncated"));
+        }
+        let (body, tail) = bytes.split_at(bytes.len() - 4);
+        let mut crc = flate2::Crc::new();
+        crc.update(body);
+        if crc.sum().to_le_bytes() != tail {
+            return Err(corrupt(path, "checksum mismatch (truncated or altered file)"));
+        }
+        let mut rest = &body[MAGIC.len()..];
+        let mut sections = Vec::new();
+        for name in ["card", "model", "optimizer"] {
+            if rest.len() < 8 {
+                return Err(corrupt(path, format!("{name} section missing")));
+            }
+            let len = u64::from_le_bytes(rest[..8].try_into().unwrap());
+            if len > (rest.len() - 8) as u64 {
+                return Err(corrupt(path, format!("{name} section runs past the end")));
+            }
+            sections.push(rest[8..8 + len as usize].to_vec());
+            rest = &rest[8 + len as usize..];
+        }
+        let card: CheckpointCard = serde_json::from_slice(&sections[0]).map_err(|e| corrupt(path, format!("card: {e}")))?;
+        let optimizer = sections.pop().unwrap();
+        let model = sections.pop().unwrap();
+        Ok(Self { path: path.to_path_buf(), card, model, optimizer })
+    }
+
+    /// Refuses a checkpoint of another model kind.
+    pub fn expect_kind(&self, kind: &str) -> Result<(), CheckpointError> {
+        if self.card.model_kind != kind {
+            return Err(CheckpointError::WrongKind {
+                path: self.path.clone(),
+                expected: kind.to_string(),
+                found: self.card.model_kind.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Refuses a checkpoint whose model config differs from `wanted`, naming the difference.
+    pub fn expect_config(&self, wanted: &DkmConfig) -> Result<(), CheckpointError> {
+        if &self.card.config == wanted {
+            return Ok(());
+        }
+        let (a, b) = (serde_json::to_value(&self.card.config).unwrap(), serde_json::to_value(wanted).unwrap());
+        let difference = match (a.as_object(), b.as_object()) {
+            (Some(a), Some(b)) => a
+                .iter()
+                .filter(|(k, v)| b.get(*k) != Some(v))
+                .map(|(k, v)| format!("{k}: checkpoint {v}, requested {}", b.get(k).cloned().unwrap_or_default()))
+                .collect::<Vec<_>>()
+                .join("; "),
+            _ => "unknown".into(),
+        };
+        Err(CheckpointError::ConfigMismatch { path: self.path.clone(), difference })
+    }
+
+    /// The model, on `device`. Fails (never panics) on a record that does not fit the config.
+    pub fn load_dkm(&self, device: &Device) -> Result<Dkm, CheckpointError> {
+        self.expect_kind("dkm")?;
+        let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(self.model.clone()))
+            .map_err(|e| corrupt(&self.path, format!("model record: {e:?}")))?;
+        self.card
+            .config
+            .init(device)
+            .try_load_record(record)
+            .map_err(|e| corrupt(&self.path, format!("model record does not fit the config: {e:?}")))
+    }
+
+    /// The optimizer state saved with the model, applied to `optimizer`, if there is one.
+    pub fn load_optimizer(&self, optimizer: ModuleOptimizer) -> Result<ModuleOptimizer, CheckpointError> {
+        if self.optimizer.is_empty() {
+            return Ok(optimizer);
+        }
+        optimizer
+            .from_bytes(Bytes::from_bytes_vec(self.optimizer.clone()))
+            .map_err(|e| corrupt(&self.path, format!("optimizer record: {e:?}")))
+    }
+}
+
+/// Loads a DKM checkpoint for inference on `device`.
+pub fn load_dkm(path: &Path, device: &Device) -> Result<(CheckpointCard, Dkm), CheckpointError> {
+    let file = CheckpointFile::read(path)?;
+    let model = file.load_dkm(device)?;
+    Ok((file.card, model))
+}
