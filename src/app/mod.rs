@@ -1,17 +1,30 @@
-//! The desktop explorer (egui). Only view state lives here; models run on the worker thread.
+//! The desktop explorer (egui). Only view state lives here; models run on the worker thread
+//! ([`worker`]), reached through typed commands and events.
 
-pub fn run_native() -> eframe::Result<()> {
-    let options = eframe::NativeOptions::default();
-    eframe::run_native("Kanerva Explorer", options, Box::new(|_cc| Ok(Box::new(ExplorerApp::default()))))
-}
+mod app;
+pub mod models;
+pub mod texture;
+pub mod views;
+pub mod worker;
 
-#[derive(Default)]
-pub struct ExplorerApp {}
+pub use app::{ClickTarget, CorruptionKind, DemoStage, ExplorerApp, ReadSession, Settings};
 
-impl eframe::App for ExplorerApp {
-    fn ui(&mut self, ui: &mut eframe::egui::Ui, _frame: &mut eframe::Frame) {
-        eframe::egui::CentralPanel::default().show(ui, |ui| {
-            ui.heading("Kanerva Explorer");
-        });
-    }
+/// Opens the explorer window; `demo` plays the scripted denoising demo on start.
+pub fn run_native(demo: bool) -> eframe::Result<()> {
+    let options = eframe::NativeOptions {
+        viewport: eframe::egui::ViewportBuilder::default().with_inner_size([1500.0, 940.0]).with_title("Kanerva Explorer"),
+        ..Default::default()
+    };
+    eframe::run_native(
+        "Kanerva Explorer",
+        options,
+        Box::new(|cc| {
+            let settings: Settings = cc.storage.and_then(|s| eframe::get_value(s, eframe::APP_KEY)).unwrap_or_default();
+            let mut app = ExplorerApp::new(&cc.egui_ctx, settings);
+            if demo {
+                app.demo = Some(DemoStage::WaitForModel);
+            }
+            Ok(Box::new(app))
+        }),
+    )
 }

@@ -19,7 +19,11 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Open the desktop explorer (the default).
-    Gui,
+    Gui {
+        /// Start with a scripted demo: write a random episode, corrupt an item, play the read.
+        #[arg(long)]
+        demo: bool,
+    },
     /// Train a model on episodes of images.
     Train(train::TrainArgs),
     /// Time the hot paths (training step, reading step, episode write).
@@ -38,8 +42,8 @@ pub enum DataCommand {
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
-    match cli.command.unwrap_or(Command::Gui) {
-        Command::Gui => run_gui(),
+    match cli.command.unwrap_or(Command::Gui { demo: false }) {
+        Command::Gui { demo } => run_gui(demo),
         Command::Data { command: DataCommand::Info(args) } => data_info::run(args),
         Command::Train(args) => train::run(args),
         Command::Bench(args) => bench::run(args),
@@ -47,11 +51,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 #[cfg(feature = "gui")]
-fn run_gui() -> anyhow::Result<()> {
-    kanerva::app::run_native().map_err(|e| anyhow::anyhow!("the explorer window failed: {e}"))
+fn run_gui(demo: bool) -> anyhow::Result<()> {
+    kanerva::app::run_native(demo).map_err(|e| anyhow::anyhow!("the explorer window failed: {e}"))
 }
 
 #[cfg(not(feature = "gui"))]
-fn run_gui() -> anyhow::Result<()> {
+fn run_gui(_demo: bool) -> anyhow::Result<()> {
     anyhow::bail!("this build has no GUI (built without the `gui` feature); see `kanerva --help`")
 }

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Takes real screenshots of the running explorer under Xvfb into screenshots/.
+# Needs: xvfb mesa-vulkan-drivers imagemagick xdotool (apt), and a release build.
+# Usage: bash scripts/screenshots.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release
+mkdir -p screenshots
+display=:${SCREENSHOT_DISPLAY:-97}
+Xvfb "$display" -screen 0 1520x960x24 >/dev/null 2>&1 &
+xvfb=$!
+trap 'kill $xvfb 2>/dev/null || true' EXIT
+sleep 1
+export DISPLAY=$display XDG_RUNTIME_DIR=$(mktemp -d)
+
+shoot() { # name, seconds to wait, app arguments...
+    local name=$1 wait=$2
+    shift 2
+    ./target/release/kanerva "$@" >/dev/null 2>&1 &
+    local app=$!
+    sleep "$wait"
+    import -window root "screenshots/$name.png"
+    kill "$app" 2>/dev/null || true
+    wait "$app" 2>/dev/null || true
+    echo "screenshots/$name.png"
+}
+
+# A salt-and-pepper query converging in the shipped DKM (demo mode plays the read).
+shoot explorer-dkm-denoise 20 gui --demo

@@ -1,0 +1,664 @@
+//! The explorer's state and layout. Views draw themselves; this file wires them to the worker.
+
+use std::sync::Arc;
+
+use eframe::egui::{self, Key, Modifiers};
+
+use crate::data::{Corruption, Embedded, Image, ImageSet, Region};
+use crate::memory::{Iterate, Panel, ReadUpdate, Term};
+use crate::rng::SplitMix64;
+
+use super::models::ModelChoice;
+use super::texture::TextureCache;
+use super::views::canvas::{Canvas, Tool};
+use super::views::dataset::{BrowserAction, DatasetBrowser};
+use super::views::{help, memory_panel, plots};
+use super::worker::{Command, Event, Worker};
+
+/// Where a click on a dataset thumbnail sends the image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum ClickTarget {
+    Episode,
+    Query,
+}
+
+/// Corruption being edited in the corrupt panel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum CorruptionKind {
+    SaltPepper,
+    BitFlip,
+    Gaussian,
+    OccludeSquare,
+    EraseSquare,
+}
+
+/// Settings that survive a restart.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    pub episode_size: usize,
+    pub iterations: usize,
+    pub update: ReadUpdate,
+    pub play_interval_s: f32,
+    pub corruption: CorruptionKind,
+    pub probability: f32,
+    pub sigma: f32,
+    pub square: usize,
+    pub seed: u64,
+    pub click_target: ClickTarget,
+    pub show_help: bool,
+    pub model: Option<ModelChoice>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            episode_size: 16,
+            iterations: 10,
+            update: ReadUpdate::Mode,
+            play_interval_s: 0.3,
+            corruption: CorruptionKind::SaltPepper,
+            probability: 0.15,
+            sigma: 0.3,
+            square: 10,
+            seed: 1,
+            click_target: ClickTarget::Episode,
+            show_help: true,
+            model: None,
+        }
+    }
+}
+
+/// A scripted start for demonstrations and screenshots (`kanerva gui --demo`): fill and write a
+/// random episode, corrupt its first image into the query, and play the read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DemoStage {
+    WaitForModel,
+    WaitForWrite,
+    WaitForQuery,
+    Done,
+}
+
+/// One read in progress: the filmstrip and what the memory said about every iterate.
+#[derive(Default)]
+pub struct ReadSession {
+    pub id: u64,
+    pub iterates: Vec<Iterate>,
+    pub distances: Vec<Vec<f32>>,
+    /// A step has been asked for and not answered yet.
+    pub pending: bool,
+}
+
+pub struct ExplorerApp {
+    pub settings: Settings,
+    worker: Worker,
+    textures: TextureCache,
+    pub models: Vec<ModelChoice>,
+    pub model_name: String,
+    pub energy_unit: String,
+    pub generative: bool,
+    pub browser: Option<DatasetBrowser>,
+    pub episode: Vec<Image>,
+    /// What memory holds now (as last written).
+    pub stored: Vec<Image>,
+    pub write_terms: Vec<Term>,
+    /// First write term after each write (KL(M) for a DKM).
+    pub write_history: Vec<f64>,
+    pub panels: Vec<Panel>,
+    heatmaps: Vec<egui::TextureHandle>,
+    pub canvas: Canvas,
+    pub read: ReadSession,
+    pub playing: bool,
+    last_step_time: f64,
+    pub samples: Vec<Image>,
+    pub errors: Vec<String>,
+    pub status: String,
+    next_read_id: u64,
+    /// Canvas version the current read started from.
+    read_query_version: u64,
+    pub demo: Option<DemoStage>,
+    model_ready: bool,
+}
+
+impl ExplorerApp {
+    /// Starts the worker with the saved (or first available) model and the embedded data.
+    pub fn new(ctx: &egui::Context, settings: Settings) -> Self {
+        let models = ModelChoice::available();
+        // Prefer a shipped DKM; fall back to a memory that needs no training.
+        let initial = settings
+            .model
+            .clone()
+            .filter(|m| models.contains(m))
+            .or_else(|| models.iter().find(|m| matches!(m, ModelChoice::Dkm { .. })).cloned())
+            .unwrap_or_else(|| models[0].clone());
+        let wake_ctx = ctx.clone();
+        let worker = Worker::spawn(initial, move || wake_ctx.request_repaint());
+        let mut app = Self {
+            settings,
+            worker,
+            textures: TextureCache::default(),
+            models,
+            model_name: "loading...".into(),
+            energy_unit: String::new(),
+            generative: false,
+            browser: None,
+            episode: Vec::new(),
+            stored: Vec::new(),
+            write_terms: Vec::new(),
+            write_history: Vec::new(),
+            panels: Vec::new(),
+            heatmaps: Vec::new(),
+            canvas: Canvas::default(),
+            read: ReadSession::default(),
+            playing: false,
+            last_step_time: 0.0,
+            samples: Vec::new(),
+            errors: Vec::new(),
+            status: String::new(),
+            next_read_id: 1,
+            read_query_version: 0,
+            demo: None,
+            model_ready: false,
+        };
+        match Embedded::MnistTest.load() {
+            Ok(set) => app.set_data(Arc::new(set)),
+            Err(e) => app.errors.push(format!("embedded data: {e}")),
+        }
+        app
+    }
+
+    pub fn send(&self, command: Command) {
+        self.worker.send(command);
+    }
+
+    fn set_data(&mut self, set: Arc<ImageSet>) {
+        self.status = format!("loaded {} ({} images)", set.source, set.len());
+        self.browser = Some(DatasetBrowser::new(set));
+    }
+
+    /// Applies every event the worker has sent (bounded per frame).
+    pub fn drain_events(&mut self) {
+        for _ in 0..256 {
+            let Ok(event) = self.worker.events.try_recv() else { break };
+            match event {
+                Event::ModelReady { name, energy_unit, generative, choice } => {
+                    self.model_ready = true;
+                    self.status = format!("model ready: {name}");
+                    self.model_name = name;
+                    self.energy_unit = energy_unit;
+                    self.generative = generative;
+                    self.settings.model = Some(choice);
+                    self.stored.clear();
+                    self.panels.clear();
+                    self.heatmaps.clear();
+                    self.reset_read();
+                }
+                Event::DataLoaded(set) => self.set_data(set),
+                Event::Written { report, stored, panels } => {
+                    self.status = format!("wrote {} images into {}", report.stored, self.model_name);
+                    if let Some(first) = report.terms.first() {
+                        self.write_history.push(first.value);
+                    }
+                    self.write_terms = report.terms;
+                    self.stored = stored;
+                    self.panels = panels;
+                    self.heatmaps.clear();
+                    self.reset_read();
+                }
+                Event::Iterate { read_id, index, iterate, distances } => {
+                    if read_id == self.read.id && index == self.read.iterates.len() {
+                        self.read.iterates.push(iterate);
+                        self.read.distances.push(distances);
+                        self.read.pending = false;
+                    }
+                }
+                Event::Sampled(images) => self.samples = images,
+                Event::Error(message) => {
+                    self.read.pending = false;
+                    self.playing = false;
+                    self.errors.push(message);
+                }
+            }
+        }
+    }
+
+    /// Advances the scripted demo by at most one stage per frame.
+    fn run_demo(&mut self) {
+        match self.demo {
+            Some(DemoStage::WaitForModel) if self.model_ready && self.browser.is_some() => {
+                self.fill_random_episode();
+                self.write_episode();
+                self.demo = Some(DemoStage::WaitForWrite);
+            }
+            Some(DemoStage::WaitForWrite) if !self.stored.is_empty() => {
+                let query = self.current_corruption().apply(&self.stored[0], self.settings.seed);
+                self.canvas.set_image(query);
+                self.reset_read();
+                self.demo = Some(DemoStage::WaitForQuery);
+            }
+            Some(DemoStage::WaitForQuery) if !self.read.iterates.is_empty() => {
+                self.playing = true;
+                self.demo = Some(DemoStage::Done);
+            }
+            _ => {}
+        }
+    }
+
+    /// Starts a new read from the canvas image (iterate 0 is evaluated on the worker).
+    pub fn reset_read(&mut self) {
+        self.playing = false;
+        self.read_query_version = self.canvas.version;
+        self.read = ReadSession { id: self.next_read_id, ..Default::default() };
+        self.next_read_id += 1;
+        if !self.stored.is_empty() {
+            self.read.pending = true;
+            self.send(Command::Evaluate { read_id: self.read.id, index: 0, image: self.canvas.image.clone() });
+        }
+    }
+
+    /// Asks for the next iterate, if the last one is in and the limit not reached.
+    pub fn step(&mut self) -> bool {
+        if self.read.pending || self.stored.is_empty() {
+            return false;
+        }
+        let Some(last) = self.read.iterates.last() else {
+            self.reset_read();
+            return false;
+        };
+        let index = self.read.iterates.len();
+        self.read.pending = true;
+        self.send(Command::Step {
+            read_id: self.read.id,
+            index,
+            from: last.image.clone(),
+            update: self.settings.update,
+            seed: self.settings.seed.wrapping_mul(1000).wrapping_add(index as u64),
+        });
+        true
+    }
+
+    pub fn write_episode(&mut self) {
+        if self.episode.is_empty() {
+            self.errors.push("the episode is empty: add images first".into());
+            return;
+        }
+        self.send(Command::Write(self.episode.clone()));
+    }
+
+    pub fn fill_random_episode(&mut self) {
+        let Some(browser) = &self.browser else { return };
+        let pool = browser.visible();
+        if pool.is_empty() {
+            return;
+        }
+        let mut rng = SplitMix64::new(self.settings.seed.wrapping_add(self.write_history.len() as u64 * 31 + self.episode.len() as u64));
+        self.episode = (0..self.settings.episode_size).map(|_| browser.set.image(pool[rng.below(pool.len())])).collect();
+    }
+
+    pub fn current_corruption(&self) -> Corruption {
+        let s = &self.settings;
+        match s.corruption {
+            CorruptionKind::SaltPepper => Corruption::SaltPepper { p: s.probability },
+            CorruptionKind::BitFlip => Corruption::BitFlip { p: s.probability },
+            CorruptionKind::Gaussian => Corruption::Gaussian { sigma: s.sigma },
+            CorruptionKind::OccludeSquare => Corruption::Occlude { region: Region::RandomSquare(s.square) },
+            CorruptionKind::EraseSquare => Corruption::Erase { region: Region::RandomSquare(s.square) },
+        }
+    }
+
+    fn handle_keys(&mut self, ctx: &egui::Context) {
+        if ctx.egui_wants_keyboard_input() {
+            return;
+        }
+        if ctx.input_mut(|i| i.consume_key(Modifiers::COMMAND, Key::Z)) {
+            self.canvas.undo();
+        }
+        if ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::S)) {
+            self.step();
+        }
+        if ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::P)) {
+            self.playing = !self.playing;
+        }
+        if ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::R)) {
+            self.reset_read();
+        }
+        if ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::C)) {
+            self.canvas.clear();
+        }
+    }
+
+    fn handle_dropped_files(&mut self, ctx: &egui::Context) {
+        let dropped = ctx.input(|i| i.raw.dropped_files.clone());
+        for file in dropped {
+            let path = file.path();
+            if !path.as_os_str().is_empty() {
+                self.send(Command::LoadData(path.to_path_buf()));
+            }
+        }
+    }
+
+    fn play(&mut self, ctx: &egui::Context) {
+        if !self.playing {
+            return;
+        }
+        let now = ctx.input(|i| i.time);
+        if self.read.iterates.len() > self.settings.iterations {
+            self.playing = false;
+            return;
+        }
+        if now - self.last_step_time >= self.settings.play_interval_s as f64 && self.step() {
+            self.last_step_time = now;
+        }
+        ctx.request_repaint_after(std::time::Duration::from_secs_f32(self.settings.play_interval_s.min(0.1)));
+    }
+
+    /// The whole UI; used by `eframe::App::ui` and by the UI tests.
+    pub fn show(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        self.drain_events();
+        self.run_demo();
+        self.handle_keys(&ctx);
+        self.handle_dropped_files(&ctx);
+        self.play(&ctx);
+        egui::Panel::top("top_bar").show(ui, |ui| self.top_bar(ui));
+        egui::Panel::bottom("status_bar").show(ui, |ui| self.status_bar(ui));
+        // Side panels fill their width, so content never shrinks or grows them frame by frame.
+        egui::Panel::left("dataset_panel").default_size(340.0).show(ui, |ui| {
+            ui.set_min_width(ui.available_width());
+            self.dataset_panel(ui);
+        });
+        egui::Panel::right("plots_panel").default_size(420.0).show(ui, |ui| {
+            ui.set_min_width(ui.available_width());
+            egui::ScrollArea::vertical().show(ui, |ui| self.plots_panel(ui));
+        });
+        egui::CentralPanel::default().show(ui, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| self.central_panel(ui));
+        });
+        self.restart_read_if_query_changed(&ctx);
+    }
+
+    fn top_bar(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            ui.heading("Kanerva Explorer");
+            ui.separator();
+            let current = self.settings.model.clone();
+            let mut picked = None;
+            egui::ComboBox::new("model_picker", "memory")
+                .width(260.0)
+                .selected_text(current.as_ref().map_or("...".into(), ModelChoice::label))
+                .show_ui(ui, |ui| {
+                    for m in &self.models {
+                        if ui.selectable_label(current.as_ref() == Some(m), m.label()).clicked() {
+                            picked = Some(m.clone());
+                        }
+                    }
+                });
+            if let Some(m) = picked {
+                self.send(Command::SelectModel(m));
+            }
+            if let Some(ModelChoice::ModernHopfield { beta }) = self.settings.model.clone() {
+                let mut b = beta;
+                if ui.add(egui::Slider::new(&mut b, 0.5..=200.0).logarithmic(true).text("β")).drag_stopped() {
+                    self.send(Command::SelectModel(ModelChoice::ModernHopfield { beta: b }));
+                }
+                if b != beta {
+                    self.settings.model = Some(ModelChoice::ModernHopfield { beta: b });
+                }
+            }
+            ui.separator();
+            if ui.button("Open data...").on_hover_text("IMG1, MNIST IDX, PNG/JPEG or a folder; or drop a file here").clicked() {
+                self.open_data_dialog();
+            }
+            ui.toggle_value(&mut self.settings.show_help, "Help");
+        });
+    }
+
+    fn open_data_dialog(&mut self) {
+        // rfd blocks; run it off the UI thread. It returns None when cancelled or when no
+        // portal exists, which simply loads nothing.
+        let sender = self.worker_sender();
+        std::thread::spawn(move || {
+            if let Some(path) = rfd::FileDialog::new().set_title("Open images").pick_file() {
+                sender(Command::LoadData(path));
+            }
+        });
+    }
+
+    fn worker_sender(&self) -> impl Fn(Command) + Send + 'static {
+        let sender = self.worker.sender();
+        move |c| {
+            let _ = sender.send(c);
+        }
+    }
+
+    fn status_bar(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            if !self.worker.is_alive() {
+                ui.colored_label(egui::Color32::RED, "worker stopped");
+            }
+            ui.label(&self.status);
+        });
+        let mut dismiss = None;
+        for (i, e) in self.errors.iter().enumerate().rev().take(3) {
+            ui.horizontal(|ui| {
+                ui.colored_label(egui::Color32::from_rgb(255, 120, 100), format!("error: {e}"));
+                if ui.small_button("dismiss").clicked() {
+                    dismiss = Some(i);
+                }
+            });
+        }
+        if let Some(i) = dismiss {
+            self.errors.remove(i);
+        }
+    }
+
+    fn dataset_panel(&mut self, ui: &mut egui::Ui) {
+        ui.heading("Data");
+        ui.horizontal(|ui| {
+            ui.label("click puts image into:");
+            ui.selectable_value(&mut self.settings.click_target, ClickTarget::Episode, "episode");
+            ui.selectable_value(&mut self.settings.click_target, ClickTarget::Query, "query");
+        });
+        let action = match &mut self.browser {
+            Some(browser) => egui::ScrollArea::vertical().show(ui, |ui| browser.ui(ui, &mut self.textures)).inner,
+            None => {
+                ui.label("no data loaded");
+                None
+            }
+        };
+        if let Some(BrowserAction::Clicked { image, .. }) = action {
+            match self.settings.click_target {
+                ClickTarget::Episode => self.episode.push(image),
+                ClickTarget::Query => self.canvas.set_image(image),
+            }
+        }
+    }
+
+    fn central_panel(&mut self, ui: &mut egui::Ui) {
+        if self.settings.show_help {
+            egui::CollapsingHeader::new("How to use").default_open(true).show(ui, help::ui);
+        }
+        ui.heading(format!("Episode ({} images)", self.episode.len()));
+        ui.horizontal(|ui| {
+            ui.add(egui::DragValue::new(&mut self.settings.episode_size).range(1..=64).prefix("T = "));
+            if ui.button("Fill random").clicked() {
+                self.fill_random_episode();
+            }
+            if ui.button("Clear").clicked() {
+                self.episode.clear();
+            }
+            if ui.add_enabled(!self.episode.is_empty(), egui::Button::new("Write to memory")).clicked() {
+                self.write_episode();
+            }
+        });
+        let mut remove = None;
+        // Strips scroll sideways instead of wrapping, so the layout below never jumps.
+        egui::ScrollArea::horizontal().id_salt("episode_strip").min_scrolled_height(44.0).show(ui, |ui| {
+            ui.horizontal(|ui| {
+                ui.set_min_height(40.0);
+                for (i, image) in self.episode.iter().enumerate() {
+                    if self.textures.show(ui, image, 40.0).on_hover_text("click to remove").clicked() {
+                        remove = Some(i);
+                    }
+                }
+            });
+        });
+        if let Some(i) = remove {
+            self.episode.remove(i);
+        }
+        ui.separator();
+        ui.columns(2, |cols| {
+            self.query_column(&mut cols[0]);
+            self.read_column(&mut cols[1]);
+        });
+        if self.generative {
+            ui.separator();
+            self.sample_section(ui);
+        }
+    }
+
+    fn query_column(&mut self, ui: &mut egui::Ui) {
+        ui.heading("Query");
+        ui.horizontal(|ui| {
+            ui.selectable_value(&mut self.canvas.tool, Tool::Brush, "brush");
+            ui.selectable_value(&mut self.canvas.tool, Tool::Erase, "erase");
+            ui.selectable_value(&mut self.canvas.tool, Tool::Occlude, "occlude [ ]");
+        });
+        ui.add(egui::Slider::new(&mut self.canvas.brush_radius, 0.6..=4.0).text("brush"));
+        let side = ui.available_width().clamp(140.0, 300.0);
+        self.canvas.ui(ui, side);
+        ui.horizontal(|ui| {
+            if ui.button("Clear").clicked() {
+                self.canvas.clear();
+            }
+            if ui.button("Invert").clicked() {
+                self.canvas.invert();
+            }
+            if ui.add_enabled(self.canvas.can_undo(), egui::Button::new("Undo")).clicked() {
+                self.canvas.undo();
+            }
+            ui.label("model input:");
+            self.textures.show(ui, &self.canvas.image, 28.0);
+        });
+        ui.label("Corrupt");
+        ui.horizontal_wrapped(|ui| {
+            let s = &mut self.settings;
+            ui.selectable_value(&mut s.corruption, CorruptionKind::SaltPepper, "salt & pepper");
+            ui.selectable_value(&mut s.corruption, CorruptionKind::BitFlip, "bit flips");
+            ui.selectable_value(&mut s.corruption, CorruptionKind::Gaussian, "gaussian");
+            ui.selectable_value(&mut s.corruption, CorruptionKind::OccludeSquare, "occlude");
+            ui.selectable_value(&mut s.corruption, CorruptionKind::EraseSquare, "erase");
+        });
+        ui.horizontal(|ui| {
+            let s = &mut self.settings;
+            match s.corruption {
+                CorruptionKind::SaltPepper | CorruptionKind::BitFlip => {
+                    ui.add(egui::Slider::new(&mut s.probability, 0.0..=0.5).text("p"));
+                }
+                CorruptionKind::Gaussian => {
+                    ui.add(egui::Slider::new(&mut s.sigma, 0.0..=1.0).text("σ"));
+                }
+                CorruptionKind::OccludeSquare | CorruptionKind::EraseSquare => {
+                    ui.add(egui::Slider::new(&mut s.square, 1..=28).text("side"));
+                }
+            }
+            ui.add(egui::DragValue::new(&mut s.seed).prefix("seed "));
+        });
+        if ui.button("Apply corruption").clicked() {
+            let c = self.current_corruption();
+            self.canvas.apply(&c, self.settings.seed);
+        }
+    }
+
+    /// A changed query restarts the read, once the person has let go of the mouse.
+    fn restart_read_if_query_changed(&mut self, ctx: &egui::Context) {
+        if self.canvas.version != self.read_query_version && !ctx.input(|i| i.pointer.any_down()) {
+            self.reset_read();
+        }
+    }
+
+    fn read_column(&mut self, ui: &mut egui::Ui) {
+        ui.heading("Read");
+        ui.label(if self.stored.is_empty() { "Write an episode first: the memory is empty." } else { "Memory holds the episode; read from the query." });
+        ui.horizontal(|ui| {
+            if ui.button("Step").on_hover_text("one attractor iteration (S)").clicked() {
+                self.step();
+            }
+            let label = if self.playing { "Pause" } else { "Play" };
+            if ui.button(label).on_hover_text("P").clicked() {
+                self.playing = !self.playing;
+            }
+            if ui.button("Reset").on_hover_text("restart from the query (R)").clicked() {
+                self.reset_read();
+            }
+        });
+        ui.horizontal(|ui| {
+            ui.add(egui::DragValue::new(&mut self.settings.iterations).range(1..=200).prefix("iterations "));
+            ui.add(egui::Slider::new(&mut self.settings.play_interval_s, 0.02..=1.5).text("s/step"));
+        });
+        ui.horizontal(|ui| {
+            ui.label("update:");
+            for u in ReadUpdate::ALL {
+                ui.selectable_value(&mut self.settings.update, u, u.name());
+            }
+        });
+        ui.label(format!("filmstrip ({} iterates)", self.read.iterates.len()));
+        egui::ScrollArea::horizontal().id_salt("filmstrip").stick_to_right(true).show(ui, |ui| ui.horizontal(|ui| {
+            ui.set_min_height(60.0);
+            for (n, it) in self.read.iterates.iter().enumerate() {
+                ui.vertical(|ui| {
+                    self.textures.show(ui, &it.image, 40.0);
+                    let e = it.evaluation.energy.map_or("–".to_string(), |e| format!("{e:.1}"));
+                    ui.small(format!("{n}: {e}"));
+                });
+            }
+        }));
+    }
+
+    fn sample_section(&mut self, ui: &mut egui::Ui) {
+        ui.heading("Samples from memory");
+        ui.horizontal(|ui| {
+            if ui.button("Sample 16").clicked() {
+                self.send(Command::Sample { count: 16, cleanup: 3, update: ReadUpdate::Mean, seed: self.settings.seed + self.samples.len() as u64 });
+            }
+            ui.label("(w ~ N(0, I), read, decode, then 3 clean-up iterations)");
+        });
+        ui.horizontal_wrapped(|ui| {
+            for s in &self.samples {
+                self.textures.show(ui, s, 48.0);
+            }
+        });
+    }
+
+    fn plots_panel(&mut self, ui: &mut egui::Ui) {
+        ui.heading(format!("Memory: {}", self.model_name));
+        for t in &self.write_terms {
+            ui.label(format!("{}: {:.3}", t.name, t.value));
+        }
+        ui.label("Energy per iteration");
+        plots::energy_plot(ui, &self.read.iterates, &self.energy_unit, 180.0);
+        ui.label("Which attractor? Distance to each stored image");
+        plots::distance_plot(ui, &self.read.distances, 150.0);
+        if let Some(weights) = self.read.iterates.last().and_then(|it| it.evaluation.weights.clone()) {
+            ui.label("Addressing weights of the current iterate");
+            memory_panel::weights_plot(ui, &weights, 120.0);
+        }
+        if !self.write_history.is_empty() {
+            let name = self.write_terms.first().map_or("write term".to_string(), |t| t.name.clone());
+            plots::write_history_plot(ui, &name, &self.write_history, 100.0);
+        }
+        egui::CollapsingHeader::new("Inside the memory").default_open(true).show(ui, |ui| {
+            memory_panel::panels_ui(ui, &self.panels, &mut self.textures, &mut self.heatmaps);
+        });
+    }
+}
+
+impl eframe::App for ExplorerApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.show(ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, eframe::APP_KEY, &self.settings);
+    }
+}

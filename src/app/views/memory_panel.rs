@@ -1,0 +1,69 @@
+//! Inside the memory: the addressing weights of the current iterate as bars, and the panels
+//! the memory offers (heat maps of R and U, decoded rows, stored patterns).
+
+use eframe::egui::{self, Color32, ColorImage, TextureOptions, Vec2};
+use egui_plot::{Bar, BarChart, Plot};
+
+use crate::app::texture::TextureCache;
+use crate::memory::Panel;
+
+pub fn weights_plot(ui: &mut egui::Ui, weights: &[f32], height: f32) {
+    Plot::new("weights_plot")
+        .height(height)
+        .x_axis_label("slot / pattern")
+        .y_axis_label("weight")
+        .allow_scroll(false)
+        .show(ui, |plot| {
+            let bars = weights.iter().enumerate().map(|(k, &w)| Bar::new(k as f64, w as f64).width(0.8)).collect();
+            plot.bar_chart(BarChart::new("addressing weights", bars));
+        });
+}
+
+/// Diverging colour map: blue (negative) - black - orange (positive), scaled to max |v|.
+fn heat_image(rows: usize, cols: usize, values: &[f32]) -> ColorImage {
+    let scale = values.iter().fold(0.0f32, |m, v| m.max(v.abs())).max(1e-12);
+    let pixels = values
+        .iter()
+        .map(|&v| {
+            let t = (v / scale).clamp(-1.0, 1.0);
+            if t >= 0.0 {
+                Color32::from_rgb((255.0 * t) as u8, (150.0 * t) as u8, (40.0 * t) as u8)
+            } else {
+                Color32::from_rgb((40.0 * -t) as u8, (120.0 * -t) as u8, (255.0 * -t) as u8)
+            }
+        })
+        .collect();
+    ColorImage::new([cols, rows], pixels)
+}
+
+pub fn panels_ui(ui: &mut egui::Ui, panels: &[Panel], textures: &mut TextureCache, heatmaps: &mut Vec<egui::TextureHandle>) {
+    if heatmaps.len() != panels.len() {
+        // Rebuilt when the memory is rewritten (the app clears `heatmaps` then).
+        heatmaps.clear();
+        for (i, p) in panels.iter().enumerate() {
+            let image = match p {
+                Panel::Heatmap { rows, cols, values, .. } => heat_image(*rows, *cols, values),
+                Panel::Images { .. } => ColorImage::filled([1, 1], Color32::BLACK),
+            };
+            heatmaps.push(ui.ctx().load_texture(format!("panel{i}"), image, TextureOptions::NEAREST));
+        }
+    }
+    for (panel, texture) in panels.iter().zip(heatmaps.iter()) {
+        match panel {
+            Panel::Heatmap { title, rows, cols, .. } => {
+                ui.label(title);
+                let width = ui.available_width().min(360.0);
+                let height = (width * *rows as f32 / *cols as f32).clamp(40.0, 360.0);
+                ui.image((texture.id(), Vec2::new(width, height)));
+            }
+            Panel::Images { title, images } => {
+                ui.label(format!("{title} ({})", images.len()));
+                ui.horizontal_wrapped(|ui| {
+                    for image in images.iter().take(64) {
+                        textures.show(ui, image, 36.0);
+                    }
+                });
+            }
+        }
+    }
+}

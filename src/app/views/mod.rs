@@ -1,0 +1,7 @@
+//! One view per file; each holds its own state and draws itself with `ui`.
+
+pub mod canvas;
+pub mod dataset;
+pub mod help;
+pub mod memory_panel;
+pub mod plots;

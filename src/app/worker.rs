@@ -1,0 +1,209 @@
+//! The worker thread: owns the memory and the data, does every piece of model work, and talks
+//! to the UI through channels. A panic while handling a command becomes an error event; the
+//! worker rebuilds its memory and carries on.
+
+use std::panic::AssertUnwindSafe;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use crossbeam_channel::{Receiver, Sender, unbounded};
+
+use crate::data::{Image, ImageSet, InkPolarity, load_model_images};
+use crate::memory::{AttractorMemory, Evaluation, Iterate, Panel, ReadUpdate, WriteReport};
+
+use super::models::ModelChoice;
+
+/// What the UI asks for.
+#[derive(Debug, Clone)]
+pub enum Command {
+    SelectModel(ModelChoice),
+    LoadData(PathBuf),
+    Write(Vec<Image>),
+    /// Evaluate `image` as iterate `index` of read `read_id` (index 0: the query).
+    Evaluate { read_id: u64, index: usize, image: Image },
+    /// One read step from `from` (iterate `index − 1`), producing iterate `index`.
+    Step { read_id: u64, index: usize, from: Image, update: ReadUpdate, seed: u64 },
+    Sample { count: usize, cleanup: usize, update: ReadUpdate, seed: u64 },
+    /// Fault injection for tests: panic inside the worker.
+    Crash,
+    Shutdown,
+}
+
+/// What the worker reports.
+#[derive(Debug, Clone)]
+pub enum Event {
+    ModelReady { name: String, energy_unit: String, generative: bool, choice: ModelChoice },
+    DataLoaded(Arc<ImageSet>),
+    Written { report: WriteReport, stored: Vec<Image>, panels: Vec<Panel> },
+    Iterate { read_id: u64, index: usize, iterate: Iterate, distances: Vec<f32> },
+    Sampled(Vec<Image>),
+    Error(String),
+}
+
+/// Handle the UI keeps: send commands, drain events.
+pub struct Worker {
+    commands: Sender<Command>,
+    pub events: Receiver<Event>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Worker {
+    /// Starts the worker; `wake` is called after every event (the UI's request_repaint).
+    pub fn spawn(initial: ModelChoice, wake: impl Fn() + Send + 'static) -> Self {
+        let (commands, command_rx) = unbounded();
+        let (event_tx, events) = unbounded();
+        let thread = std::thread::Builder::new()
+            .name("kanerva-worker".into())
+            .spawn(move || WorkerState::new(event_tx, Box::new(wake)).run(initial, command_rx))
+            .expect("spawning the worker thread");
+        Self { commands, events, thread: Some(thread) }
+    }
+
+    pub fn send(&self, command: Command) {
+        // A send only fails when the worker is gone; the UI shows that via `is_alive`.
+        let _ = self.commands.send(command);
+    }
+
+    /// A sender for other threads (e.g. a file dialog) to queue commands.
+    pub fn sender(&self) -> Sender<Command> {
+        self.commands.clone()
+    }
+
+    pub fn is_alive(&self) -> bool {
+        self.thread.as_ref().is_some_and(|t| !t.is_finished())
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        let _ = self.commands.send(Command::Shutdown);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+struct WorkerState {
+    events: Sender<Event>,
+    wake: Box<dyn Fn() + Send>,
+    choice: Option<ModelChoice>,
+    memory: Option<Box<dyn AttractorMemory>>,
+    /// The last written episode, rewritten after a model switch so comparisons need no retyping.
+    episode: Vec<Image>,
+}
+
+impl WorkerState {
+    fn new(events: Sender<Event>, wake: Box<dyn Fn() + Send>) -> Self {
+        Self { events, wake, choice: None, memory: None, episode: Vec::new() }
+    }
+
+    fn emit(&self, event: Event) {
+        let _ = self.events.send(event);
+        (self.wake)();
+    }
+
+    fn run(mut self, initial: ModelChoice, commands: Receiver<Command>) {
+        self.guarded(Command::SelectModel(initial));
+        while let Ok(command) = commands.recv() {
+            if matches!(command, Command::Shutdown) {
+                break;
+            }
+            self.guarded(command);
+        }
+    }
+
+    /// Handles one command; a panic inside is reported and the memory rebuilt.
+    fn guarded(&mut self, command: Command) {
+        let result = std::panic::catch_unwind(AssertUnwindSafe(|| self.handle(command)));
+        match result {
+            Ok(Ok(())) => {}
+            Ok(Err(message)) => self.emit(Event::Error(message)),
+            Err(panic) => {
+                let what = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_else(|| "unknown panic".into());
+                self.emit(Event::Error(format!("the worker crashed ({what}); the memory was reset, please write the episode again")));
+                self.memory = self.choice.as_ref().and_then(|c| c.build().ok());
+                self.episode.clear();
+            }
+        }
+    }
+
+    fn memory(&self) -> Result<&dyn AttractorMemory, String> {
+        self.memory.as_deref().ok_or_else(|| "no model is loaded".to_string())
+    }
+
+    fn distances(&self, image: &Image) -> Vec<f32> {
+        self.memory.as_ref().map_or_else(Vec::new, |m| m.stored().iter().map(|s| image.pixel_error(s)).collect())
+    }
+
+    fn handle(&mut self, command: Command) -> Result<(), String> {
+        match command {
+            Command::SelectModel(choice) => {
+                let mut memory = choice.build()?;
+                if !self.episode.is_empty() {
+                    memory.write(&self.episode).map_err(|e| e.to_string())?;
+                }
+                self.emit(Event::ModelReady {
+                    name: memory.name(),
+                    energy_unit: memory.energy_unit().to_string(),
+                    generative: memory.sample(0).is_some(),
+                    choice: choice.clone(),
+                });
+                if !self.episode.is_empty() {
+                    self.emit(Event::Written {
+                        report: WriteReport { stored: self.episode.len(), terms: vec![] },
+                        stored: self.episode.clone(),
+                        panels: memory.inspect(),
+                    });
+                }
+                self.memory = Some(memory);
+                self.choice = Some(choice);
+            }
+            Command::LoadData(path) => {
+                let set = load_model_images(&path, InkPolarity::Auto).map_err(|e| e.to_string())?;
+                self.emit(Event::DataLoaded(Arc::new(set)));
+            }
+            Command::Write(episode) => {
+                let memory = self.memory.as_mut().ok_or("no model is loaded")?;
+                let report = memory.write(&episode).map_err(|e| e.to_string())?;
+                let panels = memory.inspect();
+                self.episode = episode.clone();
+                self.emit(Event::Written { report, stored: episode, panels });
+            }
+            Command::Evaluate { read_id, index, image } => {
+                let evaluation = self.memory()?.evaluate(&image).map_err(|e| e.to_string())?;
+                let distances = self.distances(&image);
+                self.emit(Event::Iterate { read_id, index, iterate: Iterate { image, evaluation }, distances });
+            }
+            Command::Step { read_id, index, from, update, seed } => {
+                let memory = self.memory()?;
+                let image = memory.step(&from, update, seed).map_err(|e| e.to_string())?;
+                let evaluation: Evaluation = memory.evaluate(&image).map_err(|e| e.to_string())?;
+                let distances = self.distances(&image);
+                self.emit(Event::Iterate { read_id, index, iterate: Iterate { image, evaluation }, distances });
+            }
+            Command::Sample { count, cleanup, update, seed } => {
+                let memory = self.memory()?;
+                let mut samples = Vec::with_capacity(count);
+                for i in 0..count as u64 {
+                    let Some(first) = memory.sample(seed.wrapping_add(i * 7919)) else {
+                        return Err(format!("{} is not generative: it has no samples", memory.name()));
+                    };
+                    let mut x = first.map_err(|e| e.to_string())?;
+                    for n in 0..cleanup as u64 {
+                        x = memory.step(&x, update, seed.wrapping_add(i * 7919 + n + 1)).map_err(|e| e.to_string())?;
+                    }
+                    samples.push(x);
+                }
+                self.emit(Event::Sampled(samples));
+            }
+            Command::Crash => panic!("fault injected by Command::Crash"),
+            Command::Shutdown => {}
+        }
+        Ok(())
+    }
+}

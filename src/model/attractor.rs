@@ -1,0 +1,154 @@
+//! A trained DKM as an explorable [`AttractorMemory`]: write an episode from the prior, then
+//! read iteratively with encode -> address -> read -> decode (spec §8), energy
+//! F(x, μ) = −ln p(x | Rᵀμ) + KL(q(w)‖p(w)) (spec §8.2).
+
+use burn::tensor::{Device, Tensor, TensorData};
+
+use crate::data::{Image, PIXELS, SIDE};
+use crate::memory::attractor::{AttractorMemory, Evaluation, MemoryError, Panel, ReadUpdate, Term, WriteReport, check_size};
+use crate::memory::dkm::{self as mem, Addresser, MemoryState};
+use crate::rng::SplitMix64;
+
+use super::{Dkm, DkmConfig, bernoulli_log_likelihood};
+
+/// A DKM on an inference device with (optionally) a written memory.
+pub struct DkmAttractor {
+    pub name: String,
+    model: Dkm,
+    config: DkmConfig,
+    device: Device,
+    written: Option<Written>,
+}
+
+struct Written {
+    state: MemoryState,
+    addresser: Addresser,
+    stored: Vec<Image>,
+}
+
+fn to_f32(t: Tensor<2>) -> Vec<f32> {
+    t.into_data().convert::<f32>().try_into_vec::<f32>().expect("float tensor")
+}
+
+impl DkmAttractor {
+    /// `model` should live on `device` without autodiff (see backend.rs).
+    pub fn new(name: &str, model: Dkm, config: DkmConfig, device: Device) -> Self {
+        Self { name: name.to_string(), model, config, device, written: None }
+    }
+
+    pub fn config(&self) -> &DkmConfig {
+        &self.config
+    }
+
+    fn images_tensor(&self, images: &[Image]) -> Tensor<2> {
+        let values: Vec<f32> = images.iter().flat_map(|im| im.pixels.iter().copied()).collect();
+        Tensor::from_data(TensorData::new(values, [images.len(), PIXELS]), &self.device)
+    }
+
+    fn written(&self) -> Result<&Written, MemoryError> {
+        self.written.as_ref().ok_or(MemoryError::Empty)
+    }
+
+    /// Addressing means and decoder logits of one image against the written memory.
+    fn address_and_decode(&self, image: &Image) -> Result<(Tensor<3>, Tensor<2>), MemoryError> {
+        check_size(std::slice::from_ref(image), SIDE, SIDE)?;
+        let written = self.written()?;
+        let z = self.model.encoder.forward(self.images_tensor(std::slice::from_ref(image)));
+        let c = z.dims()[1];
+        let mu = written.addresser.address(z.reshape([1, 1, c]));
+        let zhat = mem::read(mu.clone(), written.state.mean.clone()).reshape([1, c]);
+        Ok((mu, self.model.decoder.forward(zhat)))
+    }
+
+    fn decode_probabilities(&self, codes: Tensor<2>) -> Vec<Image> {
+        let n = codes.dims()[0];
+        let p = to_f32(burn::tensor::activation::sigmoid(self.model.decoder.forward(codes)));
+        (0..n).map(|i| Image::new(SIDE, SIDE, p[i * PIXELS..(i + 1) * PIXELS].to_vec())).collect()
+    }
+}
+
+impl AttractorMemory for DkmAttractor {
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+
+    fn energy_unit(&self) -> &'static str {
+        "nats"
+    }
+
+    fn write(&mut self, episode: &[Image]) -> Result<WriteReport, MemoryError> {
+        if episode.is_empty() {
+            return Err(MemoryError::EmptyEpisode);
+        }
+        check_size(episode, SIDE, SIDE)?;
+        let images = self.images_tensor(episode).reshape([1, episode.len(), PIXELS]);
+        let (state, _) = self.model.write(images, &self.config);
+        let kl = mem::kl_memory(&state, self.model.prior_mean.val(), self.model.prior_log_var.val());
+        let kl = kl.into_data().convert::<f64>().try_into_vec::<f64>().unwrap()[0];
+        self.written = Some(Written {
+            addresser: Addresser::new(state.mean.clone(), &self.config.memory),
+            state,
+            stored: episode.to_vec(),
+        });
+        Ok(WriteReport {
+            stored: episode.len(),
+            terms: vec![Term::new("KL(M) nats", kl), Term::new("KL(M) per image", kl / episode.len() as f64)],
+        })
+    }
+
+    fn stored(&self) -> &[Image] {
+        self.written.as_ref().map_or(&[], |w| &w.stored)
+    }
+
+    fn evaluate(&self, image: &Image) -> Result<Evaluation, MemoryError> {
+        let (mu, logits) = self.address_and_decode(image)?;
+        let target = self.images_tensor(std::slice::from_ref(image));
+        let recon = -bernoulli_log_likelihood(target, logits).into_data().convert::<f64>().try_into_vec::<f64>().unwrap()[0];
+        let kl_w = mem::kl_addressing(mu.clone(), self.model.log_w_std.val(), self.config.memory.w_prior_std);
+        let kl_w = kl_w.into_data().convert::<f64>().try_into_vec::<f64>().unwrap()[0];
+        let k = mu.dims()[2];
+        Ok(Evaluation {
+            energy: Some(recon + kl_w),
+            terms: vec![Term::new("reconstruction nats", recon), Term::new("KL(w) nats", kl_w)],
+            weights: Some(to_f32(mu.reshape([1, k]))),
+        })
+    }
+
+    fn step(&self, image: &Image, update: ReadUpdate, seed: u64) -> Result<Image, MemoryError> {
+        let (_, logits) = self.address_and_decode(image)?;
+        let p = to_f32(burn::tensor::activation::sigmoid(logits));
+        let mut rng = SplitMix64::new(seed);
+        let pixels = match update {
+            ReadUpdate::Mode => p.iter().map(|&v| if v >= 0.5 { 1.0 } else { 0.0 }).collect(),
+            ReadUpdate::Mean => p,
+            ReadUpdate::Sample => p.iter().map(|&v| if rng.next_f32() < v { 1.0 } else { 0.0 }).collect(),
+        };
+        Ok(Image::new(SIDE, SIDE, pixels))
+    }
+
+    /// Spec §8.4: w ~ N(0, σp² I), z = Rᵀw, one read through the memory, decode (means).
+    fn sample(&self, seed: u64) -> Option<Result<Image, MemoryError>> {
+        Some((|| {
+            let written = self.written()?;
+            let k = self.config.memory.slots;
+            let mut rng = SplitMix64::new(seed);
+            let w: Vec<f32> = (0..k).map(|_| (rng.normal() * self.config.memory.w_prior_std) as f32).collect();
+            let w = Tensor::<3>::from_data(TensorData::new(w, [1, 1, k]), &self.device);
+            let z0 = mem::read(w, written.state.mean.clone());
+            let zhat = mem::read(written.addresser.address(z0), written.state.mean.clone());
+            let c = zhat.dims()[2];
+            Ok(self.decode_probabilities(zhat.reshape([1, c])).remove(0))
+        })())
+    }
+
+    fn inspect(&self) -> Vec<Panel> {
+        let Some(written) = &self.written else { return vec![] };
+        let [_, k, c] = written.state.mean.dims();
+        let r = written.state.mean.clone().reshape([k, c]);
+        vec![
+            Panel::Heatmap { title: "memory mean R (K × C)".into(), rows: k, cols: c, values: to_f32(r.clone()) },
+            Panel::Heatmap { title: "row covariance U (K × K)".into(), rows: k, cols: k, values: to_f32(written.state.cov.clone().reshape([k, k])) },
+            Panel::Images { title: "decoded memory rows d(R_k)".into(), images: self.decode_probabilities(r) },
+        ]
+    }
+}

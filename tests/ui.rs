@@ -1,0 +1,148 @@
+//! The explorer driven as a person would (egui_kittest, headless): draw, write, step, errors.
+
+use std::time::Duration;
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use kanerva::app::{ExplorerApp, Settings};
+use kanerva::app::models::ModelChoice;
+use kanerva::app::worker::Command;
+use kanerva::data::Corruption;
+use kanerva::egui;
+use kanerva::memory::hopfield::HopfieldConfig;
+
+fn harness() -> Harness<'static, ExplorerApp> {
+    let settings = Settings { model: Some(ModelChoice::Hopfield(HopfieldConfig::default())), show_help: false, ..Settings::default() };
+    let app = ExplorerApp::new(&egui::Context::default(), settings);
+    let mut h = Harness::builder().with_size([1500.0, 1000.0]).build_ui_state(|ui, app: &mut ExplorerApp| app.show(ui), app);
+    wait_for(&mut h, "the model to load", |app| app.model_name.starts_with("Hopfield"));
+    h
+}
+
+/// Runs frames until `done` holds (the worker answers asynchronously).
+fn wait_for(h: &mut Harness<'static, ExplorerApp>, what: &str, done: impl Fn(&ExplorerApp) -> bool) {
+    for _ in 0..1000 {
+        h.step();
+        if done(h.state()) {
+            // One more frame so the layout settles before the test looks up widgets.
+            h.step();
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let app = h.state();
+    panic!("timed out waiting for {what}; errors: {:?}; iterates {}, pending {}, stored {}", app.errors, app.read.iterates.len(), app.read.pending, app.stored.len());
+}
+
+fn write_random_episode(h: &mut Harness<'static, ExplorerApp>) {
+    h.get_by_label("Fill random").click();
+    h.step();
+    assert_eq!(h.state().episode.len(), 16);
+    h.get_by_label("Write to memory").click();
+    wait_for(h, "the write", |app| app.stored.len() == 16);
+}
+
+#[test]
+fn drawing_on_the_canvas_changes_the_28x28_image_under_the_stroke() {
+    let mut h = harness();
+    h.step();
+    let rect = h.get_by_label("query canvas").rect();
+    let at = |fx: f32, fy: f32| rect.min + egui::vec2(rect.width() * fx, rect.height() * fy);
+    let start = at(0.25, 0.5);
+    h.event(egui::Event::PointerMoved(start));
+    h.event(egui::Event::PointerButton { pos: start, button: egui::PointerButton::Primary, pressed: true, modifiers: Default::default() });
+    h.step();
+    for i in 1..=10 {
+        h.event(egui::Event::PointerMoved(at(0.25 + 0.05 * i as f32, 0.5)));
+        h.step();
+    }
+    let end = at(0.75, 0.5);
+    h.event(egui::Event::PointerButton { pos: end, button: egui::PointerButton::Primary, pressed: false, modifiers: Default::default() });
+    h.step();
+    let image = &h.state().canvas.image;
+    let inked: Vec<usize> = (0..28).filter(|&c| image.get(14, c) > 0.5).collect();
+    // A stroke along y = 14.0 from x = 7.0 to 21.0 inks pixels 6..=21 of row 14 (pixel
+    // centres within half a pixel of the path), without gaps.
+    assert_eq!(inked.first(), Some(&6), "{inked:?}");
+    assert_eq!(inked.last(), Some(&21), "{inked:?}");
+    assert_eq!(inked.len(), 16, "gaps in the stroke: {inked:?}");
+    assert_eq!(image.get(2, 14), 0.0, "ink far from the stroke");
+    assert_eq!(image.get(14, 2), 0.0, "ink before the stroke started");
+    // Undo takes the whole stroke back.
+    h.get_by_label("Undo").click();
+    h.step();
+    assert!(h.state().canvas.image.pixels.iter().all(|&v| v == 0.0));
+}
+
+#[test]
+fn writing_an_episode_then_stepping_three_times_gives_four_iterates_with_energies() {
+    let mut h = harness();
+    write_random_episode(&mut h);
+    let query = Corruption::BitFlip { p: 0.1 }.apply(&h.state().stored[0], 3);
+    h.state_mut().canvas.set_image(query);
+    wait_for(&mut h, "the query's evaluation", |app| app.read.iterates.len() == 1);
+    for n in 2..=4 {
+        h.get_by_label("Step").click();
+        wait_for(&mut h, "a step", |app| app.read.iterates.len() == n);
+    }
+    let app = h.state();
+    assert_eq!(app.read.iterates.len(), 4, "filmstrip: the query and three iterates");
+    let energies: Vec<f64> = app.read.iterates.iter().map(|it| it.evaluation.energy.expect("Hopfield has an energy")).collect();
+    assert_eq!(energies.len(), 4);
+    assert!(energies.windows(2).all(|w| w[1] <= w[0] + 1e-6), "asynchronous Hopfield energy rose: {energies:?}");
+    assert_eq!(app.read.distances.len(), 4);
+    assert_eq!(app.read.distances[0].len(), 16, "a distance to every stored image");
+    // The filmstrip label reflects it.
+    h.get_by_label("filmstrip (4 iterates)");
+}
+
+#[test]
+fn keyboard_shortcuts_step_and_reset_the_read() {
+    let mut h = harness();
+    write_random_episode(&mut h);
+    let query = h.state().stored[1].clone();
+    h.state_mut().canvas.set_image(query);
+    wait_for(&mut h, "the query's evaluation", |app| app.read.iterates.len() == 1);
+    h.key_press(egui::Key::S);
+    wait_for(&mut h, "a step by key", |app| app.read.iterates.len() == 2);
+    h.key_press(egui::Key::R);
+    wait_for(&mut h, "a reset by key", |app| app.read.iterates.len() == 1);
+}
+
+#[test]
+fn opening_a_corrupt_file_shows_an_error_naming_it_and_keeps_the_data() {
+    let mut h = harness();
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("broken.img1");
+    std::fs::write(&bad, b"IMG1\x08\x00\x00\x00truncated").unwrap();
+    let before = h.state().browser.as_ref().map(|b| b.set.len());
+    h.state().send(Command::LoadData(bad));
+    wait_for(&mut h, "the error", |app| !app.errors.is_empty());
+    let error = h.state().errors.last().unwrap().clone();
+    assert!(error.contains("broken.img1") && error.contains("truncated"), "{error}");
+    assert_eq!(h.state().browser.as_ref().map(|b| b.set.len()), before, "the loaded data must survive a bad file");
+    h.get_by_label_contains("broken.img1");
+}
+
+#[test]
+fn a_worker_panic_becomes_an_error_and_the_app_carries_on() {
+    let mut h = harness();
+    h.state().send(Command::Crash);
+    wait_for(&mut h, "the crash report", |app| app.errors.iter().any(|e| e.contains("crashed")));
+    write_random_episode(&mut h);
+    assert!(h.state().stored.len() == 16, "the worker still works after a panic");
+}
+
+#[test]
+fn switching_the_model_keeps_the_episode_written() {
+    let mut h = harness();
+    write_random_episode(&mut h);
+    h.state().send(Command::SelectModel(ModelChoice::ModernHopfield { beta: 30.0 }));
+    wait_for(&mut h, "the new model", |app| app.model_name.starts_with("Modern Hopfield"));
+    wait_for(&mut h, "the rewritten episode", |app| app.stored.len() == 16);
+    let query = h.state().stored[2].clone();
+    h.state_mut().canvas.set_image(query);
+    wait_for(&mut h, "the evaluation", |app| app.read.iterates.len() == 1);
+    let weights = h.state().read.iterates[0].evaluation.weights.clone().unwrap();
+    assert_eq!(weights.len(), 16, "one attention weight per stored pattern");
+}
