@@ -10,6 +10,7 @@
 
 pub mod backend;
 pub mod data;
+pub mod eval;
 pub mod memory;
 pub mod model;
 pub mod rng;

@@ -2,6 +2,9 @@
 
 mod bench;
 mod data_info;
+mod denoise;
+mod eval;
+mod sample;
 mod train;
 
 use clap::{Parser, Subcommand};
@@ -26,6 +29,12 @@ pub enum Command {
     },
     /// Train a model on episodes of images.
     Train(train::TrainArgs),
+    /// Test -ELBO per image of a checkpoint on held-out episodes.
+    Eval(eval::EvalArgs),
+    /// Iterative-reading denoising: corrupt stored items, read, report per iteration.
+    Denoise(denoise::DenoiseArgs),
+    /// Sample images from memory into a PNG grid.
+    Sample(sample::SampleArgs),
     /// Time the hot paths (training step, reading step, episode write).
     Bench(bench::BenchArgs),
     /// Inspect image data sets.
@@ -47,6 +56,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Data { command: DataCommand::Info(args) } => data_info::run(args),
         Command::Train(args) => train::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Eval(args) => eval::run(args),
+        Command::Denoise(args) => denoise::run(args),
+        Command::Sample(args) => sample::run(args),
     }
 }
 

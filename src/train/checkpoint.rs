@@ -69,6 +69,12 @@ fn corrupt(path: &Path, problem: impl Into<String>) -> CheckpointError {
 
 /// Writes `bytes` to `path` atomically: a temp file in the same folder, fsync, rename.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CheckpointError> {
+    write_atomically_with(path, bytes, || Ok(()))
+}
+
+/// [`write_atomically`] with a hook run between the fsync and the rename; a failing hook stands
+/// for a process killed at that moment (tests use it to check that nothing is lost).
+pub fn write_atomically_with(path: &Path, bytes: &[u8], before_rename: impl FnOnce() -> std::io::Result<()>) -> Result<(), CheckpointError> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(io(dir))?;
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -77,6 +83,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CheckpointError
         let mut file = std::fs::File::create(&tmp)?;
         file.write_all(bytes)?;
         file.sync_all()?;
+        before_rename()?;
         std::fs::rename(&tmp, path)
     })();
     if result.is_err() {

@@ -1,0 +1,100 @@
+//! The denoising experiment: write clean episodes, corrupt one query per stored item, read
+//! iteratively, and record per iteration the mean energy, the pixel error against the clean
+//! image, and how often the energy did not increase. Works for any [`AttractorMemory`].
+
+use serde::Serialize;
+
+use crate::data::{Corruption, Image, ImageSet, binarize_threshold};
+use crate::memory::{AttractorMemory, MemoryError, ReadUpdate, read_iterations};
+use crate::train::standard_test_episodes;
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct DenoiseStep {
+    pub iteration: usize,
+    /// Mean energy over queries (NaN when the memory has none).
+    pub energy_nats: f64,
+    /// Mean fraction of pixels that differ from the clean image (both thresholded at 0.5).
+    pub pixel_error: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DenoiseReport {
+    pub corruption: String,
+    pub update: String,
+    pub episodes: usize,
+    pub episode_size: usize,
+    pub queries: usize,
+    /// steps[0] is the corrupted query itself.
+    pub steps: Vec<DenoiseStep>,
+    /// Share of (query, step) transitions where the energy did not increase (by more than
+    /// 1e-3 nats, float noise); None without an energy.
+    pub monotone_fraction: Option<f64>,
+}
+
+/// Tolerance for "did not increase" in f32 arithmetic.
+pub const ENERGY_TOLERANCE: f64 = 1e-3;
+
+#[allow(clippy::too_many_arguments)]
+pub fn denoise(
+    memory: &mut dyn AttractorMemory,
+    set: &ImageSet,
+    corruption: Corruption,
+    iterations: usize,
+    update: ReadUpdate,
+    episodes: usize,
+    episode_size: usize,
+    seed: u64,
+) -> Result<DenoiseReport, MemoryError> {
+    let all = standard_test_episodes(set, episode_size, episodes);
+    let mut energy = vec![0.0; iterations + 1];
+    let mut error = vec![0.0; iterations + 1];
+    let (mut transitions, mut monotone, mut has_energy) = (0usize, 0usize, true);
+    let mut queries = 0usize;
+    for (e, episode) in all.iter().enumerate() {
+        let clean: Vec<Image> = episode
+            .iter()
+            .map(|&i| {
+                let im = set.image(i);
+                Image::new(im.rows, im.cols, binarize_threshold(&im.pixels, 0.5))
+            })
+            .collect();
+        memory.write(&clean)?;
+        for (t, target) in clean.iter().enumerate() {
+            let query_seed = seed.wrapping_add((e * episode_size + t) as u64 * 7919);
+            let query = corruption.apply(target, query_seed);
+            let iterates = read_iterations(memory, &query, iterations, update, query_seed)?;
+            for (n, it) in iterates.iter().enumerate() {
+                match it.evaluation.energy {
+                    Some(f) => energy[n] += f,
+                    None => has_energy = false,
+                }
+                error[n] += it.image.pixel_error(target) as f64;
+            }
+            for pair in iterates.windows(2) {
+                if let (Some(a), Some(b)) = (pair[0].evaluation.energy, pair[1].evaluation.energy) {
+                    transitions += 1;
+                    if b <= a + ENERGY_TOLERANCE {
+                        monotone += 1;
+                    }
+                }
+            }
+            queries += 1;
+        }
+    }
+    let q = queries.max(1) as f64;
+    Ok(DenoiseReport {
+        corruption: corruption.to_string(),
+        update: update.name().to_string(),
+        episodes: all.len(),
+        episode_size,
+        queries,
+        steps: (0..=iterations)
+            .map(|n| DenoiseStep {
+                iteration: n,
+                energy_nats: if has_energy { energy[n] / q } else { f64::NAN },
+                pixel_error: error[n] / q,
+            })
+            .collect(),
+        monotone_fraction: (has_energy && transitions > 0).then(|| monotone as f64 / transitions as f64),
+    })
+}

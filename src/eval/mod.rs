@@ -1,0 +1,8 @@
+//! Evaluation: the episode bound on held-out episodes, and iterative-reading denoising. The same
+//! functions serve the CLI (`eval`, `denoise`) and the tests.
+
+mod denoise;
+mod elbo;
+
+pub use denoise::{DenoiseReport, DenoiseStep, denoise};
+pub use elbo::{ElboReport, evaluate_elbo};
