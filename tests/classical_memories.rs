@@ -172,3 +172,27 @@ fn sdm_recall_degrades_gracefully_with_noise() {
     assert!(errors.windows(2).all(|w| w[1] >= w[0] - 1e-6), "not monotone: {errors:?}");
     assert!(errors[3] > errors[1], "{errors:?}");
 }
+
+#[test]
+fn hopfield_capacity_sweep_on_random_patterns_breaks_down_near_0_14_n() {
+    use kanerva::eval::{PatternSource, capacity_sweep};
+    // N = 784: below the knee (0.10 N = 78 patterns) recall from 10% flips is almost perfect;
+    // above it (0.20 N = 157) it fails. Tolerance: the knee lies somewhere in (0.10 N, 0.20 N).
+    let mut net = Hopfield::new(HopfieldConfig::default());
+    let points = capacity_sweep(&mut net, &PatternSource::Random { seed: 1 }, &[78, 157], Corruption::BitFlip { p: 0.1 }, 3, 0, &mut |_, _, _| true).unwrap();
+    assert!(points[0].recall_error < 0.01, "{points:?}");
+    assert!(points[1].recall_error > 0.1, "{points:?}");
+    assert!(points.iter().all(|p| (p.query_error - 0.1).abs() < 0.01));
+}
+
+#[test]
+fn correlated_digits_break_hebbian_hopfield_far_earlier_than_random_patterns() {
+    use kanerva::data::Embedded;
+    use kanerva::eval::{PatternSource, capacity_sweep};
+    let mut net = Hopfield::new(HopfieldConfig::default());
+    let digits = PatternSource::Data(Embedded::MnistTest.load().unwrap());
+    let random = PatternSource::Random { seed: 2 };
+    let at = |net: &mut Hopfield, src: &PatternSource| capacity_sweep(net, src, &[20], Corruption::BitFlip { p: 0.1 }, 3, 0, &mut |_, _, _| true).unwrap()[0].recall_error;
+    let (d, r) = (at(&mut net, &digits), at(&mut net, &random));
+    assert!(r < 0.001 && d > 0.05, "20 patterns (0.026 N): random {r}, digits {d}");
+}

@@ -5,6 +5,7 @@ mod data_info;
 mod denoise;
 mod eval;
 mod sample;
+mod sweep;
 mod train;
 
 use clap::{Parser, Subcommand};
@@ -35,6 +36,8 @@ pub enum Command {
     Denoise(denoise::DenoiseArgs),
     /// Sample images from memory into a PNG grid.
     Sample(sample::SampleArgs),
+    /// Recall error against the number of stored patterns (capacity), for any memory.
+    Sweep(sweep::SweepArgs),
     /// Time the hot paths (training step, reading step, episode write).
     Bench(bench::BenchArgs),
     /// Inspect image data sets.
@@ -59,6 +62,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Eval(args) => eval::run(args),
         Command::Denoise(args) => denoise::run(args),
         Command::Sample(args) => sample::run(args),
+        Command::Sweep(args) => sweep::run(args),
     }
 }
 

@@ -3,6 +3,8 @@
 
 mod denoise;
 mod elbo;
+mod sweep;
 
 pub use denoise::{DenoiseReport, DenoiseStep, denoise};
 pub use elbo::{ElboReport, evaluate_elbo};
+pub use sweep::{PatternSource, SweepPoint, capacity_sweep};

@@ -1,0 +1,80 @@
+//! `kanerva sweep --model hopfield|modern-hopfield|sdm|dkm [--checkpoint CKPT]
+//!  --patterns random|FILE --stored 10,20,40 --noise salt-pepper:0.1 --json`
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use kanerva::backend::inference_device;
+use kanerva::data::{Corruption, load_named, to_model_size};
+use kanerva::eval::{PatternSource, capacity_sweep};
+use kanerva::memory::AttractorMemory;
+use kanerva::memory::hopfield::{Hopfield, HopfieldConfig, LearningRule};
+use kanerva::memory::modern_hopfield::ModernHopfield;
+use kanerva::memory::sdm::{Sdm, SdmConfig};
+use kanerva::model::DkmAttractor;
+use kanerva::train::load_dkm;
+
+#[derive(Debug, clap::Args)]
+pub struct SweepArgs {
+    /// hopfield, hopfield-storkey, hopfield-pinv, modern-hopfield, sdm or dkm.
+    #[arg(long)]
+    pub model: String,
+    /// Needed for --model dkm.
+    #[arg(long)]
+    pub checkpoint: Option<PathBuf>,
+    /// `random` (unbiased random binary images) or a data file / embedded:NAME.
+    #[arg(long, default_value = "random")]
+    pub patterns: String,
+    /// Comma-separated numbers of stored patterns.
+    #[arg(long, value_delimiter = ',', default_value = "10,20,40,80,120,160")]
+    pub stored: Vec<usize>,
+    #[arg(long, default_value = "flip:0.1")]
+    pub noise: Corruption,
+    #[arg(long, default_value_t = 10)]
+    pub iterations: usize,
+    /// Inverse temperature of the modern Hopfield network.
+    #[arg(long, default_value_t = 20.0)]
+    pub beta: f64,
+    /// Hard locations of the SDM.
+    #[arg(long, default_value_t = 20_000)]
+    pub locations: usize,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn build_memory(model: &str, checkpoint: Option<&PathBuf>, beta: f64, locations: usize) -> anyhow::Result<Box<dyn AttractorMemory>> {
+    let hopfield = |rule| Box::new(Hopfield::new(HopfieldConfig { rule, ..Default::default() })) as Box<dyn AttractorMemory>;
+    Ok(match model {
+        "hopfield" => hopfield(LearningRule::Hebbian),
+        "hopfield-storkey" => hopfield(LearningRule::Storkey),
+        "hopfield-pinv" => hopfield(LearningRule::PseudoInverse),
+        "modern-hopfield" => Box::new(ModernHopfield::new(beta)),
+        "sdm" => Box::new(Sdm::new(SdmConfig { locations, ..SdmConfig::default() })),
+        "dkm" => {
+            let path = checkpoint.context("--model dkm needs --checkpoint")?;
+            let device = inference_device();
+            let (card, model) = load_dkm(path, &device)?;
+            Box::new(DkmAttractor::new("dkm", model, card.config, device))
+        }
+        other => anyhow::bail!("unknown --model {other:?} (hopfield, hopfield-storkey, hopfield-pinv, modern-hopfield, sdm, dkm)"),
+    })
+}
+
+pub fn run(args: SweepArgs) -> anyhow::Result<()> {
+    let mut memory = build_memory(&args.model, args.checkpoint.as_ref(), args.beta, args.locations)?;
+    let source = if args.patterns == "random" {
+        PatternSource::Random { seed: args.seed }
+    } else {
+        PatternSource::Data(to_model_size(load_named(&args.patterns).with_context(|| format!("reading {}", args.patterns))?))
+    };
+    let points = capacity_sweep(memory.as_mut(), &source, &args.stored, args.noise, args.iterations, args.seed, &mut |done, total, p| {
+        eprintln!("[{done}/{total}] stored {:>4}: recall error {:.4} (query {:.4})", p.stored, p.recall_error, p.query_error);
+        true
+    })?;
+    if args.json {
+        println!("{}", serde_json::json!({ "model": args.model, "patterns": args.patterns, "noise": args.noise.to_string(), "iterations": args.iterations, "points": points }));
+    }
+    Ok(())
+}

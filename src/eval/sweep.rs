@@ -1,0 +1,82 @@
+//! Capacity sweeps: recall error against the number of stored patterns, for any memory.
+
+use serde::Serialize;
+
+use crate::data::{Corruption, Image, ImageSet, SIDE, binarize_threshold};
+use crate::memory::{AttractorMemory, MemoryError, ReadUpdate, read_iterations};
+use crate::rng::{SplitMix64, shuffle_permutation};
+
+/// Where the stored patterns come from.
+#[derive(Debug, Clone)]
+pub enum PatternSource {
+    /// Unbiased random binary images (each pixel 0/1 with probability 1/2), seeded.
+    Random { seed: u64 },
+    /// Images of a data set, in a fixed-seed random order, thresholded at 0.5.
+    Data(ImageSet),
+}
+
+impl PatternSource {
+    pub fn patterns(&self, n: usize) -> Vec<Image> {
+        match self {
+            PatternSource::Random { seed } => {
+                let mut rng = SplitMix64::new(*seed);
+                (0..n)
+                    .map(|_| Image::new(SIDE, SIDE, (0..SIDE * SIDE).map(|_| if rng.bernoulli(0.5) { 1.0 } else { 0.0 }).collect()))
+                    .collect()
+            }
+            PatternSource::Data(set) => shuffle_permutation(set.len(), 0)
+                .into_iter()
+                .take(n)
+                .map(|i| {
+                    let im = set.image(i);
+                    Image::new(im.rows, im.cols, binarize_threshold(&im.pixels, 0.5))
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct SweepPoint {
+    pub stored: usize,
+    /// Mean fraction of wrong pixels after reading, over all stored patterns.
+    pub recall_error: f64,
+    /// The same before reading (the corruption alone).
+    pub query_error: f64,
+}
+
+/// For each count in `stored`: write that many patterns, corrupt each, read `iterations` steps
+/// (mode update), and average the pixel error against the clean pattern. `progress(done, total)`
+/// is called after each point; returning false stops the sweep early (cancel).
+pub fn capacity_sweep(
+    memory: &mut dyn AttractorMemory,
+    source: &PatternSource,
+    stored: &[usize],
+    noise: Corruption,
+    iterations: usize,
+    seed: u64,
+    progress: &mut dyn FnMut(usize, usize, &SweepPoint) -> bool,
+) -> Result<Vec<SweepPoint>, MemoryError> {
+    let mut points = Vec::with_capacity(stored.len());
+    for (done, &n) in stored.iter().enumerate() {
+        let patterns = source.patterns(n);
+        if patterns.len() < n {
+            return Err(MemoryError::Model(format!("only {} patterns available, {n} requested", patterns.len())));
+        }
+        memory.write(&patterns)?;
+        let (mut recall, mut query_error) = (0.0, 0.0);
+        for (i, p) in patterns.iter().enumerate() {
+            let query_seed = seed.wrapping_add(i as u64 * 7919 + n as u64);
+            let query = noise.apply(p, query_seed);
+            query_error += query.pixel_error(p) as f64;
+            let iterates = read_iterations(memory, &query, iterations, ReadUpdate::Mode, query_seed)?;
+            recall += iterates.last().expect("at least the query").image.pixel_error(p) as f64;
+        }
+        let point = SweepPoint { stored: n, recall_error: recall / n as f64, query_error: query_error / n as f64 };
+        points.push(point);
+        if !progress(done + 1, stored.len(), &point) {
+            break;
+        }
+    }
+    Ok(points)
+}
