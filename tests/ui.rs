@@ -146,3 +146,34 @@ fn switching_the_model_keeps_the_episode_written() {
     let weights = h.state().read.iterates[0].evaluation.weights.clone().unwrap();
     assert_eq!(weights.len(), 16, "one attention weight per stored pattern");
 }
+
+#[test]
+fn training_runs_on_the_worker_shows_progress_and_can_be_cancelled() {
+    let mut h = harness();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("ui.ckpt");
+    {
+        let app = h.state_mut();
+        app.train.steps = 100_000;
+        app.train.batch = 2;
+        app.train.episode_size = 8;
+        app.train.out = out.display().to_string();
+    }
+    h.get_by_label("Train a DKM").click();
+    h.run_steps(3);
+    h.get_by_label("Start training").click();
+    wait_for(&mut h, "training progress", |app| app.train.history.len() >= 2);
+    // The UI keeps answering while the worker trains: a read still works.
+    write_random_episode(&mut h);
+    h.get_by_label("Cancel training").click();
+    wait_for(&mut h, "the cancelled run", |app| !app.train.running);
+    let message = h.state().train.message.clone();
+    assert!(message.contains("cancelled at step"), "{message}");
+    assert!(out.is_file(), "a cancelled run saves its checkpoint");
+    let steps = h.state().train.history.last().unwrap().0;
+    assert!(steps < 100_000);
+    // The trained model can be loaded as the current memory.
+    h.get_by_label("Use trained model").click();
+    wait_for(&mut h, "the trained model", |app| app.model_name.starts_with("DKM"));
+    assert!(h.state().generative);
+}

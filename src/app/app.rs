@@ -12,8 +12,15 @@ use super::models::ModelChoice;
 use super::texture::TextureCache;
 use super::views::canvas::{Canvas, Tool};
 use super::views::dataset::{BrowserAction, DatasetBrowser};
+use super::views::train_panel::TrainPanel;
 use super::views::{help, memory_panel, plots};
 use super::worker::{Command, Event, Worker};
+
+#[derive(Debug, Clone, Copy)]
+enum DialogPurpose {
+    Data,
+    Checkpoint,
+}
 
 /// Where a click on a dataset thumbnail sends the image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -118,6 +125,7 @@ pub struct ExplorerApp {
     read_query_version: u64,
     pub demo: Option<DemoStage>,
     model_ready: bool,
+    pub train: TrainPanel,
 }
 
 impl ExplorerApp {
@@ -159,6 +167,7 @@ impl ExplorerApp {
             read_query_version: 0,
             demo: None,
             model_ready: false,
+            train: TrainPanel::default(),
         };
         match Embedded::MnistTest.load() {
             Ok(set) => app.set_data(Arc::new(set)),
@@ -213,6 +222,13 @@ impl ExplorerApp {
                     }
                 }
                 Event::Sampled(images) => self.samples = images,
+                Event::Training(e) => self.train.on_event(e),
+                Event::TrainingFinished(result) => {
+                    if let Err(e) = &result {
+                        self.errors.push(e.clone());
+                    }
+                    self.train.on_finished(result);
+                }
                 Event::Error(message) => {
                     self.read.pending = false;
                     self.playing = false;
@@ -407,19 +423,32 @@ impl ExplorerApp {
             }
             ui.separator();
             if ui.button("Open data...").on_hover_text("IMG1, MNIST IDX, PNG/JPEG or a folder; or drop a file here").clicked() {
-                self.open_data_dialog();
+                self.open_dialog(DialogPurpose::Data);
+            }
+            if ui.button("Load checkpoint...").on_hover_text("a DKM checkpoint (.ckpt) written by `kanerva train` or the train panel").clicked() {
+                self.open_dialog(DialogPurpose::Checkpoint);
             }
             ui.toggle_value(&mut self.settings.show_help, "Help");
         });
     }
 
-    fn open_data_dialog(&mut self) {
+    fn open_dialog(&mut self, purpose: DialogPurpose) {
         // rfd blocks; run it off the UI thread. It returns None when cancelled or when no
         // portal exists, which simply loads nothing.
         let sender = self.worker_sender();
         std::thread::spawn(move || {
-            if let Some(path) = rfd::FileDialog::new().set_title("Open images").pick_file() {
-                sender(Command::LoadData(path));
+            let dialog = rfd::FileDialog::new();
+            match purpose {
+                DialogPurpose::Data => {
+                    if let Some(path) = dialog.set_title("Open images").pick_file() {
+                        sender(Command::LoadData(path));
+                    }
+                }
+                DialogPurpose::Checkpoint => {
+                    if let Some(path) = dialog.set_title("Load a DKM checkpoint").add_filter("checkpoint", &["ckpt"]).pick_file() {
+                        sender(Command::SelectModel(ModelChoice::Dkm { checkpoint: path }));
+                    }
+                }
             }
         });
     }
@@ -515,6 +544,13 @@ impl ExplorerApp {
             ui.separator();
             self.sample_section(ui);
         }
+        ui.separator();
+        egui::CollapsingHeader::new("Train a DKM").default_open(self.train.running).show(ui, |ui| {
+            let data = self.browser.as_ref().map(|b| b.set.clone());
+            if let Some(command) = self.train.ui(ui, data.as_ref()) {
+                self.send(command);
+            }
+        });
     }
 
     fn query_column(&mut self, ui: &mut egui::Ui) {

@@ -5,12 +5,16 @@
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 
 use crossbeam_channel::{Receiver, Sender, unbounded};
 
 use crate::data::{Image, ImageSet, InkPolarity, load_model_images};
+use crate::backend::training_device;
 use crate::memory::{AttractorMemory, Evaluation, Iterate, Panel, ReadUpdate, WriteReport};
+use crate::model::DkmConfig;
+use crate::train::{CheckpointFile, TrainConfig, TrainEvent, TrainOutcome, train_dkm};
 
 use super::models::ModelChoice;
 
@@ -25,6 +29,9 @@ pub enum Command {
     /// One read step from `from` (iterate `index − 1`), producing iterate `index`.
     Step { read_id: u64, index: usize, from: Image, update: ReadUpdate, seed: u64 },
     Sample { count: usize, cleanup: usize, update: ReadUpdate, seed: u64 },
+    /// Train a DKM on its own thread (reads stay responsive); progress comes as events.
+    Train(TrainRequest),
+    CancelTraining,
     /// Fault injection for tests: panic inside the worker.
     Crash,
     Shutdown,
@@ -38,7 +45,21 @@ pub enum Event {
     Written { report: WriteReport, stored: Vec<Image>, panels: Vec<Panel> },
     Iterate { read_id: u64, index: usize, iterate: Iterate, distances: Vec<f32> },
     Sampled(Vec<Image>),
+    Training(TrainEvent),
+    TrainingFinished(Result<(TrainOutcome, PathBuf), String>),
     Error(String),
+}
+
+/// Everything a training run needs.
+#[derive(Debug, Clone)]
+pub struct TrainRequest {
+    pub data: Arc<ImageSet>,
+    pub data_name: String,
+    pub model: DkmConfig,
+    pub train: TrainConfig,
+    pub out: PathBuf,
+    /// Continue from the checkpoint at `out`.
+    pub resume: bool,
 }
 
 /// Handle the UI keeps: send commands, drain events.
@@ -50,7 +71,7 @@ pub struct Worker {
 
 impl Worker {
     /// Starts the worker; `wake` is called after every event (the UI's request_repaint).
-    pub fn spawn(initial: ModelChoice, wake: impl Fn() + Send + 'static) -> Self {
+    pub fn spawn(initial: ModelChoice, wake: impl Fn() + Send + Sync + 'static) -> Self {
         let (commands, command_rx) = unbounded();
         let (event_tx, events) = unbounded();
         let thread = std::thread::Builder::new()
@@ -86,16 +107,17 @@ impl Drop for Worker {
 
 struct WorkerState {
     events: Sender<Event>,
-    wake: Box<dyn Fn() + Send>,
+    wake: Arc<dyn Fn() + Send + Sync>,
     choice: Option<ModelChoice>,
     memory: Option<Box<dyn AttractorMemory>>,
     /// The last written episode, rewritten after a model switch so comparisons need no retyping.
     episode: Vec<Image>,
+    training: Option<(JoinHandle<()>, Arc<AtomicBool>)>,
 }
 
 impl WorkerState {
-    fn new(events: Sender<Event>, wake: Box<dyn Fn() + Send>) -> Self {
-        Self { events, wake, choice: None, memory: None, episode: Vec::new() }
+    fn new(events: Sender<Event>, wake: Box<dyn Fn() + Send + Sync>) -> Self {
+        Self { events, wake: Arc::from(wake), choice: None, memory: None, episode: Vec::new(), training: None }
     }
 
     fn emit(&self, event: Event) {
@@ -107,6 +129,10 @@ impl WorkerState {
         self.guarded(Command::SelectModel(initial));
         while let Ok(command) = commands.recv() {
             if matches!(command, Command::Shutdown) {
+                if let Some((thread, cancel)) = self.training.take() {
+                    cancel.store(true, Ordering::Relaxed);
+                    let _ = thread.join();
+                }
                 break;
             }
             self.guarded(command);
@@ -138,6 +164,34 @@ impl WorkerState {
 
     fn distances(&self, image: &Image) -> Vec<f32> {
         self.memory.as_ref().map_or_else(Vec::new, |m| m.stored().iter().map(|s| image.pixel_error(s)).collect())
+    }
+
+    fn start_training(&mut self, request: TrainRequest) -> Result<(), String> {
+        if self.training.as_ref().is_some_and(|(t, _)| !t.is_finished()) {
+            return Err("a training run is already going: cancel it first".into());
+        }
+        let resume = if request.resume { Some(CheckpointFile::read(&request.out).map_err(|e| e.to_string())?) } else { None };
+        let cancel = Arc::new(AtomicBool::new(false));
+        let (events, wake, flag) = (self.events.clone(), self.wake.clone(), cancel.clone());
+        let thread = std::thread::Builder::new()
+            .name("kanerva-train".into())
+            .spawn(move || {
+                let send = |e: Event| {
+                    let _ = events.send(e);
+                    wake();
+                };
+                let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                    train_dkm(&request.model, &request.train, &request.data, &request.data_name, resume.as_ref(), &request.out, &training_device(), &flag, &mut |e| send(Event::Training(e)))
+                }));
+                send(Event::TrainingFinished(match result {
+                    Ok(Ok(outcome)) => Ok((outcome, request.out.clone())),
+                    Ok(Err(e)) => Err(e.to_string()),
+                    Err(_) => Err("the training thread crashed; the last saved checkpoint is kept".into()),
+                }));
+            })
+            .map_err(|e| e.to_string())?;
+        self.training = Some((thread, cancel));
+        Ok(())
     }
 
     fn handle(&mut self, command: Command) -> Result<(), String> {
@@ -200,6 +254,12 @@ impl WorkerState {
                     samples.push(x);
                 }
                 self.emit(Event::Sampled(samples));
+            }
+            Command::Train(request) => self.start_training(request)?,
+            Command::CancelTraining => {
+                if let Some((_, cancel)) = &self.training {
+                    cancel.store(true, Ordering::Relaxed);
+                }
             }
             Command::Crash => panic!("fault injected by Command::Crash"),
             Command::Shutdown => {}

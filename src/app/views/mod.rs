@@ -5,3 +5,4 @@ pub mod dataset;
 pub mod help;
 pub mod memory_panel;
 pub mod plots;
+pub mod train_panel;
