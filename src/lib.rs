@@ -11,6 +11,7 @@
 pub mod backend;
 pub mod data;
 pub mod eval;
+pub mod export;
 pub mod memory;
 pub mod model;
 pub mod rng;

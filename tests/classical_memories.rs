@@ -196,3 +196,29 @@ fn correlated_digits_break_hebbian_hopfield_far_earlier_than_random_patterns() {
     let (d, r) = (at(&mut net, &digits), at(&mut net, &random));
     assert!(r < 0.001 && d > 0.05, "20 patterns (0.026 N): random {r}, digits {d}");
 }
+
+#[test]
+fn basin_map_sends_each_end_of_the_line_to_its_own_pattern() {
+    use kanerva::eval::{Projection, basin_map};
+    let mut rng = SplitMix64::new(5);
+    let stored: Vec<Image> = (0..4).map(|_| random_image(28, 28, &mut rng)).collect();
+    let mut net = Hopfield::new(HopfieldConfig::default());
+    net.write(&stored).unwrap();
+    let alphas = [0.0, 0.1, 0.9, 1.0];
+    let cells = basin_map(&net, 0, 1, &alphas, &[0.0, 0.1], 5, ReadUpdate::Mode, 0).unwrap();
+    assert_eq!(cells.len(), 8);
+    for c in &cells {
+        let expected = if c.alpha < 0.5 { 0 } else { 1 };
+        assert_eq!(c.attractor, expected, "{c:?}");
+        assert!(c.distance < 0.01, "{c:?}");
+    }
+    // The projection separates the stored items (distinct points).
+    let p = Projection::fit(&stored).unwrap();
+    let pts: Vec<[f64; 2]> = stored.iter().map(|s| p.project(s)).collect();
+    for i in 0..4 {
+        for j in i + 1..4 {
+            let d = ((pts[i][0] - pts[j][0]).powi(2) + (pts[i][1] - pts[j][1]).powi(2)).sqrt();
+            assert!(d > 1.0, "items {i} and {j} project onto one point: {pts:?}");
+        }
+    }
+}

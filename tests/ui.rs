@@ -177,3 +177,30 @@ fn training_runs_on_the_worker_shows_progress_and_can_be_cancelled() {
     wait_for(&mut h, "the trained model", |app| app.model_name.starts_with("DKM"));
     assert!(h.state().generative);
 }
+
+#[test]
+fn the_basin_map_and_exports_work_from_the_app() {
+    let mut h = harness();
+    write_random_episode(&mut h);
+    let query = Corruption::BitFlip { p: 0.1 }.apply(&h.state().stored[0], 3);
+    h.state_mut().canvas.set_image(query);
+    wait_for(&mut h, "the query's evaluation", |app| app.read.iterates.len() == 1);
+    h.key_press(egui::Key::S);
+    wait_for(&mut h, "a step", |app| app.read.iterates.len() == 2);
+    h.get_by_label("Basins").click();
+    h.run_steps(3);
+    h.state_mut().basins.columns = 5;
+    h.get_by_label("Compute basin map").click();
+    wait_for(&mut h, "the basin map", |app| app.basins.result.is_some());
+    let (a, b, alphas, noises, cells) = h.state().basins.result.clone().unwrap();
+    assert_eq!((a, b, alphas.len()), (0, 1, 5));
+    assert_eq!(cells.len(), alphas.len() * noises.len());
+    // Exports of the current read.
+    let dir = tempfile::tempdir().unwrap();
+    for (kind, name) in [(kanerva::app::ExportKind::FilmstripPng, "s.png"), (kanerva::app::ExportKind::FilmstripGif, "s.gif"), (kanerva::app::ExportKind::EnergyCsv, "e.csv")] {
+        h.state().export_read(kind, &dir.path().join(name)).unwrap();
+        assert!(std::fs::metadata(dir.path().join(name)).unwrap().len() > 0);
+    }
+    let csv = std::fs::read_to_string(dir.path().join("e.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 3, "header + two iterates");
+}

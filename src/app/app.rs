@@ -12,6 +12,7 @@ use super::models::ModelChoice;
 use super::texture::TextureCache;
 use super::views::canvas::{Canvas, Tool};
 use super::views::dataset::{BrowserAction, DatasetBrowser};
+use super::views::basins::BasinView;
 use super::views::train_panel::TrainPanel;
 use super::views::{help, memory_panel, plots};
 use super::worker::{Command, Event, Worker};
@@ -20,6 +21,14 @@ use super::worker::{Command, Event, Worker};
 enum DialogPurpose {
     Data,
     Checkpoint,
+}
+
+/// What the export buttons write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportKind {
+    FilmstripPng,
+    FilmstripGif,
+    EnergyCsv,
 }
 
 /// Where a click on a dataset thumbnail sends the image.
@@ -126,6 +135,9 @@ pub struct ExplorerApp {
     pub demo: Option<DemoStage>,
     model_ready: bool,
     pub train: TrainPanel,
+    pub basins: BasinView,
+    /// Messages from helper threads (file dialogs, exports): (is_error, text).
+    notices: std::sync::Arc<std::sync::Mutex<Vec<(bool, String)>>>,
 }
 
 impl ExplorerApp {
@@ -168,6 +180,8 @@ impl ExplorerApp {
             demo: None,
             model_ready: false,
             train: TrainPanel::default(),
+            basins: BasinView::default(),
+            notices: Default::default(),
         };
         match Embedded::MnistTest.load() {
             Ok(set) => app.set_data(Arc::new(set)),
@@ -185,8 +199,50 @@ impl ExplorerApp {
         self.browser = Some(DatasetBrowser::new(set));
     }
 
+    /// Writes the current read to `path` (used by the export buttons and tests).
+    pub fn export_read(&self, kind: ExportKind, path: &std::path::Path) -> Result<(), String> {
+        let it = &self.read.iterates;
+        match kind {
+            ExportKind::FilmstripPng => crate::export::write_filmstrip_png(it, path),
+            ExportKind::FilmstripGif => crate::export::write_filmstrip_gif(it, path, (self.settings.play_interval_s * 1000.0) as u32),
+            ExportKind::EnergyCsv => crate::export::write_energy_csv(it, &self.read.distances, path),
+        }
+        .map_err(|e| e.to_string())
+    }
+
+    /// Asks where to save (off the UI thread), then writes the export there.
+    fn export_dialog(&self, kind: ExportKind) {
+        let (iterates, distances, frame_ms) = (self.read.iterates.clone(), self.read.distances.clone(), (self.settings.play_interval_s * 1000.0) as u32);
+        let notices = self.notices.clone();
+        let (name, ext) = match kind {
+            ExportKind::FilmstripPng => ("filmstrip.png", "png"),
+            ExportKind::FilmstripGif => ("filmstrip.gif", "gif"),
+            ExportKind::EnergyCsv => ("energy.csv", "csv"),
+        };
+        std::thread::spawn(move || {
+            let Some(path) = rfd::FileDialog::new().set_file_name(name).add_filter(ext, &[ext]).save_file() else { return };
+            let result = match kind {
+                ExportKind::FilmstripPng => crate::export::write_filmstrip_png(&iterates, &path),
+                ExportKind::FilmstripGif => crate::export::write_filmstrip_gif(&iterates, &path, frame_ms),
+                ExportKind::EnergyCsv => crate::export::write_energy_csv(&iterates, &distances, &path),
+            };
+            let notice = match result {
+                Ok(()) => (false, format!("exported {}", path.display())),
+                Err(e) => (true, e.to_string()),
+            };
+            notices.lock().expect("notices lock").push(notice);
+        });
+    }
+
     /// Applies every event the worker has sent (bounded per frame).
     pub fn drain_events(&mut self) {
+        for (is_error, text) in self.notices.lock().expect("notices lock").drain(..) {
+            if is_error {
+                self.errors.push(text);
+            } else {
+                self.status = text;
+            }
+        }
         for _ in 0..256 {
             let Ok(event) = self.worker.events.try_recv() else { break };
             match event {
@@ -210,6 +266,7 @@ impl ExplorerApp {
                     }
                     self.write_terms = report.terms;
                     self.stored = stored;
+                    self.basins.reset();
                     self.panels = panels;
                     self.heatmaps.clear();
                     self.reset_read();
@@ -222,6 +279,10 @@ impl ExplorerApp {
                     }
                 }
                 Event::Sampled(images) => self.samples = images,
+                Event::BasinMap { a, b, alphas, noises, cells } => {
+                    self.basins.pending = false;
+                    self.basins.result = Some((a, b, alphas, noises, cells));
+                }
                 Event::Training(e) => self.train.on_event(e),
                 Event::TrainingFinished(result) => {
                     if let Err(e) = &result {
@@ -231,6 +292,7 @@ impl ExplorerApp {
                 }
                 Event::Error(message) => {
                     self.read.pending = false;
+                    self.basins.pending = false;
                     self.playing = false;
                     self.errors.push(message);
                 }
@@ -649,6 +711,19 @@ impl ExplorerApp {
                 });
             }
         }));
+        self.export_buttons(ui);
+    }
+
+    fn export_buttons(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            ui.label("export:");
+            let enabled = !self.read.iterates.is_empty();
+            for (label, kind) in [("PNG strip", ExportKind::FilmstripPng), ("GIF", ExportKind::FilmstripGif), ("energy CSV", ExportKind::EnergyCsv)] {
+                if ui.add_enabled(enabled, egui::Button::new(label)).clicked() {
+                    self.export_dialog(kind);
+                }
+            }
+        });
     }
 
     fn sample_section(&mut self, ui: &mut egui::Ui) {
@@ -683,6 +758,12 @@ impl ExplorerApp {
             let name = self.write_terms.first().map_or("write term".to_string(), |t| t.name.clone());
             plots::write_history_plot(ui, &name, &self.write_history, 100.0);
         }
+        egui::CollapsingHeader::new("Basins").default_open(false).show(ui, |ui| {
+            let (iterations, update, seed) = (self.settings.iterations, self.settings.update, self.settings.seed);
+            if let Some(command) = self.basins.ui(ui, &self.stored, &self.read.iterates, iterations, update, seed, &mut self.textures) {
+                self.send(command);
+            }
+        });
         egui::CollapsingHeader::new("Inside the memory").default_open(true).show(ui, |ui| {
             memory_panel::panels_ui(ui, &self.panels, &mut self.textures, &mut self.heatmaps);
         });

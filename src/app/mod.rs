@@ -7,7 +7,7 @@ pub mod texture;
 pub mod views;
 pub mod worker;
 
-pub use app::{ClickTarget, CorruptionKind, DemoStage, ExplorerApp, ReadSession, Settings};
+pub use app::{ClickTarget, CorruptionKind, DemoStage, ExplorerApp, ExportKind, ReadSession, Settings};
 
 /// Opens the explorer window; `demo` plays the scripted denoising demo on start.
 pub fn run_native(demo: bool) -> eframe::Result<()> {

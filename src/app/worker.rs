@@ -12,6 +12,7 @@ use crossbeam_channel::{Receiver, Sender, unbounded};
 
 use crate::data::{Image, ImageSet, InkPolarity, load_model_images};
 use crate::backend::training_device;
+use crate::eval::{BasinCell, basin_map};
 use crate::memory::{AttractorMemory, Evaluation, Iterate, Panel, ReadUpdate, WriteReport};
 use crate::model::DkmConfig;
 use crate::train::{CheckpointFile, TrainConfig, TrainEvent, TrainOutcome, train_dkm};
@@ -29,6 +30,8 @@ pub enum Command {
     /// One read step from `from` (iterate `index − 1`), producing iterate `index`.
     Step { read_id: u64, index: usize, from: Image, update: ReadUpdate, seed: u64 },
     Sample { count: usize, cleanup: usize, update: ReadUpdate, seed: u64 },
+    /// Read a grid of start points between stored items `a` and `b` (see eval::basin_map).
+    BasinMap { a: usize, b: usize, alphas: Vec<f32>, noises: Vec<f32>, iterations: usize, update: ReadUpdate, seed: u64 },
     /// Train a DKM on its own thread (reads stay responsive); progress comes as events.
     Train(TrainRequest),
     CancelTraining,
@@ -45,6 +48,7 @@ pub enum Event {
     Written { report: WriteReport, stored: Vec<Image>, panels: Vec<Panel> },
     Iterate { read_id: u64, index: usize, iterate: Iterate, distances: Vec<f32> },
     Sampled(Vec<Image>),
+    BasinMap { a: usize, b: usize, alphas: Vec<f32>, noises: Vec<f32>, cells: Vec<BasinCell> },
     Training(TrainEvent),
     TrainingFinished(Result<(TrainOutcome, PathBuf), String>),
     Error(String),
@@ -254,6 +258,10 @@ impl WorkerState {
                     samples.push(x);
                 }
                 self.emit(Event::Sampled(samples));
+            }
+            Command::BasinMap { a, b, alphas, noises, iterations, update, seed } => {
+                let cells = basin_map(self.memory()?, a, b, &alphas, &noises, iterations, update, seed).map_err(|e| e.to_string())?;
+                self.emit(Event::BasinMap { a, b, alphas, noises, cells });
             }
             Command::Train(request) => self.start_training(request)?,
             Command::CancelTraining => {

@@ -1,10 +1,12 @@
 //! Evaluation: the episode bound on held-out episodes, and iterative-reading denoising. The same
 //! functions serve the CLI (`eval`, `denoise`) and the tests.
 
+mod basins;
 mod denoise;
 mod elbo;
 mod sweep;
 
+pub use basins::{BasinCell, Projection, basin_map, mix, nearest};
 pub use denoise::{DenoiseReport, DenoiseStep, denoise};
 pub use elbo::{ElboReport, evaluate_elbo};
 pub use sweep::{PatternSource, SweepPoint, capacity_sweep};

@@ -1,5 +1,6 @@
 //! One view per file; each holds its own state and draws itself with `ui`.
 
+pub mod basins;
 pub mod canvas;
 pub mod dataset;
 pub mod help;

@@ -1,0 +1,122 @@
+//! Basins: a PCA map of the stored items with the current read's trajectory, and a basin map
+//! (start points between two stored items, by noise level, coloured by where they end up).
+
+use eframe::egui::{self, Color32, Rect, Sense, Stroke, StrokeKind, Vec2};
+use egui_plot::{Line, Plot, PlotPoints, Points, Text};
+
+use crate::app::texture::TextureCache;
+use crate::app::worker::Command;
+use crate::data::Image;
+use crate::eval::{BasinCell, Projection};
+use crate::memory::{Iterate, ReadUpdate};
+
+/// Colour of stored item `i` (a and b get the two strongest colours).
+pub fn item_colour(i: usize, a: usize, b: usize) -> Color32 {
+    const PALETTE: [Color32; 8] = [
+        Color32::from_rgb(102, 194, 165),
+        Color32::from_rgb(231, 138, 195),
+        Color32::from_rgb(166, 216, 84),
+        Color32::from_rgb(255, 217, 47),
+        Color32::from_rgb(229, 196, 148),
+        Color32::from_rgb(179, 179, 179),
+        Color32::from_rgb(141, 160, 203),
+        Color32::from_rgb(190, 120, 90),
+    ];
+    if i == a {
+        Color32::from_rgb(66, 135, 245)
+    } else if i == b {
+        Color32::from_rgb(252, 141, 40)
+    } else {
+        PALETTE[i % PALETTE.len()]
+    }
+}
+
+pub struct BasinView {
+    pub a: usize,
+    pub b: usize,
+    pub columns: usize,
+    pub noises: Vec<f32>,
+    pub result: Option<(usize, usize, Vec<f32>, Vec<f32>, Vec<BasinCell>)>,
+    pub pending: bool,
+    projection: Option<(usize, Projection)>,
+}
+
+impl Default for BasinView {
+    fn default() -> Self {
+        Self { a: 0, b: 1, columns: 21, noises: vec![0.0, 0.05, 0.1, 0.2, 0.3], result: None, pending: false, projection: None }
+    }
+}
+
+impl BasinView {
+    /// Forget results that belong to another memory content.
+    pub fn reset(&mut self) {
+        self.result = None;
+        self.projection = None;
+        self.pending = false;
+    }
+
+    pub fn ui(&mut self, ui: &mut egui::Ui, stored: &[Image], read: &[Iterate], iterations: usize, update: ReadUpdate, seed: u64, textures: &mut TextureCache) -> Option<Command> {
+        if stored.len() < 2 {
+            ui.label("Write an episode of at least two images to see its basins.");
+            return None;
+        }
+        // PCA map: stored items and the current trajectory.
+        if self.projection.as_ref().is_none_or(|(n, _)| *n != stored.len()) {
+            self.projection = Projection::fit(stored).map(|p| (stored.len(), p));
+        }
+        if let Some((_, projection)) = &self.projection {
+            ui.label("PCA of the stored images (pixel space) with the read's trajectory");
+            Plot::new("pca_plot").height(200.0).data_aspect(1.0).allow_scroll(false).show(ui, |plot| {
+                for (i, s) in stored.iter().enumerate() {
+                    let p = projection.project(s);
+                    plot.points(Points::new(format!("item {i}"), vec![p]).radius(5.0).color(item_colour(i, self.a, self.b)));
+                    plot.text(Text::new(format!("label {i}"), p.into(), format!("  {i}")));
+                }
+                if !read.is_empty() {
+                    let path: Vec<[f64; 2]> = read.iter().map(|it| projection.project(&it.image)).collect();
+                    plot.line(Line::new("trajectory", PlotPoints::from(path.clone())).color(Color32::WHITE).width(1.5));
+                    plot.points(Points::new("iterates", path).radius(2.5).color(Color32::WHITE));
+                }
+            });
+        }
+        // Basin map controls.
+        let mut command = None;
+        ui.horizontal(|ui| {
+            let max = stored.len() - 1;
+            ui.add(egui::DragValue::new(&mut self.a).range(0..=max).prefix("from item "));
+            ui.add(egui::DragValue::new(&mut self.b).range(0..=max).prefix("to item "));
+            ui.add(egui::DragValue::new(&mut self.columns).range(3..=41).prefix("steps "));
+            let label = if self.pending { "Computing..." } else { "Compute basin map" };
+            if ui.add_enabled(!self.pending && self.a != self.b, egui::Button::new(label)).clicked() {
+                self.pending = true;
+                let alphas = (0..self.columns).map(|i| i as f32 / (self.columns - 1) as f32).collect();
+                command = Some(Command::BasinMap { a: self.a, b: self.b, alphas, noises: self.noises.clone(), iterations, update, seed });
+            }
+        });
+        if let Some((a, b, alphas, noises, cells)) = &self.result {
+            ui.horizontal(|ui| {
+                textures.show(ui, &stored[*a], 32.0);
+                ui.label(format!("item {a}  ->  item {b}"));
+                textures.show(ui, &stored[*b], 32.0);
+            });
+            ui.label("rows: bit-flip noise of the start (top 0); columns: mix from a to b; colour: the item the read ends at");
+            let cell = Vec2::new((ui.available_width() - 50.0).min(420.0) / alphas.len() as f32, 18.0);
+            let (rect, _) = ui.allocate_exact_size(Vec2::new(cell.x * alphas.len() as f32 + 50.0, cell.y * noises.len() as f32), Sense::hover());
+            let painter = ui.painter_at(rect);
+            for (row, noise) in noises.iter().enumerate() {
+                painter.text(rect.min + Vec2::new(0.0, row as f32 * cell.y + 2.0), egui::Align2::LEFT_TOP, format!("{noise:.2}"), egui::FontId::monospace(11.0), Color32::GRAY);
+                for col in 0..alphas.len() {
+                    let c = &cells[row * alphas.len() + col];
+                    let min = rect.min + Vec2::new(50.0 + col as f32 * cell.x, row as f32 * cell.y);
+                    let r = Rect::from_min_size(min, cell - Vec2::splat(1.0));
+                    // Dim cells that end far from every stored item (spurious attractors).
+                    let colour = item_colour(c.attractor, *a, *b).gamma_multiply(if c.distance < 0.05 { 1.0 } else { 0.35 });
+                    painter.rect_filled(r, 2.0, colour);
+                }
+            }
+            painter.rect_stroke(rect, 0.0, Stroke::new(1.0, Color32::DARK_GRAY), StrokeKind::Outside);
+            ui.small("faded cells: the read ended more than 5% of pixels away from every stored item");
+        }
+        command
+    }
+}
