@@ -27,3 +27,7 @@ shoot() { # name, seconds to wait, app arguments...
 
 # A salt-and-pepper query converging in the shipped DKM (demo mode plays the read).
 shoot explorer-dkm-denoise 20 gui --demo
+# The basin map between the first two stored items, with the read's trajectory on the PCA map.
+shoot explorer-basins 40 gui --demo basins
+# Training from the explorer with live loss curves.
+shoot explorer-training 60 gui --demo train

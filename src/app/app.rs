@@ -85,8 +85,19 @@ impl Default for Settings {
     }
 }
 
-/// A scripted start for demonstrations and screenshots (`kanerva gui --demo`): fill and write a
-/// random episode, corrupt its first image into the query, and play the read.
+/// Which scripted demo (`kanerva gui --demo NAME`) runs at start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Demo {
+    /// Write a random episode, corrupt its first image into the query, play the read.
+    Denoise,
+    /// The denoising demo, then a basin map between the first two stored items.
+    Basins,
+    /// The denoising demo, then a training run with live curves.
+    Train,
+}
+
+/// Progress of the scripted demo: fill and write a random episode, corrupt its first image into
+/// the query, and play the read (then the demo's extra).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DemoStage {
     WaitForModel,
@@ -133,6 +144,7 @@ pub struct ExplorerApp {
     /// Canvas version the current read started from.
     read_query_version: u64,
     pub demo: Option<DemoStage>,
+    pub demo_kind: Option<Demo>,
     model_ready: bool,
     pub train: TrainPanel,
     pub basins: BasinView,
@@ -178,6 +190,7 @@ impl ExplorerApp {
             next_read_id: 1,
             read_query_version: 0,
             demo: None,
+            demo_kind: None,
             model_ready: false,
             train: TrainPanel::default(),
             basins: BasinView::default(),
@@ -197,6 +210,11 @@ impl ExplorerApp {
     fn set_data(&mut self, set: Arc<ImageSet>) {
         self.status = format!("loaded {} ({} images)", set.source, set.len());
         self.browser = Some(DatasetBrowser::new(set));
+    }
+
+    /// True once the worker has loaded the first model.
+    pub fn model_ready(&self) -> bool {
+        self.model_ready
     }
 
     /// Writes the current read to `path` (used by the export buttons and tests).
@@ -317,6 +335,22 @@ impl ExplorerApp {
             Some(DemoStage::WaitForQuery) if !self.read.iterates.is_empty() => {
                 self.playing = true;
                 self.demo = Some(DemoStage::Done);
+                match self.demo_kind {
+                    Some(Demo::Basins) => {
+                        self.basins.pending = true;
+                        let alphas = (0..self.basins.columns).map(|i| i as f32 / (self.basins.columns - 1) as f32).collect();
+                        let (iterations, update, seed) = (self.settings.iterations, self.settings.update, self.settings.seed);
+                        self.send(Command::BasinMap { a: 0, b: 1, alphas, noises: self.basins.noises.clone(), iterations, update, seed });
+                    }
+                    Some(Demo::Train) => {
+                        if let Some(data) = self.browser.as_ref().map(|b| b.set.clone()) {
+                            self.train.out = std::env::temp_dir().join("kanerva-demo-train.ckpt").display().to_string();
+                            self.train.running = true;
+                            self.send(Command::Train(self.train.request(data)));
+                        }
+                    }
+                    _ => {}
+                }
             }
             _ => {}
         }
@@ -567,7 +601,7 @@ impl ExplorerApp {
 
     fn central_panel(&mut self, ui: &mut egui::Ui) {
         if self.settings.show_help {
-            egui::CollapsingHeader::new("How to use").default_open(true).show(ui, help::ui);
+            egui::CollapsingHeader::new("How to use").default_open(self.demo_kind != Some(Demo::Train)).show(ui, help::ui);
         }
         ui.heading(format!("Episode ({} images)", self.episode.len()));
         ui.horizontal(|ui| {
@@ -607,7 +641,7 @@ impl ExplorerApp {
             self.sample_section(ui);
         }
         ui.separator();
-        egui::CollapsingHeader::new("Train a DKM").default_open(self.train.running).show(ui, |ui| {
+        egui::CollapsingHeader::new("Train a DKM").default_open(self.train.running || self.demo_kind == Some(Demo::Train)).show(ui, |ui| {
             let data = self.browser.as_ref().map(|b| b.set.clone());
             if let Some(command) = self.train.ui(ui, data.as_ref()) {
                 self.send(command);
@@ -758,7 +792,7 @@ impl ExplorerApp {
             let name = self.write_terms.first().map_or("write term".to_string(), |t| t.name.clone());
             plots::write_history_plot(ui, &name, &self.write_history, 100.0);
         }
-        egui::CollapsingHeader::new("Basins").default_open(false).show(ui, |ui| {
+        egui::CollapsingHeader::new("Basins").default_open(self.demo_kind == Some(Demo::Basins)).show(ui, |ui| {
             let (iterations, update, seed) = (self.settings.iterations, self.settings.update, self.settings.seed);
             if let Some(command) = self.basins.ui(ui, &self.stored, &self.read.iterates, iterations, update, seed, &mut self.textures) {
                 self.send(command);

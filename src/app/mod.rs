@@ -2,15 +2,16 @@
 //! ([`worker`]), reached through typed commands and events.
 
 mod app;
+pub mod frame_bench;
 pub mod models;
 pub mod texture;
 pub mod views;
 pub mod worker;
 
-pub use app::{ClickTarget, CorruptionKind, DemoStage, ExplorerApp, ExportKind, ReadSession, Settings};
+pub use app::{ClickTarget, CorruptionKind, Demo, DemoStage, ExplorerApp, ExportKind, ReadSession, Settings};
 
-/// Opens the explorer window; `demo` plays the scripted denoising demo on start.
-pub fn run_native(demo: bool) -> eframe::Result<()> {
+/// Opens the explorer window; `demo` plays a scripted demo on start.
+pub fn run_native(demo: Option<Demo>) -> eframe::Result<()> {
     let options = eframe::NativeOptions {
         viewport: eframe::egui::ViewportBuilder::default().with_inner_size([1500.0, 940.0]).with_title("Kanerva Explorer"),
         ..Default::default()
@@ -21,8 +22,9 @@ pub fn run_native(demo: bool) -> eframe::Result<()> {
         Box::new(|cc| {
             let settings: Settings = cc.storage.and_then(|s| eframe::get_value(s, eframe::APP_KEY)).unwrap_or_default();
             let mut app = ExplorerApp::new(&cc.egui_ctx, settings);
-            if demo {
+            if demo.is_some() {
                 app.demo = Some(DemoStage::WaitForModel);
+                app.demo_kind = demo;
             }
             Ok(Box::new(app))
         }),

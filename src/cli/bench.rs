@@ -19,6 +19,13 @@ pub struct BenchArgs {
     /// Also time the parts of a training step.
     #[arg(long)]
     pub breakdown: bool,
+    /// Measure the explorer's frame time (headless) while playing a read and while training,
+    /// instead of the model timings.
+    #[arg(long)]
+    pub ui: bool,
+    /// Frames per UI scenario.
+    #[arg(long, default_value_t = 600)]
+    pub frames: usize,
     /// Print one JSON object (the table goes to stderr).
     #[arg(long)]
     pub json: bool,
@@ -44,7 +51,30 @@ fn sync(t: Tensor<1>) {
     let _ = t.into_data();
 }
 
+#[cfg(feature = "gui")]
+fn run_ui(args: &BenchArgs) -> anyhow::Result<()> {
+    use kanerva::app::frame_bench::{FrameScenario, measure};
+    let mut all = Vec::new();
+    for scenario in [FrameScenario::PlayingRead, FrameScenario::Training] {
+        let stats = measure(scenario, args.frames, kanerva::app::Settings::default());
+        eprintln!("{:?} ({}): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms over {} frames; progress {}", stats.scenario, stats.model, stats.p50_ms, stats.p99_ms, stats.max_ms, stats.frames, stats.progress);
+        all.push(stats);
+    }
+    if args.json {
+        println!("{}", serde_json::json!({ "frame_time": all }));
+    }
+    Ok(())
+}
+
+#[cfg(not(feature = "gui"))]
+fn run_ui(_args: &BenchArgs) -> anyhow::Result<()> {
+    anyhow::bail!("--ui needs the `gui` feature")
+}
+
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
+    if args.ui {
+        return run_ui(&args);
+    }
     let (b, t) = (16, 32);
     let config = DkmConfig::new().with_arch(args.arch);
     let cfg = config.memory;

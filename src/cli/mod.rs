@@ -24,9 +24,11 @@ pub struct Cli {
 pub enum Command {
     /// Open the desktop explorer (the default).
     Gui {
-        /// Start with a scripted demo: write a random episode, corrupt an item, play the read.
-        #[arg(long)]
-        demo: bool,
+        /// Start with a scripted demo: write a random episode, corrupt an item, play the read
+        /// (then, for `basins`, a basin map; for `train`, a training run).
+        #[cfg(feature = "gui")]
+        #[arg(long, value_enum, num_args = 0..=1, default_missing_value = "denoise")]
+        demo: Option<kanerva::app::Demo>,
     },
     /// Train a model on episodes of images.
     Train(train::TrainArgs),
@@ -54,8 +56,11 @@ pub enum DataCommand {
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
-    match cli.command.unwrap_or(Command::Gui { demo: false }) {
+    match cli.command.unwrap_or(Command::Gui { #[cfg(feature = "gui")] demo: None }) {
+        #[cfg(feature = "gui")]
         Command::Gui { demo } => run_gui(demo),
+        #[cfg(not(feature = "gui"))]
+        Command::Gui {} => run_gui(),
         Command::Data { command: DataCommand::Info(args) } => data_info::run(args),
         Command::Train(args) => train::run(args),
         Command::Bench(args) => bench::run(args),
@@ -67,11 +72,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 #[cfg(feature = "gui")]
-fn run_gui(demo: bool) -> anyhow::Result<()> {
+fn run_gui(demo: Option<kanerva::app::Demo>) -> anyhow::Result<()> {
     kanerva::app::run_native(demo).map_err(|e| anyhow::anyhow!("the explorer window failed: {e}"))
 }
 
 #[cfg(not(feature = "gui"))]
-fn run_gui(_demo: bool) -> anyhow::Result<()> {
+fn run_gui() -> anyhow::Result<()> {
     anyhow::bail!("this build has no GUI (built without the `gui` feature); see `kanerva --help`")
 }

@@ -1,0 +1,101 @@
+//! Measuring the explorer's frame time headless: the app's own work per frame (UI code and
+//! tessellation, not the GPU's rasterisation), paced at 60 frames per second while the worker
+//! plays a read or trains. `kanerva bench --ui` prints the result.
+
+use std::time::{Duration, Instant};
+
+use eframe::egui::{self, RawInput};
+use serde::Serialize;
+
+use super::app::{ExplorerApp, Settings};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum FrameScenario {
+    /// A corrupted query read with Play, one step every 20 ms.
+    PlayingRead,
+    /// The train panel running a default-size DKM training on the embedded data.
+    Training,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FrameStats {
+    pub scenario: FrameScenario,
+    pub model: String,
+    pub frames: usize,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+    /// Read iterates or training steps completed during the measurement.
+    pub progress: usize,
+}
+
+fn frame(ctx: &egui::Context, app: &mut ExplorerApp, time: f64) -> f64 {
+    let input = RawInput {
+        time: Some(time),
+        screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1500.0, 940.0))),
+        ..Default::default()
+    };
+    let start = Instant::now();
+    let output = ctx.run_ui(input, |ui| app.show(ui));
+    let _ = ctx.tessellate(output.shapes, output.pixels_per_point);
+    start.elapsed().as_secs_f64() * 1e3
+}
+
+/// Runs `frames` frames of `scenario` after a warm-up, pacing at 60 Hz.
+pub fn measure(scenario: FrameScenario, frames: usize, settings: Settings) -> FrameStats {
+    let ctx = egui::Context::default();
+    let mut app = ExplorerApp::new(&ctx, settings);
+    let started = Instant::now();
+    let now = |s: &Instant| s.elapsed().as_secs_f64();
+    // Warm up: model and data loaded, an episode written, the query read once.
+    let mut warm = 0;
+    while warm < 2000 && (!app.model_ready() || app.browser.is_none()) {
+        frame(&ctx, &mut app, now(&started));
+        std::thread::sleep(Duration::from_millis(5));
+        warm += 1;
+    }
+    app.settings.play_interval_s = 0.02;
+    app.settings.iterations = 100_000;
+    app.fill_random_episode();
+    app.write_episode();
+    while warm < 4000 && app.stored.is_empty() {
+        frame(&ctx, &mut app, now(&started));
+        std::thread::sleep(Duration::from_millis(5));
+        warm += 1;
+    }
+    match scenario {
+        FrameScenario::PlayingRead => {
+            let query = app.current_corruption().apply(&app.stored[0], 1);
+            app.canvas.set_image(query);
+            app.reset_read();
+            app.playing = true;
+        }
+        FrameScenario::Training => {
+            let data = app.browser.as_ref().map(|b| b.set.clone()).expect("data is loaded");
+            app.train.out = std::env::temp_dir().join(format!("kanerva-frame-bench-{}.ckpt", std::process::id())).display().to_string();
+            app.train.steps = 1_000_000;
+            app.train.running = true;
+            app.send(super::worker::Command::Train(app.train.request(data)));
+        }
+    }
+    let mut times = Vec::with_capacity(frames);
+    for _ in 0..frames {
+        let t0 = Instant::now();
+        times.push(frame(&ctx, &mut app, now(&started)));
+        if scenario == FrameScenario::PlayingRead && !app.playing {
+            app.playing = true;
+        }
+        let spent = t0.elapsed();
+        std::thread::sleep(Duration::from_millis(16).saturating_sub(spent));
+    }
+    let progress = match scenario {
+        FrameScenario::PlayingRead => app.read.iterates.len(),
+        FrameScenario::Training => app.train.history.last().map_or(0, |h| h.0 as usize),
+    };
+    if scenario == FrameScenario::Training {
+        app.send(super::worker::Command::CancelTraining);
+    }
+    times.sort_by(f64::total_cmp);
+    let pick = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize];
+    FrameStats { scenario, model: app.model_name.clone(), frames, p50_ms: pick(0.5), p99_ms: pick(0.99), max_ms: *times.last().unwrap_or(&0.0), progress }
+}
