@@ -484,7 +484,9 @@ impl ExplorerApp {
             egui::ScrollArea::vertical().show(ui, |ui| self.plots_panel(ui));
         });
         egui::CentralPanel::default().show(ui, |ui| {
-            egui::ScrollArea::vertical().show(ui, |ui| self.central_panel(ui));
+            // The training and basin demos show what is at the bottom of the page.
+            let follow = matches!(self.demo_kind, Some(Demo::Train | Demo::Basins));
+            egui::ScrollArea::vertical().stick_to_bottom(follow).show(ui, |ui| self.central_panel(ui));
         });
         self.restart_read_if_query_changed(&ctx);
     }
@@ -601,7 +603,7 @@ impl ExplorerApp {
 
     fn central_panel(&mut self, ui: &mut egui::Ui) {
         if self.settings.show_help {
-            egui::CollapsingHeader::new("How to use").default_open(self.demo_kind != Some(Demo::Train)).show(ui, help::ui);
+            egui::CollapsingHeader::new("How to use").default_open(self.demo_kind.is_none() || self.demo_kind == Some(Demo::Denoise)).show(ui, help::ui);
         }
         ui.heading(format!("Episode ({} images)", self.episode.len()));
         ui.horizontal(|ui| {
@@ -635,6 +637,13 @@ impl ExplorerApp {
         ui.columns(2, |cols| {
             self.query_column(&mut cols[0]);
             self.read_column(&mut cols[1]);
+        });
+        ui.separator();
+        egui::CollapsingHeader::new("Basins").default_open(self.demo_kind == Some(Demo::Basins)).show(ui, |ui| {
+            let (iterations, update, seed) = (self.settings.iterations, self.settings.update, self.settings.seed);
+            if let Some(command) = self.basins.ui(ui, &self.stored, &self.read.iterates, iterations, update, seed, &mut self.textures) {
+                self.send(command);
+            }
         });
         if self.generative {
             ui.separator();
@@ -782,9 +791,11 @@ impl ExplorerApp {
         }
         ui.label("Energy per iteration");
         plots::energy_plot(ui, &self.read.iterates, &self.energy_unit, 180.0);
+        ui.add_space(6.0);
         ui.label("Which attractor? Distance to each stored image");
         plots::distance_plot(ui, &self.read.distances, 150.0);
         if let Some(weights) = self.read.iterates.last().and_then(|it| it.evaluation.weights.clone()) {
+            ui.add_space(6.0);
             ui.label("Addressing weights of the current iterate");
             memory_panel::weights_plot(ui, &weights, 120.0);
         }
@@ -792,12 +803,6 @@ impl ExplorerApp {
             let name = self.write_terms.first().map_or("write term".to_string(), |t| t.name.clone());
             plots::write_history_plot(ui, &name, &self.write_history, 100.0);
         }
-        egui::CollapsingHeader::new("Basins").default_open(self.demo_kind == Some(Demo::Basins)).show(ui, |ui| {
-            let (iterations, update, seed) = (self.settings.iterations, self.settings.update, self.settings.seed);
-            if let Some(command) = self.basins.ui(ui, &self.stored, &self.read.iterates, iterations, update, seed, &mut self.textures) {
-                self.send(command);
-            }
-        });
         egui::CollapsingHeader::new("Inside the memory").default_open(true).show(ui, |ui| {
             memory_panel::panels_ui(ui, &self.panels, &mut self.textures, &mut self.heatmaps);
         });
