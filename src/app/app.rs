@@ -31,6 +31,15 @@ pub enum ExportKind {
     EnergyCsv,
 }
 
+fn write_export(kind: ExportKind, iterates: &[Iterate], distances: &[Vec<f32>], frame_ms: u32, path: &std::path::Path) -> Result<(), String> {
+    match kind {
+        ExportKind::FilmstripPng => crate::export::write_filmstrip_png(iterates, path),
+        ExportKind::FilmstripGif => crate::export::write_filmstrip_gif(iterates, path, frame_ms),
+        ExportKind::EnergyCsv => crate::export::write_energy_csv(iterates, distances, path),
+    }
+    .map_err(|e| e.to_string())
+}
+
 /// Where a click on a dataset thumbnail sends the image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ClickTarget {
@@ -219,18 +228,17 @@ impl ExplorerApp {
 
     /// Writes the current read to `path` (used by the export buttons and tests).
     pub fn export_read(&self, kind: ExportKind, path: &std::path::Path) -> Result<(), String> {
-        let it = &self.read.iterates;
-        match kind {
-            ExportKind::FilmstripPng => crate::export::write_filmstrip_png(it, path),
-            ExportKind::FilmstripGif => crate::export::write_filmstrip_gif(it, path, (self.settings.play_interval_s * 1000.0) as u32),
-            ExportKind::EnergyCsv => crate::export::write_energy_csv(it, &self.read.distances, path),
-        }
-        .map_err(|e| e.to_string())
+        write_export(kind, &self.read.iterates, &self.read.distances, self.frame_ms(), path)
+    }
+
+    /// GIF frame duration: the play speed.
+    fn frame_ms(&self) -> u32 {
+        (self.settings.play_interval_s * 1000.0) as u32
     }
 
     /// Asks where to save (off the UI thread), then writes the export there.
     fn export_dialog(&self, kind: ExportKind) {
-        let (iterates, distances, frame_ms) = (self.read.iterates.clone(), self.read.distances.clone(), (self.settings.play_interval_s * 1000.0) as u32);
+        let (iterates, distances, frame_ms) = (self.read.iterates.clone(), self.read.distances.clone(), self.frame_ms());
         let notices = self.notices.clone();
         let (name, ext) = match kind {
             ExportKind::FilmstripPng => ("filmstrip.png", "png"),
@@ -239,14 +247,9 @@ impl ExplorerApp {
         };
         std::thread::spawn(move || {
             let Some(path) = rfd::FileDialog::new().set_file_name(name).add_filter(ext, &[ext]).save_file() else { return };
-            let result = match kind {
-                ExportKind::FilmstripPng => crate::export::write_filmstrip_png(&iterates, &path),
-                ExportKind::FilmstripGif => crate::export::write_filmstrip_gif(&iterates, &path, frame_ms),
-                ExportKind::EnergyCsv => crate::export::write_energy_csv(&iterates, &distances, &path),
-            };
-            let notice = match result {
+            let notice = match write_export(kind, &iterates, &distances, frame_ms, &path) {
                 Ok(()) => (false, format!("exported {}", path.display())),
-                Err(e) => (true, e.to_string()),
+                Err(e) => (true, e),
             };
             notices.lock().expect("notices lock").push(notice);
         });
