@@ -13,6 +13,10 @@ pub struct BenchArgs {
     /// Encoder/decoder to time.
     #[arg(long, default_value = "simple")]
     pub arch: Arch,
+    /// Write mode of the memory: static (one batched write, what `train` uses by default and
+    /// the PyTorch reference's default) or sequential (official, dynamic addressing).
+    #[arg(long, default_value = "static")]
+    pub write_mode: String,
     /// Repetitions per measurement (after warm-up).
     #[arg(long, default_value_t = 20)]
     pub reps: usize,
@@ -76,7 +80,12 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         return run_ui(&args);
     }
     let (b, t) = (16, 32);
-    let config = DkmConfig::new().with_arch(args.arch);
+    let mut config = DkmConfig::new().with_arch(args.arch);
+    config.memory.write_mode = match args.write_mode.as_str() {
+        "static" => kanerva::memory::dkm::WriteMode::StaticBatched,
+        "sequential" => kanerva::memory::dkm::WriteMode::Sequential,
+        other => anyhow::bail!("unknown --write-mode {other:?} (static or sequential)"),
+    };
     let cfg = config.memory;
     let train_dev = training_device();
     let dev = inference_device();
