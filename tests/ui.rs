@@ -204,3 +204,38 @@ fn the_basin_map_and_exports_work_from_the_app() {
     let csv = std::fs::read_to_string(dir.path().join("e.csv")).unwrap();
     assert_eq!(csv.lines().count(), 3, "header + two iterates");
 }
+
+#[test]
+fn a_finished_checkpoint_can_be_copied_and_a_damaged_one_is_refused() {
+    use kanerva::app::views::train_panel::copy_checkpoint;
+    let dir = tempfile::tempdir().unwrap();
+    let shipped = kanerva::app::models::shipped_checkpoints();
+    let source = shipped.first().expect("the repository ships assets/dkm_mnist.ckpt");
+    let dest = dir.path().join("copy.ckpt");
+    copy_checkpoint(source, &dest).unwrap();
+    assert_eq!(std::fs::read(source).unwrap(), std::fs::read(&dest).unwrap());
+    let broken = dir.path().join("broken.ckpt");
+    std::fs::write(&broken, b"KNVCKPT1 not really").unwrap();
+    let err = copy_checkpoint(&broken, &dir.path().join("out.ckpt")).unwrap_err();
+    assert!(err.contains("broken.ckpt"), "{err}");
+    assert!(!dir.path().join("out.ckpt").exists());
+}
+
+#[test]
+fn the_dkm_basin_map_is_drawn_in_code_space() {
+    let checkpoint = kanerva::app::models::shipped_checkpoints().into_iter().next().expect("the repository ships assets/dkm_mnist.ckpt");
+    let settings = Settings { model: Some(ModelChoice::Dkm { checkpoint }), show_help: false, ..Settings::default() };
+    let app = ExplorerApp::new(&egui::Context::default(), settings);
+    let mut h = Harness::builder().with_size([1500.0, 1000.0]).build_ui_state(|ui, app: &mut ExplorerApp| app.show(ui), app);
+    wait_for(&mut h, "the DKM", |app| app.model_name.starts_with("DKM"));
+    write_random_episode(&mut h);
+    let codes = h.state().stored_embeddings.clone().expect("a DKM embeds its items");
+    assert_eq!((codes.len(), codes[0].len()), (16, 100));
+    let query = h.state().stored[0].clone();
+    h.state_mut().canvas.set_image(query);
+    wait_for(&mut h, "the query", |app| app.read.iterates.len() == 1);
+    assert_eq!(h.state().read.embeddings[0].as_ref().map(Vec::len), Some(100));
+    h.get_by_label("Basins").click();
+    h.run_steps(2);
+    h.get_by_label("PCA of the stored items (codes e(x)) with the read's trajectory");
+}

@@ -121,6 +121,8 @@ pub struct ReadSession {
     pub id: u64,
     pub iterates: Vec<Iterate>,
     pub distances: Vec<Vec<f32>>,
+    /// Each iterate in the memory's own space (DKM codes), when it has one.
+    pub embeddings: Vec<Option<Vec<f32>>>,
     /// A step has been asked for and not answered yet.
     pub pending: bool,
 }
@@ -137,6 +139,8 @@ pub struct ExplorerApp {
     pub episode: Vec<Image>,
     /// What memory holds now (as last written).
     pub stored: Vec<Image>,
+    /// The stored images in the memory's own space (DKM codes), when it has one.
+    pub stored_embeddings: Option<Vec<Vec<f32>>>,
     pub write_terms: Vec<Term>,
     /// First write term after each write (KL(M) for a DKM).
     pub write_history: Vec<f64>,
@@ -185,6 +189,7 @@ impl ExplorerApp {
             browser: None,
             episode: Vec::new(),
             stored: Vec::new(),
+            stored_embeddings: None,
             write_terms: Vec::new(),
             write_history: Vec::new(),
             panels: Vec::new(),
@@ -280,7 +285,8 @@ impl ExplorerApp {
                     self.reset_read();
                 }
                 Event::DataLoaded(set) => self.set_data(set),
-                Event::Written { report, stored, panels } => {
+                Event::Written { report, stored, panels, embeddings } => {
+                    self.stored_embeddings = embeddings;
                     self.status = format!("wrote {} images into {}", report.stored, self.model_name);
                     if let Some(first) = report.terms.first() {
                         self.write_history.push(first.value);
@@ -292,10 +298,11 @@ impl ExplorerApp {
                     self.heatmaps.clear();
                     self.reset_read();
                 }
-                Event::Iterate { read_id, index, iterate, distances } => {
+                Event::Iterate { read_id, index, iterate, distances, embedding } => {
                     if read_id == self.read.id && index == self.read.iterates.len() {
                         self.read.iterates.push(iterate);
                         self.read.distances.push(distances);
+                        self.read.embeddings.push(embedding);
                         self.read.pending = false;
                     }
                 }
@@ -644,7 +651,8 @@ impl ExplorerApp {
         ui.separator();
         egui::CollapsingHeader::new("Basins").default_open(self.demo_kind == Some(Demo::Basins)).show(ui, |ui| {
             let (iterations, update, seed) = (self.settings.iterations, self.settings.update, self.settings.seed);
-            if let Some(command) = self.basins.ui(ui, &self.stored, &self.read.iterates, iterations, update, seed, &mut self.textures) {
+            let space = super::views::basins::MapSpace::new(&self.stored, self.stored_embeddings.as_deref(), &self.read);
+            if let Some(command) = self.basins.ui(ui, &self.stored, &space, iterations, update, seed, &mut self.textures) {
                 self.send(command);
             }
         });

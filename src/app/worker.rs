@@ -45,8 +45,9 @@ pub enum Command {
 pub enum Event {
     ModelReady { name: String, energy_unit: String, generative: bool, choice: ModelChoice },
     DataLoaded(Arc<ImageSet>),
-    Written { report: WriteReport, stored: Vec<Image>, panels: Vec<Panel> },
-    Iterate { read_id: u64, index: usize, iterate: Iterate, distances: Vec<f32> },
+    /// `embeddings`: the stored images in the memory's own space (DKM codes), if it has one.
+    Written { report: WriteReport, stored: Vec<Image>, panels: Vec<Panel>, embeddings: Option<Vec<Vec<f32>>> },
+    Iterate { read_id: u64, index: usize, iterate: Iterate, distances: Vec<f32>, embedding: Option<Vec<f32>> },
     Sampled(Vec<Image>),
     BasinMap { a: usize, b: usize, alphas: Vec<f32>, noises: Vec<f32>, cells: Vec<BasinCell> },
     Training(TrainEvent),
@@ -166,6 +167,10 @@ impl WorkerState {
         self.memory.as_deref().ok_or_else(|| "no model is loaded".to_string())
     }
 
+    fn embedding(&self, image: &Image) -> Option<Vec<f32>> {
+        self.memory.as_ref()?.embed(std::slice::from_ref(image))?.pop()
+    }
+
     fn distances(&self, image: &Image) -> Vec<f32> {
         self.memory.as_ref().map_or_else(Vec::new, |m| m.stored().iter().map(|s| image.pixel_error(s)).collect())
     }
@@ -216,6 +221,7 @@ impl WorkerState {
                         report: WriteReport { stored: self.episode.len(), terms: vec![] },
                         stored: self.episode.clone(),
                         panels: memory.inspect(),
+                        embeddings: memory.embed(&self.episode),
                     });
                 }
                 self.memory = Some(memory);
@@ -229,20 +235,21 @@ impl WorkerState {
                 let memory = self.memory.as_mut().ok_or("no model is loaded")?;
                 let report = memory.write(&episode).map_err(|e| e.to_string())?;
                 let panels = memory.inspect();
+                let embeddings = memory.embed(&episode);
                 self.episode = episode.clone();
-                self.emit(Event::Written { report, stored: episode, panels });
+                self.emit(Event::Written { report, stored: episode, panels, embeddings });
             }
             Command::Evaluate { read_id, index, image } => {
                 let evaluation = self.memory()?.evaluate(&image).map_err(|e| e.to_string())?;
-                let distances = self.distances(&image);
-                self.emit(Event::Iterate { read_id, index, iterate: Iterate { image, evaluation }, distances });
+                let (distances, embedding) = (self.distances(&image), self.embedding(&image));
+                self.emit(Event::Iterate { read_id, index, iterate: Iterate { image, evaluation }, distances, embedding });
             }
             Command::Step { read_id, index, from, update, seed } => {
                 let memory = self.memory()?;
                 let image = memory.step(&from, update, seed).map_err(|e| e.to_string())?;
                 let evaluation: Evaluation = memory.evaluate(&image).map_err(|e| e.to_string())?;
-                let distances = self.distances(&image);
-                self.emit(Event::Iterate { read_id, index, iterate: Iterate { image, evaluation }, distances });
+                let (distances, embedding) = (self.distances(&image), self.embedding(&image));
+                self.emit(Event::Iterate { read_id, index, iterate: Iterate { image, evaluation }, distances, embedding });
             }
             Command::Sample { count, cleanup, update, seed } => {
                 let memory = self.memory()?;

@@ -70,18 +70,24 @@ pub struct Projection {
 }
 
 impl Projection {
-    /// PCA by power iteration on the small S x S Gram matrix (S = number of images).
+    /// PCA of images in pixel space.
     pub fn fit(images: &[Image]) -> Option<Projection> {
-        let n = images.len();
-        let d = images.first()?.pixels.len();
-        if n < 2 {
+        let vectors: Vec<&[f32]> = images.iter().map(|im| im.pixels.as_slice()).collect();
+        Self::fit_vectors(&vectors)
+    }
+
+    /// PCA by power iteration on the small S x S Gram matrix (S = number of vectors).
+    pub fn fit_vectors(vectors: &[&[f32]]) -> Option<Projection> {
+        let n = vectors.len();
+        let d = vectors.first()?.len();
+        if n < 2 || vectors.iter().any(|v| v.len() != d) {
             return None;
         }
         let mut mean = vec![0.0f32; d];
-        for im in images {
-            mean.iter_mut().zip(&im.pixels).for_each(|(m, v)| *m += v / n as f32);
+        for v in vectors {
+            mean.iter_mut().zip(v.iter()).for_each(|(m, x)| *m += x / n as f32);
         }
-        let centred: Vec<Vec<f32>> = images.iter().map(|im| im.pixels.iter().zip(&mean).map(|(v, m)| v - m).collect()).collect();
+        let centred: Vec<Vec<f32>> = vectors.iter().map(|v| v.iter().zip(&mean).map(|(x, m)| x - m).collect()).collect();
         let dot = |x: &[f32], y: &[f32]| x.iter().zip(y).map(|(a, b)| a * b).sum::<f32>();
         let mut gram: Vec<Vec<f32>> = (0..n).map(|i| (0..n).map(|j| dot(&centred[i], &centred[j])).collect()).collect();
         let mut axes: Vec<Vec<f32>> = Vec::new();
@@ -117,7 +123,11 @@ impl Projection {
     }
 
     pub fn project(&self, image: &Image) -> [f64; 2] {
-        let c: Vec<f32> = image.pixels.iter().zip(&self.mean).map(|(v, m)| v - m).collect();
+        self.project_vector(&image.pixels)
+    }
+
+    pub fn project_vector(&self, vector: &[f32]) -> [f64; 2] {
+        let c: Vec<f32> = vector.iter().zip(&self.mean).map(|(v, m)| v - m).collect();
         let p = |axis: &[f32]| axis.iter().zip(&c).map(|(a, x)| a * x).sum::<f32>() as f64;
         [p(&self.axes[0]), p(&self.axes[1])]
     }

@@ -119,6 +119,12 @@ pub trait AttractorMemory: Send {
 
     /// What to draw in the memory panel.
     fn inspect(&self) -> Vec<Panel>;
+
+    /// The space the memory works in, for maps of it: a DKM's codes e(x). `None` (the
+    /// default) means the pixels themselves.
+    fn embed(&self, _images: &[Image]) -> Option<Vec<Vec<f32>>> {
+        None
+    }
 }
 
 /// One iterate of a read with what the memory said about it.

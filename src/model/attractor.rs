@@ -141,6 +141,15 @@ impl AttractorMemory for DkmAttractor {
         })())
     }
 
+    fn embed(&self, images: &[Image]) -> Option<Vec<Vec<f32>>> {
+        if images.is_empty() || check_size(images, SIDE, SIDE).is_err() {
+            return None;
+        }
+        let codes = self.model.encoder.forward(self.images_tensor(images));
+        let c = codes.dims()[1];
+        Some(to_f32(codes).chunks(c).map(<[f32]>::to_vec).collect())
+    }
+
     fn inspect(&self) -> Vec<Panel> {
         let Some(written) = &self.written else { return vec![] };
         let [_, k, c] = written.state.mean.dims();

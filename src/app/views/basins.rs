@@ -8,7 +8,30 @@ use crate::app::texture::TextureCache;
 use crate::app::worker::Command;
 use crate::data::Image;
 use crate::eval::{BasinCell, Projection};
-use crate::memory::{Iterate, ReadUpdate};
+use crate::app::ReadSession;
+use crate::memory::ReadUpdate;
+
+/// The vectors the PCA map is drawn from: the memory's own space (DKM codes) when every stored
+/// item and iterate has an embedding, else pixels.
+pub struct MapSpace<'a> {
+    pub name: &'static str,
+    pub stored: Vec<&'a [f32]>,
+    pub trajectory: Vec<&'a [f32]>,
+}
+
+impl<'a> MapSpace<'a> {
+    pub fn new(stored: &'a [Image], embeddings: Option<&'a [Vec<f32>]>, read: &'a ReadSession) -> Self {
+        let embedded_read: Option<Vec<&[f32]>> = read.embeddings.iter().map(|e| e.as_deref()).collect();
+        match (embeddings, embedded_read) {
+            (Some(e), Some(t)) if e.len() == stored.len() => MapSpace { name: "codes e(x)", stored: e.iter().map(Vec::as_slice).collect(), trajectory: t },
+            _ => MapSpace {
+                name: "pixel space",
+                stored: stored.iter().map(|s| s.pixels.as_slice()).collect(),
+                trajectory: read.iterates.iter().map(|it| it.image.pixels.as_slice()).collect(),
+            },
+        }
+    }
+}
 
 /// Colour of stored item `i` (a and b get the two strongest colours).
 pub fn item_colour(i: usize, a: usize, b: usize) -> Color32 {
@@ -38,7 +61,8 @@ pub struct BasinView {
     pub noises: Vec<f32>,
     pub result: Option<(usize, usize, Vec<f32>, Vec<f32>, Vec<BasinCell>)>,
     pub pending: bool,
-    projection: Option<(usize, Projection)>,
+    /// The fitted map, with what it was fitted on (item count, space name).
+    projection: Option<((usize, &'static str), Projection)>,
 }
 
 impl Default for BasinView {
@@ -55,25 +79,26 @@ impl BasinView {
         self.pending = false;
     }
 
-    pub fn ui(&mut self, ui: &mut egui::Ui, stored: &[Image], read: &[Iterate], iterations: usize, update: ReadUpdate, seed: u64, textures: &mut TextureCache) -> Option<Command> {
+    pub fn ui(&mut self, ui: &mut egui::Ui, stored: &[Image], space: &MapSpace<'_>, iterations: usize, update: ReadUpdate, seed: u64, textures: &mut TextureCache) -> Option<Command> {
         if stored.len() < 2 {
             ui.label("Write an episode of at least two images to see its basins.");
             return None;
         }
         // PCA map: stored items and the current trajectory.
-        if self.projection.as_ref().is_none_or(|(n, _)| *n != stored.len()) {
-            self.projection = Projection::fit(stored).map(|p| (stored.len(), p));
+        let key = (space.stored.len(), space.name);
+        if self.projection.as_ref().is_none_or(|(k, _)| *k != key) {
+            self.projection = Projection::fit_vectors(&space.stored).map(|p| (key, p));
         }
         if let Some((_, projection)) = &self.projection {
-            ui.label("PCA of the stored images (pixel space) with the read's trajectory");
+            ui.label(format!("PCA of the stored items ({}) with the read's trajectory", space.name));
             Plot::new("pca_plot").height(200.0).data_aspect(1.0).allow_scroll(false).show(ui, |plot| {
-                for (i, s) in stored.iter().enumerate() {
-                    let p = projection.project(s);
+                for (i, s) in space.stored.iter().enumerate() {
+                    let p = projection.project_vector(s);
                     plot.points(Points::new(format!("item {i}"), vec![p]).radius(5.0).color(item_colour(i, self.a, self.b)));
                     plot.text(Text::new(format!("label {i}"), p.into(), format!("  {i}")));
                 }
-                if !read.is_empty() {
-                    let path: Vec<[f64; 2]> = read.iter().map(|it| projection.project(&it.image)).collect();
+                if !space.trajectory.is_empty() {
+                    let path: Vec<[f64; 2]> = space.trajectory.iter().map(|v| projection.project_vector(v)).collect();
                     plot.line(Line::new("trajectory", PlotPoints::from(path.clone())).color(Color32::WHITE).width(1.5));
                     plot.points(Points::new("iterates", path).radius(2.5).color(Color32::WHITE));
                 }

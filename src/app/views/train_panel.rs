@@ -28,6 +28,8 @@ pub struct TrainPanel {
     pub message: String,
     /// The checkpoint of the last finished run, ready to load.
     pub finished: Option<PathBuf>,
+    /// Results of "Save as..." copies, reported by their helper thread.
+    save_notices: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Default for TrainPanel {
@@ -45,6 +47,7 @@ impl Default for TrainPanel {
             progress: None,
             message: String::new(),
             finished: None,
+            save_notices: Default::default(),
         }
     }
 }
@@ -100,6 +103,20 @@ impl TrainPanel {
         }
     }
 
+    /// Asks for a destination (off the UI thread; cancelling does nothing) and copies the
+    /// checkpoint and its card there atomically.
+    fn save_as_dialog(&self, source: PathBuf) {
+        let notices = self.save_notices.clone();
+        std::thread::spawn(move || {
+            let Some(dest) = rfd::FileDialog::new().set_file_name("dkm.ckpt").add_filter("checkpoint", &["ckpt"]).save_file() else { return };
+            let notice = match copy_checkpoint(&source, &dest) {
+                Ok(()) => format!("saved a copy to {}", dest.display()),
+                Err(e) => format!("could not save: {e}"),
+            };
+            notices.lock().expect("notices lock").push(notice);
+        });
+    }
+
     /// Draws the panel; returns a command for the worker when a button asks for one.
     pub fn ui(&mut self, ui: &mut egui::Ui, data: Option<&Arc<ImageSet>>) -> Option<Command> {
         let mut command = None;
@@ -132,10 +149,16 @@ impl TrainPanel {
             }
             if let Some(path) = self.finished.clone() {
                 if ui.button("Use trained model").clicked() {
-                    command = Some(Command::SelectModel(crate::app::models::ModelChoice::Dkm { checkpoint: path }));
+                    command = Some(Command::SelectModel(crate::app::models::ModelChoice::Dkm { checkpoint: path.clone() }));
+                }
+                if ui.button("Save as...").on_hover_text("copy the checkpoint and its card elsewhere").clicked() {
+                    self.save_as_dialog(path);
                 }
             }
         });
+        if let Some(notice) = self.save_notices.lock().expect("notices lock").pop() {
+            self.message = notice;
+        }
         if let Some((step, total, rate, eta)) = self.progress {
             let fraction = step as f32 / total.max(1) as f32;
             ui.add(egui::ProgressBar::new(fraction).text(format!("step {step}/{total} · {rate:.2} steps/s · ETA {:.0} s", eta)));
@@ -155,4 +178,17 @@ impl TrainPanel {
         }
         command
     }
+}
+
+/// Copies a checkpoint and its readable card, each written atomically.
+pub fn copy_checkpoint(source: &std::path::Path, dest: &std::path::Path) -> Result<(), String> {
+    use crate::train::checkpoint::{card_path, write_atomically};
+    let bytes = std::fs::read(source).map_err(|e| format!("{}: {e}", source.display()))?;
+    // Refuse to copy something that is not a valid checkpoint.
+    crate::train::CheckpointFile::parse(source, &bytes).map_err(|e| e.to_string())?;
+    write_atomically(dest, &bytes).map_err(|e| e.to_string())?;
+    if let Ok(card) = std::fs::read(card_path(source)) {
+        write_atomically(&card_path(dest), &card).map_err(|e| e.to_string())?;
+    }
+    Ok(())
 }
