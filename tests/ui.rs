@@ -239,3 +239,27 @@ fn the_dkm_basin_map_is_drawn_in_code_space() {
     h.run_steps(2);
     h.get_by_label("PCA of the stored items (codes e(x)) with the read's trajectory");
 }
+
+#[test]
+fn a_second_memory_reads_the_same_episode_and_query_side_by_side() {
+    let mut h = harness();
+    let ctx = h.ctx.clone();
+    h.state_mut().set_compare(&ctx, Some(ModelChoice::ModernHopfield { beta: 30.0 }));
+    write_random_episode(&mut h);
+    wait_for(&mut h, "the comparison's write", |app| app.compare.as_ref().is_some_and(|c| c.stored == 16));
+    let query = Corruption::BitFlip { p: 0.1 }.apply(&h.state().stored[0], 3);
+    h.state_mut().canvas.set_image(query.clone());
+    wait_for(&mut h, "both evaluations", |app| app.read.iterates.len() == 1 && app.compare.as_ref().is_some_and(|c| c.read.iterates.len() == 1));
+    for n in 2..=3 {
+        h.key_press(egui::Key::S);
+        wait_for(&mut h, "both steps", |app| app.read.iterates.len() == n && app.compare.as_ref().is_some_and(|c| c.read.iterates.len() == n));
+    }
+    let app = h.state();
+    let compare = app.compare.as_ref().unwrap();
+    assert!(compare.name.starts_with("Modern Hopfield"));
+    assert_eq!(compare.read.iterates[0].image, query, "both start from the same query");
+    assert_eq!(app.read.iterates[0].image, query);
+    // Modern Hopfield at β = 30 retrieves the stored pattern in one step.
+    assert_eq!(compare.read.iterates[1].image.pixel_error(&app.stored[0]), 0.0);
+    h.get_by_label_contains("Comparison: Modern Hopfield");
+}

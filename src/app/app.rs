@@ -8,6 +8,7 @@ use crate::data::{Corruption, Embedded, Image, ImageSet, Region};
 use crate::memory::{Iterate, Panel, ReadUpdate, Term};
 use crate::rng::SplitMix64;
 
+use super::compare::CompareSession;
 use super::models::ModelChoice;
 use super::texture::TextureCache;
 use super::views::canvas::{Canvas, Tool};
@@ -161,6 +162,8 @@ pub struct ExplorerApp {
     model_ready: bool,
     pub train: TrainPanel,
     pub basins: BasinView,
+    /// A second memory read side by side with the first.
+    pub compare: Option<CompareSession>,
     /// Messages from helper threads (file dialogs, exports): (is_error, text).
     notices: std::sync::Arc<std::sync::Mutex<Vec<(bool, String)>>>,
 }
@@ -208,6 +211,7 @@ impl ExplorerApp {
             model_ready: false,
             train: TrainPanel::default(),
             basins: BasinView::default(),
+            compare: None,
             notices: Default::default(),
         };
         match Embedded::MnistTest.load() {
@@ -260,8 +264,21 @@ impl ExplorerApp {
         });
     }
 
+    /// Starts (or stops, with None) the side-by-side comparison memory.
+    pub fn set_compare(&mut self, ctx: &egui::Context, choice: Option<ModelChoice>) {
+        self.compare = choice.map(|c| CompareSession::new(ctx, c, &self.stored));
+    }
+
     /// Applies every event the worker has sent (bounded per frame).
     pub fn drain_events(&mut self) {
+        if let Some(compare) = &mut self.compare {
+            let had_nothing = compare.stored == 0;
+            compare.drain(&mut self.errors);
+            // Its first write just landed: start its read from the current query.
+            if had_nothing && compare.stored > 0 && !self.read.iterates.is_empty() {
+                compare.reset(self.read.id, &self.read.iterates[0].image);
+            }
+        }
         for (is_error, text) in self.notices.lock().expect("notices lock").drain(..) {
             if is_error {
                 self.errors.push(text);
@@ -376,6 +393,9 @@ impl ExplorerApp {
             self.read.pending = true;
             self.send(Command::Evaluate { read_id: self.read.id, index: 0, image: self.canvas.image.clone() });
         }
+        if let Some(compare) = &mut self.compare {
+            compare.reset(self.read.id, &self.canvas.image);
+        }
     }
 
     /// Asks for the next iterate, if the last one is in and the limit not reached.
@@ -389,13 +409,11 @@ impl ExplorerApp {
         };
         let index = self.read.iterates.len();
         self.read.pending = true;
-        self.send(Command::Step {
-            read_id: self.read.id,
-            index,
-            from: last.image.clone(),
-            update: self.settings.update,
-            seed: self.settings.seed.wrapping_mul(1000).wrapping_add(index as u64),
-        });
+        let seed = self.settings.seed.wrapping_mul(1000).wrapping_add(index as u64);
+        self.send(Command::Step { read_id: self.read.id, index, from: last.image.clone(), update: self.settings.update, seed });
+        if let Some(compare) = &mut self.compare {
+            compare.step(self.settings.update, seed);
+        }
         true
     }
 
@@ -405,6 +423,10 @@ impl ExplorerApp {
             return;
         }
         self.send(Command::Write(self.episode.clone()));
+        if let Some(compare) = &mut self.compare {
+            compare.stored = 0;
+            compare.send(Command::Write(self.episode.clone()));
+        }
     }
 
     pub fn fill_random_episode(&mut self) {
@@ -528,6 +550,26 @@ impl ExplorerApp {
                 if b != beta {
                     self.settings.model = Some(ModelChoice::ModernHopfield { beta: b });
                 }
+            }
+            ui.separator();
+            let current = self.compare.as_ref().map(|c| c.choice.clone());
+            let mut picked: Option<Option<ModelChoice>> = None;
+            egui::ComboBox::new("compare_picker", "compare with")
+                .width(200.0)
+                .selected_text(current.as_ref().map_or("nothing".into(), ModelChoice::label))
+                .show_ui(ui, |ui| {
+                    if ui.selectable_label(current.is_none(), "nothing").clicked() {
+                        picked = Some(None);
+                    }
+                    for m in &self.models {
+                        if ui.selectable_label(current.as_ref() == Some(m), m.label()).clicked() {
+                            picked = Some(Some(m.clone()));
+                        }
+                    }
+                });
+            if let Some(choice) = picked {
+                let ctx = ui.ctx().clone();
+                self.set_compare(&ctx, choice);
             }
             ui.separator();
             if ui.button("Open data...").on_hover_text("IMG1, MNIST IDX, PNG/JPEG or a folder; or drop a file here").clicked() {
@@ -766,6 +808,19 @@ impl ExplorerApp {
             }
         }));
         self.export_buttons(ui);
+        if let Some(compare) = &self.compare {
+            ui.label(format!("{} ({} iterates)", compare.name, compare.read.iterates.len()));
+            egui::ScrollArea::horizontal().id_salt("compare_filmstrip").stick_to_right(true).show(ui, |ui| ui.horizontal(|ui| {
+                ui.set_min_height(60.0);
+                for (n, it) in compare.read.iterates.iter().enumerate() {
+                    ui.vertical(|ui| {
+                        self.textures.show(ui, &it.image, 40.0);
+                        let e = it.evaluation.energy.map_or("-".to_string(), |e| format!("{e:.1}"));
+                        ui.small(format!("{n}: {e}"));
+                    });
+                }
+            }));
+        }
     }
 
     fn export_buttons(&mut self, ui: &mut egui::Ui) {
@@ -805,6 +860,12 @@ impl ExplorerApp {
         ui.add_space(6.0);
         ui.label("Which attractor? Distance to each stored image");
         plots::distance_plot(ui, &self.read.distances, 150.0);
+        if let Some(compare) = &self.compare {
+            ui.add_space(6.0);
+            ui.label(format!("Comparison: {}", compare.name));
+            plots::energy_plot_with_id(ui, "compare_energy", &compare.read.iterates, &compare.energy_unit, 150.0);
+            plots::distance_plot_with_id(ui, "compare_distance", &compare.read.distances, 120.0);
+        }
         if let Some(weights) = self.read.iterates.last().and_then(|it| it.evaluation.weights.clone()) {
             ui.add_space(6.0);
             ui.label("Addressing weights of the current iterate");

@@ -2,6 +2,7 @@
 //! ([`worker`]), reached through typed commands and events.
 
 mod app;
+pub mod compare;
 pub mod frame_bench;
 pub mod models;
 pub mod texture;

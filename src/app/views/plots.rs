@@ -8,6 +8,10 @@ use crate::memory::Iterate;
 
 /// Energy (when the model has one) and every named term, one line each, over iterations.
 pub fn energy_plot(ui: &mut egui::Ui, iterates: &[Iterate], unit: &str, height: f32) {
+    energy_plot_with_id(ui, "energy_plot", iterates, unit, height);
+}
+
+pub fn energy_plot_with_id(ui: &mut egui::Ui, id: &str, iterates: &[Iterate], unit: &str, height: f32) {
     let mut names: Vec<String> = Vec::new();
     for it in iterates {
         for t in &it.evaluation.terms {
@@ -17,7 +21,7 @@ pub fn energy_plot(ui: &mut egui::Ui, iterates: &[Iterate], unit: &str, height: 
         }
     }
     let y_label = if unit.is_empty() { "energy".to_string() } else { format!("energy ({unit})") };
-    Plot::new("energy_plot")
+    Plot::new(id)
         .height(height)
         .legend(Legend::default())
         .x_axis_label("iteration")
@@ -45,7 +49,11 @@ pub fn energy_plot(ui: &mut egui::Ui, iterates: &[Iterate], unit: &str, height: 
 
 /// Fraction of differing pixels between each iterate and each stored image.
 pub fn distance_plot(ui: &mut egui::Ui, distances: &[Vec<f32>], height: f32) {
-    Plot::new("distance_plot")
+    distance_plot_with_id(ui, "distance_plot", distances, height);
+}
+
+pub fn distance_plot_with_id(ui: &mut egui::Ui, id: &str, distances: &[Vec<f32>], height: f32) {
+    Plot::new(id)
         .height(height)
         .x_axis_label("iteration")
         .y_axis_label("pixel distance to stored item")

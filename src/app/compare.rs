@@ -1,0 +1,82 @@
+//! Side-by-side comparison: a second memory on its own worker gets the same episode and the
+//! same query, and is stepped in lockstep with the main one.
+
+use eframe::egui;
+
+use crate::data::Image;
+use crate::memory::ReadUpdate;
+
+use super::app::ReadSession;
+use super::models::ModelChoice;
+use super::worker::{Command, Event, Worker};
+
+pub struct CompareSession {
+    worker: Worker,
+    pub choice: ModelChoice,
+    pub name: String,
+    pub energy_unit: String,
+    pub read: ReadSession,
+    pub stored: usize,
+}
+
+impl CompareSession {
+    pub fn new(ctx: &egui::Context, choice: ModelChoice, episode: &[Image]) -> Self {
+        let wake = ctx.clone();
+        let worker = Worker::spawn(choice.clone(), move || wake.request_repaint());
+        if !episode.is_empty() {
+            worker.send(Command::Write(episode.to_vec()));
+        }
+        Self { worker, choice, name: "loading...".into(), energy_unit: String::new(), read: ReadSession::default(), stored: 0 }
+    }
+
+    pub fn send(&self, command: Command) {
+        self.worker.send(command);
+    }
+
+    /// Applies the comparison worker's events; errors go to `errors`, tagged with the model.
+    pub fn drain(&mut self, errors: &mut Vec<String>) {
+        for _ in 0..256 {
+            let Ok(event) = self.worker.events.try_recv() else { break };
+            match event {
+                Event::ModelReady { name, energy_unit, .. } => {
+                    self.name = name;
+                    self.energy_unit = energy_unit;
+                }
+                Event::Written { stored, .. } => self.stored = stored.len(),
+                Event::Iterate { read_id, index, iterate, distances, embedding } => {
+                    if read_id == self.read.id && index == self.read.iterates.len() {
+                        self.read.iterates.push(iterate);
+                        self.read.distances.push(distances);
+                        self.read.embeddings.push(embedding);
+                        self.read.pending = false;
+                    }
+                }
+                Event::Error(message) => {
+                    self.read.pending = false;
+                    errors.push(format!("{} (comparison): {message}", self.name));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Starts the comparison read `id` from `query`.
+    pub fn reset(&mut self, id: u64, query: &Image) {
+        self.read = ReadSession { id, ..Default::default() };
+        if self.stored > 0 {
+            self.read.pending = true;
+            self.send(Command::Evaluate { read_id: id, index: 0, image: query.clone() });
+        }
+    }
+
+    /// One step, if the previous one is in.
+    pub fn step(&mut self, update: ReadUpdate, seed: u64) {
+        if self.read.pending {
+            return;
+        }
+        let Some(last) = self.read.iterates.last() else { return };
+        let index = self.read.iterates.len();
+        self.read.pending = true;
+        self.send(Command::Step { read_id: self.read.id, index, from: last.image.clone(), update, seed });
+    }
+}
