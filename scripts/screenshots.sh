@@ -16,7 +16,8 @@ export DISPLAY=$display XDG_RUNTIME_DIR=$(mktemp -d)
 shoot() { # name, seconds to wait, app arguments...
     local name=$1 wait=$2
     shift 2
-    ./target/release/kanerva "$@" >/dev/null 2>&1 &
+    # A fresh data folder per shot: no settings or panel states persisted by an earlier run.
+    XDG_DATA_HOME=$(mktemp -d) ./target/release/kanerva "$@" >/dev/null 2>&1 &
     local app=$!
     sleep "$wait"
     import -window root "screenshots/$name.png"
@@ -31,3 +32,5 @@ shoot explorer-dkm-denoise 20 gui --demo
 shoot explorer-basins 40 gui --demo basins
 # Training from the explorer with live loss curves.
 shoot explorer-training 60 gui --demo train
+# The DKM and the pseudo-inverse Hopfield network reading the same corrupted query side by side.
+shoot explorer-compare 25 gui --demo compare

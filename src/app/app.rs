@@ -104,6 +104,8 @@ pub enum Demo {
     Basins,
     /// The denoising demo, then a training run with live curves.
     Train,
+    /// The denoising demo with the pseudo-inverse Hopfield network reading side by side.
+    Compare,
 }
 
 /// Progress of the scripted demo: fill and write a random episode, corrupt its first image into
@@ -164,6 +166,7 @@ pub struct ExplorerApp {
     pub basins: BasinView,
     /// A second memory read side by side with the first.
     pub compare: Option<CompareSession>,
+    ctx: egui::Context,
     /// Messages from helper threads (file dialogs, exports): (is_error, text).
     notices: std::sync::Arc<std::sync::Mutex<Vec<(bool, String)>>>,
 }
@@ -212,6 +215,7 @@ impl ExplorerApp {
             train: TrainPanel::default(),
             basins: BasinView::default(),
             compare: None,
+            ctx: ctx.clone(),
             notices: Default::default(),
         };
         match Embedded::MnistTest.load() {
@@ -349,6 +353,10 @@ impl ExplorerApp {
     fn run_demo(&mut self) {
         match self.demo {
             Some(DemoStage::WaitForModel) if self.model_ready && self.browser.is_some() => {
+                if self.demo_kind == Some(Demo::Compare) {
+                    let hopfield = ModelChoice::Hopfield(crate::memory::hopfield::HopfieldConfig { rule: crate::memory::hopfield::LearningRule::PseudoInverse, ..Default::default() });
+                    self.compare = Some(CompareSession::new(&self.ctx, hopfield, &[]));
+                }
                 self.fill_random_episode();
                 self.write_episode();
                 self.demo = Some(DemoStage::WaitForWrite);

@@ -204,7 +204,8 @@ impl AttractorMemory for Hopfield {
         let energy = self.energy_of_spins(&spins);
         Ok(Evaluation {
             energy: Some(energy),
-            terms: vec![Term::new("energy -1/2 s.Ws", energy), Term::new("best overlap m", best.max(-1.0) as f64)],
+            // The energy itself is plotted as `energy`; the terms add what it does not say.
+            terms: vec![Term::new("best overlap m", best.max(-1.0) as f64)],
             weights: Some(overlaps),
         })
     }

@@ -117,7 +117,7 @@ impl AttractorMemory for ModernHopfield {
         let entropy: f64 = -attention.iter().filter(|&&a| a > 0.0).map(|a| a * a.ln()).sum::<f64>();
         Ok(Evaluation {
             energy: Some(energy),
-            terms: vec![Term::new("energy", energy), Term::new("attention entropy (nats)", entropy)],
+            terms: vec![Term::new("attention entropy (nats)", entropy)],
             weights: Some(attention.iter().map(|&a| a as f32).collect()),
         })
     }
