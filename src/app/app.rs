@@ -15,7 +15,7 @@ use super::views::canvas::{Canvas, Tool};
 use super::views::dataset::{BrowserAction, DatasetBrowser};
 use super::views::basins::BasinView;
 use super::views::train_panel::TrainPanel;
-use super::views::{help, memory_panel, plots};
+use super::views::{filmstrip, help, memory_panel, plots};
 use super::worker::{Command, Event, Worker};
 
 #[derive(Debug, Clone, Copy)]
@@ -128,6 +128,19 @@ pub struct ReadSession {
     pub embeddings: Vec<Option<Vec<f32>>>,
     /// A step has been asked for and not answered yet.
     pub pending: bool,
+}
+
+impl ReadSession {
+    /// Appends iterate `index` of read `read_id` when it is the next one of this read (answers
+    /// to an older read, or out of order, are dropped).
+    pub fn accept(&mut self, read_id: u64, index: usize, iterate: Iterate, distances: Vec<f32>, embedding: Option<Vec<f32>>) {
+        if read_id == self.id && index == self.iterates.len() {
+            self.iterates.push(iterate);
+            self.distances.push(distances);
+            self.embeddings.push(embedding);
+            self.pending = false;
+        }
+    }
 }
 
 pub struct ExplorerApp {
@@ -320,12 +333,7 @@ impl ExplorerApp {
                     self.reset_read();
                 }
                 Event::Iterate { read_id, index, iterate, distances, embedding } => {
-                    if read_id == self.read.id && index == self.read.iterates.len() {
-                        self.read.iterates.push(iterate);
-                        self.read.distances.push(distances);
-                        self.read.embeddings.push(embedding);
-                        self.read.pending = false;
-                    }
+                    self.read.accept(read_id, index, iterate, distances, embedding);
                 }
                 Event::Sampled(images) => self.samples = images,
                 Event::BasinMap { a, b, alphas, noises, cells } => {
@@ -805,29 +813,11 @@ impl ExplorerApp {
             }
         });
         ui.label(format!("filmstrip ({} iterates)", self.read.iterates.len()));
-        egui::ScrollArea::horizontal().id_salt("filmstrip").stick_to_right(true).show(ui, |ui| ui.horizontal(|ui| {
-            ui.set_min_height(60.0);
-            for (n, it) in self.read.iterates.iter().enumerate() {
-                ui.vertical(|ui| {
-                    self.textures.show(ui, &it.image, 40.0);
-                    let e = it.evaluation.energy.map_or("–".to_string(), |e| format!("{e:.1}"));
-                    ui.small(format!("{n}: {e}"));
-                });
-            }
-        }));
+        filmstrip::ui(ui, "filmstrip", &self.read.iterates, &mut self.textures);
         self.export_buttons(ui);
         if let Some(compare) = &self.compare {
             ui.label(format!("{} ({} iterates)", compare.name, compare.read.iterates.len()));
-            egui::ScrollArea::horizontal().id_salt("compare_filmstrip").stick_to_right(true).show(ui, |ui| ui.horizontal(|ui| {
-                ui.set_min_height(60.0);
-                for (n, it) in compare.read.iterates.iter().enumerate() {
-                    ui.vertical(|ui| {
-                        self.textures.show(ui, &it.image, 40.0);
-                        let e = it.evaluation.energy.map_or("-".to_string(), |e| format!("{e:.1}"));
-                        ui.small(format!("{n}: {e}"));
-                    });
-                }
-            }));
+            filmstrip::ui(ui, "compare_filmstrip", &compare.read.iterates, &mut self.textures);
         }
     }
 

@@ -44,12 +44,7 @@ impl CompareSession {
                 }
                 Event::Written { stored, .. } => self.stored = stored.len(),
                 Event::Iterate { read_id, index, iterate, distances, embedding } => {
-                    if read_id == self.read.id && index == self.read.iterates.len() {
-                        self.read.iterates.push(iterate);
-                        self.read.distances.push(distances);
-                        self.read.embeddings.push(embedding);
-                        self.read.pending = false;
-                    }
+                    self.read.accept(read_id, index, iterate, distances, embedding);
                 }
                 Event::Error(message) => {
                     self.read.pending = false;

@@ -3,6 +3,7 @@
 pub mod basins;
 pub mod canvas;
 pub mod dataset;
+pub mod filmstrip;
 pub mod help;
 pub mod memory_panel;
 pub mod plots;
