@@ -40,3 +40,55 @@ fn data_info_on_a_bad_file_fails_with_a_message_naming_it() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("bad.img1") && err.contains("truncated IMG1 header"), "{err}");
 }
+
+fn shipped() -> String {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/assets/dkm_mnist.ckpt").to_string()
+}
+
+fn json_of(args: &[&str]) -> serde_json::Value {
+    let out = kanerva().args(args).output().unwrap();
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    serde_json::from_str(text.lines().last().expect("a JSON line")).unwrap()
+}
+
+#[test]
+fn eval_denoise_and_sample_keep_their_documented_output() {
+    let test = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/datasets/binarized_mnist_test.img1");
+    let ckpt = shipped();
+    let eval = json_of(&["eval", "--checkpoint", &ckpt, "--data", test, "--episodes", "2", "--json"]);
+    for key in ["nats_per_image", "recon_nats", "kl_addressing_nats", "kl_memory_nats"] {
+        assert!(eval[key].as_f64().unwrap() > 0.0, "{key}: {eval}");
+    }
+    assert_eq!((eval["episodes"].as_u64(), eval["episode_size"].as_u64()), (Some(2), Some(32)));
+    let sum = ["recon_nats", "kl_addressing_nats", "kl_memory_nats"].iter().map(|k| eval[*k].as_f64().unwrap()).sum::<f64>();
+    assert!((sum - eval["nats_per_image"].as_f64().unwrap()).abs() < 1e-3, "the terms add up to the bound");
+    let dn = json_of(&["denoise", "--checkpoint", &ckpt, "--data", test, "--noise", "salt-pepper:0.15", "--iterations", "3", "--episodes", "1", "--json"]);
+    let steps = dn["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 4, "steps[0] is the corrupted query");
+    assert!(steps[0]["pixel_error"].as_f64().unwrap() > steps[3]["pixel_error"].as_f64().unwrap(), "reading should denoise: {dn}");
+    let m = dn["monotone_fraction"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&m));
+    let dir = tempfile::tempdir().unwrap();
+    let grid = dir.path().join("grid.png");
+    let out = kanerva().args(["sample", "--checkpoint", &ckpt, "--n", "9", "--out"]).arg(&grid).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let image = image::open(&grid).unwrap();
+    assert_eq!((image.width(), image.height()), (3 * 29 + 1, 3 * 29 + 1));
+}
+
+#[test]
+fn commands_refuse_bad_checkpoints_and_arguments_with_clear_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.ckpt");
+    std::fs::write(&bad, b"not a checkpoint").unwrap();
+    let out = kanerva().args(["eval", "--data", "embedded:mnist-test", "--checkpoint"]).arg(&bad).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.ckpt") && err.contains("not a Kanerva Explorer checkpoint"), "{err}");
+    let out = kanerva().args(["denoise", "--checkpoint", &shipped(), "--data", "embedded:mnist-test", "--noise", "blur:3"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown kind"));
+    let out = kanerva().args(["sweep", "--model", "dkm"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("needs --checkpoint"));
+}
