@@ -263,3 +263,31 @@ fn a_second_memory_reads_the_same_episode_and_query_side_by_side() {
     assert_eq!(compare.read.iterates[1].image.pixel_error(&app.stored[0]), 0.0);
     h.get_by_label_contains("Comparison: Modern Hopfield");
 }
+
+#[test]
+fn a_capacity_sweep_runs_from_the_app_and_leaves_the_episode_in_memory() {
+    let mut h = harness();
+    write_random_episode(&mut h);
+    // One read step before the sweep...
+    let query = Corruption::BitFlip { p: 0.1 }.apply(&h.state().stored[3], 9);
+    h.state_mut().canvas.set_image(query);
+    wait_for(&mut h, "the query", |app| app.read.iterates.len() == 1);
+    h.key_press(egui::Key::S);
+    wait_for(&mut h, "a step", |app| app.read.iterates.len() == 2);
+    let before = h.state().read.iterates[1].clone();
+    h.get_by_label("Capacity sweep").click();
+    h.run_steps(3);
+    h.state_mut().sweep.counts = "5,10".into();
+    h.get_by_label("Run sweep").click();
+    wait_for(&mut h, "the sweep", |app| !app.sweep.running);
+    let (name, points) = h.state().sweep.results.first().cloned().expect("a finished sweep");
+    assert!(name.starts_with("Hopfield") && name.ends_with("random"), "{name}");
+    assert_eq!(points.iter().map(|p| p.stored).collect::<Vec<_>>(), vec![5, 10]);
+    assert!(points.iter().all(|p| p.recall_error < 0.01), "{points:?}");
+    // ...and the same step after it: the episode is back in memory, so the read is identical.
+    h.key_press(egui::Key::R);
+    wait_for(&mut h, "the reset", |app| app.read.iterates.len() == 1);
+    h.key_press(egui::Key::S);
+    wait_for(&mut h, "a step", |app| app.read.iterates.len() == 2);
+    assert_eq!(h.state().read.iterates[1], before);
+}

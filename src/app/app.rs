@@ -14,6 +14,7 @@ use super::texture::TextureCache;
 use super::views::canvas::{Canvas, Tool};
 use super::views::dataset::{BrowserAction, DatasetBrowser};
 use super::views::basins::BasinView;
+use super::views::sweep_panel::SweepPanel;
 use super::views::train_panel::TrainPanel;
 use super::views::{filmstrip, help, memory_panel, plots};
 use super::worker::{Command, Event, Worker};
@@ -177,6 +178,7 @@ pub struct ExplorerApp {
     model_ready: bool,
     pub train: TrainPanel,
     pub basins: BasinView,
+    pub sweep: SweepPanel,
     /// A second memory read side by side with the first.
     pub compare: Option<CompareSession>,
     ctx: egui::Context,
@@ -227,6 +229,7 @@ impl ExplorerApp {
             model_ready: false,
             train: TrainPanel::default(),
             basins: BasinView::default(),
+            sweep: SweepPanel::default(),
             compare: None,
             ctx: ctx.clone(),
             notices: Default::default(),
@@ -340,6 +343,11 @@ impl ExplorerApp {
                     self.basins.pending = false;
                     self.basins.result = Some((a, b, alphas, noises, cells));
                 }
+                Event::SweepProgress { done, total, .. } => self.sweep.on_progress(done, total),
+                Event::SweepFinished { model, points, cancelled } => {
+                    self.status = format!("sweep of {model} {}", if cancelled { "cancelled" } else { "done" });
+                    self.sweep.on_finished(model, points, cancelled);
+                }
                 Event::Training(e) => self.train.on_event(e),
                 Event::TrainingFinished(result) => {
                     if let Err(e) = &result {
@@ -350,6 +358,7 @@ impl ExplorerApp {
                 Event::Error(message) => {
                     self.read.pending = false;
                     self.basins.pending = false;
+                    self.sweep.on_error();
                     self.playing = false;
                     self.errors.push(message);
                 }
@@ -718,6 +727,13 @@ impl ExplorerApp {
             ui.separator();
             self.sample_section(ui);
         }
+        ui.separator();
+        egui::CollapsingHeader::new("Capacity sweep").default_open(false).show(ui, |ui| {
+            let data = self.browser.as_ref().map(|b| b.set.clone());
+            if let Some(command) = self.sweep.ui(ui, data.as_ref()) {
+                self.send(command);
+            }
+        });
         ui.separator();
         egui::CollapsingHeader::new("Train a DKM").default_open(self.train.running || self.demo_kind == Some(Demo::Train)).show(ui, |ui| {
             let data = self.browser.as_ref().map(|b| b.set.clone());

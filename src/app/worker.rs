@@ -12,7 +12,8 @@ use crossbeam_channel::{Receiver, Sender, unbounded};
 
 use crate::data::{Image, ImageSet, InkPolarity, load_model_images};
 use crate::backend::training_device;
-use crate::eval::{BasinCell, basin_map};
+use crate::data::Corruption;
+use crate::eval::{BasinCell, PatternSource, SweepPoint, basin_map, capacity_sweep};
 use crate::memory::{AttractorMemory, Evaluation, Iterate, Panel, ReadUpdate, WriteReport};
 use crate::model::DkmConfig;
 use crate::train::{CheckpointFile, TrainConfig, TrainEvent, TrainOutcome, train_dkm};
@@ -32,6 +33,8 @@ pub enum Command {
     Sample { count: usize, cleanup: usize, update: ReadUpdate, seed: u64 },
     /// Read a grid of start points between stored items `a` and `b` (see eval::basin_map).
     BasinMap { a: usize, b: usize, alphas: Vec<f32>, noises: Vec<f32>, iterations: usize, update: ReadUpdate, seed: u64 },
+    /// Capacity sweep of the current memory (its contents are restored afterwards).
+    Sweep { patterns: Option<Arc<ImageSet>>, stored: Vec<usize>, noise: Corruption, iterations: usize, cancel: Arc<AtomicBool> },
     /// Train a DKM on its own thread (reads stay responsive); progress comes as events.
     Train(TrainRequest),
     CancelTraining,
@@ -50,6 +53,8 @@ pub enum Event {
     Iterate { read_id: u64, index: usize, iterate: Iterate, distances: Vec<f32>, embedding: Option<Vec<f32>> },
     Sampled(Vec<Image>),
     BasinMap { a: usize, b: usize, alphas: Vec<f32>, noises: Vec<f32>, cells: Vec<BasinCell> },
+    SweepProgress { done: usize, total: usize, point: SweepPoint },
+    SweepFinished { model: String, points: Vec<SweepPoint>, cancelled: bool },
     Training(TrainEvent),
     TrainingFinished(Result<(TrainOutcome, PathBuf), String>),
     Error(String),
@@ -269,6 +274,25 @@ impl WorkerState {
             Command::BasinMap { a, b, alphas, noises, iterations, update, seed } => {
                 let cells = basin_map(self.memory()?, a, b, &alphas, &noises, iterations, update, seed).map_err(|e| e.to_string())?;
                 self.emit(Event::BasinMap { a, b, alphas, noises, cells });
+            }
+            Command::Sweep { patterns, stored, noise, iterations, cancel } => {
+                let source = match patterns {
+                    Some(set) => PatternSource::Data((*set).clone()),
+                    None => PatternSource::Random { seed: 0 },
+                };
+                let (events, wake) = (self.events.clone(), self.wake.clone());
+                let memory = self.memory.as_mut().ok_or("no model is loaded")?;
+                let result = capacity_sweep(memory.as_mut(), &source, &stored, noise, iterations, 0, &mut |done, total, point| {
+                    let _ = events.send(Event::SweepProgress { done, total, point: *point });
+                    wake();
+                    !cancel.load(Ordering::Relaxed)
+                });
+                // The sweep overwrote the memory: put the person's episode back.
+                let restored = if self.episode.is_empty() { Ok(()) } else { memory.write(&self.episode).map(|_| ()) };
+                let name = memory.name();
+                let points = result.map_err(|e| e.to_string())?;
+                restored.map_err(|e| e.to_string())?;
+                self.emit(Event::SweepFinished { model: name, cancelled: points.len() < stored.len(), points });
             }
             Command::Train(request) => self.start_training(request)?,
             Command::CancelTraining => {

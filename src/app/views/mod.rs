@@ -7,4 +7,5 @@ pub mod filmstrip;
 pub mod help;
 pub mod memory_panel;
 pub mod plots;
+pub mod sweep_panel;
 pub mod train_panel;
