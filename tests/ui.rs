@@ -42,6 +42,19 @@ fn write_random_episode(h: &mut Harness<'static, ExplorerApp>) {
     wait_for(h, "the write", |app| app.stored.len() == 16);
 }
 
+/// Puts `query` on the canvas and waits for its evaluation (iterate 0).
+fn start_read(h: &mut Harness<'static, ExplorerApp>, query: kanerva::data::Image) {
+    h.state_mut().canvas.set_image(query);
+    wait_for(h, "the query's evaluation", |app| app.read.iterates.len() == 1);
+}
+
+/// Presses S and waits for the next iterate.
+fn step_by_key(h: &mut Harness<'static, ExplorerApp>) {
+    let n = h.state().read.iterates.len() + 1;
+    h.key_press(egui::Key::S);
+    wait_for(h, "a step", move |app| app.read.iterates.len() == n);
+}
+
 #[test]
 fn drawing_on_the_canvas_changes_the_28x28_image_under_the_stroke() {
     let mut h = harness();
@@ -101,10 +114,8 @@ fn keyboard_shortcuts_step_and_reset_the_read() {
     let mut h = harness();
     write_random_episode(&mut h);
     let query = h.state().stored[1].clone();
-    h.state_mut().canvas.set_image(query);
-    wait_for(&mut h, "the query's evaluation", |app| app.read.iterates.len() == 1);
-    h.key_press(egui::Key::S);
-    wait_for(&mut h, "a step by key", |app| app.read.iterates.len() == 2);
+    start_read(&mut h, query);
+    step_by_key(&mut h);
     h.key_press(egui::Key::R);
     wait_for(&mut h, "a reset by key", |app| app.read.iterates.len() == 1);
 }
@@ -183,10 +194,8 @@ fn the_basin_map_and_exports_work_from_the_app() {
     let mut h = harness();
     write_random_episode(&mut h);
     let query = Corruption::BitFlip { p: 0.1 }.apply(&h.state().stored[0], 3);
-    h.state_mut().canvas.set_image(query);
-    wait_for(&mut h, "the query's evaluation", |app| app.read.iterates.len() == 1);
-    h.key_press(egui::Key::S);
-    wait_for(&mut h, "a step", |app| app.read.iterates.len() == 2);
+    start_read(&mut h, query);
+    step_by_key(&mut h);
     h.get_by_label("Basins").click();
     h.run_steps(3);
     h.state_mut().basins.columns = 5;
@@ -270,10 +279,8 @@ fn a_capacity_sweep_runs_from_the_app_and_leaves_the_episode_in_memory() {
     write_random_episode(&mut h);
     // One read step before the sweep...
     let query = Corruption::BitFlip { p: 0.1 }.apply(&h.state().stored[3], 9);
-    h.state_mut().canvas.set_image(query);
-    wait_for(&mut h, "the query", |app| app.read.iterates.len() == 1);
-    h.key_press(egui::Key::S);
-    wait_for(&mut h, "a step", |app| app.read.iterates.len() == 2);
+    start_read(&mut h, query);
+    step_by_key(&mut h);
     let before = h.state().read.iterates[1].clone();
     h.get_by_label("Capacity sweep").click();
     h.run_steps(3);
@@ -287,7 +294,6 @@ fn a_capacity_sweep_runs_from_the_app_and_leaves_the_episode_in_memory() {
     // ...and the same step after it: the episode is back in memory, so the read is identical.
     h.key_press(egui::Key::R);
     wait_for(&mut h, "the reset", |app| app.read.iterates.len() == 1);
-    h.key_press(egui::Key::S);
-    wait_for(&mut h, "a step", |app| app.read.iterates.len() == 2);
+    step_by_key(&mut h);
     assert_eq!(h.state().read.iterates[1], before);
 }
