@@ -144,6 +144,20 @@ proptest! {
 }
 
 #[test]
+fn cached_inverse_addressing_equals_the_substitution_solve() {
+    let dev = device();
+    let mut rng = SplitMix64::new(17);
+    for mode in [AddressingMode::Ridge, AddressingMode::OfficialTf] {
+        let cfg = MemoryConfig { addressing: mode, ..config(0.6) };
+        let r = randn([B, K, C], &mut rng, &dev);
+        let z = randn([B, T, C], &mut rng, &dev);
+        let plain = dkm::Addresser::new(r.clone(), &cfg).address(z.clone());
+        let cached = dkm::Addresser::new(r, &cfg).with_inverse().address(z);
+        assert!(max_abs_diff(&values(&plain), &values(&cached)) < 1e-9, "{mode:?}");
+    }
+}
+
+#[test]
 fn memory_kl_is_zero_at_the_prior() {
     let mut rng = SplitMix64::new(1);
     let (r0, s, state) = prior(&mut rng, 0.3);

@@ -141,7 +141,8 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     let infer = config.init(&dev);
     let one = Tensor::<3>::random([1, t, 784], Distribution::Bernoulli(0.13), &dev);
     let (state, _) = infer.write(one, &config);
-    let addresser = Addresser::new(state.mean.clone(), &cfg);
+    // As the explorer does: the factorisation (and inverse) is cached with the written memory.
+    let addresser = Addresser::new(state.mean.clone(), &cfg).with_inverse();
     let query = Tensor::<2>::random([1, 784], Distribution::Bernoulli(0.13), &dev);
     record(
         "read_step_ms",

@@ -149,6 +149,9 @@ pub struct Addresser {
     factor: Tensor<3>,
     /// (R Rᵀ) for the official form, used again on the right-hand side.
     gram: Option<Tensor<3>>,
+    /// G⁻¹, for reading many queries against a fixed memory: two matmuls per address instead of
+    /// two substitution loops (K small tensor ops each). [B, K, K]
+    inverse: Option<Tensor<3>>,
 }
 
 impl Addresser {
@@ -163,13 +166,25 @@ impl Addresser {
                 factor: cholesky(gram + lambda_eye),
                 memory,
                 gram: None,
+                inverse: None,
             },
             AddressingMode::OfficialTf => Self {
                 factor: cholesky(gram.clone().matmul(gram.clone()) + lambda_eye),
                 memory,
                 gram: Some(gram),
+                inverse: None,
             },
         }
+    }
+
+    /// Precomputes G⁻¹ from the factor, so later addresses cost two matmuls. Worth it when one
+    /// memory answers many reads (the explorer, evaluation); training addresses each memory
+    /// once and keeps the substitutions.
+    pub fn with_inverse(mut self) -> Self {
+        let [b, k, _] = self.factor.dims();
+        let eye = eye_like(k, &self.factor).unsqueeze_dim::<3>(0).repeat_dim(0, b);
+        self.inverse = Some(cholesky_solve(self.factor.clone(), eye));
+        self
     }
 
     /// The addressing means μ of T codes.
@@ -182,7 +197,10 @@ impl Addresser {
         if let Some(gram) = &self.gram {
             rhs = gram.clone().matmul(rhs);
         }
-        mt(cholesky_solve(self.factor.clone(), rhs))
+        match &self.inverse {
+            Some(inverse) => mt(inverse.clone().matmul(rhs)),
+            None => mt(cholesky_solve(self.factor.clone(), rhs)),
+        }
     }
 }
 

@@ -86,7 +86,7 @@ impl AttractorMemory for DkmAttractor {
         let kl = mem::kl_memory(&state, self.model.prior_mean.val(), self.model.prior_log_var.val());
         let kl = kl.into_data().convert::<f64>().try_into_vec::<f64>().unwrap()[0];
         self.written = Some(Written {
-            addresser: Addresser::new(state.mean.clone(), &self.config.memory),
+            addresser: Addresser::new(state.mean.clone(), &self.config.memory).with_inverse(),
             state,
             stored: episode.to_vec(),
         });
