@@ -126,6 +126,27 @@ impl Sdm {
     }
 }
 
+impl Sdm {
+    /// One read at `image` and the number of active locations, from a single scan of the
+    /// addresses. Ties (sum 0) keep the current bit; no active location leaves the image as is.
+    fn read(&self, image: &Image) -> (Image, usize) {
+        let (sums, active) = self.sums(image);
+        if active == 0 {
+            return (image.clone(), 0);
+        }
+        let pixels = sums
+            .iter()
+            .zip(&image.pixels)
+            .map(|(&s, &v)| match s.cmp(&0) {
+                std::cmp::Ordering::Greater => 1.0,
+                std::cmp::Ordering::Less => 0.0,
+                std::cmp::Ordering::Equal => if v >= 0.5 { 1.0 } else { 0.0 },
+            })
+            .collect();
+        (Image::new(self.rows, self.cols, pixels), active)
+    }
+}
+
 impl AttractorMemory for Sdm {
     fn name(&self) -> String {
         format!("SDM ({} locations, r = {})", self.config.locations, self.radius)
@@ -161,8 +182,7 @@ impl AttractorMemory for Sdm {
 
     fn evaluate(&self, image: &Image) -> Result<Evaluation, MemoryError> {
         check_size(std::slice::from_ref(image), self.rows, self.cols)?;
-        let (_, active) = self.sums(image);
-        let next = self.step(image, ReadUpdate::Mode, 0)?;
+        let (next, active) = self.read(image);
         let moved = image.pixel_error(&next) as f64 * image.pixels.len() as f64;
         // No exact energy (spec §15.3): report the distance a read would move and the activity.
         Ok(Evaluation {
@@ -177,21 +197,7 @@ impl AttractorMemory for Sdm {
 
     fn step(&self, image: &Image, _update: ReadUpdate, _seed: u64) -> Result<Image, MemoryError> {
         check_size(std::slice::from_ref(image), self.rows, self.cols)?;
-        let (sums, active) = self.sums(image);
-        if active == 0 {
-            // Nothing within reach: the memory has no opinion, the iterate stays.
-            return Ok(image.clone());
-        }
-        let pixels = sums
-            .iter()
-            .zip(&image.pixels)
-            .map(|(&s, &v)| match s.cmp(&0) {
-                std::cmp::Ordering::Greater => 1.0,
-                std::cmp::Ordering::Less => 0.0,
-                std::cmp::Ordering::Equal => if v >= 0.5 { 1.0 } else { 0.0 },
-            })
-            .collect();
-        Ok(Image::new(self.rows, self.cols, pixels))
+        Ok(self.read(image).0)
     }
 
     fn inspect(&self) -> Vec<Panel> {
