@@ -12,6 +12,7 @@ mod image_set;
 mod img1;
 mod load;
 mod picture;
+mod selection;
 
 pub use binarize::{Binarization, binarize_stochastic, binarize_threshold};
 pub use bytes::{MAX_FILE_BYTES, read_file_bytes};
@@ -23,14 +24,23 @@ pub use idx::read_idx_images;
 pub use image_set::{Image, ImageSet, PIXELS, SIDE};
 pub use img1::{parse_img1, read_img1, to_img1_bytes};
 pub use load::{load_images, load_model_images, to_model_size};
+pub use selection::{LabelSelection, parse_label_selection, select_labels};
 pub use picture::{InkPolarity, MAX_PICTURE_SIDE, area_resample, decode_picture, picture_to_model_image, read_picture};
 
 use std::path::Path;
 
-/// Loads either an embedded set (`embedded:mnist-train`, `embedded:mnist-test`) or a path.
+/// Loads either an embedded set (`embedded:mnist-train`, `embedded:mnist-test`) or a path,
+/// optionally with a label range (`PATH#labels=A..B`, see selection.rs). A file whose name
+/// really contains `#` is read as it is.
 pub fn load_named(name_or_path: &str) -> Result<ImageSet, DataError> {
-    match Embedded::from_name(name_or_path) {
-        Some(e) => e.load(),
-        None => load_images(Path::new(name_or_path), InkPolarity::Auto),
+    if let Some(e) = Embedded::from_name(name_or_path) {
+        return e.load();
     }
+    if !Path::new(name_or_path).exists()
+        && let Some(selection) = parse_label_selection(name_or_path)?
+    {
+        let set = load_named(selection.path)?;
+        return select_labels(set, &selection.labels, name_or_path);
+    }
+    load_images(Path::new(name_or_path), InkPolarity::Auto)
 }
