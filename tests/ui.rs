@@ -235,7 +235,7 @@ fn a_finished_checkpoint_can_be_copied_and_a_damaged_one_is_refused() {
 #[test]
 fn the_dkm_basin_map_is_drawn_in_code_space() {
     let checkpoint = kanerva::app::models::shipped_checkpoints().into_iter().next().expect("the repository ships assets/dkm_mnist.ckpt");
-    let settings = Settings { model: Some(ModelChoice::Dkm { checkpoint }), show_help: false, ..Settings::default() };
+    let settings = Settings { model: Some(ModelChoice::trained(checkpoint)), show_help: false, ..Settings::default() };
     let app = ExplorerApp::new(&egui::Context::default(), settings);
     let mut h = Harness::builder().with_size([1500.0, 1000.0]).build_ui_state(|ui, app: &mut ExplorerApp| app.show(ui), app);
     wait_for(&mut h, "the DKM", |app| app.model_name.starts_with("DKM"));

@@ -195,7 +195,7 @@ impl ExplorerApp {
             .model
             .clone()
             .filter(|m| models.contains(m))
-            .or_else(|| models.iter().find(|m| matches!(m, ModelChoice::Dkm { .. })).cloned())
+            .or_else(|| models.iter().find(|m| m.is_trained_kind("dkm")).cloned())
             .unwrap_or_else(|| models[0].clone());
         let wake_ctx = ctx.clone();
         let worker = Worker::spawn(initial, move || wake_ctx.request_repaint());
@@ -621,7 +621,7 @@ impl ExplorerApp {
                 }
                 DialogPurpose::Checkpoint => {
                     if let Some(path) = dialog.set_title("Load a DKM checkpoint").add_filter("checkpoint", &["ckpt"]).pick_file() {
-                        sender(Command::SelectModel(ModelChoice::Dkm { checkpoint: path }));
+                        sender(Command::SelectModel(ModelChoice::trained(path)));
                     }
                 }
             }

@@ -7,8 +7,8 @@ use crate::memory::AttractorMemory;
 use crate::memory::hopfield::{Hopfield, HopfieldConfig, LearningRule, UpdateOrder};
 use crate::memory::modern_hopfield::ModernHopfield;
 use crate::memory::sdm::{Sdm, SdmConfig};
-use crate::model::DkmAttractor;
-use crate::train::load_dkm;
+use crate::train::{CheckpointFile, load_checkpoint};
+use crate::train::checkpoint::card_path;
 
 /// A memory the person can pick, with its settings.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -16,8 +16,8 @@ pub enum ModelChoice {
     Hopfield(HopfieldConfig),
     ModernHopfield { beta: f64 },
     Sdm(SdmConfig),
-    /// A trained DKM checkpoint.
-    Dkm { checkpoint: PathBuf },
+    /// A trained checkpoint; `kind` is its card's model kind ("dkm" or "km").
+    Trained { kind: String, checkpoint: PathBuf },
 }
 
 impl ModelChoice {
@@ -30,8 +30,9 @@ impl ModelChoice {
             }),
             ModelChoice::ModernHopfield { .. } => "Modern Hopfield".into(),
             ModelChoice::Sdm(_) => "Sparse distributed memory".into(),
-            ModelChoice::Dkm { checkpoint } => format!(
-                "DKM ({})",
+            ModelChoice::Trained { kind, checkpoint } => format!(
+                "{} ({})",
+                kind.to_uppercase(),
                 checkpoint.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
             ),
         }
@@ -43,16 +44,32 @@ impl ModelChoice {
             ModelChoice::Hopfield(c) => Box::new(Hopfield::new(*c)),
             ModelChoice::ModernHopfield { beta } => Box::new(ModernHopfield::new(*beta)),
             ModelChoice::Sdm(c) => Box::new(Sdm::new(*c)),
-            ModelChoice::Dkm { checkpoint } => {
+            ModelChoice::Trained { checkpoint, .. } => {
                 let device = inference_device();
-                let (card, model) = load_dkm(checkpoint, &device).map_err(|e| e.to_string())?;
-                let name = format!("DKM ({}, {} steps)", card.data, card.steps);
-                Box::new(DkmAttractor::new(&name, model, card.config, device))
+                let loaded = load_checkpoint(checkpoint, &device).map_err(|e| e.to_string())?;
+                let name = format!("{} ({}, {} steps)", loaded.model.display_kind(), loaded.card.data, loaded.card.steps);
+                loaded.model.into_attractor(&name, device)
             }
         })
     }
 
-    /// The memories available here: the classical ones, and a DKM per shipped checkpoint.
+    /// A trained checkpoint, its kind read from the card beside it (or from the file itself).
+    pub fn trained(checkpoint: PathBuf) -> ModelChoice {
+        let beside = std::fs::read(card_path(&checkpoint))
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+            .and_then(|card| card.get("model_kind").and_then(|k| k.as_str()).map(str::to_string));
+        let kind = beside
+            .or_else(|| CheckpointFile::read(&checkpoint).ok().map(|f| f.card.model_kind))
+            .unwrap_or_else(|| "checkpoint".into());
+        ModelChoice::Trained { kind, checkpoint }
+    }
+
+    pub fn is_trained_kind(&self, wanted: &str) -> bool {
+        matches!(self, ModelChoice::Trained { kind, .. } if kind == wanted)
+    }
+
+    /// The memories available here: the classical ones, and one per shipped checkpoint.
     pub fn available() -> Vec<ModelChoice> {
         let mut out = vec![
             ModelChoice::Hopfield(HopfieldConfig { rule: LearningRule::Hebbian, order: UpdateOrder::Asynchronous }),
@@ -60,7 +77,7 @@ impl ModelChoice {
             ModelChoice::ModernHopfield { beta: 20.0 },
             ModelChoice::Sdm(SdmConfig::default()),
         ];
-        out.extend(shipped_checkpoints().into_iter().map(|checkpoint| ModelChoice::Dkm { checkpoint }));
+        out.extend(shipped_checkpoints().into_iter().map(ModelChoice::trained));
         out
     }
 }

@@ -4,12 +4,10 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use kanerva::backend::inference_device;
 use kanerva::data::{Corruption, load_named, to_model_size};
 use kanerva::eval::denoise;
 use kanerva::memory::ReadUpdate;
-use kanerva::model::DkmAttractor;
-use kanerva::train::load_dkm;
+use super::trained::trained_memory;
 
 #[derive(Debug, clap::Args)]
 pub struct DenoiseArgs {
@@ -40,11 +38,9 @@ pub fn parse_update(s: &str) -> Result<ReadUpdate, String> {
 }
 
 pub fn run(args: DenoiseArgs) -> anyhow::Result<()> {
-    let device = inference_device();
-    let (card, model) = load_dkm(&args.checkpoint, &device)?;
+    let (_, mut memory) = trained_memory(&args.checkpoint, None)?;
     let set = to_model_size(load_named(&args.data).with_context(|| format!("reading {}", args.data))?);
-    let mut memory = DkmAttractor::new("dkm", model, card.config, device);
-    let report = denoise(&mut memory, &set, args.noise, args.iterations, args.update, args.episodes, args.episode_size, args.seed)?;
+    let report = denoise(memory.as_mut(), &set, args.noise, args.iterations, args.update, args.episodes, args.episode_size, args.seed)?;
     if args.json {
         println!("{}", serde_json::to_string(&report)?);
     } else {

@@ -7,6 +7,7 @@ mod eval;
 mod sample;
 mod sweep;
 mod train;
+mod trained;
 
 use clap::{Parser, Subcommand};
 

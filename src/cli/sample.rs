@@ -3,11 +3,9 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use kanerva::backend::inference_device;
 use kanerva::data::{Embedded, Image, load_named, test_episodes, to_model_size};
-use kanerva::memory::{AttractorMemory, ReadUpdate};
-use kanerva::model::DkmAttractor;
-use kanerva::train::load_dkm;
+use kanerva::memory::ReadUpdate;
+use super::trained::trained_memory;
 
 #[derive(Debug, clap::Args)]
 pub struct SampleArgs {
@@ -48,8 +46,7 @@ pub fn save_grid(images: &[Image], columns: usize, path: &std::path::Path) -> an
 }
 
 pub fn run(args: SampleArgs) -> anyhow::Result<()> {
-    let device = inference_device();
-    let (card, model) = load_dkm(&args.checkpoint, &device)?;
+    let (_, mut memory) = trained_memory(&args.checkpoint, None)?;
     let set = match &args.data {
         Some(d) => to_model_size(load_named(d).with_context(|| format!("reading {d}"))?),
         None => Embedded::MnistTest.load()?,
@@ -59,11 +56,10 @@ pub fn run(args: SampleArgs) -> anyhow::Result<()> {
         .flatten()
         .map(|i| set.image(i))
         .collect();
-    let mut memory = DkmAttractor::new("dkm", model, card.config, device);
     memory.write(&episode)?;
     let mut samples = Vec::with_capacity(args.n);
     for i in 0..args.n as u64 {
-        let mut x = memory.sample(args.seed.wrapping_add(i)).expect("the DKM is generative")?;
+        let mut x = memory.sample(args.seed.wrapping_add(i)).expect("trained memories are generative")?;
         for n in 0..args.cleanup as u64 {
             x = memory.step(&x, ReadUpdate::Mean, i * 1000 + n)?;
         }

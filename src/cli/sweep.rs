@@ -4,15 +4,13 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use kanerva::backend::inference_device;
 use kanerva::data::{Corruption, load_named, to_model_size};
 use kanerva::eval::{PatternSource, capacity_sweep};
 use kanerva::memory::AttractorMemory;
 use kanerva::memory::hopfield::{Hopfield, HopfieldConfig, LearningRule};
 use kanerva::memory::modern_hopfield::ModernHopfield;
 use kanerva::memory::sdm::{Sdm, SdmConfig};
-use kanerva::model::DkmAttractor;
-use kanerva::train::load_dkm;
+use super::trained::trained_memory;
 
 #[derive(Debug, clap::Args)]
 pub struct SweepArgs {
@@ -52,13 +50,11 @@ pub fn build_memory(model: &str, checkpoint: Option<&PathBuf>, beta: f64, locati
         "hopfield-pinv" => hopfield(LearningRule::PseudoInverse),
         "modern-hopfield" => Box::new(ModernHopfield::new(beta)),
         "sdm" => Box::new(Sdm::new(SdmConfig { locations, ..SdmConfig::default() })),
-        "dkm" => {
-            let path = checkpoint.context("--model dkm needs --checkpoint")?;
-            let device = inference_device();
-            let (card, model) = load_dkm(path, &device)?;
-            Box::new(DkmAttractor::new("dkm", model, card.config, device))
+        "dkm" | "km" => {
+            let path = checkpoint.with_context(|| format!("--model {model} needs --checkpoint"))?;
+            trained_memory(path, Some(model))?.1
         }
-        other => anyhow::bail!("unknown --model {other:?} (hopfield, hopfield-storkey, hopfield-pinv, modern-hopfield, sdm, dkm)"),
+        other => anyhow::bail!("unknown --model {other:?} (hopfield, hopfield-storkey, hopfield-pinv, modern-hopfield, sdm, km, dkm)"),
     })
 }
 

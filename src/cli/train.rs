@@ -1,4 +1,4 @@
-//! `kanerva train --model dkm --data FILE --steps N --out CKPT [--resume]`
+//! `kanerva train --model dkm|km --data FILE --steps N --out CKPT [--resume]`
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -9,12 +9,13 @@ use anyhow::Context;
 use kanerva::backend::training_device;
 use kanerva::data::{load_named, to_model_size};
 use kanerva::memory::dkm::WriteMode;
-use kanerva::model::{Arch, DkmConfig};
-use kanerva::train::{CheckpointFile, TrainConfig, TrainEvent, TrainOutcome, train_dkm};
+use kanerva::memory::dkm::MemoryConfig;
+use kanerva::model::{Arch, Dkm, DkmConfig, Km, KmConfig};
+use kanerva::train::{CheckpointFile, TrainConfig, TrainEvent, TrainOutcome, train_model};
 
 #[derive(Debug, clap::Args)]
 pub struct TrainArgs {
-    /// Model kind.
+    /// Model kind: dkm (Dynamic Kanerva Machine) or km (Kanerva Machine).
     #[arg(long, default_value = "dkm")]
     pub model: String,
     /// Training data: a file (IMG1, IDX, pictures) or embedded:mnist-train.
@@ -47,7 +48,10 @@ pub struct TrainArgs {
     /// Adam learning rate.
     #[arg(long, default_value_t = 3e-4)]
     pub lr: f64,
-    /// Write mode: sequential (official, dynamic addressing) or static (one batched write).
+    /// KM only: S, size of the addressing latent y.
+    #[arg(long, default_value_t = 32)]
+    pub address_size: usize,
+    /// DKM only: write mode: sequential (official, dynamic addressing) or static (one batched write).
     #[arg(long, default_value = "static")]
     pub write_mode: String,
     #[arg(long, default_value_t = 0)]
@@ -68,7 +72,7 @@ pub struct TrainArgs {
 }
 
 pub fn run(args: TrainArgs) -> anyhow::Result<()> {
-    anyhow::ensure!(args.model == "dkm", "unknown --model {:?}: this build trains `dkm`", args.model);
+    anyhow::ensure!(args.model == "dkm" || args.model == "km", "unknown --model {:?} (dkm or km)", args.model);
     let write_mode = match args.write_mode.as_str() {
         "sequential" => WriteMode::Sequential,
         "static" => WriteMode::StaticBatched,
@@ -78,10 +82,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     if let Some(n) = args.limit {
         data = data.subset(&(0..n.min(data.len())).collect::<Vec<_>>());
     }
-    let mut model_config = DkmConfig::new().with_arch(args.arch).with_seed(args.seed);
-    model_config.memory.slots = args.slots;
-    model_config.memory.code_size = args.code_size;
-    model_config.memory.write_mode = write_mode;
+    let memory = MemoryConfig { slots: args.slots, code_size: args.code_size, write_mode, ..MemoryConfig::default() };
     let config = TrainConfig {
         steps: args.steps,
         batch: args.batch,
@@ -108,7 +109,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
             if json {
                 println!("{}", serde_json::json!({"event": "started", "start_step": start_step, "total_steps": total_steps}));
             } else {
-                eprintln!("training dkm on {} ({} images) from step {start_step} to {total_steps}", args.data, data.len());
+                eprintln!("training {} on {} ({} images) from step {start_step} to {total_steps}", args.model, args.data, data.len());
             }
         }
         TrainEvent::Metrics { step, total_steps, metrics, steps_per_s, eta_s } => {
@@ -118,12 +119,13 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
                 let width = 30;
                 let filled = (width as f64 * step as f64 / total_steps.max(1) as f64) as usize;
                 eprint!(
-                    "\r[{}{}] {step}/{total_steps}  -ELBO {:.2} nats (recon {:.2}, KL w {:.2}, KL M {:.2}, AE {:.2})  {:.2} steps/s  ETA {}   ",
+                    "\r[{}{}] {step}/{total_steps}  -ELBO {:.2} nats (recon {:.2}, KL w/y {:.2}, KL z {:.2}, KL M {:.2}, AE {:.2})  {:.2} steps/s  ETA {}   ",
                     "#".repeat(filled.min(width)),
                     "-".repeat(width - filled.min(width)),
                     metrics.nats_per_image,
                     metrics.recon_nats,
                     metrics.kl_addressing_nats,
+                    metrics.kl_code_nats,
                     metrics.kl_memory_nats,
                     metrics.ae_nats,
                     steps_per_s,
@@ -138,7 +140,14 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
             }
         }
     };
-    let outcome = train_dkm(&model_config, &config, &data, &args.data, resume.as_ref(), &args.out, &training_device(), &cancel, &mut on_event)?;
+    let device = training_device();
+    let outcome = if args.model == "km" {
+        let model_config = KmConfig::new().with_arch(args.arch).with_seed(args.seed).with_memory(memory).with_address_size(args.address_size);
+        train_model::<Km>(&model_config, &config, &data, &args.data, resume.as_ref(), &args.out, &device, &cancel, &mut on_event)?
+    } else {
+        let model_config = DkmConfig::new().with_arch(args.arch).with_seed(args.seed).with_memory(memory);
+        train_model::<Dkm>(&model_config, &config, &data, &args.data, resume.as_ref(), &args.out, &device, &cancel, &mut on_event)?
+    };
     if !json {
         eprintln!();
     }

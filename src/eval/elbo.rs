@@ -4,7 +4,7 @@ use burn::tensor::{Device, Tensor};
 use serde::Serialize;
 
 use crate::data::ImageSet;
-use crate::model::{Dkm, DkmConfig};
+use crate::train::LoadedModel;
 use crate::train::{evaluation_batch, standard_test_episodes};
 
 /// Per-image nats, averaged over all evaluated images.
@@ -14,10 +14,13 @@ pub struct ElboReport {
     pub recon_nats: f64,
     pub kl_addressing_nats: f64,
     pub kl_memory_nats: f64,
+    /// The Kanerva Machine's KL of the stochastic code (0 for the DKM).
+    pub kl_code_nats: f64,
     pub ae_nats: f64,
     pub episodes: usize,
     pub episode_size: usize,
-    /// Whether w was sampled from q(w) for the read (the training objective) or set to μ.
+    /// Whether the latent variables (w; for the KM y and z) were sampled from their
+    /// posteriors (the training objective) or set to their means.
     pub sampled_w: bool,
 }
 
@@ -28,8 +31,7 @@ fn value(t: Tensor<1>) -> f64 {
 /// Evaluates up to `episodes` test episodes of `episode_size` (thresholded at 0.5), in chunks
 /// of 25 episodes. `device` should not be an autodiff device.
 pub fn evaluate_elbo(
-    model: &Dkm,
-    config: &DkmConfig,
+    model: &LoadedModel,
     set: &ImageSet,
     episodes: usize,
     episode_size: usize,
@@ -37,16 +39,17 @@ pub fn evaluate_elbo(
     device: &Device,
 ) -> ElboReport {
     let all = standard_test_episodes(set, episode_size, episodes);
-    let mut sums = [0.0f64; 5];
+    let mut sums = [0.0f64; 6];
     for chunk in all.chunks(25) {
         let images = evaluation_batch(set, chunk, device);
-        let terms = model.episode_terms(images, config, sampled_w);
+        let terms = model.episode_terms(images, sampled_w);
         let weight = chunk.len() as f64;
         for (s, t) in sums.iter_mut().zip([
             terms.nats_per_image,
             terms.recon_nats,
             terms.kl_addressing_nats,
             terms.kl_memory_nats,
+            terms.kl_code_nats,
             terms.ae_nats,
         ]) {
             *s += value(t) * weight;
@@ -58,7 +61,8 @@ pub fn evaluate_elbo(
         recon_nats: sums[1] / n,
         kl_addressing_nats: sums[2] / n,
         kl_memory_nats: sums[3] / n,
-        ae_nats: sums[4] / n,
+        kl_code_nats: sums[4] / n,
+        ae_nats: sums[5] / n,
         episodes: all.len(),
         episode_size,
         sampled_w,

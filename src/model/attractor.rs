@@ -9,6 +9,7 @@ use crate::memory::attractor::{AttractorMemory, Evaluation, MemoryError, Panel, 
 use crate::memory::dkm::{self as mem, Addresser, MemoryState};
 use crate::rng::SplitMix64;
 
+use super::reading::{decode_probabilities, images_tensor, memory_panels, next_iterate, to_f32, to_f64_scalar};
 use super::{Dkm, DkmConfig, bernoulli_log_likelihood};
 
 /// A DKM on an inference device with (optionally) a written memory.
@@ -26,10 +27,6 @@ struct Written {
     stored: Vec<Image>,
 }
 
-fn to_f32(t: Tensor<2>) -> Vec<f32> {
-    t.into_data().convert::<f32>().try_into_vec::<f32>().expect("float tensor")
-}
-
 impl DkmAttractor {
     /// `model` should live on `device` without autodiff (see backend.rs).
     pub fn new(name: &str, model: Dkm, config: DkmConfig, device: Device) -> Self {
@@ -40,11 +37,6 @@ impl DkmAttractor {
         &self.config
     }
 
-    fn images_tensor(&self, images: &[Image]) -> Tensor<2> {
-        let values: Vec<f32> = images.iter().flat_map(|im| im.pixels.iter().copied()).collect();
-        Tensor::from_data(TensorData::new(values, [images.len(), PIXELS]), &self.device)
-    }
-
     fn written(&self) -> Result<&Written, MemoryError> {
         self.written.as_ref().ok_or(MemoryError::Empty)
     }
@@ -53,17 +45,11 @@ impl DkmAttractor {
     fn address_and_decode(&self, image: &Image) -> Result<(Tensor<3>, Tensor<2>), MemoryError> {
         check_size(std::slice::from_ref(image), SIDE, SIDE)?;
         let written = self.written()?;
-        let z = self.model.encoder.forward(self.images_tensor(std::slice::from_ref(image)));
+        let z = self.model.encoder.forward(images_tensor(std::slice::from_ref(image), &self.device));
         let c = z.dims()[1];
         let mu = written.addresser.address(z.reshape([1, 1, c]));
         let zhat = mem::read(mu.clone(), written.state.mean.clone()).reshape([1, c]);
         Ok((mu, self.model.decoder.forward(zhat)))
-    }
-
-    fn decode_probabilities(&self, codes: Tensor<2>) -> Vec<Image> {
-        let n = codes.dims()[0];
-        let p = to_f32(burn::tensor::activation::sigmoid(self.model.decoder.forward(codes)));
-        (0..n).map(|i| Image::new(SIDE, SIDE, p[i * PIXELS..(i + 1) * PIXELS].to_vec())).collect()
     }
 }
 
@@ -81,10 +67,9 @@ impl AttractorMemory for DkmAttractor {
             return Err(MemoryError::EmptyEpisode);
         }
         check_size(episode, SIDE, SIDE)?;
-        let images = self.images_tensor(episode).reshape([1, episode.len(), PIXELS]);
+        let images = images_tensor(episode, &self.device).reshape([1, episode.len(), PIXELS]);
         let (state, _) = self.model.write(images, &self.config);
-        let kl = mem::kl_memory(&state, self.model.prior_mean.val(), self.model.prior_log_var.val());
-        let kl = kl.into_data().convert::<f64>().try_into_vec::<f64>().unwrap()[0];
+        let kl = to_f64_scalar(mem::kl_memory(&state, self.model.prior_mean.val(), self.model.prior_log_var.val()));
         self.written = Some(Written {
             addresser: Addresser::new(state.mean.clone(), &self.config.memory).with_inverse(),
             state,
@@ -102,10 +87,10 @@ impl AttractorMemory for DkmAttractor {
 
     fn evaluate(&self, image: &Image) -> Result<Evaluation, MemoryError> {
         let (mu, logits) = self.address_and_decode(image)?;
-        let target = self.images_tensor(std::slice::from_ref(image));
-        let recon = -bernoulli_log_likelihood(target, logits).into_data().convert::<f64>().try_into_vec::<f64>().unwrap()[0];
+        let target = images_tensor(std::slice::from_ref(image), &self.device);
+        let recon = -to_f64_scalar(bernoulli_log_likelihood(target, logits));
         let kl_w = mem::kl_addressing(mu.clone(), self.model.log_w_std.val(), self.config.memory.w_prior_std);
-        let kl_w = kl_w.into_data().convert::<f64>().try_into_vec::<f64>().unwrap()[0];
+        let kl_w = to_f64_scalar(kl_w.reshape([1]));
         let k = mu.dims()[2];
         Ok(Evaluation {
             energy: Some(recon + kl_w),
@@ -116,14 +101,7 @@ impl AttractorMemory for DkmAttractor {
 
     fn step(&self, image: &Image, update: ReadUpdate, seed: u64) -> Result<Image, MemoryError> {
         let (_, logits) = self.address_and_decode(image)?;
-        let p = to_f32(burn::tensor::activation::sigmoid(logits));
-        let mut rng = SplitMix64::new(seed);
-        let pixels = match update {
-            ReadUpdate::Mode => p.iter().map(|&v| if v >= 0.5 { 1.0 } else { 0.0 }).collect(),
-            ReadUpdate::Mean => p,
-            ReadUpdate::Sample => p.iter().map(|&v| if rng.next_f32() < v { 1.0 } else { 0.0 }).collect(),
-        };
-        Ok(Image::new(SIDE, SIDE, pixels))
+        Ok(next_iterate(logits, update, seed))
     }
 
     /// Spec §8.4: w ~ N(0, σp² I), z = Rᵀw, one read through the memory, decode (means).
@@ -137,7 +115,7 @@ impl AttractorMemory for DkmAttractor {
             let z0 = mem::read(w, written.state.mean.clone());
             let zhat = mem::read(written.addresser.address(z0), written.state.mean.clone());
             let c = zhat.dims()[2];
-            Ok(self.decode_probabilities(zhat.reshape([1, c])).remove(0))
+            Ok(decode_probabilities(&self.model.decoder, zhat.reshape([1, c])).remove(0))
         })())
     }
 
@@ -145,19 +123,12 @@ impl AttractorMemory for DkmAttractor {
         if images.is_empty() || check_size(images, SIDE, SIDE).is_err() {
             return None;
         }
-        let codes = self.model.encoder.forward(self.images_tensor(images));
+        let codes = self.model.encoder.forward(images_tensor(images, &self.device));
         let c = codes.dims()[1];
         Some(to_f32(codes).chunks(c).map(<[f32]>::to_vec).collect())
     }
 
     fn inspect(&self) -> Vec<Panel> {
-        let Some(written) = &self.written else { return vec![] };
-        let [_, k, c] = written.state.mean.dims();
-        let r = written.state.mean.clone().reshape([k, c]);
-        vec![
-            Panel::Heatmap { title: "memory mean R (K × C)".into(), rows: k, cols: c, values: to_f32(r.clone()) },
-            Panel::Heatmap { title: "row covariance U (K × K)".into(), rows: k, cols: k, values: to_f32(written.state.cov.clone().reshape([k, k])) },
-            Panel::Images { title: "decoded memory rows d(R_k)".into(), images: self.decode_probabilities(r) },
-        ]
+        self.written.as_ref().map_or_else(Vec::new, |w| memory_panels(&w.state, &self.model.decoder))
     }
 }

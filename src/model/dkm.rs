@@ -45,7 +45,7 @@ pub struct Dkm {
 }
 
 /// Truncated standard normal (|x| <= 2, by resampling): the official R0 initialisation.
-fn truncated_normal(n: usize, rng: &mut SplitMix64) -> Vec<f32> {
+pub(crate) fn truncated_normal(n: usize, rng: &mut SplitMix64) -> Vec<f32> {
     (0..n)
         .map(|_| loop {
             let x = rng.normal();
@@ -85,6 +85,8 @@ pub struct EpisodeTerms {
     pub kl_addressing_nats: Tensor<1>,
     /// KL(q(M)‖p(M)) / T.
     pub kl_memory_nats: Tensor<1>,
+    /// Σ KL(q(z)‖p(z|y,M)) / T: the Kanerva Machine's stochastic code (0 for the DKM).
+    pub kl_code_nats: Tensor<1>,
     /// −Σ ln p(x | d(e(x))) / T: the autoencoder term.
     pub ae_nats: Tensor<1>,
 }
@@ -148,8 +150,30 @@ impl Dkm {
             nats_per_image,
             recon_nats,
             kl_addressing_nats,
+            kl_code_nats: kl_memory_nats.zeros_like(),
             kl_memory_nats,
             ae_nats,
         }
+    }
+}
+
+impl super::TrainableModel for Dkm {
+    type Config = DkmConfig;
+    const KIND: &'static str = "dkm";
+
+    fn init(config: &DkmConfig, device: &Device) -> Self {
+        config.init(device)
+    }
+
+    fn episode_terms(&self, images: Tensor<3>, config: &DkmConfig, sampled: bool) -> EpisodeTerms {
+        Dkm::episode_terms(self, images, config, sampled)
+    }
+
+    fn sampled_in_training(config: &DkmConfig) -> bool {
+        config.sample_w_in_training
+    }
+
+    fn into_attractor(self, name: &str, config: DkmConfig, device: Device) -> Box<dyn crate::memory::AttractorMemory> {
+        Box::new(super::DkmAttractor::new(name, self, config, device))
     }
 }

@@ -2,8 +2,16 @@
 
 pub mod attractor;
 pub mod dkm;
+pub mod km;
+pub mod km_attractor;
 pub mod networks;
+mod reading;
+pub mod trainable;
 
 pub use attractor::DkmAttractor;
+pub(crate) use dkm::truncated_normal;
 pub use dkm::{Dkm, DkmConfig, EpisodeTerms};
+pub use km::{Km, KmConfig};
+pub use km_attractor::KmAttractor;
 pub use networks::{Arch, bernoulli_log_likelihood};
+pub use trainable::TrainableModel;

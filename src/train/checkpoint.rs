@@ -9,13 +9,12 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use burn::module::Module;
 use burn::optim::ModuleOptimizer;
 use burn::store::ModuleRecord;
 use burn::tensor::{Bytes, Device};
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Dkm, DkmConfig};
+use crate::model::{Dkm, TrainableModel};
 
 use super::TrainConfig;
 
@@ -26,9 +25,10 @@ pub const FORMAT_VERSION: u32 = 1;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CheckpointCard {
     pub format_version: u32,
-    /// "dkm" (later also "km").
+    /// "dkm" or "km" ([`TrainableModel::KIND`]).
     pub model_kind: String,
-    pub config: DkmConfig,
+    /// The model's config (a `DkmConfig` or a `KmConfig`, by `model_kind`).
+    pub config: serde_json::Value,
     pub train: Option<TrainConfig>,
     /// The data it was trained on.
     pub data: String,
@@ -100,7 +100,7 @@ pub fn card_path(checkpoint: &Path) -> PathBuf {
 }
 
 /// Serialises card + model (+ optimizer) into checkpoint bytes.
-pub fn encode_checkpoint(card: &CheckpointCard, model: &Dkm, optimizer: Option<&ModuleOptimizer>) -> Result<Vec<u8>, String> {
+pub fn encode_checkpoint<M: TrainableModel>(card: &CheckpointCard, model: &M, optimizer: Option<&ModuleOptimizer>) -> Result<Vec<u8>, String> {
     let card_json = serde_json::to_vec_pretty(card).map_err(|e| e.to_string())?;
     let model_bytes = model.clone().into_record().into_bytes().map_err(|e| format!("{e:?}"))?;
     let optim_bytes = match optimizer {
@@ -120,7 +120,7 @@ pub fn encode_checkpoint(card: &CheckpointCard, model: &Dkm, optimizer: Option<&
 }
 
 /// Saves a checkpoint and its readable card, both atomically.
-pub fn save_checkpoint(path: &Path, card: &CheckpointCard, model: &Dkm, optimizer: Option<&ModuleOptimizer>) -> Result<(), CheckpointError> {
+pub fn save_checkpoint<M: TrainableModel>(path: &Path, card: &CheckpointCard, model: &M, optimizer: Option<&ModuleOptimizer>) -> Result<(), CheckpointError> {
     let bytes = encode_checkpoint(card, model, optimizer).map_err(|e| corrupt(path, format!("could not serialise: {e}")))?;
     write_atomically(path, &bytes)?;
     let pretty = serde_json::to_vec_pretty(card).expect("a card always serialises");
@@ -185,12 +185,19 @@ impl CheckpointFile {
         Ok(())
     }
 
-    /// Refuses a checkpoint whose model config differs from `wanted`, naming the difference.
-    pub fn expect_config(&self, wanted: &DkmConfig) -> Result<(), CheckpointError> {
-        if &self.card.config == wanted {
+    /// The model config of the card, read as `M`'s (after checking the kind).
+    pub fn config<M: TrainableModel>(&self) -> Result<M::Config, CheckpointError> {
+        self.expect_kind(M::KIND)?;
+        serde_json::from_value(self.card.config.clone()).map_err(|e| corrupt(&self.path, format!("card config: {e}")))
+    }
+
+    /// Refuses a checkpoint whose kind or model config differs from `wanted`, naming the
+    /// difference.
+    pub fn expect_config<M: TrainableModel>(&self, wanted: &M::Config) -> Result<(), CheckpointError> {
+        if &self.config::<M>()? == wanted {
             return Ok(());
         }
-        let (a, b) = (serde_json::to_value(&self.card.config).unwrap(), serde_json::to_value(wanted).unwrap());
+        let (a, b) = (&self.card.config, serde_json::to_value(wanted).unwrap());
         let difference = match (a.as_object(), b.as_object()) {
             (Some(a), Some(b)) => a
                 .iter()
@@ -203,16 +210,16 @@ impl CheckpointFile {
         Err(CheckpointError::ConfigMismatch { path: self.path.clone(), difference })
     }
 
-    /// The model, on `device`. Fails (never panics) on a record that does not fit the config.
-    pub fn load_dkm(&self, device: &Device) -> Result<Dkm, CheckpointError> {
-        self.expect_kind("dkm")?;
+    /// The model and its config, on `device`. Fails (never panics) on another kind or a
+    /// record that does not fit the config.
+    pub fn load<M: TrainableModel>(&self, device: &Device) -> Result<(M::Config, M), CheckpointError> {
+        let config = self.config::<M>()?;
         let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(self.model.clone()))
             .map_err(|e| corrupt(&self.path, format!("model record: {e:?}")))?;
-        self.card
-            .config
-            .init(device)
+        let model = M::init(&config, device)
             .try_load_record(record)
-            .map_err(|e| corrupt(&self.path, format!("model record does not fit the config: {e:?}")))
+            .map_err(|e| corrupt(&self.path, format!("model record does not fit the config: {e:?}")))?;
+        Ok((config, model))
     }
 
     /// The optimizer state saved with the model, applied to `optimizer`, if there is one.
@@ -229,6 +236,6 @@ impl CheckpointFile {
 /// Loads a DKM checkpoint for inference on `device`.
 pub fn load_dkm(path: &Path, device: &Device) -> Result<(CheckpointCard, Dkm), CheckpointError> {
     let file = CheckpointFile::read(path)?;
-    let model = file.load_dkm(device)?;
+    let (_, model) = file.load::<Dkm>(device)?;
     Ok((file.card, model))
 }

@@ -3,11 +3,13 @@
 
 pub mod checkpoint;
 mod episodes;
+mod loaded;
 mod run;
 
 pub use checkpoint::{CheckpointCard, CheckpointError, CheckpointFile, load_dkm, save_checkpoint};
+pub use loaded::{LoadedCheckpoint, LoadedModel, load_checkpoint};
 pub use episodes::{EpisodeBatcher, evaluation_batch, standard_test_episodes};
-pub use run::{TrainError, TrainEvent, TrainOutcome, StepMetrics, train_dkm};
+pub use run::{TrainError, TrainEvent, TrainOutcome, StepMetrics, train_dkm, train_model};
 
 use serde::{Deserialize, Serialize};
 

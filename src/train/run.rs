@@ -10,7 +10,7 @@ use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
 use crate::data::ImageSet;
-use crate::model::{Dkm, DkmConfig};
+use crate::model::{Dkm, DkmConfig, TrainableModel};
 
 use super::checkpoint::{CheckpointCard, CheckpointError, CheckpointFile, FORMAT_VERSION, save_checkpoint};
 use super::episodes::EpisodeBatcher;
@@ -24,6 +24,9 @@ pub struct StepMetrics {
     pub recon_nats: f64,
     pub kl_addressing_nats: f64,
     pub kl_memory_nats: f64,
+    /// The Kanerva Machine's KL(q(z)‖p(z|y,M)) (0 for the DKM).
+    #[serde(default)]
+    pub kl_code_nats: f64,
     pub ae_nats: f64,
 }
 
@@ -57,10 +60,28 @@ fn scalar(t: burn::tensor::Tensor<1>) -> f64 {
     t.into_data().convert::<f64>().try_into_vec::<f64>().map(|v| v[0]).unwrap_or(f64::NAN)
 }
 
-/// Trains a DKM, saving to `out`. `resume`: continue from this checkpoint (model, optimizer
-/// state and step count). Checks `cancel` between steps; a cancelled run saves and returns.
+/// [`train_model`] for the DKM.
+#[allow(clippy::too_many_arguments)]
 pub fn train_dkm(
     model_config: &DkmConfig,
+    config: &TrainConfig,
+    data: &ImageSet,
+    data_name: &str,
+    resume: Option<&CheckpointFile>,
+    out: &Path,
+    device: &Device,
+    cancel: &AtomicBool,
+    on_event: &mut dyn FnMut(TrainEvent),
+) -> Result<TrainOutcome, TrainError> {
+    train_model::<Dkm>(model_config, config, data, data_name, resume, out, device, cancel, on_event)
+}
+
+/// Trains a model of kind `M`, saving to `out`. `resume`: continue from this checkpoint (model,
+/// optimizer state and step count). Checks `cancel` between steps; a cancelled run saves and
+/// returns.
+#[allow(clippy::too_many_arguments)]
+pub fn train_model<M: TrainableModel>(
+    model_config: &M::Config,
     config: &TrainConfig,
     data: &ImageSet,
     data_name: &str,
@@ -82,17 +103,17 @@ pub fn train_dkm(
         .init();
     let (mut model, mut step, seconds_before) = match resume {
         Some(file) => {
-            file.expect_config(model_config)?;
-            let model = file.load_dkm(device)?;
+            file.expect_config::<M>(model_config)?;
+            let (_, model) = file.load::<M>(device)?;
             optimizer = file.load_optimizer(optimizer)?;
             (model, file.card.steps, file.card.train_seconds)
         }
-        None => (model_config.init(device), 0, 0.0),
+        None => (M::init(model_config, device), 0, 0.0),
     };
     let mut card = CheckpointCard {
         format_version: FORMAT_VERSION,
-        model_kind: "dkm".into(),
-        config: model_config.clone(),
+        model_kind: M::KIND.into(),
+        config: serde_json::to_value(model_config).expect("a model config always serialises"),
         train: Some(config.clone()),
         data: data_name.to_string(),
         steps: step,
@@ -107,7 +128,7 @@ pub fn train_dkm(
     let start = Instant::now();
     let start_step = step;
     let mut last_saved = step;
-    let save = |model: &Dkm, optimizer: &ModuleOptimizer, card: &mut CheckpointCard, step: u64, on_event: &mut dyn FnMut(TrainEvent)| -> Result<(), TrainError> {
+    let save = |model: &M, optimizer: &ModuleOptimizer, card: &mut CheckpointCard, step: u64, on_event: &mut dyn FnMut(TrainEvent)| -> Result<(), TrainError> {
         card.steps = step;
         card.train_seconds = seconds_before + start.elapsed().as_secs_f64();
         save_checkpoint(out, card, model, Some(optimizer))?;
@@ -125,7 +146,7 @@ pub fn train_dkm(
             break TrainOutcome::TimeLimit { steps: step };
         }
         let images = batcher.next_batch(config.batch, config.episode_size, device);
-        let terms = model.episode_terms(images, model_config, model_config.sample_w_in_training);
+        let terms = model.episode_terms(images, model_config, M::sampled_in_training(model_config));
         let loss_value = scalar(terms.loss.clone());
         if !loss_value.is_finite() {
             return Err(TrainError::NonFinite { step: step + 1, value: loss_value, last_saved });
@@ -140,6 +161,7 @@ pub fn train_dkm(
                 recon_nats: scalar(terms.recon_nats),
                 kl_addressing_nats: scalar(terms.kl_addressing_nats),
                 kl_memory_nats: scalar(terms.kl_memory_nats),
+                kl_code_nats: scalar(terms.kl_code_nats),
                 ae_nats: scalar(terms.ae_nats),
             };
             card.metrics = serde_json::to_value(metrics).ok();

@@ -3,6 +3,8 @@
 
 pub use kanerva::memory::dense;
 
+pub mod training;
+
 use burn::tensor::{DType, Device, Tensor, TensorData};
 use kanerva::rng::SplitMix64;
 

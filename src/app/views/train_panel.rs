@@ -149,7 +149,7 @@ impl TrainPanel {
             }
             if let Some(path) = self.finished.clone() {
                 if ui.button("Use trained model").clicked() {
-                    command = Some(Command::SelectModel(crate::app::models::ModelChoice::Dkm { checkpoint: path.clone() }));
+                    command = Some(Command::SelectModel(crate::app::models::ModelChoice::trained(path.clone())));
                 }
                 if ui.button("Save as...").on_hover_text("copy the checkpoint and its card elsewhere").clicked() {
                     self.save_as_dialog(path);

@@ -1,0 +1,260 @@
+//! The Kanerva Machine (Wu, Wayne, Graves, Lillicrap, ICLR 2018), the DKM's predecessor, in the
+//! simplified form of spec §11: the same memory q(M) = MN(R, U, I) and Bayesian write as the
+//! DKM, but
+//! - learned, content-independent addressing: q(y|x) = N(μ_y(e(x)), diag σ_y²(e(x))),
+//!   y ∈ R^S, p(y) = N(0, I), and w = yA / √S with trainable keys A [S, K];
+//! - a stochastic code: q(z | x, y, M) = N(μ_z, diag s²) from a network on [e(x), Rᵀw]
+//!   (bottom-up evidence and the top-down memory read), prior p(z | y, M) = N(Mᵀw, σξ² I);
+//! - the objective Σ_t E[ln p(x_t|z_t)] − KL(q(z_t)‖p(z_t|y_t,M)) − KL(q(y_t)‖p(y_t))
+//!   − KL(q(M)‖p(M)), without the DKM's autoencoder term.
+//!
+//! Writing uses w from q(y|x) and, as codes, the means of q(z | x, y, R0) (the memory before
+//! the episode); reading uses the written memory. The KL of z is taken in expectation over
+//! q(M): Mᵀw has mean Rᵀw and per-coordinate variance wᵀUw. The addressing and write_mode
+//! fields of `memory` are the DKM's and are not used here.
+
+use burn::config::Config;
+use burn::module::{Module, Param};
+use burn::nn::{Linear, LinearConfig};
+use burn::tensor::activation::relu;
+use burn::tensor::{Device, Distribution, Tensor, TensorData};
+
+use crate::data::PIXELS;
+use crate::memory::dkm::{self as mem, MemoryConfig, MemoryState};
+use crate::rng::SplitMix64;
+
+use super::networks::{Arch, Decoder, DecoderConfig, Encoder, EncoderConfig, bernoulli_log_likelihood};
+use super::{EpisodeTerms, truncated_normal};
+
+/// ln s of q(z) is clamped to this range: keeps early training away from e^{±large}.
+const LOG_CODE_STD_RANGE: (f64, f64) = (-7.0, 3.0);
+
+#[derive(Config, Debug, PartialEq)]
+pub struct KmConfig {
+    #[config(default = "Arch::Simple")]
+    pub arch: Arch,
+    #[config(default = "MemoryConfig::default()")]
+    pub memory: MemoryConfig,
+    /// S, size of the addressing latent y.
+    #[config(default = 32)]
+    pub address_size: usize,
+    /// Hidden width of the network of q(z | x, y, M).
+    #[config(default = 256)]
+    pub hidden_size: usize,
+    #[config(default = 0)]
+    pub seed: u64,
+}
+
+#[derive(Module, Debug)]
+pub struct Km {
+    pub encoder: Encoder,
+    pub decoder: Decoder,
+    /// e(x) -> [μ_y, ln σ_y]. [C -> 2S]
+    pub address_net: Linear,
+    /// A, the addressing keys. [S, K]
+    pub keys: Param<Tensor<2>>,
+    /// [e(x), Rᵀw] -> hidden. [2C -> H]
+    pub code_hidden: Linear,
+    /// hidden -> [μ_z, ln s]. [H -> 2C]
+    pub code_out: Linear,
+    /// R0. [K, C]
+    pub prior_mean: Param<Tensor<2>>,
+    /// s, with U0 = (e^s + 1e-6) I. [1]
+    pub prior_log_var: Param<Tensor<1>>,
+}
+
+impl KmConfig {
+    pub fn init(&self, device: &Device) -> Km {
+        device.seed(self.seed);
+        let (k, c, s) = (self.memory.slots, self.memory.code_size, self.address_size);
+        let mut rng = SplitMix64::new(self.seed ^ 0x4B4D_0F_0A11);
+        let r0 = Tensor::from_data(TensorData::new(truncated_normal(k * c, &mut rng), [k, c]), device);
+        let keys = Tensor::from_data(TensorData::new(truncated_normal(s * k, &mut rng), [s, k]), device);
+        Km {
+            encoder: EncoderConfig::new(c).with_arch(self.arch).init(device),
+            decoder: DecoderConfig::new(c).with_arch(self.arch).init(device),
+            address_net: LinearConfig::new(c, 2 * s).init(device),
+            keys: Param::from_tensor(keys),
+            code_hidden: LinearConfig::new(2 * c, self.hidden_size).init(device),
+            code_out: LinearConfig::new(self.hidden_size, 2 * c).init(device),
+            prior_mean: Param::from_tensor(r0),
+            prior_log_var: Param::from_tensor(Tensor::zeros([1], device)),
+        }
+    }
+}
+
+/// A diagonal Gaussian: mean and ln std, same shape.
+#[derive(Debug, Clone)]
+pub struct DiagonalGaussian<const D: usize> {
+    pub mean: Tensor<D>,
+    pub log_std: Tensor<D>,
+}
+
+impl<const D: usize> DiagonalGaussian<D> {
+    /// The mean, or a reparameterised sample.
+    pub fn draw(&self, sampled: bool) -> Tensor<D> {
+        if !sampled {
+            return self.mean.clone();
+        }
+        let eps = Tensor::random(self.mean.dims(), Distribution::Normal(0.0, 1.0), (&self.mean.device(), self.mean.dtype()));
+        self.mean.clone() + eps * self.log_std.clone().exp()
+    }
+}
+
+/// Splits the last dimension of `x` in two halves.
+fn halves(x: Tensor<2>) -> (Tensor<2>, Tensor<2>) {
+    let [n, two_d] = x.dims();
+    let d = two_d / 2;
+    (x.clone().slice([0..n, 0..d]), x.slice([0..n, d..two_d]))
+}
+
+impl Km {
+    pub fn memory_prior(&self, batch: usize) -> MemoryState {
+        MemoryState::prior(self.prior_mean.val(), self.prior_log_var.val(), batch)
+    }
+
+    /// q(y | x) from the encoder features.
+    ///
+    /// # Shapes
+    /// - features: [N, C] -> mean, ln std: [N, S]
+    pub fn addressing_posterior(&self, features: Tensor<2>) -> DiagonalGaussian<2> {
+        let (mean, log_std) = halves(self.address_net.forward(features));
+        DiagonalGaussian { mean, log_std }
+    }
+
+    /// w = yA / √S (so w ~ N(0, I)-ish under the prior at initialisation).
+    ///
+    /// # Shapes
+    /// - y: [N, S] -> [N, K]
+    pub fn weights(&self, y: Tensor<2>) -> Tensor<2> {
+        let s = y.dims()[1];
+        y.matmul(self.keys.val()).div_scalar((s as f64).sqrt())
+    }
+
+    /// q(z | x, y, M) from the encoder features and the memory read Rᵀw.
+    ///
+    /// # Shapes
+    /// - features, memory_read: [N, C] -> mean, ln std: [N, C]
+    pub fn code_posterior(&self, features: Tensor<2>, memory_read: Tensor<2>) -> DiagonalGaussian<2> {
+        let hidden = relu(self.code_hidden.forward(Tensor::cat(vec![features, memory_read], 1)));
+        let (mean, log_std) = halves(self.code_out.forward(hidden));
+        DiagonalGaussian { mean, log_std: log_std.clamp(LOG_CODE_STD_RANGE.0, LOG_CODE_STD_RANGE.1) }
+    }
+
+    /// Encodes and addresses one flat batch of items.
+    ///
+    /// # Shapes
+    /// - images: [N, 784] -> features [N, C], q(y) [N, S]
+    pub fn encode_and_address(&self, images: Tensor<2>) -> (Tensor<2>, DiagonalGaussian<2>) {
+        let features = self.encoder.forward(images);
+        let q_y = self.addressing_posterior(features.clone());
+        (features, q_y)
+    }
+
+    /// Writes episodes into fresh memories with given weights.
+    ///
+    /// # Shapes
+    /// - features: [B·T, C], weights: [B, T, K]
+    pub fn write(&self, features: Tensor<2>, weights: Tensor<3>, config: &KmConfig) -> MemoryState {
+        let [b, t, k] = weights.dims();
+        let prior = self.memory_prior(b);
+        let prior_read = mem::read(weights.clone(), prior.mean.clone()).reshape([b * t, config.memory.code_size]);
+        let codes = self.code_posterior(features, prior_read).mean.reshape([b, t, config.memory.code_size]);
+        debug_assert_eq!(k, config.memory.slots);
+        mem::write_batched(prior, codes, weights, &config.memory)
+    }
+
+    /// The episode bound (module docs): write with q(y), then read each item back.
+    ///
+    /// # Shapes
+    /// - images: [B, T, 784], binary
+    pub fn episode_terms(&self, images: Tensor<3>, config: &KmConfig, sampled: bool) -> EpisodeTerms {
+        let [b, t, _] = images.dims();
+        let (k, c) = (config.memory.slots, config.memory.code_size);
+        let targets = images.reshape([b * t, PIXELS]);
+        let (features, q_y) = self.encode_and_address(targets.clone());
+        let w = self.weights(q_y.draw(sampled)); // [BT, K]
+        let weights = w.clone().reshape([b, t, k]);
+        let state = self.write(features.clone(), weights.clone(), config);
+        let memory_read = mem::read(weights.clone(), state.mean.clone()).reshape([b * t, c]);
+        let q_z = self.code_posterior(features, memory_read.clone());
+        let z = q_z.draw(sampled);
+        let recon_ll = bernoulli_log_likelihood(targets, self.decoder.forward(z));
+        let read_var = quadratic_form(weights, state.cov.clone()).reshape([b * t]);
+        let kl_z = kl_code(&q_z, memory_read, read_var, config.memory.obs_noise_std);
+        let kl_y = kl_standard_normal(&q_y);
+        let kl_m = mem::kl_memory(&state, self.prior_mean.val(), self.prior_log_var.val()); // [B]
+        let per_image = |x: Tensor<1>| x.sum().div_scalar((b * t) as f64);
+        let recon_nats = per_image(recon_ll.neg());
+        let kl_code_nats = per_image(kl_z);
+        let kl_addressing_nats = per_image(kl_y);
+        let kl_memory_nats = per_image(kl_m);
+        let nats_per_image = recon_nats.clone() + kl_code_nats.clone() + kl_addressing_nats.clone() + kl_memory_nats.clone();
+        EpisodeTerms {
+            loss: nats_per_image.clone(),
+            nats_per_image,
+            recon_nats,
+            kl_addressing_nats,
+            kl_memory_nats,
+            kl_code_nats: kl_code_nats.clone(),
+            ae_nats: kl_code_nats.zeros_like(),
+        }
+    }
+}
+
+/// wᵀUw per item: the variance of each coordinate of Mᵀw under q(M).
+///
+/// # Shapes
+/// - weights: [B, T, K], cov: [B, K, K] -> [B, T]
+pub fn quadratic_form(weights: Tensor<3>, cov: Tensor<3>) -> Tensor<2> {
+    let [b, t, _] = weights.dims();
+    (weights.clone().matmul(cov) * weights).sum_dim(2).reshape([b, t])
+}
+
+/// KL(N(μ, diag σ²) ‖ N(0, I)) per row.
+///
+/// # Shapes
+/// - q: [N, S] -> [N]
+pub fn kl_standard_normal(q: &DiagonalGaussian<2>) -> Tensor<1> {
+    let n = q.mean.dims()[0];
+    let var = q.log_std.clone().mul_scalar(2.0).exp();
+    (q.mean.clone().square() + var - q.log_std.clone().mul_scalar(2.0)).add_scalar(-1.0).mul_scalar(0.5).sum_dim(1).reshape([n])
+}
+
+/// E_{q(M)} KL(q(z) ‖ N(Mᵀw, σξ² I)) per row, where Mᵀw has mean `read_mean` and
+/// per-coordinate variance `read_var`:
+/// Σ_c ln σξ − ln s_c + (s_c² + (m_c − r_c)² + v)/(2σξ²) − ½.
+///
+/// # Shapes
+/// - q: [N, C], read_mean: [N, C], read_var: [N] -> [N]
+pub fn kl_code(q: &DiagonalGaussian<2>, read_mean: Tensor<2>, read_var: Tensor<1>, obs_noise_std: f64) -> Tensor<1> {
+    let n = q.mean.dims()[0];
+    let noise_var = obs_noise_std * obs_noise_std;
+    let var = q.log_std.clone().mul_scalar(2.0).exp();
+    let spread = var + (q.mean.clone() - read_mean).square() + read_var.reshape([n, 1]);
+    (spread.div_scalar(2.0 * noise_var) - q.log_std.clone())
+        .add_scalar(obs_noise_std.ln() - 0.5)
+        .sum_dim(1)
+        .reshape([n])
+}
+
+impl super::TrainableModel for Km {
+    type Config = KmConfig;
+    const KIND: &'static str = "km";
+
+    fn init(config: &KmConfig, device: &Device) -> Self {
+        config.init(device)
+    }
+
+    fn episode_terms(&self, images: Tensor<3>, config: &KmConfig, sampled: bool) -> EpisodeTerms {
+        Km::episode_terms(self, images, config, sampled)
+    }
+
+    fn sampled_in_training(_: &KmConfig) -> bool {
+        true
+    }
+
+    fn into_attractor(self, name: &str, config: KmConfig, device: Device) -> Box<dyn crate::memory::AttractorMemory> {
+        Box::new(super::KmAttractor::new(name, self, config, device))
+    }
+}

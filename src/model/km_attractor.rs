@@ -1,0 +1,141 @@
+//! A trained Kanerva Machine as an explorable [`AttractorMemory`]. A read step is
+//! encode -> y = μ_y -> w = yA/√S -> z = mean of q(z | e(x), Rᵀw) -> decode; its energy is the
+//! item's negative bound −ln p(x|z) + KL(q(z)‖p(z|y,M)) + KL(q(y)‖p(y)). Unlike the DKM's,
+//! this iteration has no convergence guarantee (spec §11.5): the code posterior mixes the
+//! query's own evidence with the memory read, so a corrupted query can pull the read toward
+//! itself.
+
+use burn::tensor::{Device, Tensor, TensorData};
+
+use crate::data::{Image, SIDE};
+use crate::memory::attractor::{AttractorMemory, Evaluation, MemoryError, Panel, ReadUpdate, Term, WriteReport, check_size};
+use crate::memory::dkm::{self as mem, MemoryState};
+use crate::rng::SplitMix64;
+
+use super::km::{kl_code, kl_standard_normal, quadratic_form};
+use super::reading::{decode_probabilities, images_tensor, memory_panels, next_iterate, to_f32, to_f64_scalar};
+use super::{Km, KmConfig, bernoulli_log_likelihood};
+
+pub struct KmAttractor {
+    pub name: String,
+    model: Km,
+    config: KmConfig,
+    device: Device,
+    written: Option<(MemoryState, Vec<Image>)>,
+}
+
+/// One query read against the written memory.
+struct Read {
+    weights: Tensor<2>,
+    logits: Tensor<2>,
+    kl_code: f64,
+    kl_addressing: f64,
+}
+
+impl KmAttractor {
+    /// `model` should live on `device` without autodiff (see backend.rs).
+    pub fn new(name: &str, model: Km, config: KmConfig, device: Device) -> Self {
+        Self { name: name.to_string(), model, config, device, written: None }
+    }
+
+    fn state(&self) -> Result<&MemoryState, MemoryError> {
+        self.written.as_ref().map(|(s, _)| s).ok_or(MemoryError::Empty)
+    }
+
+    fn read(&self, image: &Image) -> Result<Read, MemoryError> {
+        check_size(std::slice::from_ref(image), SIDE, SIDE)?;
+        let state = self.state()?;
+        let (features, q_y) = self.model.encode_and_address(images_tensor(std::slice::from_ref(image), &self.device));
+        let weights = self.model.weights(q_y.mean.clone()); // [1, K]
+        let k = weights.dims()[1];
+        let w3 = weights.clone().reshape([1, 1, k]);
+        let c = self.config.memory.code_size;
+        let memory_read = mem::read(w3.clone(), state.mean.clone()).reshape([1, c]);
+        let q_z = self.model.code_posterior(features, memory_read.clone());
+        let read_var = quadratic_form(w3, state.cov.clone()).reshape([1]);
+        let kl_code = to_f64_scalar(kl_code(&q_z, memory_read, read_var, self.config.memory.obs_noise_std));
+        let kl_addressing = to_f64_scalar(kl_standard_normal(&q_y));
+        Ok(Read { weights, logits: self.model.decoder.forward(q_z.mean), kl_code, kl_addressing })
+    }
+}
+
+impl AttractorMemory for KmAttractor {
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+
+    fn energy_unit(&self) -> &'static str {
+        "nats"
+    }
+
+    fn write(&mut self, episode: &[Image]) -> Result<WriteReport, MemoryError> {
+        if episode.is_empty() {
+            return Err(MemoryError::EmptyEpisode);
+        }
+        check_size(episode, SIDE, SIDE)?;
+        let (features, q_y) = self.model.encode_and_address(images_tensor(episode, &self.device));
+        let weights = self.model.weights(q_y.mean).reshape([1, episode.len(), self.config.memory.slots]);
+        let state = self.model.write(features, weights, &self.config);
+        let kl = to_f64_scalar(mem::kl_memory(&state, self.model.prior_mean.val(), self.model.prior_log_var.val()));
+        self.written = Some((state, episode.to_vec()));
+        Ok(WriteReport {
+            stored: episode.len(),
+            terms: vec![Term::new("KL(M) nats", kl), Term::new("KL(M) per image", kl / episode.len() as f64)],
+        })
+    }
+
+    fn stored(&self) -> &[Image] {
+        self.written.as_ref().map_or(&[], |(_, s)| s)
+    }
+
+    fn evaluate(&self, image: &Image) -> Result<Evaluation, MemoryError> {
+        let read = self.read(image)?;
+        let target = images_tensor(std::slice::from_ref(image), &self.device);
+        let recon = -to_f64_scalar(bernoulli_log_likelihood(target, read.logits));
+        Ok(Evaluation {
+            energy: Some(recon + read.kl_code + read.kl_addressing),
+            terms: vec![
+                Term::new("reconstruction nats", recon),
+                Term::new("KL(z) nats", read.kl_code),
+                Term::new("KL(y) nats", read.kl_addressing),
+            ],
+            weights: Some(to_f32(read.weights)),
+        })
+    }
+
+    fn step(&self, image: &Image, update: ReadUpdate, seed: u64) -> Result<Image, MemoryError> {
+        Ok(next_iterate(self.read(image)?.logits, update, seed))
+    }
+
+    /// y ~ N(0, I), w = yA/√S, z = Rᵀw, decode (means).
+    fn sample(&self, seed: u64) -> Option<Result<Image, MemoryError>> {
+        Some((|| {
+            let state = self.state()?;
+            let s = self.config.address_size;
+            let mut rng = SplitMix64::new(seed);
+            let y: Vec<f32> = (0..s).map(|_| rng.normal() as f32).collect();
+            let weights = self.model.weights(Tensor::from_data(TensorData::new(y, [1, s]), &self.device));
+            let k = weights.dims()[1];
+            let z = mem::read(weights.reshape([1, 1, k]), state.mean.clone()).reshape([1, self.config.memory.code_size]);
+            Ok(decode_probabilities(&self.model.decoder, z).remove(0))
+        })())
+    }
+
+    fn embed(&self, images: &[Image]) -> Option<Vec<Vec<f32>>> {
+        if images.is_empty() || check_size(images, SIDE, SIDE).is_err() {
+            return None;
+        }
+        let features = self.model.encoder.forward(images_tensor(images, &self.device));
+        let c = features.dims()[1];
+        Some(to_f32(features).chunks(c).map(<[f32]>::to_vec).collect())
+    }
+
+    fn inspect(&self) -> Vec<Panel> {
+        let Some((state, _)) = &self.written else { return vec![] };
+        let mut panels = memory_panels(state, &self.model.decoder);
+        let [s, k] = self.model.keys.val().dims();
+        panels.push(Panel::Heatmap { title: "addressing keys A (S × K)".into(), rows: s, cols: k, values: to_f32(self.model.keys.val()) });
+        panels
+    }
+}
+

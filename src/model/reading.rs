@@ -1,0 +1,63 @@
+//! Pieces shared by the trained memories' explorable forms (DKM and Kanerva Machine): tensors
+//! in and out, the pixel update of a read step, and the panels that show a written q(M).
+
+use burn::tensor::activation::sigmoid;
+use burn::tensor::{Device, Tensor, TensorData};
+
+use crate::data::{Image, PIXELS, SIDE};
+use crate::memory::attractor::{Panel, ReadUpdate};
+use crate::memory::dkm::MemoryState;
+use crate::rng::SplitMix64;
+
+use super::networks::Decoder;
+
+pub(crate) fn to_f32<const D: usize>(t: Tensor<D>) -> Vec<f32> {
+    t.into_data().convert::<f32>().try_into_vec::<f32>().expect("float tensor")
+}
+
+pub(crate) fn to_f64_scalar(t: Tensor<1>) -> f64 {
+    t.into_data().convert::<f64>().try_into_vec::<f64>().expect("float tensor")[0]
+}
+
+/// # Shapes
+/// - returns [N, 784]
+pub(crate) fn images_tensor(images: &[Image], device: &Device) -> Tensor<2> {
+    let values: Vec<f32> = images.iter().flat_map(|im| im.pixels.iter().copied()).collect();
+    Tensor::from_data(TensorData::new(values, [images.len(), PIXELS]), device)
+}
+
+/// Bernoulli means of the decoded codes, as images.
+///
+/// # Shapes
+/// - codes: [N, C]
+pub(crate) fn decode_probabilities(decoder: &Decoder, codes: Tensor<2>) -> Vec<Image> {
+    let n = codes.dims()[0];
+    let p = to_f32(sigmoid(decoder.forward(codes)));
+    (0..n).map(|i| Image::new(SIDE, SIDE, p[i * PIXELS..(i + 1) * PIXELS].to_vec())).collect()
+}
+
+/// The next iterate from decoder logits of one image: the mode, the means, or a sample.
+///
+/// # Shapes
+/// - logits: [1, 784]
+pub(crate) fn next_iterate(logits: Tensor<2>, update: ReadUpdate, seed: u64) -> Image {
+    let p = to_f32(sigmoid(logits));
+    let mut rng = SplitMix64::new(seed);
+    let pixels = match update {
+        ReadUpdate::Mode => p.iter().map(|&v| if v >= 0.5 { 1.0 } else { 0.0 }).collect(),
+        ReadUpdate::Mean => p,
+        ReadUpdate::Sample => p.iter().map(|&v| if rng.next_f32() < v { 1.0 } else { 0.0 }).collect(),
+    };
+    Image::new(SIDE, SIDE, pixels)
+}
+
+/// R, U and the decoded rows of a single written memory.
+pub(crate) fn memory_panels(state: &MemoryState, decoder: &Decoder) -> Vec<Panel> {
+    let [_, k, c] = state.mean.dims();
+    let r = state.mean.clone().reshape([k, c]);
+    vec![
+        Panel::Heatmap { title: "memory mean R (K × C)".into(), rows: k, cols: c, values: to_f32(r.clone()) },
+        Panel::Heatmap { title: "row covariance U (K × K)".into(), rows: k, cols: k, values: to_f32(state.cov.clone().reshape([k, k])) },
+        Panel::Images { title: "decoded memory rows d(R_k)".into(), images: decode_probabilities(decoder, r) },
+    ]
+}

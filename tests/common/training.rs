@@ -1,0 +1,172 @@
+//! Checks every trainable model must pass (DKM and Kanerva Machine alike): learning on a small
+//! subset, bit-identical checkpoint round trips, refusals, NaN stops, cancelling.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use burn::tensor::{Tensor, TensorData};
+use kanerva::backend::{inference_device, training_device};
+use kanerva::data::{ImageSet, read_img1};
+use kanerva::eval::evaluate_elbo;
+use kanerva::model::TrainableModel;
+use kanerva::train::checkpoint::{CheckpointFile, card_path, encode_checkpoint};
+use kanerva::train::{CheckpointError, LoadedModel, TrainConfig, TrainError, TrainEvent, TrainOutcome, save_checkpoint, train_model};
+
+use super::dense::Mat;
+
+pub fn shared(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/datasets").join(name)
+}
+
+pub fn small_train(steps: u64, lr: f64) -> TrainConfig {
+    TrainConfig { steps, batch: 4, episode_size: 8, lr, log_every: 10, checkpoint_every: 1000, ..TrainConfig::default() }
+}
+
+/// The first `n` binarized MNIST training images.
+pub fn train_images(n: usize) -> ImageSet {
+    let set = read_img1(&shared("binarized_mnist_train.img1")).unwrap();
+    set.subset(&(0..n).collect::<Vec<_>>())
+}
+
+pub fn to_vec<const D: usize>(t: Tensor<D>) -> Vec<f64> {
+    t.into_data().convert::<f64>().try_into_vec::<f64>().unwrap()
+}
+
+/// f64 values as an f32 tensor on the inference device.
+pub fn f32_tensor<const D: usize>(values: &[f64], shape: [usize; D]) -> Tensor<D> {
+    Tensor::from_data(TensorData::new(values.iter().map(|&v| v as f32).collect::<Vec<_>>(), shape), &inference_device())
+}
+
+/// −ln Bern(target; sigmoid(logits)) summed over pixels, by hand.
+pub fn bce(logits: &[f64], target: &[f32]) -> f64 {
+    logits.iter().zip(target).map(|(&l, &x)| -(x as f64 * l - (l.max(0.0) + (-l.abs()).exp().ln_1p()))).sum()
+}
+
+/// vec(M) stacking columns: the ordering of the Kronecker form I_C ⊗ U.
+pub fn vec_cols(m: &Mat) -> Vec<f64> {
+    (0..m.cols).flat_map(|c| (0..m.rows).map(move |r| (r, c))).map(|(r, c)| m.at(r, c)).collect()
+}
+
+/// Trains without listening to events.
+pub fn train<M: TrainableModel>(config: &M::Config, train: &TrainConfig, data: &ImageSet, resume: Option<&CheckpointFile>, out: &Path) -> Result<TrainOutcome, TrainError> {
+    train_model::<M>(config, train, data, "subset", resume, out, &training_device(), &AtomicBool::new(false), &mut |_| {})
+}
+
+fn elbo<M: TrainableModel>(model: M, config: &M::Config, data: &ImageSet) -> kanerva::eval::ElboReport
+where
+    LoadedModel: From<(M, M::Config)>,
+{
+    let dev = inference_device();
+    evaluate_elbo(&LoadedModel::from((model, config.clone())), data, 8, 8, false, &dev)
+}
+
+/// `steps` steps at `lr` on 256 images lower the bound by at least `min_drop` nats per image.
+pub fn check_training_lowers_the_bound<M: TrainableModel>(config: &M::Config, steps: u64, lr: f64, min_drop: f64)
+where
+    LoadedModel: From<(M, M::Config)>,
+{
+    let dir = tempfile::tempdir().unwrap();
+    let data = train_images(256);
+    let before = elbo(M::init(config, &inference_device()), config, &data);
+    let out = dir.path().join("m.ckpt");
+    assert_eq!(train::<M>(config, &small_train(steps, lr), &data, None, &out).unwrap(), TrainOutcome::Completed { steps });
+    let file = CheckpointFile::read(&out).unwrap();
+    assert_eq!((file.card.steps, file.card.model_kind.as_str()), (steps, M::KIND));
+    let (_, model) = file.load::<M>(&inference_device()).unwrap();
+    let after = elbo(model, config, &data);
+    assert!(after.nats_per_image < before.nats_per_image - min_drop, "-ELBO {} -> {}", before.nats_per_image, after.nats_per_image);
+    assert!(after.recon_nats < before.recon_nats, "reconstruction {} -> {}", before.recon_nats, after.recon_nats);
+}
+
+/// Two loads give bit-identical outputs (`probe` maps a model to numbers); saving a loaded
+/// model and loading it again too; a resume continues the step count.
+pub fn check_round_trip<M: TrainableModel>(config: &M::Config, probe: impl Fn(&M) -> Vec<f64>) {
+    let dir = tempfile::tempdir().unwrap();
+    let data = train_images(64);
+    let out = dir.path().join("m.ckpt");
+    train::<M>(config, &small_train(3, 1e-3), &data, None, &out).unwrap();
+    let dev = inference_device();
+    let file = CheckpointFile::read(&out).unwrap();
+    let (_, a) = file.load::<M>(&dev).unwrap();
+    let (_, b) = file.load::<M>(&dev).unwrap();
+    let bits = |v: Vec<f64>| v.into_iter().map(f64::to_bits).collect::<Vec<_>>();
+    assert_eq!(bits(probe(&a)), bits(probe(&b)));
+    let again = dir.path().join("again.ckpt");
+    save_checkpoint(&again, &file.card, &a, None).unwrap();
+    let (_, c) = CheckpointFile::read(&again).unwrap().load::<M>(&dev).unwrap();
+    assert_eq!(bits(probe(&a)), bits(probe(&c)));
+    assert!(card_path(&again).is_file(), "the readable card is written beside the checkpoint");
+    let outcome = train::<M>(config, &small_train(6, 1e-3), &data, Some(&file), &out).unwrap();
+    assert_eq!(outcome, TrainOutcome::Completed { steps: 6 });
+    assert_eq!(CheckpointFile::read(&out).unwrap().card.steps, 6);
+}
+
+/// A resume with `other` config names `field`; loading as `Wrong` names the kinds; damaged
+/// files are refused; a card whose config does not fit the record (`lie` edits the card's
+/// config JSON) is a clear error, not a panic.
+pub fn check_refusals<M: TrainableModel, Wrong: TrainableModel>(config: &M::Config, other: &M::Config, field: &str, lie: impl Fn(&mut serde_json::Value)) {
+    let dir = tempfile::tempdir().unwrap();
+    let data = train_images(64);
+    let out = dir.path().join("m.ckpt");
+    train::<M>(config, &small_train(1, 1e-3), &data, None, &out).unwrap();
+    let file = CheckpointFile::read(&out).unwrap();
+    let err = train::<M>(other, &small_train(2, 1e-3), &data, Some(&file), &out).unwrap_err();
+    assert!(matches!(err, TrainError::Checkpoint(CheckpointError::ConfigMismatch { .. })), "{err}");
+    assert!(err.to_string().contains(field), "{err}");
+    let wrong = file.load::<Wrong>(&inference_device()).err().unwrap().to_string();
+    assert!(wrong.contains(&format!("holds a \"{}\" model, expected \"{}\"", M::KIND, Wrong::KIND)), "{wrong}");
+    let mut bytes = std::fs::read(&out).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0xFF;
+    let msg = CheckpointFile::parse(&out, &bytes).err().unwrap().to_string();
+    assert!(msg.contains("damaged") && msg.contains("checksum"), "{msg}");
+    let good = std::fs::read(&out).unwrap();
+    assert!(CheckpointFile::parse(&out, &good[..good.len() - 100]).err().unwrap().to_string().contains("damaged"));
+    assert!(matches!(CheckpointFile::parse(&out, b"PK\x03\x04 a zip"), Err(CheckpointError::NotACheckpoint { .. })));
+    let mut card = file.card.clone();
+    lie(&mut card.config);
+    let (_, model) = file.load::<M>(&inference_device()).unwrap();
+    let lying = dir.path().join("lying.ckpt");
+    std::fs::write(&lying, encode_checkpoint(&card, &model, None).unwrap()).unwrap();
+    let err = CheckpointFile::read(&lying).unwrap().load::<M>(&inference_device()).err().unwrap().to_string();
+    assert!(err.contains("does not fit"), "{err}");
+}
+
+/// An absurd learning rate stops training with NonFinite and leaves the checkpoint untouched.
+pub fn check_non_finite_stop<M: TrainableModel>(config: &M::Config) {
+    let dir = tempfile::tempdir().unwrap();
+    let data = train_images(64);
+    let out = dir.path().join("m.ckpt");
+    train::<M>(config, &small_train(2, 1e-3), &data, None, &out).unwrap();
+    let good = std::fs::read(&out).unwrap();
+    let file = CheckpointFile::read(&out).unwrap();
+    let err = train::<M>(config, &small_train(50, 1e30), &data, Some(&file), &out).unwrap_err();
+    match &err {
+        TrainError::NonFinite { last_saved, .. } => assert_eq!(*last_saved, 2),
+        other => panic!("expected a non-finite stop, got {other}"),
+    }
+    assert!(err.to_string().contains("last good checkpoint"), "{err}");
+    assert_eq!(std::fs::read(&out).unwrap(), good, "the last good checkpoint must be untouched");
+}
+
+/// Cancelling at step 3 stops there and saves.
+pub fn check_cancel<M: TrainableModel>(config: &M::Config) {
+    let dir = tempfile::tempdir().unwrap();
+    let data = train_images(64);
+    let out = dir.path().join("m.ckpt");
+    let cancel = AtomicBool::new(false);
+    let mut steps_seen = 0;
+    let train_config = TrainConfig { log_every: 1, ..small_train(1000, 1e-3) };
+    let outcome = train_model::<M>(config, &train_config, &data, "subset", None, &out, &training_device(), &cancel, &mut |e| {
+        if let TrainEvent::Metrics { step, .. } = e {
+            steps_seen = step;
+            if step == 3 {
+                cancel.store(true, Ordering::Relaxed);
+            }
+        }
+    })
+    .unwrap();
+    assert_eq!(outcome, TrainOutcome::Cancelled { steps: 3 });
+    assert_eq!(steps_seen, 3);
+    assert_eq!(CheckpointFile::read(&out).unwrap().card.steps, 3);
+}
