@@ -92,3 +92,37 @@ fn commands_refuse_bad_checkpoints_and_arguments_with_clear_messages() {
     let out = kanerva().args(["sweep", "--model", "dkm"]).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("needs --checkpoint"));
 }
+
+#[test]
+fn a_kanerva_machine_trains_evaluates_and_sweeps_from_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let ckpt = dir.path().join("km.ckpt");
+    let ckpt = ckpt.to_str().unwrap();
+    let train = kanerva()
+        .args(["train", "--model", "km", "--data", "embedded:mnist-train", "--limit", "64", "--steps", "2", "--batch", "2", "--episode-size", "8"])
+        .args(["--slots", "8", "--code-size", "10", "--address-size", "4", "--out", ckpt, "--json"])
+        .output()
+        .unwrap();
+    assert!(train.status.success(), "{}", String::from_utf8_lossy(&train.stderr));
+    let card: serde_json::Value = serde_json::from_slice(&std::fs::read(format!("{ckpt}.card.json")).unwrap()).unwrap();
+    assert_eq!((card["model_kind"].as_str(), card["config"]["address_size"].as_u64()), (Some("km"), Some(4)));
+    let eval = json_of(&["eval", "--checkpoint", ckpt, "--data", "embedded:mnist-test", "--episodes", "2", "--episode-size", "8", "--json"]);
+    assert_eq!(eval["model"], "km");
+    let sum = ["recon_nats", "kl_addressing_nats", "kl_code_nats", "kl_memory_nats"].iter().map(|k| eval[*k].as_f64().unwrap()).sum::<f64>();
+    assert!((sum - eval["nats_per_image"].as_f64().unwrap()).abs() < 1e-3, "the terms add up to the bound: {eval}");
+    assert_eq!(eval["ae_nats"].as_f64(), Some(0.0), "the KM has no autoencoder term");
+    // A corruption sweep: one stored count, three levels of salt-and-pepper.
+    let sweep = json_of(&["sweep", "--model", "km", "--checkpoint", ckpt, "--patterns", "embedded:mnist-test", "--stored", "8", "--noise", "salt-pepper:0.1", "--noise-levels", "0,0.2,0.4", "--iterations", "2", "--json"]);
+    assert_eq!((sweep["axis"].as_str(), sweep["noise"].as_str()), (Some("NoiseLevel"), Some("salt-pepper")));
+    let points = sweep["points"].as_array().unwrap();
+    let levels: Vec<f64> = points.iter().map(|p| p["noise_level"].as_f64().unwrap()).collect();
+    assert_eq!(levels.len(), 3);
+    assert!((levels[1] - 0.2).abs() < 1e-6 && points.iter().all(|p| p["stored"] == 8));
+    let query: Vec<f64> = points.iter().map(|p| p["query_error"].as_f64().unwrap()).collect();
+    assert!(query[0] == 0.0 && query[0] < query[1] && query[1] < query[2], "{query:?}");
+    // The kinds are checked: a KM checkpoint is not a DKM, and --noise-levels needs one count.
+    let out = kanerva().args(["sweep", "--model", "dkm", "--checkpoint", ckpt]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("holds a \"km\" model"), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = kanerva().args(["sweep", "--model", "hopfield", "--stored", "5,10", "--noise-levels", "0,0.1"]).output().unwrap();
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("exactly one"));
+}

@@ -284,15 +284,28 @@ fn a_capacity_sweep_runs_from_the_app_and_leaves_the_episode_in_memory() {
     start_read(&mut h, query);
     step_by_key(&mut h);
     let before = h.state().read.iterates[1].clone();
-    h.get_by_label("Capacity sweep").click();
+    h.get_by_label("Sweeps: capacity and corruption").click();
     h.run_steps(3);
     h.state_mut().sweep.counts = "5,10".into();
     h.get_by_label("Run sweep").click();
     wait_for(&mut h, "the sweep", |app| !app.sweep.running);
-    let (name, points) = h.state().sweep.results.first().cloned().expect("a finished sweep");
-    assert!(name.starts_with("Hopfield") && name.ends_with("random"), "{name}");
-    assert_eq!(points.iter().map(|p| p.stored).collect::<Vec<_>>(), vec![5, 10]);
-    assert!(points.iter().all(|p| p.recall_error < 0.01), "{points:?}");
+    let result = h.state().sweep.results.first().cloned().expect("a finished sweep");
+    assert!(result.name.starts_with("Hopfield") && result.name.contains("random"), "{}", result.name);
+    assert_eq!(result.points.iter().map(|p| p.stored).collect::<Vec<_>>(), vec![5, 10]);
+    assert!(result.points.iter().all(|p| p.recall_error < 0.01), "{:?}", result.points);
+    // The corruption axis: 10 stored patterns, flips at 0 and 0.3.
+    h.get_by_label("corruption level").click();
+    h.run_steps(2);
+    h.state_mut().sweep.counts = "10".into();
+    h.state_mut().sweep.levels = "0,0.3".into();
+    h.get_by_label("Run sweep").click();
+    wait_for(&mut h, "the corruption sweep", |app| !app.sweep.running);
+    let result = h.state().sweep.results.last().cloned().expect("a finished corruption sweep");
+    assert_eq!(result.axis, kanerva::eval::SweepAxis::NoiseLevel);
+    assert_eq!(result.points.iter().map(|p| (p.stored, p.noise_level)).collect::<Vec<_>>(), vec![(10, 0.0), (10, 0.30000001192092896)]);
+    assert_eq!(result.points[0].query_error, 0.0);
+    assert!((result.points[1].query_error - 0.3).abs() < 0.02, "{:?}", result.points);
+    assert!(result.points[0].recall_error < 0.01, "stored patterns are fixed points: {:?}", result.points);
     // ...and the same step after it: the episode is back in memory, so the read is identical.
     h.key_press(egui::Key::R);
     wait_for(&mut h, "the reset", |app| app.read.iterates.len() == 1);

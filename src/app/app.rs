@@ -728,7 +728,7 @@ impl ExplorerApp {
             self.sample_section(ui);
         }
         ui.separator();
-        egui::CollapsingHeader::new("Capacity sweep").default_open(false).show(ui, |ui| {
+        egui::CollapsingHeader::new("Sweeps: capacity and corruption").default_open(false).show(ui, |ui| {
             let data = self.browser.as_ref().map(|b| b.set.clone());
             if let Some(command) = self.sweep.ui(ui, data.as_ref()) {
                 self.send(command);

@@ -12,8 +12,7 @@ use crossbeam_channel::{Receiver, Sender, unbounded};
 
 use crate::data::{Image, ImageSet, InkPolarity, load_model_images};
 use crate::backend::training_device;
-use crate::data::Corruption;
-use crate::eval::{BasinCell, PatternSource, SweepPoint, basin_map, capacity_sweep};
+use crate::eval::{BasinCell, PatternSource, SweepPoint, SweepSetting, basin_map, sweep};
 use crate::memory::{AttractorMemory, Evaluation, Iterate, Panel, ReadUpdate, WriteReport};
 use crate::model::DkmConfig;
 use crate::train::{CheckpointFile, TrainConfig, TrainEvent, TrainOutcome, train_dkm};
@@ -33,8 +32,9 @@ pub enum Command {
     Sample { count: usize, cleanup: usize, update: ReadUpdate, seed: u64 },
     /// Read a grid of start points between stored items `a` and `b` (see eval::basin_map).
     BasinMap { a: usize, b: usize, alphas: Vec<f32>, noises: Vec<f32>, iterations: usize, update: ReadUpdate, seed: u64 },
-    /// Capacity sweep of the current memory (its contents are restored afterwards).
-    Sweep { patterns: Option<Arc<ImageSet>>, stored: Vec<usize>, noise: Corruption, iterations: usize, cancel: Arc<AtomicBool> },
+    /// A sweep (capacity or corruption level) of the current memory (its contents are
+    /// restored afterwards).
+    Sweep { patterns: Option<Arc<ImageSet>>, settings: Vec<SweepSetting>, iterations: usize, cancel: Arc<AtomicBool> },
     /// Train a DKM on its own thread (reads stay responsive); progress comes as events.
     Train(TrainRequest),
     CancelTraining,
@@ -275,14 +275,14 @@ impl WorkerState {
                 let cells = basin_map(self.memory()?, a, b, &alphas, &noises, iterations, update, seed).map_err(|e| e.to_string())?;
                 self.emit(Event::BasinMap { a, b, alphas, noises, cells });
             }
-            Command::Sweep { patterns, stored, noise, iterations, cancel } => {
+            Command::Sweep { patterns, settings, iterations, cancel } => {
                 let source = match patterns {
                     Some(set) => PatternSource::Data((*set).clone()),
                     None => PatternSource::Random { seed: 0 },
                 };
                 let (events, wake) = (self.events.clone(), self.wake.clone());
                 let memory = self.memory.as_mut().ok_or("no model is loaded")?;
-                let result = capacity_sweep(memory.as_mut(), &source, &stored, noise, iterations, 0, &mut |done, total, point| {
+                let result = sweep(memory.as_mut(), &source, &settings, iterations, 0, &mut |done, total, point| {
                     let _ = events.send(Event::SweepProgress { done, total, point: *point });
                     wake();
                     !cancel.load(Ordering::Relaxed)
@@ -292,7 +292,7 @@ impl WorkerState {
                 let name = memory.name();
                 let points = result.map_err(|e| e.to_string())?;
                 restored.map_err(|e| e.to_string())?;
-                self.emit(Event::SweepFinished { model: name, cancelled: points.len() < stored.len(), points });
+                self.emit(Event::SweepFinished { model: name, cancelled: points.len() < settings.len(), points });
             }
             Command::Train(request) => self.start_training(request)?,
             Command::CancelTraining => {

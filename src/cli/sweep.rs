@@ -1,11 +1,11 @@
-//! `kanerva sweep --model hopfield|modern-hopfield|sdm|dkm [--checkpoint CKPT]
-//!  --patterns random|FILE --stored 10,20,40 --noise salt-pepper:0.1 --json`
+//! `kanerva sweep --model hopfield|modern-hopfield|sdm|km|dkm [--checkpoint CKPT]
+//!  --patterns random|FILE --stored 10,20,40 --noise salt-pepper:0.1 [--noise-levels 0,0.1,0.2] --json`
 
 use std::path::PathBuf;
 
 use anyhow::Context;
 use kanerva::data::{Corruption, load_named, to_model_size};
-use kanerva::eval::{PatternSource, capacity_sweep};
+use kanerva::eval::{PatternSource, SweepAxis, sweep, sweep_settings};
 use kanerva::memory::AttractorMemory;
 use kanerva::memory::hopfield::{Hopfield, HopfieldConfig, LearningRule};
 use kanerva::memory::modern_hopfield::ModernHopfield;
@@ -14,10 +14,10 @@ use super::trained::trained_memory;
 
 #[derive(Debug, clap::Args)]
 pub struct SweepArgs {
-    /// hopfield, hopfield-storkey, hopfield-pinv, modern-hopfield, sdm or dkm.
+    /// hopfield, hopfield-storkey, hopfield-pinv, modern-hopfield, sdm, km or dkm.
     #[arg(long)]
     pub model: String,
-    /// Needed for --model dkm.
+    /// Needed for --model km and --model dkm.
     #[arg(long)]
     pub checkpoint: Option<PathBuf>,
     /// `random` (unbiased random binary images) or a data file / embedded:NAME.
@@ -26,8 +26,13 @@ pub struct SweepArgs {
     /// Comma-separated numbers of stored patterns.
     #[arg(long, value_delimiter = ',', default_value = "10,20,40,80,120,160")]
     pub stored: Vec<usize>,
+    /// The corruption of each query (its kind, and its level unless --noise-levels is given).
     #[arg(long, default_value = "flip:0.1")]
     pub noise: Corruption,
+    /// Sweep the corruption instead: these levels of the --noise kind (probability, square
+    /// side or sigma), at one --stored count.
+    #[arg(long, value_delimiter = ',')]
+    pub noise_levels: Option<Vec<f64>>,
     #[arg(long, default_value_t = 10)]
     pub iterations: usize,
     /// Inverse temperature of the modern Hopfield network.
@@ -65,12 +70,21 @@ pub fn run(args: SweepArgs) -> anyhow::Result<()> {
     } else {
         PatternSource::Data(to_model_size(load_named(&args.patterns).with_context(|| format!("reading {}", args.patterns))?))
     };
-    let points = capacity_sweep(memory.as_mut(), &source, &args.stored, args.noise, args.iterations, args.seed, &mut |done, total, p| {
-        eprintln!("[{done}/{total}] stored {:>4}: recall error {:.4} (query {:.4})", p.stored, p.recall_error, p.query_error);
+    let (axis, levels) = match &args.noise_levels {
+        Some(levels) => {
+            anyhow::ensure!(args.stored.len() == 1, "--noise-levels sweeps the corruption at one --stored count; give exactly one");
+            (SweepAxis::NoiseLevel, levels.clone())
+        }
+        None => (SweepAxis::Stored, Vec::new()),
+    };
+    let settings = sweep_settings(axis, &args.stored, args.noise, &levels);
+    let points = sweep(memory.as_mut(), &source, &settings, args.iterations, args.seed, &mut |done, total, p| {
+        eprintln!("[{done}/{total}] stored {:>4}, {} {:.3}: recall error {:.4} (query {:.4})", p.stored, args.noise.kind(), p.noise_level, p.recall_error, p.query_error);
         true
     })?;
     if args.json {
-        println!("{}", serde_json::json!({ "model": args.model, "patterns": args.patterns, "noise": args.noise.to_string(), "iterations": args.iterations, "points": points }));
+        let noise = if axis == SweepAxis::NoiseLevel { args.noise.kind().to_string() } else { args.noise.to_string() };
+        println!("{}", serde_json::json!({ "model": args.model, "patterns": args.patterns, "noise": noise, "axis": axis, "iterations": args.iterations, "points": points }));
     }
     Ok(())
 }

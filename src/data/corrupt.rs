@@ -74,6 +74,33 @@ impl Corruption {
         out
     }
 
+    /// The strength of the corruption on its own scale: the probability for salt-pepper and
+    /// flip, the square's side for occlude and erase (the area's side for a rectangle), sigma
+    /// for gauss.
+    pub fn level(&self) -> f64 {
+        match *self {
+            Corruption::SaltPepper { p } | Corruption::BitFlip { p } => p as f64,
+            Corruption::Occlude { region } | Corruption::Erase { region } => match region {
+                Region::RandomSquare(side) => side as f64,
+                Region::At(r) => ((r.height * r.width) as f64).sqrt(),
+            },
+            Corruption::Gaussian { sigma } => sigma as f64,
+        }
+    }
+
+    /// The same kind at another level (a region becomes a random square of that side).
+    /// Probabilities are clamped to [0, 1], sides rounded, sigma kept >= 0.
+    pub fn with_level(&self, level: f64) -> Corruption {
+        let level = level.max(0.0);
+        match *self {
+            Corruption::SaltPepper { .. } => Corruption::SaltPepper { p: level.min(1.0) as f32 },
+            Corruption::BitFlip { .. } => Corruption::BitFlip { p: level.min(1.0) as f32 },
+            Corruption::Occlude { .. } => Corruption::Occlude { region: Region::RandomSquare(level.round() as usize) },
+            Corruption::Erase { .. } => Corruption::Erase { region: Region::RandomSquare(level.round() as usize) },
+            Corruption::Gaussian { .. } => Corruption::Gaussian { sigma: level as f32 },
+        }
+    }
+
     /// Short name for plots and file names.
     pub fn kind(&self) -> &'static str {
         match self {

@@ -9,4 +9,4 @@ mod sweep;
 pub use basins::{BasinCell, Projection, basin_map, mix, nearest};
 pub use denoise::{DenoiseReport, DenoiseStep, denoise};
 pub use elbo::{ElboReport, evaluate_elbo};
-pub use sweep::{PatternSource, SweepPoint, capacity_sweep};
+pub use sweep::{PatternSource, SweepAxis, SweepPoint, SweepSetting, capacity_sweep, sweep, sweep_settings};

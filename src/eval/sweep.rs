@@ -1,4 +1,5 @@
-//! Capacity sweeps: recall error against the number of stored patterns, for any memory.
+//! Sweeps: recall error against the number of stored patterns (capacity) or against the
+//! strength of the corruption, for any memory.
 
 use serde::Serialize;
 
@@ -36,18 +37,100 @@ impl PatternSource {
     }
 }
 
+/// What a sweep varies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, Default)]
+pub enum SweepAxis {
+    /// The number of stored patterns, at one corruption.
+    #[default]
+    Stored,
+    /// The corruption's level ([`Corruption::level`]), at one number of stored patterns.
+    NoiseLevel,
+}
+
+/// One measurement: how many patterns were stored and how each query was corrupted.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SweepSetting {
+    pub stored: usize,
+    pub noise: Corruption,
+}
+
+/// The settings of a capacity sweep (`stored` varies) or a corruption sweep (`levels` vary
+/// at `stored[0]`).
+pub fn sweep_settings(axis: SweepAxis, stored: &[usize], noise: Corruption, levels: &[f64]) -> Vec<SweepSetting> {
+    match axis {
+        SweepAxis::Stored => stored.iter().map(|&n| SweepSetting { stored: n, noise }).collect(),
+        SweepAxis::NoiseLevel => levels.iter().map(|&l| SweepSetting { stored: stored.first().copied().unwrap_or(0), noise: noise.with_level(l) }).collect(),
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct SweepPoint {
     pub stored: usize,
+    /// The corruption's level ([`Corruption::level`]).
+    pub noise_level: f64,
     /// Mean fraction of wrong pixels after reading, over all stored patterns.
     pub recall_error: f64,
     /// The same before reading (the corruption alone).
     pub query_error: f64,
 }
 
-/// For each count in `stored`: write that many patterns, corrupt each, read `iterations` steps
-/// (mode update), and average the pixel error against the clean pattern. `progress(done, total)`
-/// is called after each point; returning false stops the sweep early (cancel).
+impl SweepPoint {
+    /// The point's coordinate along `axis`.
+    pub fn x(&self, axis: SweepAxis) -> f64 {
+        match axis {
+            SweepAxis::Stored => self.stored as f64,
+            SweepAxis::NoiseLevel => self.noise_level,
+        }
+    }
+}
+
+/// For each setting: write that many patterns (skipped when the count repeats), corrupt
+/// each, read `iterations` steps (mode update), and average the pixel error against the clean
+/// pattern. `progress(done, total, point)` is called after each point; returning false stops
+/// the sweep early (cancel).
+pub fn sweep(
+    memory: &mut dyn AttractorMemory,
+    source: &PatternSource,
+    settings: &[SweepSetting],
+    iterations: usize,
+    seed: u64,
+    progress: &mut dyn FnMut(usize, usize, &SweepPoint) -> bool,
+) -> Result<Vec<SweepPoint>, MemoryError> {
+    let mut points = Vec::with_capacity(settings.len());
+    let mut written: Option<usize> = None;
+    for (done, setting) in settings.iter().enumerate() {
+        let n = setting.stored;
+        let patterns = source.patterns(n);
+        if n == 0 || patterns.len() < n {
+            return Err(MemoryError::Model(format!("only {} patterns available, {n} requested", patterns.len())));
+        }
+        if written != Some(n) {
+            memory.write(&patterns)?;
+            written = Some(n);
+        }
+        let (mut recall, mut query_error) = (0.0, 0.0);
+        for (i, p) in patterns.iter().enumerate() {
+            let query_seed = seed.wrapping_add(i as u64 * 7919 + n as u64);
+            let query = setting.noise.apply(p, query_seed);
+            query_error += query.pixel_error(p) as f64;
+            let iterates = read_iterations(memory, &query, iterations, ReadUpdate::Mode, query_seed)?;
+            recall += iterates.last().expect("at least the query").image.pixel_error(p) as f64;
+        }
+        let point = SweepPoint {
+            stored: n,
+            noise_level: setting.noise.level(),
+            recall_error: recall / n as f64,
+            query_error: query_error / n as f64,
+        };
+        points.push(point);
+        if !progress(done + 1, settings.len(), &point) {
+            break;
+        }
+    }
+    Ok(points)
+}
+
+/// [`sweep`] over numbers of stored patterns at one corruption.
 pub fn capacity_sweep(
     memory: &mut dyn AttractorMemory,
     source: &PatternSource,
@@ -57,26 +140,5 @@ pub fn capacity_sweep(
     seed: u64,
     progress: &mut dyn FnMut(usize, usize, &SweepPoint) -> bool,
 ) -> Result<Vec<SweepPoint>, MemoryError> {
-    let mut points = Vec::with_capacity(stored.len());
-    for (done, &n) in stored.iter().enumerate() {
-        let patterns = source.patterns(n);
-        if patterns.len() < n {
-            return Err(MemoryError::Model(format!("only {} patterns available, {n} requested", patterns.len())));
-        }
-        memory.write(&patterns)?;
-        let (mut recall, mut query_error) = (0.0, 0.0);
-        for (i, p) in patterns.iter().enumerate() {
-            let query_seed = seed.wrapping_add(i as u64 * 7919 + n as u64);
-            let query = noise.apply(p, query_seed);
-            query_error += query.pixel_error(p) as f64;
-            let iterates = read_iterations(memory, &query, iterations, ReadUpdate::Mode, query_seed)?;
-            recall += iterates.last().expect("at least the query").image.pixel_error(p) as f64;
-        }
-        let point = SweepPoint { stored: n, recall_error: recall / n as f64, query_error: query_error / n as f64 };
-        points.push(point);
-        if !progress(done + 1, stored.len(), &point) {
-            break;
-        }
-    }
-    Ok(points)
+    sweep(memory, source, &sweep_settings(SweepAxis::Stored, stored, noise, &[]), iterations, seed, progress)
 }

@@ -1,6 +1,6 @@
-//! Capacity sweeps from the explorer: recall error against the number of stored patterns for
-//! the current memory, on random patterns or the loaded data; results of several memories
-//! share one plot.
+//! Sweeps from the explorer: recall error of the current memory against the number of stored
+//! patterns (capacity) or against the corruption's level, on random patterns or the loaded
+//! data; results of several memories share one plot per axis.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -9,34 +9,65 @@ use eframe::egui;
 use egui_plot::{Legend, Line, Plot, PlotPoints, Points};
 
 use crate::app::worker::Command;
-use crate::data::{Corruption, ImageSet};
-use crate::eval::SweepPoint;
+use crate::data::{Corruption, ImageSet, Region};
+use crate::eval::{SweepAxis, SweepPoint, sweep_settings};
+
+/// A finished sweep: the memory and pattern source, what varied, the points.
+#[derive(Debug, Clone)]
+pub struct SweepResult {
+    pub name: String,
+    pub axis: SweepAxis,
+    pub points: Vec<SweepPoint>,
+}
+
+/// The corruptions a sweep can vary, at their default level.
+const NOISE_KINDS: [Corruption; 4] = [
+    Corruption::BitFlip { p: 0.1 },
+    Corruption::SaltPepper { p: 0.15 },
+    Corruption::Occlude { region: Region::RandomSquare(10) },
+    Corruption::Gaussian { sigma: 0.3 },
+];
 
 pub struct SweepPanel {
+    pub axis: SweepAxis,
+    /// Stored counts (capacity axis; the first one for the noise axis).
     pub counts: String,
-    pub flip_probability: f32,
+    /// Levels of the corruption (noise axis).
+    pub levels: String,
+    /// The corruption: its kind, and its level on the capacity axis.
+    pub noise: Corruption,
     pub use_data: bool,
     pub running: bool,
     pub progress: Option<(usize, usize)>,
-    /// Finished sweeps: (memory name and pattern source, points).
-    pub results: Vec<(String, Vec<SweepPoint>)>,
+    pub results: Vec<SweepResult>,
     cancel: Arc<AtomicBool>,
-    source_label: String,
+    pending: Option<(String, SweepAxis)>,
 }
 
 impl Default for SweepPanel {
     fn default() -> Self {
         Self {
+            axis: SweepAxis::Stored,
             counts: "10,20,40,80,160".into(),
-            flip_probability: 0.1,
+            levels: "0,0.05,0.1,0.2,0.3,0.4".into(),
+            noise: NOISE_KINDS[0],
             use_data: false,
             running: false,
             progress: None,
             results: Vec::new(),
             cancel: Arc::new(AtomicBool::new(false)),
-            source_label: String::new(),
+            pending: None,
         }
     }
+}
+
+fn parse_list<T: std::str::FromStr>(text: &str) -> Result<Vec<T>, String> {
+    let values: Vec<T> = text
+        .split(',')
+        .filter(|c| !c.trim().is_empty())
+        .map(|c| c.trim().parse::<T>().map_err(|_| format!("{:?} is not a number", c.trim())))
+        .collect::<Result<_, _>>()?;
+    if values.is_empty() { Err("give at least one value".into()) } else { Ok(values) }
 }
 
 impl SweepPanel {
@@ -46,46 +77,79 @@ impl SweepPanel {
 
     pub fn on_finished(&mut self, model: String, points: Vec<SweepPoint>, cancelled: bool) {
         self.running = false;
-        if !cancelled && !points.is_empty() {
-            self.results.push((format!("{model} · {}", self.source_label), points));
+        if let (false, false, Some((source, axis))) = (cancelled, points.is_empty(), self.pending.take()) {
+            self.results.push(SweepResult { name: format!("{model} · {source}"), axis, points });
         }
     }
 
     pub fn on_error(&mut self) {
         self.running = false;
+        self.pending = None;
     }
 
-    fn parse_counts(&self) -> Result<Vec<usize>, String> {
-        self.counts
-            .split(',')
-            .map(|c| c.trim().parse::<usize>().map_err(|_| format!("{c:?} is not a whole number")))
-            .filter(|r| r.as_ref().map_or(true, |&n| n > 0))
-            .collect()
+    /// The sweep the current fields describe, or why they don't.
+    fn settings(&self) -> Result<Vec<crate::eval::SweepSetting>, String> {
+        let counts: Vec<usize> = parse_list(&self.counts)?;
+        if counts.contains(&0) {
+            return Err("stored counts must be positive".into());
+        }
+        let levels: Vec<f64> = if self.axis == SweepAxis::NoiseLevel { parse_list(&self.levels)? } else { Vec::new() };
+        Ok(sweep_settings(self.axis, &counts, self.noise, &levels))
     }
 
     pub fn ui(&mut self, ui: &mut egui::Ui, data: Option<&Arc<ImageSet>>) -> Option<Command> {
         let mut command = None;
         ui.horizontal(|ui| {
-            ui.label("stored");
-            ui.add(egui::TextEdit::singleline(&mut self.counts).desired_width(120.0));
-            ui.add(egui::Slider::new(&mut self.flip_probability, 0.0..=0.4).text("bit flips"));
+            ui.label("vary");
+            ui.selectable_value(&mut self.axis, SweepAxis::Stored, "stored patterns");
+            ui.selectable_value(&mut self.axis, SweepAxis::NoiseLevel, "corruption level");
+        });
+        ui.horizontal(|ui| {
+            egui::ComboBox::from_id_salt("sweep_noise_kind").selected_text(self.noise.kind()).show_ui(ui, |ui| {
+                for kind in NOISE_KINDS {
+                    if ui.selectable_label(self.noise.kind() == kind.kind(), kind.kind()).clicked() {
+                        self.noise = kind;
+                    }
+                }
+            });
+            match self.axis {
+                SweepAxis::Stored => {
+                    let mut level = self.noise.level();
+                    let range = if matches!(self.noise, Corruption::Occlude { .. }) { 0.0..=28.0 } else { 0.0..=0.5 };
+                    if ui.add(egui::Slider::new(&mut level, range).text("level")).changed() {
+                        self.noise = self.noise.with_level(level);
+                    }
+                    ui.label("stored");
+                    ui.add(egui::TextEdit::singleline(&mut self.counts).desired_width(120.0));
+                }
+                SweepAxis::NoiseLevel => {
+                    ui.label("levels");
+                    ui.add(egui::TextEdit::singleline(&mut self.levels).desired_width(120.0));
+                    ui.label("stored");
+                    ui.add(egui::TextEdit::singleline(&mut self.counts).desired_width(40.0));
+                }
+            }
         });
         ui.horizontal(|ui| {
             ui.selectable_value(&mut self.use_data, false, "random patterns");
             ui.selectable_value(&mut self.use_data, true, "loaded data");
-            let counts = self.parse_counts();
-            if let Err(e) = &counts {
+            let settings = self.settings();
+            if let Err(e) = &settings {
                 ui.colored_label(egui::Color32::from_rgb(255, 120, 100), e);
             }
-            if ui.add_enabled(!self.running && counts.is_ok(), egui::Button::new("Run sweep")).clicked() {
+            if ui.add_enabled(!self.running && settings.is_ok(), egui::Button::new("Run sweep")).clicked() {
                 self.cancel = Arc::new(AtomicBool::new(false));
                 self.running = true;
                 self.progress = None;
-                self.source_label = if self.use_data { data.map_or("data".into(), |d| d.source.clone()) } else { "random".into() };
+                let source = if self.use_data { data.map_or("data".into(), |d| d.source.clone()) } else { "random".into() };
+                let source = match self.axis {
+                    SweepAxis::Stored => format!("{source} · {}", self.noise),
+                    SweepAxis::NoiseLevel => format!("{source} · {} stored", self.settings().ok().and_then(|s| s.first().map(|s| s.stored)).unwrap_or(0)),
+                };
+                self.pending = Some((source, self.axis));
                 command = Some(Command::Sweep {
                     patterns: if self.use_data { data.cloned() } else { None },
-                    stored: counts.unwrap_or_default(),
-                    noise: Corruption::BitFlip { p: self.flip_probability },
+                    settings: settings.unwrap_or_default(),
                     iterations: 10,
                     cancel: self.cancel.clone(),
                 });
@@ -98,14 +162,19 @@ impl SweepPanel {
             }
         });
         if let (true, Some((done, total))) = (self.running, self.progress) {
-            ui.add(egui::ProgressBar::new(done as f32 / total.max(1) as f32).text(format!("{done}/{total} loads")));
+            ui.add(egui::ProgressBar::new(done as f32 / total.max(1) as f32).text(format!("{done}/{total} points")));
         }
-        if !self.results.is_empty() {
-            Plot::new("sweep_plot").height(160.0).legend(Legend::default()).x_axis_label("stored patterns").y_axis_label("recall error").allow_scroll(false).show(ui, |plot| {
-                for (name, points) in &self.results {
-                    let xy: Vec<[f64; 2]> = points.iter().map(|p| [p.stored as f64, p.recall_error]).collect();
-                    plot.line(Line::new(name.clone(), PlotPoints::from(xy.clone())));
-                    plot.points(Points::new(name.clone(), xy).radius(3.0));
+        let shown: Vec<&SweepResult> = self.results.iter().filter(|r| r.axis == self.axis).collect();
+        if !shown.is_empty() {
+            let x_label = match self.axis {
+                SweepAxis::Stored => "stored patterns".to_string(),
+                SweepAxis::NoiseLevel => format!("{} level", self.noise.kind()),
+            };
+            Plot::new("sweep_plot").height(160.0).legend(Legend::default()).x_axis_label(x_label).y_axis_label("recall error").allow_scroll(false).show(ui, |plot| {
+                for result in shown {
+                    let xy: Vec<[f64; 2]> = result.points.iter().map(|p| [p.x(result.axis), p.recall_error]).collect();
+                    plot.line(Line::new(result.name.clone(), PlotPoints::from(xy.clone())));
+                    plot.points(Points::new(result.name.clone(), xy).radius(3.0));
                 }
             });
         }
