@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::{PIXELS, SIDE};
 
+use super::fast_conv::{conv2d, conv_transpose2d};
+
 /// Which encoder/decoder pair.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub enum Arch {
@@ -74,7 +76,7 @@ impl ResBlock {
     /// # Shapes
     /// - x: [N, ch, h, w] -> [N, ch, h, w]
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let y = self.second.forward(relu(self.first.forward(x.clone())));
+        let y = conv2d(&self.second, relu(conv2d(&self.first, x.clone())));
         relu(y + x)
     }
 }
@@ -124,16 +126,16 @@ impl Encoder {
     pub fn forward(&self, images: Tensor<2>) -> Tensor<2> {
         let n = images.dims()[0];
         let x = images.reshape([n, 1, SIDE, SIDE]);
-        let mut h = relu(self.conv1.forward(x));
+        let mut h = relu(conv2d(&self.conv1, x));
         if let Some(block) = self.blocks.first() {
             h = block.forward(h);
         }
-        h = relu(self.conv2.forward(h));
+        h = relu(conv2d(&self.conv2, h));
         if let Some(block) = self.blocks.get(1) {
             h = block.forward(h);
         }
         if let Some(conv3) = &self.conv3 {
-            h = relu(conv3.forward(h));
+            h = relu(conv2d(conv3, h));
         }
         self.fc.forward(h.flatten::<2>(1, 3))
     }
@@ -178,11 +180,11 @@ impl Decoder {
         if let Some(block) = self.blocks.first() {
             h = block.forward(h);
         }
-        h = relu(self.deconv1.forward(h));
+        h = relu(conv_transpose2d(&self.deconv1, h));
         if let Some(block) = self.blocks.get(1) {
             h = block.forward(h);
         }
-        self.deconv2.forward(h).reshape([n, PIXELS])
+        conv_transpose2d(&self.deconv2, h).reshape([n, PIXELS])
     }
 }
 

@@ -1,0 +1,81 @@
+//! The im2col + GEMM convolutions give the generic path's outputs and gradients (input,
+//! weight, bias), for the encoder/decoder geometries and a few others.
+
+use burn::module::Module;
+use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2dConfig};
+use burn::nn::PaddingConfig2d;
+use burn::tensor::{Distribution, Tensor};
+use kanerva::backend::training_device;
+use kanerva::model::fast_conv::{conv2d, conv_transpose2d, use_gemm_path};
+
+fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
+    t.into_data().convert::<f32>().try_into_vec::<f32>().unwrap()
+}
+
+fn assert_close(name: &str, a: Vec<f32>, b: Vec<f32>) {
+    assert_eq!(a.len(), b.len(), "{name}: lengths");
+    let scale = b.iter().fold(1.0f32, |m, v| m.max(v.abs()));
+    let worst = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
+    assert!(worst <= 1e-4 * scale, "{name}: max difference {worst} (scale {scale})");
+}
+
+/// Forward values and the gradients of Σ out ⊙ r (r random) agree.
+fn check_conv(conv: Conv2d, input: [usize; 4]) {
+    use_gemm_path(true);
+    let dev = training_device();
+    let x = Tensor::<4>::random(input, Distribution::Normal(0.0, 1.0), &dev).require_grad();
+    let generic = conv.forward(x.clone());
+    let fast = conv2d(&conv, x.clone());
+    assert_eq!(fast.dims(), generic.dims());
+    let r = Tensor::<4>::random(generic.dims(), Distribution::Normal(0.0, 1.0), &dev);
+    let g_generic = (generic.clone() * r.clone()).sum().backward();
+    let g_fast = (fast.clone() * r).sum().backward();
+    assert_close("forward", values(fast), values(generic));
+    assert_close("d input", values(x.grad(&g_fast).unwrap()), values(x.grad(&g_generic).unwrap()));
+    assert_close("d weight", values(conv.weight.grad(&g_fast).unwrap()), values(conv.weight.grad(&g_generic).unwrap()));
+    let bias = conv.bias.as_ref().unwrap();
+    assert_close("d bias", values(bias.grad(&g_fast).unwrap()), values(bias.grad(&g_generic).unwrap()));
+}
+
+fn conv(cin: usize, cout: usize, kernel: usize, stride: usize, pad: usize) -> Conv2d {
+    Conv2dConfig::new([cin, cout], [kernel, kernel])
+        .with_stride([stride, stride])
+        .with_padding(PaddingConfig2d::Explicit(pad, pad, pad, pad))
+        .init(&training_device())
+}
+
+#[test]
+fn strided_and_same_convolutions_match_the_generic_path() {
+    check_conv(conv(1, 32, 4, 2, 1), [3, 1, 28, 28]); // encoder conv1
+    check_conv(conv(32, 64, 4, 2, 1), [2, 32, 14, 14]); // encoder conv2
+    check_conv(conv(8, 8, 3, 1, 1), [2, 8, 14, 14]); // residual blocks
+    check_conv(conv(6, 5, 3, 2, 1), [2, 6, 7, 7]); // resnet conv3 (odd size)
+    check_conv(conv(3, 4, 5, 1, 0), [2, 3, 9, 11]); // valid, non-square
+}
+
+#[test]
+fn upsampling_transposed_convolutions_match_the_generic_path() {
+    use_gemm_path(true);
+    let dev = training_device();
+    for (cin, cout, side) in [(64, 32, 7), (32, 1, 14), (3, 5, 4)] {
+        let deconv = ConvTranspose2dConfig::new([cin, cout], [4, 4]).with_stride([2, 2]).with_padding([1, 1]).init(&dev);
+        let x = Tensor::<4>::random([2, cin, side, side], Distribution::Normal(0.0, 1.0), &dev).require_grad();
+        let generic = deconv.forward(x.clone());
+        let fast = conv_transpose2d(&deconv, x.clone());
+        assert_eq!(fast.dims(), [2, cout, 2 * side, 2 * side]);
+        assert_eq!(fast.dims(), generic.dims());
+        let r = Tensor::<4>::random(generic.dims(), Distribution::Normal(0.0, 1.0), &dev);
+        let g_generic = (generic.clone() * r.clone()).sum().backward();
+        let g_fast = (fast.clone() * r).sum().backward();
+        assert_close("forward", values(fast), values(generic));
+        assert_close("d input", values(x.grad(&g_fast).unwrap()), values(x.grad(&g_generic).unwrap()));
+        assert_close("d weight", values(deconv.weight.grad(&g_fast).unwrap()), values(deconv.weight.grad(&g_generic).unwrap()));
+        let bias = deconv.bias.as_ref().unwrap();
+        assert_close("d bias", values(bias.grad(&g_fast).unwrap()), values(bias.grad(&g_generic).unwrap()));
+    }
+    // Another geometry falls back to the module itself.
+    let other = ConvTranspose2dConfig::new([2, 3], [3, 3]).init(&dev);
+    let x = Tensor::<4>::random([1, 2, 5, 5], Distribution::Normal(0.0, 1.0), &dev);
+    assert_eq!(values(conv_transpose2d(&other, x.clone())), values(other.forward(x)));
+    let _ = other.num_params();
+}
