@@ -735,7 +735,7 @@ impl ExplorerApp {
             }
         });
         ui.separator();
-        egui::CollapsingHeader::new("Train a DKM").default_open(self.train.running || self.demo_kind == Some(Demo::Train)).show(ui, |ui| {
+        egui::CollapsingHeader::new("Train a model").default_open(self.train.running || self.demo_kind == Some(Demo::Train)).show(ui, |ui| {
             let data = self.browser.as_ref().map(|b| b.set.clone());
             if let Some(command) = self.train.ui(ui, data.as_ref()) {
                 self.send(command);

@@ -14,8 +14,7 @@ use crate::data::{Image, ImageSet, InkPolarity, load_model_images};
 use crate::backend::training_device;
 use crate::eval::{BasinCell, PatternSource, SweepPoint, SweepSetting, basin_map, sweep};
 use crate::memory::{AttractorMemory, Evaluation, Iterate, Panel, ReadUpdate, WriteReport};
-use crate::model::DkmConfig;
-use crate::train::{CheckpointFile, TrainConfig, TrainEvent, TrainOutcome, train_dkm};
+use crate::train::{AnyModelConfig, CheckpointFile, TrainConfig, TrainEvent, TrainOutcome};
 
 use super::models::ModelChoice;
 
@@ -35,7 +34,7 @@ pub enum Command {
     /// A sweep (capacity or corruption level) of the current memory (its contents are
     /// restored afterwards).
     Sweep { patterns: Option<Arc<ImageSet>>, settings: Vec<SweepSetting>, iterations: usize, cancel: Arc<AtomicBool> },
-    /// Train a DKM on its own thread (reads stay responsive); progress comes as events.
+    /// Train a model (DKM or KM) on its own thread (reads stay responsive); progress comes as events.
     Train(TrainRequest),
     CancelTraining,
     /// Fault injection for tests: panic inside the worker.
@@ -65,7 +64,7 @@ pub enum Event {
 pub struct TrainRequest {
     pub data: Arc<ImageSet>,
     pub data_name: String,
-    pub model: DkmConfig,
+    pub model: AnyModelConfig,
     pub train: TrainConfig,
     pub out: PathBuf,
     /// Continue from the checkpoint at `out`.
@@ -195,7 +194,7 @@ impl WorkerState {
                     wake();
                 };
                 let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                    train_dkm(&request.model, &request.train, &request.data, &request.data_name, resume.as_ref(), &request.out, &training_device(), &flag, &mut |e| send(Event::Training(e)))
+                    request.model.train(&request.train, &request.data, &request.data_name, resume.as_ref(), &request.out, &training_device(), &flag, &mut |e| send(Event::Training(e)))
                 }));
                 send(Event::TrainingFinished(match result {
                     Ok(Ok(outcome)) => Ok((outcome, request.out.clone())),

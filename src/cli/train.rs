@@ -10,8 +10,8 @@ use kanerva::backend::training_device;
 use kanerva::data::{load_named, to_model_size};
 use kanerva::memory::dkm::WriteMode;
 use kanerva::memory::dkm::MemoryConfig;
-use kanerva::model::{Arch, Dkm, DkmConfig, Km, KmConfig};
-use kanerva::train::{CheckpointFile, TrainConfig, TrainEvent, TrainOutcome, train_model};
+use kanerva::model::{Arch, DkmConfig, KmConfig};
+use kanerva::train::{AnyModelConfig, CheckpointFile, TrainConfig, TrainEvent, TrainOutcome};
 
 #[derive(Debug, clap::Args)]
 pub struct TrainArgs {
@@ -141,13 +141,12 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
         }
     };
     let device = training_device();
-    let outcome = if args.model == "km" {
-        let model_config = KmConfig::new().with_arch(args.arch).with_seed(args.seed).with_memory(memory).with_address_size(args.address_size);
-        train_model::<Km>(&model_config, &config, &data, &args.data, resume.as_ref(), &args.out, &device, &cancel, &mut on_event)?
+    let model_config = if args.model == "km" {
+        AnyModelConfig::Km(KmConfig::new().with_arch(args.arch).with_seed(args.seed).with_memory(memory).with_address_size(args.address_size))
     } else {
-        let model_config = DkmConfig::new().with_arch(args.arch).with_seed(args.seed).with_memory(memory);
-        train_model::<Dkm>(&model_config, &config, &data, &args.data, resume.as_ref(), &args.out, &device, &cancel, &mut on_event)?
+        AnyModelConfig::Dkm(DkmConfig::new().with_arch(args.arch).with_seed(args.seed).with_memory(memory))
     };
+    let outcome = model_config.train(&config, &data, &args.data, resume.as_ref(), &args.out, &device, &cancel, &mut on_event)?;
     if !json {
         eprintln!();
     }

@@ -2,11 +2,13 @@
 //! checkpoints.
 
 pub mod checkpoint;
+mod any_model;
 mod episodes;
 mod loaded;
 mod run;
 
 pub use checkpoint::{CheckpointCard, CheckpointError, CheckpointFile, load_dkm, save_checkpoint};
+pub use any_model::AnyModelConfig;
 pub use loaded::{LoadedCheckpoint, LoadedModel, load_checkpoint};
 pub use episodes::{EpisodeBatcher, evaluation_batch, standard_test_episodes};
 pub use run::{TrainError, TrainEvent, TrainOutcome, StepMetrics, train_dkm, train_model};

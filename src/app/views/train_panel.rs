@@ -9,12 +9,20 @@ use egui_plot::{Legend, Line, Plot, PlotPoints};
 
 use crate::data::ImageSet;
 use crate::memory::dkm::WriteMode;
-use crate::model::{Arch, DkmConfig};
-use crate::train::{StepMetrics, TrainConfig, TrainEvent, TrainOutcome};
+use crate::model::{Arch, DkmConfig, KmConfig};
+use crate::train::{AnyModelConfig, StepMetrics, TrainConfig, TrainEvent, TrainOutcome};
 
 use crate::app::worker::{Command, TrainRequest};
 
+/// Which model the panel trains.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrainKind {
+    Dkm,
+    Km,
+}
+
 pub struct TrainPanel {
+    pub kind: TrainKind,
     pub steps: u64,
     pub lr: f64,
     pub batch: usize,
@@ -35,6 +43,7 @@ pub struct TrainPanel {
 impl Default for TrainPanel {
     fn default() -> Self {
         Self {
+            kind: TrainKind::Dkm,
             steps: 2000,
             lr: 3e-4,
             batch: 16,
@@ -83,8 +92,14 @@ impl TrainPanel {
 
     /// The request for the current settings, training on `data`.
     pub fn request(&self, data: Arc<ImageSet>) -> TrainRequest {
-        let mut model = DkmConfig::new().with_arch(self.arch);
-        model.memory.write_mode = WriteMode::StaticBatched;
+        let model = match self.kind {
+            TrainKind::Dkm => {
+                let mut config = DkmConfig::new().with_arch(self.arch);
+                config.memory.write_mode = WriteMode::StaticBatched;
+                AnyModelConfig::Dkm(config)
+            }
+            TrainKind::Km => AnyModelConfig::Km(KmConfig::new().with_arch(self.arch)),
+        };
         TrainRequest {
             data_name: data.source.clone(),
             data,
@@ -108,7 +123,7 @@ impl TrainPanel {
     fn save_as_dialog(&self, source: PathBuf) {
         let notices = self.save_notices.clone();
         std::thread::spawn(move || {
-            let Some(dest) = rfd::FileDialog::new().set_file_name("dkm.ckpt").add_filter("checkpoint", &["ckpt"]).save_file() else { return };
+            let Some(dest) = rfd::FileDialog::new().set_file_name("model.ckpt").add_filter("checkpoint", &["ckpt"]).save_file() else { return };
             let notice = match copy_checkpoint(&source, &dest) {
                 Ok(()) => format!("saved a copy to {}", dest.display()),
                 Err(e) => format!("could not save: {e}"),
@@ -121,6 +136,10 @@ impl TrainPanel {
     pub fn ui(&mut self, ui: &mut egui::Ui, data: Option<&Arc<ImageSet>>) -> Option<Command> {
         let mut command = None;
         ui.horizontal(|ui| {
+            ui.add_enabled_ui(!self.running, |ui| {
+                ui.selectable_value(&mut self.kind, TrainKind::Dkm, "DKM").on_hover_text("Dynamic Kanerva Machine");
+                ui.selectable_value(&mut self.kind, TrainKind::Km, "KM").on_hover_text("Kanerva Machine (learned addressing, stochastic code)");
+            });
             ui.add(egui::DragValue::new(&mut self.steps).range(1..=1_000_000).prefix("steps "));
             ui.add(egui::DragValue::new(&mut self.lr).range(1e-6..=1e-1).speed(1e-5).prefix("lr "));
             ui.add(egui::DragValue::new(&mut self.batch).range(1..=128).prefix("B "));
@@ -171,7 +190,10 @@ impl TrainPanel {
                 let series = |f: fn(&StepMetrics) -> f64| PlotPoints::from(self.history.iter().map(|(s, m)| [*s as f64, f(m)]).collect::<Vec<_>>());
                 plot.line(Line::new("-ELBO", series(|m| m.nats_per_image)).width(2.0));
                 plot.line(Line::new("reconstruction", series(|m| m.recon_nats)));
-                plot.line(Line::new("KL(w)", series(|m| m.kl_addressing_nats)));
+                plot.line(Line::new("KL(w) or KL(y)", series(|m| m.kl_addressing_nats)));
+                if self.history.iter().any(|(_, m)| m.kl_code_nats != 0.0) {
+                    plot.line(Line::new("KL(z)", series(|m| m.kl_code_nats)));
+                }
                 plot.line(Line::new("KL(M)/T", series(|m| m.kl_memory_nats)));
                 plot.line(Line::new("AE", series(|m| m.ae_nats)));
             });
