@@ -116,3 +116,26 @@ fn a_non_finite_loss_stops_training_and_keeps_the_last_good_checkpoint() {
 fn cancelling_stops_after_the_current_step_and_saves() {
     check_cancel::<Dkm>(&small_config());
 }
+
+/// Spec §8.3 made exact: the pixel step of a mode read never raises F(·, μ_n), so every rise
+/// comes from re-addressing, and the guarded reading (keep μ_n when μ(x_{n+1}) is worse) is
+/// monotone. Checked on an untrained model, where re-addressing is often worse.
+#[test]
+fn mode_reading_rises_come_only_from_readdressing_and_the_guarded_reading_is_monotone() {
+    use kanerva::data::Corruption;
+    use kanerva::eval::amortization_gap;
+    use kanerva::model::DkmAttractor;
+    let dev = inference_device();
+    let config = small_config();
+    let mut memory = DkmAttractor::new("dkm", config.init(&dev), config, dev);
+    let data = train_images(64);
+    let report = amortization_gap(&mut memory, &data, Corruption::SaltPepper { p: 0.15 }, 4, 2, 8, 0).unwrap();
+    assert_eq!((report.queries, report.transitions), (16, 64));
+    assert!(report.increase_fraction > 0.0, "the untrained plain reading does rise somewhere: {report:?}");
+    assert_eq!(report.pixel_step_increase_fraction, 0.0, "{report:?}");
+    assert!(report.mean_pixel_step_nats <= 0.0);
+    assert_eq!(report.rises_from_readdressing_fraction, 1.0, "{report:?}");
+    assert_eq!(report.guarded_monotone_fraction, 1.0, "{report:?}");
+    assert!(report.guarded_energy_nats.windows(2).all(|w| w[1] <= w[0] + 1e-3), "{:?}", report.guarded_energy_nats);
+    assert_eq!(report.plain_pixel_error.len(), 5);
+}

@@ -1,11 +1,14 @@
 //! `kanerva denoise --checkpoint CKPT --data FILE --noise salt-pepper:0.15 --iterations 10
-//!  [--update mode|mean|sample] [--episodes N] --json`
+//!  [--update mode|mean|sample] [--episodes N] [--amortization-gap] --json`
 
 use std::path::PathBuf;
 
 use anyhow::Context;
 use kanerva::data::{Corruption, load_named, to_model_size};
-use kanerva::eval::denoise;
+use kanerva::backend::inference_device;
+use kanerva::eval::{amortization_gap, denoise};
+use kanerva::model::DkmAttractor;
+use kanerva::train::{LoadedModel, load_checkpoint};
 use kanerva::memory::ReadUpdate;
 use super::trained::trained_memory;
 
@@ -29,6 +32,10 @@ pub struct DenoiseArgs {
     pub episode_size: usize,
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// DKM only: split each mode step into its pixel step and its re-addressing, and compare
+    /// with a guarded reading that keeps the old address when the new one is worse.
+    #[arg(long)]
+    pub amortization_gap: bool,
     #[arg(long)]
     pub json: bool,
 }
@@ -38,6 +45,9 @@ pub fn parse_update(s: &str) -> Result<ReadUpdate, String> {
 }
 
 pub fn run(args: DenoiseArgs) -> anyhow::Result<()> {
+    if args.amortization_gap {
+        return run_gap(&args);
+    }
     let (_, mut memory) = trained_memory(&args.checkpoint, None)?;
     let set = to_model_size(load_named(&args.data).with_context(|| format!("reading {}", args.data))?);
     let report = denoise(memory.as_mut(), &set, args.noise, args.iterations, args.update, args.episodes, args.episode_size, args.seed)?;
@@ -52,6 +62,29 @@ pub fn run(args: DenoiseArgs) -> anyhow::Result<()> {
         if let Some(m) = report.monotone_fraction {
             println!("energy did not increase in {:.2}% of steps", 100.0 * m);
         }
+    }
+    Ok(())
+}
+
+fn run_gap(args: &DenoiseArgs) -> anyhow::Result<()> {
+    let device = inference_device();
+    let loaded = load_checkpoint(&args.checkpoint, &device)?;
+    let LoadedModel::Dkm(model, config) = loaded.model else {
+        anyhow::bail!("--amortization-gap analyses a DKM's reading; {} holds a {:?} model", args.checkpoint.display(), loaded.card.model_kind);
+    };
+    let mut memory = DkmAttractor::new("dkm", model, config, device);
+    let set = to_model_size(load_named(&args.data).with_context(|| format!("reading {}", args.data))?);
+    let report = amortization_gap(&mut memory, &set, args.noise, args.iterations, args.episodes, args.episode_size, args.seed)?;
+    if args.json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        println!("{} ({} queries, {} mode steps)", report.corruption, report.queries, report.transitions);
+        println!("energy rose in {:.2}% of steps; the pixel step raised it in {:.2}%", 100.0 * report.increase_fraction, 100.0 * report.pixel_step_increase_fraction);
+        println!("rises where re-addressing was worse than the old address: {:.2}%", 100.0 * report.rises_from_readdressing_fraction);
+        println!("mean pixel step {:+.3} nats, mean re-addressing {:+.3} nats", report.mean_pixel_step_nats, report.mean_readdressing_nats);
+        println!("pixel error plain:   {:?}", report.plain_pixel_error.iter().map(|e| format!("{e:.4}")).collect::<Vec<_>>());
+        println!("pixel error guarded: {:?}", report.guarded_pixel_error.iter().map(|e| format!("{e:.4}")).collect::<Vec<_>>());
+        println!("guarded: monotone {:.2}%, kept the old address in {:.2}% of steps", 100.0 * report.guarded_monotone_fraction, 100.0 * report.guard_kept_fraction);
     }
     Ok(())
 }

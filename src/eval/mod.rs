@@ -1,11 +1,13 @@
 //! Evaluation: the episode bound on held-out episodes, and iterative-reading denoising. The same
 //! functions serve the CLI (`eval`, `denoise`) and the tests.
 
+mod amortization;
 mod basins;
 mod denoise;
 mod elbo;
 mod sweep;
 
+pub use amortization::{GapReport, amortization_gap};
 pub use basins::{BasinCell, Projection, basin_map, mix, nearest};
 pub use denoise::{DenoiseReport, DenoiseStep, denoise};
 pub use elbo::{ElboReport, evaluate_elbo};

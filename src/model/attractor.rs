@@ -43,13 +43,52 @@ impl DkmAttractor {
 
     /// Addressing means and decoder logits of one image against the written memory.
     fn address_and_decode(&self, image: &Image) -> Result<(Tensor<3>, Tensor<2>), MemoryError> {
+        let mu = self.address(image)?;
+        let logits = self.decode_at(mu.clone())?;
+        Ok((mu, logits))
+    }
+
+    /// μ(x): the addressing means of `image` (encoder, then the least-squares solve against
+    /// the written memory).
+    ///
+    /// # Shapes
+    /// - returns [1, 1, K]
+    pub fn address(&self, image: &Image) -> Result<Tensor<3>, MemoryError> {
         check_size(std::slice::from_ref(image), SIDE, SIDE)?;
         let written = self.written()?;
         let z = self.model.encoder.forward(images_tensor(std::slice::from_ref(image), &self.device));
         let c = z.dims()[1];
-        let mu = written.addresser.address(z.reshape([1, 1, c]));
-        let zhat = mem::read(mu.clone(), written.state.mean.clone()).reshape([1, c]);
-        Ok((mu, self.model.decoder.forward(zhat)))
+        Ok(written.addresser.address(z.reshape([1, 1, c])))
+    }
+
+    /// Decoder logits of the read Rᵀμ.
+    ///
+    /// # Shapes
+    /// - mu: [1, 1, K] -> [1, 784]
+    fn decode_at(&self, mu: Tensor<3>) -> Result<Tensor<2>, MemoryError> {
+        let written = self.written()?;
+        let c = written.state.mean.dims()[2];
+        Ok(self.model.decoder.forward(mem::read(mu, written.state.mean.clone()).reshape([1, c])))
+    }
+
+    /// F(x, μ) = −ln p(x | Rᵀμ) + KL(q(w)‖p(w)) at a given address (spec §8.2), and its two
+    /// terms.
+    pub fn energy_terms_at(&self, image: &Image, mu: Tensor<3>) -> Result<(f64, f64), MemoryError> {
+        let logits = self.decode_at(mu.clone())?;
+        let target = images_tensor(std::slice::from_ref(image), &self.device);
+        let recon = -to_f64_scalar(bernoulli_log_likelihood(target, logits));
+        let kl_w = to_f64_scalar(mem::kl_addressing(mu, self.model.log_w_std.val(), self.config.memory.w_prior_std).reshape([1]));
+        Ok((recon, kl_w))
+    }
+
+    /// F(x, μ), the sum of [`Self::energy_terms_at`].
+    pub fn energy_at(&self, image: &Image, mu: Tensor<3>) -> Result<f64, MemoryError> {
+        self.energy_terms_at(image, mu).map(|(recon, kl)| recon + kl)
+    }
+
+    /// The mode of p(x | Rᵀμ): the image that maximises the likelihood term at μ.
+    pub fn mode_at(&self, mu: Tensor<3>) -> Result<Image, MemoryError> {
+        Ok(next_iterate(self.decode_at(mu)?, ReadUpdate::Mode, 0))
     }
 }
 
@@ -86,11 +125,8 @@ impl AttractorMemory for DkmAttractor {
     }
 
     fn evaluate(&self, image: &Image) -> Result<Evaluation, MemoryError> {
-        let (mu, logits) = self.address_and_decode(image)?;
-        let target = images_tensor(std::slice::from_ref(image), &self.device);
-        let recon = -to_f64_scalar(bernoulli_log_likelihood(target, logits));
-        let kl_w = mem::kl_addressing(mu.clone(), self.model.log_w_std.val(), self.config.memory.w_prior_std);
-        let kl_w = to_f64_scalar(kl_w.reshape([1]));
+        let mu = self.address(image)?;
+        let (recon, kl_w) = self.energy_terms_at(image, mu.clone())?;
         let k = mu.dims()[2];
         Ok(Evaluation {
             energy: Some(recon + kl_w),
