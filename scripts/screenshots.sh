@@ -32,5 +32,5 @@ shoot explorer-dkm-denoise 20 gui --demo
 shoot explorer-basins 40 gui --demo basins
 # Training from the explorer with live loss curves.
 shoot explorer-training 60 gui --demo train
-# The DKM and the pseudo-inverse Hopfield network reading the same corrupted query side by side.
+# The DKM and the Kanerva Machine (shipped weights) reading the same corrupted query side by side.
 shoot explorer-compare 25 gui --demo compare

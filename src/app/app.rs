@@ -105,7 +105,8 @@ pub enum Demo {
     Basins,
     /// The denoising demo, then a training run with live curves.
     Train,
-    /// The denoising demo with the pseudo-inverse Hopfield network reading side by side.
+    /// The denoising demo with a second memory reading side by side: the shipped Kanerva
+    /// Machine, else the pseudo-inverse Hopfield network.
     Compare,
 }
 
@@ -371,8 +372,11 @@ impl ExplorerApp {
         match self.demo {
             Some(DemoStage::WaitForModel) if self.model_ready && self.browser.is_some() => {
                 if self.demo_kind == Some(Demo::Compare) {
-                    let hopfield = ModelChoice::Hopfield(crate::memory::hopfield::HopfieldConfig { rule: crate::memory::hopfield::LearningRule::PseudoInverse, ..Default::default() });
-                    self.compare = Some(CompareSession::new(&self.ctx, hopfield, &[]));
+                    // The DKM's predecessor when its weights are shipped, else a classical memory.
+                    let partner = ModelChoice::available().into_iter().find(|m| m.is_trained_kind("km")).unwrap_or_else(|| {
+                        ModelChoice::Hopfield(crate::memory::hopfield::HopfieldConfig { rule: crate::memory::hopfield::LearningRule::PseudoInverse, ..Default::default() })
+                    });
+                    self.compare = Some(CompareSession::new(&self.ctx, partner, &[]));
                 }
                 self.fill_random_episode();
                 self.write_episode();
