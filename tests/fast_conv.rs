@@ -1,7 +1,7 @@
 //! The im2col + GEMM convolutions give the generic path's outputs and gradients (input,
 //! weight, bias), for the encoder/decoder geometries and a few others.
 
-use burn::module::Module;
+use burn::module::{Module, Param};
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2dConfig};
 use burn::nn::PaddingConfig2d;
 use burn::tensor::{Distribution, Tensor};
@@ -19,22 +19,25 @@ fn assert_close(name: &str, a: Vec<f32>, b: Vec<f32>) {
     assert!(worst <= 1e-4 * scale, "{name}: max difference {worst} (scale {scale})");
 }
 
-/// Forward values and the gradients of Σ out ⊙ r (r random) agree.
-fn check_conv(conv: Conv2d, input: [usize; 4]) {
+/// Forward values and the gradients of Σ out ⊙ r (r random) agree between `generic` and
+/// `fast` applied to a random input of shape `input`; `weight` and `bias` are the layer's.
+fn check_layer(input: [usize; 4], weight: &Param<Tensor<4>>, bias: &Param<Tensor<1>>, generic: impl Fn(Tensor<4>) -> Tensor<4>, fast: impl Fn(Tensor<4>) -> Tensor<4>) {
     use_gemm_path(true);
     let dev = training_device();
     let x = Tensor::<4>::random(input, Distribution::Normal(0.0, 1.0), &dev).require_grad();
-    let generic = conv.forward(x.clone());
-    let fast = conv2d(&conv, x.clone());
-    assert_eq!(fast.dims(), generic.dims());
-    let r = Tensor::<4>::random(generic.dims(), Distribution::Normal(0.0, 1.0), &dev);
-    let g_generic = (generic.clone() * r.clone()).sum().backward();
-    let g_fast = (fast.clone() * r).sum().backward();
-    assert_close("forward", values(fast), values(generic));
+    let (a, b) = (generic(x.clone()), fast(x.clone()));
+    assert_eq!(b.dims(), a.dims());
+    let r = Tensor::<4>::random(a.dims(), Distribution::Normal(0.0, 1.0), &dev);
+    let g_generic = (a.clone() * r.clone()).sum().backward();
+    let g_fast = (b.clone() * r).sum().backward();
+    assert_close("forward", values(b), values(a));
     assert_close("d input", values(x.grad(&g_fast).unwrap()), values(x.grad(&g_generic).unwrap()));
-    assert_close("d weight", values(conv.weight.grad(&g_fast).unwrap()), values(conv.weight.grad(&g_generic).unwrap()));
-    let bias = conv.bias.as_ref().unwrap();
+    assert_close("d weight", values(weight.grad(&g_fast).unwrap()), values(weight.grad(&g_generic).unwrap()));
     assert_close("d bias", values(bias.grad(&g_fast).unwrap()), values(bias.grad(&g_generic).unwrap()));
+}
+
+fn check_conv(conv: Conv2d, input: [usize; 4]) {
+    check_layer(input, &conv.weight, conv.bias.as_ref().unwrap(), |x| conv.forward(x), |x| conv2d(&conv, x));
 }
 
 fn conv(cin: usize, cout: usize, kernel: usize, stride: usize, pad: usize) -> Conv2d {
@@ -59,19 +62,9 @@ fn upsampling_transposed_convolutions_match_the_generic_path() {
     let dev = training_device();
     for (cin, cout, side) in [(64, 32, 7), (32, 1, 14), (3, 5, 4)] {
         let deconv = ConvTranspose2dConfig::new([cin, cout], [4, 4]).with_stride([2, 2]).with_padding([1, 1]).init(&dev);
-        let x = Tensor::<4>::random([2, cin, side, side], Distribution::Normal(0.0, 1.0), &dev).require_grad();
-        let generic = deconv.forward(x.clone());
-        let fast = conv_transpose2d(&deconv, x.clone());
-        assert_eq!(fast.dims(), [2, cout, 2 * side, 2 * side]);
-        assert_eq!(fast.dims(), generic.dims());
-        let r = Tensor::<4>::random(generic.dims(), Distribution::Normal(0.0, 1.0), &dev);
-        let g_generic = (generic.clone() * r.clone()).sum().backward();
-        let g_fast = (fast.clone() * r).sum().backward();
-        assert_close("forward", values(fast), values(generic));
-        assert_close("d input", values(x.grad(&g_fast).unwrap()), values(x.grad(&g_generic).unwrap()));
-        assert_close("d weight", values(deconv.weight.grad(&g_fast).unwrap()), values(deconv.weight.grad(&g_generic).unwrap()));
-        let bias = deconv.bias.as_ref().unwrap();
-        assert_close("d bias", values(bias.grad(&g_fast).unwrap()), values(bias.grad(&g_generic).unwrap()));
+        let up = Tensor::<4>::zeros([1, cin, side, side], &dev);
+        assert_eq!(conv_transpose2d(&deconv, up).dims(), [1, cout, 2 * side, 2 * side]);
+        check_layer([2, cin, side, side], &deconv.weight, deconv.bias.as_ref().unwrap(), |x| deconv.forward(x), |x| conv_transpose2d(&deconv, x));
     }
     // Another geometry falls back to the module itself.
     let other = ConvTranspose2dConfig::new([2, 3], [3, 3]).init(&dev);

@@ -121,25 +121,16 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     let mut model = config.init(&train_dev);
     let mut optim = AdamConfig::new().with_epsilon(1e-8).init();
     let x = images(&train_dev);
-    record(
-        "train_step_ms",
-        median_ms(args.reps, 3, || {
-            let terms = model.episode_terms(x.clone(), &config, true);
-            let grads = GradientsParams::from_grads(terms.loss.backward(), &model);
-            model = optim.step(3e-4, model.clone(), grads);
-        }),
-    );
+    let mut train_step = || {
+        let terms = model.episode_terms(x.clone(), &config, true);
+        let grads = GradientsParams::from_grads(terms.loss.backward(), &model);
+        model = optim.step(3e-4, model.clone(), grads);
+    };
+    record("train_step_ms", median_ms(args.reps, 3, &mut train_step));
     if args.breakdown {
         // The same step with the convolutions as im2col + GEMM (fast_conv.rs).
         kanerva::model::fast_conv::use_gemm_path(true);
-        record(
-            "train_step_gemm_conv_ms",
-            median_ms(args.reps, 3, || {
-                let terms = model.episode_terms(x.clone(), &config, true);
-                let grads = GradientsParams::from_grads(terms.loss.backward(), &model);
-                model = optim.step(3e-4, model.clone(), grads);
-            }),
-        );
+        record("train_step_gemm_conv_ms", median_ms(args.reps, 3, &mut train_step));
         kanerva::model::fast_conv::use_gemm_path(false);
         conv_layer_breakdown(b * t, args.reps, &train_dev, &mut record);
         let flat = x.clone().reshape([b * t, 784]);

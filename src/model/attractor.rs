@@ -9,7 +9,7 @@ use crate::memory::attractor::{AttractorMemory, Evaluation, MemoryError, Panel, 
 use crate::memory::dkm::{self as mem, Addresser, MemoryState};
 use crate::rng::SplitMix64;
 
-use super::reading::{decode_probabilities, images_tensor, memory_panels, next_iterate, to_f32, to_f64_scalar};
+use super::reading::{write_report, decode_probabilities, images_tensor, memory_panels, next_iterate, to_f32, to_f64_scalar};
 use super::{Dkm, DkmConfig, bernoulli_log_likelihood};
 
 /// A DKM on an inference device with (optionally) a written memory.
@@ -114,10 +114,7 @@ impl AttractorMemory for DkmAttractor {
             state,
             stored: episode.to_vec(),
         });
-        Ok(WriteReport {
-            stored: episode.len(),
-            terms: vec![Term::new("KL(M) nats", kl), Term::new("KL(M) per image", kl / episode.len() as f64)],
-        })
+        Ok(write_report(kl, episode.len()))
     }
 
     fn stored(&self) -> &[Image] {

@@ -13,7 +13,7 @@ use crate::memory::dkm::{self as mem, MemoryState};
 use crate::rng::SplitMix64;
 
 use super::km::{kl_code, kl_standard_normal, quadratic_form};
-use super::reading::{decode_probabilities, images_tensor, memory_panels, next_iterate, to_f32, to_f64_scalar};
+use super::reading::{write_report, decode_probabilities, images_tensor, memory_panels, next_iterate, to_f32, to_f64_scalar};
 use super::{Km, KmConfig, bernoulli_log_likelihood};
 
 pub struct KmAttractor {
@@ -78,10 +78,7 @@ impl AttractorMemory for KmAttractor {
         let state = self.model.write(features, weights, &self.config);
         let kl = to_f64_scalar(mem::kl_memory(&state, self.model.prior_mean.val(), self.model.prior_log_var.val()));
         self.written = Some((state, episode.to_vec()));
-        Ok(WriteReport {
-            stored: episode.len(),
-            terms: vec![Term::new("KL(M) nats", kl), Term::new("KL(M) per image", kl / episode.len() as f64)],
-        })
+        Ok(write_report(kl, episode.len()))
     }
 
     fn stored(&self) -> &[Image] {

@@ -5,7 +5,7 @@ use burn::tensor::activation::sigmoid;
 use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::data::{Image, PIXELS, SIDE};
-use crate::memory::attractor::{Panel, ReadUpdate};
+use crate::memory::attractor::{Panel, ReadUpdate, Term, WriteReport};
 use crate::memory::dkm::MemoryState;
 use crate::rng::SplitMix64;
 
@@ -49,6 +49,14 @@ pub(crate) fn next_iterate(logits: Tensor<2>, update: ReadUpdate, seed: u64) -> 
         ReadUpdate::Sample => p.iter().map(|&v| if rng.next_f32() < v { 1.0 } else { 0.0 }).collect(),
     };
     Image::new(SIDE, SIDE, pixels)
+}
+
+/// What a write of `stored` items reports: KL(q(M)‖p(M)), in all and per item.
+pub(crate) fn write_report(kl_memory: f64, stored: usize) -> WriteReport {
+    WriteReport {
+        stored,
+        terms: vec![Term::new("KL(M) nats", kl_memory), Term::new("KL(M) per image", kl_memory / stored as f64)],
+    }
 }
 
 /// R, U and the decoded rows of a single written memory.

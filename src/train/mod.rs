@@ -11,7 +11,7 @@ pub use checkpoint::{CheckpointCard, CheckpointError, CheckpointFile, load_dkm, 
 pub use any_model::AnyModelConfig;
 pub use loaded::{LoadedCheckpoint, LoadedModel, load_checkpoint};
 pub use episodes::{EpisodeBatcher, evaluation_batch, standard_test_episodes};
-pub use run::{TrainError, TrainEvent, TrainOutcome, StepMetrics, train_dkm, train_model};
+pub use run::{TrainError, TrainEvent, TrainOutcome, StepMetrics, train_model};
 
 use serde::{Deserialize, Serialize};
 

@@ -10,7 +10,7 @@ use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
 use crate::data::ImageSet;
-use crate::model::{Dkm, DkmConfig, TrainableModel};
+use crate::model::TrainableModel;
 
 use super::checkpoint::{CheckpointCard, CheckpointError, CheckpointFile, FORMAT_VERSION, save_checkpoint};
 use super::episodes::EpisodeBatcher;
@@ -58,22 +58,6 @@ pub enum TrainError {
 
 fn scalar(t: burn::tensor::Tensor<1>) -> f64 {
     t.into_data().convert::<f64>().try_into_vec::<f64>().map(|v| v[0]).unwrap_or(f64::NAN)
-}
-
-/// [`train_model`] for the DKM.
-#[allow(clippy::too_many_arguments)]
-pub fn train_dkm(
-    model_config: &DkmConfig,
-    config: &TrainConfig,
-    data: &ImageSet,
-    data_name: &str,
-    resume: Option<&CheckpointFile>,
-    out: &Path,
-    device: &Device,
-    cancel: &AtomicBool,
-    on_event: &mut dyn FnMut(TrainEvent),
-) -> Result<TrainOutcome, TrainError> {
-    train_model::<Dkm>(model_config, config, data, data_name, resume, out, device, cancel, on_event)
 }
 
 /// Trains a model of kind `M`, saving to `out`. `resume`: continue from this checkpoint (model,
