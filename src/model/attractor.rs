@@ -9,7 +9,7 @@ use crate::memory::attractor::{AttractorMemory, Evaluation, MemoryError, Panel, 
 use crate::memory::dkm::{self as mem, Addresser, MemoryState};
 use crate::rng::SplitMix64;
 
-use super::reading::{write_report, decode_probabilities, images_tensor, memory_panels, next_iterate, to_f32, to_f64_scalar};
+use super::reading::{check_episode, write_report, decode_probabilities, images_tensor, memory_panels, next_iterate, to_f32, to_f64_scalar};
 use super::{Dkm, DkmConfig, bernoulli_log_likelihood};
 
 /// A DKM on an inference device with (optionally) a written memory.
@@ -102,10 +102,7 @@ impl AttractorMemory for DkmAttractor {
     }
 
     fn write(&mut self, episode: &[Image]) -> Result<WriteReport, MemoryError> {
-        if episode.is_empty() {
-            return Err(MemoryError::EmptyEpisode);
-        }
-        check_size(episode, SIDE, SIDE)?;
+        check_episode(episode)?;
         let images = images_tensor(episode, &self.device).reshape([1, episode.len(), PIXELS]);
         let (state, _) = self.model.write(images, &self.config);
         let kl = to_f64_scalar(mem::kl_memory(&state, self.model.prior_mean.val(), self.model.prior_log_var.val()));

@@ -13,7 +13,7 @@ use crate::memory::dkm::{self as mem, MemoryState};
 use crate::rng::SplitMix64;
 
 use super::km::{kl_code, kl_standard_normal, quadratic_form};
-use super::reading::{write_report, decode_probabilities, images_tensor, memory_panels, next_iterate, to_f32, to_f64_scalar};
+use super::reading::{check_episode, write_report, decode_probabilities, images_tensor, memory_panels, next_iterate, to_f32, to_f64_scalar};
 use super::{Km, KmConfig, bernoulli_log_likelihood};
 
 pub struct KmAttractor {
@@ -69,10 +69,7 @@ impl AttractorMemory for KmAttractor {
     }
 
     fn write(&mut self, episode: &[Image]) -> Result<WriteReport, MemoryError> {
-        if episode.is_empty() {
-            return Err(MemoryError::EmptyEpisode);
-        }
-        check_size(episode, SIDE, SIDE)?;
+        check_episode(episode)?;
         let (features, q_y) = self.model.encode_and_address(images_tensor(episode, &self.device));
         let weights = self.model.weights(q_y.mean).reshape([1, episode.len(), self.config.memory.slots]);
         let state = self.model.write(features, weights, &self.config);

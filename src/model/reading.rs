@@ -5,7 +5,7 @@ use burn::tensor::activation::sigmoid;
 use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::data::{Image, PIXELS, SIDE};
-use crate::memory::attractor::{Panel, ReadUpdate, Term, WriteReport};
+use crate::memory::attractor::{MemoryError, Panel, ReadUpdate, Term, WriteReport, check_size};
 use crate::memory::dkm::MemoryState;
 use crate::rng::SplitMix64;
 
@@ -49,6 +49,14 @@ pub(crate) fn next_iterate(logits: Tensor<2>, update: ReadUpdate, seed: u64) -> 
         ReadUpdate::Sample => p.iter().map(|&v| if rng.next_f32() < v { 1.0 } else { 0.0 }).collect(),
     };
     Image::new(SIDE, SIDE, pixels)
+}
+
+/// A trained memory's episode: not empty, every image 28x28.
+pub(crate) fn check_episode(episode: &[Image]) -> Result<(), MemoryError> {
+    if episode.is_empty() {
+        return Err(MemoryError::EmptyEpisode);
+    }
+    check_size(episode, SIDE, SIDE)
 }
 
 /// What a write of `stored` items reports: KL(q(M)‖p(M)), in all and per item.
