@@ -165,8 +165,8 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     let infer = config.init(&dev);
     let one = Tensor::<3>::random([1, t, 784], Distribution::Bernoulli(0.13), &dev);
     let (state, _) = infer.write(one, &config);
-    // As the explorer does: the factorisation (and inverse) is cached with the written memory.
-    let addresser = Addresser::new(state.mean.clone(), &cfg).with_inverse();
+    // As the explorer does: the address map is cached with the written memory.
+    let addresser = Addresser::new(state.mean.clone(), &cfg).with_address_map();
     let query = Tensor::<2>::random([1, 784], Distribution::Bernoulli(0.13), &dev);
     record(
         "read_step_ms",
@@ -178,6 +178,17 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             sync(infer.decoder.forward(zhat).sum());
         }),
     );
+    if args.breakdown {
+        // The reading step's parts, each synchronised on its own.
+        let z = infer.encoder.forward(query.clone());
+        let c = z.dims()[1];
+        let codes = z.clone().reshape([1, 1, c]);
+        let zhat = mem::read(addresser.address(codes.clone()), state.mean.clone()).reshape([1, c]);
+        record("read_encode_ms", median_ms(args.reps * 10, 5, || sync(infer.encoder.forward(query.clone()).sum())));
+        record("read_address_and_read_ms", median_ms(args.reps * 10, 5, || sync(mem::read(addresser.address(codes.clone()), state.mean.clone()).sum())));
+        record("read_decode_ms", median_ms(args.reps * 10, 5, || sync(infer.decoder.forward(zhat.clone()).sum())));
+        record("tensor_op_overhead_ms", median_ms(args.reps * 10, 5, || sync(zhat.clone().add_scalar(1.0).sum())));
+    }
     // (c) write an episode of 32 images into a fresh memory (encode + address + update).
     let episode = Tensor::<3>::random([1, t, 784], Distribution::Bernoulli(0.13), &dev);
     record(

@@ -112,6 +112,12 @@ pub trait AttractorMemory: Send {
     /// (update order, Bernoulli draws).
     fn step(&self, image: &Image, update: ReadUpdate, seed: u64) -> Result<Image, MemoryError>;
 
+    /// `evaluate(image)` and `step(image, ..)` together. Trained memories override it to share
+    /// the encode, address and decode that both need (half the work of a read).
+    fn evaluate_and_step(&self, image: &Image, update: ReadUpdate, seed: u64) -> Result<(Evaluation, Image), MemoryError> {
+        Ok((self.evaluate(image)?, self.step(image, update, seed)?))
+    }
+
     /// A fresh image from the memory, where the model is generative.
     fn sample(&self, _seed: u64) -> Option<Result<Image, MemoryError>> {
         None
@@ -142,15 +148,15 @@ pub fn read_iterations(
     update: ReadUpdate,
     seed: u64,
 ) -> Result<Vec<Iterate>, MemoryError> {
-    let mut out = vec![Iterate {
-        image: query.clone(),
-        evaluation: memory.evaluate(query)?,
-    }];
+    let mut out = Vec::with_capacity(iterations + 1);
+    let mut image = query.clone();
     for n in 0..iterations {
-        let next = memory.step(&out[n].image, update, seed.wrapping_add(n as u64))?;
-        let evaluation = memory.evaluate(&next)?;
-        out.push(Iterate { image: next, evaluation });
+        let (evaluation, next) = memory.evaluate_and_step(&image, update, seed.wrapping_add(n as u64))?;
+        out.push(Iterate { image, evaluation });
+        image = next;
     }
+    let evaluation = memory.evaluate(&image)?;
+    out.push(Iterate { image, evaluation });
     Ok(out)
 }
 

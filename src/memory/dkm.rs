@@ -149,9 +149,10 @@ pub struct Addresser {
     factor: Tensor<3>,
     /// (R Rᵀ) for the official form, used again on the right-hand side.
     gram: Option<Tensor<3>>,
-    /// G⁻¹, for reading many queries against a fixed memory: two matmuls per address instead of
-    /// two substitution loops (K small tensor ops each). [B, K, K]
-    inverse: Option<Tensor<3>>,
+    /// The whole address map P = (G⁻¹ [RRᵀ] R)ᵀ, for reading many queries against a fixed
+    /// memory: μ = z P is one matmul instead of two substitution loops (K small tensor ops
+    /// each). [B, C, K]
+    projection: Option<Tensor<3>>,
 }
 
 impl Addresser {
@@ -166,24 +167,26 @@ impl Addresser {
                 factor: cholesky(gram + lambda_eye),
                 memory,
                 gram: None,
-                inverse: None,
+                projection: None,
             },
             AddressingMode::OfficialTf => Self {
                 factor: cholesky(gram.clone().matmul(gram.clone()) + lambda_eye),
                 memory,
                 gram: Some(gram),
-                inverse: None,
+                projection: None,
             },
         }
     }
 
-    /// Precomputes G⁻¹ from the factor, so later addresses cost two matmuls. Worth it when one
-    /// memory answers many reads (the explorer, evaluation); training addresses each memory
-    /// once and keeps the substitutions.
-    pub fn with_inverse(mut self) -> Self {
-        let [b, k, _] = self.factor.dims();
-        let eye = eye_like(k, &self.factor).unsqueeze_dim::<3>(0).repeat_dim(0, b);
-        self.inverse = Some(cholesky_solve(self.factor.clone(), eye));
+    /// Precomputes the address map P from the factor, so later addresses cost one matmul.
+    /// Worth it when one memory answers many reads (the explorer, evaluation); training
+    /// addresses each memory once and keeps the substitutions.
+    pub fn with_address_map(mut self) -> Self {
+        let mut rhs = self.memory.clone(); // R [B, K, C]
+        if let Some(gram) = &self.gram {
+            rhs = gram.clone().matmul(rhs);
+        }
+        self.projection = Some(mt(cholesky_solve(self.factor.clone(), rhs)));
         self
     }
 
@@ -193,14 +196,14 @@ impl Addresser {
     /// - codes: [B, T, C]
     /// - returns: W [B, T, K]
     pub fn address(&self, codes: Tensor<3>) -> Tensor<3> {
+        if let Some(projection) = &self.projection {
+            return codes.matmul(projection.clone());
+        }
         let mut rhs = self.memory.clone().matmul(mt(codes)); // R Zᵀ [B, K, T]
         if let Some(gram) = &self.gram {
             rhs = gram.clone().matmul(rhs);
         }
-        match &self.inverse {
-            Some(inverse) => mt(inverse.clone().matmul(rhs)),
-            None => mt(cholesky_solve(self.factor.clone(), rhs)),
-        }
+        mt(cholesky_solve(self.factor.clone(), rhs))
     }
 }
 

@@ -107,7 +107,7 @@ impl AttractorMemory for DkmAttractor {
         let (state, _) = self.model.write(images, &self.config);
         let kl = to_f64_scalar(mem::kl_memory(&state, self.model.prior_mean.val(), self.model.prior_log_var.val()));
         self.written = Some(Written {
-            addresser: Addresser::new(state.mean.clone(), &self.config.memory).with_inverse(),
+            addresser: Addresser::new(state.mean.clone(), &self.config.memory).with_address_map(),
             state,
             stored: episode.to_vec(),
         });
@@ -119,19 +119,26 @@ impl AttractorMemory for DkmAttractor {
     }
 
     fn evaluate(&self, image: &Image) -> Result<Evaluation, MemoryError> {
-        let mu = self.address(image)?;
-        let (recon, kl_w) = self.energy_terms_at(image, mu.clone())?;
-        let k = mu.dims()[2];
-        Ok(Evaluation {
-            energy: Some(recon + kl_w),
-            terms: vec![Term::new("reconstruction nats", recon), Term::new("KL(w) nats", kl_w)],
-            weights: Some(to_f32(mu.reshape([1, k]))),
-        })
+        self.evaluate_and_step(image, ReadUpdate::Mode, 0).map(|(evaluation, _)| evaluation)
     }
 
     fn step(&self, image: &Image, update: ReadUpdate, seed: u64) -> Result<Image, MemoryError> {
         let (_, logits) = self.address_and_decode(image)?;
         Ok(next_iterate(logits, update, seed))
+    }
+
+    fn evaluate_and_step(&self, image: &Image, update: ReadUpdate, seed: u64) -> Result<(Evaluation, Image), MemoryError> {
+        let (mu, logits) = self.address_and_decode(image)?;
+        let target = images_tensor(std::slice::from_ref(image), &self.device);
+        let recon = -to_f64_scalar(bernoulli_log_likelihood(target, logits.clone()));
+        let kl_w = to_f64_scalar(mem::kl_addressing(mu.clone(), self.model.log_w_std.val(), self.config.memory.w_prior_std).reshape([1]));
+        let k = mu.dims()[2];
+        let evaluation = Evaluation {
+            energy: Some(recon + kl_w),
+            terms: vec![Term::new("reconstruction nats", recon), Term::new("KL(w) nats", kl_w)],
+            weights: Some(to_f32(mu.reshape([1, k]))),
+        };
+        Ok((evaluation, next_iterate(logits, update, seed)))
     }
 
     /// Spec §8.4: w ~ N(0, σp² I), z = Rᵀw, one read through the memory, decode (means).

@@ -83,10 +83,19 @@ impl AttractorMemory for KmAttractor {
     }
 
     fn evaluate(&self, image: &Image) -> Result<Evaluation, MemoryError> {
+        self.evaluate_and_step(image, ReadUpdate::Mode, 0).map(|(evaluation, _)| evaluation)
+    }
+
+    fn step(&self, image: &Image, update: ReadUpdate, seed: u64) -> Result<Image, MemoryError> {
+        Ok(next_iterate(self.read(image)?.logits, update, seed))
+    }
+
+    fn evaluate_and_step(&self, image: &Image, update: ReadUpdate, seed: u64) -> Result<(Evaluation, Image), MemoryError> {
         let read = self.read(image)?;
         let target = images_tensor(std::slice::from_ref(image), &self.device);
-        let recon = -to_f64_scalar(bernoulli_log_likelihood(target, read.logits));
-        Ok(Evaluation {
+        let recon = -to_f64_scalar(bernoulli_log_likelihood(target, read.logits.clone()));
+        let next = next_iterate(read.logits, update, seed);
+        let evaluation = Evaluation {
             energy: Some(recon + read.kl_code + read.kl_addressing),
             terms: vec![
                 Term::new("reconstruction nats", recon),
@@ -94,11 +103,8 @@ impl AttractorMemory for KmAttractor {
                 Term::new("KL(y) nats", read.kl_addressing),
             ],
             weights: Some(to_f32(read.weights)),
-        })
-    }
-
-    fn step(&self, image: &Image, update: ReadUpdate, seed: u64) -> Result<Image, MemoryError> {
-        Ok(next_iterate(self.read(image)?.logits, update, seed))
+        };
+        Ok((evaluation, next))
     }
 
     /// y ~ N(0, I), w = yA/√S, z = Rᵀw, decode (means).
