@@ -3,12 +3,14 @@
 use eframe::egui;
 
 pub const HOW_TO: &str = "\
-1. Pick a memory in the top bar (a trained DKM, Hopfield, modern Hopfield or SDM).
+1. Pick a memory in the top bar (a trained DKM or Kanerva Machine, Hopfield, modern Hopfield or SDM);
+   \"compare with\" reads the same episode and query in a second memory beside it.
 2. Build an episode: click dataset thumbnails (left) or press \"Fill random\", then \"Write to memory\".
 3. Make a query: draw on the canvas, or pick a thumbnail with \"click puts image into: query\".
 4. Corrupt it (noise, bit flips, occlusion: drag a rectangle on the canvas with the occlude tool).
 5. Read: \"Step\" runs one attractor iteration, \"Play\" keeps going. Watch the filmstrip, the energy
    plot (and its terms), the distance to every stored image, and the memory's addressing weights.
+6. Below: basins of attraction, samples, sweeps (capacity and corruption level), training.
 
 Keys: S step · P play/pause · R reset the read · C clear the canvas · Ctrl+Z undo on the canvas.";
 
