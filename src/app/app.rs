@@ -373,7 +373,7 @@ impl ExplorerApp {
             Some(DemoStage::WaitForModel) if self.model_ready && self.browser.is_some() => {
                 if self.demo_kind == Some(Demo::Compare) {
                     // The DKM's predecessor when its weights are shipped, else a classical memory.
-                    let partner = ModelChoice::available().into_iter().find(|m| m.is_trained_kind("km")).unwrap_or_else(|| {
+                    let partner = self.models.iter().find(|m| m.is_trained_kind("km")).cloned().unwrap_or_else(|| {
                         ModelChoice::Hopfield(crate::memory::hopfield::HopfieldConfig { rule: crate::memory::hopfield::LearningRule::PseudoInverse, ..Default::default() })
                     });
                     self.compare = Some(CompareSession::new(&self.ctx, partner, &[]));

@@ -129,6 +129,12 @@ impl ImageSet {
         }
     }
 
+    /// Image `index` thresholded at 0.5: the binary pattern evaluations store and compare.
+    pub fn binary_image(&self, index: usize) -> Image {
+        let im = self.image(index);
+        Image::new(im.rows, im.cols, crate::data::binarize_threshold(&im.pixels, 0.5))
+    }
+
     /// Indices of the images carrying `label`.
     pub fn indices_with_label(&self, label: u32) -> Vec<usize> {
         match &self.labels {

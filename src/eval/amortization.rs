@@ -12,12 +12,12 @@
 
 use serde::Serialize;
 
-use crate::data::{Corruption, Image, ImageSet, binarize_threshold};
+use crate::data::{Corruption, Image, ImageSet};
 use crate::memory::{AttractorMemory, MemoryError};
 use crate::model::DkmAttractor;
 use crate::train::standard_test_episodes;
 
-use super::denoise::ENERGY_TOLERANCE;
+use super::denoise::{ENERGY_TOLERANCE, query_seed};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GapReport {
@@ -61,13 +61,10 @@ pub fn amortization_gap(memory: &mut DkmAttractor, set: &ImageSet, corruption: C
     let (mut guarded_monotone, mut kept) = (0usize, 0usize);
     let mut queries = 0usize;
     for (e, episode) in all.iter().enumerate() {
-        let clean: Vec<Image> = episode.iter().map(|&i| {
-            let im = set.image(i);
-            Image::new(im.rows, im.cols, binarize_threshold(&im.pixels, 0.5))
-        }).collect();
+        let clean: Vec<Image> = episode.iter().map(|&i| set.binary_image(i)).collect();
         memory.write(&clean)?;
         for (t, target) in clean.iter().enumerate() {
-            let query = corruption.apply(target, seed.wrapping_add((e * episode_size + t) as u64 * 7919));
+            let query = corruption.apply(target, query_seed(seed, e * episode_size + t));
             // The plain reading, each step split in two.
             let (mut x, mut mu) = (query.clone(), memory.address(&query)?);
             let mut f = memory.energy_at(&x, mu.clone())?;

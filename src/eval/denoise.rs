@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::data::{Corruption, Image, ImageSet, binarize_threshold};
+use crate::data::{Corruption, Image, ImageSet};
 use crate::memory::{AttractorMemory, MemoryError, ReadUpdate, read_iterations};
 use crate::train::standard_test_episodes;
 
@@ -31,6 +31,11 @@ pub struct DenoiseReport {
     pub monotone_fraction: Option<f64>,
 }
 
+/// The corruption seed of query number `query` (episode-major) of a run seeded with `seed`.
+pub(super) fn query_seed(seed: u64, query: usize) -> u64 {
+    seed.wrapping_add(query as u64 * 7919)
+}
+
 /// Tolerance for "did not increase" in f32 arithmetic.
 pub const ENERGY_TOLERANCE: f64 = 1e-3;
 
@@ -51,16 +56,10 @@ pub fn denoise(
     let (mut transitions, mut monotone, mut has_energy) = (0usize, 0usize, true);
     let mut queries = 0usize;
     for (e, episode) in all.iter().enumerate() {
-        let clean: Vec<Image> = episode
-            .iter()
-            .map(|&i| {
-                let im = set.image(i);
-                Image::new(im.rows, im.cols, binarize_threshold(&im.pixels, 0.5))
-            })
-            .collect();
+        let clean: Vec<Image> = episode.iter().map(|&i| set.binary_image(i)).collect();
         memory.write(&clean)?;
         for (t, target) in clean.iter().enumerate() {
-            let query_seed = seed.wrapping_add((e * episode_size + t) as u64 * 7919);
+            let query_seed = query_seed(seed, e * episode_size + t);
             let query = corruption.apply(target, query_seed);
             let iterates = read_iterations(memory, &query, iterations, update, query_seed)?;
             for (n, it) in iterates.iter().enumerate() {

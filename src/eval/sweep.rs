@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::data::{Corruption, Image, ImageSet, SIDE, binarize_threshold};
+use crate::data::{Corruption, Image, ImageSet, SIDE};
 use crate::memory::{AttractorMemory, MemoryError, ReadUpdate, read_iterations};
 use crate::rng::{SplitMix64, shuffle_permutation};
 
@@ -25,14 +25,7 @@ impl PatternSource {
                     .map(|_| Image::new(SIDE, SIDE, (0..SIDE * SIDE).map(|_| if rng.bernoulli(0.5) { 1.0 } else { 0.0 }).collect()))
                     .collect()
             }
-            PatternSource::Data(set) => shuffle_permutation(set.len(), 0)
-                .into_iter()
-                .take(n)
-                .map(|i| {
-                    let im = set.image(i);
-                    Image::new(im.rows, im.cols, binarize_threshold(&im.pixels, 0.5))
-                })
-                .collect(),
+            PatternSource::Data(set) => shuffle_permutation(set.len(), 0).into_iter().take(n).map(|i| set.binary_image(i)).collect(),
         }
     }
 }

@@ -9,7 +9,7 @@ use crate::memory::attractor::{AttractorMemory, Evaluation, MemoryError, Panel, 
 use crate::memory::dkm::{self as mem, Addresser, MemoryState};
 use crate::rng::SplitMix64;
 
-use super::reading::{check_episode, write_report, decode_probabilities, images_tensor, memory_panels, next_iterate, to_f32, to_f64_scalar};
+use super::reading::{encoder_embeddings, check_episode, write_report, decode_probabilities, images_tensor, memory_panels, next_iterate, to_f32, to_f64_scalar};
 use super::{Dkm, DkmConfig, bernoulli_log_likelihood};
 
 /// A DKM on an inference device with (optionally) a written memory.
@@ -75,10 +75,16 @@ impl DkmAttractor {
     /// terms.
     pub fn energy_terms_at(&self, image: &Image, mu: Tensor<3>) -> Result<(f64, f64), MemoryError> {
         let logits = self.decode_at(mu.clone())?;
+        Ok(self.energy_terms(image, mu, logits))
+    }
+
+    /// (reconstruction nats, KL(w) nats) of `image` at address `mu` whose read decodes to
+    /// `logits`.
+    fn energy_terms(&self, image: &Image, mu: Tensor<3>, logits: Tensor<2>) -> (f64, f64) {
         let target = images_tensor(std::slice::from_ref(image), &self.device);
         let recon = -to_f64_scalar(bernoulli_log_likelihood(target, logits));
         let kl_w = to_f64_scalar(mem::kl_addressing(mu, self.model.log_w_std.val(), self.config.memory.w_prior_std).reshape([1]));
-        Ok((recon, kl_w))
+        (recon, kl_w)
     }
 
     /// F(x, μ), the sum of [`Self::energy_terms_at`].
@@ -129,9 +135,7 @@ impl AttractorMemory for DkmAttractor {
 
     fn evaluate_and_step(&self, image: &Image, update: ReadUpdate, seed: u64) -> Result<(Evaluation, Image), MemoryError> {
         let (mu, logits) = self.address_and_decode(image)?;
-        let target = images_tensor(std::slice::from_ref(image), &self.device);
-        let recon = -to_f64_scalar(bernoulli_log_likelihood(target, logits.clone()));
-        let kl_w = to_f64_scalar(mem::kl_addressing(mu.clone(), self.model.log_w_std.val(), self.config.memory.w_prior_std).reshape([1]));
+        let (recon, kl_w) = self.energy_terms(image, mu.clone(), logits.clone());
         let k = mu.dims()[2];
         let evaluation = Evaluation {
             energy: Some(recon + kl_w),
@@ -157,12 +161,7 @@ impl AttractorMemory for DkmAttractor {
     }
 
     fn embed(&self, images: &[Image]) -> Option<Vec<Vec<f32>>> {
-        if images.is_empty() || check_size(images, SIDE, SIDE).is_err() {
-            return None;
-        }
-        let codes = self.model.encoder.forward(images_tensor(images, &self.device));
-        let c = codes.dims()[1];
-        Some(to_f32(codes).chunks(c).map(<[f32]>::to_vec).collect())
+        encoder_embeddings(&self.model.encoder, images, &self.device)
     }
 
     fn inspect(&self) -> Vec<Panel> {

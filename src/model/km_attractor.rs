@@ -13,7 +13,7 @@ use crate::memory::dkm::{self as mem, MemoryState};
 use crate::rng::SplitMix64;
 
 use super::km::{kl_code, kl_standard_normal, quadratic_form};
-use super::reading::{check_episode, write_report, decode_probabilities, images_tensor, memory_panels, next_iterate, to_f32, to_f64_scalar};
+use super::reading::{encoder_embeddings, check_episode, write_report, decode_probabilities, images_tensor, memory_panels, next_iterate, to_f32, to_f64_scalar};
 use super::{Km, KmConfig, bernoulli_log_likelihood};
 
 pub struct KmAttractor {
@@ -122,12 +122,7 @@ impl AttractorMemory for KmAttractor {
     }
 
     fn embed(&self, images: &[Image]) -> Option<Vec<Vec<f32>>> {
-        if images.is_empty() || check_size(images, SIDE, SIDE).is_err() {
-            return None;
-        }
-        let features = self.model.encoder.forward(images_tensor(images, &self.device));
-        let c = features.dims()[1];
-        Some(to_f32(features).chunks(c).map(<[f32]>::to_vec).collect())
+        encoder_embeddings(&self.model.encoder, images, &self.device)
     }
 
     fn inspect(&self) -> Vec<Panel> {

@@ -9,7 +9,7 @@ use crate::memory::attractor::{MemoryError, Panel, ReadUpdate, Term, WriteReport
 use crate::memory::dkm::MemoryState;
 use crate::rng::SplitMix64;
 
-use super::networks::Decoder;
+use super::networks::{Decoder, Encoder};
 
 pub(crate) fn to_f32<const D: usize>(t: Tensor<D>) -> Vec<f32> {
     t.into_data().convert::<f32>().try_into_vec::<f32>().expect("float tensor")
@@ -24,6 +24,17 @@ pub(crate) fn to_f64_scalar(t: Tensor<1>) -> f64 {
 pub(crate) fn images_tensor(images: &[Image], device: &Device) -> Tensor<2> {
     let values: Vec<f32> = images.iter().flat_map(|im| im.pixels.iter().copied()).collect();
     Tensor::from_data(TensorData::new(values, [images.len(), PIXELS]), device)
+}
+
+/// The encoder's codes e(x) of `images`, one vector each: a trained memory's own space (the
+/// basin map's PCA). None for no images or a wrong size.
+pub(crate) fn encoder_embeddings(encoder: &Encoder, images: &[Image], device: &Device) -> Option<Vec<Vec<f32>>> {
+    if images.is_empty() || check_size(images, SIDE, SIDE).is_err() {
+        return None;
+    }
+    let codes = encoder.forward(images_tensor(images, device));
+    let c = codes.dims()[1];
+    Some(to_f32(codes).chunks(c).map(<[f32]>::to_vec).collect())
 }
 
 /// Bernoulli means of the decoded codes, as images.

@@ -144,7 +144,7 @@ impl SweepPanel {
                 let source = if self.use_data { data.map_or("data".into(), |d| d.source.clone()) } else { "random".into() };
                 let source = match self.axis {
                     SweepAxis::Stored => format!("{source} · {}", self.noise),
-                    SweepAxis::NoiseLevel => format!("{source} · {} stored", self.settings().ok().and_then(|s| s.first().map(|s| s.stored)).unwrap_or(0)),
+                    SweepAxis::NoiseLevel => format!("{source} · {} stored", settings.as_ref().ok().and_then(|s| s.first()).map_or(0, |s| s.stored)),
                 };
                 self.pending = Some((source, self.axis));
                 command = Some(Command::Sweep {
