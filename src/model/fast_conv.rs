@@ -1,48 +1,87 @@
-//! Convolutions as im2col + one matrix product, in tensor ops.
+//! Convolutions with fused im2col + GEMM backward passes, as custom autodiff ops.
 //!
 //! Why: burn-flex 0.22.1 has fast forward convolutions, but their backward pass falls back to
 //! burn's generic path (the weight gradient as a convolution over swapped batch and channel
 //! dims), which made the encoder/decoder backward ~3x slower than torch
-//! (../shared/docs/perf-notes.md). Written as strided slices + matmul, autodiff's backward is
-//! a matmul (fast GEMM) plus slice/pad scatters, with no convolution in it.
+//! (../shared/docs/perf-notes.md). Here the forward is flex's own kernel and the backward is
+//! [`super::conv_kernels`]: one GEMM per image and gradient, registered with burn's autodiff
+//! graph as a custom `Backward` step on `Autodiff<Flex>`.
 //!
-//! Measured result (README, "Speed"): on burn-flex 0.22.1 this is 1.1-13x *slower* per layer
-//! than the generic path, because flex's autodiff slices, stacks and matmul backward are
-//! memory-bound and slow at these sizes; so it is off unless [`use_gemm_path`] turns it on.
-//! It stays as the tested seam where a fused kernel (custom backward op) would go.
-//!
-//! Only tensors on an autodiff device take this path: without a backward pass, flex's own
-//! forward kernels are faster (and a one-image read is dominated by per-op overhead, which
-//! the many small ops here would add to).
-//!
-//! Both functions take burn's own modules and return exactly what `module.forward(x)` returns
-//! (same weights, same layout), so checkpoints are unchanged; tests compare values and
-//! gradients with the generic path. Shapes they do not handle (groups, dilation, other
-//! padding kinds, other transposed-conv geometries) go to `module.forward`.
+//! Only f32 tensors on the autodiff flex device take this path (training); everything else
+//! (inference, the wgpu backend, dilation, groups, output padding, a missing bias) goes to
+//! the module's own `forward`. Both functions return exactly what `module.forward(x)` returns
+//! (same weights, same layout), so checkpoints are unchanged; tests/fast_conv.rs compares
+//! values and gradients with the generic path, and [`use_fused_backward`] switches it off to
+//! measure the difference (`kanerva bench --breakdown`).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::{Conv2d, ConvTranspose2d};
-use burn::tensor::ops::PadMode;
-use burn::tensor::{Slice, Tensor};
+use burn::tensor::ops::{ConvOptions, ConvTransposeOptions};
+use burn::tensor::{DType, Tensor, TensorData};
+use burn_autodiff::Autodiff;
+use burn_autodiff::checkpoint::base::Checkpointer;
+use burn_autodiff::checkpoint::strategy::NoCheckpointing;
+use burn_autodiff::grads::Gradients;
+use burn_autodiff::ops::{Backward, Ops, OpsKind};
+use burn_backend::ops::ModuleOps;
+use burn_flex::{Flex, FlexTensor};
 
-/// Off by default: measured slower than the generic path on burn-flex 0.22.1 (README,
-/// "Speed"). `kanerva bench --breakdown` measures both.
-static GEMM_PATH: AtomicBool = AtomicBool::new(false);
+use super::conv_kernels::{LayerGrads, Patches, conv_transpose2d_backward, conv2d_backward};
 
-/// Routes autodiff convolutions through im2col + GEMM while `on` (else the modules' own
-/// `forward`, burn's generic path).
-pub fn use_gemm_path(on: bool) {
-    GEMM_PATH.store(on, Ordering::Relaxed);
+type TrainingBackend = Autodiff<Flex>;
+
+/// On by default: measured faster than the generic path (README, "Speed").
+static FUSED_BACKWARD: AtomicBool = AtomicBool::new(true);
+
+/// Routes autodiff convolutions through the fused backward kernels while `on` (else the
+/// modules' own `forward`, burn's generic path).
+pub fn use_fused_backward(on: bool) {
+    FUSED_BACKWARD.store(on, Ordering::Relaxed);
 }
 
-/// Whether `x` goes to the module's own forward.
-fn generic_path_for(x: &Tensor<4>) -> bool {
-    !GEMM_PATH.load(Ordering::Relaxed) || !x.is_autodiff()
+/// Whether a convolution of `x` would take the fused path (f32 on the autodiff flex device,
+/// and the path switched on). Tests use it to make sure they test what they claim.
+pub fn takes_fused_path(x: &Tensor<4>) -> bool {
+    FUSED_BACKWARD.load(Ordering::Relaxed) && x.dtype() == DType::F32 && x.clone().try_into_primitive::<TrainingBackend>().is_ok()
 }
 
-/// `(top, left, bottom, right)` of an explicit or valid padding.
+/// Same as `conv.forward(x)`.
+///
+/// # Shapes
+/// - x: [N, C_in, H, W] -> [N, C_out, H_out, W_out]
+pub fn conv2d(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+    let padding = explicit_padding(&conv.padding);
+    let supported = conv.dilation == [1, 1] && conv.groups == 1 && padding.is_some() && takes_fused_path(&x);
+    let (Some(bias), Some((top, left, bottom, right))) = (conv.bias.as_ref().filter(|_| supported), padding) else { return conv.forward(x) };
+    let options = ConvOptions::new_with_padding(conv.stride, [(top, bottom), (left, right)], conv.dilation, conv.groups);
+    let inputs = [into_training_primitive(x), into_training_primitive(conv.weight.val()), into_training_primitive(bias.val())];
+    fused(Conv2dBackward, inputs, |x, w, b| Flex::conv2d(x, w, Some(b), options), |x, weight, [_, c_out, oh, ow]| {
+        let [_, c_in, h, w] = dims(x);
+        let patches = Patches { channels: c_in, size: [h, w], kernel: conv.kernel_size, stride: conv.stride, padding: [top, left], out: [oh, ow] };
+        LayerState { x: x.clone(), weight: weight.clone(), patches, other_channels: c_out }
+    })
+}
+
+/// Same as `deconv.forward(x)`.
+///
+/// # Shapes
+/// - x: [N, C_in, H, W] -> [N, C_out, H_out, W_out]
+pub fn conv_transpose2d(deconv: &ConvTranspose2d, x: Tensor<4>) -> Tensor<4> {
+    let supported = deconv.dilation == [1, 1] && deconv.groups == 1 && deconv.padding_out == [0, 0] && deconv.bias.is_some() && takes_fused_path(&x);
+    let Some(bias) = deconv.bias.as_ref().filter(|_| supported) else { return deconv.forward(x) };
+    let options = ConvTransposeOptions::new(deconv.stride, deconv.padding, deconv.padding_out, deconv.dilation, deconv.groups);
+    let inputs = [into_training_primitive(x), into_training_primitive(deconv.weight.val()), into_training_primitive(bias.val())];
+    fused(ConvTranspose2dBackward, inputs, |x, w, b| Flex::conv_transpose2d(x, w, Some(b), options), |x, weight, [_, c_out, oh, ow]| {
+        let [_, c_in, h, w] = dims(x);
+        // The input gradient reads the output gradient with the layer's own stride and padding.
+        let patches = Patches { channels: c_out, size: [oh, ow], kernel: deconv.kernel_size, stride: deconv.stride, padding: deconv.padding, out: [h, w] };
+        LayerState { x: x.clone(), weight: weight.clone(), patches, other_channels: c_in }
+    })
+}
+
+/// `(top, left, bottom, right)` of an explicit or valid padding (`Same` is left to burn).
 fn explicit_padding(padding: &PaddingConfig2d) -> Option<(usize, usize, usize, usize)> {
     match *padding {
         PaddingConfig2d::Valid => Some((0, 0, 0, 0)),
@@ -51,88 +90,111 @@ fn explicit_padding(padding: &PaddingConfig2d) -> Option<(usize, usize, usize, u
     }
 }
 
-/// `start, start + step, ...`, `count` elements.
-fn strided(start: usize, count: usize, step: usize) -> Slice {
-    Slice::new(start as isize, Some((start + step * (count - 1) + 1) as isize), step as isize)
+/// What a layer's backward step keeps from its forward pass.
+#[derive(Debug, Clone)]
+struct LayerState {
+    x: FlexTensor,
+    weight: FlexTensor,
+    patches: Patches,
+    /// C_out for a convolution (its patches read the input), C_in for a transposed one.
+    other_channels: usize,
 }
 
-/// Same as `conv.forward(x)`.
-///
-/// # Shapes
-/// - x: [N, C_in, H, W] -> [N, C_out, H_out, W_out]
-pub fn conv2d(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
-    let Some((top, left, bottom, right)) = explicit_padding(&conv.padding) else { return conv.forward(x) };
-    if conv.groups != 1 || conv.dilation != [1, 1] || generic_path_for(&x) {
-        return conv.forward(x);
-    }
-    let [n, c, h, w] = x.dims();
-    let [co, _, kh, kw] = conv.weight.dims();
-    let [sh, sw] = conv.stride;
-    let x = if top + left + bottom + right > 0 { x.pad([(top, bottom), (left, right)], PadMode::Constant(0.0)) } else { x };
-    let (hp, wp) = (h + top + bottom, w + left + right);
-    let (oh, ow) = ((hp - kh) / sh + 1, (wp - kw) / sw + 1);
-    let mut windows = Vec::with_capacity(kh * kw);
-    for i in 0..kh {
-        for j in 0..kw {
-            let all = Slice::full();
-            windows.push(x.clone().slice([all, all, strided(i, oh, sh), strided(j, ow, sw)])); // [N, C, oh, ow]
-        }
-    }
-    // Column index c·kh·kw + i·kw + j: the order of the weight's [C_out, C_in, kh, kw] rows.
-    let cols = Tensor::stack::<5>(windows, 2).reshape([n, c * kh * kw, oh * ow]).swap_dims(1, 2).reshape([n * oh * ow, c * kh * kw]);
-    let weights = conv.weight.val().reshape([co, c * kh * kw]).swap_dims(0, 1);
-    let mut out = cols.matmul(weights); // [N·oh·ow, C_out]
-    if let Some(bias) = &conv.bias {
-        out = out + bias.val().reshape([1, co]);
-    }
-    out.reshape([n, oh * ow, co]).swap_dims(1, 2).reshape([n, co, oh, ow])
+#[derive(Debug)]
+struct Conv2dBackward;
+
+#[derive(Debug)]
+struct ConvTranspose2dBackward;
+
+/// The kernels behind each layer kind's backward step.
+trait LayerKernels: Backward<Flex, 3, State = LayerState> {
+    fn gradients(state: &LayerState, x: &[f32], weight: &[f32], grad_out: &[f32], want_input: bool) -> LayerGrads;
 }
 
-/// For an output row of parity `phase`, the (window offset into the 1-padded input, kernel
-/// row) pairs that reach it, for kernel 4, stride 2, padding 1: y = 2i − 1 + k.
-const PHASE_TAPS: [[(usize, usize); 2]; 2] = [[(0, 3), (1, 1)], [(1, 2), (2, 0)]];
+impl LayerKernels for Conv2dBackward {
+    fn gradients(s: &LayerState, x: &[f32], weight: &[f32], grad_out: &[f32], want_input: bool) -> LayerGrads {
+        conv2d_backward(x, weight, grad_out, dims(&s.x)[0], s.patches, s.other_channels, want_input)
+    }
+}
 
-/// Same as `deconv.forward(x)`. Kernel 4, stride 2, padding 1 (the decoders' upsampling) is
-/// split into its four output phases, each a 2x2 stride-1 convolution over the input: one
-/// matmul per phase, then the phases are interleaved.
-///
-/// # Shapes
-/// - x: [N, C_in, H, W] -> [N, C_out, 2H, 2W]
-pub fn conv_transpose2d(deconv: &ConvTranspose2d, x: Tensor<4>) -> Tensor<4> {
-    let supported = deconv.kernel_size == [4, 4]
-        && deconv.stride == [2, 2]
-        && deconv.padding == [1, 1]
-        && deconv.padding_out == [0, 0]
-        && deconv.dilation == [1, 1]
-        && deconv.groups == 1
-        && !generic_path_for(&x);
-    if !supported {
-        return deconv.forward(x);
+impl LayerKernels for ConvTranspose2dBackward {
+    fn gradients(s: &LayerState, x: &[f32], weight: &[f32], grad_out: &[f32], want_input: bool) -> LayerGrads {
+        conv_transpose2d_backward(x, weight, grad_out, dims(&s.x)[0], s.patches, s.other_channels, want_input)
     }
-    let [n, ci, h, w] = x.dims();
-    let weight = deconv.weight.val(); // [C_in, C_out, 4, 4]
-    let co = weight.dims()[1];
-    let padded = x.pad([(1, 1), (1, 1)], PadMode::Constant(0.0));
-    let window = |a: usize, b: usize| padded.clone().slice([0..n, 0..ci, a..a + h, b..b + w]);
-    let tap = |kh: usize, kw: usize| weight.clone().slice([0..ci, 0..co, kh..kh + 1, kw..kw + 1]).reshape([ci, co]);
-    let mut rows = Vec::with_capacity(2);
-    for row_taps in PHASE_TAPS {
-        let mut phases = Vec::with_capacity(2);
-        for col_taps in PHASE_TAPS {
-            let taps: Vec<(usize, usize, usize, usize)> = row_taps.iter().flat_map(|&(a, kh)| col_taps.iter().map(move |&(b, kw)| (a, b, kh, kw))).collect();
-            let cols = Tensor::stack::<5>(taps.iter().map(|&(a, b, _, _)| window(a, b)).collect(), 2) // [N, C_in, 4, H, W]
-                .reshape([n, ci * 4, h * w])
-                .swap_dims(1, 2)
-                .reshape([n * h * w, ci * 4]);
-            let weights = Tensor::stack::<3>(taps.iter().map(|&(_, _, kh, kw)| tap(kh, kw)).collect(), 1).reshape([ci * 4, co]);
-            phases.push(cols.matmul(weights).reshape([n, h, w, co]));
+}
+
+impl Backward<Flex, 3> for Conv2dBackward {
+    type State = LayerState;
+    fn backward(self, ops: Ops<LayerState, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
+        layer_backward::<Self>(ops, grads);
+    }
+}
+
+impl Backward<Flex, 3> for ConvTranspose2dBackward {
+    type State = LayerState;
+    fn backward(self, ops: Ops<LayerState, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
+        layer_backward::<Self>(ops, grads);
+    }
+}
+
+/// Consumes the output gradient, runs the kernels, registers the gradients of the parents
+/// that need one (input, weight, bias).
+fn layer_backward<K: LayerKernels>(ops: Ops<LayerState, 3>, grads: &mut Gradients) {
+    let [node_x, node_weight, node_bias] = ops.parents;
+    let grad_out = grads.consume::<Flex>(&ops.node).to_contiguous();
+    let state = ops.state;
+    let (x, weight) = (state.x.to_contiguous(), state.weight.to_contiguous());
+    let g = K::gradients(&state, f32s(&x), f32s(&weight), f32s(&grad_out), node_x.is_some());
+    if let (Some(node), Some(input)) = (node_x, g.input) {
+        grads.register::<Flex>(node.id, flex_like(input, &x));
+    }
+    if let Some(node) = node_weight {
+        grads.register::<Flex>(node.id, flex_like(g.weight, &weight));
+    }
+    if let Some(node) = node_bias {
+        let len = g.bias.len();
+        grads.register::<Flex>(node.id, FlexTensor::from_data(TensorData::new(g.bias, [len])));
+    }
+}
+
+type AutodiffPrimitive = <TrainingBackend as burn_backend::BackendTypes>::FloatTensorPrimitive;
+
+fn into_training_primitive<const D: usize>(t: Tensor<D>) -> AutodiffPrimitive {
+    t.try_into_primitive::<TrainingBackend>().expect("checked by takes_fused_path")
+}
+
+/// Runs `forward` on the inner flex tensors of `[x, weight, bias]` and, when any of them is
+/// tracked, records `K`'s backward step with the state `keep` takes from x, the weight and
+/// the output's dims.
+fn fused<K: LayerKernels>(
+    kernels: K,
+    inputs: [AutodiffPrimitive; 3],
+    forward: impl FnOnce(FlexTensor, FlexTensor, FlexTensor) -> FlexTensor,
+    keep: impl FnOnce(&FlexTensor, &FlexTensor, [usize; 4]) -> LayerState,
+) -> Tensor<4> {
+    // The guards keep the input nodes alive until the step is registered.
+    let nodes = inputs.each_ref().map(|t| t.node());
+    let [x, weight, bias] = inputs.each_ref().map(|t| t.primitive().clone());
+    let out = match kernels.prepare::<NoCheckpointing>(nodes).compute_bound().stateful() {
+        OpsKind::Tracked(prep) => {
+            let y = forward(x.clone(), weight.clone(), bias);
+            let state = keep(&x, &weight, dims(&y));
+            prep.finish(state, y)
         }
-        rows.push(Tensor::stack::<5>(phases, 3)); // [N, H, W, 2 (column parity), C_out]
-    }
-    let interleaved = Tensor::stack::<6>(rows, 2).reshape([n, 2 * h, 2 * w, co]); // [N, H, 2, W, 2, C_out] merged
-    let mut out = interleaved.permute([0, 3, 1, 2]);
-    if let Some(bias) = &deconv.bias {
-        out = out + bias.val().reshape([1, co, 1, 1]);
-    }
-    out
+        OpsKind::UnTracked(prep) => prep.finish(forward(x, weight, bias)),
+    };
+    Tensor::from_primitive::<TrainingBackend>(out)
+}
+
+fn dims(t: &FlexTensor) -> [usize; 4] {
+    t.layout().shape().dims()
+}
+
+fn f32s(t: &FlexTensor) -> &[f32] {
+    t.as_slice::<f32>().expect("contiguous f32 (checked by takes_fused_path)")
+}
+
+/// A flex tensor of `values` shaped like `like`.
+fn flex_like(values: Vec<f32>, like: &FlexTensor) -> FlexTensor {
+    FlexTensor::from_data(TensorData::new(values, like.layout().shape().to_vec()))
 }

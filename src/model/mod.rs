@@ -2,6 +2,7 @@
 
 pub mod attractor;
 pub mod dkm;
+pub mod conv_kernels;
 pub mod fast_conv;
 pub mod km;
 pub mod km_attractor;

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The wgpu (GPU) build on a lent GPU machine: bench, eval of a shipped checkpoint (to compare
+# with the CPU's numbers), a short training run and a denoise.
+#
+# The device machine has no Rust toolchain and no network, so the binary is built here and
+# carried:
+#   cargo build --release --no-default-features --features wgpu --bin kanerva
+#   mkdir -p .devbin && strip -o .devbin/kanerva target/release/kanerva
+# and the Vulkan loader comes as .debs in .gl (../.library/device/README.md). The stripped
+# binary is 75 MB (wgpu, naga and cubecl's kernels), 21 MB under xz: with the repository
+# (49 MB) that is over one call's 64 MiB, so it travels in two halves (`split -n 2 -d`) over
+# two calls to the same warm machine, the first parking part00 in /root/kb. Then:
+#   BIN=/root/kb/kanerva bash scripts/device_check.sh       (carry [".devbin/part01", ".gl"])
+# Results land in $OUT (one JSON file per command, plus log.txt).
+set -u
+OUT=${OUT:-/tmp/device_out}
+mkdir -p "$OUT"
+for f in .gl/*.deb; do dpkg -x "$f" /; done
+ldconfig
+export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+export __EGL_VENDOR_LIBRARY_FILENAMES=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
+BIN=${BIN:-.devbin/kanerva}
+log() { echo "== $*" | tee -a "$OUT/log.txt"; }
+run() { # name, limit in seconds, command...
+  local name=$1 limit=$2; shift 2
+  log "$name: $*"
+  local t0=$(date +%s.%N)
+  timeout "$limit" "$@" > "$OUT/$name.json" 2>> "$OUT/log.txt"
+  local rc=$?
+  log "$name: rc=$rc in $(echo "$(date +%s.%N) - $t0" | bc) s"
+  tail -c 600 "$OUT/$name.json"; echo
+}
+nvidia-smi -L | tee -a "$OUT/log.txt"
+ls "$VK_DRIVER_FILES" >> "$OUT/log.txt" 2>&1
+run bench_wgpu 130 $BIN bench --json --reps 10
+run eval_wgpu 100 $BIN eval --checkpoint assets/dkm_mnist.ckpt --data datasets/mnist_test.img1.gz --episodes 50 --mean-w --json
+run denoise_wgpu 80 $BIN denoise --checkpoint assets/dkm_mnist.ckpt --data datasets/mnist_test.img1.gz --noise salt-pepper:0.15 --iterations 10 --episodes 4 --json
+run train_wgpu 130 $BIN train --model dkm --data datasets/mnist_train.img1.gz --steps 100 --out /tmp/wgpu_dkm.ckpt --log-every 20 --json
+log done

@@ -1,0 +1,406 @@
+//! Gradients of 2-D convolutions and transposed convolutions as im2col + GEMM, on raw f32
+//! buffers (row-major, NCHW). The backward kernels behind [`super::fast_conv`]'s custom
+//! autodiff ops.
+//!
+//! Why: burn-flex 0.22.1 computes a convolution's weight gradient as another convolution over
+//! swapped batch and channel dims, with the output gradient as a 7x7 or 14x14 dilated kernel
+//! and 512 "input channels" (../shared/docs/perf-notes.md): ~3x slower than torch. Here every
+//! gradient is one matrix product per image through the `gemm` crate (flex's own matmul
+//! kernels), with the patch copies (im2col) and their adjoint (col2im) in between.
+//!
+//! Dilation 1 and groups 1 only; the caller routes everything else to burn's generic path.
+
+use rayon::prelude::*;
+
+/// How a convolution reads an image [C, H, W] as patch columns [C·KH·KW, OH·OW]: column
+/// `i·OW + j` holds the window whose top-left corner is `(i·s_h − p_h, j·s_w − p_w)`, rows in
+/// the order of a weight's `[C, KH, KW]` dims. Cells outside the image read as zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Patches {
+    pub channels: usize,
+    /// Image height and width.
+    pub size: [usize; 2],
+    pub kernel: [usize; 2],
+    pub stride: [usize; 2],
+    /// Padding before the first row and column (what lies after is implied by `out`).
+    pub padding: [usize; 2],
+    /// Window positions along each axis.
+    pub out: [usize; 2],
+}
+
+impl Patches {
+    /// Rows of the patch matrix: C·KH·KW.
+    pub fn rows(&self) -> usize {
+        self.channels * self.kernel[0] * self.kernel[1]
+    }
+
+    /// Columns of the patch matrix: OH·OW.
+    pub fn positions(&self) -> usize {
+        self.out[0] * self.out[1]
+    }
+
+    /// Elements of one image: C·H·W.
+    pub fn image_len(&self) -> usize {
+        self.channels * self.size[0] * self.size[1]
+    }
+
+    /// Image row (or column) read by window `i`, kernel offset `a`, along `axis`; None when it
+    /// falls in the padding.
+    #[inline]
+    fn source(&self, axis: usize, i: usize, a: usize) -> Option<usize> {
+        (i * self.stride[axis] + a).checked_sub(self.padding[axis]).filter(|&y| y < self.size[axis])
+    }
+
+    /// Copies every window of `image` into `cols`.
+    ///
+    /// # Shapes
+    /// - image: [C, H, W]; cols: [C·KH·KW, OH·OW] (overwritten)
+    pub fn im2col(&self, image: &[f32], cols: &mut [f32]) {
+        let ([h, w], [kh, kw], [oh, ow]) = (self.size, self.kernel, self.out);
+        debug_assert_eq!(image.len(), self.image_len());
+        debug_assert_eq!(cols.len(), self.rows() * self.positions());
+        for (row, dst) in cols.chunks_exact_mut(oh * ow).enumerate() {
+            let (c, a, b) = (row / (kh * kw), (row / kw) % kh, row % kw);
+            let plane = &image[c * h * w..(c + 1) * h * w];
+            for (i, dst_row) in dst.chunks_exact_mut(ow).enumerate() {
+                match self.source(0, i, a) {
+                    None => dst_row.fill(0.0),
+                    Some(y) => {
+                        let src = &plane[y * w..(y + 1) * w];
+                        for (j, d) in dst_row.iter_mut().enumerate() {
+                            *d = self.source(1, j, b).map_or(0.0, |x| src[x]);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The adjoint of [`Self::im2col`]: adds every column entry back onto the image cell it
+    /// was read from (entries read from the padding are dropped).
+    ///
+    /// # Shapes
+    /// - cols: [C·KH·KW, OH·OW]; image: [C, H, W] (accumulated into)
+    pub fn col2im_add(&self, cols: &[f32], image: &mut [f32]) {
+        let ([h, w], [kh, kw], [oh, ow]) = (self.size, self.kernel, self.out);
+        debug_assert_eq!(image.len(), self.image_len());
+        debug_assert_eq!(cols.len(), self.rows() * self.positions());
+        for (row, src) in cols.chunks_exact(oh * ow).enumerate() {
+            let (c, a, b) = (row / (kh * kw), (row / kw) % kh, row % kw);
+            let plane = &mut image[c * h * w..(c + 1) * h * w];
+            for (i, src_row) in src.chunks_exact(ow).enumerate() {
+                let Some(y) = self.source(0, i, a) else { continue };
+                let dst = &mut plane[y * w..(y + 1) * w];
+                for (j, v) in src_row.iter().enumerate() {
+                    if let Some(x) = self.source(1, j, b) {
+                        dst[x] += v;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A read-only matrix view: element (r, c) at `data[r·row_stride + c·col_stride]`.
+#[derive(Clone, Copy)]
+struct MatRef<'a> {
+    data: &'a [f32],
+    row_stride: usize,
+    col_stride: usize,
+}
+
+impl<'a> MatRef<'a> {
+    fn row_major(data: &'a [f32], cols: usize) -> Self {
+        Self { data, row_stride: cols, col_stride: 1 }
+    }
+
+    /// The transpose of a row-major matrix with `cols` columns.
+    fn transposed(data: &'a [f32], cols: usize) -> Self {
+        Self { data, row_stride: 1, col_stride: cols }
+    }
+
+    fn covers(&self, rows: usize, cols: usize) -> bool {
+        rows == 0 || cols == 0 || (rows - 1) * self.row_stride + (cols - 1) * self.col_stride < self.data.len()
+    }
+}
+
+/// `dst = lhs · rhs` (or `dst += lhs · rhs` when `accumulate`), dst row-major [m, n].
+fn matmul(m: usize, n: usize, k: usize, dst: &mut [f32], accumulate: bool, lhs: MatRef, rhs: MatRef) {
+    assert!(dst.len() >= m * n && lhs.covers(m, k) && rhs.covers(k, n), "matmul: operand too small");
+    // SAFETY: the asserts above keep every index gemm forms (r·rs + c·cs over the given
+    // extents) inside its slice; dst is borrowed mutably and does not alias lhs or rhs.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            dst.as_mut_ptr(),
+            1,
+            n as isize,
+            accumulate,
+            lhs.data.as_ptr(),
+            lhs.col_stride as isize,
+            lhs.row_stride as isize,
+            rhs.data.as_ptr(),
+            rhs.col_stride as isize,
+            rhs.row_stride as isize,
+            1.0,
+            1.0,
+            false,
+            false,
+            false,
+            gemm::Parallelism::None,
+        );
+    }
+}
+
+/// Gradients of one convolution-like layer, flat and row-major.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerGrads {
+    /// Same shape as the layer's input; None when it was not asked for.
+    pub input: Option<Vec<f32>>,
+    pub weight: Vec<f32>,
+    pub bias: Vec<f32>,
+}
+
+/// What one image's backward step works on: its slot of the input gradient (if asked for),
+/// its chunk's weight- and bias-gradient accumulators, and two scratch matrices.
+struct ImageStep<'a> {
+    image: usize,
+    input_grad: Option<&'a mut [f32]>,
+    weight_grad: &'a mut [f32],
+    bias_grad: &'a mut [f32],
+    cols: &'a mut [f32],
+    cols_grad: &'a mut [f32],
+}
+
+/// Runs `per_image` over the batch in parallel chunks (one per thread), each chunk with its
+/// own accumulators and `scratch_len`-float scratch, then sums the chunks' accumulators.
+fn over_images(
+    n: usize,
+    input_len: usize,
+    want_input: bool,
+    weight_len: usize,
+    bias_len: usize,
+    scratch_len: usize,
+    per_image: impl Fn(ImageStep) + Sync,
+) -> LayerGrads {
+    let chunk = n.div_ceil(rayon::current_num_threads().max(1)).max(1);
+    let mut input = want_input.then(|| vec![0.0f32; n * input_len]);
+    let slots: Vec<Option<&mut [f32]>> = match input.as_mut() {
+        Some(buf) => buf.chunks_mut(chunk * input_len.max(1)).map(Some).collect(),
+        None => (0..n.div_ceil(chunk)).map(|_| None).collect(),
+    };
+    let partials: Vec<(Vec<f32>, Vec<f32>)> = slots
+        .into_par_iter()
+        .enumerate()
+        .map(|(ci, mut slot)| {
+            let (mut weight, mut bias) = (vec![0.0f32; weight_len], vec![0.0f32; bias_len]);
+            let (mut cols, mut cols_grad) = (vec![0.0f32; scratch_len], vec![0.0f32; scratch_len]);
+            for (k, image) in (ci * chunk..n.min((ci + 1) * chunk)).enumerate() {
+                per_image(ImageStep {
+                    image,
+                    input_grad: slot.as_deref_mut().map(|s| &mut s[k * input_len..(k + 1) * input_len]),
+                    weight_grad: &mut weight,
+                    bias_grad: &mut bias,
+                    cols: &mut cols,
+                    cols_grad: &mut cols_grad,
+                });
+            }
+            (weight, bias)
+        })
+        .collect();
+    let mut parts = partials.into_iter();
+    let (mut weight, mut bias) = parts.next().unwrap_or_else(|| (vec![0.0; weight_len], vec![0.0; bias_len]));
+    for (w, b) in parts {
+        weight.iter_mut().zip(&w).for_each(|(acc, v)| *acc += v);
+        bias.iter_mut().zip(&b).for_each(|(acc, v)| *acc += v);
+    }
+    LayerGrads { input, weight, bias }
+}
+
+/// Adds each channel's sum of `grad` [C, P] to `bias` [C].
+fn add_channel_sums(grad: &[f32], positions: usize, bias: &mut [f32]) {
+    for (acc, plane) in bias.iter_mut().zip(grad.chunks_exact(positions)) {
+        *acc += plane.iter().sum::<f32>();
+    }
+}
+
+/// Gradients of `y = conv2d(x, weight) + bias` (stride/padding of `patches`, dilation 1,
+/// groups 1), given the output gradient.
+///
+/// # Shapes
+/// - x: [N, C_in, H, W] (`patches` describes one image of it)
+/// - weight: [C_out, C_in, KH, KW]
+/// - grad_out: [N, C_out, OH, OW]
+/// - returns input [N, C_in, H, W] (if `want_input`), weight [C_out, C_in, KH, KW], bias [C_out]
+pub fn conv2d_backward(x: &[f32], weight: &[f32], grad_out: &[f32], n: usize, patches: Patches, c_out: usize, want_input: bool) -> LayerGrads {
+    let (rows, positions, image_len) = (patches.rows(), patches.positions(), patches.image_len());
+    assert_eq!(x.len(), n * image_len, "conv2d_backward: input size");
+    assert_eq!(weight.len(), c_out * rows, "conv2d_backward: weight size");
+    assert_eq!(grad_out.len(), n * c_out * positions, "conv2d_backward: output gradient size");
+    over_images(n, image_len, want_input, c_out * rows, c_out, rows * positions, |step| {
+        let i = step.image;
+        let gy = &grad_out[i * c_out * positions..(i + 1) * c_out * positions];
+        patches.im2col(&x[i * image_len..(i + 1) * image_len], step.cols);
+        // dW [C_out, rows] += dY [C_out, P] · colsᵀ [P, rows]
+        matmul(c_out, rows, positions, step.weight_grad, true, MatRef::row_major(gy, positions), MatRef::transposed(step.cols, positions));
+        add_channel_sums(gy, positions, step.bias_grad);
+        if let Some(gx) = step.input_grad {
+            // dcols [rows, P] = Wᵀ [rows, C_out] · dY [C_out, P], folded back onto the image.
+            matmul(rows, positions, c_out, step.cols_grad, false, MatRef::transposed(weight, rows), MatRef::row_major(gy, positions));
+            patches.col2im_add(step.cols_grad, gx);
+        }
+    })
+}
+
+/// Gradients of `y = conv_transpose2d(x, weight) + bias` (dilation 1, groups 1, no output
+/// padding). A transposed convolution's input gradient is the plain convolution of the
+/// output gradient, so `patches` describes one image of `grad_out` read with the layer's
+/// stride and padding, and its `out` is the input's [H, W].
+///
+/// # Shapes
+/// - x: [N, C_in, H, W]
+/// - weight: [C_in, C_out, KH, KW]
+/// - grad_out: [N, C_out, OH, OW]
+/// - returns input [N, C_in, H, W] (if `want_input`), weight [C_in, C_out, KH, KW], bias [C_out]
+pub fn conv_transpose2d_backward(x: &[f32], weight: &[f32], grad_out: &[f32], n: usize, patches: Patches, c_in: usize, want_input: bool) -> LayerGrads {
+    let (rows, positions, out_len) = (patches.rows(), patches.positions(), patches.image_len());
+    let c_out = patches.channels;
+    assert_eq!(x.len(), n * c_in * positions, "conv_transpose2d_backward: input size");
+    assert_eq!(weight.len(), c_in * rows, "conv_transpose2d_backward: weight size");
+    assert_eq!(grad_out.len(), n * out_len, "conv_transpose2d_backward: output gradient size");
+    over_images(n, c_in * positions, want_input, c_in * rows, c_out, rows * positions, |step| {
+        let i = step.image;
+        let gy = &grad_out[i * out_len..(i + 1) * out_len];
+        let xi = &x[i * c_in * positions..(i + 1) * c_in * positions];
+        patches.im2col(gy, step.cols);
+        // dW [C_in, rows] += X [C_in, P] · colsᵀ [P, rows]
+        matmul(c_in, rows, positions, step.weight_grad, true, MatRef::row_major(xi, positions), MatRef::transposed(step.cols, positions));
+        add_channel_sums(gy, patches.size[0] * patches.size[1], step.bias_grad);
+        if let Some(gx) = step.input_grad {
+            // dX [C_in, P] = W [C_in, rows] · cols [rows, P]
+            matmul(c_in, positions, rows, gx, false, MatRef::row_major(weight, rows), MatRef::row_major(step.cols, positions));
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn patches(channels: usize, size: [usize; 2], kernel: usize, stride: usize, padding: usize) -> Patches {
+        let out = size.map(|s| (s + 2 * padding - kernel) / stride + 1);
+        Patches { channels, size, kernel: [kernel; 2], stride: [stride; 2], padding: [padding; 2], out }
+    }
+
+    fn pseudo_random(len: usize, seed: u32) -> Vec<f32> {
+        let mut s = seed.wrapping_mul(2654435761).wrapping_add(1);
+        (0..len)
+            .map(|_| {
+                s ^= s << 13;
+                s ^= s >> 17;
+                s ^= s << 5;
+                (s % 2001) as f32 / 1000.0 - 1.0
+            })
+            .collect()
+    }
+
+    /// ⟨im2col(x), c⟩ = ⟨x, col2im(c)⟩: col2im is im2col's adjoint.
+    #[test]
+    fn col2im_is_the_adjoint_of_im2col() {
+        for p in [patches(2, [7, 9], 4, 2, 1), patches(3, [5, 5], 3, 1, 1), patches(1, [6, 4], 2, 3, 0)] {
+            let x = pseudo_random(p.image_len(), 1);
+            let c = pseudo_random(p.rows() * p.positions(), 2);
+            let mut cols = vec![f32::NAN; c.len()];
+            p.im2col(&x, &mut cols);
+            let mut back = vec![0.0; x.len()];
+            p.col2im_add(&c, &mut back);
+            let lhs: f64 = cols.iter().zip(&c).map(|(a, b)| f64::from(*a) * f64::from(*b)).sum();
+            let rhs: f64 = x.iter().zip(&back).map(|(a, b)| f64::from(*a) * f64::from(*b)).sum();
+            assert!((lhs - rhs).abs() < 1e-3 * lhs.abs().max(1.0), "{p:?}: {lhs} vs {rhs}");
+        }
+    }
+
+    /// Direct f64 convolution: y[n, co, i, j] = Σ w[co, ci, a, b] x[n, ci, i·s − p + a, j·s − p + b].
+    fn direct_conv(x: &[f32], w: &[f32], n: usize, p: Patches, c_out: usize) -> Vec<f64> {
+        let ([h, wd], [kh, kw], [oh, ow]) = (p.size, p.kernel, p.out);
+        let mut y = vec![0.0f64; n * c_out * oh * ow];
+        for b in 0..n {
+            for co in 0..c_out {
+                for i in 0..oh {
+                    for j in 0..ow {
+                        let mut acc = 0.0f64;
+                        for ci in 0..p.channels {
+                            for a in 0..kh {
+                                for bb in 0..kw {
+                                    let (Some(yy), Some(xx)) = (p.source(0, i, a), p.source(1, j, bb)) else { continue };
+                                    acc += f64::from(w[((co * p.channels + ci) * kh + a) * kw + bb]) * f64::from(x[((b * p.channels + ci) * h + yy) * wd + xx]);
+                                }
+                            }
+                        }
+                        y[((b * c_out + co) * oh + i) * ow + j] = acc;
+                    }
+                }
+            }
+        }
+        y
+    }
+
+    /// The conv gradients against finite differences of ⟨direct_conv(x, w), r⟩, which is
+    /// linear in x and in w, so a unit perturbation gives the exact derivative.
+    #[test]
+    fn conv2d_gradients_match_the_direct_convolution() {
+        let (n, c_out) = (3, 4);
+        let p = patches(2, [6, 5], 3, 2, 1);
+        let x = pseudo_random(n * p.image_len(), 3);
+        let w = pseudo_random(c_out * p.rows(), 4);
+        let r = pseudo_random(n * c_out * p.positions(), 5);
+        let g = conv2d_backward(&x, &w, &r, n, p, c_out, true);
+        let objective = |x: &[f32], w: &[f32]| -> f64 { direct_conv(x, w, n, p, c_out).iter().zip(&r).map(|(y, r)| y * f64::from(*r)).sum() };
+        let base = objective(&x, &w);
+        for k in (0..x.len()).step_by(7) {
+            let mut x2 = x.clone();
+            x2[k] += 1.0;
+            let expected = objective(&x2, &w) - base;
+            assert!((f64::from(g.input.as_ref().unwrap()[k]) - expected).abs() < 1e-4, "d x[{k}]");
+        }
+        for k in 0..w.len() {
+            let mut w2 = w.clone();
+            w2[k] += 1.0;
+            let expected = objective(&x, &w2) - base;
+            assert!((f64::from(g.weight[k]) - expected).abs() < 1e-4, "d w[{k}]");
+        }
+        for co in 0..c_out {
+            let expected: f64 = (0..n).flat_map(|b| r[(b * c_out + co) * p.positions()..(b * c_out + co + 1) * p.positions()].iter()).map(|v| f64::from(*v)).sum();
+            assert!((f64::from(g.bias[co]) - expected).abs() < 1e-4, "d bias[{co}]");
+        }
+        assert!(conv2d_backward(&x, &w, &r, n, p, c_out, false).input.is_none());
+    }
+
+    /// A transposed convolution is the adjoint of a convolution with the same weight:
+    /// ⟨convT(x), y⟩ = ⟨x, conv(y)⟩; so convT's input gradient for output gradient r is
+    /// conv(r), computed directly.
+    #[test]
+    fn conv_transpose2d_input_gradient_is_the_direct_convolution() {
+        let (n, c_in, c_out) = (2, 3, 2);
+        let p = patches(c_out, [8, 8], 4, 2, 1); // reads the [C_out, 8, 8] output back to 4x4
+        let x = pseudo_random(n * c_in * p.positions(), 6);
+        let w = pseudo_random(c_in * p.rows(), 7); // [C_in, C_out, 4, 4]
+        let r = pseudo_random(n * p.image_len(), 8);
+        let g = conv_transpose2d_backward(&x, &w, &r, n, p, c_in, true);
+        let expected = direct_conv(&r, &w, n, p, c_in);
+        for (k, (a, e)) in g.input.unwrap().iter().zip(&expected).enumerate() {
+            assert!((f64::from(*a) - e).abs() < 1e-4, "d x[{k}]: {a} vs {e}");
+        }
+        // dW[ci, co, a, b] = Σ x[n, ci, i, j] r[n, co, 2i − 1 + a, 2j − 1 + b]: the derivative
+        // of ⟨x, conv(r)⟩ with respect to w, by the same finite difference.
+        let objective = |w: &[f32]| -> f64 { direct_conv(&r, w, n, p, c_in).iter().zip(&x).map(|(y, x)| y * f64::from(*x)).sum() };
+        let base = objective(&w);
+        for k in 0..w.len() {
+            let mut w2 = w.clone();
+            w2[k] += 1.0;
+            assert!((f64::from(g.weight[k]) - (objective(&w2) - base)).abs() < 1e-4, "d w[{k}]");
+        }
+    }
+}
