@@ -4,11 +4,12 @@
 #    patterns, on random patterns and on MNIST digits;
 # 2. corruption: recall error after 10 reads against the bit-flip probability, 32 stored
 #    MNIST digits (one episode, as the trained models were trained).
-# Every memory: the classical ones, the Kanerva Machine and the DKM (shipped checkpoints).
+# Every memory: the classical ones, the Kanerva Machine and the DKM (shipped checkpoints);
+# MODELS="dkm" bash scripts/comparison_sweeps.sh re-runs only the rows of the ones named.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 K=${KANERVA:-./target/release/kanerva}
-MODELS="hopfield hopfield-storkey hopfield-pinv modern-hopfield sdm km dkm"
+MODELS=${MODELS:-"hopfield hopfield-storkey hopfield-pinv modern-hopfield sdm km dkm"}
 checkpoint() {
     case "$1" in
         km) echo --checkpoint assets/km_mnist.ckpt ;;

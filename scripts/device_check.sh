@@ -24,10 +24,10 @@ log() { echo "== $*" | tee -a "$OUT/log.txt"; }
 run() { # name, limit in seconds, command...
   local name=$1 limit=$2; shift 2
   log "$name: $*"
-  local t0=$(date +%s.%N)
+  local t0=$(date +%s%N)
   timeout "$limit" "$@" > "$OUT/$name.json" 2>> "$OUT/log.txt"
   local rc=$?
-  log "$name: rc=$rc in $(echo "$(date +%s.%N) - $t0" | bc) s"
+  log "$name: rc=$rc in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
   tail -c 600 "$OUT/$name.json"; echo
 }
 nvidia-smi -L | tee -a "$OUT/log.txt"

@@ -56,10 +56,20 @@ impl Patches {
     /// # Shapes
     /// - image: [C, H, W]; cols: [C·KH·KW, OH·OW] (overwritten)
     pub fn im2col(&self, image: &[f32], cols: &mut [f32]) {
+        self.im2col_block(image, cols, self.positions(), 0);
+    }
+
+    /// [`Self::im2col`] into the column block `offset..offset + OH·OW` of a wider matrix
+    /// whose rows are `row_len` long (several images side by side, for one larger GEMM).
+    ///
+    /// # Shapes
+    /// - image: [C, H, W]; cols: [C·KH·KW, row_len] (that block overwritten)
+    pub fn im2col_block(&self, image: &[f32], cols: &mut [f32], row_len: usize, offset: usize) {
         let ([h, w], [kh, kw], [oh, ow]) = (self.size, self.kernel, self.out);
         debug_assert_eq!(image.len(), self.image_len());
-        debug_assert_eq!(cols.len(), self.rows() * self.positions());
-        for (row, dst) in cols.chunks_exact_mut(oh * ow).enumerate() {
+        debug_assert!(offset + oh * ow <= row_len && cols.len() >= self.rows() * row_len);
+        for (row, full_row) in cols.chunks_exact_mut(row_len).take(self.rows()).enumerate() {
+            let dst = &mut full_row[offset..offset + oh * ow];
             let (c, a, b) = (row / (kh * kw), (row / kw) % kh, row % kw);
             let plane = &image[c * h * w..(c + 1) * h * w];
             for (i, dst_row) in dst.chunks_exact_mut(ow).enumerate() {
@@ -82,10 +92,19 @@ impl Patches {
     /// # Shapes
     /// - cols: [C·KH·KW, OH·OW]; image: [C, H, W] (accumulated into)
     pub fn col2im_add(&self, cols: &[f32], image: &mut [f32]) {
+        self.col2im_block_add(cols, self.positions(), 0, image);
+    }
+
+    /// [`Self::col2im_add`] from the column block `offset..offset + OH·OW` of a wider matrix.
+    ///
+    /// # Shapes
+    /// - cols: [C·KH·KW, row_len]; image: [C, H, W] (accumulated into)
+    pub fn col2im_block_add(&self, cols: &[f32], row_len: usize, offset: usize, image: &mut [f32]) {
         let ([h, w], [kh, kw], [oh, ow]) = (self.size, self.kernel, self.out);
         debug_assert_eq!(image.len(), self.image_len());
-        debug_assert_eq!(cols.len(), self.rows() * self.positions());
-        for (row, src) in cols.chunks_exact(oh * ow).enumerate() {
+        debug_assert!(offset + oh * ow <= row_len && cols.len() >= self.rows() * row_len);
+        for (row, full_row) in cols.chunks_exact(row_len).take(self.rows()).enumerate() {
+            let src = &full_row[offset..offset + oh * ow];
             let (c, a, b) = (row / (kh * kw), (row / kw) % kh, row % kw);
             let plane = &mut image[c * h * w..(c + 1) * h * w];
             for (i, src_row) in src.chunks_exact(ow).enumerate() {
@@ -163,48 +182,64 @@ pub struct LayerGrads {
     pub bias: Vec<f32>,
 }
 
-/// What one image's backward step works on: its slot of the input gradient (if asked for),
-/// its chunk's weight- and bias-gradient accumulators, and two scratch matrices.
-struct ImageStep<'a> {
-    image: usize,
+/// What one chunk's backward step works on: its images, its slot of the input gradient (if
+/// asked for), its thread's weight- and bias-gradient accumulators, and scratch matrices of
+/// `ChunkPlan::scratch` floats each.
+struct ChunkStep<'a> {
+    images: std::ops::Range<usize>,
     input_grad: Option<&'a mut [f32]>,
     weight_grad: &'a mut [f32],
     bias_grad: &'a mut [f32],
-    cols: &'a mut [f32],
-    cols_grad: &'a mut [f32],
+    scratch: [&'a mut [f32]; 3],
 }
 
-/// Runs `per_image` over the batch in parallel chunks (one per thread), each chunk with its
-/// own accumulators and `scratch_len`-float scratch, then sums the chunks' accumulators.
-fn over_images(
-    n: usize,
+/// Sizes for [`over_chunks`].
+struct ChunkPlan {
+    images: usize,
+    /// Floats of one image's input gradient.
     input_len: usize,
     want_input: bool,
     weight_len: usize,
     bias_len: usize,
-    scratch_len: usize,
-    per_image: impl Fn(ImageStep) + Sync,
-) -> LayerGrads {
-    let chunk = n.div_ceil(rayon::current_num_threads().max(1)).max(1);
+    /// Floats per image of each scratch matrix.
+    scratch_per_image: usize,
+}
+
+/// Images per GEMM: enough columns for the matrix kernels to run near their peak, few enough
+/// that a chunk's patch matrix (`per_image` floats an image) stays around 1 MB, in cache.
+fn images_per_chunk(per_image: usize) -> usize {
+    (262_144 / per_image.max(1)).clamp(1, 64)
+}
+
+/// Splits the batch over the threads and each thread's share into chunks of
+/// [`images_per_chunk`] images, runs `per_chunk` on each, then sums the threads'
+/// accumulators.
+fn over_chunks(plan: ChunkPlan, per_chunk: impl Fn(ChunkStep) + Sync) -> LayerGrads {
+    let ChunkPlan { images: n, input_len, want_input, weight_len, bias_len, scratch_per_image } = plan;
+    let share = n.div_ceil(rayon::current_num_threads().max(1)).max(1);
+    let chunk = images_per_chunk(scratch_per_image);
     let mut input = want_input.then(|| vec![0.0f32; n * input_len]);
     let slots: Vec<Option<&mut [f32]>> = match input.as_mut() {
-        Some(buf) => buf.chunks_mut(chunk * input_len.max(1)).map(Some).collect(),
-        None => (0..n.div_ceil(chunk)).map(|_| None).collect(),
+        Some(buf) => buf.chunks_mut(share * input_len.max(1)).map(Some).collect(),
+        None => (0..n.div_ceil(share)).map(|_| None).collect(),
     };
     let partials: Vec<(Vec<f32>, Vec<f32>)> = slots
         .into_par_iter()
         .enumerate()
-        .map(|(ci, mut slot)| {
+        .map(|(t, mut slot)| {
             let (mut weight, mut bias) = (vec![0.0f32; weight_len], vec![0.0f32; bias_len]);
-            let (mut cols, mut cols_grad) = (vec![0.0f32; scratch_len], vec![0.0f32; scratch_len]);
-            for (k, image) in (ci * chunk..n.min((ci + 1) * chunk)).enumerate() {
-                per_image(ImageStep {
-                    image,
-                    input_grad: slot.as_deref_mut().map(|s| &mut s[k * input_len..(k + 1) * input_len]),
+            let mut scratch = [0; 3].map(|_| vec![0.0f32; chunk * scratch_per_image]);
+            let (start, end) = (t * share, n.min((t + 1) * share));
+            for first in (start..end).step_by(chunk) {
+                let images = first..end.min(first + chunk);
+                let local = (first - start) * input_len..(images.end - start) * input_len;
+                let [a, b, c] = &mut scratch;
+                per_chunk(ChunkStep {
+                    input_grad: slot.as_deref_mut().map(|s| &mut s[local]),
+                    images,
                     weight_grad: &mut weight,
                     bias_grad: &mut bias,
-                    cols: &mut cols,
-                    cols_grad: &mut cols_grad,
+                    scratch: [a, b, c],
                 });
             }
             (weight, bias)
@@ -217,6 +252,27 @@ fn over_images(
         bias.iter_mut().zip(&b).for_each(|(acc, v)| *acc += v);
     }
     LayerGrads { input, weight, bias }
+}
+
+/// Lays the images `images` of a batch [N, C, P] side by side as one matrix [C, b·P].
+fn side_by_side(batch: &[f32], images: std::ops::Range<usize>, channels: usize, positions: usize, out: &mut [f32]) {
+    let row_len = images.len() * positions;
+    for (k, i) in images.enumerate() {
+        for c in 0..channels {
+            let src = &batch[(i * channels + c) * positions..(i * channels + c + 1) * positions];
+            out[c * row_len + k * positions..c * row_len + (k + 1) * positions].copy_from_slice(src);
+        }
+    }
+}
+
+/// The inverse of [`side_by_side`]: [C, b·P] back to b images [b, C, P].
+fn split_images(wide: &[f32], count: usize, channels: usize, positions: usize, out: &mut [f32]) {
+    let row_len = count * positions;
+    for k in 0..count {
+        for c in 0..channels {
+            out[(k * channels + c) * positions..(k * channels + c + 1) * positions].copy_from_slice(&wide[c * row_len + k * positions..c * row_len + (k + 1) * positions]);
+        }
+    }
 }
 
 /// Adds each channel's sum of `grad` [C, P] to `bias` [C].
@@ -239,17 +295,24 @@ pub fn conv2d_backward(x: &[f32], weight: &[f32], grad_out: &[f32], n: usize, pa
     assert_eq!(x.len(), n * image_len, "conv2d_backward: input size");
     assert_eq!(weight.len(), c_out * rows, "conv2d_backward: weight size");
     assert_eq!(grad_out.len(), n * c_out * positions, "conv2d_backward: output gradient size");
-    over_images(n, image_len, want_input, c_out * rows, c_out, rows * positions, |step| {
-        let i = step.image;
-        let gy = &grad_out[i * c_out * positions..(i + 1) * c_out * positions];
-        patches.im2col(&x[i * image_len..(i + 1) * image_len], step.cols);
-        // dW [C_out, rows] += dY [C_out, P] · colsᵀ [P, rows]
-        matmul(c_out, rows, positions, step.weight_grad, true, MatRef::row_major(gy, positions), MatRef::transposed(step.cols, positions));
-        add_channel_sums(gy, positions, step.bias_grad);
+    let plan = ChunkPlan { images: n, input_len: image_len, want_input, weight_len: c_out * rows, bias_len: c_out, scratch_per_image: rows.max(c_out) * positions };
+    over_chunks(plan, |step| {
+        let wide = step.images.len() * positions;
+        let [cols, gy, cols_grad] = step.scratch;
+        let (cols, gy, cols_grad) = (&mut cols[..rows * wide], &mut gy[..c_out * wide], &mut cols_grad[..rows * wide]);
+        for (k, i) in step.images.clone().enumerate() {
+            patches.im2col_block(&x[i * image_len..(i + 1) * image_len], cols, wide, k * positions);
+        }
+        side_by_side(grad_out, step.images.clone(), c_out, positions, gy);
+        // dW [C_out, rows] += dY [C_out, b·P] · colsᵀ [b·P, rows]
+        matmul(c_out, rows, wide, step.weight_grad, true, MatRef::row_major(gy, wide), MatRef::transposed(cols, wide));
+        add_channel_sums(gy, wide, step.bias_grad);
         if let Some(gx) = step.input_grad {
-            // dcols [rows, P] = Wᵀ [rows, C_out] · dY [C_out, P], folded back onto the image.
-            matmul(rows, positions, c_out, step.cols_grad, false, MatRef::transposed(weight, rows), MatRef::row_major(gy, positions));
-            patches.col2im_add(step.cols_grad, gx);
+            // dcols [rows, b·P] = Wᵀ [rows, C_out] · dY [C_out, b·P], folded back onto each image.
+            matmul(rows, wide, c_out, cols_grad, false, MatRef::transposed(weight, rows), MatRef::row_major(gy, wide));
+            for (k, image_grad) in gx.chunks_exact_mut(image_len).enumerate() {
+                patches.col2im_block_add(cols_grad, wide, k * positions, image_grad);
+            }
         }
     })
 }
@@ -270,17 +333,23 @@ pub fn conv_transpose2d_backward(x: &[f32], weight: &[f32], grad_out: &[f32], n:
     assert_eq!(x.len(), n * c_in * positions, "conv_transpose2d_backward: input size");
     assert_eq!(weight.len(), c_in * rows, "conv_transpose2d_backward: weight size");
     assert_eq!(grad_out.len(), n * out_len, "conv_transpose2d_backward: output gradient size");
-    over_images(n, c_in * positions, want_input, c_in * rows, c_out, rows * positions, |step| {
-        let i = step.image;
-        let gy = &grad_out[i * out_len..(i + 1) * out_len];
-        let xi = &x[i * c_in * positions..(i + 1) * c_in * positions];
-        patches.im2col(gy, step.cols);
-        // dW [C_in, rows] += X [C_in, P] · colsᵀ [P, rows]
-        matmul(c_in, rows, positions, step.weight_grad, true, MatRef::row_major(xi, positions), MatRef::transposed(step.cols, positions));
-        add_channel_sums(gy, patches.size[0] * patches.size[1], step.bias_grad);
+    let plan = ChunkPlan { images: n, input_len: c_in * positions, want_input, weight_len: c_in * rows, bias_len: c_out, scratch_per_image: rows.max(c_in) * positions };
+    over_chunks(plan, |step| {
+        let wide = step.images.len() * positions;
+        let [cols, xs, gxs] = step.scratch;
+        let (cols, xs, gxs) = (&mut cols[..rows * wide], &mut xs[..c_in * wide], &mut gxs[..c_in * wide]);
+        for (k, i) in step.images.clone().enumerate() {
+            let gy = &grad_out[i * out_len..(i + 1) * out_len];
+            patches.im2col_block(gy, cols, wide, k * positions);
+            add_channel_sums(gy, patches.size[0] * patches.size[1], step.bias_grad);
+        }
+        side_by_side(x, step.images.clone(), c_in, positions, xs);
+        // dW [C_in, rows] += X [C_in, b·P] · colsᵀ [b·P, rows]
+        matmul(c_in, rows, wide, step.weight_grad, true, MatRef::row_major(xs, wide), MatRef::transposed(cols, wide));
         if let Some(gx) = step.input_grad {
-            // dX [C_in, P] = W [C_in, rows] · cols [rows, P]
-            matmul(c_in, positions, rows, gx, false, MatRef::row_major(weight, rows), MatRef::row_major(step.cols, positions));
+            // dX [C_in, b·P] = W [C_in, rows] · cols [rows, b·P]
+            matmul(c_in, wide, rows, gxs, false, MatRef::row_major(weight, rows), MatRef::row_major(cols, wide));
+            split_images(gxs, step.images.len(), c_in, positions, gx);
         }
     })
 }
@@ -401,6 +470,27 @@ mod tests {
             let mut w2 = w.clone();
             w2[k] += 1.0;
             assert!((f64::from(g.weight[k]) - (objective(&w2) - base)).abs() < 1e-4, "d w[{k}]");
+        }
+    }
+
+    /// Large images take one image per GEMM chunk (see `images_per_chunk`), small ones many:
+    /// the batch's gradients equal the sum of the images' own, either way.
+    #[test]
+    fn chunking_does_not_change_the_gradients() {
+        for (p, c_out) in [(patches(64, [18, 18], 4, 1, 0), 2), (patches(2, [6, 6], 3, 1, 1), 3)] {
+            let n = 5;
+            let x = pseudo_random(n * p.image_len(), 9);
+            let w = pseudo_random(c_out * p.rows(), 10);
+            let r = pseudo_random(n * c_out * p.positions(), 11);
+            let batch = conv2d_backward(&x, &w, &r, n, p, c_out, true);
+            let mut weight = vec![0.0f32; w.len()];
+            for i in 0..n {
+                let one = conv2d_backward(&x[i * p.image_len()..(i + 1) * p.image_len()], &w, &r[i * c_out * p.positions()..(i + 1) * c_out * p.positions()], 1, p, c_out, true);
+                weight.iter_mut().zip(&one.weight).for_each(|(a, b)| *a += b);
+                let got = &batch.input.as_ref().unwrap()[i * p.image_len()..(i + 1) * p.image_len()];
+                assert!(got.iter().zip(one.input.as_ref().unwrap()).all(|(a, b)| (a - b).abs() < 1e-4), "d x of image {i}");
+            }
+            assert!(batch.weight.iter().zip(&weight).all(|(a, b)| (a - b).abs() < 1e-3 * (1.0 + b.abs())), "d w ({p:?})");
         }
     }
 }

@@ -1,0 +1,49 @@
+//! Where a fused convolution layer's time goes, at the encoder/decoder sizes (N = B·T = 512):
+//! forward alone, forward + backward through autodiff, and the raw backward kernels.
+//! `cargo run --release --example conv_timing`
+use std::time::Instant;
+
+use burn::nn::PaddingConfig2d;
+use burn::nn::conv::{Conv2dConfig, ConvTranspose2dConfig};
+use burn::tensor::{Distribution, Tensor};
+use kanerva::backend::training_device;
+use kanerva::model::conv_kernels::{Patches, conv_transpose2d_backward, conv2d_backward};
+use kanerva::model::fast_conv::{conv_transpose2d, conv2d};
+
+fn time(name: &str, mut f: impl FnMut()) {
+    f();
+    let mut v: Vec<f64> = (0..7)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    v.sort_by(f64::total_cmp);
+    eprintln!("{name:<44} {:>8.2} ms", v[3]);
+}
+
+fn main() {
+    let dev = training_device();
+    let n = 512;
+    let rnd = |len: usize| -> Vec<f32> { (0..len).map(|i| ((i * 7919 % 1000) as f32) / 500.0 - 1.0).collect() };
+    for (cin, cout, side) in [(1usize, 32usize, 28usize), (32, 64, 14)] {
+        let conv = Conv2dConfig::new([cin, cout], [4, 4]).with_stride([2, 2]).with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1)).init(&dev);
+        let x = Tensor::<4>::random([n, cin, side, side], Distribution::Normal(0.0, 1.0), &dev).require_grad();
+        time(&format!("conv {cin}->{cout} forward"), || { let _ = conv2d(&conv, x.clone()).into_data(); });
+        time(&format!("conv {cin}->{cout} forward + backward"), || { let _ = conv2d(&conv, x.clone()).sum().backward(); });
+        let p = Patches { channels: cin, size: [side, side], kernel: [4, 4], stride: [2, 2], padding: [1, 1], out: [side / 2, side / 2] };
+        let (xs, w, gy) = (rnd(n * p.image_len()), rnd(cout * p.rows()), rnd(n * cout * p.positions()));
+        time(&format!("conv {cin}->{cout} backward kernels (with dx)"), || { let _ = conv2d_backward(&xs, &w, &gy, n, p, cout, true); });
+        time(&format!("conv {cin}->{cout} backward kernels (dw only)"), || { let _ = conv2d_backward(&xs, &w, &gy, n, p, cout, false); });
+    }
+    for (cin, cout, side) in [(64usize, 32usize, 7usize), (32, 1, 14)] {
+        let deconv = ConvTranspose2dConfig::new([cin, cout], [4, 4]).with_stride([2, 2]).with_padding([1, 1]).init(&dev);
+        let x = Tensor::<4>::random([n, cin, side, side], Distribution::Normal(0.0, 1.0), &dev).require_grad();
+        time(&format!("deconv {cin}->{cout} forward"), || { let _ = conv_transpose2d(&deconv, x.clone()).into_data(); });
+        time(&format!("deconv {cin}->{cout} forward + backward"), || { let _ = conv_transpose2d(&deconv, x.clone()).sum().backward(); });
+        let p = Patches { channels: cout, size: [2 * side, 2 * side], kernel: [4, 4], stride: [2, 2], padding: [1, 1], out: [side, side] };
+        let (xs, w, gy) = (rnd(n * cin * p.positions()), rnd(cin * p.rows()), rnd(n * p.image_len()));
+        time(&format!("deconv {cin}->{cout} backward kernels"), || { let _ = conv_transpose2d_backward(&xs, &w, &gy, n, p, cin, true); });
+    }
+}
