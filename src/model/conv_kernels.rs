@@ -1,5 +1,5 @@
-//! Gradients of 2-D convolutions and transposed convolutions as im2col + GEMM, on raw f32
-//! buffers (row-major, NCHW). The backward kernels behind [`super::fast_conv`]'s custom
+//! 2-D convolutions and transposed convolutions, forward and gradients, as im2col + GEMM on
+//! raw f32 buffers (row-major, NCHW): the kernels behind [`super::fast_conv`]'s custom
 //! autodiff ops.
 //!
 //! Why: burn-flex 0.22.1 computes a convolution's weight gradient as another convolution over
@@ -282,6 +282,43 @@ fn add_channel_sums(grad: &[f32], positions: usize, bias: &mut [f32]) {
     }
 }
 
+/// `y = conv2d(x, weight) + bias` (stride/padding of `patches`, dilation 1, groups 1): per
+/// chunk of images one GEMM, weight [C_out, rows] · patches [rows, b·P].
+///
+/// # Shapes
+/// - x: [N, C_in, H, W] (`patches` describes one image of it)
+/// - weight: [C_out, C_in, KH, KW]; bias: [C_out]
+/// - returns [N, C_out, OH, OW]
+pub fn conv2d_forward(x: &[f32], weight: &[f32], bias: &[f32], n: usize, patches: Patches, c_out: usize) -> Vec<f32> {
+    let (rows, positions, image_len) = (patches.rows(), patches.positions(), patches.image_len());
+    assert_eq!(x.len(), n * image_len, "conv2d_forward: input size");
+    assert_eq!(weight.len(), c_out * rows, "conv2d_forward: weight size");
+    assert_eq!(bias.len(), c_out, "conv2d_forward: bias size");
+    let out_len = c_out * positions;
+    let mut out = vec![0.0f32; n * out_len];
+    let share = n.div_ceil(rayon::current_num_threads().max(1)).max(1);
+    let chunk = images_per_chunk(rows.max(c_out) * positions);
+    out.par_chunks_mut(share * out_len.max(1)).enumerate().for_each(|(t, part)| {
+        let (mut cols, mut wide) = (vec![0.0f32; rows * chunk * positions], vec![0.0f32; c_out * chunk * positions]);
+        for (c, images) in part.chunks_mut(chunk * out_len.max(1)).enumerate() {
+            let first = t * share + c * chunk;
+            let count = images.len() / out_len.max(1);
+            let span = count * positions;
+            for k in 0..count {
+                let i = first + k;
+                patches.im2col_block(&x[i * image_len..(i + 1) * image_len], &mut cols, span, k * positions);
+            }
+            matmul(c_out, span, rows, &mut wide, false, MatRef::row_major(weight, rows), MatRef::row_major(&cols[..rows * span], span));
+            split_images(&wide[..c_out * span], count, c_out, positions, images);
+            for plane_and_bias in images.chunks_exact_mut(positions).zip(bias.iter().cycle()) {
+                let (plane, b) = plane_and_bias;
+                plane.iter_mut().for_each(|v| *v += b);
+            }
+        }
+    });
+    out
+}
+
 /// Gradients of `y = conv2d(x, weight) + bias` (stride/padding of `patches`, dilation 1,
 /// groups 1), given the output gradient.
 ///
@@ -315,6 +352,43 @@ pub fn conv2d_backward(x: &[f32], weight: &[f32], grad_out: &[f32], n: usize, pa
             }
         }
     })
+}
+
+/// `y = conv_transpose2d(x, weight) + bias` (dilation 1, groups 1, no output padding): per
+/// chunk of images one GEMM, weightᵀ [rows, C_in] · x [C_in, b·P], folded onto the outputs
+/// by col2im. `patches` describes one output image read with the layer's stride and padding
+/// (as in [`conv_transpose2d_backward`]).
+///
+/// # Shapes
+/// - x: [N, C_in, H, W]; weight: [C_in, C_out, KH, KW]; bias: [C_out]
+/// - returns [N, C_out, OH, OW]
+pub fn conv_transpose2d_forward(x: &[f32], weight: &[f32], bias: &[f32], n: usize, patches: Patches, c_in: usize) -> Vec<f32> {
+    let (rows, positions, out_len) = (patches.rows(), patches.positions(), patches.image_len());
+    let c_out = patches.channels;
+    assert_eq!(x.len(), n * c_in * positions, "conv_transpose2d_forward: input size");
+    assert_eq!(weight.len(), c_in * rows, "conv_transpose2d_forward: weight size");
+    assert_eq!(bias.len(), c_out, "conv_transpose2d_forward: bias size");
+    let plane = patches.size[0] * patches.size[1];
+    let mut out = vec![0.0f32; n * out_len];
+    let share = n.div_ceil(rayon::current_num_threads().max(1)).max(1);
+    let chunk = images_per_chunk(rows.max(c_in) * positions);
+    out.par_chunks_mut(share * out_len.max(1)).enumerate().for_each(|(t, part)| {
+        let (mut cols, mut xs) = (vec![0.0f32; rows * chunk * positions], vec![0.0f32; c_in * chunk * positions]);
+        for (c, images) in part.chunks_mut(chunk * out_len.max(1)).enumerate() {
+            let first = t * share + c * chunk;
+            let count = images.len() / out_len.max(1);
+            let span = count * positions;
+            side_by_side(x, first..first + count, c_in, positions, &mut xs);
+            matmul(rows, span, c_in, &mut cols, false, MatRef::transposed(weight, rows), MatRef::row_major(&xs[..c_in * span], span));
+            for (k, image) in images.chunks_exact_mut(out_len).enumerate() {
+                patches.col2im_block_add(&cols[..rows * span], span, k * positions, image);
+                for (channel, b) in image.chunks_exact_mut(plane).zip(bias) {
+                    channel.iter_mut().for_each(|v| *v += b);
+                }
+            }
+        }
+    });
+    out
 }
 
 /// Gradients of `y = conv_transpose2d(x, weight) + bias` (dilation 1, groups 1, no output
@@ -491,6 +565,41 @@ mod tests {
                 assert!(got.iter().zip(one.input.as_ref().unwrap()).all(|(a, b)| (a - b).abs() < 1e-4), "d x of image {i}");
             }
             assert!(batch.weight.iter().zip(&weight).all(|(a, b)| (a - b).abs() < 1e-3 * (1.0 + b.abs())), "d w ({p:?})");
+        }
+    }
+
+    #[test]
+    fn conv2d_forward_matches_the_direct_convolution() {
+        for (p, c_out, n) in [(patches(2, [6, 5], 3, 2, 1), 4, 3), (patches(64, [18, 18], 4, 1, 0), 2, 3), (patches(1, [28, 28], 4, 2, 1), 5, 7)] {
+            let x = pseudo_random(n * p.image_len(), 12);
+            let w = pseudo_random(c_out * p.rows(), 13);
+            let b = pseudo_random(c_out, 14);
+            let y = conv2d_forward(&x, &w, &b, n, p, c_out);
+            let direct = direct_conv(&x, &w, n, p, c_out);
+            for (k, (got, want)) in y.iter().zip(&direct).enumerate() {
+                let want = want + f64::from(b[(k / p.positions()) % c_out]);
+                assert!((f64::from(*got) - want).abs() < 1e-3, "{p:?} y[{k}]: {got} vs {want}");
+            }
+        }
+    }
+
+    /// ⟨convT(x), r⟩ = ⟨x, conv(r)⟩ for the transposed convolution's own forward.
+    #[test]
+    fn conv_transpose2d_forward_is_the_adjoint_of_the_convolution() {
+        let (n, c_in, c_out) = (3, 3, 2);
+        let p = patches(c_out, [8, 8], 4, 2, 1);
+        let x = pseudo_random(n * c_in * p.positions(), 15);
+        let w = pseudo_random(c_in * p.rows(), 16);
+        let r = pseudo_random(n * p.image_len(), 17);
+        let zero_bias = vec![0.0f32; c_out];
+        let y = conv_transpose2d_forward(&x, &w, &zero_bias, n, p, c_in);
+        let lhs: f64 = y.iter().zip(&r).map(|(a, b)| f64::from(*a) * f64::from(*b)).sum();
+        let rhs: f64 = direct_conv(&r, &w, n, p, c_in).iter().zip(&x).map(|(a, b)| a * f64::from(*b)).sum();
+        assert!((lhs - rhs).abs() < 1e-3 * rhs.abs().max(1.0), "{lhs} vs {rhs}");
+        let bias = vec![0.5f32, -1.0];
+        let shifted = conv_transpose2d_forward(&x, &w, &bias, n, p, c_in);
+        for (k, (a, b)) in shifted.iter().zip(&y).enumerate() {
+            assert!((a - b - bias[(k / 64) % c_out]).abs() < 1e-5, "bias at {k}");
         }
     }
 }

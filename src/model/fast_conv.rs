@@ -1,42 +1,41 @@
-//! Convolutions with fused im2col + GEMM backward passes, as custom autodiff ops.
+//! Convolutions as fused im2col + GEMM custom autodiff ops.
 //!
-//! Why: burn-flex 0.22.1 has fast forward convolutions, but their backward pass falls back to
-//! burn's generic path (the weight gradient as a convolution over swapped batch and channel
-//! dims), which made the encoder/decoder backward ~3x slower than torch
-//! (../shared/docs/perf-notes.md). Here the forward is flex's own kernel and the backward is
-//! [`super::conv_kernels`]: one GEMM per image and gradient, registered with burn's autodiff
-//! graph as a custom `Backward` step on `Autodiff<Flex>`.
+//! Why: burn-flex 0.22.1 has its own forward convolutions, but their backward pass falls back
+//! to burn's generic path (the weight gradient as a convolution over swapped batch and
+//! channel dims), which made the encoder/decoder backward ~3x slower than torch
+//! (../shared/docs/perf-notes.md). Here forward and backward are [`super::conv_kernels`]: one
+//! GEMM per chunk of images and pass, registered with burn's autodiff graph as a custom
+//! `Backward` step on `Autodiff<Flex>`.
 //!
 //! Only f32 tensors on the autodiff flex device take this path (training); everything else
-//! (inference, the wgpu backend, dilation, groups, output padding, a missing bias) goes to
-//! the module's own `forward`. Both functions return exactly what `module.forward(x)` returns
-//! (same weights, same layout), so checkpoints are unchanged; tests/fast_conv.rs compares
-//! values and gradients with the generic path, and [`use_fused_backward`] switches it off to
-//! measure the difference (`kanerva bench --breakdown`).
+//! (inference, the wgpu backend, dilation, groups, output padding, `Same` padding, a missing
+//! bias) goes to the module's own `forward`. Both functions return what `module.forward(x)`
+//! returns (same weights, same layout, equal up to float rounding), so checkpoints are
+//! unchanged; tests/fast_conv.rs compares values and gradients with burn's path, and
+//! [`use_fused_backward`] switches it off to measure the difference (`kanerva bench
+//! --breakdown`).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::{Conv2d, ConvTranspose2d};
-use burn::tensor::ops::{ConvOptions, ConvTransposeOptions};
 use burn::tensor::{DType, Tensor, TensorData};
 use burn_autodiff::Autodiff;
 use burn_autodiff::checkpoint::base::Checkpointer;
 use burn_autodiff::checkpoint::strategy::NoCheckpointing;
 use burn_autodiff::grads::Gradients;
 use burn_autodiff::ops::{Backward, Ops, OpsKind};
-use burn_backend::ops::ModuleOps;
 use burn_flex::{Flex, FlexTensor};
 
-use super::conv_kernels::{LayerGrads, Patches, conv_transpose2d_backward, conv2d_backward};
+use super::conv_kernels::{LayerGrads, Patches, conv_transpose2d_backward, conv_transpose2d_forward, conv2d_backward, conv2d_forward};
 
 type TrainingBackend = Autodiff<Flex>;
 
-/// On by default: measured faster than the generic path (README, "Speed").
+/// On by default: the train step 452 -> 309 ms against burn's path (README, "Speed").
 static FUSED_BACKWARD: AtomicBool = AtomicBool::new(true);
 
-/// Routes autodiff convolutions through the fused backward kernels while `on` (else the
-/// modules' own `forward`, burn's generic path).
+/// Routes autodiff convolutions through the fused kernels while `on` (else the modules' own
+/// `forward`: flex's forward kernels and burn's generic backward).
 pub fn use_fused_backward(on: bool) {
     FUSED_BACKWARD.store(on, Ordering::Relaxed);
 }
@@ -55,13 +54,19 @@ pub fn conv2d(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
     let padding = explicit_padding(&conv.padding);
     let supported = conv.dilation == [1, 1] && conv.groups == 1 && padding.is_some() && takes_fused_path(&x);
     let (Some(bias), Some((top, left, bottom, right))) = (conv.bias.as_ref().filter(|_| supported), padding) else { return conv.forward(x) };
-    let options = ConvOptions::new_with_padding(conv.stride, [(top, bottom), (left, right)], conv.dilation, conv.groups);
+    let [n, c_in, h, w] = x.dims();
+    let [c_out, _, kh, kw] = conv.weight.dims();
+    let out = [(h + top + bottom - kh) / conv.stride[0] + 1, (w + left + right - kw) / conv.stride[1] + 1];
+    let patches = Patches { channels: c_in, size: [h, w], kernel: conv.kernel_size, stride: conv.stride, padding: [top, left], out };
     let inputs = [into_training_primitive(x), into_training_primitive(conv.weight.val()), into_training_primitive(bias.val())];
-    fused(Conv2dBackward, inputs, |x, w, b| Flex::conv2d(x, w, Some(b), options), |x, weight, [_, c_out, oh, ow]| {
-        let [_, c_in, h, w] = dims(x);
-        let patches = Patches { channels: c_in, size: [h, w], kernel: conv.kernel_size, stride: conv.stride, padding: [top, left], out: [oh, ow] };
-        LayerState { x: x.clone(), weight: weight.clone(), patches, other_channels: c_out }
-    })
+    // The forward is ours too: flex's took 9 ms for the 1-channel layer and ran its GEMMs
+    // slower than ours (README, "Speed").
+    let forward = |x: FlexTensor, weight: FlexTensor, bias: FlexTensor| {
+        let (x, weight, bias) = (x.to_contiguous(), weight.to_contiguous(), bias.to_contiguous());
+        let y = conv2d_forward(f32s(&x), f32s(&weight), f32s(&bias), n, patches, c_out);
+        FlexTensor::from_data(TensorData::new(y, [n, c_out, out[0], out[1]]))
+    };
+    fused(Conv2dBackward, inputs, forward, |x, weight, _| LayerState { x: x.clone(), weight: weight.clone(), patches, other_channels: c_out })
 }
 
 /// Same as `deconv.forward(x)`.
@@ -71,14 +76,19 @@ pub fn conv2d(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
 pub fn conv_transpose2d(deconv: &ConvTranspose2d, x: Tensor<4>) -> Tensor<4> {
     let supported = deconv.dilation == [1, 1] && deconv.groups == 1 && deconv.padding_out == [0, 0] && deconv.bias.is_some() && takes_fused_path(&x);
     let Some(bias) = deconv.bias.as_ref().filter(|_| supported) else { return deconv.forward(x) };
-    let options = ConvTransposeOptions::new(deconv.stride, deconv.padding, deconv.padding_out, deconv.dilation, deconv.groups);
+    let [n, c_in, h, w] = x.dims();
+    let c_out = deconv.weight.dims()[1];
+    let [kh, kw] = deconv.kernel_size;
+    let out = [(h - 1) * deconv.stride[0] + kh - 2 * deconv.padding[0], (w - 1) * deconv.stride[1] + kw - 2 * deconv.padding[1]];
+    // Both passes read the output (or its gradient) with the layer's own stride and padding.
+    let patches = Patches { channels: c_out, size: out, kernel: deconv.kernel_size, stride: deconv.stride, padding: deconv.padding, out: [h, w] };
     let inputs = [into_training_primitive(x), into_training_primitive(deconv.weight.val()), into_training_primitive(bias.val())];
-    fused(ConvTranspose2dBackward, inputs, |x, w, b| Flex::conv_transpose2d(x, w, Some(b), options), |x, weight, [_, c_out, oh, ow]| {
-        let [_, c_in, h, w] = dims(x);
-        // The input gradient reads the output gradient with the layer's own stride and padding.
-        let patches = Patches { channels: c_out, size: [oh, ow], kernel: deconv.kernel_size, stride: deconv.stride, padding: deconv.padding, out: [h, w] };
-        LayerState { x: x.clone(), weight: weight.clone(), patches, other_channels: c_in }
-    })
+    let forward = |x: FlexTensor, weight: FlexTensor, bias: FlexTensor| {
+        let (x, weight, bias) = (x.to_contiguous(), weight.to_contiguous(), bias.to_contiguous());
+        let y = conv_transpose2d_forward(f32s(&x), f32s(&weight), f32s(&bias), n, patches, c_in);
+        FlexTensor::from_data(TensorData::new(y, [n, c_out, out[0], out[1]]))
+    };
+    fused(ConvTranspose2dBackward, inputs, forward, |x, weight, _| LayerState { x: x.clone(), weight: weight.clone(), patches, other_channels: c_in })
 }
 
 /// `(top, left, bottom, right)` of an explicit or valid padding (`Same` is left to burn).
