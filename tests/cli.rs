@@ -126,3 +126,38 @@ fn a_kanerva_machine_trains_evaluates_and_sweeps_from_the_cli() {
     let out = kanerva().args(["sweep", "--model", "hopfield", "--stored", "5,10", "--noise-levels", "0,0.1"]).output().unwrap();
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("exactly one"));
 }
+
+/// Two SIGINTs at once (what `timeout -s INT` sends: one to the command, one to its process
+/// group) stop training after the step and save, instead of killing it.
+#[cfg(unix)]
+#[test]
+fn a_doubled_interrupt_still_saves_the_checkpoint() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let ckpt = dir.path().join("int.ckpt");
+    let mut child = kanerva()
+        .args(["train", "--model", "dkm", "--data", "embedded:mnist-train", "--limit", "64", "--steps", "1000000", "--batch", "2", "--episode-size", "8"])
+        .args(["--slots", "8", "--code-size", "10", "--log-every", "1", "--json", "--out"])
+        .arg(&ckpt)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    // Wait for a finished step, so the run is inside its loop.
+    while let Some(Ok(line)) = lines.next() {
+        if line.contains("\"metrics\"") {
+            break;
+        }
+    }
+    let pid = child.id();
+    let status = std::process::Command::new("sh").arg("-c").arg(format!("kill -INT {pid}; kill -INT {pid}")).status().unwrap();
+    assert!(status.success());
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "exit {:?}: {err}", out.status.code());
+    assert!(err.contains("cancelled at step"), "{err}");
+    assert!(rest.iter().any(|l| l.contains("\"checkpoint\"")), "{rest:?}");
+    assert!(ckpt.exists());
+}

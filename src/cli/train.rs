@@ -172,11 +172,20 @@ pub fn format_duration(seconds: f64) -> String {
 }
 
 /// Ctrl-C asks the loop to stop after the current step (it then saves); a second Ctrl-C kills.
+/// A second SIGINT within a second of the first counts as the same one: `timeout -s INT`
+/// signals the command and then its whole process group, so the trainer gets two at once
+/// (seen on the GPU machine: it died without saving).
 fn install_ctrl_c(cancel: Arc<AtomicBool>) {
+    let mut first: Option<std::time::Instant> = None;
     let _ = ctrlc::set_handler(move || {
-        if cancel.swap(true, Ordering::SeqCst) {
-            std::process::exit(130);
+        match first {
+            None => {
+                first = Some(std::time::Instant::now());
+                cancel.store(true, Ordering::SeqCst);
+                eprintln!("\nstopping after this step (Ctrl-C again to kill)...");
+            }
+            Some(t) if t.elapsed() < std::time::Duration::from_secs(1) => {}
+            Some(_) => std::process::exit(130),
         }
-        eprintln!("\nstopping after this step (Ctrl-C again to kill)...");
     });
 }
