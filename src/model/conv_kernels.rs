@@ -295,28 +295,42 @@ pub fn conv2d_forward(x: &[f32], weight: &[f32], bias: &[f32], n: usize, patches
     assert_eq!(weight.len(), c_out * rows, "conv2d_forward: weight size");
     assert_eq!(bias.len(), c_out, "conv2d_forward: bias size");
     let out_len = c_out * positions;
+    over_output_chunks(n, out_len, images_per_chunk(rows.max(c_out) * positions), [rows * positions, c_out * positions], |first, images, [cols, wide]| {
+        let count = images.len() / out_len;
+        let span = count * positions;
+        for k in 0..count {
+            let i = first + k;
+            patches.im2col_block(&x[i * image_len..(i + 1) * image_len], cols, span, k * positions);
+        }
+        matmul(c_out, span, rows, wide, false, MatRef::row_major(weight, rows), MatRef::row_major(&cols[..rows * span], span));
+        split_images(&wide[..c_out * span], count, c_out, positions, images);
+        add_bias(images, positions, bias);
+    })
+}
+
+/// Runs `per_chunk(first image, its outputs, two scratch buffers)` over the batch's outputs
+/// (`out_len` floats an image) in chunks of `chunk` images, the threads taking equal shares;
+/// returns the outputs (zeroed before).
+fn over_output_chunks(n: usize, out_len: usize, chunk: usize, scratch_per_image: [usize; 2], per_chunk: impl Fn(usize, &mut [f32], [&mut [f32]; 2]) + Sync) -> Vec<f32> {
     let mut out = vec![0.0f32; n * out_len];
+    if out.is_empty() {
+        return out;
+    }
     let share = n.div_ceil(rayon::current_num_threads().max(1)).max(1);
-    let chunk = images_per_chunk(rows.max(c_out) * positions);
-    out.par_chunks_mut(share * out_len.max(1)).enumerate().for_each(|(t, part)| {
-        let (mut cols, mut wide) = (vec![0.0f32; rows * chunk * positions], vec![0.0f32; c_out * chunk * positions]);
-        for (c, images) in part.chunks_mut(chunk * out_len.max(1)).enumerate() {
-            let first = t * share + c * chunk;
-            let count = images.len() / out_len.max(1);
-            let span = count * positions;
-            for k in 0..count {
-                let i = first + k;
-                patches.im2col_block(&x[i * image_len..(i + 1) * image_len], &mut cols, span, k * positions);
-            }
-            matmul(c_out, span, rows, &mut wide, false, MatRef::row_major(weight, rows), MatRef::row_major(&cols[..rows * span], span));
-            split_images(&wide[..c_out * span], count, c_out, positions, images);
-            for plane_and_bias in images.chunks_exact_mut(positions).zip(bias.iter().cycle()) {
-                let (plane, b) = plane_and_bias;
-                plane.iter_mut().for_each(|v| *v += b);
-            }
+    out.par_chunks_mut(share * out_len).enumerate().for_each(|(t, part)| {
+        let [mut a, mut b] = scratch_per_image.map(|len| vec![0.0f32; len * chunk]);
+        for (c, images) in part.chunks_mut(chunk * out_len).enumerate() {
+            per_chunk(t * share + c * chunk, images, [&mut a, &mut b]);
         }
     });
     out
+}
+
+/// Adds `bias[c]` to every channel plane (`plane` floats) of the images in `images`.
+fn add_bias(images: &mut [f32], plane: usize, bias: &[f32]) {
+    for (channel, b) in images.chunks_exact_mut(plane).zip(bias.iter().cycle()) {
+        channel.iter_mut().for_each(|v| *v += b);
+    }
 }
 
 /// Gradients of `y = conv2d(x, weight) + bias` (stride/padding of `patches`, dilation 1,
@@ -369,26 +383,16 @@ pub fn conv_transpose2d_forward(x: &[f32], weight: &[f32], bias: &[f32], n: usiz
     assert_eq!(weight.len(), c_in * rows, "conv_transpose2d_forward: weight size");
     assert_eq!(bias.len(), c_out, "conv_transpose2d_forward: bias size");
     let plane = patches.size[0] * patches.size[1];
-    let mut out = vec![0.0f32; n * out_len];
-    let share = n.div_ceil(rayon::current_num_threads().max(1)).max(1);
-    let chunk = images_per_chunk(rows.max(c_in) * positions);
-    out.par_chunks_mut(share * out_len.max(1)).enumerate().for_each(|(t, part)| {
-        let (mut cols, mut xs) = (vec![0.0f32; rows * chunk * positions], vec![0.0f32; c_in * chunk * positions]);
-        for (c, images) in part.chunks_mut(chunk * out_len.max(1)).enumerate() {
-            let first = t * share + c * chunk;
-            let count = images.len() / out_len.max(1);
-            let span = count * positions;
-            side_by_side(x, first..first + count, c_in, positions, &mut xs);
-            matmul(rows, span, c_in, &mut cols, false, MatRef::transposed(weight, rows), MatRef::row_major(&xs[..c_in * span], span));
-            for (k, image) in images.chunks_exact_mut(out_len).enumerate() {
-                patches.col2im_block_add(&cols[..rows * span], span, k * positions, image);
-                for (channel, b) in image.chunks_exact_mut(plane).zip(bias) {
-                    channel.iter_mut().for_each(|v| *v += b);
-                }
-            }
+    over_output_chunks(n, out_len, images_per_chunk(rows.max(c_in) * positions), [rows * positions, c_in * positions], |first, images, [cols, xs]| {
+        let count = images.len() / out_len;
+        let span = count * positions;
+        side_by_side(x, first..first + count, c_in, positions, xs);
+        matmul(rows, span, c_in, cols, false, MatRef::transposed(weight, rows), MatRef::row_major(&xs[..c_in * span], span));
+        for (k, image) in images.chunks_exact_mut(out_len).enumerate() {
+            patches.col2im_block_add(&cols[..rows * span], span, k * positions, image);
         }
-    });
-    out
+        add_bias(images, plane, bias);
+    })
 }
 
 /// Gradients of `y = conv_transpose2d(x, weight) + bias` (dilation 1, groups 1, no output

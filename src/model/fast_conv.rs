@@ -61,12 +61,8 @@ pub fn conv2d(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
     let inputs = [into_training_primitive(x), into_training_primitive(conv.weight.val()), into_training_primitive(bias.val())];
     // The forward is ours too: flex's took 9 ms for the 1-channel layer and ran its GEMMs
     // slower than ours (README, "Speed").
-    let forward = |x: FlexTensor, weight: FlexTensor, bias: FlexTensor| {
-        let (x, weight, bias) = (x.to_contiguous(), weight.to_contiguous(), bias.to_contiguous());
-        let y = conv2d_forward(f32s(&x), f32s(&weight), f32s(&bias), n, patches, c_out);
-        FlexTensor::from_data(TensorData::new(y, [n, c_out, out[0], out[1]]))
-    };
-    fused(Conv2dBackward, inputs, forward, |x, weight, _| LayerState { x: x.clone(), weight: weight.clone(), patches, other_channels: c_out })
+    let forward = |x: &[f32], weight: &[f32], bias: &[f32]| conv2d_forward(x, weight, bias, n, patches, c_out);
+    fused(Conv2dBackward, inputs, forward, [n, c_out, out[0], out[1]], patches, c_out)
 }
 
 /// Same as `deconv.forward(x)`.
@@ -83,12 +79,8 @@ pub fn conv_transpose2d(deconv: &ConvTranspose2d, x: Tensor<4>) -> Tensor<4> {
     // Both passes read the output (or its gradient) with the layer's own stride and padding.
     let patches = Patches { channels: c_out, size: out, kernel: deconv.kernel_size, stride: deconv.stride, padding: deconv.padding, out: [h, w] };
     let inputs = [into_training_primitive(x), into_training_primitive(deconv.weight.val()), into_training_primitive(bias.val())];
-    let forward = |x: FlexTensor, weight: FlexTensor, bias: FlexTensor| {
-        let (x, weight, bias) = (x.to_contiguous(), weight.to_contiguous(), bias.to_contiguous());
-        let y = conv_transpose2d_forward(f32s(&x), f32s(&weight), f32s(&bias), n, patches, c_in);
-        FlexTensor::from_data(TensorData::new(y, [n, c_out, out[0], out[1]]))
-    };
-    fused(ConvTranspose2dBackward, inputs, forward, |x, weight, _| LayerState { x: x.clone(), weight: weight.clone(), patches, other_channels: c_in })
+    let forward = |x: &[f32], weight: &[f32], bias: &[f32]| conv_transpose2d_forward(x, weight, bias, n, patches, c_in);
+    fused(ConvTranspose2dBackward, inputs, forward, [n, c_out, out[0], out[1]], patches, c_in)
 }
 
 /// `(top, left, bottom, right)` of an explicit or valid padding (`Same` is left to burn).
@@ -173,25 +165,24 @@ fn into_training_primitive<const D: usize>(t: Tensor<D>) -> AutodiffPrimitive {
     t.try_into_primitive::<TrainingBackend>().expect("checked by takes_fused_path")
 }
 
-/// Runs `forward` on the inner flex tensors of `[x, weight, bias]` and, when any of them is
-/// tracked, records `K`'s backward step with the state `keep` takes from x, the weight and
-/// the output's dims.
+/// Runs the `forward` kernel on the (contiguous) inner flex tensors of `[x, weight, bias]`,
+/// giving an output of shape `out`, and, when any input is tracked, records `K`'s backward
+/// step with what it needs.
 fn fused<K: LayerKernels>(
     kernels: K,
     inputs: [AutodiffPrimitive; 3],
-    forward: impl FnOnce(FlexTensor, FlexTensor, FlexTensor) -> FlexTensor,
-    keep: impl FnOnce(&FlexTensor, &FlexTensor, [usize; 4]) -> LayerState,
+    forward: impl FnOnce(&[f32], &[f32], &[f32]) -> Vec<f32>,
+    out: [usize; 4],
+    patches: Patches,
+    other_channels: usize,
 ) -> Tensor<4> {
     // The guards keep the input nodes alive until the step is registered.
     let nodes = inputs.each_ref().map(|t| t.node());
-    let [x, weight, bias] = inputs.each_ref().map(|t| t.primitive().clone());
+    let [x, weight, bias] = inputs.each_ref().map(|t| t.primitive().to_contiguous());
+    let y = FlexTensor::from_data(TensorData::new(forward(f32s(&x), f32s(&weight), f32s(&bias)), out));
     let out = match kernels.prepare::<NoCheckpointing>(nodes).compute_bound().stateful() {
-        OpsKind::Tracked(prep) => {
-            let y = forward(x.clone(), weight.clone(), bias);
-            let state = keep(&x, &weight, dims(&y));
-            prep.finish(state, y)
-        }
-        OpsKind::UnTracked(prep) => prep.finish(forward(x, weight, bias)),
+        OpsKind::Tracked(prep) => prep.finish(LayerState { x, weight, patches, other_channels }, y),
+        OpsKind::UnTracked(prep) => prep.finish(y),
     };
     Tensor::from_primitive::<TrainingBackend>(out)
 }
