@@ -51,11 +51,12 @@ pub fn takes_fused_path(x: &Tensor<4>) -> bool {
 /// # Shapes
 /// - x: [N, C_in, H, W] -> [N, C_out, H_out, W_out]
 pub fn conv2d(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
-    let padding = explicit_padding(&conv.padding);
-    let supported = conv.dilation == [1, 1] && conv.groups == 1 && padding.is_some() && takes_fused_path(&x);
-    let (Some(bias), Some((top, left, bottom, right))) = (conv.bias.as_ref().filter(|_| supported), padding) else { return conv.forward(x) };
     let [n, c_in, h, w] = x.dims();
     let [c_out, _, kh, kw] = conv.weight.dims();
+    let padding = explicit_padding(&conv.padding).filter(|&(top, left, bottom, right)| h + top + bottom >= kh && w + left + right >= kw);
+    let supported = conv.dilation == [1, 1] && conv.groups == 1 && padding.is_some() && takes_fused_path(&x);
+    // Anything else (including a kernel larger than the padded input: burn's error) is burn's.
+    let (Some(bias), Some((top, left, bottom, right))) = (conv.bias.as_ref().filter(|_| supported), padding) else { return conv.forward(x) };
     let out = [(h + top + bottom - kh) / conv.stride[0] + 1, (w + left + right - kw) / conv.stride[1] + 1];
     let patches = Patches { channels: c_in, size: [h, w], kernel: conv.kernel_size, stride: conv.stride, padding: [top, left], out };
     let inputs = [into_training_primitive(x), into_training_primitive(conv.weight.val()), into_training_primitive(bias.val())];
@@ -70,12 +71,12 @@ pub fn conv2d(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
 /// # Shapes
 /// - x: [N, C_in, H, W] -> [N, C_out, H_out, W_out]
 pub fn conv_transpose2d(deconv: &ConvTranspose2d, x: Tensor<4>) -> Tensor<4> {
-    let supported = deconv.dilation == [1, 1] && deconv.groups == 1 && deconv.padding_out == [0, 0] && deconv.bias.is_some() && takes_fused_path(&x);
-    let Some(bias) = deconv.bias.as_ref().filter(|_| supported) else { return deconv.forward(x) };
     let [n, c_in, h, w] = x.dims();
     let c_out = deconv.weight.dims()[1];
-    let [kh, kw] = deconv.kernel_size;
-    let out = [(h - 1) * deconv.stride[0] + kh - 2 * deconv.padding[0], (w - 1) * deconv.stride[1] + kw - 2 * deconv.padding[1]];
+    let side = |input: usize, axis: usize| ((input.max(1) - 1) * deconv.stride[axis] + deconv.kernel_size[axis]).checked_sub(2 * deconv.padding[axis]).filter(|&s| s > 0);
+    let out = side(h, 0).zip(side(w, 1)).map(|(oh, ow)| [oh, ow]);
+    let supported = deconv.dilation == [1, 1] && deconv.groups == 1 && deconv.padding_out == [0, 0] && h * w > 0 && out.is_some() && takes_fused_path(&x);
+    let (Some(bias), Some(out)) = (deconv.bias.as_ref().filter(|_| supported), out) else { return deconv.forward(x) };
     // Both passes read the output (or its gradient) with the layer's own stride and padding.
     let patches = Patches { channels: c_out, size: out, kernel: deconv.kernel_size, stride: deconv.stride, padding: deconv.padding, out: [h, w] };
     let inputs = [into_training_primitive(x), into_training_primitive(deconv.weight.val()), into_training_primitive(bias.val())];
