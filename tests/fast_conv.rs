@@ -1,12 +1,12 @@
-//! The convolutions with the fused im2col + GEMM backward give the generic path's outputs and
-//! gradients (input, weight, bias), for the encoder/decoder geometries and a few others.
+//! The fused im2col + GEMM convolutions give burn's outputs and gradients (input, weight,
+//! bias), for the encoder/decoder geometries and a few others.
 
 use burn::module::{Module, Param};
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2dConfig};
 use burn::nn::PaddingConfig2d;
 use burn::tensor::{Distribution, Tensor};
 use kanerva::backend::training_device;
-use kanerva::model::fast_conv::{conv2d, conv_transpose2d, takes_fused_path, use_fused_backward};
+use kanerva::model::fast_conv::{conv2d, conv_transpose2d, takes_fused_path, use_fused_convolutions};
 
 fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
     t.into_data().convert::<f32>().try_into_vec::<f32>().unwrap()
@@ -22,7 +22,7 @@ fn assert_close(name: &str, a: Vec<f32>, b: Vec<f32>) {
 /// Forward values and the gradients of Σ out ⊙ r (r random) agree between `generic` and
 /// `fast` applied to a random input of shape `input`; `weight` and `bias` are the layer's.
 fn check_layer(input: [usize; 4], weight: &Param<Tensor<4>>, bias: &Param<Tensor<1>>, generic: impl Fn(Tensor<4>) -> Tensor<4>, fast: impl Fn(Tensor<4>) -> Tensor<4>) {
-    use_fused_backward(true);
+    use_fused_convolutions(true);
     let dev = training_device();
     let x = Tensor::<4>::random(input, Distribution::Normal(0.0, 1.0), &dev).require_grad();
     assert!(takes_fused_path(&x), "the test must exercise the fused path");
@@ -59,7 +59,7 @@ fn strided_and_same_convolutions_match_the_generic_path() {
 
 #[test]
 fn upsampling_transposed_convolutions_match_the_generic_path() {
-    use_fused_backward(true);
+    use_fused_convolutions(true);
     let dev = training_device();
     for (cin, cout, side) in [(64, 32, 7), (32, 1, 14), (3, 5, 4)] {
         let deconv = ConvTranspose2dConfig::new([cin, cout], [4, 4]).with_stride([2, 2]).with_padding([1, 1]).init(&dev);
@@ -75,7 +75,7 @@ fn upsampling_transposed_convolutions_match_the_generic_path() {
 /// The first layer's input (images) needs no gradient; the weights still get theirs.
 #[test]
 fn an_untracked_input_still_gives_weight_gradients() {
-    use_fused_backward(true);
+    use_fused_convolutions(true);
     let layer = conv(1, 4, 4, 2, 1);
     let x = Tensor::<4>::random([3, 1, 8, 8], Distribution::Normal(0.0, 1.0), &training_device());
     let (a, b) = (layer.forward(x.clone()), conv2d(&layer, x));
@@ -86,7 +86,7 @@ fn an_untracked_input_still_gives_weight_gradients() {
 /// Inference tensors and geometries the kernels do not cover take the module's own forward.
 #[test]
 fn other_devices_and_geometries_fall_back_to_the_module() {
-    use_fused_backward(true);
+    use_fused_convolutions(true);
     let dilated = Conv2dConfig::new([2, 3], [3, 3]).with_dilation([2, 2]).init(&training_device());
     let x = Tensor::<4>::random([1, 2, 9, 9], Distribution::Normal(0.0, 1.0), &training_device());
     assert_eq!(values(conv2d(&dilated, x.clone())), values(dilated.forward(x)));

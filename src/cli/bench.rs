@@ -55,26 +55,26 @@ fn sync(t: Tensor<1>) {
     let _ = t.into_data();
 }
 
-/// Forward + backward of each "simple" layer at N images, burn's generic backward vs the
-/// fused im2col + GEMM backward (fast_conv.rs).
+/// Forward + backward of each "simple" layer at N images, burn's convolutions (flex's forward,
+/// the generic backward) vs the fused im2col + GEMM ones (fast_conv.rs).
 fn conv_layer_breakdown(n: usize, reps: usize, dev: &burn::tensor::Device, record: &mut dyn FnMut(&str, f64)) {
     use burn::nn::PaddingConfig2d;
     use burn::nn::conv::{Conv2dConfig, ConvTranspose2dConfig};
-    use kanerva::model::fast_conv::{conv_transpose2d, conv2d, use_fused_backward};
+    use kanerva::model::fast_conv::{conv_transpose2d, conv2d, use_fused_convolutions};
     let strided = |cin, cout| Conv2dConfig::new([cin, cout], [4, 4]).with_stride([2, 2]).with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1)).init(dev);
     let upsample = |cin, cout| ConvTranspose2dConfig::new([cin, cout], [4, 4]).with_stride([2, 2]).with_padding([1, 1]).init(dev);
     let (conv1, conv2, deconv1, deconv2) = (strided(1, 32), strided(32, 64), upsample(64, 32), upsample(32, 1));
     let input = |c: usize, side: usize| Tensor::<4>::random([n, c, side, side], Distribution::Normal(0.0, 1.0), dev).require_grad();
     let (x1, x2, x3, x4) = (input(1, 28), input(32, 14), input(64, 7), input(32, 14));
     for generic in [true, false] {
-        use_fused_backward(!generic);
+        use_fused_convolutions(!generic);
         let path = if generic { "generic" } else { "fused" };
         record(&format!("conv_1x32_{path}_fwd_bwd_ms"), median_ms(reps, 2, || { let _ = conv2d(&conv1, x1.clone()).sum().backward(); }));
         record(&format!("conv_32x64_{path}_fwd_bwd_ms"), median_ms(reps, 2, || { let _ = conv2d(&conv2, x2.clone()).sum().backward(); }));
         record(&format!("deconv_64x32_{path}_fwd_bwd_ms"), median_ms(reps, 2, || { let _ = conv_transpose2d(&deconv1, x3.clone()).sum().backward(); }));
         record(&format!("deconv_32x1_{path}_fwd_bwd_ms"), median_ms(reps, 2, || { let _ = conv_transpose2d(&deconv2, x4.clone()).sum().backward(); }));
     }
-    use_fused_backward(true);
+    use_fused_convolutions(true);
 }
 
 #[cfg(feature = "gui")]
@@ -129,10 +129,10 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     };
     record("train_step_ms", median_ms(args.reps, 3, &mut train_step));
     if args.breakdown {
-        // The same step with burn's generic convolution backward instead of the fused one.
-        kanerva::model::fast_conv::use_fused_backward(false);
+        // The same step with burn's convolutions instead of the fused ones.
+        kanerva::model::fast_conv::use_fused_convolutions(false);
         record("train_step_generic_conv_ms", median_ms(args.reps, 3, &mut train_step));
-        kanerva::model::fast_conv::use_fused_backward(true);
+        kanerva::model::fast_conv::use_fused_convolutions(true);
         conv_layer_breakdown(b * t, args.reps, &train_dev, &mut record);
         let flat = x.clone().reshape([b * t, 784]);
         record(

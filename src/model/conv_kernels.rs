@@ -5,8 +5,9 @@
 //! Why: burn-flex 0.22.1 computes a convolution's weight gradient as another convolution over
 //! swapped batch and channel dims, with the output gradient as a 7x7 or 14x14 dilated kernel
 //! and 512 "input channels" (../shared/docs/perf-notes.md): ~3x slower than torch. Here every
-//! gradient is one matrix product per image through the `gemm` crate (flex's own matmul
-//! kernels), with the patch copies (im2col) and their adjoint (col2im) in between.
+//! pass (forward, input gradient, weight gradient) is one matrix product per chunk of images
+//! laid side by side, through the `gemm` crate (flex's own matmul kernels), with the patch
+//! copies (im2col) and their adjoint (col2im) around it.
 //!
 //! Dilation 1 and groups 1 only; the caller routes everything else to burn's generic path.
 
@@ -51,16 +52,8 @@ impl Patches {
         (i * self.stride[axis] + a).checked_sub(self.padding[axis]).filter(|&y| y < self.size[axis])
     }
 
-    /// Copies every window of `image` into `cols`.
-    ///
-    /// # Shapes
-    /// - image: [C, H, W]; cols: [C·KH·KW, OH·OW] (overwritten)
-    pub fn im2col(&self, image: &[f32], cols: &mut [f32]) {
-        self.im2col_block(image, cols, self.positions(), 0);
-    }
-
-    /// [`Self::im2col`] into the column block `offset..offset + OH·OW` of a wider matrix
-    /// whose rows are `row_len` long (several images side by side, for one larger GEMM).
+    /// Copies every window of `image` into the column block `offset..offset + OH·OW` of a
+    /// matrix whose rows are `row_len` long (several images side by side, for one larger GEMM).
     ///
     /// # Shapes
     /// - image: [C, H, W]; cols: [C·KH·KW, row_len] (that block overwritten)
@@ -86,16 +79,8 @@ impl Patches {
         }
     }
 
-    /// The adjoint of [`Self::im2col`]: adds every column entry back onto the image cell it
-    /// was read from (entries read from the padding are dropped).
-    ///
-    /// # Shapes
-    /// - cols: [C·KH·KW, OH·OW]; image: [C, H, W] (accumulated into)
-    pub fn col2im_add(&self, cols: &[f32], image: &mut [f32]) {
-        self.col2im_block_add(cols, self.positions(), 0, image);
-    }
-
-    /// [`Self::col2im_add`] from the column block `offset..offset + OH·OW` of a wider matrix.
+    /// The adjoint of [`Self::im2col_block`]: adds every entry of the column block back onto
+    /// the image cell it was read from (entries read from the padding are dropped).
     ///
     /// # Shapes
     /// - cols: [C·KH·KW, row_len]; image: [C, H, W] (accumulated into)
@@ -183,8 +168,8 @@ pub struct LayerGrads {
 }
 
 /// What one chunk's backward step works on: its images, its slot of the input gradient (if
-/// asked for), its thread's weight- and bias-gradient accumulators, and scratch matrices of
-/// `ChunkPlan::scratch` floats each.
+/// asked for), its thread's weight- and bias-gradient accumulators, and three scratch
+/// matrices of `ChunkPlan::scratch_per_image` floats an image each.
 struct ChunkStep<'a> {
     images: std::ops::Range<usize>,
     input_grad: Option<&'a mut [f32]>,
@@ -460,9 +445,9 @@ mod tests {
             let x = pseudo_random(p.image_len(), 1);
             let c = pseudo_random(p.rows() * p.positions(), 2);
             let mut cols = vec![f32::NAN; c.len()];
-            p.im2col(&x, &mut cols);
+            p.im2col_block(&x, &mut cols, p.positions(), 0);
             let mut back = vec![0.0; x.len()];
-            p.col2im_add(&c, &mut back);
+            p.col2im_block_add(&c, p.positions(), 0, &mut back);
             let lhs: f64 = cols.iter().zip(&c).map(|(a, b)| f64::from(*a) * f64::from(*b)).sum();
             let rhs: f64 = x.iter().zip(&back).map(|(a, b)| f64::from(*a) * f64::from(*b)).sum();
             assert!((lhs - rhs).abs() < 1e-3 * lhs.abs().max(1.0), "{p:?}: {lhs} vs {rhs}");

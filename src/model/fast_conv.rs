@@ -12,7 +12,7 @@
 //! bias) goes to the module's own `forward`. Both functions return what `module.forward(x)`
 //! returns (same weights, same layout, equal up to float rounding), so checkpoints are
 //! unchanged; tests/fast_conv.rs compares values and gradients with burn's path, and
-//! [`use_fused_backward`] switches it off to measure the difference (`kanerva bench
+//! [`use_fused_convolutions`] switches it off to measure the difference (`kanerva bench
 //! --breakdown`).
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -32,18 +32,18 @@ use super::conv_kernels::{LayerGrads, Patches, conv_transpose2d_backward, conv_t
 type TrainingBackend = Autodiff<Flex>;
 
 /// On by default: the train step 452 -> 309 ms against burn's path (README, "Speed").
-static FUSED_BACKWARD: AtomicBool = AtomicBool::new(true);
+static FUSED: AtomicBool = AtomicBool::new(true);
 
 /// Routes autodiff convolutions through the fused kernels while `on` (else the modules' own
 /// `forward`: flex's forward kernels and burn's generic backward).
-pub fn use_fused_backward(on: bool) {
-    FUSED_BACKWARD.store(on, Ordering::Relaxed);
+pub fn use_fused_convolutions(on: bool) {
+    FUSED.store(on, Ordering::Relaxed);
 }
 
 /// Whether a convolution of `x` would take the fused path (f32 on the autodiff flex device,
 /// and the path switched on). Tests use it to make sure they test what they claim.
 pub fn takes_fused_path(x: &Tensor<4>) -> bool {
-    FUSED_BACKWARD.load(Ordering::Relaxed) && x.dtype() == DType::F32 && x.clone().try_into_primitive::<TrainingBackend>().is_ok()
+    FUSED.load(Ordering::Relaxed) && x.dtype() == DType::F32 && x.clone().try_into_primitive::<TrainingBackend>().is_ok()
 }
 
 /// Same as `conv.forward(x)`.
@@ -96,6 +96,7 @@ fn explicit_padding(padding: &PaddingConfig2d) -> Option<(usize, usize, usize, u
 /// What a layer's backward step keeps from its forward pass.
 #[derive(Debug, Clone)]
 struct LayerState {
+    /// The layer's input and weight, contiguous (as the forward kernel read them).
     x: FlexTensor,
     weight: FlexTensor,
     patches: Patches,
@@ -146,13 +147,13 @@ fn layer_backward<K: LayerKernels>(ops: Ops<LayerState, 3>, grads: &mut Gradient
     let [node_x, node_weight, node_bias] = ops.parents;
     let grad_out = grads.consume::<Flex>(&ops.node).to_contiguous();
     let state = ops.state;
-    let (x, weight) = (state.x.to_contiguous(), state.weight.to_contiguous());
-    let g = K::gradients(&state, f32s(&x), f32s(&weight), f32s(&grad_out), node_x.is_some());
+    let (x, weight) = (&state.x, &state.weight);
+    let g = K::gradients(&state, f32s(x), f32s(weight), f32s(&grad_out), node_x.is_some());
     if let (Some(node), Some(input)) = (node_x, g.input) {
-        grads.register::<Flex>(node.id, flex_like(input, &x));
+        grads.register::<Flex>(node.id, flex_like(input, x));
     }
     if let Some(node) = node_weight {
-        grads.register::<Flex>(node.id, flex_like(g.weight, &weight));
+        grads.register::<Flex>(node.id, flex_like(g.weight, weight));
     }
     if let Some(node) = node_bias {
         let len = g.bias.len();
