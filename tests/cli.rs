@@ -127,6 +127,30 @@ fn a_kanerva_machine_trains_evaluates_and_sweeps_from_the_cli() {
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("exactly one"));
 }
 
+/// `--fine-tune-from` continues a checkpoint under new loss weights into another file: the
+/// source stays as it was, the card records the weight, and a later `--resume` must repeat it.
+#[test]
+fn fine_tuning_continues_a_checkpoint_under_new_loss_weights_without_touching_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (source, tuned) = (dir.path().join("src.ckpt"), dir.path().join("tuned.ckpt"));
+    let small = ["--data", "embedded:mnist-train", "--limit", "64", "--batch", "2", "--episode-size", "8", "--slots", "8", "--code-size", "10", "--out"];
+    let train = |steps: &str, out: &std::path::Path, extra: &[&str]| kanerva().args(["train", "--model", "dkm", "--steps", steps]).args(small).arg(out).args(extra).output().unwrap();
+    let out = train("2", &source, &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let before = std::fs::read(&source).unwrap();
+    let out = train("4", &tuned, &["--fine-tune-from", source.to_str().unwrap(), "--kl-addressing-weight", "2.5"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(std::fs::read(&source).unwrap(), before, "the source checkpoint is untouched");
+    let card: serde_json::Value = serde_json::from_slice(&std::fs::read(format!("{}.card.json", tuned.display())).unwrap()).unwrap();
+    assert_eq!((card["steps"].as_u64(), card["config"]["kl_addressing_weight"].as_f64()), (Some(4), Some(2.5)));
+    assert_eq!(card["config"]["memory"]["slots"].as_u64(), Some(8), "the architecture is the source's");
+    let out = train("5", &tuned, &["--resume"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("kl_addressing_weight"), "resuming without the weight is refused: {err}");
+    let out = train("5", &tuned, &["--resume", "--kl-addressing-weight", "2.5"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
 /// Two SIGINTs at once (what `timeout -s INT` sends: one to the command, one to its process
 /// group) stop training after the step and save, instead of killing it.
 #[cfg(unix)]

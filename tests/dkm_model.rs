@@ -64,6 +64,11 @@ fn episode_terms_match_a_hand_computation_in_f64() {
     check("AE", terms.ae_nats.clone(), ae / n);
     check("-ELBO", terms.nats_per_image.clone(), (recon + klw + klm) / n);
     check("loss", terms.loss, (recon + klw + klm + ae) / n);
+    // The experiment's weights change the loss only: β·KL(w) and λ·AE, the bound unchanged.
+    let weighted = config.clone().with_kl_addressing_weight(Some(3.0)).with_ae_weight(0.5);
+    let terms = model.episode_terms(images.clone(), &weighted, false);
+    check("-ELBO, weighted loss", terms.nats_per_image.clone(), (recon + klw + klm) / n);
+    check("weighted loss", terms.loss, (recon + 3.0 * klw + klm + 0.5 * ae) / n);
     // And the likelihood helper agrees with the hand BCE on the first image.
     let ll = bernoulli_log_likelihood(Tensor::from_data(TensorData::new(x[..784].to_vec(), [1, 784]), &dev), Tensor::zeros([1, 784], &dev));
     assert!((to_vec(ll)[0] + 784.0 * std::f64::consts::LN_2).abs() < 1e-3, "logit 0 means p = 1/2 per pixel");

@@ -10,7 +10,7 @@ use kanerva::backend::training_device;
 use kanerva::data::{load_named, to_model_size};
 use kanerva::memory::dkm::WriteMode;
 use kanerva::memory::dkm::MemoryConfig;
-use kanerva::model::{Arch, DkmConfig, KmConfig};
+use kanerva::model::{Arch, Dkm, DkmConfig, KmConfig};
 use kanerva::train::{AnyModelConfig, CheckpointFile, TrainConfig, TrainEvent, TrainOutcome};
 
 #[derive(Debug, clap::Args)]
@@ -30,6 +30,17 @@ pub struct TrainArgs {
     /// Continue from the checkpoint at --out (model, optimizer state, step count).
     #[arg(long)]
     pub resume: bool,
+    /// Start from this DKM checkpoint (its architecture, parameters, optimizer state and step
+    /// count) and train on with the loss weights below; the result goes to --out and the
+    /// source is left untouched. For experiments on the training objective.
+    #[arg(long, conflicts_with = "resume")]
+    pub fine_tune_from: Option<PathBuf>,
+    /// DKM only: weight of KL(w) in the training loss (unset: 1, the ELBO).
+    #[arg(long)]
+    pub kl_addressing_weight: Option<f64>,
+    /// DKM only: weight of the autoencoder term in the training loss.
+    #[arg(long, default_value_t = 1.0)]
+    pub ae_weight: f64,
     /// Encoder/decoder: simple or resnet.
     #[arg(long, default_value = "simple")]
     pub arch: Arch,
@@ -94,10 +105,26 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
         max_minutes: args.max_minutes,
         ..TrainConfig::default()
     };
-    let resume = if args.resume {
-        let file = CheckpointFile::read(&args.out).context("--resume needs the checkpoint at --out")?;
-        // The architecture comes from the checkpoint; the flags must agree with it.
+    let mut model_config = if args.model == "km" {
+        AnyModelConfig::Km(KmConfig::new().with_arch(args.arch).with_seed(args.seed).with_memory(memory).with_address_size(args.address_size))
+    } else {
+        AnyModelConfig::Dkm(
+            DkmConfig::new()
+                .with_arch(args.arch)
+                .with_seed(args.seed)
+                .with_memory(memory)
+                .with_kl_addressing_weight(args.kl_addressing_weight)
+                .with_ae_weight(args.ae_weight),
+        )
+    };
+    let resume = if let Some(source) = &args.fine_tune_from {
+        anyhow::ensure!(args.model == "dkm", "--fine-tune-from takes a DKM checkpoint (--model dkm)");
+        let (file, tuned) = fine_tune_start(source, args.kl_addressing_weight, args.ae_weight)?;
+        model_config = AnyModelConfig::Dkm(tuned);
         Some(file)
+    } else if args.resume {
+        // The architecture comes from the checkpoint; the flags must agree with it.
+        Some(CheckpointFile::read(&args.out).context("--resume needs the checkpoint at --out")?)
     } else {
         None
     };
@@ -141,11 +168,6 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
         }
     };
     let device = training_device();
-    let model_config = if args.model == "km" {
-        AnyModelConfig::Km(KmConfig::new().with_arch(args.arch).with_seed(args.seed).with_memory(memory).with_address_size(args.address_size))
-    } else {
-        AnyModelConfig::Dkm(DkmConfig::new().with_arch(args.arch).with_seed(args.seed).with_memory(memory))
-    };
     let outcome = model_config.train(&config, &data, &args.data, resume.as_ref(), &args.out, &device, &cancel, &mut on_event)?;
     if !json {
         eprintln!();
@@ -157,6 +179,16 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     };
     eprintln!("{what} at step {steps}; checkpoint: {}", args.out.display());
     Ok(())
+}
+
+/// The checkpoint to continue from for `--fine-tune-from`: the source's model config with the
+/// new loss weights, written into the card so the loop's resume check accepts it (the
+/// architecture is the source's, so its parameters fit).
+fn fine_tune_start(source: &std::path::Path, kl_addressing_weight: Option<f64>, ae_weight: f64) -> anyhow::Result<(CheckpointFile, DkmConfig)> {
+    let mut file = CheckpointFile::read(source).with_context(|| format!("reading {}", source.display()))?;
+    let tuned = file.config::<Dkm>()?.with_kl_addressing_weight(kl_addressing_weight).with_ae_weight(ae_weight);
+    file.card.config = serde_json::to_value(&tuned)?;
+    Ok((file, tuned))
 }
 
 pub fn format_duration(seconds: f64) -> String {

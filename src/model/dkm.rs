@@ -24,6 +24,11 @@ pub struct DkmConfig {
     /// Weight of the autoencoder term in the training loss (spec §7.1; 1.0).
     #[config(default = 1.0)]
     pub ae_weight: f64,
+    /// Weight of KL(q(w)‖p(w)) in the training loss (None: 1, the ELBO). Only the loss
+    /// changes; the reported bound and the reading energy keep weight 1. An experiment's knob
+    /// (issue 4: does the KL weighting shape the attractor?). An Option so that cards written
+    /// before it existed still load.
+    pub kl_addressing_weight: Option<f64>,
     /// Sample w ~ q(w) for the read in training (the reference does); else use μ.
     #[config(default = true)]
     pub sample_w_in_training: bool,
@@ -75,7 +80,8 @@ impl DkmConfig {
 /// Per-image terms of the episode bound, each a [1]-shaped tensor (mean over episodes, / T).
 #[derive(Debug, Clone)]
 pub struct EpisodeTerms {
-    /// The training loss: (−ELBO + ae_weight · AE NLL) / T.
+    /// The training loss: (−ELBO + ae_weight · AE NLL) / T, with KL(w) weighted by
+    /// `kl_addressing_weight` (1 unless an experiment sets it).
     pub loss: Tensor<1>,
     /// −ELBO / T in nats per image (the reported number; excludes the AE term).
     pub nats_per_image: Tensor<1>,
@@ -146,7 +152,9 @@ impl Dkm {
         let ae_nats = per_image(ae_ll.neg());
         let nats_per_image = recon_nats.clone() + kl_addressing_nats.clone() + kl_memory_nats.clone();
         EpisodeTerms {
-            loss: nats_per_image.clone() + ae_nats.clone().mul_scalar(config.ae_weight),
+            loss: nats_per_image.clone()
+                + kl_addressing_nats.clone().mul_scalar(config.kl_addressing_weight.unwrap_or(1.0) - 1.0)
+                + ae_nats.clone().mul_scalar(config.ae_weight),
             nats_per_image,
             recon_nats,
             kl_addressing_nats,
