@@ -29,7 +29,7 @@ use burn_flex::{Flex, FlexTensor};
 
 use super::conv_kernels::{LayerGrads, Patches, conv_transpose2d_backward, conv_transpose2d_forward, conv2d_backward, conv2d_forward};
 
-type TrainingBackend = Autodiff<Flex>;
+pub(super) type TrainingBackend = Autodiff<Flex>;
 
 /// On by default: the train step 452 -> 309 ms against burn's path (README, "Speed").
 static FUSED: AtomicBool = AtomicBool::new(true);
@@ -193,7 +193,7 @@ fn dims(t: &FlexTensor) -> [usize; 4] {
     t.layout().shape().dims()
 }
 
-fn f32s(t: &FlexTensor) -> &[f32] {
+pub(super) fn f32s(t: &FlexTensor) -> &[f32] {
     t.as_slice::<f32>().expect("contiguous f32 (checked by takes_fused_path)")
 }
 

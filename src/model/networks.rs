@@ -189,11 +189,20 @@ impl Decoder {
 }
 
 /// Σ_pixels ln Bern(x; sigmoid(l)) = Σ x·l − softplus(l), computed stably (never the log of a
-/// sigmoid output).
+/// sigmoid output). One fused pass on the flex backend ([`super::fused_bernoulli`]), the
+/// tensor-op form elsewhere.
 ///
 /// # Shapes
 /// - targets, logits: [N, D] -> [N]
 pub fn bernoulli_log_likelihood(targets: Tensor<2>, logits: Tensor<2>) -> Tensor<1> {
+    super::fused_bernoulli::bernoulli_log_likelihood(&targets, &logits).unwrap_or_else(|| bernoulli_log_likelihood_generic(targets, logits))
+}
+
+/// [`bernoulli_log_likelihood`] as tensor ops, on any backend (and the fused path's reference).
+///
+/// # Shapes
+/// - targets, logits: [N, D] -> [N]
+pub fn bernoulli_log_likelihood_generic(targets: Tensor<2>, logits: Tensor<2>) -> Tensor<1> {
     let n = logits.dims()[0];
     // softplus(l) = max(l, 0) + ln(1 + e^{−|l|})
     let softplus = logits.clone().clamp_min(0.0) + logits.clone().abs().neg().exp().log1p();
