@@ -13,6 +13,8 @@
 
 use rayon::prelude::*;
 
+use super::strided_copy::{self, ColumnMap, RowMap};
+
 /// How a convolution reads an image [C, H, W] as patch columns [C·KH·KW, OH·OW]: column
 /// `i·OW + j` holds the window whose top-left corner is `(i·s_h − p_h, j·s_w − p_w)`, rows in
 /// the order of a weight's `[C, KH, KW]` dims. Cells outside the image read as zero.
@@ -56,66 +58,61 @@ impl Patches {
         (lo..hi, (lo * s + a).saturating_sub(p))
     }
 
-    /// Copies every window of `image` into the column block `offset..offset + OH·OW` of a
-    /// matrix whose rows are `row_len` long (several images side by side, for one larger GEMM).
+    /// For every vertical kernel offset, which output rows read the image and from where.
+    fn row_maps(&self) -> Vec<ColumnMap> {
+        (0..self.kernel[0]).map(|a| self.inside(0, a)).map(|(inside, y0)| ColumnMap { inside, y0, stride: self.stride[0] }).collect()
+    }
+
+    /// For every horizontal kernel offset, which output columns read the image and from where.
+    fn column_maps(&self) -> Vec<RowMap> {
+        (0..self.kernel[1]).map(|b| self.inside(1, b)).map(|(inside, x0)| RowMap { width: self.out[1], inside, x0, stride: self.stride[1] }).collect()
+    }
+
+    /// Copies every window of each of `images` (several [C, H, W] images back to back) into a
+    /// patch matrix whose rows are `row_len` long: image k fills the columns
+    /// `k·OH·OW..(k + 1)·OH·OW` of every row (images side by side, for one larger GEMM).
     ///
     /// # Shapes
-    /// - image: [C, H, W]; cols: [C·KH·KW, row_len] (that block overwritten)
-    pub fn im2col_block(&self, image: &[f32], cols: &mut [f32], row_len: usize, offset: usize) {
-        let ([h, w], [kh, kw], [oh, ow], [sh, sw]) = (self.size, self.kernel, self.out, self.stride);
-        debug_assert_eq!(image.len(), self.image_len());
-        debug_assert!(offset + oh * ow <= row_len && cols.len() >= self.rows() * row_len);
-        // Bounds are worked out once per patch row, so the inner loop is a plain (strided) copy:
-        // this copy was 14% of a training step when it checked every cell.
-        for (row, full_row) in cols.chunks_exact_mut(row_len).take(self.rows()).enumerate() {
-            let dst = &mut full_row[offset..offset + oh * ow];
-            let (c, a, b) = (row / (kh * kw), (row / kw) % kh, row % kw);
-            let plane = &image[c * h * w..(c + 1) * h * w];
-            let (rows, y0) = self.inside(0, a);
-            let (cols_inside, x0) = self.inside(1, b);
-            dst[..rows.start * ow].fill(0.0);
-            dst[rows.end * ow..].fill(0.0);
-            for (k, dst_row) in dst[rows.start * ow..rows.end * ow].chunks_exact_mut(ow).enumerate() {
-                let src = &plane[(y0 + k * sh) * w..(y0 + k * sh + 1) * w];
-                dst_row[..cols_inside.start].fill(0.0);
-                dst_row[cols_inside.end..].fill(0.0);
-                let inner = &mut dst_row[cols_inside.clone()];
-                if sw == 1 {
-                    inner.copy_from_slice(&src[x0..x0 + inner.len()]);
-                } else {
-                    for (d, v) in inner.iter_mut().zip(src[x0..].iter().step_by(sw)) {
-                        *d = *v;
+    /// - images: [count, C, H, W]; cols: [C·KH·KW, row_len], row_len >= count·OH·OW (the
+    ///   images' columns overwritten)
+    pub fn im2col(&self, images: &[f32], cols: &mut [f32], row_len: usize) {
+        let ([h, w], positions, image_len) = (self.size, self.positions(), self.image_len());
+        let count = images.len() / image_len.max(1);
+        assert!(images.len() == count * image_len && count * positions <= row_len && cols.len() >= self.rows() * row_len, "im2col: sizes do not fit");
+        // Bounds are worked out once per kernel offset, not per cell (per-cell checks made this
+        // copy 14% of a training step); each image's block of a row is one call
+        // (strided_copy.rs, vectorised for the stride-2 layers).
+        let (row_maps, column_maps) = (self.row_maps(), self.column_maps());
+        let mut rows = cols.chunks_exact_mut(row_len);
+        for c in 0..self.channels {
+            for vertical in &row_maps {
+                for horizontal in &column_maps {
+                    let full_row = rows.next().expect("checked by the assert");
+                    for (image, block) in images.chunks_exact(image_len).zip(full_row.chunks_exact_mut(positions)) {
+                        strided_copy::gather_block(&image[c * h * w..(c + 1) * h * w], w, vertical, horizontal, block);
                     }
                 }
             }
         }
     }
 
-    /// The adjoint of [`Self::im2col_block`]: adds every entry of the column block back onto
-    /// the image cell it was read from (entries read from the padding are dropped).
+    /// The adjoint of [`Self::im2col`]: adds every entry of the patch matrix back onto the
+    /// image cell it was read from (entries read from the padding are dropped).
     ///
     /// # Shapes
-    /// - cols: [C·KH·KW, row_len]; image: [C, H, W] (accumulated into)
-    pub fn col2im_block_add(&self, cols: &[f32], row_len: usize, offset: usize, image: &mut [f32]) {
-        let ([h, w], [kh, kw], [oh, ow], [sh, sw]) = (self.size, self.kernel, self.out, self.stride);
-        debug_assert_eq!(image.len(), self.image_len());
-        debug_assert!(offset + oh * ow <= row_len && cols.len() >= self.rows() * row_len);
-        for (row, full_row) in cols.chunks_exact(row_len).take(self.rows()).enumerate() {
-            let src = &full_row[offset..offset + oh * ow];
-            let (c, a, b) = (row / (kh * kw), (row / kw) % kh, row % kw);
-            let plane = &mut image[c * h * w..(c + 1) * h * w];
-            let (rows, y0) = self.inside(0, a);
-            let (cols_inside, x0) = self.inside(1, b);
-            for (k, src_row) in src[rows.start * ow..rows.end * ow].chunks_exact(ow).enumerate() {
-                let dst = &mut plane[(y0 + k * sh) * w..(y0 + k * sh + 1) * w];
-                let inner = &src_row[cols_inside.clone()];
-                if sw == 1 {
-                    for (d, v) in dst[x0..x0 + inner.len()].iter_mut().zip(inner) {
-                        *d += v;
-                    }
-                } else {
-                    for (v, d) in inner.iter().zip(dst[x0..].iter_mut().step_by(sw)) {
-                        *d += v;
+    /// - cols: [C·KH·KW, row_len]; images: [count, C, H, W] (accumulated into)
+    pub fn col2im_add(&self, cols: &[f32], row_len: usize, images: &mut [f32]) {
+        let ([h, w], positions, image_len) = (self.size, self.positions(), self.image_len());
+        let count = images.len() / image_len.max(1);
+        assert!(images.len() == count * image_len && count * positions <= row_len && cols.len() >= self.rows() * row_len, "col2im: sizes do not fit");
+        let (row_maps, column_maps) = (self.row_maps(), self.column_maps());
+        let mut rows = cols.chunks_exact(row_len);
+        for c in 0..self.channels {
+            for vertical in &row_maps {
+                for horizontal in &column_maps {
+                    let full_row = rows.next().expect("checked by the assert");
+                    for (image, block) in images.chunks_exact_mut(image_len).zip(full_row.chunks_exact(positions)) {
+                        strided_copy::scatter_add_block(block, vertical, horizontal, &mut image[c * h * w..(c + 1) * h * w], w);
                     }
                 }
             }
@@ -301,10 +298,7 @@ pub fn conv2d_forward(x: &[f32], weight: &[f32], bias: &[f32], n: usize, patches
     over_output_chunks(n, out_len, images_per_chunk(rows.max(c_out) * positions), [rows * positions, c_out * positions], |first, images, [cols, wide]| {
         let count = images.len() / out_len;
         let span = count * positions;
-        for k in 0..count {
-            let i = first + k;
-            patches.im2col_block(&x[i * image_len..(i + 1) * image_len], cols, span, k * positions);
-        }
+        patches.im2col(&x[first * image_len..(first + count) * image_len], cols, span);
         matmul(c_out, span, rows, wide, false, MatRef::row_major(weight, rows), MatRef::row_major(&cols[..rows * span], span));
         split_images(&wide[..c_out * span], count, c_out, positions, images);
         add_bias(images, positions, bias);
@@ -354,9 +348,7 @@ pub fn conv2d_backward(x: &[f32], weight: &[f32], grad_out: &[f32], n: usize, pa
         let wide = step.images.len() * positions;
         let [cols, gy, cols_grad] = step.scratch;
         let (cols, gy, cols_grad) = (&mut cols[..rows * wide], &mut gy[..c_out * wide], &mut cols_grad[..rows * wide]);
-        for (k, i) in step.images.clone().enumerate() {
-            patches.im2col_block(&x[i * image_len..(i + 1) * image_len], cols, wide, k * positions);
-        }
+        patches.im2col(&x[step.images.start * image_len..step.images.end * image_len], cols, wide);
         side_by_side(grad_out, step.images.clone(), c_out, positions, gy);
         // dW [C_out, rows] += dY [C_out, b·P] · colsᵀ [b·P, rows]
         matmul(c_out, rows, wide, step.weight_grad, true, MatRef::row_major(gy, wide), MatRef::transposed(cols, wide));
@@ -364,9 +356,7 @@ pub fn conv2d_backward(x: &[f32], weight: &[f32], grad_out: &[f32], n: usize, pa
         if let Some(gx) = step.input_grad {
             // dcols [rows, b·P] = Wᵀ [rows, C_out] · dY [C_out, b·P], folded back onto each image.
             matmul(rows, wide, c_out, cols_grad, false, MatRef::transposed(weight, rows), MatRef::row_major(gy, wide));
-            for (k, image_grad) in gx.chunks_exact_mut(image_len).enumerate() {
-                patches.col2im_block_add(cols_grad, wide, k * positions, image_grad);
-            }
+            patches.col2im_add(cols_grad, wide, gx);
         }
     })
 }
@@ -391,9 +381,7 @@ pub fn conv_transpose2d_forward(x: &[f32], weight: &[f32], bias: &[f32], n: usiz
         let span = count * positions;
         side_by_side(x, first..first + count, c_in, positions, xs);
         matmul(rows, span, c_in, cols, false, MatRef::transposed(weight, rows), MatRef::row_major(&xs[..c_in * span], span));
-        for (k, image) in images.chunks_exact_mut(out_len).enumerate() {
-            patches.col2im_block_add(&cols[..rows * span], span, k * positions, image);
-        }
+        patches.col2im_add(&cols[..rows * span], span, images);
         add_bias(images, plane, bias);
     })
 }
@@ -419,10 +407,10 @@ pub fn conv_transpose2d_backward(x: &[f32], weight: &[f32], grad_out: &[f32], n:
         let wide = step.images.len() * positions;
         let [cols, xs, gxs] = step.scratch;
         let (cols, xs, gxs) = (&mut cols[..rows * wide], &mut xs[..c_in * wide], &mut gxs[..c_in * wide]);
-        for (k, i) in step.images.clone().enumerate() {
-            let gy = &grad_out[i * out_len..(i + 1) * out_len];
-            patches.im2col_block(gy, cols, wide, k * positions);
-            add_channel_sums(gy, patches.size[0] * patches.size[1], step.bias_grad);
+        let gy = &grad_out[step.images.start * out_len..step.images.end * out_len];
+        patches.im2col(gy, cols, wide);
+        for image in gy.chunks_exact(out_len) {
+            add_channel_sums(image, patches.size[0] * patches.size[1], step.bias_grad);
         }
         side_by_side(x, step.images.clone(), c_in, positions, xs);
         // dW [C_in, rows] += X [C_in, b·P] · colsᵀ [b·P, rows]
@@ -476,22 +464,26 @@ mod tests {
             Patches { channels: 2, size: [5, 6], kernel: [3, 2], stride: [1, 2], padding: [0, 1], out: [3, 4] },
         ];
         for p in geometries {
-            let x = pseudo_random(p.image_len(), 7);
-            let (row_len, offset) = (p.positions() + 5, 3);
+            // Two images side by side, in rows with 5 spare columns that must stay untouched.
+            let x = pseudo_random(2 * p.image_len(), 7);
+            let row_len = 2 * p.positions() + 5;
             let mut cols = vec![f32::NAN; p.rows() * row_len];
-            p.im2col_block(&x, &mut cols, row_len, offset);
+            p.im2col(&x, &mut cols, row_len);
             let ([h, w], [kh, kw], [oh, ow]) = (p.size, p.kernel, p.out);
             for row in 0..p.rows() {
                 let (c, a, b) = (row / (kh * kw), (row / kw) % kh, row % kw);
-                for i in 0..oh {
-                    for j in 0..ow {
-                        let expected = match (source(&p, 0, i, a), source(&p, 1, j, b)) {
-                            (Some(y), Some(xx)) => x[(c * h + y) * w + xx],
-                            _ => 0.0,
-                        };
-                        assert_eq!(cols[row * row_len + offset + i * ow + j], expected, "{p:?} row {row} ({i}, {j})");
+                for image in 0..2 {
+                    for i in 0..oh {
+                        for j in 0..ow {
+                            let expected = match (source(&p, 0, i, a), source(&p, 1, j, b)) {
+                                (Some(y), Some(xx)) => x[image * p.image_len() + (c * h + y) * w + xx],
+                                _ => 0.0,
+                            };
+                            assert_eq!(cols[row * row_len + image * p.positions() + i * ow + j], expected, "{p:?} image {image} row {row} ({i}, {j})");
+                        }
                     }
                 }
+                assert!(cols[row * row_len + 2 * p.positions()..(row + 1) * row_len].iter().all(|v| v.is_nan()), "{p:?}: spare columns written");
             }
         }
     }
@@ -500,12 +492,12 @@ mod tests {
     #[test]
     fn col2im_is_the_adjoint_of_im2col() {
         for p in [patches(2, [7, 9], 4, 2, 1), patches(3, [5, 5], 3, 1, 1), patches(1, [6, 4], 2, 3, 0), patches(1, [3, 3], 2, 1, 2), patches(2, [4, 5], 5, 3, 2)] {
-            let x = pseudo_random(p.image_len(), 1);
-            let c = pseudo_random(p.rows() * p.positions(), 2);
+            let x = pseudo_random(3 * p.image_len(), 1);
+            let c = pseudo_random(p.rows() * 3 * p.positions(), 2);
             let mut cols = vec![f32::NAN; c.len()];
-            p.im2col_block(&x, &mut cols, p.positions(), 0);
+            p.im2col(&x, &mut cols, 3 * p.positions());
             let mut back = vec![0.0; x.len()];
-            p.col2im_block_add(&c, p.positions(), 0, &mut back);
+            p.col2im_add(&c, 3 * p.positions(), &mut back);
             let lhs: f64 = cols.iter().zip(&c).map(|(a, b)| f64::from(*a) * f64::from(*b)).sum();
             let rhs: f64 = x.iter().zip(&back).map(|(a, b)| f64::from(*a) * f64::from(*b)).sum();
             assert!((lhs - rhs).abs() < 1e-3 * lhs.abs().max(1.0), "{p:?}: {lhs} vs {rhs}");

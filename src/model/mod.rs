@@ -8,6 +8,7 @@ pub mod fused_bernoulli;
 pub mod km;
 pub mod km_attractor;
 pub mod networks;
+mod strided_copy;
 mod reading;
 pub mod trainable;
 
