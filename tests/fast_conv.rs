@@ -83,15 +83,32 @@ fn an_untracked_input_still_gives_weight_gradients() {
     assert_close("d weight", values(layer.weight.grad(&g_fast).unwrap()), values(layer.weight.grad(&g_generic).unwrap()));
 }
 
-/// Inference tensors and geometries the kernels do not cover take the module's own forward.
+/// Geometries the kernels do not cover take the module's own forward, also in inference.
 #[test]
-fn other_devices_and_geometries_fall_back_to_the_module() {
+fn other_geometries_fall_back_to_the_module() {
     use_fused_convolutions(true);
-    let dilated = Conv2dConfig::new([2, 3], [3, 3]).with_dilation([2, 2]).init(&training_device());
-    let x = Tensor::<4>::random([1, 2, 9, 9], Distribution::Normal(0.0, 1.0), &training_device());
-    assert_eq!(values(conv2d(&dilated, x.clone())), values(dilated.forward(x)));
-    let inference = Tensor::<4>::random([1, 1, 28, 28], Distribution::Normal(0.0, 1.0), &kanerva::backend::inference_device());
-    assert!(!takes_fused_path(&inference));
-    let layer = conv(1, 4, 4, 2, 1).valid();
-    assert_eq!(values(conv2d(&layer, inference.clone())), values(layer.forward(inference)));
+    for device in [training_device(), kanerva::backend::inference_device()] {
+        let dilated = Conv2dConfig::new([2, 3], [3, 3]).with_dilation([2, 2]).init(&device);
+        let x = Tensor::<4>::random([1, 2, 9, 9], Distribution::Normal(0.0, 1.0), &device);
+        assert_eq!(values(conv2d(&dilated, x.clone())), values(dilated.forward(x)));
+    }
+}
+
+/// Inference tensors (no autodiff) take the fused forward kernels and get the modules'
+/// values, for every layer of both architectures' networks.
+#[test]
+fn inference_takes_the_fused_forward_with_the_modules_values() {
+    use_fused_convolutions(true);
+    let device = kanerva::backend::inference_device();
+    let input = |shape: [usize; 4]| Tensor::<4>::random(shape, Distribution::Normal(0.0, 1.0), &device);
+    for (layer, x) in [(conv(1, 32, 4, 2, 1), input([1, 1, 28, 28])), (conv(32, 64, 4, 2, 1), input([3, 32, 14, 14])), (conv(64, 64, 3, 2, 1), input([2, 64, 7, 7])), (conv(32, 32, 3, 1, 1), input([2, 32, 14, 14]))] {
+        let layer = layer.valid();
+        assert!(takes_fused_path(&x));
+        assert_close("conv forward", values(conv2d(&layer, x.clone())), values(layer.forward(x)));
+    }
+    for (cin, cout, side) in [(64, 32, 7), (32, 1, 14)] {
+        let layer = ConvTranspose2dConfig::new([cin, cout], [4, 4]).with_stride([2, 2]).with_padding([1, 1]).init(&device);
+        let x = input([2, cin, side, side]);
+        assert_close("conv-transpose forward", values(conv_transpose2d(&layer, x.clone())), values(layer.forward(x)));
+    }
 }

@@ -135,6 +135,10 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         kanerva::model::fast_conv::use_fused_convolutions(true);
         conv_layer_breakdown(b * t, args.reps, &train_dev, &mut record);
         let flat = x.clone().reshape([b * t, 784]);
+        // The likelihood of 512 images, fused (fused_bernoulli.rs) and as tensor ops.
+        let logits = Tensor::<2>::random([b * t, 784], Distribution::Normal(0.0, 3.0), &train_dev).require_grad();
+        record("bernoulli_generic_fwd_bwd_ms", median_ms(args.reps, 2, || { let _ = kanerva::model::bernoulli_log_likelihood_generic(flat.clone(), logits.clone()).sum().backward(); }));
+        record("bernoulli_fused_fwd_bwd_ms", median_ms(args.reps, 2, || { let _ = bernoulli_log_likelihood(flat.clone(), logits.clone()).sum().backward(); }));
         record(
             "autoencoder_fwd_bwd_ms",
             median_ms(args.reps, 2, || {

@@ -228,8 +228,8 @@ fn over_chunks(plan: ChunkPlan, per_chunk: impl Fn(ChunkStep) + Sync) -> LayerGr
         .enumerate()
         .map(|(t, mut slot)| {
             let (mut weight, mut bias) = (vec![0.0f32; weight_len], vec![0.0f32; bias_len]);
-            let mut scratch = [0; 3].map(|_| vec![0.0f32; chunk * scratch_per_image]);
             let (start, end) = (t * share, n.min((t + 1) * share));
+            let mut scratch = [0; 3].map(|_| vec![0.0f32; chunk.min(end - start) * scratch_per_image]);
             for first in (start..end).step_by(chunk) {
                 let images = first..end.min(first + chunk);
                 let local = (first - start) * input_len..(images.end - start) * input_len;
@@ -315,7 +315,10 @@ fn over_output_chunks(n: usize, out_len: usize, chunk: usize, scratch_per_image:
     }
     let share = n.div_ceil(rayon::current_num_threads().max(1)).max(1);
     out.par_chunks_mut(share * out_len).enumerate().for_each(|(t, part)| {
-        let [mut a, mut b] = scratch_per_image.map(|len| vec![0.0f32; len * chunk]);
+        // Scratch for the chunk size actually used: a single image (a query being read) must
+        // not pay for zeroing a 64-image chunk.
+        let images = chunk.min(part.len() / out_len);
+        let [mut a, mut b] = scratch_per_image.map(|len| vec![0.0f32; len * images]);
         for (c, images) in part.chunks_mut(chunk * out_len).enumerate() {
             per_chunk(t * share + c * chunk, images, [&mut a, &mut b]);
         }

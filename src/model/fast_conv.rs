@@ -7,9 +7,10 @@
 //! GEMM per chunk of images and pass, registered with burn's autodiff graph as a custom
 //! `Backward` step on `Autodiff<Flex>`.
 //!
-//! Only f32 tensors on the autodiff flex device take this path (training); everything else
-//! (inference, the wgpu backend, dilation, groups, output padding, `Same` padding, a missing
-//! bias) goes to the module's own `forward`. Both functions return what `module.forward(x)`
+//! Only f32 tensors on the flex device take this path: on the autodiff device (training) as
+//! custom ops with their backward, on the plain one (inference) the forward kernel alone;
+//! everything else (the wgpu backend, dilation, groups, output padding, `Same` padding, a
+//! missing bias) goes to the module's own `forward`. Both functions return what `module.forward(x)`
 //! returns (same weights, same layout, equal up to float rounding), so checkpoints are
 //! unchanged; tests/fast_conv.rs compares values and gradients with burn's path, and
 //! [`use_fused_convolutions`] switches it off to measure the difference (`kanerva bench
@@ -34,16 +35,29 @@ pub(super) type TrainingBackend = Autodiff<Flex>;
 /// On by default: the train step 452 -> 309 ms against burn's path (README, "Speed").
 static FUSED: AtomicBool = AtomicBool::new(true);
 
-/// Routes autodiff convolutions through the fused kernels while `on` (else the modules' own
-/// `forward`: flex's forward kernels and burn's generic backward).
+/// Routes flex convolutions through the fused kernels while `on` (else the modules' own
+/// `forward`: flex's forward kernels and, in training, burn's generic backward).
 pub fn use_fused_convolutions(on: bool) {
     FUSED.store(on, Ordering::Relaxed);
 }
 
-/// Whether a convolution of `x` would take the fused path (f32 on the autodiff flex device,
-/// and the path switched on). Tests use it to make sure they test what they claim.
+/// Whether a convolution of `x` would take the fused path (f32 on the flex device, with or
+/// without autodiff, and the path switched on). Tests use it to make sure they test what
+/// they claim.
 pub fn takes_fused_path(x: &Tensor<4>) -> bool {
-    FUSED.load(Ordering::Relaxed) && x.dtype() == DType::F32 && x.clone().try_into_primitive::<TrainingBackend>().is_ok()
+    FUSED.load(Ordering::Relaxed) && x.dtype() == DType::F32 && (is_training(x) || x.clone().try_into_primitive::<Flex>().is_ok())
+}
+
+fn is_training(x: &Tensor<4>) -> bool {
+    x.clone().try_into_primitive::<TrainingBackend>().is_ok()
+}
+
+/// The forward kernel on plain flex tensors (inference: reading, writing, evaluation), where
+/// flex's own convolution took 0.16 ms to encode one query (README, "Speed").
+fn inference_forward(x: Tensor<4>, weight: Tensor<4>, bias: Tensor<1>, forward: impl FnOnce(&[f32], &[f32], &[f32]) -> Vec<f32>, out: [usize; 4]) -> Tensor<4> {
+    let [x, weight] = [x, weight].map(|t| t.try_into_primitive::<Flex>().expect("checked by takes_fused_path").to_contiguous());
+    let bias = bias.try_into_primitive::<Flex>().expect("the layer lives on the input's device").to_contiguous();
+    Tensor::from_primitive::<Flex>(FlexTensor::from_data(TensorData::new(forward(f32s(&x), f32s(&weight), f32s(&bias)), out)))
 }
 
 /// Same as `conv.forward(x)`.
@@ -59,11 +73,15 @@ pub fn conv2d(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
     let (Some(bias), Some((top, left, bottom, right))) = (conv.bias.as_ref().filter(|_| supported), padding) else { return conv.forward(x) };
     let out = [(h + top + bottom - kh) / conv.stride[0] + 1, (w + left + right - kw) / conv.stride[1] + 1];
     let patches = Patches { channels: c_in, size: [h, w], kernel: conv.kernel_size, stride: conv.stride, padding: [top, left], out };
-    let inputs = [into_training_primitive(x), into_training_primitive(conv.weight.val()), into_training_primitive(bias.val())];
     // The forward is ours too: flex's took 9 ms for the 1-channel layer and ran its GEMMs
     // slower than ours (README, "Speed").
     let forward = |x: &[f32], weight: &[f32], bias: &[f32]| conv2d_forward(x, weight, bias, n, patches, c_out);
-    fused(Conv2dBackward, inputs, forward, [n, c_out, out[0], out[1]], patches, c_out)
+    let shape = [n, c_out, out[0], out[1]];
+    if !is_training(&x) {
+        return inference_forward(x, conv.weight.val(), bias.val(), forward, shape);
+    }
+    let inputs = [into_training_primitive(x), into_training_primitive(conv.weight.val()), into_training_primitive(bias.val())];
+    fused(Conv2dBackward, inputs, forward, shape, patches, c_out)
 }
 
 /// Same as `deconv.forward(x)`.
@@ -79,9 +97,13 @@ pub fn conv_transpose2d(deconv: &ConvTranspose2d, x: Tensor<4>) -> Tensor<4> {
     let (Some(bias), Some(out)) = (deconv.bias.as_ref().filter(|_| supported), out) else { return deconv.forward(x) };
     // Both passes read the output (or its gradient) with the layer's own stride and padding.
     let patches = Patches { channels: c_out, size: out, kernel: deconv.kernel_size, stride: deconv.stride, padding: deconv.padding, out: [h, w] };
-    let inputs = [into_training_primitive(x), into_training_primitive(deconv.weight.val()), into_training_primitive(bias.val())];
     let forward = |x: &[f32], weight: &[f32], bias: &[f32]| conv_transpose2d_forward(x, weight, bias, n, patches, c_in);
-    fused(ConvTranspose2dBackward, inputs, forward, [n, c_out, out[0], out[1]], patches, c_in)
+    let shape = [n, c_out, out[0], out[1]];
+    if !is_training(&x) {
+        return inference_forward(x, deconv.weight.val(), bias.val(), forward, shape);
+    }
+    let inputs = [into_training_primitive(x), into_training_primitive(deconv.weight.val()), into_training_primitive(bias.val())];
+    fused(ConvTranspose2dBackward, inputs, forward, shape, patches, c_in)
 }
 
 /// `(top, left, bottom, right)` of an explicit or valid padding (`Same` is left to burn).
