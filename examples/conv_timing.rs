@@ -1,5 +1,6 @@
 //! Where a fused convolution layer's time goes, at the encoder/decoder sizes (N = B·T = 512):
-//! forward alone, forward + backward through autodiff, and the raw backward kernels.
+//! forward alone, forward + backward through autodiff, the raw backward kernels, and the
+//! patch copies (im2col, col2im) alone.
 //! `cargo run --release --example conv_timing`
 use std::time::Instant;
 
@@ -36,6 +37,21 @@ fn main() {
         let (xs, w, gy) = (rnd(n * p.image_len()), rnd(cout * p.rows()), rnd(n * cout * p.positions()));
         time(&format!("conv {cin}->{cout} backward kernels (with dx)"), || { let _ = conv2d_backward(&xs, &w, &gy, n, p, cout, true); });
         time(&format!("conv {cin}->{cout} backward kernels (dw only)"), || { let _ = conv2d_backward(&xs, &w, &gy, n, p, cout, false); });
+        // The patch copies alone (strided_copy.rs), in chunks of 10 images, on this thread.
+        let (chunk, image_len) = (10, p.image_len());
+        let mut cols = vec![0.0f32; p.rows() * chunk * p.positions()];
+        time(&format!("conv {cin}->{cout} im2col of {n} images"), || {
+            for first in (0..n).step_by(chunk) {
+                p.im2col(&xs[first * image_len..n.min(first + chunk) * image_len], &mut cols, chunk * p.positions());
+            }
+        });
+        let mut images = vec![0.0f32; chunk * image_len];
+        time(&format!("conv {cin}->{cout} col2im of {n} images"), || {
+            for first in (0..n).step_by(chunk) {
+                let count = chunk.min(n - first);
+                p.col2im_add(&cols, chunk * p.positions(), &mut images[..count * image_len]);
+            }
+        });
     }
     for (cin, cout, side) in [(64usize, 32usize, 7usize), (32, 1, 14)] {
         let deconv = ConvTranspose2dConfig::new([cin, cout], [4, 4]).with_stride([2, 2]).with_padding([1, 1]).init(&dev);

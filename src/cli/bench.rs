@@ -133,6 +133,15 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         kanerva::model::fast_conv::use_fused_convolutions(false);
         record("train_step_generic_conv_ms", median_ms(args.reps, 3, &mut train_step));
         kanerva::model::fast_conv::use_fused_convolutions(true);
+        // The step without the optimizer (Adam's share is the difference).
+        record(
+            "train_fwd_bwd_ms",
+            median_ms(args.reps, 3, || {
+                let _ = model.episode_terms(x.clone(), &config, true).loss.backward();
+            }),
+        );
+        let activations = Tensor::<4>::random([b * t, 32, 14, 14], Distribution::Normal(0.0, 1.0), &train_dev).require_grad();
+        record("relu_512x32x14x14_fwd_bwd_ms", median_ms(args.reps, 2, || { let _ = burn::tensor::activation::relu(activations.clone()).sum().backward(); }));
         conv_layer_breakdown(b * t, args.reps, &train_dev, &mut record);
         let flat = x.clone().reshape([b * t, 784]);
         // The likelihood of 512 images, fused (fused_bernoulli.rs) and as tensor ops.
