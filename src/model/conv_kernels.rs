@@ -13,7 +13,7 @@
 
 use rayon::prelude::*;
 
-use super::strided_copy::{self, ColumnMap, RowMap};
+use super::strided_copy::{self, VerticalMap, HorizontalMap};
 
 /// How a convolution reads an image [C, H, W] as patch columns [C·KH·KW, OH·OW]: column
 /// `i·OW + j` holds the window whose top-left corner is `(i·s_h − p_h, j·s_w − p_w)`, rows in
@@ -59,13 +59,13 @@ impl Patches {
     }
 
     /// For every vertical kernel offset, which output rows read the image and from where.
-    fn row_maps(&self) -> Vec<ColumnMap> {
-        (0..self.kernel[0]).map(|a| self.inside(0, a)).map(|(inside, y0)| ColumnMap { inside, y0, stride: self.stride[0] }).collect()
+    fn vertical_maps(&self) -> Vec<VerticalMap> {
+        (0..self.kernel[0]).map(|a| self.inside(0, a)).map(|(inside, y0)| VerticalMap { inside, y0, stride: self.stride[0] }).collect()
     }
 
     /// For every horizontal kernel offset, which output columns read the image and from where.
-    fn column_maps(&self) -> Vec<RowMap> {
-        (0..self.kernel[1]).map(|b| self.inside(1, b)).map(|(inside, x0)| RowMap { width: self.out[1], inside, x0, stride: self.stride[1] }).collect()
+    fn horizontal_maps(&self) -> Vec<HorizontalMap> {
+        (0..self.kernel[1]).map(|b| self.inside(1, b)).map(|(inside, x0)| HorizontalMap { width: self.out[1], inside, x0, stride: self.stride[1] }).collect()
     }
 
     /// Copies every window of each of `images` (several [C, H, W] images back to back) into a
@@ -82,11 +82,11 @@ impl Patches {
         // Bounds are worked out once per kernel offset, not per cell (per-cell checks made this
         // copy 14% of a training step); each image's block of a row is one call
         // (strided_copy.rs, vectorised for the stride-2 layers).
-        let (row_maps, column_maps) = (self.row_maps(), self.column_maps());
+        let (vertical_maps, horizontal_maps) = (self.vertical_maps(), self.horizontal_maps());
         let mut rows = cols.chunks_exact_mut(row_len);
         for c in 0..self.channels {
-            for vertical in &row_maps {
-                for horizontal in &column_maps {
+            for vertical in &vertical_maps {
+                for horizontal in &horizontal_maps {
                     let full_row = rows.next().expect("checked by the assert");
                     for (image, block) in images.chunks_exact(image_len).zip(full_row.chunks_exact_mut(positions)) {
                         strided_copy::gather_block(&image[c * h * w..(c + 1) * h * w], w, vertical, horizontal, block);
@@ -105,11 +105,11 @@ impl Patches {
         let ([h, w], positions, image_len) = (self.size, self.positions(), self.image_len());
         let count = images.len() / image_len.max(1);
         assert!(images.len() == count * image_len && count * positions <= row_len && cols.len() >= self.rows() * row_len, "col2im: sizes do not fit");
-        let (row_maps, column_maps) = (self.row_maps(), self.column_maps());
+        let (vertical_maps, horizontal_maps) = (self.vertical_maps(), self.horizontal_maps());
         let mut rows = cols.chunks_exact(row_len);
         for c in 0..self.channels {
-            for vertical in &row_maps {
-                for horizontal in &column_maps {
+            for vertical in &vertical_maps {
+                for horizontal in &horizontal_maps {
                     let full_row = rows.next().expect("checked by the assert");
                     for (image, block) in images.chunks_exact_mut(image_len).zip(full_row.chunks_exact(positions)) {
                         strided_copy::scatter_add_block(block, vertical, horizontal, &mut image[c * h * w..(c + 1) * h * w], w);

@@ -32,7 +32,7 @@ use super::conv_kernels::{LayerGrads, Patches, conv_transpose2d_backward, conv_t
 
 pub(super) type TrainingBackend = Autodiff<Flex>;
 
-/// On by default: the train step 452 -> 309 ms against burn's path (README, "Speed").
+/// On by default: the train step 363.5 -> 192.6 ms against burn's path (README, "Speed").
 static FUSED: AtomicBool = AtomicBool::new(true);
 
 /// Routes flex convolutions through the fused kernels while `on` (else the modules' own

@@ -14,7 +14,7 @@ use std::ops::Range;
 /// How the windows of one kernel offset read an image row: output columns `inside` read the
 /// source columns `x0, x0 + stride, ...`; the others fall in the padding and read zero.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RowMap {
+pub struct HorizontalMap {
     /// Output columns (OW).
     pub width: usize,
     pub inside: Range<usize>,
@@ -26,13 +26,13 @@ pub struct RowMap {
 /// Which output rows read the image and where: output rows `inside` read source rows
 /// `y0, y0 + stride, ...`; the others read zero.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ColumnMap {
+pub struct VerticalMap {
     pub inside: Range<usize>,
     pub y0: usize,
     pub stride: usize,
 }
 
-impl RowMap {
+impl HorizontalMap {
     fn fits(&self, row_len: usize) -> bool {
         self.inside.is_empty() || (self.inside.end <= self.width && self.x0 + (self.inside.len() - 1) * self.stride < row_len)
     }
@@ -52,7 +52,7 @@ impl RowMap {
 ///
 /// # Shapes
 /// - plane: [H, W]; block: [OH, OW] (overwritten)
-pub fn gather_block(plane: &[f32], w: usize, rows: &ColumnMap, cols: &RowMap, block: &mut [f32]) {
+pub fn gather_block(plane: &[f32], w: usize, rows: &VerticalMap, cols: &HorizontalMap, block: &mut [f32]) {
     let ow = cols.width;
     assert!(ow > 0 && block.len() % ow == 0 && rows.inside.end * ow <= block.len() && cols.fits(w), "gather_block: maps do not fit");
     assert!(rows.inside.is_empty() || (rows.y0 + (rows.inside.len() - 1) * rows.stride + 1) * w <= plane.len(), "gather_block: plane too short");
@@ -79,7 +79,7 @@ pub fn gather_block(plane: &[f32], w: usize, rows: &ColumnMap, cols: &RowMap, bl
 ///
 /// # Shapes
 /// - block: [OH, OW]; plane: [H, W] (accumulated into)
-pub fn scatter_add_block(block: &[f32], rows: &ColumnMap, cols: &RowMap, plane: &mut [f32], w: usize) {
+pub fn scatter_add_block(block: &[f32], rows: &VerticalMap, cols: &HorizontalMap, plane: &mut [f32], w: usize) {
     let ow = cols.width;
     assert!(ow > 0 && block.len() % ow == 0 && rows.inside.end * ow <= block.len() && cols.fits(w), "scatter_add_block: maps do not fit");
     assert!(rows.inside.is_empty() || (rows.y0 + (rows.inside.len() - 1) * rows.stride + 1) * w <= plane.len(), "scatter_add_block: plane too short");
@@ -104,7 +104,7 @@ pub fn scatter_add_block(block: &[f32], rows: &ColumnMap, cols: &RowMap, plane: 
 mod avx512 {
     use std::arch::x86_64::*;
 
-    use super::{ColumnMap, RowMap};
+    use super::{VerticalMap, HorizontalMap};
 
     /// Lanes 0..n set.
     fn first(n: usize) -> __mmask16 {
@@ -115,7 +115,7 @@ mod avx512 {
     /// avx512f; cols.stride == 2, cols.width <= 16; the maps fit the plane and the block
     /// (checked by the caller).
     #[target_feature(enable = "avx512f")]
-    pub unsafe fn gather_block(plane: &[f32], w: usize, rows: &ColumnMap, cols: &RowMap, block: &mut [f32]) {
+    pub unsafe fn gather_block(plane: &[f32], w: usize, rows: &VerticalMap, cols: &HorizontalMap, block: &mut [f32]) {
         let (ow, n) = (cols.width, cols.inside.len());
         // Output lane j (inside) takes source lane 2·(j − start) of [low | high], the 32
         // floats from x0; lanes outside are zeroed by the mask.
@@ -143,7 +143,7 @@ mod avx512 {
     /// # Safety
     /// As [`gather_block`], and cols.inside not empty.
     #[target_feature(enable = "avx512f")]
-    pub unsafe fn scatter_add_block(block: &[f32], rows: &ColumnMap, cols: &RowMap, plane: &mut [f32], w: usize) {
+    pub unsafe fn scatter_add_block(block: &[f32], rows: &VerticalMap, cols: &HorizontalMap, plane: &mut [f32], w: usize) {
         let (ow, start, n) = (cols.width, cols.inside.start, cols.inside.len());
         let span = 2 * n - 1; // destination floats touched per row, from x0
         // Destination lane m (even, < span) takes block lane start + m/2; the upper 16 lanes
@@ -197,9 +197,9 @@ mod tests {
                         if start > end || (n > 0 && x0 + (n - 1) * stride >= w) {
                             continue;
                         }
-                        let cols = RowMap { width, inside: start..end, x0, stride };
+                        let cols = HorizontalMap { width, inside: start..end, x0, stride };
                         let h = 5;
-                        for rows in [ColumnMap { inside: 1..3, y0: 2, stride: 1 }, ColumnMap { inside: 1..4, y0: 0, stride: 2 }] {
+                        for rows in [VerticalMap { inside: 1..3, y0: 2, stride: 1 }, VerticalMap { inside: 1..4, y0: 0, stride: 2 }] {
                             let plane = values(h * w, width + start);
                             let mut block = vec![f32::NAN; 4 * width];
                             gather_block(&plane, w, &rows, &cols, &mut block);
@@ -233,7 +233,7 @@ mod tests {
     #[test]
     #[should_panic(expected = "maps do not fit")]
     fn a_map_past_the_row_is_refused() {
-        let cols = RowMap { width: 4, inside: 0..4, x0: 2, stride: 2 };
-        gather_block(&[0.0; 16], 8, &ColumnMap { inside: 0..1, y0: 0, stride: 1 }, &cols, &mut [0.0; 4]);
+        let cols = HorizontalMap { width: 4, inside: 0..4, x0: 2, stride: 2 };
+        gather_block(&[0.0; 16], 8, &VerticalMap { inside: 0..1, y0: 0, stride: 1 }, &cols, &mut [0.0; 4]);
     }
 }
