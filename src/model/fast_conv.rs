@@ -52,14 +52,6 @@ fn is_training(x: &Tensor<4>) -> bool {
     x.clone().try_into_primitive::<TrainingBackend>().is_ok()
 }
 
-/// The forward kernel on plain flex tensors (inference: reading, writing, evaluation), where
-/// flex's own convolution took 0.16 ms to encode one query (README, "Speed").
-fn inference_forward(x: Tensor<4>, weight: Tensor<4>, bias: Tensor<1>, forward: impl FnOnce(&[f32], &[f32], &[f32]) -> Vec<f32>, out: [usize; 4]) -> Tensor<4> {
-    let [x, weight] = [x, weight].map(|t| t.try_into_primitive::<Flex>().expect("checked by takes_fused_path").to_contiguous());
-    let bias = bias.try_into_primitive::<Flex>().expect("the layer lives on the input's device").to_contiguous();
-    Tensor::from_primitive::<Flex>(FlexTensor::from_data(TensorData::new(forward(f32s(&x), f32s(&weight), f32s(&bias)), out)))
-}
-
 /// Same as `conv.forward(x)`.
 ///
 /// # Shapes
@@ -76,12 +68,7 @@ pub fn conv2d(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
     // The forward is ours too: flex's took 9 ms for the 1-channel layer and ran its GEMMs
     // slower than ours (README, "Speed").
     let forward = |x: &[f32], weight: &[f32], bias: &[f32]| conv2d_forward(x, weight, bias, n, patches, c_out);
-    let shape = [n, c_out, out[0], out[1]];
-    if !is_training(&x) {
-        return inference_forward(x, conv.weight.val(), bias.val(), forward, shape);
-    }
-    let inputs = [into_training_primitive(x), into_training_primitive(conv.weight.val()), into_training_primitive(bias.val())];
-    fused(Conv2dBackward, inputs, forward, shape, patches, c_out)
+    fused(Conv2dBackward, [x, conv.weight.val()], bias.val(), forward, [n, c_out, out[0], out[1]], patches, c_out)
 }
 
 /// Same as `deconv.forward(x)`.
@@ -98,12 +85,7 @@ pub fn conv_transpose2d(deconv: &ConvTranspose2d, x: Tensor<4>) -> Tensor<4> {
     // Both passes read the output (or its gradient) with the layer's own stride and padding.
     let patches = Patches { channels: c_out, size: out, kernel: deconv.kernel_size, stride: deconv.stride, padding: deconv.padding, out: [h, w] };
     let forward = |x: &[f32], weight: &[f32], bias: &[f32]| conv_transpose2d_forward(x, weight, bias, n, patches, c_in);
-    let shape = [n, c_out, out[0], out[1]];
-    if !is_training(&x) {
-        return inference_forward(x, deconv.weight.val(), bias.val(), forward, shape);
-    }
-    let inputs = [into_training_primitive(x), into_training_primitive(deconv.weight.val()), into_training_primitive(bias.val())];
-    fused(ConvTranspose2dBackward, inputs, forward, shape, patches, c_in)
+    fused(ConvTranspose2dBackward, [x, deconv.weight.val()], bias.val(), forward, [n, c_out, out[0], out[1]], patches, c_in)
 }
 
 /// `(top, left, bottom, right)` of an explicit or valid padding (`Same` is left to burn).
@@ -189,17 +171,26 @@ fn into_training_primitive<const D: usize>(t: Tensor<D>) -> AutodiffPrimitive {
     t.try_into_primitive::<TrainingBackend>().expect("checked by takes_fused_path")
 }
 
-/// Runs the `forward` kernel on the (contiguous) inner flex tensors of `[x, weight, bias]`,
-/// giving an output of shape `out`, and, when any input is tracked, records `K`'s backward
-/// step with what it needs.
+/// Runs the `forward` kernel on the (contiguous) inner flex tensors of `x`, `weight` and
+/// `bias`, giving an output of shape `out`. On the training device, when any input is
+/// tracked, it records `K`'s backward step with what it needs; on the plain flex device
+/// (inference: reading, writing, evaluation, where flex's own convolution took 0.16 ms to
+/// encode one query) the forward is all there is.
 fn fused<K: LayerKernels>(
     kernels: K,
-    inputs: [AutodiffPrimitive; 3],
+    [x, weight]: [Tensor<4>; 2],
+    bias: Tensor<1>,
     forward: impl FnOnce(&[f32], &[f32], &[f32]) -> Vec<f32>,
     out: [usize; 4],
     patches: Patches,
     other_channels: usize,
 ) -> Tensor<4> {
+    if !is_training(&x) {
+        let [x, weight] = [x, weight].map(|t| t.try_into_primitive::<Flex>().expect("checked by takes_fused_path").to_contiguous());
+        let bias = bias.try_into_primitive::<Flex>().expect("the layer lives on the input's device").to_contiguous();
+        return Tensor::from_primitive::<Flex>(FlexTensor::from_data(TensorData::new(forward(f32s(&x), f32s(&weight), f32s(&bias)), out)));
+    }
+    let inputs = [into_training_primitive(x), into_training_primitive(weight), into_training_primitive(bias)];
     // The guards keep the input nodes alive until the step is registered.
     let nodes = inputs.each_ref().map(|t| t.node());
     let [x, weight, bias] = inputs.each_ref().map(|t| t.primitive().to_contiguous());

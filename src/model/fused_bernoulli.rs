@@ -33,10 +33,11 @@ pub fn bernoulli_log_likelihood(targets: &Tensor<2>, logits: &Tensor<2>) -> Opti
         return None;
     }
     let [n, d] = logits.dims();
+    let sums = |x: &FlexTensor, l: &FlexTensor| FlexTensor::from_data(TensorData::new(row_sums(f32s(x), f32s(l), d), [n]));
     if let Ok(logits) = logits.clone().try_into_primitive::<TrainingBackend>() {
         let targets = targets.clone().try_into_primitive::<TrainingBackend>().ok().filter(|t| !t.is_tracked())?;
         let (x, l) = (targets.primitive().to_contiguous(), logits.primitive().to_contiguous());
-        let y = FlexTensor::from_data(TensorData::new(row_sums(f32s(&x), f32s(&l), d), [n]));
+        let y = sums(&x, &l);
         let out = match BernoulliBackward.prepare::<NoCheckpointing>([logits.node()]).compute_bound().stateful() {
             OpsKind::Tracked(prep) => prep.finish(BernoulliState { targets: x, logits: l, dims: [n, d] }, y),
             OpsKind::UnTracked(prep) => prep.finish(y),
@@ -45,9 +46,7 @@ pub fn bernoulli_log_likelihood(targets: &Tensor<2>, logits: &Tensor<2>) -> Opti
     }
     let logits = logits.clone().try_into_primitive::<Flex>().ok()?;
     let targets = targets.clone().try_into_primitive::<Flex>().ok()?;
-    let (x, l) = (targets.to_contiguous(), logits.to_contiguous());
-    let y = FlexTensor::from_data(TensorData::new(row_sums(f32s(&x), f32s(&l), d), [n]));
-    Some(Tensor::from_primitive::<Flex>(y))
+    Some(Tensor::from_primitive::<Flex>(sums(&targets.to_contiguous(), &logits.to_contiguous())))
 }
 
 /// ln(1 + e^l) and σ(l), computed from e^{−|l|} so neither overflows.
