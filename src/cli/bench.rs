@@ -124,6 +124,9 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     let x = images(&train_dev);
     let mut train_step = || {
         let terms = model.episode_terms(x.clone(), &config, true);
+        // As the training loop does (its NaN check): on a GPU this read also waits for the
+        // previous step's queued work, so the median is the step's throughput, not its dispatch.
+        sync(terms.loss.clone());
         let grads = GradientsParams::from_grads(terms.loss.backward(), &model);
         model = optim.step(3e-4, model.clone(), grads);
     };
@@ -141,7 +144,11 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             }),
         );
         let activations = Tensor::<4>::random([b * t, 32, 14, 14], Distribution::Normal(0.0, 1.0), &train_dev).require_grad();
-        record("relu_512x32x14x14_fwd_bwd_ms", median_ms(args.reps, 2, || { let _ = burn::tensor::activation::relu(activations.clone()).sum().backward(); }));
+        record("relu_512x32x14x14_fwd_bwd_ms", median_ms(args.reps, 2, || { let _ = kanerva::model::parallel_relu::relu(activations.clone()).sum().backward(); }));
+        // The forward alone, burn's (one thread) and the threaded one the networks use.
+        let plain = activations.clone().inner();
+        record("relu_burn_512x32x14x14_fwd_ms", median_ms(args.reps, 2, || sync(burn::tensor::activation::relu(plain.clone()).slice([0..1, 0..1, 0..1, 0..1]).reshape([1]))));
+        record("relu_threaded_512x32x14x14_fwd_ms", median_ms(args.reps, 2, || sync(kanerva::model::parallel_relu::relu(plain.clone()).slice([0..1, 0..1, 0..1, 0..1]).reshape([1]))));
         conv_layer_breakdown(b * t, args.reps, &train_dev, &mut record);
         let flat = x.clone().reshape([b * t, 784]);
         // The likelihood of 512 images, fused (fused_bernoulli.rs) and as tensor ops.

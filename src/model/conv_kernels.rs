@@ -13,6 +13,8 @@
 
 use rayon::prelude::*;
 
+use super::thread_buffers::{with_scratch, zeroed_by_threads};
+
 use super::strided_copy::{self, VerticalMap, HorizontalMap};
 
 /// How a convolution reads an image [C, H, W] as patch columns [C·KH·KW, OH·OW]: column
@@ -219,7 +221,7 @@ fn over_chunks(plan: ChunkPlan, per_chunk: impl Fn(ChunkStep) + Sync) -> LayerGr
     let ChunkPlan { images: n, input_len, want_input, weight_len, bias_len, scratch_per_image } = plan;
     let share = n.div_ceil(rayon::current_num_threads().max(1)).max(1);
     let chunk = images_per_chunk(scratch_per_image);
-    let mut input = want_input.then(|| vec![0.0f32; n * input_len]);
+    let mut input = want_input.then(|| zeroed_by_threads(n * input_len));
     let slots: Vec<Option<&mut [f32]>> = match input.as_mut() {
         Some(buf) => buf.chunks_mut(share * input_len.max(1)).map(Some).collect(),
         None => (0..n.div_ceil(share)).map(|_| None).collect(),
@@ -230,19 +232,19 @@ fn over_chunks(plan: ChunkPlan, per_chunk: impl Fn(ChunkStep) + Sync) -> LayerGr
         .map(|(t, mut slot)| {
             let (mut weight, mut bias) = (vec![0.0f32; weight_len], vec![0.0f32; bias_len]);
             let (start, end) = (t * share, n.min((t + 1) * share));
-            let mut scratch = [0; 3].map(|_| vec![0.0f32; chunk.min(end - start) * scratch_per_image]);
-            for first in (start..end).step_by(chunk) {
-                let images = first..end.min(first + chunk);
-                let local = (first - start) * input_len..(images.end - start) * input_len;
-                let [a, b, c] = &mut scratch;
-                per_chunk(ChunkStep {
-                    input_grad: slot.as_deref_mut().map(|s| &mut s[local]),
-                    images,
-                    weight_grad: &mut weight,
-                    bias_grad: &mut bias,
-                    scratch: [a, b, c],
-                });
-            }
+            with_scratch([chunk.min(end - start) * scratch_per_image; 3], |[a, b, c]| {
+                for first in (start..end).step_by(chunk) {
+                    let images = first..end.min(first + chunk);
+                    let local = (first - start) * input_len..(images.end - start) * input_len;
+                    per_chunk(ChunkStep {
+                        input_grad: slot.as_deref_mut().map(|s| &mut s[local]),
+                        images,
+                        weight_grad: &mut weight,
+                        bias_grad: &mut bias,
+                        scratch: [&mut *a, &mut *b, &mut *c],
+                    });
+                }
+            });
             (weight, bias)
         })
         .collect();
@@ -310,19 +312,20 @@ pub fn conv2d_forward(x: &[f32], weight: &[f32], bias: &[f32], n: usize, patches
 /// (`out_len` floats an image) in chunks of `chunk` images, the threads taking equal shares;
 /// returns the outputs (zeroed before).
 fn over_output_chunks(n: usize, out_len: usize, chunk: usize, scratch_per_image: [usize; 2], per_chunk: impl Fn(usize, &mut [f32], [&mut [f32]; 2]) + Sync) -> Vec<f32> {
-    let mut out = vec![0.0f32; n * out_len];
+    let mut out = zeroed_by_threads(n * out_len);
     if out.is_empty() {
         return out;
     }
     let share = n.div_ceil(rayon::current_num_threads().max(1)).max(1);
     out.par_chunks_mut(share * out_len).enumerate().for_each(|(t, part)| {
         // Scratch for the chunk size actually used: a single image (a query being read) must
-        // not pay for zeroing a 64-image chunk.
+        // not pay for zeroing a 64-image chunk on the thread's first call.
         let images = chunk.min(part.len() / out_len);
-        let [mut a, mut b] = scratch_per_image.map(|len| vec![0.0f32; len * images]);
-        for (c, images) in part.chunks_mut(chunk * out_len).enumerate() {
-            per_chunk(t * share + c * chunk, images, [&mut a, &mut b]);
-        }
+        with_scratch(scratch_per_image.map(|len| len * images), |[a, b]| {
+            for (c, images) in part.chunks_mut(chunk * out_len).enumerate() {
+                per_chunk(t * share + c * chunk, images, [&mut *a, &mut *b]);
+            }
+        });
     });
     out
 }

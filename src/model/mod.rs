@@ -8,6 +8,8 @@ pub mod fused_bernoulli;
 pub mod km;
 pub mod km_attractor;
 pub mod networks;
+pub mod parallel_relu;
+mod thread_buffers;
 mod strided_copy;
 mod reading;
 pub mod trainable;

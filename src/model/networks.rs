@@ -7,12 +7,12 @@ use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfi
 use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
 use burn::tensor::Device;
 use burn::tensor::Tensor;
-use burn::tensor::activation::relu;
 use serde::{Deserialize, Serialize};
 
 use crate::data::{PIXELS, SIDE};
 
 use super::fast_conv::{conv2d, conv_transpose2d};
+use super::parallel_relu::relu;
 
 /// Which encoder/decoder pair.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]

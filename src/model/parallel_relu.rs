@@ -1,0 +1,70 @@
+//! ReLU on the rayon threads (and, in training, one custom autodiff op whose backward masks the
+//! incoming gradient with the output's sign).
+//!
+//! Why: burn-flex 0.22.1 runs `relu` and its backward on the calling thread alone. A training
+//! step applies it to 3-6 M activations a few times each way, and that work (3-5% of the
+//! step's CPU time) left the second core idle.
+//!
+//! Only f32 tensors on the flex backend take this path, as in [`super::fast_conv`]; anything
+//! else goes to burn's `relu`, which tests/parallel_relu.rs checks this against.
+
+use burn::tensor::{DType, Tensor, TensorData, activation};
+use burn_autodiff::checkpoint::base::Checkpointer;
+use burn_autodiff::checkpoint::strategy::NoCheckpointing;
+use burn_autodiff::grads::Gradients;
+use burn_autodiff::ops::{Backward, Ops, OpsKind};
+use burn_flex::{Flex, FlexTensor};
+
+use super::fast_conv::{TrainingBackend, f32s};
+use super::thread_buffers::filled_by_threads;
+
+/// Whether [`relu`] of `x` runs on the threads (f32 on the flex device, with or without
+/// autodiff); tests use it to make sure they test what they claim.
+pub fn is_threaded<const D: usize>(x: &Tensor<D>) -> bool {
+    x.dtype() == DType::F32 && (x.clone().try_into_primitive::<TrainingBackend>().is_ok() || x.clone().try_into_primitive::<Flex>().is_ok())
+}
+
+/// Same as `burn::tensor::activation::relu(x)`.
+pub fn relu<const D: usize>(x: Tensor<D>) -> Tensor<D> {
+    if !is_threaded(&x) {
+        return activation::relu(x);
+    }
+    if let Ok(t) = x.clone().try_into_primitive::<TrainingBackend>() {
+        let y = forward(&t.primitive().to_contiguous());
+        let out = match ReluBackward.prepare::<NoCheckpointing>([t.node()]).compute_bound().stateful() {
+            OpsKind::Tracked(prep) => prep.finish(y.clone(), y),
+            OpsKind::UnTracked(prep) => prep.finish(y),
+        };
+        return Tensor::from_primitive::<TrainingBackend>(out);
+    }
+    let t = x.try_into_primitive::<Flex>().expect("checked by is_threaded");
+    Tensor::from_primitive::<Flex>(forward(&t.to_contiguous()))
+}
+
+/// max(x, 0), elementwise, in parallel.
+fn forward(x: &FlexTensor) -> FlexTensor {
+    let input = f32s(x);
+    let out = filled_by_threads(input.len(), |start, part| {
+        part.iter_mut().zip(&input[start..]).for_each(|(o, &v)| _ = o.write(v.max(0.0)));
+    });
+    FlexTensor::from_data(TensorData::new(out, x.layout().shape().to_vec()))
+}
+
+#[derive(Debug)]
+struct ReluBackward;
+
+impl Backward<Flex, 1> for ReluBackward {
+    /// The (contiguous) output: where it is positive the gradient passes, elsewhere it is 0
+    /// (burn's convention at exactly 0 too).
+    type State = FlexTensor;
+
+    fn backward(self, ops: Ops<FlexTensor, 1>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let [Some(node)] = ops.parents else { return };
+        let upstream = grads.consume::<Flex>(&ops.node).to_contiguous();
+        let (g, y) = (f32s(&upstream), f32s(&ops.state));
+        let grad = filled_by_threads(g.len(), |start, part| {
+            part.iter_mut().zip(g[start..].iter().zip(&y[start..])).for_each(|(o, (&g, &y))| _ = o.write(if y > 0.0 { g } else { 0.0 }));
+        });
+        grads.register::<Flex>(node.id, FlexTensor::from_data(TensorData::new(grad, ops.state.layout().shape().to_vec())));
+    }
+}
