@@ -5,6 +5,7 @@ pub mod attractor;
 pub mod dense;
 pub mod dkm;
 pub mod hopfield;
+pub mod flex_linalg;
 pub mod linalg;
 pub mod modern_hopfield;
 pub mod sdm;

@@ -30,7 +30,7 @@ use burn_flex::{Flex, FlexTensor};
 
 use super::conv_kernels::{LayerGrads, Patches, conv_transpose2d_backward, conv_transpose2d_forward, conv2d_backward, conv2d_forward};
 
-pub(super) type TrainingBackend = Autodiff<Flex>;
+pub(crate) type TrainingBackend = Autodiff<Flex>;
 
 /// On by default: the train step 363.5 -> 192.6 ms against burn's path (README, "Speed").
 static FUSED: AtomicBool = AtomicBool::new(true);
@@ -206,7 +206,7 @@ fn dims(t: &FlexTensor) -> [usize; 4] {
     t.layout().shape().dims()
 }
 
-pub(super) fn f32s(t: &FlexTensor) -> &[f32] {
+pub(crate) fn f32s(t: &FlexTensor) -> &[f32] {
     t.as_slice::<f32>().expect("contiguous f32 (checked by takes_fused_path)")
 }
 
