@@ -5,12 +5,14 @@
 # The device machine has no Rust toolchain and no network, so the binary is built here and
 # carried:
 #   cargo build --release --no-default-features --features wgpu --bin kanerva
-#   mkdir -p .devbin && strip -o .devbin/kanerva target/release/kanerva
+#   mkdir -p .gpu && strip -o .gpu/kanerva target/release/kanerva && xz -9 .gpu/kanerva
 # and the Vulkan loader comes as .debs in .gl (../.library/device/README.md). The stripped
-# binary is 75 MB (wgpu, naga and cubecl's kernels), 21 MB under xz: with the repository
-# (49 MB) that is over one call's 64 MiB, so it travels in two halves (`split -n 2 -d`) over
-# two calls to the same warm machine, the first parking part00 in /root/kb. Then:
-#   BIN=/root/kb/kanerva bash scripts/device_check.sh       (carry [".devbin/part01", ".gl"])
+# binary is 75 MB (wgpu, naga and cubecl's kernels), 21 MB under xz. With the repository
+# (49 MB) that is over one call's 64 MiB unless the three checkpoints the script does not
+# read (assets/km_*.ckpt, assets/dkm_omniglot.ckpt, 27 MB) are moved out of the checkout for
+# the call (and back after). Then, in one call (carry [".gpu", ".gl"]):
+#   xz -d .gpu/kanerva.xz && BIN=.gpu/kanerva bash scripts/device_check.sh
+# (A session earlier carried the binary in two halves, `split -n 2 -d`, over two calls.)
 # Results land in $OUT (one JSON file per command, plus log.txt).
 set -u
 OUT=${OUT:-/tmp/device_out}
@@ -19,7 +21,7 @@ for f in .gl/*.deb; do dpkg -x "$f" /; done
 ldconfig
 export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
 export __EGL_VENDOR_LIBRARY_FILENAMES=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
-BIN=${BIN:-.devbin/kanerva}
+BIN=${BIN:-.gpu/kanerva}
 log() { echo "== $*" | tee -a "$OUT/log.txt"; }
 run() { # name, limit in seconds, command...
   local name=$1 limit=$2; shift 2
@@ -32,8 +34,9 @@ run() { # name, limit in seconds, command...
 }
 nvidia-smi -L | tee -a "$OUT/log.txt"
 ls "$VK_DRIVER_FILES" >> "$OUT/log.txt" 2>&1
-run bench_wgpu 130 $BIN bench --json --reps 10
-run eval_wgpu 100 $BIN eval --checkpoint assets/dkm_mnist.ckpt --data datasets/mnist_test.img1.gz --episodes 50 --mean-w --json
-run denoise_wgpu 80 $BIN denoise --checkpoint assets/dkm_mnist.ckpt --data datasets/mnist_test.img1.gz --noise salt-pepper:0.15 --iterations 10 --episodes 4 --json
-run train_wgpu 130 $BIN train --model dkm --data datasets/mnist_train.img1.gz --steps 100 --out /tmp/wgpu_dkm.ckpt --log-every 20 --json
+run bench_wgpu 130 $BIN bench --json --reps 20
+run bench_breakdown_wgpu 130 $BIN bench --json --reps 10 --breakdown
+run eval_wgpu 100 $BIN eval --checkpoint assets/dkm_mnist.ckpt --data datasets/mnist_test.img1.gz --episodes 50 --json
+run denoise_wgpu 80 $BIN denoise --checkpoint assets/dkm_mnist.ckpt --data datasets/mnist_test.img1.gz --noise salt-pepper:0.15 --iterations 10 --episodes 10 --json
+run train_wgpu 130 $BIN train --model dkm --data embedded:mnist-train --steps 300 --out /tmp/wgpu_dkm.ckpt --log-every 100 --checkpoint-every 1000 --json
 log done
