@@ -44,9 +44,13 @@ pub fn relu<const D: usize>(x: Tensor<D>) -> Tensor<D> {
 /// max(x, 0), elementwise, in parallel.
 fn forward(x: &FlexTensor) -> FlexTensor {
     let input = f32s(x);
-    let out = filled_by_threads(input.len(), |start, part| {
-        part.iter_mut().zip(&input[start..]).for_each(|(o, &v)| _ = o.write(v.max(0.0)));
-    });
+    // SAFETY: each part is as long as the input's elements from `start` on (same total length),
+    // so the zip writes every element of it.
+    let out = unsafe {
+        filled_by_threads(input.len(), |start, part| {
+            part.iter_mut().zip(&input[start..]).for_each(|(o, &v)| _ = o.write(v.max(0.0)));
+        })
+    };
     FlexTensor::from_data(TensorData::new(out, x.layout().shape().to_vec()))
 }
 
@@ -62,9 +66,13 @@ impl Backward<Flex, 1> for ReluBackward {
         let [Some(node)] = ops.parents else { return };
         let upstream = grads.consume::<Flex>(&ops.node).to_contiguous();
         let (g, y) = (f32s(&upstream), f32s(&ops.state));
-        let grad = filled_by_threads(g.len(), |start, part| {
-            part.iter_mut().zip(g[start..].iter().zip(&y[start..])).for_each(|(o, (&g, &y))| _ = o.write(if y > 0.0 { g } else { 0.0 }));
-        });
+        assert_eq!(g.len(), y.len(), "relu backward: gradient and output sizes");
+        // SAFETY: g and y have the buffer's length, so the zip writes every element of a part.
+        let grad = unsafe {
+            filled_by_threads(g.len(), |start, part| {
+                part.iter_mut().zip(g[start..].iter().zip(&y[start..])).for_each(|(o, (&g, &y))| _ = o.write(if y > 0.0 { g } else { 0.0 }));
+            })
+        };
         grads.register::<Flex>(node.id, FlexTensor::from_data(TensorData::new(grad, ops.state.layout().shape().to_vec())));
     }
 }

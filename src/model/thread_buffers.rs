@@ -10,24 +10,27 @@ use rayon::prelude::*;
 
 /// Elements per rayon task: a task's overhead is noise at this size, and two threads still
 /// share a 1.6 M-element activation evenly.
-pub const PER_TASK: usize = 1 << 16;
+const PER_TASK: usize = 1 << 16;
 
 /// A new buffer of `len` floats, its tasks of [`PER_TASK`] elements run on the threads:
-/// `fill(start, part)` must write every element of `part`, which holds elements
-/// `start..start + part.len()`.
-pub fn filled_by_threads(len: usize, fill: impl Fn(usize, &mut [MaybeUninit<f32>]) + Sync) -> Vec<f32> {
+/// `fill(start, part)` gets elements `start..start + part.len()`.
+///
+/// # Safety
+/// `fill` must write every element of every `part` it is given: the buffer is returned as
+/// initialised, and an element left unwritten would be read as uninitialised memory.
+pub unsafe fn filled_by_threads(len: usize, fill: impl Fn(usize, &mut [MaybeUninit<f32>]) + Sync) -> Vec<f32> {
     let mut buf = Vec::<f32>::with_capacity(len);
     buf.spare_capacity_mut()[..len].par_chunks_mut(PER_TASK).enumerate().for_each(|(task, part)| fill(task * PER_TASK, part));
-    // SAFETY: `fill`'s contract: every element of each part, so all of the first `len`, was
-    // written above (and f32 has no invalid bit patterns, so a lapse reads garbage, not UB
-    // beyond what MaybeUninit already disclaims).
+    // SAFETY: the caller's contract: every element of each part, so all of the first `len`,
+    // was written just above.
     unsafe { buf.set_len(len) };
     buf
 }
 
 /// `vec![0.0; len]`, zeroed by the threads.
 pub fn zeroed_by_threads(len: usize) -> Vec<f32> {
-    filled_by_threads(len, |_, part| part.fill(MaybeUninit::new(0.0)))
+    // SAFETY: the fill writes every element of its part.
+    unsafe { filled_by_threads(len, |_, part| part.fill(MaybeUninit::new(0.0))) }
 }
 
 thread_local! {
