@@ -113,7 +113,7 @@ fn substitute(l: &[f64], b: &[f64], n: usize, m: usize, transposed: bool) -> Vec
     let rows: Vec<usize> = if transposed { (0..n).rev().collect() } else { (0..n).collect() };
     for &i in &rows {
         // Row i of L (or of Lᵀ: column i of L) off the diagonal, against the rows solved so far.
-        let solved: Box<dyn Iterator<Item = usize>> = if transposed { Box::new(i + 1..n) } else { Box::new(0..i) };
+        let solved = if transposed { i + 1..n } else { 0..i };
         for k in solved {
             let coeff = if transposed { l[k * n + i] } else { l[i * n + k] };
             for c in 0..m {
