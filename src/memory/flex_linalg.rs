@@ -34,9 +34,9 @@ pub fn cholesky(a: &Tensor<3>) -> Option<Tensor<3>> {
         return None;
     }
     let [b, n, _] = a.dims();
+    let factors = |a: &FlexTensor| flex(batched(f32s(a), b, n * n, |m| factor(m, n)), [b, n, n]);
     if let Ok(t) = a.clone().try_into_primitive::<TrainingBackend>() {
-        let a = t.primitive().to_contiguous();
-        let l = flex(batched(f32s(&a), b, n * n, |m| factor(m, n)), [b, n, n]);
+        let l = factors(&t.primitive().to_contiguous());
         let out = match CholeskyBackward.prepare::<NoCheckpointing>([t.node()]).compute_bound().stateful() {
             OpsKind::Tracked(prep) => prep.finish(l.clone(), l),
             OpsKind::UnTracked(prep) => prep.finish(l),
@@ -44,7 +44,7 @@ pub fn cholesky(a: &Tensor<3>) -> Option<Tensor<3>> {
         return Some(Tensor::from_primitive::<TrainingBackend>(out));
     }
     let a = a.clone().try_into_primitive::<Flex>().ok()?.to_contiguous();
-    Some(Tensor::from_primitive::<Flex>(flex(batched(f32s(&a), b, n * n, |m| factor(m, n)), [b, n, n])))
+    Some(Tensor::from_primitive::<Flex>(factors(&a)))
 }
 
 /// Solves L X = B (`transposed`: Lᵀ X = B) for lower-triangular L, or None where this path
@@ -110,8 +110,8 @@ fn factor(a: &[f64], n: usize) -> Vec<f64> {
 /// - l: [n, n] row-major, lower triangular (its upper part is not read); b: [n, m] -> [n, m]
 fn substitute(l: &[f64], b: &[f64], n: usize, m: usize, transposed: bool) -> Vec<f64> {
     let mut x = b.to_vec();
-    let rows: Vec<usize> = if transposed { (0..n).rev().collect() } else { (0..n).collect() };
-    for &i in &rows {
+    for step in 0..n {
+        let i = if transposed { n - 1 - step } else { step };
         // Row i of L (or of Lᵀ: column i of L) off the diagonal, against the rows solved so far.
         let solved = if transposed { i + 1..n } else { 0..i };
         for k in solved {
