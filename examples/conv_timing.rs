@@ -8,8 +8,8 @@ use burn::nn::PaddingConfig2d;
 use burn::nn::conv::{Conv2dConfig, ConvTranspose2dConfig};
 use burn::tensor::{Distribution, Tensor};
 use kanerva::backend::training_device;
-use kanerva::model::conv_kernels::{Patches, conv_transpose2d_backward, conv2d_backward};
-use kanerva::model::fast_conv::{conv_transpose2d, conv2d};
+use kanerva::kernels::conv_kernels::{Patches, conv_transpose2d_backward, conv2d_backward};
+use kanerva::kernels::fast_conv::{conv_transpose2d, conv2d};
 
 fn time(name: &str, mut f: impl FnMut()) {
     f();

@@ -1,8 +1,9 @@
 //! The one place that chooses where tensors live. Everything else asks for a device here, so
 //! moving the whole crate to the GPU is the `wgpu` cargo feature and nothing more.
 //!
-//! Default: burn's `flex` CPU backend (see ../shared/docs/perf-notes.md: it ran a conv
-//! forward+backward ~20x faster than the deprecated ndarray backend on this machine).
+//! Default: burn's `flex` CPU backend (burn-ndarray is deprecated in burn 0.22), with the
+//! custom ops of `crate::kernels` on top; its speed against the PyTorch reference is in
+//! docs/speed.md.
 
 pub use burn::tensor::{DType, Device, Tensor, TensorData};
 

@@ -5,7 +5,7 @@ mod cli;
 
 use clap::Parser;
 
-// The default allocator cost a third of a training step here (../shared/docs/perf-notes.md).
+// The default allocator cost a third of a training step here (docs/speed.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -74,7 +74,7 @@ mod tests {
 
     #[test]
     fn permutation_matches_the_pytorch_reference() {
-        // From ../shared/refs/torch_dkm/README.md: n = 10000, seed 0 starts 7192, 9436, 9778, 108, 1530.
+        // The PyTorch reference DKM's documented permutation: n = 10000, seed 0 starts 7192, 9436, 9778, 108, 1530.
         let perm = shuffle_permutation(10_000, 0);
         assert_eq!(&perm[..5], &[7192, 9436, 9778, 108, 1530]);
         let mut sorted = perm.clone();

@@ -6,7 +6,7 @@ use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2dConfig};
 use burn::nn::PaddingConfig2d;
 use burn::tensor::{Distribution, Tensor};
 use kanerva::backend::training_device;
-use kanerva::model::fast_conv::{conv2d, conv_transpose2d, takes_fused_path, use_fused_convolutions};
+use kanerva::kernels::fast_conv::{conv2d, conv_transpose2d, takes_fused_path, use_fused_convolutions};
 
 fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
     t.into_data().convert::<f32>().try_into_vec::<f32>().unwrap()

@@ -3,7 +3,7 @@
 
 use burn::tensor::{DType, Distribution, Tensor};
 use kanerva::backend::{inference_device, training_device};
-use kanerva::memory::flex_linalg;
+use kanerva::kernels::flex_linalg;
 use kanerva::memory::linalg::{cholesky_generic, eye_like, mt, solve_lower_generic, solve_lower_transposed_generic};
 
 fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {

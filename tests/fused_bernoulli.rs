@@ -4,7 +4,7 @@
 
 use burn::tensor::{Distribution, Tensor, TensorData};
 use kanerva::backend::{inference_device, training_device};
-use kanerva::model::fused_bernoulli;
+use kanerva::kernels::fused_bernoulli;
 use kanerva::model::{bernoulli_log_likelihood, bernoulli_log_likelihood_generic};
 
 fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {

@@ -4,7 +4,7 @@
 
 use burn::tensor::{Distribution, Tensor, TensorData, activation};
 use kanerva::backend::{inference_device, training_device};
-use kanerva::model::parallel_relu::{is_threaded, relu};
+use kanerva::kernels::parallel_relu::{is_threaded, relu};
 
 fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
     t.into_data().convert::<f32>().try_into_vec::<f32>().unwrap()

@@ -5,14 +5,14 @@ use std::time::Duration;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use kanerva::app::{ExplorerApp, Settings};
-use kanerva::app::models::ModelChoice;
+use kanerva::catalog::MemorySpec;
 use kanerva::app::worker::Command;
 use kanerva::data::Corruption;
 use kanerva::egui;
 use kanerva::memory::hopfield::HopfieldConfig;
 
 fn harness() -> Harness<'static, ExplorerApp> {
-    let settings = Settings { model: Some(ModelChoice::Hopfield(HopfieldConfig::default())), show_help: false, ..Settings::default() };
+    let settings = Settings { model: Some(MemorySpec::Hopfield(HopfieldConfig::default())), show_help: false, ..Settings::default() };
     let app = ExplorerApp::new(&egui::Context::default(), settings);
     let mut h = Harness::builder().with_size([1500.0, 1000.0]).build_ui_state(|ui, app: &mut ExplorerApp| app.show(ui), app);
     wait_for(&mut h, "the model to load", |app| app.model_name.starts_with("Hopfield"));
@@ -150,7 +150,7 @@ fn a_worker_panic_becomes_an_error_and_the_app_carries_on() {
 fn switching_the_model_keeps_the_episode_written() {
     let mut h = harness();
     write_random_episode(&mut h);
-    h.state().send(Command::SelectModel(ModelChoice::ModernHopfield { beta: 30.0 }));
+    h.state().send(Command::SelectModel(MemorySpec::ModernHopfield { beta: 30.0 }));
     wait_for(&mut h, "the new model", |app| app.model_name.starts_with("Modern Hopfield"));
     wait_for(&mut h, "the rewritten episode", |app| app.stored.len() == 16);
     let query = h.state().stored[2].clone();
@@ -192,7 +192,7 @@ fn training_runs_on_the_worker_shows_progress_and_can_be_cancelled() {
     h.get_by_label("Use trained model").click();
     wait_for(&mut h, "the trained model", |app| app.model_name.starts_with("KM"));
     assert!(h.state().generative);
-    assert!(h.state().train.history.iter().any(|(_, m)| m.kl_code_nats > 0.0), "the KM reports KL(z)");
+    assert!(h.state().train.history.iter().any(|(_, m)| m.terms.get("kl_code_nats").is_some_and(|v| v > 0.0)), "the KM reports KL(z)");
     // It reads like any memory: write an episode, step once.
     write_random_episode(&mut h);
     let query = Corruption::BitFlip { p: 0.1 }.apply(&h.state().stored[0], 5);
@@ -230,22 +230,22 @@ fn the_basin_map_and_exports_work_from_the_app() {
 fn a_finished_checkpoint_can_be_copied_and_a_damaged_one_is_refused() {
     use kanerva::app::views::train_panel::copy_checkpoint;
     let dir = tempfile::tempdir().unwrap();
-    let shipped = kanerva::app::models::shipped_checkpoints();
+    let shipped = kanerva::catalog::shipped_checkpoints();
     let source = shipped.first().expect("the repository ships assets/dkm_mnist.ckpt");
     let dest = dir.path().join("copy.ckpt");
     copy_checkpoint(source, &dest).unwrap();
     assert_eq!(std::fs::read(source).unwrap(), std::fs::read(&dest).unwrap());
     let broken = dir.path().join("broken.ckpt");
     std::fs::write(&broken, b"KNVCKPT1 not really").unwrap();
-    let err = copy_checkpoint(&broken, &dir.path().join("out.ckpt")).unwrap_err();
+    let err = copy_checkpoint(&broken, &dir.path().join("out.ckpt")).unwrap_err().to_string();
     assert!(err.contains("broken.ckpt"), "{err}");
     assert!(!dir.path().join("out.ckpt").exists());
 }
 
 #[test]
 fn the_dkm_basin_map_is_drawn_in_code_space() {
-    let checkpoint = kanerva::app::models::shipped_checkpoints().into_iter().next().expect("the repository ships assets/dkm_mnist.ckpt");
-    let settings = Settings { model: Some(ModelChoice::trained(checkpoint)), show_help: false, ..Settings::default() };
+    let checkpoint = kanerva::catalog::shipped_checkpoints().into_iter().next().expect("the repository ships assets/dkm_mnist.ckpt");
+    let settings = Settings { model: Some(MemorySpec::trained(checkpoint)), show_help: false, ..Settings::default() };
     let app = ExplorerApp::new(&egui::Context::default(), settings);
     let mut h = Harness::builder().with_size([1500.0, 1000.0]).build_ui_state(|ui, app: &mut ExplorerApp| app.show(ui), app);
     wait_for(&mut h, "the DKM", |app| app.model_name.starts_with("DKM"));
@@ -265,7 +265,7 @@ fn the_dkm_basin_map_is_drawn_in_code_space() {
 fn a_second_memory_reads_the_same_episode_and_query_side_by_side() {
     let mut h = harness();
     let ctx = h.ctx.clone();
-    h.state_mut().set_compare(&ctx, Some(ModelChoice::ModernHopfield { beta: 30.0 }));
+    h.state_mut().set_compare(&ctx, Some(MemorySpec::ModernHopfield { beta: 30.0 }));
     write_random_episode(&mut h);
     wait_for(&mut h, "the comparison's write", |app| app.compare.as_ref().is_some_and(|c| c.stored == 16));
     let query = Corruption::BitFlip { p: 0.1 }.apply(&h.state().stored[0], 3);

@@ -1,22 +1,29 @@
-//! The explorer's state and layout. Views draw themselves; this file wires them to the worker.
+//! The explorer's state and its wiring: views draw themselves and say what the person asked
+//! for; this file turns that into worker commands and applies the worker's events.
 
 use std::sync::Arc;
 
 use eframe::egui::{self, Key, Modifiers};
 
-use crate::data::{Corruption, Embedded, Image, ImageSet, Region};
-use crate::memory::{Iterate, Panel, ReadUpdate, Term};
+use crate::catalog::{MemorySpec, ModelKind};
+use crate::data::{Corruption, Embedded, Image, ImageSet};
+use crate::memory::{Panel, ReadPlan, ReadUpdate, Term};
 use crate::rng::SplitMix64;
 
 use super::compare::CompareSession;
-use super::models::ModelChoice;
+use super::demo::{Demo, DemoStage};
+use super::exports::{ExportKind, write_export};
+use super::read_session::ReadSession;
+use super::settings::{ClickTarget, Settings};
 use super::texture::TextureCache;
-use super::views::canvas::{Canvas, Tool};
-use super::views::dataset::{BrowserAction, DatasetBrowser};
 use super::views::basins::BasinView;
+use super::views::canvas::Canvas;
+use super::views::dataset::{BrowserAction, DatasetBrowser};
+use super::views::read_panel::{self, ReadAction};
 use super::views::sweep_panel::SweepPanel;
+use super::views::top_bar::{self, TopBarAction};
 use super::views::train_panel::TrainPanel;
-use super::views::{filmstrip, help, memory_panel, plots};
+use super::views::{help, memory_panel, plots, query_panel};
 use super::worker::{Command, Event, Worker};
 
 #[derive(Debug, Clone, Copy)]
@@ -25,131 +32,11 @@ enum DialogPurpose {
     Checkpoint,
 }
 
-/// What the export buttons write.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExportKind {
-    FilmstripPng,
-    FilmstripGif,
-    EnergyCsv,
-}
-
-fn write_export(kind: ExportKind, iterates: &[Iterate], distances: &[Vec<f32>], frame_ms: u32, path: &std::path::Path) -> Result<(), String> {
-    match kind {
-        ExportKind::FilmstripPng => crate::export::write_filmstrip_png(iterates, path),
-        ExportKind::FilmstripGif => crate::export::write_filmstrip_gif(iterates, path, frame_ms),
-        ExportKind::EnergyCsv => crate::export::write_energy_csv(iterates, distances, path),
-    }
-    .map_err(|e| e.to_string())
-}
-
-/// Where a click on a dataset thumbnail sends the image.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum ClickTarget {
-    Episode,
-    Query,
-}
-
-/// Corruption being edited in the corrupt panel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum CorruptionKind {
-    SaltPepper,
-    BitFlip,
-    Gaussian,
-    OccludeSquare,
-    EraseSquare,
-}
-
-/// Settings that survive a restart.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
-pub struct Settings {
-    pub episode_size: usize,
-    pub iterations: usize,
-    pub update: ReadUpdate,
-    pub play_interval_s: f32,
-    pub corruption: CorruptionKind,
-    pub probability: f32,
-    pub sigma: f32,
-    pub square: usize,
-    pub seed: u64,
-    pub click_target: ClickTarget,
-    pub show_help: bool,
-    pub model: Option<ModelChoice>,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            episode_size: 16,
-            iterations: 10,
-            update: ReadUpdate::Mode,
-            play_interval_s: 0.3,
-            corruption: CorruptionKind::SaltPepper,
-            probability: 0.15,
-            sigma: 0.3,
-            square: 10,
-            seed: 1,
-            click_target: ClickTarget::Episode,
-            show_help: true,
-            model: None,
-        }
-    }
-}
-
-/// Which scripted demo (`kanerva gui --demo NAME`) runs at start.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Demo {
-    /// Write a random episode, corrupt its first image into the query, play the read.
-    Denoise,
-    /// The denoising demo, then a basin map between the first two stored items.
-    Basins,
-    /// The denoising demo, then a training run with live curves.
-    Train,
-    /// The denoising demo with a second memory reading side by side: the shipped Kanerva
-    /// Machine, else the pseudo-inverse Hopfield network.
-    Compare,
-}
-
-/// Progress of the scripted demo: fill and write a random episode, corrupt its first image into
-/// the query, and play the read (then the demo's extra).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DemoStage {
-    WaitForModel,
-    WaitForWrite,
-    WaitForQuery,
-    Done,
-}
-
-/// One read in progress: the filmstrip and what the memory said about every iterate.
-#[derive(Default)]
-pub struct ReadSession {
-    pub id: u64,
-    pub iterates: Vec<Iterate>,
-    pub distances: Vec<Vec<f32>>,
-    /// Each iterate in the memory's own space (DKM codes), when it has one.
-    pub embeddings: Vec<Option<Vec<f32>>>,
-    /// A step has been asked for and not answered yet.
-    pub pending: bool,
-}
-
-impl ReadSession {
-    /// Appends iterate `index` of read `read_id` when it is the next one of this read (answers
-    /// to an older read, or out of order, are dropped).
-    pub fn accept(&mut self, read_id: u64, index: usize, iterate: Iterate, distances: Vec<f32>, embedding: Option<Vec<f32>>) {
-        if read_id == self.id && index == self.iterates.len() {
-            self.iterates.push(iterate);
-            self.distances.push(distances);
-            self.embeddings.push(embedding);
-            self.pending = false;
-        }
-    }
-}
-
 pub struct ExplorerApp {
     pub settings: Settings,
     worker: Worker,
     textures: TextureCache,
-    pub models: Vec<ModelChoice>,
+    pub models: Vec<MemorySpec>,
     pub model_name: String,
     pub energy_unit: String,
     pub generative: bool,
@@ -182,7 +69,7 @@ pub struct ExplorerApp {
     pub sweep: SweepPanel,
     /// A second memory read side by side with the first.
     pub compare: Option<CompareSession>,
-    ctx: egui::Context,
+    pub(super) ctx: egui::Context,
     /// Messages from helper threads (file dialogs, exports): (is_error, text).
     notices: std::sync::Arc<std::sync::Mutex<Vec<(bool, String)>>>,
 }
@@ -190,13 +77,13 @@ pub struct ExplorerApp {
 impl ExplorerApp {
     /// Starts the worker with the saved (or first available) model and the embedded data.
     pub fn new(ctx: &egui::Context, settings: Settings) -> Self {
-        let models = ModelChoice::available();
+        let models = MemorySpec::available();
         // Prefer a shipped DKM; fall back to a memory that needs no training.
         let initial = settings
             .model
             .clone()
             .filter(|m| models.contains(m))
-            .or_else(|| models.iter().find(|m| m.is_trained_kind("dkm")).cloned())
+            .or_else(|| models.iter().find(|m| m.is_trained(ModelKind::Dkm)).cloned())
             .unwrap_or_else(|| models[0].clone());
         let wake_ctx = ctx.clone();
         let worker = Worker::spawn(initial, move || wake_ctx.request_repaint());
@@ -257,7 +144,7 @@ impl ExplorerApp {
     }
 
     /// Writes the current read to `path` (used by the export buttons and tests).
-    pub fn export_read(&self, kind: ExportKind, path: &std::path::Path) -> Result<(), String> {
+    pub fn export_read(&self, kind: ExportKind, path: &std::path::Path) -> Result<(), crate::export::ExportError> {
         write_export(kind, &self.read.iterates, &self.read.distances, self.frame_ms(), path)
     }
 
@@ -270,23 +157,19 @@ impl ExplorerApp {
     fn export_dialog(&self, kind: ExportKind) {
         let (iterates, distances, frame_ms) = (self.read.iterates.clone(), self.read.distances.clone(), self.frame_ms());
         let notices = self.notices.clone();
-        let (name, ext) = match kind {
-            ExportKind::FilmstripPng => ("filmstrip.png", "png"),
-            ExportKind::FilmstripGif => ("filmstrip.gif", "gif"),
-            ExportKind::EnergyCsv => ("energy.csv", "csv"),
-        };
+        let (name, ext) = kind.file_name();
         std::thread::spawn(move || {
             let Some(path) = rfd::FileDialog::new().set_file_name(name).add_filter(ext, &[ext]).save_file() else { return };
             let notice = match write_export(kind, &iterates, &distances, frame_ms, &path) {
                 Ok(()) => (false, format!("exported {}", path.display())),
-                Err(e) => (true, e),
+                Err(e) => (true, e.to_string()),
             };
             notices.lock().expect("notices lock").push(notice);
         });
     }
 
     /// Starts (or stops, with None) the side-by-side comparison memory.
-    pub fn set_compare(&mut self, ctx: &egui::Context, choice: Option<ModelChoice>) {
+    pub fn set_compare(&mut self, ctx: &egui::Context, choice: Option<MemorySpec>) {
         self.compare = choice.map(|c| CompareSession::new(ctx, c, &self.stored));
     }
 
@@ -352,7 +235,7 @@ impl ExplorerApp {
                 Event::Training(e) => self.train.on_event(e),
                 Event::TrainingFinished(result) => {
                     if let Err(e) = &result {
-                        self.errors.push(e.clone());
+                        self.errors.push(e.to_string());
                     }
                     self.train.on_finished(result);
                 }
@@ -361,54 +244,9 @@ impl ExplorerApp {
                     self.basins.pending = false;
                     self.sweep.on_error();
                     self.playing = false;
-                    self.errors.push(message);
+                    self.errors.push(message.to_string());
                 }
             }
-        }
-    }
-
-    /// Advances the scripted demo by at most one stage per frame.
-    fn run_demo(&mut self) {
-        match self.demo {
-            Some(DemoStage::WaitForModel) if self.model_ready && self.browser.is_some() => {
-                if self.demo_kind == Some(Demo::Compare) {
-                    // The DKM's predecessor when its weights are shipped, else a classical memory.
-                    let partner = self.models.iter().find(|m| m.is_trained_kind("km")).cloned().unwrap_or_else(|| {
-                        ModelChoice::Hopfield(crate::memory::hopfield::HopfieldConfig { rule: crate::memory::hopfield::LearningRule::PseudoInverse, ..Default::default() })
-                    });
-                    self.compare = Some(CompareSession::new(&self.ctx, partner, &[]));
-                }
-                self.fill_random_episode();
-                self.write_episode();
-                self.demo = Some(DemoStage::WaitForWrite);
-            }
-            Some(DemoStage::WaitForWrite) if !self.stored.is_empty() => {
-                let query = self.current_corruption().apply(&self.stored[0], self.settings.seed);
-                self.canvas.set_image(query);
-                self.reset_read();
-                self.demo = Some(DemoStage::WaitForQuery);
-            }
-            Some(DemoStage::WaitForQuery) if !self.read.iterates.is_empty() => {
-                self.playing = true;
-                self.demo = Some(DemoStage::Done);
-                match self.demo_kind {
-                    Some(Demo::Basins) => {
-                        self.basins.pending = true;
-                        let alphas = (0..self.basins.columns).map(|i| i as f32 / (self.basins.columns - 1) as f32).collect();
-                        let (iterations, update, seed) = (self.settings.iterations, self.settings.update, self.settings.seed);
-                        self.send(Command::BasinMap { a: 0, b: 1, alphas, noises: self.basins.noises.clone(), iterations, update, seed });
-                    }
-                    Some(Demo::Train) => {
-                        if let Some(data) = self.browser.as_ref().map(|b| b.set.clone()) {
-                            self.train.out = std::env::temp_dir().join("kanerva-demo-train.ckpt").display().to_string();
-                            self.train.running = true;
-                            self.send(Command::Train(self.train.request(data)));
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            _ => {}
         }
     }
 
@@ -438,10 +276,10 @@ impl ExplorerApp {
         };
         let index = self.read.iterates.len();
         self.read.pending = true;
-        let seed = self.settings.seed.wrapping_mul(1000).wrapping_add(index as u64);
-        self.send(Command::Step { read_id: self.read.id, index, from: last.image.clone(), update: self.settings.update, seed });
+        let seed = ReadSession::step_seed(self.settings.read.seed, index);
+        self.send(Command::Step { read_id: self.read.id, index, from: last.image.clone(), update: self.settings.read.update, seed });
         if let Some(compare) = &mut self.compare {
-            compare.step(self.settings.update, seed);
+            compare.step(self.settings.read.update, seed);
         }
         true
     }
@@ -464,19 +302,12 @@ impl ExplorerApp {
         if pool.is_empty() {
             return;
         }
-        let mut rng = SplitMix64::new(self.settings.seed.wrapping_add(self.write_history.len() as u64 * 31 + self.episode.len() as u64));
+        let mut rng = SplitMix64::new(self.settings.read.seed.wrapping_add(self.write_history.len() as u64 * 31 + self.episode.len() as u64));
         self.episode = (0..self.settings.episode_size).map(|_| browser.set.image(pool[rng.below(pool.len())])).collect();
     }
 
     pub fn current_corruption(&self) -> Corruption {
-        let s = &self.settings;
-        match s.corruption {
-            CorruptionKind::SaltPepper => Corruption::SaltPepper { p: s.probability },
-            CorruptionKind::BitFlip => Corruption::BitFlip { p: s.probability },
-            CorruptionKind::Gaussian => Corruption::Gaussian { sigma: s.sigma },
-            CorruptionKind::OccludeSquare => Corruption::Occlude { region: Region::RandomSquare(s.square) },
-            CorruptionKind::EraseSquare => Corruption::Erase { region: Region::RandomSquare(s.square) },
-        }
+        self.settings.corruption()
     }
 
     fn handle_keys(&mut self, ctx: &egui::Context) {
@@ -515,7 +346,7 @@ impl ExplorerApp {
             return;
         }
         let now = ctx.input(|i| i.time);
-        if self.read.iterates.len() > self.settings.iterations {
+        if self.read.iterates.len() > self.settings.read.iterations {
             self.playing = false;
             return;
         }
@@ -553,62 +384,17 @@ impl ExplorerApp {
     }
 
     fn top_bar(&mut self, ui: &mut egui::Ui) {
-        ui.horizontal(|ui| {
-            ui.heading("Kanerva Explorer");
-            ui.separator();
-            let current = self.settings.model.clone();
-            let mut picked = None;
-            egui::ComboBox::new("model_picker", "memory")
-                .width(260.0)
-                .selected_text(current.as_ref().map_or("...".into(), ModelChoice::label))
-                .show_ui(ui, |ui| {
-                    for m in &self.models {
-                        if ui.selectable_label(current.as_ref() == Some(m), m.label()).clicked() {
-                            picked = Some(m.clone());
-                        }
-                    }
-                });
-            if let Some(m) = picked {
-                self.send(Command::SelectModel(m));
-            }
-            if let Some(ModelChoice::ModernHopfield { beta }) = self.settings.model.clone() {
-                let mut b = beta;
-                if ui.add(egui::Slider::new(&mut b, 0.5..=200.0).logarithmic(true).text("β")).drag_stopped() {
-                    self.send(Command::SelectModel(ModelChoice::ModernHopfield { beta: b }));
-                }
-                if b != beta {
-                    self.settings.model = Some(ModelChoice::ModernHopfield { beta: b });
-                }
-            }
-            ui.separator();
-            let current = self.compare.as_ref().map(|c| c.choice.clone());
-            let mut picked: Option<Option<ModelChoice>> = None;
-            egui::ComboBox::new("compare_picker", "compare with")
-                .width(200.0)
-                .selected_text(current.as_ref().map_or("nothing".into(), ModelChoice::label))
-                .show_ui(ui, |ui| {
-                    if ui.selectable_label(current.is_none(), "nothing").clicked() {
-                        picked = Some(None);
-                    }
-                    for m in &self.models {
-                        if ui.selectable_label(current.as_ref() == Some(m), m.label()).clicked() {
-                            picked = Some(Some(m.clone()));
-                        }
-                    }
-                });
-            if let Some(choice) = picked {
+        let compare = self.compare.as_ref().map(|c| c.choice.clone());
+        match top_bar::ui(ui, &self.models, &mut self.settings.model, compare.as_ref(), &mut self.settings.show_help) {
+            Some(TopBarAction::Select(m)) => self.send(Command::SelectModel(m)),
+            Some(TopBarAction::Compare(choice)) => {
                 let ctx = ui.ctx().clone();
                 self.set_compare(&ctx, choice);
             }
-            ui.separator();
-            if ui.button("Open data...").on_hover_text("IMG1, MNIST IDX, PNG/JPEG or a folder; or drop a file here").clicked() {
-                self.open_dialog(DialogPurpose::Data);
-            }
-            if ui.button("Load checkpoint...").on_hover_text("a DKM checkpoint (.ckpt) written by `kanerva train` or the train panel").clicked() {
-                self.open_dialog(DialogPurpose::Checkpoint);
-            }
-            ui.toggle_value(&mut self.settings.show_help, "Help");
-        });
+            Some(TopBarAction::OpenData) => self.open_dialog(DialogPurpose::Data),
+            Some(TopBarAction::LoadCheckpoint) => self.open_dialog(DialogPurpose::Checkpoint),
+            None => {}
+        }
     }
 
     fn open_dialog(&mut self, purpose: DialogPurpose) {
@@ -624,8 +410,8 @@ impl ExplorerApp {
                     }
                 }
                 DialogPurpose::Checkpoint => {
-                    if let Some(path) = dialog.set_title("Load a DKM checkpoint").add_filter("checkpoint", &["ckpt"]).pick_file() {
-                        sender(Command::SelectModel(ModelChoice::trained(path)));
+                    if let Some(path) = dialog.set_title("Load a checkpoint").add_filter("checkpoint", &["ckpt"]).pick_file() {
+                        sender(Command::SelectModel(MemorySpec::trained(path)));
                     }
                 }
             }
@@ -715,21 +501,22 @@ impl ExplorerApp {
             self.episode.remove(i);
         }
         ui.separator();
-        ui.columns(2, |cols| {
-            self.query_column(&mut cols[0]);
-            self.read_column(&mut cols[1]);
+        let action = ui.columns(2, |cols| {
+            query_panel::ui(&mut cols[0], &mut self.canvas, &mut self.settings, &mut self.textures);
+            read_panel::ui(&mut cols[1], &self.read, self.compare.as_ref(), self.stored.is_empty(), self.playing, &mut self.settings, &mut self.textures)
         });
+        self.apply_read_action(action);
         ui.separator();
         egui::CollapsingHeader::new("Basins").default_open(self.demo_kind == Some(Demo::Basins)).show(ui, |ui| {
-            let (iterations, update, seed) = (self.settings.iterations, self.settings.update, self.settings.seed);
             let space = super::views::basins::MapSpace::new(&self.stored, self.stored_embeddings.as_deref(), &self.read);
-            if let Some(command) = self.basins.ui(ui, &self.stored, &space, iterations, update, seed, &mut self.textures) {
+            if let Some(command) = self.basins.ui(ui, &self.stored, &space, self.settings.read, &mut self.textures) {
                 self.send(command);
             }
         });
         if self.generative {
             ui.separator();
-            self.sample_section(ui);
+            let action = read_panel::samples_ui(ui, &self.samples, &mut self.textures);
+            self.apply_read_action(action);
         }
         ui.separator();
         egui::CollapsingHeader::new("Sweeps: capacity and corruption").default_open(false).show(ui, |ui| {
@@ -747,59 +534,6 @@ impl ExplorerApp {
         });
     }
 
-    fn query_column(&mut self, ui: &mut egui::Ui) {
-        ui.heading("Query");
-        ui.horizontal(|ui| {
-            ui.selectable_value(&mut self.canvas.tool, Tool::Brush, "brush");
-            ui.selectable_value(&mut self.canvas.tool, Tool::Erase, "erase");
-            ui.selectable_value(&mut self.canvas.tool, Tool::Occlude, "occlude [ ]");
-        });
-        ui.add(egui::Slider::new(&mut self.canvas.brush_radius, 0.6..=4.0).text("brush"));
-        let side = ui.available_width().clamp(140.0, 300.0);
-        self.canvas.ui(ui, side);
-        ui.horizontal(|ui| {
-            if ui.button("Clear").clicked() {
-                self.canvas.clear();
-            }
-            if ui.button("Invert").clicked() {
-                self.canvas.invert();
-            }
-            if ui.add_enabled(self.canvas.can_undo(), egui::Button::new("Undo")).clicked() {
-                self.canvas.undo();
-            }
-            ui.label("model input:");
-            self.textures.show(ui, &self.canvas.image, 28.0);
-        });
-        ui.label("Corrupt");
-        ui.horizontal_wrapped(|ui| {
-            let s = &mut self.settings;
-            ui.selectable_value(&mut s.corruption, CorruptionKind::SaltPepper, "salt & pepper");
-            ui.selectable_value(&mut s.corruption, CorruptionKind::BitFlip, "bit flips");
-            ui.selectable_value(&mut s.corruption, CorruptionKind::Gaussian, "gaussian");
-            ui.selectable_value(&mut s.corruption, CorruptionKind::OccludeSquare, "occlude");
-            ui.selectable_value(&mut s.corruption, CorruptionKind::EraseSquare, "erase");
-        });
-        ui.horizontal(|ui| {
-            let s = &mut self.settings;
-            match s.corruption {
-                CorruptionKind::SaltPepper | CorruptionKind::BitFlip => {
-                    ui.add(egui::Slider::new(&mut s.probability, 0.0..=0.5).text("p"));
-                }
-                CorruptionKind::Gaussian => {
-                    ui.add(egui::Slider::new(&mut s.sigma, 0.0..=1.0).text("σ"));
-                }
-                CorruptionKind::OccludeSquare | CorruptionKind::EraseSquare => {
-                    ui.add(egui::Slider::new(&mut s.square, 1..=28).text("side"));
-                }
-            }
-            ui.add(egui::DragValue::new(&mut s.seed).prefix("seed "));
-        });
-        if ui.button("Apply corruption").clicked() {
-            let c = self.current_corruption();
-            self.canvas.apply(&c, self.settings.seed);
-        }
-    }
-
     /// A changed query restarts the read, once the person has let go of the mouse.
     fn restart_read_if_query_changed(&mut self, ctx: &egui::Context) {
         if self.canvas.version != self.read_query_version && !ctx.input(|i| i.pointer.any_down()) {
@@ -807,65 +541,20 @@ impl ExplorerApp {
         }
     }
 
-    fn read_column(&mut self, ui: &mut egui::Ui) {
-        ui.heading("Read");
-        ui.label(if self.stored.is_empty() { "Write an episode first: the memory is empty." } else { "Memory holds the episode; read from the query." });
-        ui.horizontal(|ui| {
-            if ui.button("Step").on_hover_text("one attractor iteration (S)").clicked() {
+    fn apply_read_action(&mut self, action: Option<ReadAction>) {
+        match action {
+            Some(ReadAction::Step) => {
                 self.step();
             }
-            let label = if self.playing { "Pause" } else { "Play" };
-            if ui.button(label).on_hover_text("P").clicked() {
-                self.playing = !self.playing;
+            Some(ReadAction::TogglePlay) => self.playing = !self.playing,
+            Some(ReadAction::Reset) => self.reset_read(),
+            Some(ReadAction::Export(kind)) => self.export_dialog(kind),
+            Some(ReadAction::Sample) => {
+                let cleanup = ReadPlan { iterations: 3, update: ReadUpdate::Mean, seed: self.settings.read.seed + self.samples.len() as u64 };
+                self.send(Command::Sample { count: 16, cleanup });
             }
-            if ui.button("Reset").on_hover_text("restart from the query (R)").clicked() {
-                self.reset_read();
-            }
-        });
-        ui.horizontal(|ui| {
-            ui.add(egui::DragValue::new(&mut self.settings.iterations).range(1..=200).prefix("iterations "));
-            ui.add(egui::Slider::new(&mut self.settings.play_interval_s, 0.02..=1.5).text("s/step"));
-        });
-        ui.horizontal(|ui| {
-            ui.label("update:");
-            for u in ReadUpdate::ALL {
-                ui.selectable_value(&mut self.settings.update, u, u.name());
-            }
-        });
-        ui.label(format!("filmstrip ({} iterates)", self.read.iterates.len()));
-        filmstrip::ui(ui, "filmstrip", &self.read.iterates, &mut self.textures);
-        self.export_buttons(ui);
-        if let Some(compare) = &self.compare {
-            ui.label(format!("{} ({} iterates)", compare.name, compare.read.iterates.len()));
-            filmstrip::ui(ui, "compare_filmstrip", &compare.read.iterates, &mut self.textures);
+            None => {}
         }
-    }
-
-    fn export_buttons(&mut self, ui: &mut egui::Ui) {
-        ui.horizontal(|ui| {
-            ui.label("export:");
-            let enabled = !self.read.iterates.is_empty();
-            for (label, kind) in [("PNG strip", ExportKind::FilmstripPng), ("GIF", ExportKind::FilmstripGif), ("energy CSV", ExportKind::EnergyCsv)] {
-                if ui.add_enabled(enabled, egui::Button::new(label)).clicked() {
-                    self.export_dialog(kind);
-                }
-            }
-        });
-    }
-
-    fn sample_section(&mut self, ui: &mut egui::Ui) {
-        ui.heading("Samples from memory");
-        ui.horizontal(|ui| {
-            if ui.button("Sample 16").clicked() {
-                self.send(Command::Sample { count: 16, cleanup: 3, update: ReadUpdate::Mean, seed: self.settings.seed + self.samples.len() as u64 });
-            }
-            ui.label("(w ~ N(0, I), read, decode, then 3 clean-up iterations)");
-        });
-        ui.horizontal_wrapped(|ui| {
-            for s in &self.samples {
-                self.textures.show(ui, s, 48.0);
-            }
-        });
     }
 
     fn plots_panel(&mut self, ui: &mut egui::Ui) {

@@ -6,13 +6,14 @@ use eframe::egui;
 use crate::data::Image;
 use crate::memory::ReadUpdate;
 
-use super::app::ReadSession;
-use super::models::ModelChoice;
+use crate::catalog::MemorySpec;
+
+use super::read_session::ReadSession;
 use super::worker::{Command, Event, Worker};
 
 pub struct CompareSession {
     worker: Worker,
-    pub choice: ModelChoice,
+    pub choice: MemorySpec,
     pub name: String,
     pub energy_unit: String,
     pub read: ReadSession,
@@ -20,7 +21,7 @@ pub struct CompareSession {
 }
 
 impl CompareSession {
-    pub fn new(ctx: &egui::Context, choice: ModelChoice, episode: &[Image]) -> Self {
+    pub fn new(ctx: &egui::Context, choice: MemorySpec, episode: &[Image]) -> Self {
         let wake = ctx.clone();
         let worker = Worker::spawn(choice.clone(), move || wake.request_repaint());
         if !episode.is_empty() {
@@ -46,9 +47,9 @@ impl CompareSession {
                 Event::Iterate { read_id, index, iterate, distances, embedding } => {
                     self.read.accept(read_id, index, iterate, distances, embedding);
                 }
-                Event::Error(message) => {
+                Event::Error(error) => {
                     self.read.pending = false;
-                    errors.push(format!("{} (comparison): {message}", self.name));
+                    errors.push(format!("{} (comparison): {error}", self.name));
                 }
                 _ => {}
             }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use eframe::egui::{self, RawInput};
 use serde::Serialize;
 
-use super::app::{ExplorerApp, Settings};
+use super::{ExplorerApp, Settings};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum FrameScenario {
@@ -55,7 +55,7 @@ pub fn measure(scenario: FrameScenario, frames: usize, settings: Settings) -> Fr
         warm += 1;
     }
     app.settings.play_interval_s = 0.02;
-    app.settings.iterations = 100_000;
+    app.settings.read.iterations = 100_000;
     app.fill_random_episode();
     app.write_episode();
     while warm < 4000 && app.stored.is_empty() {
@@ -75,7 +75,7 @@ pub fn measure(scenario: FrameScenario, frames: usize, settings: Settings) -> Fr
             app.train.out = std::env::temp_dir().join(format!("kanerva-frame-bench-{}.ckpt", std::process::id())).display().to_string();
             app.train.steps = 1_000_000;
             app.train.running = true;
-            app.send(super::worker::Command::Train(app.train.request(data)));
+            app.send(super::worker::Command::Train(app.train.job(data)));
         }
     }
     let mut times = Vec::with_capacity(frames);

@@ -3,13 +3,20 @@
 
 mod app;
 pub mod compare;
+mod demo;
+pub mod exports;
 pub mod frame_bench;
-pub mod models;
+pub mod read_session;
+pub mod settings;
 pub mod texture;
 pub mod views;
 pub mod worker;
 
-pub use app::{ClickTarget, CorruptionKind, Demo, DemoStage, ExplorerApp, ExportKind, ReadSession, Settings};
+pub use app::ExplorerApp;
+pub use demo::{Demo, DemoStage};
+pub use exports::ExportKind;
+pub use read_session::ReadSession;
+pub use settings::{ClickTarget, CorruptionKind, Settings};
 
 /// Opens the explorer window; `demo` plays a scripted demo on start.
 pub fn run_native(demo: Option<Demo>) -> eframe::Result<()> {

@@ -8,34 +8,35 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 
+use anyhow::Context;
 use crossbeam_channel::{Receiver, Sender, unbounded};
 
-use crate::data::{Image, ImageSet, InkPolarity, load_model_images};
 use crate::backend::training_device;
-use crate::eval::{BasinCell, PatternSource, SweepPoint, SweepSetting, basin_map, sweep};
-use crate::memory::{AttractorMemory, Evaluation, Iterate, Panel, ReadUpdate, WriteReport};
-use crate::train::{AnyModelConfig, CheckpointFile, TrainConfig, TrainEvent, TrainOutcome};
-
-use super::models::ModelChoice;
+use crate::catalog::MemorySpec;
+use crate::data::{Image, ImageSet, InkPolarity, load_model_images};
+use crate::eval::{BasinCell, PatternSource, SweepPoint, SweepSetting, basin_map, sample_and_clean_up, sweep};
+use crate::memory::{AttractorMemory, Evaluation, Iterate, Panel, ReadPlan, ReadUpdate, WriteReport};
+use crate::train::{TrainEvent, TrainJob, TrainOutcome};
 
 /// What the UI asks for.
 #[derive(Debug, Clone)]
 pub enum Command {
-    SelectModel(ModelChoice),
+    SelectModel(MemorySpec),
     LoadData(PathBuf),
     Write(Vec<Image>),
     /// Evaluate `image` as iterate `index` of read `read_id` (index 0: the query).
     Evaluate { read_id: u64, index: usize, image: Image },
     /// One read step from `from` (iterate `index − 1`), producing iterate `index`.
     Step { read_id: u64, index: usize, from: Image, update: ReadUpdate, seed: u64 },
-    Sample { count: usize, cleanup: usize, update: ReadUpdate, seed: u64 },
+    /// `count` samples, each cleaned up by `cleanup`'s read steps (eval::sample_and_clean_up).
+    Sample { count: usize, cleanup: ReadPlan },
     /// Read a grid of start points between stored items `a` and `b` (see eval::basin_map).
-    BasinMap { a: usize, b: usize, alphas: Vec<f32>, noises: Vec<f32>, iterations: usize, update: ReadUpdate, seed: u64 },
+    BasinMap { a: usize, b: usize, alphas: Vec<f32>, noises: Vec<f32>, plan: ReadPlan },
     /// A sweep (capacity or corruption level) of the current memory (its contents are
     /// restored afterwards).
-    Sweep { patterns: Option<Arc<ImageSet>>, settings: Vec<SweepSetting>, iterations: usize, cancel: Arc<AtomicBool> },
-    /// Train a model (DKM or KM) on its own thread (reads stay responsive); progress comes as events.
-    Train(TrainRequest),
+    Sweep { patterns: Option<Arc<ImageSet>>, settings: Vec<SweepSetting>, plan: ReadPlan, cancel: Arc<AtomicBool> },
+    /// Train a model on its own thread (reads stay responsive); progress comes as events.
+    Train(TrainJob),
     CancelTraining,
     /// Fault injection for tests: panic inside the worker.
     Crash,
@@ -45,7 +46,7 @@ pub enum Command {
 /// What the worker reports.
 #[derive(Debug, Clone)]
 pub enum Event {
-    ModelReady { name: String, energy_unit: String, generative: bool, choice: ModelChoice },
+    ModelReady { name: String, energy_unit: String, generative: bool, choice: MemorySpec },
     DataLoaded(Arc<ImageSet>),
     /// `embeddings`: the stored images in the memory's own space (DKM codes), if it has one.
     Written { report: WriteReport, stored: Vec<Image>, panels: Vec<Panel>, embeddings: Option<Vec<Vec<f32>>> },
@@ -55,20 +56,30 @@ pub enum Event {
     SweepProgress { done: usize, total: usize, point: SweepPoint },
     SweepFinished { model: String, points: Vec<SweepPoint>, cancelled: bool },
     Training(TrainEvent),
-    TrainingFinished(Result<(TrainOutcome, PathBuf), String>),
-    Error(String),
+    TrainingFinished(Result<(TrainOutcome, PathBuf), AppError>),
+    Error(AppError),
 }
 
-/// Everything a training run needs.
+/// An error on its way to the status bar, with its chain of causes (shown as "what: why").
 #[derive(Debug, Clone)]
-pub struct TrainRequest {
-    pub data: Arc<ImageSet>,
-    pub data_name: String,
-    pub model: AnyModelConfig,
-    pub train: TrainConfig,
-    pub out: PathBuf,
-    /// Continue from the checkpoint at `out`.
-    pub resume: bool,
+pub struct AppError(Arc<anyhow::Error>);
+
+impl AppError {
+    pub fn msg(message: impl std::fmt::Display + std::fmt::Debug + Send + Sync + 'static) -> Self {
+        Self(Arc::new(anyhow::Error::msg(message)))
+    }
+}
+
+impl From<anyhow::Error> for AppError {
+    fn from(e: anyhow::Error) -> Self {
+        Self(Arc::new(e))
+    }
+}
+
+impl std::fmt::Display for AppError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:#}", self.0)
+    }
 }
 
 /// Handle the UI keeps: send commands, drain events.
@@ -80,7 +91,7 @@ pub struct Worker {
 
 impl Worker {
     /// Starts the worker; `wake` is called after every event (the UI's request_repaint).
-    pub fn spawn(initial: ModelChoice, wake: impl Fn() + Send + Sync + 'static) -> Self {
+    pub fn spawn(initial: MemorySpec, wake: impl Fn() + Send + Sync + 'static) -> Self {
         let (commands, command_rx) = unbounded();
         let (event_tx, events) = unbounded();
         let thread = std::thread::Builder::new()
@@ -117,7 +128,7 @@ impl Drop for Worker {
 struct WorkerState {
     events: Sender<Event>,
     wake: Arc<dyn Fn() + Send + Sync>,
-    choice: Option<ModelChoice>,
+    choice: Option<MemorySpec>,
     memory: Option<Box<dyn AttractorMemory>>,
     /// The last written episode, rewritten after a model switch so comparisons need no retyping.
     episode: Vec<Image>,
@@ -134,7 +145,7 @@ impl WorkerState {
         (self.wake)();
     }
 
-    fn run(mut self, initial: ModelChoice, commands: Receiver<Command>) {
+    fn run(mut self, initial: MemorySpec, commands: Receiver<Command>) {
         self.guarded(Command::SelectModel(initial));
         while let Ok(command) = commands.recv() {
             if matches!(command, Command::Shutdown) {
@@ -153,22 +164,22 @@ impl WorkerState {
         let result = std::panic::catch_unwind(AssertUnwindSafe(|| self.handle(command)));
         match result {
             Ok(Ok(())) => {}
-            Ok(Err(message)) => self.emit(Event::Error(message)),
+            Ok(Err(error)) => self.emit(Event::Error(error.into())),
             Err(panic) => {
                 let what = panic
                     .downcast_ref::<String>()
                     .cloned()
                     .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
                     .unwrap_or_else(|| "unknown panic".into());
-                self.emit(Event::Error(format!("the worker crashed ({what}); the memory was reset, please write the episode again")));
+                self.emit(Event::Error(AppError::msg(format!("the worker crashed ({what}); the memory was reset, please write the episode again"))));
                 self.memory = self.choice.as_ref().and_then(|c| c.build().ok());
                 self.episode.clear();
             }
         }
     }
 
-    fn memory(&self) -> Result<&dyn AttractorMemory, String> {
-        self.memory.as_deref().ok_or_else(|| "no model is loaded".to_string())
+    fn memory(&self) -> anyhow::Result<&dyn AttractorMemory> {
+        self.memory.as_deref().context("no model is loaded")
     }
 
     fn embedding(&self, image: &Image) -> Option<Vec<f32>> {
@@ -179,11 +190,8 @@ impl WorkerState {
         self.memory.as_ref().map_or_else(Vec::new, |m| m.stored().iter().map(|s| image.pixel_error(s)).collect())
     }
 
-    fn start_training(&mut self, request: TrainRequest) -> Result<(), String> {
-        if self.training.as_ref().is_some_and(|(t, _)| !t.is_finished()) {
-            return Err("a training run is already going: cancel it first".into());
-        }
-        let resume = if request.resume { Some(CheckpointFile::read(&request.out).map_err(|e| e.to_string())?) } else { None };
+    fn start_training(&mut self, job: TrainJob) -> anyhow::Result<()> {
+        anyhow::ensure!(!self.training.as_ref().is_some_and(|(t, _)| !t.is_finished()), "a training run is already going: cancel it first");
         let cancel = Arc::new(AtomicBool::new(false));
         let (events, wake, flag) = (self.events.clone(), self.wake.clone(), cancel.clone());
         let thread = std::thread::Builder::new()
@@ -193,26 +201,24 @@ impl WorkerState {
                     let _ = events.send(e);
                     wake();
                 };
-                let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                    request.model.train(&request.train, &request.data, &request.data_name, resume.as_ref(), &request.out, &training_device(), &flag, &mut |e| send(Event::Training(e)))
-                }));
+                let result = std::panic::catch_unwind(AssertUnwindSafe(|| crate::catalog::train(&job, &training_device(), &flag, &mut |e| send(Event::Training(e)))));
                 send(Event::TrainingFinished(match result {
-                    Ok(Ok(outcome)) => Ok((outcome, request.out.clone())),
-                    Ok(Err(e)) => Err(e.to_string()),
-                    Err(_) => Err("the training thread crashed; the last saved checkpoint is kept".into()),
+                    Ok(Ok(outcome)) => Ok((outcome, job.out.clone())),
+                    Ok(Err(e)) => Err(anyhow::Error::new(e).into()),
+                    Err(_) => Err(AppError::msg("the training thread crashed; the last saved checkpoint is kept")),
                 }));
             })
-            .map_err(|e| e.to_string())?;
+            .context("starting the training thread")?;
         self.training = Some((thread, cancel));
         Ok(())
     }
 
-    fn handle(&mut self, command: Command) -> Result<(), String> {
+    fn handle(&mut self, command: Command) -> anyhow::Result<()> {
         match command {
             Command::SelectModel(choice) => {
                 let mut memory = choice.build()?;
                 if !self.episode.is_empty() {
-                    memory.write(&self.episode).map_err(|e| e.to_string())?;
+                    memory.write(&self.episode).context("writing the episode into the new memory")?;
                 }
                 self.emit(Event::ModelReady {
                     name: memory.name(),
@@ -232,56 +238,45 @@ impl WorkerState {
                 self.choice = Some(choice);
             }
             Command::LoadData(path) => {
-                let set = load_model_images(&path, InkPolarity::Auto).map_err(|e| e.to_string())?;
+                let set = load_model_images(&path, InkPolarity::Auto)?;
                 self.emit(Event::DataLoaded(Arc::new(set)));
             }
             Command::Write(episode) => {
-                let memory = self.memory.as_mut().ok_or("no model is loaded")?;
-                let report = memory.write(&episode).map_err(|e| e.to_string())?;
+                let memory = self.memory.as_mut().context("no model is loaded")?;
+                let report = memory.write(&episode)?;
                 let panels = memory.inspect();
                 let embeddings = memory.embed(&episode);
                 self.episode = episode.clone();
                 self.emit(Event::Written { report, stored: episode, panels, embeddings });
             }
             Command::Evaluate { read_id, index, image } => {
-                let evaluation = self.memory()?.evaluate(&image).map_err(|e| e.to_string())?;
+                let evaluation = self.memory()?.evaluate(&image)?;
                 let (distances, embedding) = (self.distances(&image), self.embedding(&image));
                 self.emit(Event::Iterate { read_id, index, iterate: Iterate { image, evaluation }, distances, embedding });
             }
             Command::Step { read_id, index, from, update, seed } => {
                 let memory = self.memory()?;
-                let image = memory.step(&from, update, seed).map_err(|e| e.to_string())?;
-                let evaluation: Evaluation = memory.evaluate(&image).map_err(|e| e.to_string())?;
+                let image = memory.step(&from, update, seed)?;
+                let evaluation: Evaluation = memory.evaluate(&image)?;
                 let (distances, embedding) = (self.distances(&image), self.embedding(&image));
                 self.emit(Event::Iterate { read_id, index, iterate: Iterate { image, evaluation }, distances, embedding });
             }
-            Command::Sample { count, cleanup, update, seed } => {
-                let memory = self.memory()?;
-                let mut samples = Vec::with_capacity(count);
-                for i in 0..count as u64 {
-                    let Some(first) = memory.sample(seed.wrapping_add(i * 7919)) else {
-                        return Err(format!("{} is not generative: it has no samples", memory.name()));
-                    };
-                    let mut x = first.map_err(|e| e.to_string())?;
-                    for n in 0..cleanup as u64 {
-                        x = memory.step(&x, update, seed.wrapping_add(i * 7919 + n + 1)).map_err(|e| e.to_string())?;
-                    }
-                    samples.push(x);
-                }
+            Command::Sample { count, cleanup } => {
+                let samples = sample_and_clean_up(self.memory()?, count, &cleanup)?;
                 self.emit(Event::Sampled(samples));
             }
-            Command::BasinMap { a, b, alphas, noises, iterations, update, seed } => {
-                let cells = basin_map(self.memory()?, a, b, &alphas, &noises, iterations, update, seed).map_err(|e| e.to_string())?;
+            Command::BasinMap { a, b, alphas, noises, plan } => {
+                let cells = basin_map(self.memory()?, a, b, &alphas, &noises, &plan)?;
                 self.emit(Event::BasinMap { a, b, alphas, noises, cells });
             }
-            Command::Sweep { patterns, settings, iterations, cancel } => {
+            Command::Sweep { patterns, settings, plan, cancel } => {
                 let source = match patterns {
                     Some(set) => PatternSource::Data((*set).clone()),
                     None => PatternSource::Random { seed: 0 },
                 };
                 let (events, wake) = (self.events.clone(), self.wake.clone());
-                let memory = self.memory.as_mut().ok_or("no model is loaded")?;
-                let result = sweep(memory.as_mut(), &source, &settings, iterations, 0, &mut |done, total, point| {
+                let memory = self.memory.as_mut().context("no model is loaded")?;
+                let result = sweep(memory.as_mut(), &source, &settings, &plan, &mut |done, total, point| {
                     let _ = events.send(Event::SweepProgress { done, total, point: *point });
                     wake();
                     !cancel.load(Ordering::Relaxed)
@@ -289,8 +284,8 @@ impl WorkerState {
                 // The sweep overwrote the memory: put the person's episode back.
                 let restored = if self.episode.is_empty() { Ok(()) } else { memory.write(&self.episode).map(|_| ()) };
                 let name = memory.name();
-                let points = result.map_err(|e| e.to_string())?;
-                restored.map_err(|e| e.to_string())?;
+                let points = result?;
+                restored.context("writing the episode back after the sweep")?;
                 self.emit(Event::SweepFinished { model: name, cancelled: points.len() < settings.len(), points });
             }
             Command::Train(request) => self.start_training(request)?,

@@ -5,7 +5,7 @@ use std::time::Instant;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Distribution, Tensor};
 use kanerva::backend::{inference_device, training_device};
-use kanerva::memory::dkm::{self as mem, Addresser};
+use kanerva::memory::dkm::{self as mem, Addresser, WriteMode};
 use kanerva::model::{Arch, DkmConfig, bernoulli_log_likelihood};
 
 #[derive(Debug, clap::Args)]
@@ -15,8 +15,8 @@ pub struct BenchArgs {
     pub arch: Arch,
     /// Write mode of the memory: static (one batched write, what `train` uses by default and
     /// the PyTorch reference's default) or sequential (official, dynamic addressing).
-    #[arg(long, default_value = "static")]
-    pub write_mode: String,
+    #[arg(long, default_value_t = WriteMode::default())]
+    pub write_mode: WriteMode,
     /// Repetitions per measurement (after warm-up).
     #[arg(long, default_value_t = 20)]
     pub reps: usize,
@@ -60,7 +60,7 @@ fn sync(t: Tensor<1>) {
 fn conv_layer_breakdown(n: usize, reps: usize, dev: &burn::tensor::Device, record: &mut dyn FnMut(&str, f64)) {
     use burn::nn::PaddingConfig2d;
     use burn::nn::conv::{Conv2dConfig, ConvTranspose2dConfig};
-    use kanerva::model::fast_conv::{conv_transpose2d, conv2d, use_fused_convolutions};
+    use kanerva::kernels::fast_conv::{conv_transpose2d, conv2d, use_fused_convolutions};
     let strided = |cin, cout| Conv2dConfig::new([cin, cout], [4, 4]).with_stride([2, 2]).with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1)).init(dev);
     let upsample = |cin, cout| ConvTranspose2dConfig::new([cin, cout], [4, 4]).with_stride([2, 2]).with_padding([1, 1]).init(dev);
     let (conv1, conv2, deconv1, deconv2) = (strided(1, 32), strided(32, 64), upsample(64, 32), upsample(32, 1));
@@ -103,11 +103,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     }
     let (b, t) = (16, 32);
     let mut config = DkmConfig::new().with_arch(args.arch);
-    config.memory.write_mode = match args.write_mode.as_str() {
-        "static" => kanerva::memory::dkm::WriteMode::StaticBatched,
-        "sequential" => kanerva::memory::dkm::WriteMode::Sequential,
-        other => anyhow::bail!("unknown --write-mode {other:?} (static or sequential)"),
-    };
+    config.memory.write_mode = args.write_mode;
     let cfg = config.memory;
     let train_dev = training_device();
     let dev = inference_device();
@@ -133,9 +129,9 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     record("train_step_ms", median_ms(args.reps, 3, &mut train_step));
     if args.breakdown {
         // The same step with burn's convolutions instead of the fused ones.
-        kanerva::model::fast_conv::use_fused_convolutions(false);
+        kanerva::kernels::fast_conv::use_fused_convolutions(false);
         record("train_step_generic_conv_ms", median_ms(args.reps, 3, &mut train_step));
-        kanerva::model::fast_conv::use_fused_convolutions(true);
+        kanerva::kernels::fast_conv::use_fused_convolutions(true);
         // The step without the optimizer (Adam's share is the difference).
         record(
             "train_fwd_bwd_ms",
@@ -144,11 +140,11 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             }),
         );
         let activations = Tensor::<4>::random([b * t, 32, 14, 14], Distribution::Normal(0.0, 1.0), &train_dev).require_grad();
-        record("relu_512x32x14x14_fwd_bwd_ms", median_ms(args.reps, 2, || { let _ = kanerva::model::parallel_relu::relu(activations.clone()).sum().backward(); }));
+        record("relu_512x32x14x14_fwd_bwd_ms", median_ms(args.reps, 2, || { let _ = kanerva::kernels::parallel_relu::relu(activations.clone()).sum().backward(); }));
         // The forward alone, burn's (one thread) and the threaded one the networks use.
         let plain = activations.clone().inner();
         record("relu_burn_512x32x14x14_fwd_ms", median_ms(args.reps, 2, || sync(burn::tensor::activation::relu(plain.clone()).slice([0..1, 0..1, 0..1, 0..1]).reshape([1]))));
-        record("relu_threaded_512x32x14x14_fwd_ms", median_ms(args.reps, 2, || sync(kanerva::model::parallel_relu::relu(plain.clone()).slice([0..1, 0..1, 0..1, 0..1]).reshape([1]))));
+        record("relu_threaded_512x32x14x14_fwd_ms", median_ms(args.reps, 2, || sync(kanerva::kernels::parallel_relu::relu(plain.clone()).slice([0..1, 0..1, 0..1, 0..1]).reshape([1]))));
         conv_layer_breakdown(b * t, args.reps, &train_dev, &mut record);
         let flat = x.clone().reshape([b * t, 784]);
         // The likelihood of 512 images, fused (fused_bernoulli.rs) and as tensor ops.

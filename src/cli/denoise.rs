@@ -1,57 +1,61 @@
 //! `kanerva denoise --checkpoint CKPT --data FILE --noise salt-pepper:0.15 --iterations 10
 //!  [--update mode|mean|sample] [--episodes N] [--amortization-gap] --json`
 
-use std::path::PathBuf;
-
 use anyhow::Context;
-use kanerva::data::{Corruption, load_named, to_model_size};
 use kanerva::backend::inference_device;
+use kanerva::catalog::load_checkpoint;
+use kanerva::data::{Corruption, ImageSet, load_named, to_model_size};
 use kanerva::eval::{amortization_gap, denoise};
-use kanerva::model::DkmAttractor;
-use kanerva::train::{LoadedModel, load_checkpoint};
-use kanerva::memory::ReadUpdate;
-use super::trained::trained_memory;
+use kanerva::model::{Dkm, DkmAttractor};
+use kanerva::train::{DEFAULT_EPISODE_SIZE, Trained};
+
+use super::options::{CheckpointArg, JsonArg, ReadArgs, at_least_one};
 
 #[derive(Debug, clap::Args)]
 pub struct DenoiseArgs {
-    #[arg(long)]
-    pub checkpoint: PathBuf,
+    #[command(flatten)]
+    pub checkpoint: CheckpointArg,
+    /// The items to store and corrupt: a file (IMG1, IDX, pictures) or embedded:NAME,
+    /// optionally `PATH#labels=A..B`; thresholded at 0.5.
     #[arg(long)]
     pub data: String,
-    /// salt-pepper:P, flip:P, occlude:N, erase:N or gauss:SIGMA.
+    /// The corruption of each query: salt-pepper:P, flip:P, occlude:N, erase:N or gauss:SIGMA.
     #[arg(long)]
     pub noise: Corruption,
-    #[arg(long, default_value_t = 10)]
-    pub iterations: usize,
-    /// How each iterate is made from the decoder's Bernoulli means.
-    #[arg(long, default_value = "mode", value_parser = parse_update)]
-    pub update: ReadUpdate,
+    #[command(flatten)]
+    pub read: ReadArgs,
+    /// Episodes written (one query per stored item): consecutive runs of a fixed-seed
+    /// permutation of the data.
     #[arg(long, default_value_t = 20)]
     pub episodes: usize,
-    #[arg(long, default_value_t = 32)]
+    /// T, items per episode.
+    #[arg(long, default_value_t = DEFAULT_EPISODE_SIZE)]
     pub episode_size: usize,
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
     /// DKM only: split each mode step into its pixel step and its re-addressing, and compare
     /// with a guarded reading that keeps the old address when the new one is worse.
     #[arg(long)]
     pub amortization_gap: bool,
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: JsonArg,
 }
 
-pub fn parse_update(s: &str) -> Result<ReadUpdate, String> {
-    ReadUpdate::ALL.into_iter().find(|u| u.name() == s).ok_or_else(|| format!("unknown update {s:?} (mode, mean or sample)"))
+fn load_data(name: &str) -> anyhow::Result<ImageSet> {
+    Ok(to_model_size(load_named(name).with_context(|| format!("reading {name}"))?))
 }
 
 pub fn run(args: DenoiseArgs) -> anyhow::Result<()> {
+    at_least_one("--episodes", args.episodes)?;
+    at_least_one("--episode-size", args.episode_size)?;
     if args.amortization_gap {
         return run_gap(&args);
     }
-    let (_, mut memory) = trained_memory(&args.checkpoint, None)?;
-    let set = to_model_size(load_named(&args.data).with_context(|| format!("reading {}", args.data))?);
-    let report = denoise(memory.as_mut(), &set, args.noise, args.iterations, args.update, args.episodes, args.episode_size, args.seed)?;
-    if args.json {
+    let device = inference_device();
+    let loaded = load_checkpoint(&args.checkpoint.checkpoint, &device)?;
+    let kind = loaded.model.kind();
+    let mut memory = loaded.model.into_attractor(kind.name(), device);
+    let set = load_data(&args.data)?;
+    let report = denoise(memory.as_mut(), &set, args.noise, &args.read.plan(), args.episodes, args.episode_size)?;
+    if args.output.json {
         println!("{}", serde_json::to_string(&report)?);
     } else {
         println!("{} with {} update, {} queries", report.corruption, report.update, report.queries);
@@ -68,14 +72,15 @@ pub fn run(args: DenoiseArgs) -> anyhow::Result<()> {
 
 fn run_gap(args: &DenoiseArgs) -> anyhow::Result<()> {
     let device = inference_device();
-    let loaded = load_checkpoint(&args.checkpoint, &device)?;
-    let LoadedModel::Dkm(model, config) = loaded.model else {
-        anyhow::bail!("--amortization-gap analyses a DKM's reading; {} holds a {:?} model", args.checkpoint.display(), loaded.card.model_kind);
+    let loaded = load_checkpoint(&args.checkpoint.checkpoint, &device)?;
+    let found = loaded.card.model_kind;
+    let Ok(dkm) = loaded.model.into_any().downcast::<Trained<Dkm>>() else {
+        anyhow::bail!("--amortization-gap analyses a DKM's reading; {} holds a \"{found}\" model", args.checkpoint.checkpoint.display());
     };
-    let mut memory = DkmAttractor::new("dkm", model, config, device);
-    let set = to_model_size(load_named(&args.data).with_context(|| format!("reading {}", args.data))?);
-    let report = amortization_gap(&mut memory, &set, args.noise, args.iterations, args.episodes, args.episode_size, args.seed)?;
-    if args.json {
+    let mut memory = DkmAttractor::new("dkm", dkm.model, dkm.config, device);
+    let set = load_data(&args.data)?;
+    let report = amortization_gap(&mut memory, &set, args.noise, args.read.iterations, args.episodes, args.episode_size, args.read.seed)?;
+    if args.output.json {
         println!("{}", serde_json::to_string(&report)?);
     } else {
         println!("{} ({} queries, {} mode steps)", report.corruption, report.queries, report.transitions);

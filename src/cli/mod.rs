@@ -4,10 +4,10 @@ mod bench;
 mod data_info;
 mod denoise;
 mod eval;
+mod options;
 mod sample;
 mod sweep;
 mod train;
-mod trained;
 
 use clap::{Parser, Subcommand};
 

@@ -3,26 +3,36 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
+use kanerva::backend::inference_device;
+use kanerva::catalog::load_checkpoint;
 use kanerva::data::{Embedded, Image, load_named, test_episodes, to_model_size};
-use kanerva::memory::ReadUpdate;
-use super::trained::trained_memory;
+use kanerva::eval::sample_and_clean_up;
+use kanerva::memory::{ReadPlan, ReadUpdate};
+use kanerva::train::DEFAULT_EPISODE_SIZE;
+
+use super::options::{CheckpointArg, at_least_one};
 
 #[derive(Debug, clap::Args)]
 pub struct SampleArgs {
-    #[arg(long)]
-    pub checkpoint: PathBuf,
+    #[command(flatten)]
+    pub checkpoint: CheckpointArg,
+    /// How many samples (tiled into a square-ish grid).
     #[arg(long, default_value_t = 64)]
     pub n: usize,
+    /// The PNG to write.
     #[arg(long)]
     pub out: PathBuf,
-    /// Episode written into memory before sampling (default: embedded MNIST test).
+    /// Data whose first test episode is written into memory before sampling (default:
+    /// embedded MNIST test).
     #[arg(long)]
     pub data: Option<String>,
-    #[arg(long, default_value_t = 32)]
+    /// T, images in that episode.
+    #[arg(long, default_value_t = DEFAULT_EPISODE_SIZE)]
     pub episode_size: usize,
-    /// Clean-up iterations after the first read (mean-field).
+    /// Clean-up iterations after the first read (mean-field updates), as the explorer does.
     #[arg(long, default_value_t = 3)]
     pub cleanup: usize,
+    /// Seed of the episode and the samples (the explorer's sample seed gives the same images).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
 }
@@ -46,25 +56,21 @@ pub fn save_grid(images: &[Image], columns: usize, path: &std::path::Path) -> an
 }
 
 pub fn run(args: SampleArgs) -> anyhow::Result<()> {
-    let (_, mut memory) = trained_memory(&args.checkpoint, None)?;
-    let set = match &args.data {
-        Some(d) => to_model_size(load_named(d).with_context(|| format!("reading {d}"))?),
-        None => Embedded::MnistTest.load()?,
+    at_least_one("--n", args.n)?;
+    at_least_one("--episode-size", args.episode_size)?;
+    let device = inference_device();
+    let loaded = load_checkpoint(&args.checkpoint.checkpoint, &device)?;
+    let kind = loaded.model.kind();
+    let mut memory = loaded.model.into_attractor(kind.name(), device);
+    let (name, set) = match &args.data {
+        Some(d) => (d.clone(), to_model_size(load_named(d).with_context(|| format!("reading {d}"))?)),
+        None => (Embedded::MnistTest.name().to_string(), Embedded::MnistTest.load()?),
     };
-    let episode: Vec<Image> = test_episodes(set.len(), args.episode_size, 1, args.seed)
-        .into_iter()
-        .flatten()
-        .map(|i| set.image(i))
-        .collect();
+    anyhow::ensure!(set.len() >= args.episode_size, "{name}: {} images, fewer than one episode of {}", set.len(), args.episode_size);
+    let episode: Vec<Image> = test_episodes(set.len(), args.episode_size, 1, args.seed).into_iter().flatten().map(|i| set.image(i)).collect();
     memory.write(&episode)?;
-    let mut samples = Vec::with_capacity(args.n);
-    for i in 0..args.n as u64 {
-        let mut x = memory.sample(args.seed.wrapping_add(i)).expect("trained memories are generative")?;
-        for n in 0..args.cleanup as u64 {
-            x = memory.step(&x, ReadUpdate::Mean, i * 1000 + n)?;
-        }
-        samples.push(x);
-    }
+    let plan = ReadPlan { iterations: args.cleanup, update: ReadUpdate::Mean, seed: args.seed };
+    let samples = sample_and_clean_up(memory.as_ref(), args.n, &plan)?;
     save_grid(&samples, (args.n as f64).sqrt().ceil() as usize, &args.out)?;
     eprintln!("wrote {} samples to {}", samples.len(), args.out.display());
     Ok(())

@@ -4,20 +4,21 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
+use kanerva::catalog::memories::DEFAULT_BETA;
+use kanerva::catalog::{MemoryName, MemorySpec};
 use kanerva::data::{Corruption, load_named, to_model_size};
 use kanerva::eval::{PatternSource, SweepAxis, sweep, sweep_settings};
-use kanerva::memory::AttractorMemory;
-use kanerva::memory::hopfield::{Hopfield, HopfieldConfig, LearningRule};
-use kanerva::memory::modern_hopfield::ModernHopfield;
-use kanerva::memory::sdm::{Sdm, SdmConfig};
-use super::trained::trained_memory;
+use kanerva::memory::sdm::SdmConfig;
+
+use super::options::{JsonArg, ReadArgs};
 
 #[derive(Debug, clap::Args)]
 pub struct SweepArgs {
-    /// hopfield, hopfield-storkey, hopfield-pinv, modern-hopfield, sdm, km or dkm.
+    /// The memory: hopfield, hopfield-storkey, hopfield-pinv, modern-hopfield, sdm, or a
+    /// trained kind (dkm, km) with --checkpoint.
     #[arg(long)]
-    pub model: String,
-    /// Needed for --model km and --model dkm.
+    pub model: MemoryName,
+    /// The checkpoint of a trained --model.
     #[arg(long)]
     pub checkpoint: Option<PathBuf>,
     /// `random` (unbiased random binary images) or a data file / embedded:NAME.
@@ -33,40 +34,24 @@ pub struct SweepArgs {
     /// side or sigma), at one --stored count.
     #[arg(long, value_delimiter = ',')]
     pub noise_levels: Option<Vec<f64>>,
-    #[arg(long, default_value_t = 10)]
-    pub iterations: usize,
-    /// Inverse temperature of the modern Hopfield network.
-    #[arg(long, default_value_t = 20.0)]
+    #[command(flatten)]
+    pub read: ReadArgs,
+    /// Inverse temperature of the modern Hopfield network (> 0).
+    #[arg(long, default_value_t = DEFAULT_BETA)]
     pub beta: f64,
-    /// Hard locations of the SDM.
-    #[arg(long, default_value_t = 20_000)]
+    /// Hard locations of the SDM (at least 1).
+    #[arg(long, default_value_t = SdmConfig::default().locations)]
     pub locations: usize,
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
-    #[arg(long)]
-    pub json: bool,
-}
-
-pub fn build_memory(model: &str, checkpoint: Option<&PathBuf>, beta: f64, locations: usize) -> anyhow::Result<Box<dyn AttractorMemory>> {
-    let hopfield = |rule| Box::new(Hopfield::new(HopfieldConfig { rule, ..Default::default() })) as Box<dyn AttractorMemory>;
-    Ok(match model {
-        "hopfield" => hopfield(LearningRule::Hebbian),
-        "hopfield-storkey" => hopfield(LearningRule::Storkey),
-        "hopfield-pinv" => hopfield(LearningRule::PseudoInverse),
-        "modern-hopfield" => Box::new(ModernHopfield::new(beta)),
-        "sdm" => Box::new(Sdm::new(SdmConfig { locations, ..SdmConfig::default() })),
-        "dkm" | "km" => {
-            let path = checkpoint.with_context(|| format!("--model {model} needs --checkpoint"))?;
-            trained_memory(path, Some(model))?.1
-        }
-        other => anyhow::bail!("unknown --model {other:?} (hopfield, hopfield-storkey, hopfield-pinv, modern-hopfield, sdm, km, dkm)"),
-    })
+    #[command(flatten)]
+    pub output: JsonArg,
 }
 
 pub fn run(args: SweepArgs) -> anyhow::Result<()> {
-    let mut memory = build_memory(&args.model, args.checkpoint.as_ref(), args.beta, args.locations)?;
+    anyhow::ensure!(args.stored.iter().all(|&n| n > 0), "--stored counts must be at least 1");
+    let spec = MemorySpec::from_name(args.model, args.checkpoint.as_deref(), args.beta, args.locations)?;
+    let mut memory = spec.build()?;
     let source = if args.patterns == "random" {
-        PatternSource::Random { seed: args.seed }
+        PatternSource::Random { seed: args.read.seed }
     } else {
         PatternSource::Data(to_model_size(load_named(&args.patterns).with_context(|| format!("reading {}", args.patterns))?))
     };
@@ -78,13 +63,18 @@ pub fn run(args: SweepArgs) -> anyhow::Result<()> {
         None => (SweepAxis::Stored, Vec::new()),
     };
     let settings = sweep_settings(axis, &args.stored, args.noise, &levels);
-    let points = sweep(memory.as_mut(), &source, &settings, args.iterations, args.seed, &mut |done, total, p| {
+    let points = sweep(memory.as_mut(), &source, &settings, &args.read.plan(), &mut |done, total, p| {
         eprintln!("[{done}/{total}] stored {:>4}, {} {:.3}: recall error {:.4} (query {:.4})", p.stored, args.noise.kind(), p.noise_level, p.recall_error, p.query_error);
         true
     })?;
-    if args.json {
+    if args.output.json {
         let noise = if axis == SweepAxis::NoiseLevel { args.noise.kind().to_string() } else { args.noise.to_string() };
-        println!("{}", serde_json::json!({ "model": args.model, "patterns": args.patterns, "noise": noise, "axis": axis, "iterations": args.iterations, "points": points }));
+        println!("{}", serde_json::json!({ "model": args.model.name(), "patterns": args.patterns, "noise": noise, "axis": axis, "iterations": args.read.iterations, "points": points }));
+    } else {
+        println!("{:>7} {:>12} {:>12} {:>12}", "stored", "noise level", "query error", "recall error");
+        for p in &points {
+            println!("{:>7} {:>12.3} {:>12.4} {:>12.4}", p.stored, p.noise_level, p.query_error, p.recall_error);
+        }
     }
     Ok(())
 }

@@ -1,78 +1,63 @@
-//! `kanerva train --model dkm|km --data FILE --steps N --out CKPT [--resume]`
+//! `kanerva train --model KIND --data FILE --steps N --out CKPT [--resume]`
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context;
 use kanerva::backend::training_device;
+use kanerva::catalog::{model_spec, train};
 use kanerva::data::{load_named, to_model_size};
-use kanerva::memory::dkm::WriteMode;
-use kanerva::memory::dkm::MemoryConfig;
-use kanerva::model::{Arch, Dkm, DkmConfig, KmConfig};
-use kanerva::train::{AnyModelConfig, CheckpointFile, TrainConfig, TrainEvent, TrainOutcome};
+use kanerva::model::{ModelKind, ModelOptions};
+use kanerva::train::{CheckpointFile, ModelSpec, TrainConfig, TrainEvent, TrainJob, TrainOutcome, TrainStart};
 
 #[derive(Debug, clap::Args)]
 pub struct TrainArgs {
-    /// Model kind: dkm (Dynamic Kanerva Machine) or km (Kanerva Machine).
-    #[arg(long, default_value = "dkm")]
-    pub model: String,
-    /// Training data: a file (IMG1, IDX, pictures) or embedded:mnist-train.
+    /// Model kind.
+    #[arg(long, value_enum, default_value_t = ModelKind::Dkm)]
+    pub model: ModelKind,
+    /// Training data: a file (IMG1, IDX, pictures), embedded:mnist-train, optionally
+    /// `PATH#labels=A..B`. Grey images are binarized afresh at every draw.
     #[arg(long)]
     pub data: String,
     /// Total optimizer steps (a resumed run counts the steps already taken).
     #[arg(long)]
     pub steps: u64,
-    /// Where to write the checkpoint (and NAME.card.json beside it).
+    /// Where to write the checkpoint (and NAME.card.json beside it). Checked before training
+    /// starts.
     #[arg(long)]
     pub out: PathBuf,
-    /// Continue from the checkpoint at --out (model, optimizer state, step count).
+    /// Continue from the checkpoint at --out (model, optimizer state, step count, card history).
     #[arg(long)]
     pub resume: bool,
-    /// Start from this DKM checkpoint (its architecture, parameters, optimizer state and step
-    /// count) and train on with the loss weights below; the result goes to --out and the
+    /// Start from this checkpoint (its architecture, parameters, optimizer state and step
+    /// count) and train on with the loss weights given here; the result goes to --out and the
     /// source is left untouched. For experiments on the training objective.
     #[arg(long, conflicts_with = "resume")]
     pub fine_tune_from: Option<PathBuf>,
-    /// DKM only: weight of KL(w) in the training loss (unset: 1, the ELBO).
-    #[arg(long)]
-    pub kl_addressing_weight: Option<f64>,
-    /// DKM only: weight of the autoencoder term in the training loss.
-    #[arg(long, default_value_t = 1.0)]
-    pub ae_weight: f64,
-    /// Encoder/decoder: simple or resnet.
-    #[arg(long, default_value = "simple")]
-    pub arch: Arch,
+    #[command(flatten)]
+    pub model_options: ModelOptions,
     /// B, episodes per batch.
-    #[arg(long, default_value_t = 16)]
+    #[arg(long, default_value_t = TrainConfig::default().batch)]
     pub batch: usize,
     /// T, images per episode.
-    #[arg(long, default_value_t = 32)]
+    #[arg(long, default_value_t = TrainConfig::default().episode_size)]
     pub episode_size: usize,
-    /// K, memory slots.
-    #[arg(long, default_value_t = 32)]
-    pub slots: usize,
-    /// C, code size.
-    #[arg(long, default_value_t = 100)]
-    pub code_size: usize,
     /// Adam learning rate.
-    #[arg(long, default_value_t = 3e-4)]
+    #[arg(long, default_value_t = TrainConfig::default().lr)]
     pub lr: f64,
-    /// KM only: S, size of the addressing latent y.
-    #[arg(long, default_value_t = 32)]
-    pub address_size: usize,
-    /// DKM only: write mode: sequential (official, dynamic addressing) or static (one batched write).
-    #[arg(long, default_value = "static")]
-    pub write_mode: String,
-    #[arg(long, default_value_t = 0)]
+    /// Seed of the parameter initialisation and of the episodes drawn.
+    #[arg(long, default_value_t = TrainConfig::default().seed)]
     pub seed: u64,
-    #[arg(long, default_value_t = 50)]
+    /// Report metrics every this many steps.
+    #[arg(long, default_value_t = TrainConfig::default().log_every)]
     pub log_every: u64,
-    #[arg(long, default_value_t = 500)]
+    /// Save the checkpoint every this many steps (and always at the end).
+    #[arg(long, default_value_t = TrainConfig::default().checkpoint_every)]
     pub checkpoint_every: u64,
     /// Stop (and save) after this many minutes; 0 = no limit.
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = TrainConfig::default().max_minutes)]
     pub max_minutes: f64,
     /// Use only the first N images of the data (quick experiments).
     #[arg(long)]
@@ -83,60 +68,43 @@ pub struct TrainArgs {
 }
 
 pub fn run(args: TrainArgs) -> anyhow::Result<()> {
-    anyhow::ensure!(args.model == "dkm" || args.model == "km", "unknown --model {:?} (dkm or km)", args.model);
-    let write_mode = match args.write_mode.as_str() {
-        "sequential" => WriteMode::Sequential,
-        "static" => WriteMode::StaticBatched,
-        other => anyhow::bail!("unknown --write-mode {other:?} (sequential or static)"),
-    };
-    let mut data = to_model_size(load_named(&args.data).with_context(|| format!("reading {}", args.data))?);
-    if let Some(n) = args.limit {
-        data = data.subset(&(0..n.min(data.len())).collect::<Vec<_>>());
-    }
-    let memory = MemoryConfig { slots: args.slots, code_size: args.code_size, write_mode, ..MemoryConfig::default() };
     let config = TrainConfig {
         steps: args.steps,
         batch: args.batch,
         episode_size: args.episode_size,
         lr: args.lr,
         seed: args.seed,
-        log_every: args.log_every.max(1),
-        checkpoint_every: args.checkpoint_every.max(1),
+        log_every: args.log_every,
+        checkpoint_every: args.checkpoint_every,
         max_minutes: args.max_minutes,
         ..TrainConfig::default()
     };
-    let mut model_config = if args.model == "km" {
-        AnyModelConfig::Km(KmConfig::new().with_arch(args.arch).with_seed(args.seed).with_memory(memory).with_address_size(args.address_size))
-    } else {
-        AnyModelConfig::Dkm(
-            DkmConfig::new()
-                .with_arch(args.arch)
-                .with_seed(args.seed)
-                .with_memory(memory)
-                .with_kl_addressing_weight(args.kl_addressing_weight)
-                .with_ae_weight(args.ae_weight),
-        )
-    };
-    let resume = if let Some(source) = &args.fine_tune_from {
-        anyhow::ensure!(args.model == "dkm", "--fine-tune-from takes a DKM checkpoint (--model dkm)");
-        let (file, tuned) = fine_tune_start(source, args.kl_addressing_weight, args.ae_weight)?;
-        model_config = AnyModelConfig::Dkm(tuned);
-        Some(file)
+    config.check().map_err(|e| anyhow::anyhow!("{e}"))?;
+    check_writable(&args.out)?;
+    let mut data = to_model_size(load_named(&args.data).with_context(|| format!("reading {}", args.data))?);
+    if let Some(n) = args.limit {
+        data = data.subset(&(0..n.min(data.len())).collect::<Vec<_>>());
+    }
+    let (model, start) = if let Some(source) = &args.fine_tune_from {
+        (fine_tune_spec(source, args.model, &args.model_options)?, TrainStart::FineTune(source.clone()))
     } else if args.resume {
         // The architecture comes from the checkpoint; the flags must agree with it.
-        Some(CheckpointFile::read(&args.out).context("--resume needs the checkpoint at --out")?)
+        anyhow::ensure!(args.out.exists(), "--resume needs the checkpoint at --out ({} does not exist)", args.out.display());
+        (model_spec(args.model, &args.model_options, args.seed), TrainStart::Resume)
     } else {
-        None
+        (model_spec(args.model, &args.model_options, args.seed), TrainStart::Fresh)
     };
     let cancel = Arc::new(AtomicBool::new(false));
     install_ctrl_c(cancel.clone());
     let json = args.json;
+    let images = data.len();
+    let job = TrainJob { model, train: config, data: Arc::new(data), data_name: args.data.clone(), start, out: args.out.clone() };
     let mut on_event = |event: TrainEvent| match event {
         TrainEvent::Started { start_step, total_steps } => {
             if json {
                 println!("{}", serde_json::json!({"event": "started", "start_step": start_step, "total_steps": total_steps}));
             } else {
-                eprintln!("training {} on {} ({} images) from step {start_step} to {total_steps}", args.model, args.data, data.len());
+                eprintln!("training {} on {} ({images} images) from step {start_step} to {total_steps}", args.model, args.data);
             }
         }
         TrainEvent::Metrics { step, total_steps, metrics, steps_per_s, eta_s } => {
@@ -146,15 +114,10 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
                 let width = 30;
                 let filled = (width as f64 * step as f64 / total_steps.max(1) as f64) as usize;
                 eprint!(
-                    "\r[{}{}] {step}/{total_steps}  -ELBO {:.2} nats (recon {:.2}, KL w/y {:.2}, KL z {:.2}, KL M {:.2}, AE {:.2})  {:.2} steps/s  ETA {}   ",
+                    "\r[{}{}] {step}/{total_steps}  {}  {:.2} steps/s  ETA {}   ",
                     "#".repeat(filled.min(width)),
                     "-".repeat(width - filled.min(width)),
-                    metrics.nats_per_image,
-                    metrics.recon_nats,
-                    metrics.kl_addressing_nats,
-                    metrics.kl_code_nats,
-                    metrics.kl_memory_nats,
-                    metrics.ae_nats,
+                    metrics.terms.summary(),
                     steps_per_s,
                     format_duration(eta_s)
                 );
@@ -168,7 +131,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
         }
     };
     let device = training_device();
-    let outcome = model_config.train(&config, &data, &args.data, resume.as_ref(), &args.out, &device, &cancel, &mut on_event)?;
+    let outcome = train(&job, &device, &cancel, &mut on_event)?;
     if !json {
         eprintln!();
     }
@@ -181,14 +144,34 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The checkpoint to continue from for `--fine-tune-from`: the source's model config with the
-/// new loss weights, written into the card so the loop's resume check accepts it (the
-/// architecture is the source's, so its parameters fit).
-fn fine_tune_start(source: &std::path::Path, kl_addressing_weight: Option<f64>, ae_weight: f64) -> anyhow::Result<(CheckpointFile, DkmConfig)> {
-    let mut file = CheckpointFile::read(source).with_context(|| format!("reading {}", source.display()))?;
-    let tuned = file.config::<Dkm>()?.with_kl_addressing_weight(kl_addressing_weight).with_ae_weight(ae_weight);
-    file.card.config = serde_json::to_value(&tuned)?;
-    Ok((file, tuned))
+/// Fails early when `out`'s folder cannot be created or written (rather than after the first
+/// checkpoint interval of training).
+fn check_writable(out: &Path) -> anyhow::Result<()> {
+    anyhow::ensure!(!out.is_dir(), "--out {} is a folder; give a file name", out.display());
+    let dir = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).with_context(|| format!("--out: cannot create {}", dir.display()))?;
+    let probe = dir.join(format!(".kanerva-write-test-{}", std::process::id()));
+    std::fs::write(&probe, b"").with_context(|| format!("--out: cannot write in {}", dir.display()))?;
+    let _ = std::fs::remove_file(probe);
+    Ok(())
+}
+
+/// The model config of a `--fine-tune-from` run: the source's (so its parameters fit), with
+/// the loss weights of the command line.
+fn fine_tune_spec(source: &Path, kind: ModelKind, options: &ModelOptions) -> anyhow::Result<ModelSpec> {
+    let file = CheckpointFile::read(source).with_context(|| format!("reading {}", source.display()))?;
+    file.expect_kind(kind)?;
+    let mut config = file.card.config.clone();
+    let weights = [("kl_addressing_weight", serde_json::to_value(options.kl_addressing_weight)?), ("ae_weight", options.ae_weight.into())];
+    for (key, value) in weights {
+        if let Some(slot) = config.get_mut(key) {
+            *slot = value;
+        } else if let Some(object) = config.as_object_mut() {
+            anyhow::ensure!(kind == ModelKind::Dkm || value.is_null(), "--fine-tune-from: a {kind} has no {key}");
+            object.insert(key.into(), value);
+        }
+    }
+    Ok(ModelSpec { kind, config })
 }
 
 pub fn format_duration(seconds: f64) -> String {

@@ -1,4 +1,4 @@
-//! The IMG1 format of `../shared/datasets/README.md`: a 32-byte header (magic `IMG1`, pixel
+//! The IMG1 format (the team's shared data format): a 32-byte header (magic `IMG1`, pixel
 //! format 8 = u8 or 1 = bit-packed MSB-first, label width 0/1/2 bytes, N, rows, cols), then N
 //! images, then N labels. Little-endian; optionally gzipped.
 

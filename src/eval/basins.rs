@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use crate::data::{Corruption, Image};
-use crate::memory::{AttractorMemory, MemoryError, ReadUpdate, read_iterations};
+use crate::memory::{AttractorMemory, MemoryError, ReadPlan, read_iterations};
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct BasinCell {
@@ -34,17 +34,8 @@ pub fn nearest(stored: &[Image], image: &Image) -> Option<(usize, f32)> {
 }
 
 /// Reads every start point of the grid `alphas` x `noises` (row-major: one row per noise level).
-#[allow(clippy::too_many_arguments)]
-pub fn basin_map(
-    memory: &dyn AttractorMemory,
-    a: usize,
-    b: usize,
-    alphas: &[f32],
-    noises: &[f32],
-    iterations: usize,
-    update: ReadUpdate,
-    seed: u64,
-) -> Result<Vec<BasinCell>, MemoryError> {
+/// Each cell's read follows `plan`, its seed moved by the cell's index.
+pub fn basin_map(memory: &dyn AttractorMemory, a: usize, b: usize, alphas: &[f32], noises: &[f32], plan: &ReadPlan) -> Result<Vec<BasinCell>, MemoryError> {
     let stored = memory.stored();
     if stored.is_empty() {
         return Err(MemoryError::Empty);
@@ -53,9 +44,9 @@ pub fn basin_map(
     let mut cells = Vec::with_capacity(alphas.len() * noises.len());
     for (row, &noise) in noises.iter().enumerate() {
         for (col, &alpha) in alphas.iter().enumerate() {
-            let cell_seed = seed.wrapping_add((row * alphas.len() + col) as u64 * 104_729);
+            let cell_seed = plan.seed.wrapping_add((row * alphas.len() + col) as u64 * 104_729);
             let start = Corruption::BitFlip { p: noise }.apply(&mix(ia, ib, alpha), cell_seed);
-            let end = read_iterations(memory, &start, iterations, update, cell_seed)?.pop().expect("the query at least").image;
+            let end = read_iterations(memory, &start, &plan.with_seed(cell_seed))?.pop().expect("the query at least").image;
             let (attractor, distance) = nearest(stored, &end).expect("stored is not empty");
             cells.push(BasinCell { alpha, noise, attractor, distance });
         }

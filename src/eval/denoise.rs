@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use crate::data::{Corruption, Image, ImageSet};
-use crate::memory::{AttractorMemory, MemoryError, ReadUpdate, read_iterations};
+use crate::memory::{AttractorMemory, MemoryError, ReadPlan, read_iterations};
 use crate::train::standard_test_episodes;
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -39,18 +39,13 @@ pub(super) fn query_seed(seed: u64, query: usize) -> u64 {
 /// Tolerance for "did not increase" in f32 arithmetic.
 pub const ENERGY_TOLERANCE: f64 = 1e-3;
 
-#[allow(clippy::too_many_arguments)]
-pub fn denoise(
-    memory: &mut dyn AttractorMemory,
-    set: &ImageSet,
-    corruption: Corruption,
-    iterations: usize,
-    update: ReadUpdate,
-    episodes: usize,
-    episode_size: usize,
-    seed: u64,
-) -> Result<DenoiseReport, MemoryError> {
+/// Each query's read follows `plan`; its seed (also the corruption's) moves with the query.
+pub fn denoise(memory: &mut dyn AttractorMemory, set: &ImageSet, corruption: Corruption, plan: &ReadPlan, episodes: usize, episode_size: usize) -> Result<DenoiseReport, MemoryError> {
+    let (iterations, seed) = (plan.iterations, plan.seed);
     let all = standard_test_episodes(set, episode_size, episodes);
+    if all.is_empty() {
+        return Err(MemoryError::Model(format!("no test episodes: {} images, {episodes} episodes of {episode_size} asked for", set.len())));
+    }
     let mut energy = vec![0.0; iterations + 1];
     let mut error = vec![0.0; iterations + 1];
     let (mut transitions, mut monotone, mut has_energy) = (0usize, 0usize, true);
@@ -61,7 +56,7 @@ pub fn denoise(
         for (t, target) in clean.iter().enumerate() {
             let query_seed = query_seed(seed, e * episode_size + t);
             let query = corruption.apply(target, query_seed);
-            let iterates = read_iterations(memory, &query, iterations, update, query_seed)?;
+            let iterates = read_iterations(memory, &query, &plan.with_seed(query_seed))?;
             for (n, it) in iterates.iter().enumerate() {
                 match it.evaluation.energy {
                     Some(f) => energy[n] += f,
@@ -83,7 +78,7 @@ pub fn denoise(
     let q = queries.max(1) as f64;
     Ok(DenoiseReport {
         corruption: corruption.to_string(),
-        update: update.name().to_string(),
+        update: plan.update.name().to_string(),
         episodes: all.len(),
         episode_size,
         queries,

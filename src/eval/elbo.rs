@@ -1,27 +1,32 @@
-//! −ELBO/T on consecutive, non-overlapping test episodes of a fixed-seed permutation.
+//! A trained model's reported terms (−ELBO/T and its parts, for the generative memories) on
+//! consecutive, non-overlapping test episodes of a fixed-seed permutation.
 
 use burn::tensor::{Device, Tensor};
 use serde::Serialize;
 
 use crate::data::ImageSet;
-use crate::train::LoadedModel;
+use crate::model::{Metric, Metrics};
+use crate::train::TrainedModel;
 use crate::train::{evaluation_batch, standard_test_episodes};
 
-/// Per-image nats, averaged over all evaluated images.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+/// Per-image terms, averaged over all evaluated images.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ElboReport {
-    pub nats_per_image: f64,
-    pub recon_nats: f64,
-    pub kl_addressing_nats: f64,
-    pub kl_memory_nats: f64,
-    /// The Kanerva Machine's KL of the stochastic code (0 for the DKM).
-    pub kl_code_nats: f64,
-    pub ae_nats: f64,
+    /// The model's terms, flattened into the JSON object (`nats_per_image`, `recon_nats`, ...).
+    #[serde(flatten)]
+    pub terms: Metrics,
     pub episodes: usize,
     pub episode_size: usize,
     /// Whether the latent variables (w; for the KM y and z) were sampled from their
     /// posteriors (the training objective) or set to their means.
     pub sampled_w: bool,
+}
+
+impl ElboReport {
+    /// The headline value (−ELBO/T in nats for the generative memories).
+    pub fn headline(&self) -> f64 {
+        self.terms.headline().map_or(f64::NAN, |m| m.value)
+    }
 }
 
 fn value(t: Tensor<1>) -> f64 {
@@ -30,41 +35,21 @@ fn value(t: Tensor<1>) -> f64 {
 
 /// Evaluates up to `episodes` test episodes of `episode_size` (thresholded at 0.5), in chunks
 /// of 25 episodes. `device` should not be an autodiff device.
-pub fn evaluate_elbo(
-    model: &LoadedModel,
-    set: &ImageSet,
-    episodes: usize,
-    episode_size: usize,
-    sampled_w: bool,
-    device: &Device,
-) -> ElboReport {
+pub fn evaluate_elbo(model: &dyn TrainedModel, set: &ImageSet, episodes: usize, episode_size: usize, sampled_w: bool, device: &Device) -> ElboReport {
     let all = standard_test_episodes(set, episode_size, episodes);
-    let mut sums = [0.0f64; 6];
+    let mut sums: Vec<Metric> = Vec::new();
     for chunk in all.chunks(25) {
         let images = evaluation_batch(set, chunk, device);
-        let terms = model.episode_terms(images, sampled_w);
+        let terms = model.loss_terms(images, sampled_w).terms;
         let weight = chunk.len() as f64;
-        for (s, t) in sums.iter_mut().zip([
-            terms.nats_per_image,
-            terms.recon_nats,
-            terms.kl_addressing_nats,
-            terms.kl_memory_nats,
-            terms.kl_code_nats,
-            terms.ae_nats,
-        ]) {
-            *s += value(t) * weight;
+        if sums.is_empty() {
+            sums = terms.iter().map(|(name, _)| Metric { name: *name, value: 0.0 }).collect();
+        }
+        for (sum, (_, t)) in sums.iter_mut().zip(terms) {
+            sum.value += value(t) * weight;
         }
     }
     let n = all.len().max(1) as f64;
-    ElboReport {
-        nats_per_image: sums[0] / n,
-        recon_nats: sums[1] / n,
-        kl_addressing_nats: sums[2] / n,
-        kl_memory_nats: sums[3] / n,
-        kl_code_nats: sums[4] / n,
-        ae_nats: sums[5] / n,
-        episodes: all.len(),
-        episode_size,
-        sampled_w,
-    }
+    sums.iter_mut().for_each(|m| m.value /= n);
+    ElboReport { terms: Metrics(sums), episodes: all.len(), episode_size, sampled_w }
 }

@@ -5,10 +5,12 @@ mod amortization;
 mod basins;
 mod denoise;
 mod elbo;
+mod samples;
 mod sweep;
 
 pub use amortization::{GapReport, amortization_gap};
 pub use basins::{BasinCell, Projection, basin_map, mix, nearest};
 pub use denoise::{DenoiseReport, DenoiseStep, denoise};
 pub use elbo::{ElboReport, evaluate_elbo};
+pub use samples::sample_and_clean_up;
 pub use sweep::{PatternSource, SweepAxis, SweepPoint, SweepSetting, capacity_sweep, sweep, sweep_settings};

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::data::{Corruption, Image, ImageSet, SIDE};
-use crate::memory::{AttractorMemory, MemoryError, ReadUpdate, read_iterations};
+use crate::memory::{AttractorMemory, MemoryError, ReadPlan, read_iterations};
 use crate::rng::{SplitMix64, shuffle_permutation};
 
 /// Where the stored patterns come from.
@@ -78,15 +78,14 @@ impl SweepPoint {
 }
 
 /// For each setting: write that many patterns (skipped when the count repeats), corrupt
-/// each, read `iterations` steps (mode update), and average the pixel error against the clean
+/// each, read as `plan` says (its seed moves with each query), and average the pixel error against the clean
 /// pattern. `progress(done, total, point)` is called after each point; returning false stops
 /// the sweep early (cancel).
 pub fn sweep(
     memory: &mut dyn AttractorMemory,
     source: &PatternSource,
     settings: &[SweepSetting],
-    iterations: usize,
-    seed: u64,
+    plan: &ReadPlan,
     progress: &mut dyn FnMut(usize, usize, &SweepPoint) -> bool,
 ) -> Result<Vec<SweepPoint>, MemoryError> {
     let mut points = Vec::with_capacity(settings.len());
@@ -103,10 +102,10 @@ pub fn sweep(
         }
         let (mut recall, mut query_error) = (0.0, 0.0);
         for (i, p) in patterns.iter().enumerate() {
-            let query_seed = seed.wrapping_add(i as u64 * 7919 + n as u64);
+            let query_seed = plan.seed.wrapping_add(i as u64 * 7919 + n as u64);
             let query = setting.noise.apply(p, query_seed);
             query_error += query.pixel_error(p) as f64;
-            let iterates = read_iterations(memory, &query, iterations, ReadUpdate::Mode, query_seed)?;
+            let iterates = read_iterations(memory, &query, &plan.with_seed(query_seed))?;
             recall += iterates.last().expect("at least the query").image.pixel_error(p) as f64;
         }
         let point = SweepPoint {
@@ -129,9 +128,8 @@ pub fn capacity_sweep(
     source: &PatternSource,
     stored: &[usize],
     noise: Corruption,
-    iterations: usize,
-    seed: u64,
+    plan: &ReadPlan,
     progress: &mut dyn FnMut(usize, usize, &SweepPoint) -> bool,
 ) -> Result<Vec<SweepPoint>, MemoryError> {
-    sweep(memory, source, &sweep_settings(SweepAxis::Stored, stored, noise, &[]), iterations, seed, progress)
+    sweep(memory, source, &sweep_settings(SweepAxis::Stored, stored, noise, &[]), plan, progress)
 }

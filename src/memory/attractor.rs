@@ -89,6 +89,30 @@ impl ReadUpdate {
     }
 }
 
+/// How to read: how many iterations, how each iterate is made, and the seed of any randomness
+/// (update order, Bernoulli draws). Travels unchanged from the explorer's settings and the
+/// command line to every read (denoising, sweeps, basin maps).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct ReadPlan {
+    pub iterations: usize,
+    pub update: ReadUpdate,
+    pub seed: u64,
+}
+
+impl Default for ReadPlan {
+    fn default() -> Self {
+        Self { iterations: 10, update: ReadUpdate::Mode, seed: 0 }
+    }
+}
+
+impl ReadPlan {
+    /// The same plan with another seed (each query of an experiment has its own).
+    pub fn with_seed(self, seed: u64) -> Self {
+        Self { seed, ..self }
+    }
+}
+
 /// A memory that can be explored: write, evaluate, step, sample, inspect.
 pub trait AttractorMemory: Send {
     /// Human-readable name ("Hopfield (Hebbian)", "DKM", ...).
@@ -140,18 +164,12 @@ pub struct Iterate {
     pub evaluation: Evaluation,
 }
 
-/// Runs `iterations` read steps from `query`; element 0 is the query itself.
-pub fn read_iterations(
-    memory: &dyn AttractorMemory,
-    query: &Image,
-    iterations: usize,
-    update: ReadUpdate,
-    seed: u64,
-) -> Result<Vec<Iterate>, MemoryError> {
-    let mut out = Vec::with_capacity(iterations + 1);
+/// Runs `plan.iterations` read steps from `query`; element 0 is the query itself.
+pub fn read_iterations(memory: &dyn AttractorMemory, query: &Image, plan: &ReadPlan) -> Result<Vec<Iterate>, MemoryError> {
+    let mut out = Vec::with_capacity(plan.iterations + 1);
     let mut image = query.clone();
-    for n in 0..iterations {
-        let (evaluation, next) = memory.evaluate_and_step(&image, update, seed.wrapping_add(n as u64))?;
+    for n in 0..plan.iterations {
+        let (evaluation, next) = memory.evaluate_and_step(&image, plan.update, plan.seed.wrapping_add(n as u64))?;
         out.push(Iterate { image, evaluation });
         image = next;
     }

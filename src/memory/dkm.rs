@@ -1,4 +1,4 @@
-//! The DKM's linear-Gaussian Bayesian memory (spec ../shared/docs/dkm-spec.md §2-§6):
+//! The DKM's linear-Gaussian Bayesian memory (docs/model.md; the spec's §2-§6):
 //! q(M) = MN(R, U, I_C), content-based ridge addressing, the Bayesian write, reads and the KL
 //! terms. Pure tensor math, batched over B episodes; no networks here.
 //!
@@ -32,11 +32,32 @@ pub enum AddressingMode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub enum WriteMode {
     /// Official: item t is addressed against the memory after items 1..t-1, then a rank-1 update.
-    #[default]
     Sequential,
     /// All T items addressed against the memory before the write, then one batched update.
-    /// Cheaper; permutation invariant; what the PyTorch reference does by default.
+    /// Cheaper; permutation invariant; what the PyTorch reference does by default, and what
+    /// every shipped DKM was trained with.
+    #[default]
     StaticBatched,
+}
+
+impl std::str::FromStr for WriteMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "sequential" => Ok(WriteMode::Sequential),
+            "static" => Ok(WriteMode::StaticBatched),
+            _ => Err(format!("unknown write mode {s:?} (static or sequential)")),
+        }
+    }
+}
+
+impl std::fmt::Display for WriteMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            WriteMode::Sequential => "sequential",
+            WriteMode::StaticBatched => "static",
+        })
+    }
 }
 
 /// Fixed (non-trainable) settings of the memory.
@@ -62,7 +83,7 @@ impl Default for MemoryConfig {
             obs_noise_std: 1.0,
             w_prior_std: 1.0,
             addressing: AddressingMode::Ridge,
-            write_mode: WriteMode::Sequential,
+            write_mode: WriteMode::default(),
         }
     }
 }

@@ -5,9 +5,8 @@ pub mod attractor;
 pub mod dense;
 pub mod dkm;
 pub mod hopfield;
-pub mod flex_linalg;
 pub mod linalg;
 pub mod modern_hopfield;
 pub mod sdm;
 
-pub use attractor::{AttractorMemory, Evaluation, Iterate, MemoryError, Panel, ReadUpdate, Term, WriteReport, read_iterations};
+pub use attractor::{AttractorMemory, Evaluation, Iterate, MemoryError, Panel, ReadPlan, ReadUpdate, Term, WriteReport, read_iterations};

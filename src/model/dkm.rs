@@ -165,16 +165,52 @@ impl Dkm {
     }
 }
 
+/// The DKM's reported terms (per image, nats): −ELBO/T and its parts, then the AE term.
+pub mod terms {
+    use crate::model::TermName;
+    pub const NEG_ELBO: TermName = TermName::new("nats_per_image", "-ELBO", "nats");
+    pub const RECON: TermName = TermName::new("recon_nats", "recon", "nats");
+    pub const KL_W: TermName = TermName::new("kl_addressing_nats", "KL(w)", "nats");
+    pub const KL_M: TermName = TermName::new("kl_memory_nats", "KL(M)/T", "nats");
+    pub const AE: TermName = TermName::new("ae_nats", "AE", "nats");
+}
+
 impl super::TrainableModel for Dkm {
     type Config = DkmConfig;
-    const KIND: &'static str = "dkm";
+    const KIND: super::ModelKind = super::ModelKind::Dkm;
+
+    fn config_from(options: &super::ModelOptions, seed: u64) -> DkmConfig {
+        let memory = MemoryConfig { slots: options.slots, code_size: options.code_size, write_mode: options.write_mode, ..MemoryConfig::default() };
+        DkmConfig::new()
+            .with_arch(options.arch)
+            .with_seed(seed)
+            .with_memory(memory)
+            .with_kl_addressing_weight(options.kl_addressing_weight)
+            .with_ae_weight(options.ae_weight)
+    }
+
+    fn check_config(config: &DkmConfig) -> Result<(), String> {
+        super::check_memory_config(&config.memory)?;
+        super::check_finite_weight("ae_weight", config.ae_weight)?;
+        config.kl_addressing_weight.map_or(Ok(()), |w| super::check_finite_weight("kl_addressing_weight", w))
+    }
 
     fn init(config: &DkmConfig, device: &Device) -> Self {
         config.init(device)
     }
 
-    fn episode_terms(&self, images: Tensor<3>, config: &DkmConfig, sampled: bool) -> EpisodeTerms {
-        Dkm::episode_terms(self, images, config, sampled)
+    fn loss_terms(&self, images: Tensor<3>, config: &DkmConfig, sampled: bool) -> super::LossTerms {
+        let t = Dkm::episode_terms(self, images, config, sampled);
+        super::LossTerms {
+            loss: t.loss,
+            terms: vec![
+                (terms::NEG_ELBO, t.nats_per_image),
+                (terms::RECON, t.recon_nats),
+                (terms::KL_W, t.kl_addressing_nats),
+                (terms::KL_M, t.kl_memory_nats),
+                (terms::AE, t.ae_nats),
+            ],
+        }
     }
 
     fn sampled_in_training(config: &DkmConfig) -> bool {

@@ -238,16 +238,47 @@ pub fn kl_code(q: &DiagonalGaussian<2>, read_mean: Tensor<2>, read_var: Tensor<1
         .reshape([n])
 }
 
+/// The KM's reported terms (per image, nats): −ELBO/T and its parts.
+pub mod terms {
+    use crate::model::TermName;
+    pub const NEG_ELBO: TermName = TermName::new("nats_per_image", "-ELBO", "nats");
+    pub const RECON: TermName = TermName::new("recon_nats", "recon", "nats");
+    pub const KL_Y: TermName = TermName::new("kl_addressing_nats", "KL(y)", "nats");
+    pub const KL_Z: TermName = TermName::new("kl_code_nats", "KL(z)", "nats");
+    pub const KL_M: TermName = TermName::new("kl_memory_nats", "KL(M)/T", "nats");
+}
+
 impl super::TrainableModel for Km {
     type Config = KmConfig;
-    const KIND: &'static str = "km";
+    const KIND: super::ModelKind = super::ModelKind::Km;
+
+    fn config_from(options: &super::ModelOptions, seed: u64) -> KmConfig {
+        let memory = MemoryConfig { slots: options.slots, code_size: options.code_size, ..MemoryConfig::default() };
+        KmConfig::new().with_arch(options.arch).with_seed(seed).with_memory(memory).with_address_size(options.address_size)
+    }
+
+    fn check_config(config: &KmConfig) -> Result<(), String> {
+        super::check_memory_config(&config.memory)?;
+        super::check_size("address_size", config.address_size)?;
+        super::check_size("hidden_size", config.hidden_size)
+    }
 
     fn init(config: &KmConfig, device: &Device) -> Self {
         config.init(device)
     }
 
-    fn episode_terms(&self, images: Tensor<3>, config: &KmConfig, sampled: bool) -> EpisodeTerms {
-        Km::episode_terms(self, images, config, sampled)
+    fn loss_terms(&self, images: Tensor<3>, config: &KmConfig, sampled: bool) -> super::LossTerms {
+        let t = Km::episode_terms(self, images, config, sampled);
+        super::LossTerms {
+            loss: t.loss,
+            terms: vec![
+                (terms::NEG_ELBO, t.nats_per_image),
+                (terms::RECON, t.recon_nats),
+                (terms::KL_Y, t.kl_addressing_nats),
+                (terms::KL_Z, t.kl_code_nats),
+                (terms::KL_M, t.kl_memory_nats),
+            ],
+        }
     }
 
     fn sampled_in_training(_: &KmConfig) -> bool {

@@ -1,23 +1,57 @@
-//! Networks and full generative models (burn Modules with their Configs).
+//! Networks and the trainable generative models (burn Modules with their Configs), each with
+//! its explorable form. A model kind is one file here (its Module, Config, loss terms and
+//! [`TrainableModel`] impl) plus a [`ModelKind`] variant and a catalog entry.
 
 pub mod attractor;
 pub mod dkm;
-pub mod conv_kernels;
-pub mod fast_conv;
-pub mod fused_bernoulli;
 pub mod km;
 pub mod km_attractor;
+mod kind;
 pub mod networks;
-pub mod parallel_relu;
-mod thread_buffers;
-mod strided_copy;
+mod options;
 mod reading;
 pub mod trainable;
 
 pub use attractor::DkmAttractor;
 pub(crate) use dkm::truncated_normal;
 pub use dkm::{Dkm, DkmConfig, EpisodeTerms};
+pub use kind::ModelKind;
 pub use km::{Km, KmConfig};
 pub use km_attractor::KmAttractor;
 pub use networks::{Arch, bernoulli_log_likelihood, bernoulli_log_likelihood_generic};
-pub use trainable::TrainableModel;
+pub use options::ModelOptions;
+pub use trainable::{LossTerms, Metric, Metrics, TermName, TrainableModel};
+
+use crate::memory::dkm::MemoryConfig;
+
+/// The largest size any model dimension may have: a card asking for more is refused before
+/// anything is allocated (a 2^31 code size would ask for exabytes).
+pub const MAX_DIMENSION: usize = 8192;
+
+/// Refuses a dimension of 0 or over [`MAX_DIMENSION`].
+pub(crate) fn check_size(name: &str, value: usize) -> Result<(), String> {
+    if value == 0 || value > MAX_DIMENSION {
+        return Err(format!("{name} = {value} is out of range (1..={MAX_DIMENSION})"));
+    }
+    Ok(())
+}
+
+/// Refuses a loss weight that is negative or not finite.
+pub(crate) fn check_finite_weight(name: &str, value: f64) -> Result<(), String> {
+    if !value.is_finite() || value < 0.0 {
+        return Err(format!("{name} = {value} must be a finite number >= 0"));
+    }
+    Ok(())
+}
+
+/// The memory's sizes and noise levels.
+pub(crate) fn check_memory_config(memory: &MemoryConfig) -> Result<(), String> {
+    check_size("slots", memory.slots)?;
+    check_size("code_size", memory.code_size)?;
+    for (name, value) in [("obs_noise_std", memory.obs_noise_std), ("w_prior_std", memory.w_prior_std)] {
+        if !value.is_finite() || value <= 0.0 {
+            return Err(format!("{name} = {value} must be a finite number > 0"));
+        }
+    }
+    Ok(())
+}

@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::{PIXELS, SIDE};
 
-use super::fast_conv::{conv2d, conv_transpose2d};
-use super::parallel_relu::relu;
+use crate::kernels::fast_conv::FusedForward;
+use crate::kernels::parallel_relu::relu;
 
 /// Which encoder/decoder pair.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -76,7 +76,7 @@ impl ResBlock {
     /// # Shapes
     /// - x: [N, ch, h, w] -> [N, ch, h, w]
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let y = conv2d(&self.second, relu(conv2d(&self.first, x.clone())));
+        let y = self.second.forward_fused(relu(self.first.forward_fused(x.clone())));
         relu(y + x)
     }
 }
@@ -126,16 +126,16 @@ impl Encoder {
     pub fn forward(&self, images: Tensor<2>) -> Tensor<2> {
         let n = images.dims()[0];
         let x = images.reshape([n, 1, SIDE, SIDE]);
-        let mut h = relu(conv2d(&self.conv1, x));
+        let mut h = relu(self.conv1.forward_fused(x));
         if let Some(block) = self.blocks.first() {
             h = block.forward(h);
         }
-        h = relu(conv2d(&self.conv2, h));
+        h = relu(self.conv2.forward_fused(h));
         if let Some(block) = self.blocks.get(1) {
             h = block.forward(h);
         }
         if let Some(conv3) = &self.conv3 {
-            h = relu(conv2d(conv3, h));
+            h = relu(conv3.forward_fused(h));
         }
         self.fc.forward(h.flatten::<2>(1, 3))
     }
@@ -180,22 +180,22 @@ impl Decoder {
         if let Some(block) = self.blocks.first() {
             h = block.forward(h);
         }
-        h = relu(conv_transpose2d(&self.deconv1, h));
+        h = relu(self.deconv1.forward_fused(h));
         if let Some(block) = self.blocks.get(1) {
             h = block.forward(h);
         }
-        conv_transpose2d(&self.deconv2, h).reshape([n, PIXELS])
+        self.deconv2.forward_fused(h).reshape([n, PIXELS])
     }
 }
 
 /// Σ_pixels ln Bern(x; sigmoid(l)) = Σ x·l − softplus(l), computed stably (never the log of a
-/// sigmoid output). One fused pass on the flex backend ([`super::fused_bernoulli`]), the
+/// sigmoid output). One fused pass on the flex backend ([`crate::kernels::fused_bernoulli`]), the
 /// tensor-op form elsewhere.
 ///
 /// # Shapes
 /// - targets, logits: [N, D] -> [N]
 pub fn bernoulli_log_likelihood(targets: Tensor<2>, logits: Tensor<2>) -> Tensor<1> {
-    super::fused_bernoulli::bernoulli_log_likelihood(&targets, &logits).unwrap_or_else(|| bernoulli_log_likelihood_generic(targets, logits))
+    crate::kernels::fused_bernoulli::bernoulli_log_likelihood(&targets, &logits).unwrap_or_else(|| bernoulli_log_likelihood_generic(targets, logits))
 }
 
 /// [`bernoulli_log_likelihood`] as tensor ops, on any backend (and the fused path's reference).

@@ -1,5 +1,10 @@
-//! What the training loop, the checkpoints and the evaluation need of a generative memory
-//! model, so the DKM and the Kanerva Machine share one loop, one file format and one `eval`.
+//! What the training loop, the checkpoints, the evaluation and the catalog need of a trainable
+//! model, so every kind shares one loop, one file format and one `eval`.
+//!
+//! The loop minimises [`LossTerms::loss`] and reports [`LossTerms::terms`]: named numbers with
+//! their units. For the DKM and the KM the first term is −ELBO/T in nats and the others its
+//! parts; a model whose objective is not a bound (EBMM's meta-learned reconstruction loss)
+//! names its own terms and units.
 
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
@@ -8,23 +13,100 @@ use serde::de::DeserializeOwned;
 
 use crate::memory::AttractorMemory;
 
-use super::EpisodeTerms;
+use super::{ModelKind, ModelOptions};
+
+/// The name of one reported number: its key in JSON output and cards, a label for people,
+/// its unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TermName {
+    /// "nats_per_image", "recon_nats", ... (stable: scripts read these keys).
+    pub key: &'static str,
+    /// "-ELBO", "recon", "KL(w)", ...
+    pub label: &'static str,
+    /// "nats", "pixels", ...
+    pub unit: &'static str,
+}
+
+impl TermName {
+    pub const fn new(key: &'static str, label: &'static str, unit: &'static str) -> Self {
+        Self { key, label, unit }
+    }
+}
+
+/// One step's loss and what it reports, each a [1]-shaped tensor (per image, averaged over the
+/// batch).
+#[derive(Debug, Clone)]
+pub struct LossTerms {
+    /// What the optimiser minimises (may carry weights the reported terms do not).
+    pub loss: Tensor<1>,
+    /// The reported numbers; the first is the headline (−ELBO/T for the generative memories).
+    pub terms: Vec<(TermName, Tensor<1>)>,
+}
+
+/// A reported number with its value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Metric {
+    pub name: TermName,
+    pub value: f64,
+}
+
+/// A list of metrics, serialised as a flat JSON object `{key: value, ...}` (the shape `eval
+/// --json` and the training events have always printed).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Metrics(pub Vec<Metric>);
+
+impl Metrics {
+    /// The value under `key`, if reported.
+    pub fn get(&self, key: &str) -> Option<f64> {
+        self.0.iter().find(|m| m.name.key == key).map(|m| m.value)
+    }
+
+    /// The first (headline) metric.
+    pub fn headline(&self) -> Option<Metric> {
+        self.0.first().copied()
+    }
+
+    /// "-ELBO 99.93 nats (recon 52.19, KL(w) 35.52, ...)": the headline and its parts.
+    pub fn summary(&self) -> String {
+        let Some((first, rest)) = self.0.split_first() else { return String::new() };
+        let parts: Vec<String> = rest.iter().map(|m| format!("{} {:.2}", m.name.label, m.value)).collect();
+        format!("{} {:.2} {} ({})", first.name.label, first.value, first.name.unit, parts.join(", "))
+    }
+}
+
+impl Serialize for Metrics {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for m in &self.0 {
+            map.serialize_entry(m.name.key, &m.value)?;
+        }
+        map.end()
+    }
+}
 
 pub trait TrainableModel: Module + Sized + 'static {
     /// Everything that fixes the model's shape; stored in the checkpoint card.
     type Config: Clone + PartialEq + std::fmt::Debug + Serialize + DeserializeOwned + Send + Sync;
 
     /// The checkpoint card's `model_kind`, and the CLI's `--model`.
-    const KIND: &'static str;
+    const KIND: ModelKind;
+
+    /// The config the command line's and the train panel's model options describe.
+    fn config_from(options: &ModelOptions, seed: u64) -> Self::Config;
+
+    /// Refuses configs no model can be built from (zero sizes, sizes that would not fit in
+    /// memory), before anything is allocated.
+    fn check_config(config: &Self::Config) -> Result<(), String>;
 
     fn init(config: &Self::Config, device: &Device) -> Self;
 
-    /// Per-image terms of the episode bound. `sampled`: draw the latent variables from their
-    /// posteriors (the training objective); otherwise use their means.
+    /// The loss of a batch of episodes and its reported terms. `sampled`: draw the latent
+    /// variables from their posteriors (the training objective); otherwise use their means.
     ///
     /// # Shapes
     /// - images: [B, T, 784], binary
-    fn episode_terms(&self, images: Tensor<3>, config: &Self::Config, sampled: bool) -> EpisodeTerms;
+    fn loss_terms(&self, images: Tensor<3>, config: &Self::Config, sampled: bool) -> LossTerms;
 
     /// Whether training draws the latent variables (`sampled` above).
     fn sampled_in_training(config: &Self::Config) -> bool;

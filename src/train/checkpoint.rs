@@ -14,7 +14,7 @@ use burn::store::ModuleRecord;
 use burn::tensor::{Bytes, Device};
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Dkm, TrainableModel};
+use crate::model::{ModelKind, TrainableModel};
 
 use super::TrainConfig;
 
@@ -25,9 +25,9 @@ pub const FORMAT_VERSION: u32 = 1;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CheckpointCard {
     pub format_version: u32,
-    /// "dkm" or "km" ([`TrainableModel::KIND`]).
-    pub model_kind: String,
-    /// The model's config (a `DkmConfig` or a `KmConfig`, by `model_kind`).
+    /// Which model ([`TrainableModel::KIND`]; "dkm", "km", ... in the file).
+    pub model_kind: ModelKind,
+    /// The model's config (that kind's `TrainableModel::Config`).
     pub config: serde_json::Value,
     pub train: Option<TrainConfig>,
     /// The data it was trained on.
@@ -53,10 +53,12 @@ pub enum CheckpointError {
     NotACheckpoint { path: PathBuf },
     #[error("{path}: checkpoint is damaged: {problem}")]
     Corrupt { path: PathBuf, problem: String },
-    #[error("{path}: holds a {found:?} model, expected {expected:?}")]
-    WrongKind { path: PathBuf, expected: String, found: String },
+    #[error("{path}: holds a \"{found}\" model, expected \"{expected}\"")]
+    WrongKind { path: PathBuf, expected: ModelKind, found: ModelKind },
     #[error("{path}: model config differs from the requested one: {difference}")]
     ConfigMismatch { path: PathBuf, difference: String },
+    #[error("{path}: the card's {kind} config is not valid: {problem}")]
+    InvalidConfig { path: PathBuf, kind: ModelKind, problem: String },
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CheckpointError + '_ {
@@ -174,21 +176,20 @@ impl CheckpointFile {
     }
 
     /// Refuses a checkpoint of another model kind.
-    pub fn expect_kind(&self, kind: &str) -> Result<(), CheckpointError> {
+    pub fn expect_kind(&self, kind: ModelKind) -> Result<(), CheckpointError> {
         if self.card.model_kind != kind {
-            return Err(CheckpointError::WrongKind {
-                path: self.path.clone(),
-                expected: kind.to_string(),
-                found: self.card.model_kind.clone(),
-            });
+            return Err(CheckpointError::WrongKind { path: self.path.clone(), expected: kind, found: self.card.model_kind });
         }
         Ok(())
     }
 
-    /// The model config of the card, read as `M`'s (after checking the kind).
+    /// The model config of the card, read as `M`'s (after checking the kind) and checked
+    /// against `M`'s limits before anything is built from it.
     pub fn config<M: TrainableModel>(&self) -> Result<M::Config, CheckpointError> {
         self.expect_kind(M::KIND)?;
-        serde_json::from_value(self.card.config.clone()).map_err(|e| corrupt(&self.path, format!("card config: {e}")))
+        let config = serde_json::from_value(self.card.config.clone()).map_err(|e| corrupt(&self.path, format!("card config: {e}")))?;
+        M::check_config(&config).map_err(|problem| CheckpointError::InvalidConfig { path: self.path.clone(), kind: M::KIND, problem })?;
+        Ok(config)
     }
 
     /// Refuses a checkpoint whose kind or model config differs from `wanted`, naming the
@@ -214,12 +215,20 @@ impl CheckpointFile {
     /// record that does not fit the config.
     pub fn load<M: TrainableModel>(&self, device: &Device) -> Result<(M::Config, M), CheckpointError> {
         let config = self.config::<M>()?;
+        let model = self.load_as::<M>(&config, device)?;
+        Ok((config, model))
+    }
+
+    /// The parameters, loaded into a model built from `config` rather than the card's (a
+    /// fine-tune under other loss weights); the record must fit it.
+    pub fn load_as<M: TrainableModel>(&self, config: &M::Config, device: &Device) -> Result<M, CheckpointError> {
+        self.expect_kind(M::KIND)?;
+        M::check_config(config).map_err(|problem| CheckpointError::InvalidConfig { path: self.path.clone(), kind: M::KIND, problem })?;
         let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(self.model.clone()))
             .map_err(|e| corrupt(&self.path, format!("model record: {e:?}")))?;
-        let model = M::init(&config, device)
+        M::init(config, device)
             .try_load_record(record)
-            .map_err(|e| corrupt(&self.path, format!("model record does not fit the config: {e:?}")))?;
-        Ok((config, model))
+            .map_err(|e| corrupt(&self.path, format!("model record does not fit the config: {e:?}")))
     }
 
     /// The optimizer state saved with the model, applied to `optimizer`, if there is one.
@@ -231,11 +240,4 @@ impl CheckpointFile {
             .from_bytes(Bytes::from_bytes_vec(self.optimizer.clone()))
             .map_err(|e| corrupt(&self.path, format!("optimizer record: {e:?}")))
     }
-}
-
-/// Loads a DKM checkpoint for inference on `device`.
-pub fn load_dkm(path: &Path, device: &Device) -> Result<(CheckpointCard, Dkm), CheckpointError> {
-    let file = CheckpointFile::read(path)?;
-    let (_, model) = file.load::<Dkm>(device)?;
-    Ok((file.card, model))
 }

@@ -1,90 +1,66 @@
-//! A checkpoint of any model kind, loaded: what `eval`, `denoise`, `sample`, `sweep` and the
-//! explorer take, so each handles the DKM and the Kanerva Machine alike.
+//! A trained model of any kind, loaded: what `eval`, `denoise`, `sample`, `sweep` and the
+//! explorer take, so each handles every kind alike. The catalog (`crate::catalog`) reads a
+//! checkpoint into one of these by its card's kind.
 
-use std::path::Path;
+use std::any::Any;
 
 use burn::tensor::{Device, Tensor};
 
 use crate::memory::AttractorMemory;
-use crate::model::{Dkm, DkmConfig, EpisodeTerms, Km, KmConfig, TrainableModel};
+use crate::model::{LossTerms, ModelKind, TrainableModel};
 
-use super::checkpoint::{CheckpointCard, CheckpointError, CheckpointFile};
+use super::checkpoint::CheckpointCard;
 
-pub enum LoadedModel {
-    Dkm(Dkm, DkmConfig),
-    Km(Km, KmConfig),
-}
+/// A model of some kind with its config, on a device without autodiff.
+pub trait TrainedModel: Send {
+    fn kind(&self) -> ModelKind;
 
-pub struct LoadedCheckpoint {
-    pub card: CheckpointCard,
-    pub model: LoadedModel,
-}
-
-/// Reads a checkpoint of any kind onto `device`.
-pub fn load_checkpoint(path: &Path, device: &Device) -> Result<LoadedCheckpoint, CheckpointError> {
-    let file = CheckpointFile::read(path)?;
-    let model = match file.card.model_kind.as_str() {
-        Dkm::KIND => {
-            let (config, model) = file.load::<Dkm>(device)?;
-            LoadedModel::Dkm(model, config)
-        }
-        Km::KIND => {
-            let (config, model) = file.load::<Km>(device)?;
-            LoadedModel::Km(model, config)
-        }
-        other => {
-            return Err(CheckpointError::WrongKind {
-                path: path.to_path_buf(),
-                expected: format!("{} or {}", Dkm::KIND, Km::KIND),
-                found: other.to_string(),
-            });
-        }
-    };
-    Ok(LoadedCheckpoint { card: file.card, model })
-}
-
-impl LoadedModel {
-    pub fn kind(&self) -> &'static str {
-        match self {
-            LoadedModel::Dkm(..) => Dkm::KIND,
-            LoadedModel::Km(..) => Km::KIND,
-        }
-    }
-
-    /// "DKM" or "KM", for people.
-    pub fn display_kind(&self) -> &'static str {
-        match self {
-            LoadedModel::Dkm(..) => "DKM",
-            LoadedModel::Km(..) => "KM",
-        }
-    }
-
+    /// The loss and reported terms of a batch of episodes (see [`TrainableModel::loss_terms`]).
+    ///
     /// # Shapes
     /// - images: [B, T, 784], binary
-    pub fn episode_terms(&self, images: Tensor<3>, sampled: bool) -> EpisodeTerms {
-        match self {
-            LoadedModel::Dkm(model, config) => model.episode_terms(images, config, sampled),
-            LoadedModel::Km(model, config) => model.episode_terms(images, config, sampled),
-        }
+    fn loss_terms(&self, images: Tensor<3>, sampled: bool) -> LossTerms;
+
+    /// The model as an explorable memory. `device`: where the model was loaded (no autodiff).
+    fn into_attractor(self: Box<Self>, name: &str, device: Device) -> Box<dyn AttractorMemory>;
+
+    /// For analyses of one kind (a DKM's amortisation gap): downcast to [`Trained<M>`].
+    fn into_any(self: Box<Self>) -> Box<dyn Any>;
+}
+
+/// A model and its config.
+pub struct Trained<M: TrainableModel> {
+    pub model: M,
+    pub config: M::Config,
+}
+
+impl<M: TrainableModel> TrainedModel for Trained<M> {
+    fn kind(&self) -> ModelKind {
+        M::KIND
     }
 
-    /// `device`: where the model was loaded (no autodiff).
-    pub fn into_attractor(self, name: &str, device: Device) -> Box<dyn AttractorMemory> {
-        match self {
-            LoadedModel::Dkm(model, config) => model.into_attractor(name, config, device),
-            LoadedModel::Km(model, config) => model.into_attractor(name, config, device),
-        }
+    fn loss_terms(&self, images: Tensor<3>, sampled: bool) -> LossTerms {
+        self.model.loss_terms(images, &self.config, sampled)
+    }
+
+    fn into_attractor(self: Box<Self>, name: &str, device: Device) -> Box<dyn AttractorMemory> {
+        self.model.into_attractor(name, self.config, device)
+    }
+
+    fn into_any(self: Box<Self>) -> Box<dyn Any> {
+        self
     }
 }
 
-impl From<(Dkm, DkmConfig)> for LoadedModel {
-    fn from((model, config): (Dkm, DkmConfig)) -> Self {
-        LoadedModel::Dkm(model, config)
-    }
+/// A checkpoint's card and its model.
+pub struct LoadedCheckpoint {
+    pub card: CheckpointCard,
+    pub model: Box<dyn TrainedModel>,
 }
 
-impl From<(Km, KmConfig)> for LoadedModel {
-    fn from((model, config): (Km, KmConfig)) -> Self {
-        LoadedModel::Km(model, config)
+impl LoadedCheckpoint {
+    /// "DKM (embedded:mnist-train, 9500 steps)": how the explorer names a loaded model.
+    pub fn display_name(&self) -> String {
+        format!("{} ({}, {} steps)", self.card.model_kind.label(), self.card.data, self.card.steps)
     }
 }

@@ -2,16 +2,20 @@
 //! checkpoints.
 
 pub mod checkpoint;
-mod any_model;
 mod episodes;
+mod job;
 mod loaded;
 mod run;
 
-pub use checkpoint::{CheckpointCard, CheckpointError, CheckpointFile, load_dkm, save_checkpoint};
-pub use any_model::AnyModelConfig;
-pub use loaded::{LoadedCheckpoint, LoadedModel, load_checkpoint};
+pub use checkpoint::{CheckpointCard, CheckpointError, CheckpointFile, save_checkpoint};
 pub use episodes::{EpisodeBatcher, evaluation_batch, standard_test_episodes};
-pub use run::{TrainError, TrainEvent, TrainOutcome, StepMetrics, train_model};
+pub use job::{ModelSpec, TrainJob, TrainStart};
+pub use loaded::{LoadedCheckpoint, Trained, TrainedModel};
+pub use run::{StepMetrics, TrainError, TrainEvent, TrainOutcome, train_model};
+
+/// T, images per episode, wherever an episode is drawn for training or evaluation (the shipped
+/// models were trained with it).
+pub const DEFAULT_EPISODE_SIZE: usize = 32;
 
 use serde::{Deserialize, Serialize};
 
@@ -41,7 +45,7 @@ impl Default for TrainConfig {
         Self {
             steps: 10_000,
             batch: 16,
-            episode_size: 32,
+            episode_size: DEFAULT_EPISODE_SIZE,
             lr: 3e-4,
             seed: 0,
             log_every: 50,
@@ -49,5 +53,29 @@ impl Default for TrainConfig {
             grad_clip_norm: 10.0,
             max_minutes: 0.0,
         }
+    }
+}
+
+impl TrainConfig {
+    /// Refuses settings no run can use (zero sizes, a non-positive learning rate, ...).
+    pub fn check(&self) -> Result<(), String> {
+        for (name, value) in [("batch", self.batch), ("episode_size", self.episode_size)] {
+            if value == 0 {
+                return Err(format!("{name} must be at least 1"));
+            }
+        }
+        if self.log_every == 0 || self.checkpoint_every == 0 {
+            return Err("log_every and checkpoint_every must be at least 1".into());
+        }
+        if !(self.lr.is_finite() && self.lr > 0.0) {
+            return Err(format!("the learning rate must be a finite number > 0 (got {})", self.lr));
+        }
+        if !(self.grad_clip_norm.is_finite() && self.grad_clip_norm > 0.0) {
+            return Err(format!("the gradient clip norm must be a finite number > 0 (got {})", self.grad_clip_norm));
+        }
+        if !(self.max_minutes.is_finite() && self.max_minutes >= 0.0) {
+            return Err(format!("max_minutes must be a finite number >= 0 (got {})", self.max_minutes));
+        }
+        Ok(())
     }
 }

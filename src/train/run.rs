@@ -1,33 +1,37 @@
 //! The training loop: Adam on random episodes, events for every consumer, clean stops.
 
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::grad_clipping::GradientClippingConfig;
 use burn::tensor::Device;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use crate::data::ImageSet;
-use crate::model::TrainableModel;
+use crate::model::{Metric, Metrics, TrainableModel};
 
 use super::checkpoint::{CheckpointCard, CheckpointError, CheckpointFile, FORMAT_VERSION, save_checkpoint};
 use super::episodes::EpisodeBatcher;
-use super::TrainConfig;
+use super::job::{TrainJob, TrainStart};
 
-/// Per-image numbers of one training step, in nats.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+/// What one logged training step reports: the optimised loss and the model's named terms.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct StepMetrics {
     pub loss: f64,
-    pub nats_per_image: f64,
-    pub recon_nats: f64,
-    pub kl_addressing_nats: f64,
-    pub kl_memory_nats: f64,
-    /// The Kanerva Machine's KL(q(z)‖p(z|y,M)) (0 for the DKM).
-    #[serde(default)]
-    pub kl_code_nats: f64,
-    pub ae_nats: f64,
+    pub terms: Metrics,
+}
+
+impl Serialize for StepMetrics {
+    /// `{"loss": ..., "<term key>": ..., ...}`, one flat object.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.terms.0.len() + 1))?;
+        map.serialize_entry("loss", &self.loss)?;
+        for m in &self.terms.0 {
+            map.serialize_entry(m.name.key, &m.value)?;
+        }
+        map.end()
+    }
 }
 
 /// What the loop reports while it runs.
@@ -54,27 +58,26 @@ pub enum TrainError {
     NonFinite { step: u64, value: f64, last_saved: u64 },
     #[error("{0}")]
     Data(String),
+    #[error("invalid {what}: {problem}")]
+    Invalid { what: &'static str, problem: String },
 }
 
 fn scalar(t: burn::tensor::Tensor<1>) -> f64 {
     t.into_data().convert::<f64>().try_into_vec::<f64>().map(|v| v[0]).unwrap_or(f64::NAN)
 }
 
-/// Trains a model of kind `M`, saving to `out`. `resume`: continue from this checkpoint (model,
-/// optimizer state and step count). Checks `cancel` between steps; a cancelled run saves and
-/// returns.
-#[allow(clippy::too_many_arguments)]
+/// Runs `job` for a model of kind `M` with config `model_config` (the job's, typed), saving to
+/// `job.out`. Checks `cancel` between steps; a cancelled run saves and returns.
 pub fn train_model<M: TrainableModel>(
     model_config: &M::Config,
-    config: &TrainConfig,
-    data: &ImageSet,
-    data_name: &str,
-    resume: Option<&CheckpointFile>,
-    out: &Path,
+    job: &TrainJob,
     device: &Device,
     cancel: &AtomicBool,
     on_event: &mut dyn FnMut(TrainEvent),
 ) -> Result<TrainOutcome, TrainError> {
+    let (config, data, data_name, out) = (&job.train, &*job.data, job.data_name.as_str(), job.out.as_path());
+    config.check().map_err(|problem| TrainError::Invalid { what: "training settings", problem })?;
+    M::check_config(model_config).map_err(|problem| TrainError::Invalid { what: "model config", problem })?;
     if data.pixels_per_image() != crate::data::PIXELS {
         return Err(TrainError::Data(format!("{data_name}: images are {}x{}, the model needs 28x28", data.rows, data.cols)));
     }
@@ -85,24 +88,32 @@ pub fn train_model<M: TrainableModel>(
         .with_epsilon(1e-8)
         .with_grad_clipping(Some(GradientClippingConfig::Norm(config.grad_clip_norm)))
         .init();
-    let (mut model, mut step, seconds_before) = match resume {
+    let source = match &job.start {
+        TrainStart::Fresh => None,
+        TrainStart::Resume => Some(CheckpointFile::read(out)?),
+        TrainStart::FineTune(path) => Some(CheckpointFile::read(path)?),
+    };
+    let (mut model, mut step, seconds_before, metrics_before) = match &source {
         Some(file) => {
-            file.expect_config::<M>(model_config)?;
-            let (_, model) = file.load::<M>(device)?;
+            if job.start == TrainStart::Resume {
+                file.expect_config::<M>(model_config)?;
+            }
+            let model = file.load_as::<M>(model_config, device)?;
             optimizer = file.load_optimizer(optimizer)?;
-            (model, file.card.steps, file.card.train_seconds)
+            (model, file.card.steps, file.card.train_seconds, file.card.metrics.clone())
         }
-        None => (M::init(model_config, device), 0, 0.0),
+        None => (M::init(model_config, device), 0, 0.0, None),
     };
     let mut card = CheckpointCard {
         format_version: FORMAT_VERSION,
-        model_kind: M::KIND.into(),
+        model_kind: M::KIND,
         config: serde_json::to_value(model_config).expect("a model config always serialises"),
         train: Some(config.clone()),
         data: data_name.to_string(),
         steps: step,
         train_seconds: seconds_before,
-        metrics: None,
+        // A resumed run keeps the last metrics until it logs its own.
+        metrics: metrics_before,
         crate_version: env!("CARGO_PKG_VERSION").into(),
     };
     // Each resumed run draws different episodes: the seed moves with the step count.
@@ -130,7 +141,7 @@ pub fn train_model<M: TrainableModel>(
             break TrainOutcome::TimeLimit { steps: step };
         }
         let images = batcher.next_batch(config.batch, config.episode_size, device);
-        let terms = model.episode_terms(images, model_config, M::sampled_in_training(model_config));
+        let terms = model.loss_terms(images, model_config, M::sampled_in_training(model_config));
         let loss_value = scalar(terms.loss.clone());
         if !loss_value.is_finite() {
             return Err(TrainError::NonFinite { step: step + 1, value: loss_value, last_saved });
@@ -141,14 +152,9 @@ pub fn train_model<M: TrainableModel>(
         if step % config.log_every == 0 || step == config.steps {
             let metrics = StepMetrics {
                 loss: loss_value,
-                nats_per_image: scalar(terms.nats_per_image),
-                recon_nats: scalar(terms.recon_nats),
-                kl_addressing_nats: scalar(terms.kl_addressing_nats),
-                kl_memory_nats: scalar(terms.kl_memory_nats),
-                kl_code_nats: scalar(terms.kl_code_nats),
-                ae_nats: scalar(terms.ae_nats),
+                terms: Metrics(terms.terms.into_iter().map(|(name, value)| Metric { name, value: scalar(value) }).collect()),
             };
-            card.metrics = serde_json::to_value(metrics).ok();
+            card.metrics = serde_json::to_value(&metrics).ok();
             let done = (step - start_step) as f64;
             let rate = done / start.elapsed().as_secs_f64().max(1e-9);
             on_event(TrainEvent::Metrics {

@@ -9,7 +9,7 @@ use crate::app::worker::Command;
 use crate::data::Image;
 use crate::eval::{BasinCell, Projection};
 use crate::app::ReadSession;
-use crate::memory::ReadUpdate;
+use crate::memory::ReadPlan;
 
 /// The vectors the PCA map is drawn from: the memory's own space (DKM codes) when every stored
 /// item and iterate has an embedding, else pixels.
@@ -79,7 +79,7 @@ impl BasinView {
         self.pending = false;
     }
 
-    pub fn ui(&mut self, ui: &mut egui::Ui, stored: &[Image], space: &MapSpace<'_>, iterations: usize, update: ReadUpdate, seed: u64, textures: &mut TextureCache) -> Option<Command> {
+    pub fn ui(&mut self, ui: &mut egui::Ui, stored: &[Image], space: &MapSpace<'_>, plan: ReadPlan, textures: &mut TextureCache) -> Option<Command> {
         if stored.len() < 2 {
             ui.label("Write an episode of at least two images to see its basins.");
             return None;
@@ -115,7 +115,7 @@ impl BasinView {
             if ui.add_enabled(!self.pending && self.a != self.b, egui::Button::new(label)).clicked() {
                 self.pending = true;
                 let alphas = (0..self.columns).map(|i| i as f32 / (self.columns - 1) as f32).collect();
-                command = Some(Command::BasinMap { a: self.a, b: self.b, alphas, noises: self.noises.clone(), iterations, update, seed });
+                command = Some(Command::BasinMap { a: self.a, b: self.b, alphas, noises: self.noises.clone(), plan });
             }
         });
         if let Some((a, b, alphas, noises, cells)) = &self.result {

@@ -7,5 +7,8 @@ pub mod filmstrip;
 pub mod help;
 pub mod memory_panel;
 pub mod plots;
+pub mod query_panel;
+pub mod read_panel;
 pub mod sweep_panel;
+pub mod top_bar;
 pub mod train_panel;

@@ -9,6 +9,7 @@ use eframe::egui;
 use egui_plot::{Legend, Line, Plot, PlotPoints, Points};
 
 use crate::app::worker::Command;
+use crate::memory::ReadPlan;
 use crate::data::{Corruption, ImageSet, Region};
 use crate::eval::{SweepAxis, SweepPoint, sweep_settings};
 
@@ -150,7 +151,8 @@ impl SweepPanel {
                 command = Some(Command::Sweep {
                     patterns: if self.use_data { data.cloned() } else { None },
                     settings: settings.unwrap_or_default(),
-                    iterations: 10,
+                    // Mode updates, seed 0: what `kanerva sweep` does by default.
+                    plan: ReadPlan::default(),
                     cancel: self.cancel.clone(),
                 });
             }

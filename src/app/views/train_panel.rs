@@ -7,27 +7,20 @@ use std::sync::Arc;
 use eframe::egui;
 use egui_plot::{Legend, Line, Plot, PlotPoints};
 
+use crate::app::worker::{AppError, Command};
+use crate::catalog::{MemorySpec, ModelKind, model_spec};
 use crate::data::ImageSet;
-use crate::memory::dkm::WriteMode;
-use crate::model::{Arch, DkmConfig, KmConfig};
-use crate::train::{AnyModelConfig, StepMetrics, TrainConfig, TrainEvent, TrainOutcome};
-
-use crate::app::worker::{Command, TrainRequest};
-
-/// Which model the panel trains.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TrainKind {
-    Dkm,
-    Km,
-}
+use crate::model::{Arch, ModelOptions};
+use crate::train::{StepMetrics, TrainConfig, TrainEvent, TrainJob, TrainOutcome, TrainStart};
 
 pub struct TrainPanel {
-    pub kind: TrainKind,
+    pub kind: ModelKind,
     pub steps: u64,
     pub lr: f64,
     pub batch: usize,
     pub episode_size: usize,
-    pub arch: Arch,
+    /// The model's shape and loss options (the panel edits the architecture).
+    pub options: ModelOptions,
     pub out: String,
     pub resume: bool,
     pub running: bool,
@@ -42,13 +35,14 @@ pub struct TrainPanel {
 
 impl Default for TrainPanel {
     fn default() -> Self {
+        let train = TrainConfig::default();
         Self {
-            kind: TrainKind::Dkm,
+            kind: ModelKind::Dkm,
             steps: 2000,
-            lr: 3e-4,
-            batch: 16,
-            episode_size: 32,
-            arch: Arch::Simple,
+            lr: train.lr,
+            batch: train.batch,
+            episode_size: train.episode_size,
+            options: ModelOptions::default(),
             out: "runs/explorer.ckpt".into(),
             resume: false,
             running: false,
@@ -75,7 +69,7 @@ impl TrainPanel {
         }
     }
 
-    pub fn on_finished(&mut self, result: Result<(TrainOutcome, PathBuf), String>) {
+    pub fn on_finished(&mut self, result: Result<(TrainOutcome, PathBuf), AppError>) {
         self.running = false;
         match result {
             Ok((outcome, path)) => {
@@ -90,20 +84,13 @@ impl TrainPanel {
         }
     }
 
-    /// The request for the current settings, training on `data`.
-    pub fn request(&self, data: Arc<ImageSet>) -> TrainRequest {
-        let model = match self.kind {
-            TrainKind::Dkm => {
-                let mut config = DkmConfig::new().with_arch(self.arch);
-                config.memory.write_mode = WriteMode::StaticBatched;
-                AnyModelConfig::Dkm(config)
-            }
-            TrainKind::Km => AnyModelConfig::Km(KmConfig::new().with_arch(self.arch)),
-        };
-        TrainRequest {
+    /// The job for the current settings, training on `data`.
+    pub fn job(&self, data: Arc<ImageSet>) -> TrainJob {
+        let train = TrainConfig::default();
+        TrainJob {
+            model: model_spec(self.kind, &self.options, train.seed),
             data_name: data.source.clone(),
             data,
-            model,
             train: TrainConfig {
                 steps: self.steps,
                 batch: self.batch,
@@ -111,10 +98,10 @@ impl TrainPanel {
                 lr: self.lr,
                 log_every: 5,
                 checkpoint_every: 200,
-                ..TrainConfig::default()
+                ..train
             },
             out: PathBuf::from(&self.out),
-            resume: self.resume,
+            start: if self.resume { TrainStart::Resume } else { TrainStart::Fresh },
         }
     }
 
@@ -137,8 +124,9 @@ impl TrainPanel {
         let mut command = None;
         ui.horizontal(|ui| {
             ui.add_enabled_ui(!self.running, |ui| {
-                ui.selectable_value(&mut self.kind, TrainKind::Dkm, "DKM").on_hover_text("Dynamic Kanerva Machine");
-                ui.selectable_value(&mut self.kind, TrainKind::Km, "KM").on_hover_text("Kanerva Machine (learned addressing, stochastic code)");
+                for kind in ModelKind::ALL {
+                    ui.selectable_value(&mut self.kind, kind, kind.label()).on_hover_text(kind.title());
+                }
             });
             ui.add(egui::DragValue::new(&mut self.steps).range(1..=1_000_000).prefix("steps "));
             ui.add(egui::DragValue::new(&mut self.lr).range(1e-6..=1e-1).speed(1e-5).prefix("lr "));
@@ -146,8 +134,8 @@ impl TrainPanel {
             ui.add(egui::DragValue::new(&mut self.episode_size).range(1..=128).prefix("T "));
         });
         ui.horizontal(|ui| {
-            ui.selectable_value(&mut self.arch, Arch::Simple, "simple");
-            ui.selectable_value(&mut self.arch, Arch::Resnet, "resnet");
+            ui.selectable_value(&mut self.options.arch, Arch::Simple, "simple");
+            ui.selectable_value(&mut self.options.arch, Arch::Resnet, "resnet");
             ui.label("checkpoint");
             ui.add(egui::TextEdit::singleline(&mut self.out).desired_width(180.0));
             ui.checkbox(&mut self.resume, "resume");
@@ -160,7 +148,7 @@ impl TrainPanel {
                     self.history.clear();
                     self.progress = None;
                     self.finished = None;
-                    command = Some(Command::Train(self.request(data.clone())));
+                    command = Some(Command::Train(self.job(data.clone())));
                 }
             }
             if ui.add_enabled(self.running, egui::Button::new("Cancel training")).clicked() {
@@ -168,7 +156,7 @@ impl TrainPanel {
             }
             if let Some(path) = self.finished.clone() {
                 if ui.button("Use trained model").clicked() {
-                    command = Some(Command::SelectModel(crate::app::models::ModelChoice::trained(path.clone())));
+                    command = Some(Command::SelectModel(MemorySpec::trained(path.clone())));
                 }
                 if ui.button("Save as...").on_hover_text("copy the checkpoint and its card elsewhere").clicked() {
                     self.save_as_dialog(path);
@@ -186,31 +174,31 @@ impl TrainPanel {
             ui.label(&self.message);
         }
         if !self.history.is_empty() {
-            Plot::new("train_curves").height(160.0).legend(Legend::default()).x_axis_label("step").y_axis_label("nats / image").allow_scroll(false).show(ui, |plot| {
-                let series = |f: fn(&StepMetrics) -> f64| PlotPoints::from(self.history.iter().map(|(s, m)| [*s as f64, f(m)]).collect::<Vec<_>>());
-                plot.line(Line::new("-ELBO", series(|m| m.nats_per_image)).width(2.0));
-                plot.line(Line::new("reconstruction", series(|m| m.recon_nats)));
-                plot.line(Line::new("KL(w) or KL(y)", series(|m| m.kl_addressing_nats)));
-                if self.history.iter().any(|(_, m)| m.kl_code_nats != 0.0) {
-                    plot.line(Line::new("KL(z)", series(|m| m.kl_code_nats)));
+            // The model names its terms and their unit (nats per image for the DKM and KM).
+            let names: Vec<_> = self.history.last().map(|(_, m)| m.terms.0.iter().map(|t| t.name).collect()).unwrap_or_default();
+            let unit = names.first().map_or("", |n| n.unit);
+            Plot::new("train_curves").height(160.0).legend(Legend::default()).x_axis_label("step").y_axis_label(format!("{unit} / image")).allow_scroll(false).show(ui, |plot| {
+                let series = |key: &str| PlotPoints::from(self.history.iter().filter_map(|(s, m)| Some([*s as f64, m.terms.get(key)?])).collect::<Vec<_>>());
+                for (i, name) in names.iter().enumerate() {
+                    let line = Line::new(name.label, series(name.key));
+                    plot.line(if i == 0 { line.width(2.0) } else { line });
                 }
-                plot.line(Line::new("KL(M)/T", series(|m| m.kl_memory_nats)));
-                plot.line(Line::new("AE", series(|m| m.ae_nats)));
             });
         }
         command
     }
 }
 
-/// Copies a checkpoint and its readable card, each written atomically.
-pub fn copy_checkpoint(source: &std::path::Path, dest: &std::path::Path) -> Result<(), String> {
+/// Copies a checkpoint and its readable card, each written atomically; refuses a source that
+/// is not a valid checkpoint.
+pub fn copy_checkpoint(source: &std::path::Path, dest: &std::path::Path) -> Result<(), crate::train::CheckpointError> {
+    use crate::train::CheckpointError;
     use crate::train::checkpoint::{card_path, write_atomically};
-    let bytes = std::fs::read(source).map_err(|e| format!("{}: {e}", source.display()))?;
-    // Refuse to copy something that is not a valid checkpoint.
-    crate::train::CheckpointFile::parse(source, &bytes).map_err(|e| e.to_string())?;
-    write_atomically(dest, &bytes).map_err(|e| e.to_string())?;
+    let bytes = std::fs::read(source).map_err(|source_error| CheckpointError::Io { path: source.to_path_buf(), source: source_error })?;
+    crate::train::CheckpointFile::parse(source, &bytes)?;
+    write_atomically(dest, &bytes)?;
     if let Ok(card) = std::fs::read(card_path(source)) {
-        write_atomically(&card_path(dest), &card).map_err(|e| e.to_string())?;
+        write_atomically(&card_path(dest), &card)?;
     }
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! The Cholesky factor and the triangular solves as single custom ops on flex f32 tensors
 //! (and, in training, custom autodiff steps with their closed-form backward).
 //!
-//! Why: written with tensor primitives ([`super::linalg`]) a 32 x 32 factor is a column loop
+//! Why: written with tensor primitives (`crate::memory::linalg`) a 32 x 32 factor is a column loop
 //! of ~250 tiny ops forward and as many backward, each with its autodiff bookkeeping; a
 //! training step's memory maths (two factors, three solves) took ~19 ms that way, all of it on
 //! one thread, against torch's ~5 ms with LAPACK. Here each is one pass over B small matrices
@@ -13,16 +13,15 @@
 //! through the clamp and this one treats the pivot as unclamped; pivots are clamped only for
 //! semidefinite inputs.) tests/flex_linalg.rs compares values and gradients.
 
-use burn::tensor::{DType, Tensor, TensorData};
+use burn::tensor::{Tensor, TensorData};
 use burn_autodiff::checkpoint::base::Checkpointer;
-use burn_autodiff::checkpoint::strategy::NoCheckpointing;
 use burn_autodiff::grads::Gradients;
-use burn_autodiff::ops::{Backward, Ops, OpsKind};
+use burn_autodiff::ops::{Backward, Ops};
 use burn_flex::{Flex, FlexTensor};
 
-use crate::model::fast_conv::{TrainingBackend, f32s};
+use super::dispatch::{FlexInput, custom_op, f32s};
 
-/// Pivots are clamped to this before the square root, as in [`super::linalg::cholesky`].
+/// Pivots are clamped to this before the square root, as in `crate::memory::linalg::cholesky`.
 const MIN_PIVOT: f64 = 1e-10;
 
 /// Lower Cholesky factor, or None where this path does not apply (not f32 on flex).
@@ -30,21 +29,9 @@ const MIN_PIVOT: f64 = 1e-10;
 /// # Shapes
 /// - a: [B, n, n] -> [B, n, n]
 pub fn cholesky(a: &Tensor<3>) -> Option<Tensor<3>> {
-    if a.dtype() != DType::F32 {
-        return None;
-    }
     let [b, n, _] = a.dims();
-    let factors = |a: &FlexTensor| flex(batched(f32s(a), b, n * n, |m| factor(m, n)), [b, n, n]);
-    if let Ok(t) = a.clone().try_into_primitive::<TrainingBackend>() {
-        let l = factors(&t.primitive().to_contiguous());
-        let out = match CholeskyBackward.prepare::<NoCheckpointing>([t.node()]).compute_bound().stateful() {
-            OpsKind::Tracked(prep) => prep.finish(l.clone(), l),
-            OpsKind::UnTracked(prep) => prep.finish(l),
-        };
-        return Some(Tensor::from_primitive::<TrainingBackend>(out));
-    }
-    let a = a.clone().try_into_primitive::<Flex>().ok()?.to_contiguous();
-    Some(Tensor::from_primitive::<Flex>(factors(&a)))
+    let factors = |[a]: &[FlexTensor; 1]| flex(batched(f32s(a), b, n * n, |m| factor(m, n)), [b, n, n]);
+    custom_op(CholeskyBackward, [FlexInput::of(a)?], factors, |_, l| l.clone())
 }
 
 /// Solves L X = B (`transposed`: Lᵀ X = B) for lower-triangular L, or None where this path
@@ -53,27 +40,14 @@ pub fn cholesky(a: &Tensor<3>) -> Option<Tensor<3>> {
 /// # Shapes
 /// - l: [B, n, n]; rhs: [B, n, m] -> X [B, n, m]
 pub fn solve_lower(l: &Tensor<3>, rhs: &Tensor<3>, transposed: bool) -> Option<Tensor<3>> {
-    if l.dtype() != DType::F32 || rhs.dtype() != DType::F32 {
-        return None;
-    }
     let [b, n, _] = l.dims();
     let m = rhs.dims()[2];
-    let solve = |l: &FlexTensor, r: &FlexTensor| {
+    let solve = |[l, r]: &[FlexTensor; 2]| {
         let (l, r) = (f32s(l), f32s(r));
         let x = (0..b).flat_map(|i| substitute(&widen(&l[i * n * n..(i + 1) * n * n]), &widen(&r[i * n * m..(i + 1) * n * m]), n, m, transposed)).map(|v| v as f32).collect();
         flex(x, [b, n, m])
     };
-    if let (Ok(lt), Ok(rt)) = (l.clone().try_into_primitive::<TrainingBackend>(), rhs.clone().try_into_primitive::<TrainingBackend>()) {
-        let (lf, rf) = (lt.primitive().to_contiguous(), rt.primitive().to_contiguous());
-        let x = solve(&lf, &rf);
-        let out = match (SolveBackward { transposed }).prepare::<NoCheckpointing>([lt.node(), rt.node()]).compute_bound().stateful() {
-            OpsKind::Tracked(prep) => prep.finish(SolveState { l: lf, x: x.clone() }, x),
-            OpsKind::UnTracked(prep) => prep.finish(x),
-        };
-        return Some(Tensor::from_primitive::<TrainingBackend>(out));
-    }
-    let (lf, rf) = (l.clone().try_into_primitive::<Flex>().ok()?.to_contiguous(), rhs.clone().try_into_primitive::<Flex>().ok()?.to_contiguous());
-    Some(Tensor::from_primitive::<Flex>(solve(&lf, &rf)))
+    custom_op(SolveBackward { transposed }, [FlexInput::of(l)?, FlexInput::of(rhs)?], solve, |[l, _], x| SolveState { l, x: x.clone() })
 }
 
 fn flex(values: Vec<f32>, shape: [usize; 3]) -> FlexTensor {

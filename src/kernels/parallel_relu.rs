@@ -8,37 +8,27 @@
 //! Only f32 tensors on the flex backend take this path, as in [`super::fast_conv`]; anything
 //! else goes to burn's `relu`, which tests/parallel_relu.rs checks this against.
 
-use burn::tensor::{DType, Tensor, TensorData, activation};
+use burn::tensor::{Tensor, TensorData, activation};
 use burn_autodiff::checkpoint::base::Checkpointer;
-use burn_autodiff::checkpoint::strategy::NoCheckpointing;
 use burn_autodiff::grads::Gradients;
-use burn_autodiff::ops::{Backward, Ops, OpsKind};
+use burn_autodiff::ops::{Backward, Ops};
 use burn_flex::{Flex, FlexTensor};
 
-use super::fast_conv::{TrainingBackend, f32s};
+use super::dispatch::{FlexInput, custom_op, f32s};
 use super::thread_buffers::filled_by_threads;
 
 /// Whether [`relu`] of `x` runs on the threads (f32 on the flex device, with or without
 /// autodiff); tests use it to make sure they test what they claim.
 pub fn is_threaded<const D: usize>(x: &Tensor<D>) -> bool {
-    x.dtype() == DType::F32 && (x.clone().try_into_primitive::<TrainingBackend>().is_ok() || x.clone().try_into_primitive::<Flex>().is_ok())
+    FlexInput::of(x).is_some()
 }
 
 /// Same as `burn::tensor::activation::relu(x)`.
 pub fn relu<const D: usize>(x: Tensor<D>) -> Tensor<D> {
-    if !is_threaded(&x) {
-        return activation::relu(x);
+    match FlexInput::of(&x) {
+        Some(input) => custom_op(ReluBackward, [input], |[x]| forward(x), |_, y| y.clone()).expect("one input is on one device"),
+        None => activation::relu(x),
     }
-    if let Ok(t) = x.clone().try_into_primitive::<TrainingBackend>() {
-        let y = forward(&t.primitive().to_contiguous());
-        let out = match ReluBackward.prepare::<NoCheckpointing>([t.node()]).compute_bound().stateful() {
-            OpsKind::Tracked(prep) => prep.finish(y.clone(), y),
-            OpsKind::UnTracked(prep) => prep.finish(y),
-        };
-        return Tensor::from_primitive::<TrainingBackend>(out);
-    }
-    let t = x.try_into_primitive::<Flex>().expect("checked by is_threaded");
-    Tensor::from_primitive::<Flex>(forward(&t.to_contiguous()))
 }
 
 /// max(x, 0), elementwise, in parallel.

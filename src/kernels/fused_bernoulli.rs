@@ -3,23 +3,21 @@
 //!
 //! Why: written with tensor ops it is nine elementwise passes forward and more backward, each
 //! allocating a [N, 784] tensor: 9 ms forward + backward on 512 images, single-threaded
-//! whatever the thread count, and a training step runs it twice (`examples/op_costs.rs`, README
-//! "Speed"). Fused, it reads logits and targets once each way.
+//! whatever the thread count, and a training step runs it twice (`examples/op_costs.rs`, docs/speed.md). Fused, it reads logits and targets once each way.
 //!
 //! Only f32 tensors on the flex backend take this path: with autodiff when the targets are
 //! not tracked (they are data; a caller differentiating through its targets gets the generic
 //! path), or plain flex for inference. Everything else returns None and the caller uses the
 //! tensor-op form, which tests/fused_bernoulli.rs checks this against.
 
-use burn::tensor::{DType, Tensor, TensorData};
+use burn::tensor::{Tensor, TensorData};
 use burn_autodiff::checkpoint::base::Checkpointer;
-use burn_autodiff::checkpoint::strategy::NoCheckpointing;
 use burn_autodiff::grads::Gradients;
-use burn_autodiff::ops::{Backward, Ops, OpsKind};
+use burn_autodiff::ops::{Backward, Ops};
 use burn_flex::{Flex, FlexTensor};
 use rayon::prelude::*;
 
-use super::fast_conv::{TrainingBackend, f32s};
+use super::dispatch::{FlexInput, custom_op, f32s};
 
 /// Rows handled per rayon task: a few dozen images of 784 pixels keep the task overhead small.
 const ROWS_PER_TASK: usize = 32;
@@ -29,24 +27,21 @@ const ROWS_PER_TASK: usize = 32;
 /// # Shapes
 /// - targets, logits: [N, D] -> [N]
 pub fn bernoulli_log_likelihood(targets: &Tensor<2>, logits: &Tensor<2>) -> Option<Tensor<1>> {
-    if logits.dtype() != DType::F32 || targets.dtype() != DType::F32 || targets.dims() != logits.dims() {
+    if targets.dims() != logits.dims() {
         return None;
     }
     let [n, d] = logits.dims();
-    let sums = |x: &FlexTensor, l: &FlexTensor| FlexTensor::from_data(TensorData::new(row_sums(f32s(x), f32s(l), d), [n]));
-    if let Ok(logits) = logits.clone().try_into_primitive::<TrainingBackend>() {
-        let targets = targets.clone().try_into_primitive::<TrainingBackend>().ok().filter(|t| !t.is_tracked())?;
-        let (x, l) = (targets.primitive().to_contiguous(), logits.primitive().to_contiguous());
-        let y = sums(&x, &l);
-        let out = match BernoulliBackward.prepare::<NoCheckpointing>([logits.node()]).compute_bound().stateful() {
-            OpsKind::Tracked(prep) => prep.finish(BernoulliState { targets: x, logits: l, dims: [n, d] }, y),
-            OpsKind::UnTracked(prep) => prep.finish(y),
-        };
-        return Some(Tensor::from_primitive::<TrainingBackend>(out));
+    let (x, l) = (FlexInput::of(targets)?, FlexInput::of(logits)?);
+    // The targets are data: a caller differentiating through them gets the generic path.
+    if x.is_tracked() {
+        return None;
     }
-    let logits = logits.clone().try_into_primitive::<Flex>().ok()?;
-    let targets = targets.clone().try_into_primitive::<Flex>().ok()?;
-    Some(Tensor::from_primitive::<Flex>(sums(&targets.to_contiguous(), &logits.to_contiguous())))
+    custom_op(
+        BernoulliBackward,
+        [x, l],
+        |[x, l]: &[FlexTensor; 2]| FlexTensor::from_data(TensorData::new(row_sums(f32s(x), f32s(l), d), [n])),
+        |[targets, logits], _| BernoulliState { targets, logits, dims: [n, d] },
+    )
 }
 
 /// ln(1 + e^l) and σ(l), computed from e^{−|l|} so neither overflows.
@@ -86,12 +81,13 @@ struct BernoulliState {
     dims: [usize; 2],
 }
 
-impl Backward<Flex, 1> for BernoulliBackward {
+impl Backward<Flex, 2> for BernoulliBackward {
     type State = BernoulliState;
 
-    /// d/dl [x·l − softplus(l)] = x − σ(l), times the row's output gradient.
-    fn backward(self, ops: Ops<BernoulliState, 1>, grads: &mut Gradients, _: &mut Checkpointer) {
-        let [Some(node)] = ops.parents else { return };
+    /// d/dl [x·l − softplus(l)] = x − σ(l), times the row's output gradient (the targets,
+    /// the first parent, are never tracked).
+    fn backward(self, ops: Ops<BernoulliState, 2>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let [_, Some(node)] = ops.parents else { return };
         let upstream = grads.consume::<Flex>(&ops.node).to_contiguous();
         let BernoulliState { targets, logits, dims: [n, d] } = ops.state;
         let (g, x, l) = (f32s(&upstream), f32s(&targets), f32s(&logits));

@@ -4,7 +4,7 @@
 //!
 //! Why: burn-flex 0.22.1 computes a convolution's weight gradient as another convolution over
 //! swapped batch and channel dims, with the output gradient as a 7x7 or 14x14 dilated kernel
-//! and 512 "input channels" (../shared/docs/perf-notes.md): ~3x slower than torch. Here every
+//! and 512 "input channels" (docs/speed.md): ~3x slower than torch. Here every
 //! pass (forward, input gradient, weight gradient) is one matrix product per chunk of images
 //! laid side by side, through the `gemm` crate (flex's own matmul kernels), with the patch
 //! copies (im2col) and their adjoint (col2im) around it.

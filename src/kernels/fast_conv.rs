@@ -3,9 +3,13 @@
 //! Why: burn-flex 0.22.1 has its own forward convolutions, but their backward pass falls back
 //! to burn's generic path (the weight gradient as a convolution over swapped batch and
 //! channel dims), which made the encoder/decoder backward ~3x slower than torch
-//! (../shared/docs/perf-notes.md). Here forward and backward are [`super::conv_kernels`]: one
+//! (docs/speed.md). Here forward and backward are [`super::conv_kernels`]: one
 //! GEMM per chunk of images and pass, registered with burn's autodiff graph as a custom
-//! `Backward` step on `Autodiff<Flex>`.
+//! `Backward` step on `Autodiff<Flex>` ([`super::dispatch::custom_op`]).
+//!
+//! The networks call [`FusedForward::forward_fused`] on burn's own `Conv2d` and
+//! `ConvTranspose2d` modules. (A wrapper module would have been neater, but it would nest the
+//! parameters one level deeper in the record and so break every saved checkpoint.)
 //!
 //! Only f32 tensors on the flex device take this path: on the autodiff device (training) as
 //! custom ops with their backward, on the plain one (inference) the forward kernel alone;
@@ -20,19 +24,36 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::{Conv2d, ConvTranspose2d};
-use burn::tensor::{DType, Tensor, TensorData};
-use burn_autodiff::Autodiff;
+use burn::tensor::{Tensor, TensorData};
 use burn_autodiff::checkpoint::base::Checkpointer;
-use burn_autodiff::checkpoint::strategy::NoCheckpointing;
 use burn_autodiff::grads::Gradients;
-use burn_autodiff::ops::{Backward, Ops, OpsKind};
+use burn_autodiff::ops::{Backward, Ops};
 use burn_flex::{Flex, FlexTensor};
 
 use super::conv_kernels::{LayerGrads, Patches, conv_transpose2d_backward, conv_transpose2d_forward, conv2d_backward, conv2d_forward};
+use super::dispatch::{FlexInput, custom_op, f32s};
 
-pub(crate) type TrainingBackend = Autodiff<Flex>;
+/// A convolution layer's forward through the fused kernels where they apply (else the layer's
+/// own `forward`; the result is the same up to float rounding).
+pub trait FusedForward {
+    /// # Shapes
+    /// - x: [N, C_in, H, W] -> [N, C_out, H_out, W_out]
+    fn forward_fused(&self, x: Tensor<4>) -> Tensor<4>;
+}
 
-/// On by default: the train step 363.5 -> 192.6 ms against burn's path (README, "Speed").
+impl FusedForward for Conv2d {
+    fn forward_fused(&self, x: Tensor<4>) -> Tensor<4> {
+        conv2d(self, x)
+    }
+}
+
+impl FusedForward for ConvTranspose2d {
+    fn forward_fused(&self, x: Tensor<4>) -> Tensor<4> {
+        conv_transpose2d(self, x)
+    }
+}
+
+/// On by default: the train step 363.5 -> 192.6 ms against burn's path (docs/speed.md).
 static FUSED: AtomicBool = AtomicBool::new(true);
 
 /// Routes flex convolutions through the fused kernels while `on` (else the modules' own
@@ -45,11 +66,7 @@ pub fn use_fused_convolutions(on: bool) {
 /// without autodiff, and the path switched on). Tests use it to make sure they test what
 /// they claim.
 pub fn takes_fused_path(x: &Tensor<4>) -> bool {
-    FUSED.load(Ordering::Relaxed) && x.dtype() == DType::F32 && (is_training(x) || x.clone().try_into_primitive::<Flex>().is_ok())
-}
-
-fn is_training(x: &Tensor<4>) -> bool {
-    x.clone().try_into_primitive::<TrainingBackend>().is_ok()
+    FUSED.load(Ordering::Relaxed) && FlexInput::of(x).is_some()
 }
 
 /// Same as `conv.forward(x)`.
@@ -66,7 +83,7 @@ pub fn conv2d(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
     let out = [(h + top + bottom - kh) / conv.stride[0] + 1, (w + left + right - kw) / conv.stride[1] + 1];
     let patches = Patches { channels: c_in, size: [h, w], kernel: conv.kernel_size, stride: conv.stride, padding: [top, left], out };
     // The forward is ours too: flex's took 9 ms for the 1-channel layer and ran its GEMMs
-    // slower than ours (README, "Speed").
+    // slower than ours (docs/speed.md).
     let forward = |x: &[f32], weight: &[f32], bias: &[f32]| conv2d_forward(x, weight, bias, n, patches, c_out);
     fused(Conv2dBackward, [x, conv.weight.val()], bias.val(), forward, [n, c_out, out[0], out[1]], patches, c_out)
 }
@@ -165,17 +182,10 @@ fn layer_backward<K: LayerKernels>(ops: Ops<LayerState, 3>, grads: &mut Gradient
     }
 }
 
-type AutodiffPrimitive = <TrainingBackend as burn_backend::BackendTypes>::FloatTensorPrimitive;
-
-fn into_training_primitive<const D: usize>(t: Tensor<D>) -> AutodiffPrimitive {
-    t.try_into_primitive::<TrainingBackend>().expect("checked by takes_fused_path")
-}
-
 /// Runs the `forward` kernel on the (contiguous) inner flex tensors of `x`, `weight` and
-/// `bias`, giving an output of shape `out`. On the training device, when any input is
-/// tracked, it records `K`'s backward step with what it needs; on the plain flex device
-/// (inference: reading, writing, evaluation, where flex's own convolution took 0.16 ms to
-/// encode one query) the forward is all there is.
+/// `bias`, giving an output of shape `out`; in training it records `K`'s backward step with
+/// what it needs. On the plain flex device (inference: reading, writing, evaluation, where
+/// flex's own convolution took 0.16 ms to encode one query) the forward is all there is.
 fn fused<K: LayerKernels>(
     kernels: K,
     [x, weight]: [Tensor<4>; 2],
@@ -185,30 +195,20 @@ fn fused<K: LayerKernels>(
     patches: Patches,
     other_channels: usize,
 ) -> Tensor<4> {
-    if !is_training(&x) {
-        let [x, weight] = [x, weight].map(|t| t.try_into_primitive::<Flex>().expect("checked by takes_fused_path").to_contiguous());
-        let bias = bias.try_into_primitive::<Flex>().expect("the layer lives on the input's device").to_contiguous();
-        return Tensor::from_primitive::<Flex>(FlexTensor::from_data(TensorData::new(forward(f32s(&x), f32s(&weight), f32s(&bias)), out)));
-    }
-    let inputs = [into_training_primitive(x), into_training_primitive(weight), into_training_primitive(bias)];
-    // The guards keep the input nodes alive until the step is registered.
-    let nodes = inputs.each_ref().map(|t| t.node());
-    let [x, weight, bias] = inputs.each_ref().map(|t| t.primitive().to_contiguous());
-    let y = FlexTensor::from_data(TensorData::new(forward(f32s(&x), f32s(&weight), f32s(&bias)), out));
-    let out = match kernels.prepare::<NoCheckpointing>(nodes).compute_bound().stateful() {
-        OpsKind::Tracked(prep) => prep.finish(LayerState { x, weight, patches, other_channels }, y),
-        OpsKind::UnTracked(prep) => prep.finish(y),
-    };
-    Tensor::from_primitive::<TrainingBackend>(out)
+    let inputs = [FlexInput::of(&x), FlexInput::of(&weight), FlexInput::of(&bias)].map(|i| i.expect("checked by takes_fused_path"));
+    custom_op(
+        kernels,
+        inputs,
+        |[x, weight, bias]: &[FlexTensor; 3]| FlexTensor::from_data(TensorData::new(forward(f32s(x), f32s(weight), f32s(bias)), out)),
+        |[x, weight, _], _| LayerState { x, weight, patches, other_channels },
+    )
+    .expect("the layer lives on its input's device")
 }
 
 fn dims(t: &FlexTensor) -> [usize; 4] {
     t.layout().shape().dims()
 }
 
-pub(crate) fn f32s(t: &FlexTensor) -> &[f32] {
-    t.as_slice::<f32>().expect("contiguous f32 (checked by takes_fused_path)")
-}
 
 /// A flex tensor of `values` shaped like `like`.
 fn flex_like(values: Vec<f32>, like: &FlexTensor) -> FlexTensor {

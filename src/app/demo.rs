@@ -1,0 +1,76 @@
+//! The scripted demos (`kanerva gui --demo NAME`): fill and write a random episode, corrupt its
+//! first image into the query, play the read, then the demo's extra.
+
+use crate::catalog::{MemorySpec, ModelKind};
+use crate::memory::hopfield::{HopfieldConfig, LearningRule};
+
+use super::ExplorerApp;
+use super::compare::CompareSession;
+use super::worker::Command;
+
+/// Which scripted demo runs at start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Demo {
+    /// Write a random episode, corrupt its first image into the query, play the read.
+    Denoise,
+    /// The denoising demo, then a basin map between the first two stored items.
+    Basins,
+    /// The denoising demo, then a training run with live curves.
+    Train,
+    /// The denoising demo with a second memory reading side by side: the shipped Kanerva
+    /// Machine, else the pseudo-inverse Hopfield network.
+    Compare,
+}
+
+/// Progress of the scripted demo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DemoStage {
+    WaitForModel,
+    WaitForWrite,
+    WaitForQuery,
+    Done,
+}
+
+impl ExplorerApp {
+    /// Advances the scripted demo by at most one stage per frame.
+    pub(super) fn run_demo(&mut self) {
+        match self.demo {
+            Some(DemoStage::WaitForModel) if self.model_ready() && self.browser.is_some() => {
+                if self.demo_kind == Some(Demo::Compare) {
+                    // The DKM's predecessor when its weights are shipped, else a classical memory.
+                    let partner = self.models.iter().find(|m| m.is_trained(ModelKind::Km)).cloned().unwrap_or_else(|| MemorySpec::Hopfield(HopfieldConfig { rule: LearningRule::PseudoInverse, ..Default::default() }));
+                    self.compare = Some(CompareSession::new(&self.ctx, partner, &[]));
+                }
+                self.fill_random_episode();
+                self.write_episode();
+                self.demo = Some(DemoStage::WaitForWrite);
+            }
+            Some(DemoStage::WaitForWrite) if !self.stored.is_empty() => {
+                let query = self.current_corruption().apply(&self.stored[0], self.settings.read.seed);
+                self.canvas.set_image(query);
+                self.reset_read();
+                self.demo = Some(DemoStage::WaitForQuery);
+            }
+            Some(DemoStage::WaitForQuery) if !self.read.iterates.is_empty() => {
+                self.playing = true;
+                self.demo = Some(DemoStage::Done);
+                match self.demo_kind {
+                    Some(Demo::Basins) => {
+                        self.basins.pending = true;
+                        let alphas = (0..self.basins.columns).map(|i| i as f32 / (self.basins.columns - 1) as f32).collect();
+                        self.send(Command::BasinMap { a: 0, b: 1, alphas, noises: self.basins.noises.clone(), plan: self.settings.read });
+                    }
+                    Some(Demo::Train) => {
+                        if let Some(data) = self.browser.as_ref().map(|b| b.set.clone()) {
+                            self.train.out = std::env::temp_dir().join("kanerva-demo-train.ckpt").display().to_string();
+                            self.train.running = true;
+                            self.send(Command::Train(self.train.job(data)));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+    }
+}

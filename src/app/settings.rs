@@ -1,0 +1,72 @@
+//! The explorer's settings that survive a restart.
+
+use crate::catalog::MemorySpec;
+use crate::data::{Corruption, Region};
+use crate::memory::{ReadPlan, ReadUpdate};
+
+/// Where a click on a dataset thumbnail sends the image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum ClickTarget {
+    Episode,
+    Query,
+}
+
+/// Corruption being edited in the query panel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum CorruptionKind {
+    SaltPepper,
+    BitFlip,
+    Gaussian,
+    OccludeSquare,
+    EraseSquare,
+}
+
+/// The explorer shows 16 images per episode by default: one row of thumbnails. The shipped
+/// models were trained on 32 (`crate::train::DEFAULT_EPISODE_SIZE`); any T from 1 to 64 reads.
+pub const EXPLORER_EPISODE_SIZE: usize = 16;
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    pub episode_size: usize,
+    /// Iterations, update rule and seed of every read (the seed also seeds corruptions).
+    pub read: ReadPlan,
+    pub play_interval_s: f32,
+    pub corruption: CorruptionKind,
+    pub probability: f32,
+    pub sigma: f32,
+    pub square: usize,
+    pub click_target: ClickTarget,
+    pub show_help: bool,
+    pub model: Option<MemorySpec>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            episode_size: EXPLORER_EPISODE_SIZE,
+            read: ReadPlan { iterations: 10, update: ReadUpdate::Mode, seed: 1 },
+            play_interval_s: 0.3,
+            corruption: CorruptionKind::SaltPepper,
+            probability: 0.15,
+            sigma: 0.3,
+            square: 10,
+            click_target: ClickTarget::Episode,
+            show_help: true,
+            model: None,
+        }
+    }
+}
+
+impl Settings {
+    /// The corruption the query panel describes.
+    pub fn corruption(&self) -> Corruption {
+        match self.corruption {
+            CorruptionKind::SaltPepper => Corruption::SaltPepper { p: self.probability },
+            CorruptionKind::BitFlip => Corruption::BitFlip { p: self.probability },
+            CorruptionKind::Gaussian => Corruption::Gaussian { sigma: self.sigma },
+            CorruptionKind::OccludeSquare => Corruption::Occlude { region: Region::RandomSquare(self.square) },
+            CorruptionKind::EraseSquare => Corruption::Erase { region: Region::RandomSquare(self.square) },
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! The read panel: step / play / reset, the read settings, the filmstrip (and the comparison
+//! memory's), the exports; and the samples section of a generative memory.
+
+use eframe::egui;
+
+use crate::app::compare::CompareSession;
+use crate::app::exports::ExportKind;
+use crate::app::read_session::ReadSession;
+use crate::app::settings::Settings;
+use crate::app::texture::TextureCache;
+use crate::data::Image;
+use crate::memory::ReadUpdate;
+
+use super::filmstrip;
+
+/// What the person asked for in the read panel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadAction {
+    Step,
+    TogglePlay,
+    Reset,
+    Export(ExportKind),
+    Sample,
+}
+
+/// Draws the read controls and the filmstrips; edits the read settings.
+pub fn ui(ui: &mut egui::Ui, read: &ReadSession, compare: Option<&CompareSession>, memory_empty: bool, playing: bool, settings: &mut Settings, textures: &mut TextureCache) -> Option<ReadAction> {
+    let mut action = None;
+    ui.heading("Read");
+    ui.label(if memory_empty { "Write an episode first: the memory is empty." } else { "Memory holds the episode; read from the query." });
+    ui.horizontal(|ui| {
+        if ui.button("Step").on_hover_text("one attractor iteration (S)").clicked() {
+            action = Some(ReadAction::Step);
+        }
+        if ui.button(if playing { "Pause" } else { "Play" }).on_hover_text("P").clicked() {
+            action = Some(ReadAction::TogglePlay);
+        }
+        if ui.button("Reset").on_hover_text("restart from the query (R)").clicked() {
+            action = Some(ReadAction::Reset);
+        }
+    });
+    ui.horizontal(|ui| {
+        ui.add(egui::DragValue::new(&mut settings.read.iterations).range(1..=200).prefix("iterations "));
+        ui.add(egui::Slider::new(&mut settings.play_interval_s, 0.02..=1.5).text("s/step"));
+    });
+    ui.horizontal(|ui| {
+        ui.label("update:");
+        for u in ReadUpdate::ALL {
+            ui.selectable_value(&mut settings.read.update, u, u.name());
+        }
+    });
+    ui.label(format!("filmstrip ({} iterates)", read.iterates.len()));
+    filmstrip::ui(ui, "filmstrip", &read.iterates, textures);
+    ui.horizontal(|ui| {
+        ui.label("export:");
+        let enabled = !read.iterates.is_empty();
+        for kind in ExportKind::ALL {
+            if ui.add_enabled(enabled, egui::Button::new(kind.label())).clicked() {
+                action = Some(ReadAction::Export(kind));
+            }
+        }
+    });
+    if let Some(compare) = compare {
+        ui.label(format!("{} ({} iterates)", compare.name, compare.read.iterates.len()));
+        filmstrip::ui(ui, "compare_filmstrip", &compare.read.iterates, textures);
+    }
+    action
+}
+
+/// The samples section of a generative memory.
+pub fn samples_ui(ui: &mut egui::Ui, samples: &[Image], textures: &mut TextureCache) -> Option<ReadAction> {
+    let mut action = None;
+    ui.heading("Samples from memory");
+    ui.horizontal(|ui| {
+        if ui.button("Sample 16").clicked() {
+            action = Some(ReadAction::Sample);
+        }
+        ui.label("(w ~ N(0, I), read, decode, then 3 clean-up iterations)");
+    });
+    ui.horizontal_wrapped(|ui| {
+        for s in samples {
+            textures.show(ui, s, 48.0);
+        }
+    });
+    action
+}

@@ -1,0 +1,63 @@
+//! The top bar: the memory picker (with the modern Hopfield network's β), the comparison
+//! picker, the file buttons and the help toggle.
+
+use eframe::egui;
+
+use crate::catalog::MemorySpec;
+
+/// What the person asked for in the top bar.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TopBarAction {
+    /// Load this memory (a new β is a new memory).
+    Select(MemorySpec),
+    /// Read side by side with this memory (None: stop comparing).
+    Compare(Option<MemorySpec>),
+    OpenData,
+    LoadCheckpoint,
+}
+
+/// Draws the bar. `current`: the memory in use (its β is edited in place while dragging);
+/// `compare`: the comparison memory, if any.
+pub fn ui(ui: &mut egui::Ui, models: &[MemorySpec], current: &mut Option<MemorySpec>, compare: Option<&MemorySpec>, show_help: &mut bool) -> Option<TopBarAction> {
+    let mut action = None;
+    ui.horizontal(|ui| {
+        ui.heading("Kanerva Explorer");
+        ui.separator();
+        egui::ComboBox::new("model_picker", "memory").width(260.0).selected_text(current.as_ref().map_or("...".into(), MemorySpec::label)).show_ui(ui, |ui| {
+            for m in models {
+                if ui.selectable_label(current.as_ref() == Some(m), m.label()).clicked() {
+                    action = Some(TopBarAction::Select(m.clone()));
+                }
+            }
+        });
+        if let Some(MemorySpec::ModernHopfield { beta }) = current.clone() {
+            let mut b = beta;
+            if ui.add(egui::Slider::new(&mut b, 0.5..=200.0).logarithmic(true).text("β")).drag_stopped() {
+                action = Some(TopBarAction::Select(MemorySpec::ModernHopfield { beta: b }));
+            }
+            if b != beta {
+                *current = Some(MemorySpec::ModernHopfield { beta: b });
+            }
+        }
+        ui.separator();
+        egui::ComboBox::new("compare_picker", "compare with").width(200.0).selected_text(compare.map_or("nothing".into(), MemorySpec::label)).show_ui(ui, |ui| {
+            if ui.selectable_label(compare.is_none(), "nothing").clicked() {
+                action = Some(TopBarAction::Compare(None));
+            }
+            for m in models {
+                if ui.selectable_label(compare == Some(m), m.label()).clicked() {
+                    action = Some(TopBarAction::Compare(Some(m.clone())));
+                }
+            }
+        });
+        ui.separator();
+        if ui.button("Open data...").on_hover_text("IMG1, MNIST IDX, PNG/JPEG or a folder; or drop a file here").clicked() {
+            action = Some(TopBarAction::OpenData);
+        }
+        if ui.button("Load checkpoint...").on_hover_text("a checkpoint (.ckpt) of any model kind, written by `kanerva train` or the train panel").clicked() {
+            action = Some(TopBarAction::LoadCheckpoint);
+        }
+        ui.toggle_value(show_help, "Help");
+    });
+    action
+}

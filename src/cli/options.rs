@@ -1,0 +1,53 @@
+//! Option groups several subcommands share, defined once and flattened into each.
+
+use std::path::PathBuf;
+
+use kanerva::memory::{ReadPlan, ReadUpdate};
+
+/// A trained checkpoint to load.
+#[derive(Debug, clap::Args)]
+pub struct CheckpointArg {
+    /// A checkpoint of any model kind (.ckpt), written by `kanerva train` or the explorer's
+    /// train panel; its card says the kind.
+    #[arg(long)]
+    pub checkpoint: PathBuf,
+}
+
+/// How each query is read.
+#[derive(Debug, clap::Args)]
+pub struct ReadArgs {
+    /// Read iterations per query.
+    #[arg(long, default_value_t = ReadPlan::default().iterations)]
+    pub iterations: usize,
+    /// How each iterate is made from the model's output: mode (threshold at 1/2), mean (feed
+    /// back the Bernoulli means) or sample (draw from them).
+    #[arg(long, default_value = "mode", value_parser = parse_update)]
+    pub update: ReadUpdate,
+    /// Seed of the corruptions and of every random choice of the reads.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+}
+
+impl ReadArgs {
+    pub fn plan(&self) -> ReadPlan {
+        ReadPlan { iterations: self.iterations, update: self.update, seed: self.seed }
+    }
+}
+
+/// Machine-readable output.
+#[derive(Debug, clap::Args)]
+pub struct JsonArg {
+    /// Print one JSON object on stdout instead of a table (progress still goes to stderr).
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn parse_update(s: &str) -> Result<ReadUpdate, String> {
+    ReadUpdate::ALL.into_iter().find(|u| u.name() == s).ok_or_else(|| format!("unknown update {s:?} (mode, mean or sample)"))
+}
+
+/// Refuses a count of 0 for an option that needs at least one.
+pub fn at_least_one(name: &str, value: usize) -> anyhow::Result<()> {
+    anyhow::ensure!(value > 0, "{name} must be at least 1");
+    Ok(())
+}

@@ -1,0 +1,55 @@
+//! The names of the trainable model kinds: what a checkpoint card's `model_kind` says, what
+//! `--model` takes, what the explorer's pickers list. The catalog (`crate::catalog`) maps each
+//! kind to its model type; this enum sits here, below it, so that a model can name its own kind.
+
+use serde::{Deserialize, Serialize};
+
+/// A trainable model kind. Serialised lowercase ("dkm", "km"), as checkpoint cards have
+/// always spelled it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum ModelKind {
+    /// The Dynamic Kanerva Machine (Wu, Wayne, Gregor, Lillicrap, NeurIPS 2018).
+    Dkm,
+    /// The Kanerva Machine (Wu, Wayne, Graves, Lillicrap, ICLR 2018).
+    Km,
+}
+
+impl ModelKind {
+    pub const ALL: [ModelKind; 2] = [ModelKind::Dkm, ModelKind::Km];
+
+    /// The lowercase name of cards and command lines ("dkm").
+    pub fn name(self) -> &'static str {
+        match self {
+            ModelKind::Dkm => "dkm",
+            ModelKind::Km => "km",
+        }
+    }
+
+    /// The short name for people ("DKM").
+    pub fn label(self) -> &'static str {
+        match self {
+            ModelKind::Dkm => "DKM",
+            ModelKind::Km => "KM",
+        }
+    }
+
+    /// The full name ("Dynamic Kanerva Machine").
+    pub fn title(self) -> &'static str {
+        match self {
+            ModelKind::Dkm => "Dynamic Kanerva Machine",
+            ModelKind::Km => "Kanerva Machine",
+        }
+    }
+
+    /// The kind a card's `model_kind` names, if any.
+    pub fn from_name(name: &str) -> Option<ModelKind> {
+        Self::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
+impl std::fmt::Display for ModelKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}

@@ -1,0 +1,48 @@
+//! The options that shape a new model, shared by `kanerva train` and the explorer's train
+//! panel. Each model kind reads the ones it uses ([`super::TrainableModel::config_from`]); the
+//! defaults live here and nowhere else.
+
+use crate::memory::dkm::WriteMode;
+
+use super::Arch;
+
+#[derive(Debug, Clone, PartialEq, clap::Args)]
+pub struct ModelOptions {
+    /// Encoder/decoder architecture: simple (two strided convolutions) or resnet (spec §9.2).
+    #[arg(long, default_value_t = ModelOptions::default().arch)]
+    pub arch: Arch,
+    /// K, the number of memory slots (rows).
+    #[arg(long, default_value_t = ModelOptions::default().slots)]
+    pub slots: usize,
+    /// C, the code size (columns of the memory).
+    #[arg(long, default_value_t = ModelOptions::default().code_size)]
+    pub code_size: usize,
+    /// DKM: how an episode is written: static (one batched write, permutation invariant) or
+    /// sequential (the official rank-one writes with dynamic addressing).
+    #[arg(long, default_value_t = ModelOptions::default().write_mode)]
+    pub write_mode: WriteMode,
+    /// KM: S, the size of the addressing latent y.
+    #[arg(long, default_value_t = ModelOptions::default().address_size)]
+    pub address_size: usize,
+    /// DKM: weight of KL(w) in the training loss (unset: 1, the ELBO). The reported bound keeps
+    /// weight 1.
+    #[arg(long)]
+    pub kl_addressing_weight: Option<f64>,
+    /// DKM: weight of the autoencoder term in the training loss.
+    #[arg(long, default_value_t = ModelOptions::default().ae_weight)]
+    pub ae_weight: f64,
+}
+
+impl Default for ModelOptions {
+    fn default() -> Self {
+        Self {
+            arch: Arch::Simple,
+            slots: 32,
+            code_size: 100,
+            write_mode: WriteMode::default(),
+            address_size: 32,
+            kl_addressing_weight: None,
+            ae_weight: 1.0,
+        }
+    }
+}
