@@ -3,7 +3,7 @@
 
 use kanerva::data::{Corruption, Image};
 use kanerva::memory::AttractorMemory;
-use kanerva::memory::attractor::{ReadUpdate, to_spins};
+use kanerva::memory::attractor::{ReadPlan, ReadUpdate, to_spins};
 use kanerva::memory::hopfield::{Hopfield, HopfieldConfig, LearningRule, UpdateOrder};
 use kanerva::memory::modern_hopfield::ModernHopfield;
 use kanerva::memory::sdm::{Sdm, SdmConfig, radius_for_activation};
@@ -179,7 +179,7 @@ fn hopfield_capacity_sweep_on_random_patterns_breaks_down_near_0_14_n() {
     // N = 784: below the knee (0.10 N = 78 patterns) recall from 10% flips is almost perfect;
     // above it (0.20 N = 157) it fails. Tolerance: the knee lies somewhere in (0.10 N, 0.20 N).
     let mut net = Hopfield::new(HopfieldConfig::default());
-    let points = capacity_sweep(&mut net, &PatternSource::Random { seed: 1 }, &[78, 157], Corruption::BitFlip { p: 0.1 }, 3, 0, &mut |_, _, _| true).unwrap();
+    let points = capacity_sweep(&mut net, &PatternSource::Random { seed: 1 }, &[78, 157], Corruption::BitFlip { p: 0.1 }, &ReadPlan { iterations: 3, ..ReadPlan::default() }, &mut |_, _, _| true).unwrap();
     assert!(points[0].recall_error < 0.01, "{points:?}");
     assert!(points[1].recall_error > 0.1, "{points:?}");
     assert!(points.iter().all(|p| (p.query_error - 0.1).abs() < 0.01));
@@ -192,7 +192,7 @@ fn correlated_digits_break_hebbian_hopfield_far_earlier_than_random_patterns() {
     let mut net = Hopfield::new(HopfieldConfig::default());
     let digits = PatternSource::Data(Embedded::MnistTest.load().unwrap());
     let random = PatternSource::Random { seed: 2 };
-    let at = |net: &mut Hopfield, src: &PatternSource| capacity_sweep(net, src, &[20], Corruption::BitFlip { p: 0.1 }, 3, 0, &mut |_, _, _| true).unwrap()[0].recall_error;
+    let at = |net: &mut Hopfield, src: &PatternSource| capacity_sweep(net, src, &[20], Corruption::BitFlip { p: 0.1 }, &ReadPlan { iterations: 3, ..ReadPlan::default() }, &mut |_, _, _| true).unwrap()[0].recall_error;
     let (d, r) = (at(&mut net, &digits), at(&mut net, &random));
     assert!(r < 0.001 && d > 0.05, "20 patterns (0.026 N): random {r}, digits {d}");
 }
@@ -205,7 +205,7 @@ fn basin_map_sends_each_end_of_the_line_to_its_own_pattern() {
     let mut net = Hopfield::new(HopfieldConfig::default());
     net.write(&stored).unwrap();
     let alphas = [0.0, 0.1, 0.9, 1.0];
-    let cells = basin_map(&net, 0, 1, &alphas, &[0.0, 0.1], 5, ReadUpdate::Mode, 0).unwrap();
+    let cells = basin_map(&net, 0, 1, &alphas, &[0.0, 0.1], &ReadPlan { iterations: 5, ..ReadPlan::default() }).unwrap();
     assert_eq!(cells.len(), 8);
     for c in &cells {
         let expected = if c.alpha < 0.5 { 0 } else { 1 };

@@ -15,7 +15,7 @@ pub struct BenchArgs {
     pub arch: Arch,
     /// Write mode of the memory: static (one batched write, what `train` uses by default and
     /// the PyTorch reference's default) or sequential (official, dynamic addressing).
-    #[arg(long, default_value_t = WriteMode::default())]
+    #[arg(long, value_enum, default_value_t = WriteMode::default())]
     pub write_mode: WriteMode,
     /// Repetitions per measurement (after warm-up).
     #[arg(long, default_value_t = 20)]

@@ -81,3 +81,26 @@ fn run_gui(demo: Option<kanerva::app::Demo>) -> anyhow::Result<()> {
 fn run_gui() -> anyhow::Result<()> {
     anyhow::bail!("this build has no GUI (built without the `gui` feature); see `kanerva --help`")
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// Every option and positional argument of every subcommand has help text.
+    #[test]
+    fn every_option_has_help_text() {
+        fn walk(command: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in command.get_arguments() {
+                if arg.get_id() != "help" && arg.get_id() != "version" && arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("{path} --{}", arg.get_id()));
+                }
+            }
+            for sub in command.get_subcommands() {
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&super::Cli::command(), "kanerva", &mut missing);
+        assert!(missing.is_empty(), "options without help text: {missing:?}");
+    }
+}

@@ -28,8 +28,8 @@ pub enum AddressingMode {
     OfficialTf,
 }
 
-/// How an episode is written (spec §4.2-§4.3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+/// How an episode is written (spec §4.2-§4.3). On the command line: `sequential`, `static`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, clap::ValueEnum)]
 pub enum WriteMode {
     /// Official: item t is addressed against the memory after items 1..t-1, then a rank-1 update.
     Sequential,
@@ -37,27 +37,8 @@ pub enum WriteMode {
     /// Cheaper; permutation invariant; what the PyTorch reference does by default, and what
     /// every shipped DKM was trained with.
     #[default]
+    #[value(name = "static")]
     StaticBatched,
-}
-
-impl std::str::FromStr for WriteMode {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "sequential" => Ok(WriteMode::Sequential),
-            "static" => Ok(WriteMode::StaticBatched),
-            _ => Err(format!("unknown write mode {s:?} (static or sequential)")),
-        }
-    }
-}
-
-impl std::fmt::Display for WriteMode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            WriteMode::Sequential => "sequential",
-            WriteMode::StaticBatched => "static",
-        })
-    }
 }
 
 /// Fixed (non-trainable) settings of the memory.

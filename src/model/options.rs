@@ -8,7 +8,7 @@ use super::Arch;
 
 #[derive(Debug, Clone, PartialEq, clap::Args)]
 pub struct ModelOptions {
-    /// Encoder/decoder architecture: simple (two strided convolutions) or resnet (spec §9.2).
+    /// Encoder/decoder architecture: simple (two strided convolutions) or resnet (strided convolutions between residual blocks).
     #[arg(long, default_value_t = ModelOptions::default().arch)]
     pub arch: Arch,
     /// K, the number of memory slots (rows).
@@ -19,7 +19,7 @@ pub struct ModelOptions {
     pub code_size: usize,
     /// DKM: how an episode is written: static (one batched write, permutation invariant) or
     /// sequential (the official rank-one writes with dynamic addressing).
-    #[arg(long, default_value_t = ModelOptions::default().write_mode)]
+    #[arg(long, value_enum, default_value_t = ModelOptions::default().write_mode)]
     pub write_mode: WriteMode,
     /// KM: S, the size of the addressing latent y.
     #[arg(long, default_value_t = ModelOptions::default().address_size)]

@@ -147,7 +147,6 @@ pub fn check_non_finite_stop<M: TrainableModel>(config: &M::Config) {
     let out = dir.path().join("m.ckpt");
     train::<M>(config, &small_train(2, 1e-3), &data, false, &out).unwrap();
     let good = std::fs::read(&out).unwrap();
-    let file = CheckpointFile::read(&out).unwrap();
     let err = train::<M>(config, &small_train(50, 1e30), &data, true, &out).unwrap_err();
     match &err {
         TrainError::NonFinite { last_saved, .. } => assert_eq!(*last_saved, 2),
