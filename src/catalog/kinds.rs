@@ -7,7 +7,7 @@ use std::sync::atomic::AtomicBool;
 
 use burn::tensor::Device;
 
-use crate::model::{Dkm, Km, ModelKind, ModelOptions, TrainableModel};
+use crate::model::{Dkm, Km, ModelKind, ModelOptions, Pkm, TrainableModel};
 use crate::train::{
     CheckpointError, CheckpointFile, LoadedCheckpoint, ModelSpec, TrainError, TrainEvent, TrainJob, TrainOutcome, Trained, TrainedModel, train_model,
 };
@@ -43,6 +43,7 @@ fn entry(kind: ModelKind) -> &'static dyn KindEntry {
     match kind {
         ModelKind::Dkm => &Entry::<Dkm>(PhantomData),
         ModelKind::Km => &Entry::<Km>(PhantomData),
+        ModelKind::Pkm => &Entry::<Pkm>(PhantomData),
     }
 }
 

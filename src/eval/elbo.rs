@@ -15,6 +15,9 @@ pub struct ElboReport {
     /// The model's terms, flattened into the JSON object (`nats_per_image`, `recon_nats`, ...).
     #[serde(flatten)]
     pub terms: Metrics,
+    /// The model's named vectors (the PKM's `machine_usage`), averaged like the terms.
+    #[serde(flatten)]
+    pub series: std::collections::BTreeMap<String, Vec<f64>>,
     pub episodes: usize,
     pub episode_size: usize,
     /// Whether the latent variables (w; for the KM y and z) were sampled from their
@@ -38,10 +41,17 @@ fn value(t: Tensor<1>) -> f64 {
 pub fn evaluate_elbo(model: &dyn TrainedModel, set: &ImageSet, episodes: usize, episode_size: usize, sampled_w: bool, device: &Device) -> ElboReport {
     let all = standard_test_episodes(set, episode_size, episodes);
     let mut sums: Vec<Metric> = Vec::new();
+    let mut series: std::collections::BTreeMap<String, Vec<f64>> = Default::default();
     for chunk in all.chunks(25) {
         let images = evaluation_batch(set, chunk, device);
-        let terms = model.loss_terms(images, sampled_w).terms;
+        let out = model.loss_terms(images, sampled_w);
         let weight = chunk.len() as f64;
+        for (name, values) in out.series {
+            let values = values.into_data().convert::<f64>().try_into_vec::<f64>().expect("float");
+            let sum = series.entry(name.to_string()).or_insert_with(|| vec![0.0; values.len()]);
+            sum.iter_mut().zip(values).for_each(|(s, v)| *s += v * weight);
+        }
+        let terms = out.terms;
         if sums.is_empty() {
             sums = terms.iter().map(|(name, _)| Metric { name: *name, value: 0.0 }).collect();
         }
@@ -51,5 +61,6 @@ pub fn evaluate_elbo(model: &dyn TrainedModel, set: &ImageSet, episodes: usize, 
     }
     let n = all.len().max(1) as f64;
     sums.iter_mut().for_each(|m| m.value /= n);
-    ElboReport { terms: Metrics(sums), episodes: all.len(), episode_size, sampled_w }
+    series.values_mut().flatten().for_each(|v| *v /= n);
+    ElboReport { terms: Metrics(sums), series, episodes: all.len(), episode_size, sampled_w }
 }

@@ -7,6 +7,7 @@ pub mod dkm;
 pub mod hopfield;
 pub mod linalg;
 pub mod modern_hopfield;
+pub mod product;
 pub mod sdm;
 
 pub use attractor::{AttractorMemory, Evaluation, Iterate, MemoryError, Panel, ReadPlan, ReadUpdate, Term, WriteReport, read_iterations};

@@ -210,6 +210,7 @@ impl super::TrainableModel for Dkm {
                 (terms::KL_M, t.kl_memory_nats),
                 (terms::AE, t.ae_nats),
             ],
+            series: Vec::new(),
         }
     }
 

@@ -13,16 +13,19 @@ pub enum ModelKind {
     Dkm,
     /// The Kanerva Machine (Wu, Wayne, Graves, Lillicrap, ICLR 2018).
     Km,
+    /// The Product Kanerva Machine (Marblestone, Wu, Wayne, 2020), in our exact form.
+    Pkm,
 }
 
 impl ModelKind {
-    pub const ALL: [ModelKind; 2] = [ModelKind::Dkm, ModelKind::Km];
+    pub const ALL: [ModelKind; 3] = [ModelKind::Dkm, ModelKind::Km, ModelKind::Pkm];
 
     /// The lowercase name of cards and command lines ("dkm").
     pub fn name(self) -> &'static str {
         match self {
             ModelKind::Dkm => "dkm",
             ModelKind::Km => "km",
+            ModelKind::Pkm => "pkm",
         }
     }
 
@@ -31,6 +34,7 @@ impl ModelKind {
         match self {
             ModelKind::Dkm => "DKM",
             ModelKind::Km => "KM",
+            ModelKind::Pkm => "PKM",
         }
     }
 
@@ -39,6 +43,7 @@ impl ModelKind {
         match self {
             ModelKind::Dkm => "Dynamic Kanerva Machine",
             ModelKind::Km => "Kanerva Machine",
+            ModelKind::Pkm => "Product Kanerva Machine",
         }
     }
 

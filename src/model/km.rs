@@ -278,6 +278,7 @@ impl super::TrainableModel for Km {
                 (terms::KL_Z, t.kl_code_nats),
                 (terms::KL_M, t.kl_memory_nats),
             ],
+            series: Vec::new(),
         }
     }
 

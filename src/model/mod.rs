@@ -9,6 +9,8 @@ pub mod km_attractor;
 mod kind;
 pub mod networks;
 mod options;
+pub mod pkm;
+pub mod pkm_attractor;
 mod reading;
 pub mod trainable;
 
@@ -20,6 +22,8 @@ pub use km::{Km, KmConfig};
 pub use km_attractor::KmAttractor;
 pub use networks::{Arch, bernoulli_log_likelihood, bernoulli_log_likelihood_generic};
 pub use options::ModelOptions;
+pub use pkm::{Pkm, PkmConfig};
+pub use pkm_attractor::PkmAttractor;
 pub use trainable::{LossTerms, Metric, Metrics, TermName, TrainableModel};
 
 use crate::memory::dkm::MemoryConfig;

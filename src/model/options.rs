@@ -21,6 +21,12 @@ pub struct ModelOptions {
     /// sequential (the official rank-one writes with dynamic addressing).
     #[arg(long, value_enum, default_value_t = ModelOptions::default().write_mode)]
     pub write_mode: WriteMode,
+    /// PKM: N, the number of machines.
+    #[arg(long, default_value_t = ModelOptions::default().machines)]
+    pub machines: usize,
+    /// PKM: K per machine, the slots of each machine's memory.
+    #[arg(long, default_value_t = ModelOptions::default().slots_per_machine)]
+    pub slots_per_machine: usize,
     /// KM: S, the size of the addressing latent y.
     #[arg(long, default_value_t = ModelOptions::default().address_size)]
     pub address_size: usize,
@@ -28,7 +34,7 @@ pub struct ModelOptions {
     /// weight 1.
     #[arg(long)]
     pub kl_addressing_weight: Option<f64>,
-    /// DKM: weight of the autoencoder term in the training loss.
+    /// DKM, PKM: weight of the autoencoder term in the training loss.
     #[arg(long, default_value_t = ModelOptions::default().ae_weight)]
     pub ae_weight: f64,
 }
@@ -40,6 +46,8 @@ impl Default for ModelOptions {
             slots: 32,
             code_size: 100,
             write_mode: WriteMode::default(),
+            machines: 4,
+            slots_per_machine: 8,
             address_size: 32,
             kl_addressing_weight: None,
             ae_weight: 1.0,

@@ -41,6 +41,9 @@ pub struct LossTerms {
     pub loss: Tensor<1>,
     /// The reported numbers; the first is the headline (−ELBO/T for the generative memories).
     pub terms: Vec<(TermName, Tensor<1>)>,
+    /// Named vectors reported beside the terms and averaged like them (the PKM's per-machine
+    /// usage); empty for most models.
+    pub series: Vec<(&'static str, Tensor<1>)>,
 }
 
 /// A reported number with its value.

@@ -1,0 +1,279 @@
+//! The Product Kanerva Machine, in our exact form (docs/pkm.md says which parts are the
+//! paper's): N small DKM-style memories ("machines") combined per item by gates.
+//!
+//! - The DKM's encoder e and decoder d; one code z = e(x) [C] per image.
+//! - Gates γ(z) = N · softmax(g(z) / τ) over the N machines (Σ_k γ_k = N; γ ≡ 1 when N = 1),
+//!   from a linear layer g. They are the mean of an amortised categorical q(c | x) = γ/N over
+//!   "which machine", with a uniform prior: the bound pays KL(q(c|x) ‖ U(N)) = ln N − H(γ/N).
+//! - Each machine k: a matrix-normal memory MN(R_k, U_k, I) with its own prior (R0_k, u0_k), the
+//!   DKM's least-squares addressing μ_k(z, R_k) and posterior q(w_k) = N(μ_k, σw² I).
+//! - Write (static): every item is addressed against each machine's prior and written into
+//!   every machine at noise σ²/γ_k (`memory::product::write_gated`).
+//! - Read: each machine's read R_kᵀ w_k, combined as the product of Gaussian experts (the
+//!   γ-weighted mean), decoded.
+//! - −ELBO/T = recon + Σ_k KL(w_k) + KL(c) + Σ_k KL(M_k)/T; the training loss adds the DKM's
+//!   autoencoder term and a usage balance term, β_u · KL(q̄(c) ‖ U(N)) with q̄ the episode's
+//!   mean gate share: without it every item went to one machine within 300 steps (usage
+//!   0.999 / 0.001 / 0.000 / 0.000 on MNIST), the mixture-of-experts collapse; the bound's own
+//!   KL(c) costs at most ln N nats and cannot stop it.
+//!
+//! With N = 1 this is the DKM exactly (a test checks it).
+
+use burn::config::Config;
+use burn::module::{Module, Param};
+use burn::nn::{Linear, LinearConfig};
+use burn::tensor::activation::softmax;
+use burn::tensor::{Device, Distribution, Tensor, TensorData};
+
+use crate::data::PIXELS;
+use crate::memory::dkm::{self as mem, MemoryConfig, MemoryState};
+use crate::memory::product::{kl_machines, per_machine, product_prior, product_read, write_gated};
+use crate::rng::SplitMix64;
+
+use super::networks::{Arch, Decoder, DecoderConfig, Encoder, EncoderConfig, bernoulli_log_likelihood};
+use super::truncated_normal;
+
+/// Everything that fixes a PKM's shape and behaviour; stored in every checkpoint card.
+#[derive(Config, Debug, PartialEq)]
+pub struct PkmConfig {
+    #[config(default = "Arch::Simple")]
+    pub arch: Arch,
+    /// N, the number of machines.
+    #[config(default = 4)]
+    pub machines: usize,
+    /// Each machine's memory: `slots` is K per machine; C, the noise and the addressing are
+    /// shared. (`write_mode` is not used: the write is static.)
+    #[config(default = "MemoryConfig { slots: 8, ..MemoryConfig::default() }")]
+    pub memory: MemoryConfig,
+    /// τ of the gate softmax.
+    #[config(default = 1.0)]
+    pub gate_temperature: f64,
+    /// ln σw at initialisation (σw = 0.3, as the DKM).
+    #[config(default = -1.2039728043259361)]
+    pub init_log_w_std: f64,
+    /// Weight of the autoencoder term in the training loss.
+    #[config(default = 1.0)]
+    pub ae_weight: f64,
+    /// β_u, weight of the usage balance term KL(q̄(c) ‖ U(N)) in the training loss (not in the
+    /// bound).
+    #[config(default = 10.0)]
+    pub balance_weight: f64,
+    /// Sample w ~ q(w) for the read in training; else use μ.
+    #[config(default = true)]
+    pub sample_w_in_training: bool,
+    #[config(default = 0)]
+    pub seed: u64,
+}
+
+#[derive(Module, Debug)]
+pub struct Pkm {
+    pub encoder: Encoder,
+    pub decoder: Decoder,
+    /// z -> gate logits. [C -> N]
+    pub gate: Linear,
+    /// R0_k, each machine's prior mean. [N, K, C]
+    pub prior_mean: Param<Tensor<3>>,
+    /// s_k, with U0_k = (e^{s_k} + 1e-6) I. [N]
+    pub prior_log_var: Param<Tensor<1>>,
+    /// ln σw, shared by the machines. [1]
+    pub log_w_std: Param<Tensor<1>>,
+}
+
+impl PkmConfig {
+    pub fn init(&self, device: &Device) -> Pkm {
+        device.seed(self.seed);
+        let (n, k, c) = (self.machines, self.memory.slots, self.memory.code_size);
+        let mut rng = SplitMix64::new(self.seed ^ 0x504B_4D0F_0A11);
+        let r0 = Tensor::from_data(TensorData::new(truncated_normal(n * k * c, &mut rng), [n, k, c]), device);
+        Pkm {
+            encoder: EncoderConfig::new(c).with_arch(self.arch).init(device),
+            decoder: DecoderConfig::new(c).with_arch(self.arch).init(device),
+            gate: LinearConfig::new(c, n).init(device),
+            prior_mean: Param::from_tensor(r0),
+            prior_log_var: Param::from_tensor(Tensor::zeros([n], device)),
+            log_w_std: Param::from_tensor(Tensor::from_data(TensorData::new(vec![self.init_log_w_std as f32], [1]), device)),
+        }
+    }
+}
+
+/// Per-image terms of the episode bound, each [1] (mean over episodes, / T).
+#[derive(Debug, Clone)]
+pub struct PkmTerms {
+    /// (−ELBO + ae_weight · AE) / T.
+    pub loss: Tensor<1>,
+    pub nats_per_image: Tensor<1>,
+    pub recon_nats: Tensor<1>,
+    /// Σ_k KL(q(w_k) ‖ p(w)).
+    pub kl_addressing_nats: Tensor<1>,
+    /// KL(q(c|x) ‖ U(N)) = ln N − H(γ/N).
+    pub kl_gate_nats: Tensor<1>,
+    /// Σ_k KL(q(M_k) ‖ p(M_k)) / T.
+    pub kl_memory_nats: Tensor<1>,
+    pub ae_nats: Tensor<1>,
+    /// KL(q̄(c) ‖ U(N)) of each episode's mean gate share, averaged over episodes.
+    pub usage_kl_nats: Tensor<1>,
+    /// Each machine's share of the gates, Σ_t γ_{t,k} / (N T), averaged over episodes. [N]
+    pub machine_usage: Tensor<1>,
+}
+
+/// An episode written into the machines.
+pub struct PkmWrite {
+    /// B·N memories (episode-major).
+    pub state: MemoryState,
+    /// The items' codes. [B, T, C]
+    pub codes: Tensor<3>,
+    /// The items' gates. [B, T, N]
+    pub gates: Tensor<3>,
+}
+
+impl Pkm {
+    pub fn machines(&self) -> usize {
+        self.prior_mean.dims()[0]
+    }
+
+    /// The prior of every machine, for `batch` episodes.
+    pub fn memory_prior(&self, batch: usize) -> MemoryState {
+        product_prior(self.prior_mean.val(), self.prior_log_var.val(), batch)
+    }
+
+    /// γ(z) = N softmax(g(z)/τ).
+    ///
+    /// # Shapes
+    /// - codes: [M, C] -> [M, N]
+    pub fn gates(&self, codes: Tensor<2>, config: &PkmConfig) -> Tensor<2> {
+        let n = self.machines();
+        softmax(self.gate.forward(codes).div_scalar(config.gate_temperature), 1).mul_scalar(n as f64)
+    }
+
+    /// Encodes episodes, gates their items and writes them into fresh machines.
+    ///
+    /// # Shapes
+    /// - images: [B, T, 784]
+    pub fn write(&self, images: Tensor<3>, config: &PkmConfig) -> PkmWrite {
+        let [b, t, _] = images.dims();
+        let n = self.machines();
+        let codes = self.encoder.forward(images.reshape([b * t, PIXELS]));
+        let c = codes.dims()[1];
+        let gates = self.gates(codes.clone(), config).reshape([b, t, n]);
+        let codes = codes.reshape([b, t, c]);
+        let prior = self.memory_prior(b);
+        let weights = mem::address(per_machine(codes.clone(), n), prior.mean.clone(), &config.memory);
+        let state = write_gated(prior, codes.clone(), weights, gates.clone(), &config.memory);
+        PkmWrite { state, codes, gates }
+    }
+
+    /// The episode bound (module docs). `sample_w`: read with w = μ + σw ε.
+    ///
+    /// # Shapes
+    /// - images: [B, T, 784], binary
+    pub fn episode_terms(&self, images: Tensor<3>, config: &PkmConfig, sample_w: bool) -> PkmTerms {
+        let [b, t, _] = images.dims();
+        let n = self.machines();
+        let written = self.write(images.clone(), config);
+        let c = written.codes.dims()[2];
+        let mu = mem::address(per_machine(written.codes.clone(), n), written.state.mean.clone(), &config.memory); // [B·N, T, K]
+        let k = mu.dims()[2];
+        let w = if sample_w {
+            let eps = Tensor::random([b * n, t, k], Distribution::Normal(0.0, 1.0), (&mu.device(), mu.dtype()));
+            mu.clone() + eps * self.log_w_std.val().exp().reshape([1, 1, 1])
+        } else {
+            mu.clone()
+        };
+        let read = product_read(mem::read(w, written.state.mean.clone()), written.gates.clone()); // [B, T, C]
+        let targets = images.reshape([b * t, PIXELS]);
+        let recon_ll = bernoulli_log_likelihood(targets.clone(), self.decoder.forward(read.reshape([b * t, c])));
+        let ae_ll = bernoulli_log_likelihood(targets, self.decoder.forward(written.codes.reshape([b * t, c])));
+        let kl_w = mem::kl_addressing(mu, self.log_w_std.val(), config.memory.w_prior_std); // [B·N, T]
+        let kl_m = kl_machines(&written.state, self.prior_mean.val(), self.prior_log_var.val()); // [B·N]
+        let share = written.gates.div_scalar(n as f64); // q(c|x) [B, T, N]
+        let entropy = (share.clone() * share.clone().clamp_min(1e-12).log()).sum_dim(2).neg(); // [B, T, 1]
+        let kl_c = entropy.neg().add_scalar((n as f64).ln());
+        let per_image = |x: Tensor<1>| x.sum().div_scalar((b * t) as f64);
+        let recon_nats = per_image(recon_ll.neg());
+        let kl_addressing_nats = per_image(kl_w.reshape([b * n * t]));
+        let kl_gate_nats = per_image(kl_c.reshape([b * t]));
+        let kl_memory_nats = per_image(kl_m);
+        let ae_nats = per_image(ae_ll.neg());
+        let nats_per_image = recon_nats.clone() + kl_addressing_nats.clone() + kl_gate_nats.clone() + kl_memory_nats.clone();
+        let episode_share = share.clone().sum_dim(1).div_scalar(t as f64); // q̄(c) [B, 1, N]
+        let usage_kl = (episode_share.clone() * episode_share.clamp_min(1e-12).mul_scalar(n as f64).log()).sum().div_scalar(b as f64);
+        let machine_usage = share.sum_dims(&[0, 1]).reshape([n]).div_scalar((b * t) as f64);
+        PkmTerms {
+            loss: nats_per_image.clone() + ae_nats.clone().mul_scalar(config.ae_weight) + usage_kl.clone().mul_scalar(config.balance_weight),
+            nats_per_image,
+            recon_nats,
+            kl_addressing_nats,
+            kl_gate_nats,
+            kl_memory_nats,
+            ae_nats,
+            usage_kl_nats: usage_kl,
+            machine_usage,
+        }
+    }
+}
+
+/// The PKM's reported terms: −ELBO/T and its parts (nats per image), then the AE term.
+pub mod terms {
+    use crate::model::TermName;
+    pub const NEG_ELBO: TermName = TermName::new("nats_per_image", "-ELBO", "nats");
+    pub const RECON: TermName = TermName::new("recon_nats", "recon", "nats");
+    pub const KL_W: TermName = TermName::new("kl_addressing_nats", "KL(w)", "nats");
+    pub const KL_C: TermName = TermName::new("kl_gate_nats", "KL(c)", "nats");
+    pub const KL_M: TermName = TermName::new("kl_memory_nats", "KL(M)/T", "nats");
+    pub const AE: TermName = TermName::new("ae_nats", "AE", "nats");
+    /// KL(q̄(c) ‖ U(N)): how unevenly an episode uses the machines (training loss only).
+    pub const USAGE_KL: TermName = TermName::new("usage_kl_nats", "KL(usage)", "nats");
+    /// H(γ/N), the gates' entropy (not part of the bound; ln N − KL(c)).
+    pub const GATE_ENTROPY: TermName = TermName::new("gate_entropy_nats", "H(gate)", "nats");
+}
+
+impl super::TrainableModel for Pkm {
+    type Config = PkmConfig;
+    const KIND: super::ModelKind = super::ModelKind::Pkm;
+
+    fn config_from(options: &super::ModelOptions, seed: u64) -> PkmConfig {
+        let memory = MemoryConfig { slots: options.slots_per_machine, code_size: options.code_size, ..MemoryConfig::default() };
+        PkmConfig::new().with_arch(options.arch).with_seed(seed).with_machines(options.machines).with_memory(memory).with_ae_weight(options.ae_weight)
+    }
+
+    fn check_config(config: &PkmConfig) -> Result<(), String> {
+        super::check_memory_config(&config.memory)?;
+        super::check_size("machines", config.machines)?;
+        super::check_finite_weight("ae_weight", config.ae_weight)?;
+        super::check_finite_weight("balance_weight", config.balance_weight)?;
+        if !(config.gate_temperature.is_finite() && config.gate_temperature > 0.0) {
+            return Err(format!("gate_temperature = {} must be a finite number > 0", config.gate_temperature));
+        }
+        Ok(())
+    }
+
+    fn init(config: &PkmConfig, device: &Device) -> Self {
+        config.init(device)
+    }
+
+    fn loss_terms(&self, images: Tensor<3>, config: &PkmConfig, sampled: bool) -> super::LossTerms {
+        let t = Pkm::episode_terms(self, images, config, sampled);
+        super::LossTerms {
+            loss: t.loss,
+            terms: vec![
+                (terms::NEG_ELBO, t.nats_per_image),
+                (terms::RECON, t.recon_nats),
+                (terms::KL_W, t.kl_addressing_nats),
+                (terms::KL_C, t.kl_gate_nats.clone()),
+                (terms::KL_M, t.kl_memory_nats),
+                (terms::AE, t.ae_nats),
+                (terms::USAGE_KL, t.usage_kl_nats),
+                (terms::GATE_ENTROPY, t.kl_gate_nats.neg().add_scalar((config.machines as f64).ln())),
+            ],
+            series: vec![("machine_usage", t.machine_usage)],
+        }
+    }
+
+    fn sampled_in_training(config: &PkmConfig) -> bool {
+        config.sample_w_in_training
+    }
+
+    fn into_attractor(self, name: &str, config: PkmConfig, device: Device) -> Box<dyn crate::memory::AttractorMemory> {
+        Box::new(super::PkmAttractor::new(name, self, config, device))
+    }
+}

@@ -1,0 +1,174 @@
+//! A trained Product Kanerva Machine as an explorable [`AttractorMemory`]: write an episode
+//! into the N machines, then read iteratively: encode, gate, address every machine, combine the
+//! machines' reads (product of experts), decode. The energy of an image x is the PKM's bound at
+//! its own address, F(x) = −ln p(x | ẑ) + Σ_k KL(w_k) + KL(c) (docs/pkm.md).
+
+use burn::tensor::{Device, Tensor, TensorData};
+
+use crate::data::{Image, PIXELS, SIDE};
+use crate::memory::attractor::{AttractorMemory, Evaluation, MemoryError, Panel, ReadUpdate, Term, WriteReport, check_size};
+use crate::memory::dkm::{self as mem, Addresser, MemoryState};
+use crate::memory::product::{kl_machines, per_machine, product_read};
+use crate::rng::SplitMix64;
+
+use super::reading::{check_episode, decode_probabilities, encoder_embeddings, images_tensor, next_iterate, to_f32, to_f64_scalar, write_report};
+use super::{Pkm, PkmConfig, bernoulli_log_likelihood};
+
+/// A PKM on an inference device with (optionally) a written episode.
+pub struct PkmAttractor {
+    pub name: String,
+    model: Pkm,
+    config: PkmConfig,
+    device: Device,
+    written: Option<Written>,
+}
+
+struct Written {
+    /// The N machines of the episode (batch axis = machines).
+    state: MemoryState,
+    addresser: Addresser,
+    /// The stored items' gates. [T, N]
+    gates: Vec<f32>,
+    stored: Vec<Image>,
+}
+
+/// What one image's read goes through.
+struct Read {
+    /// Each machine's address. [N, 1, K]
+    mu: Tensor<3>,
+    /// The image's gates. [1, 1, N]
+    gates: Tensor<3>,
+    logits: Tensor<2>,
+}
+
+impl PkmAttractor {
+    /// `model` should live on `device` without autodiff.
+    pub fn new(name: &str, model: Pkm, config: PkmConfig, device: Device) -> Self {
+        Self { name: name.to_string(), model, config, device, written: None }
+    }
+
+    fn written(&self) -> Result<&Written, MemoryError> {
+        self.written.as_ref().ok_or(MemoryError::Empty)
+    }
+
+    /// The gates γ(e(x)) of images. [M, N]
+    pub fn gates_of(&self, images: &[Image]) -> Result<Vec<f32>, MemoryError> {
+        check_size(images, SIDE, SIDE)?;
+        let z = self.model.encoder.forward(images_tensor(images, &self.device));
+        Ok(to_f32(self.model.gates(z, &self.config)))
+    }
+
+    /// Gates, addresses and the decoded product read of one image.
+    fn read(&self, image: &Image) -> Result<Read, MemoryError> {
+        check_size(std::slice::from_ref(image), SIDE, SIDE)?;
+        let written = self.written()?;
+        let n = self.model.machines();
+        let z = self.model.encoder.forward(images_tensor(std::slice::from_ref(image), &self.device));
+        let c = z.dims()[1];
+        let gates = self.model.gates(z.clone(), &self.config).reshape([1, 1, n]);
+        let mu = written.addresser.address(per_machine(z.reshape([1, 1, c]), n));
+        let read = product_read(mem::read(mu.clone(), written.state.mean.clone()), gates.clone());
+        Ok(Read { logits: self.model.decoder.forward(read.reshape([1, c])), mu, gates })
+    }
+
+    /// (reconstruction, Σ_k KL(w_k), KL(c)) of `image` under its read.
+    fn energy_terms(&self, image: &Image, read: &Read) -> (f64, f64, f64) {
+        let n = self.model.machines();
+        let target = images_tensor(std::slice::from_ref(image), &self.device);
+        let recon = -to_f64_scalar(bernoulli_log_likelihood(target, read.logits.clone()));
+        let kl_w = to_f64_scalar(mem::kl_addressing(read.mu.clone(), self.model.log_w_std.val(), self.config.memory.w_prior_std).sum());
+        let share: Vec<f64> = to_f32(read.gates.clone()).iter().map(|&g| f64::from(g) / n as f64).collect();
+        let entropy: f64 = share.iter().filter(|&&p| p > 0.0).map(|&p| -p * p.ln()).sum();
+        (recon, kl_w, (n as f64).ln() - entropy)
+    }
+}
+
+impl AttractorMemory for PkmAttractor {
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+
+    fn energy_unit(&self) -> &'static str {
+        "nats"
+    }
+
+    fn write(&mut self, episode: &[Image]) -> Result<WriteReport, MemoryError> {
+        check_episode(episode)?;
+        let images = images_tensor(episode, &self.device).reshape([1, episode.len(), PIXELS]);
+        let written = self.model.write(images, &self.config);
+        let kl = to_f64_scalar(kl_machines(&written.state, self.model.prior_mean.val(), self.model.prior_log_var.val()).sum());
+        self.written = Some(Written {
+            addresser: Addresser::new(written.state.mean.clone(), &self.config.memory).with_address_map(),
+            state: written.state,
+            gates: to_f32(written.gates),
+            stored: episode.to_vec(),
+        });
+        Ok(write_report(kl, episode.len()))
+    }
+
+    fn stored(&self) -> &[Image] {
+        self.written.as_ref().map_or(&[], |w| &w.stored)
+    }
+
+    fn evaluate(&self, image: &Image) -> Result<Evaluation, MemoryError> {
+        self.evaluate_and_step(image, ReadUpdate::Mode, 0).map(|(evaluation, _)| evaluation)
+    }
+
+    fn step(&self, image: &Image, update: ReadUpdate, seed: u64) -> Result<Image, MemoryError> {
+        Ok(next_iterate(self.read(image)?.logits, update, seed))
+    }
+
+    fn evaluate_and_step(&self, image: &Image, update: ReadUpdate, seed: u64) -> Result<(Evaluation, Image), MemoryError> {
+        let read = self.read(image)?;
+        let (recon, kl_w, kl_c) = self.energy_terms(image, &read);
+        let evaluation = Evaluation {
+            energy: Some(recon + kl_w + kl_c),
+            terms: vec![Term::new("reconstruction nats", recon), Term::new("KL(w) nats", kl_w), Term::new("KL(c) nats", kl_c)],
+            // Every machine's address, machine after machine.
+            weights: Some(to_f32(read.mu.clone())),
+        };
+        Ok((evaluation, next_iterate(read.logits, update, seed)))
+    }
+
+    /// c ~ U(N), w ~ N(0, σp² I) in machine c, its read z0 = R_cᵀ w, one read of z0 through
+    /// the memory with all the gate on machine c, decode (means).
+    fn sample(&self, seed: u64) -> Option<Result<Image, MemoryError>> {
+        Some((|| {
+            let written = self.written()?;
+            let (n, k) = (self.model.machines(), self.config.memory.slots);
+            let mut rng = SplitMix64::new(seed);
+            let machine = rng.below(n);
+            let w: Vec<f32> = (0..n * k).map(|_| (rng.normal() * self.config.memory.w_prior_std) as f32).collect();
+            let w = Tensor::<3>::from_data(TensorData::new(w, [n, 1, k]), &self.device);
+            let mut one_hot = vec![0.0f32; n];
+            one_hot[machine] = n as f32;
+            let gates = Tensor::<3>::from_data(TensorData::new(one_hot, [1, 1, n]), &self.device);
+            let z0 = product_read(mem::read(w, written.state.mean.clone()), gates.clone()); // [1, 1, C]
+            let mu = written.addresser.address(per_machine(z0, n));
+            let zhat = product_read(mem::read(mu, written.state.mean.clone()), gates);
+            let c = zhat.dims()[2];
+            Ok(decode_probabilities(&self.model.decoder, zhat.reshape([1, c])).remove(0))
+        })())
+    }
+
+    fn embed(&self, images: &[Image]) -> Option<Vec<Vec<f32>>> {
+        encoder_embeddings(&self.model.encoder, images, &self.device)
+    }
+
+    fn inspect(&self) -> Vec<Panel> {
+        let Some(w) = &self.written else { return Vec::new() };
+        let [n, k, c] = w.state.mean.dims();
+        let t = w.stored.len();
+        let mut usage = vec![0.0f32; n];
+        for row in w.gates.chunks(n) {
+            usage.iter_mut().zip(row).for_each(|(u, g)| *u += g / (n * t) as f32);
+        }
+        let rows = w.state.mean.clone().reshape([n * k, c]);
+        vec![
+            Panel::Heatmap { title: "gates γ of the stored items (items × machines)".into(), rows: t, cols: n, values: w.gates.clone() },
+            Panel::Heatmap { title: "machine usage: share of the gates (1 × machines)".into(), rows: 1, cols: n, values: usage },
+            Panel::Heatmap { title: "memory means R_k, machine after machine (N·K × C)".into(), rows: n * k, cols: c, values: to_f32(rows.clone()) },
+            Panel::Images { title: "decoded memory rows d(R_k), machine after machine".into(), images: decode_probabilities(&self.model.decoder, rows) },
+        ]
+    }
+}
