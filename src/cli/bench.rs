@@ -30,6 +30,10 @@ pub struct BenchArgs {
     /// Frames per UI scenario.
     #[arg(long, default_value_t = 600)]
     pub frames: usize,
+    /// Time these trainable kinds instead (comma-separated, side by side in one run): a step
+    /// of the real training loop, one read iteration, an episode write, peak resident memory.
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub model: Vec<kanerva::catalog::ModelKind>,
     /// Print one JSON object (the table goes to stderr).
     #[arg(long)]
     pub json: bool,
@@ -100,6 +104,16 @@ fn run_ui(_args: &BenchArgs) -> anyhow::Result<()> {
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     if args.ui {
         return run_ui(&args);
+    }
+    if !args.model.is_empty() {
+        let mut results = serde_json::Map::new();
+        for &kind in &args.model {
+            super::bench_models::bench_kind(kind, args.reps, &mut results)?;
+        }
+        if args.json {
+            println!("{}", serde_json::Value::Object(results));
+        }
+        return Ok(());
     }
     let (b, t) = (16, 32);
     let mut config = DkmConfig::new().with_arch(args.arch);

@@ -4,7 +4,7 @@ use anyhow::Context;
 use kanerva::backend::inference_device;
 use kanerva::catalog::load_checkpoint;
 use kanerva::data::{load_named, to_model_size};
-use kanerva::eval::evaluate_elbo;
+use kanerva::eval::{allocation_clustering, evaluate_elbo};
 use kanerva::train::DEFAULT_EPISODE_SIZE;
 
 use super::options::{CheckpointArg, JsonArg, at_least_one};
@@ -45,7 +45,12 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
         let mut value = serde_json::to_value(&report)?;
         value["checkpoint_steps"] = loaded.card.steps.into();
         value["model"] = loaded.model.kind().name().into();
-        value["data"] = args.data.into();
+        value["data"] = args.data.clone().into();
+        // Models that allocate items among memory parts (the PKM): do the parts cluster the
+        // classes? (The evaluated images, against their labels.)
+        if let Some(clustering) = allocation_clustering(loaded.model.as_ref(), &set, report.episodes * report.episode_size, &device) {
+            value["clustering"] = serde_json::to_value(clustering)?;
+        }
         println!("{value}");
     } else {
         println!(

@@ -3,12 +3,14 @@
 
 mod amortization;
 mod basins;
+mod clustering;
 mod denoise;
 mod elbo;
 mod samples;
 mod sweep;
 
 pub use amortization::{GapReport, amortization_gap};
+pub use clustering::{ClusteringReport, allocation_clustering, normalized_mutual_information};
 pub use basins::{BasinCell, Projection, basin_map, mix, nearest};
 pub use denoise::{DenoiseReport, DenoiseStep, denoise};
 pub use elbo::{ElboReport, evaluate_elbo};

@@ -273,6 +273,10 @@ impl super::TrainableModel for Pkm {
         config.sample_w_in_training
     }
 
+    fn allocation(&self, images: Tensor<2>, config: &PkmConfig) -> Option<Tensor<2>> {
+        Some(self.gates(self.encoder.forward(images), config))
+    }
+
     fn into_attractor(self, name: &str, config: PkmConfig, device: Device) -> Box<dyn crate::memory::AttractorMemory> {
         Box::new(super::PkmAttractor::new(name, self, config, device))
     }

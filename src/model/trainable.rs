@@ -114,6 +114,15 @@ pub trait TrainableModel: Module + Sized + 'static {
     /// Whether training draws the latent variables (`sampled` above).
     fn sampled_in_training(config: &Self::Config) -> bool;
 
+    /// For models that allocate items among parts of their memory (the PKM's machines): each
+    /// image's allocation weights, one row per image. None (the default) for the others.
+    ///
+    /// # Shapes
+    /// - images: [N, 784] -> [N, parts]
+    fn allocation(&self, _images: Tensor<2>, _config: &Self::Config) -> Option<Tensor<2>> {
+        None
+    }
+
     /// The model as an explorable memory; it should live on a device without autodiff.
     fn into_attractor(self, name: &str, config: Self::Config, device: Device) -> Box<dyn AttractorMemory>;
 }

@@ -21,6 +21,13 @@ pub trait TrainedModel: Send {
     /// - images: [B, T, 784], binary
     fn loss_terms(&self, images: Tensor<3>, sampled: bool) -> LossTerms;
 
+    /// Each image's allocation weights among the model's memory parts (the PKM's gates), if it
+    /// allocates.
+    ///
+    /// # Shapes
+    /// - images: [N, 784] -> [N, parts]
+    fn allocation(&self, images: Tensor<2>) -> Option<Tensor<2>>;
+
     /// The model as an explorable memory. `device`: where the model was loaded (no autodiff).
     fn into_attractor(self: Box<Self>, name: &str, device: Device) -> Box<dyn AttractorMemory>;
 
@@ -41,6 +48,10 @@ impl<M: TrainableModel> TrainedModel for Trained<M> {
 
     fn loss_terms(&self, images: Tensor<3>, sampled: bool) -> LossTerms {
         self.model.loss_terms(images, &self.config, sampled)
+    }
+
+    fn allocation(&self, images: Tensor<2>) -> Option<Tensor<2>> {
+        self.model.allocation(images, &self.config)
     }
 
     fn into_attractor(self: Box<Self>, name: &str, device: Device) -> Box<dyn AttractorMemory> {
