@@ -15,10 +15,13 @@ pub enum ModelKind {
     Km,
     /// The Product Kanerva Machine (Marblestone, Wu, Wayne, 2020), in our exact form.
     Pkm,
+    /// An energy-based memory model (Bartunov, Rae, Osindero, Lillicrap, ICLR 2020), our
+    /// closed-form version.
+    Ebmm,
 }
 
 impl ModelKind {
-    pub const ALL: [ModelKind; 3] = [ModelKind::Dkm, ModelKind::Km, ModelKind::Pkm];
+    pub const ALL: [ModelKind; 4] = [ModelKind::Dkm, ModelKind::Km, ModelKind::Pkm, ModelKind::Ebmm];
 
     /// The lowercase name of cards and command lines ("dkm").
     pub fn name(self) -> &'static str {
@@ -26,6 +29,7 @@ impl ModelKind {
             ModelKind::Dkm => "dkm",
             ModelKind::Km => "km",
             ModelKind::Pkm => "pkm",
+            ModelKind::Ebmm => "ebmm",
         }
     }
 
@@ -35,6 +39,7 @@ impl ModelKind {
             ModelKind::Dkm => "DKM",
             ModelKind::Km => "KM",
             ModelKind::Pkm => "PKM",
+            ModelKind::Ebmm => "EBMM",
         }
     }
 
@@ -44,6 +49,7 @@ impl ModelKind {
             ModelKind::Dkm => "Dynamic Kanerva Machine",
             ModelKind::Km => "Kanerva Machine",
             ModelKind::Pkm => "Product Kanerva Machine",
+            ModelKind::Ebmm => "Energy-based memory model",
         }
     }
 

@@ -4,6 +4,8 @@
 
 pub mod attractor;
 pub mod dkm;
+pub mod ebmm;
+pub mod ebmm_attractor;
 pub mod km;
 pub mod km_attractor;
 mod kind;
@@ -17,6 +19,8 @@ pub mod trainable;
 pub use attractor::DkmAttractor;
 pub(crate) use dkm::truncated_normal;
 pub use dkm::{Dkm, DkmConfig, EpisodeTerms};
+pub use ebmm::{Ebmm, EbmmConfig};
+pub use ebmm_attractor::EbmmAttractor;
 pub use kind::ModelKind;
 pub use km::{Km, KmConfig};
 pub use km_attractor::KmAttractor;

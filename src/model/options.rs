@@ -27,6 +27,15 @@ pub struct ModelOptions {
     /// PKM: K per machine, the slots of each machine's memory.
     #[arg(long, default_value_t = ModelOptions::default().slots_per_machine)]
     pub slots_per_machine: usize,
+    /// EBMM: H, hidden units of the energy (its fast weights are H × 784 floats).
+    #[arg(long, default_value_t = ModelOptions::default().hidden)]
+    pub hidden: usize,
+    /// EBMM: gradient steps of a write.
+    #[arg(long, default_value_t = ModelOptions::default().write_steps)]
+    pub write_steps: usize,
+    /// EBMM: read steps in meta-training.
+    #[arg(long, default_value_t = ModelOptions::default().read_steps)]
+    pub read_steps: usize,
     /// KM: S, the size of the addressing latent y.
     #[arg(long, default_value_t = ModelOptions::default().address_size)]
     pub address_size: usize,
@@ -48,6 +57,9 @@ impl Default for ModelOptions {
             write_mode: WriteMode::default(),
             machines: 4,
             slots_per_machine: 8,
+            hidden: 128,
+            write_steps: 5,
+            read_steps: 10,
             address_size: 32,
             kl_addressing_weight: None,
             ae_weight: 1.0,
