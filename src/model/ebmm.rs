@@ -152,7 +152,7 @@ pub fn writing_gradient(x: Tensor<3>, w: Tensor<3>, w_bar: Tensor<3>, slow: &Slo
 pub fn lipschitz_bound(w: Tensor<3>, lambda: Tensor<1>) -> Tensor<1> {
     let [b, _, d] = w.dims();
     let fixed = w.clone().detach();
-    let mut v = Tensor::<3>::ones([b, d, 1], &w.device()).div_scalar((d as f64).sqrt());
+    let mut v = Tensor::<3>::ones([b, d, 1], (&w.device(), w.dtype())).div_scalar((d as f64).sqrt());
     for _ in 0..30 {
         let u = fixed.clone().matmul(v);
         v = fixed.clone().swap_dims(1, 2).matmul(u);
