@@ -98,7 +98,7 @@ fn writing_makes_stored_patterns_low_energy_stationary_points_and_ignores_their_
     // Untrained: a small fixed step and α = e^-1, so the gradient-norm term counts as much as
     // the energy (with α = 1 the energy rises, with α = e^-1.5 the gradient norm).
     let mut model = small_config().init(&dev);
-    model.log_alpha = burn::module::Param::from_tensor(Tensor::full([1], -3.0, &dev));
+    model.log_alpha = burn::module::Param::from_tensor(Tensor::full([1], -1.0, &dev));
     model.write_rates = burn::module::Param::from_tensor(Tensor::full([3], -6.0, &dev));
     let data = train_images(6);
     let pixels: Vec<f64> = data.pixels.iter().map(|&v| if v > 127 { 1.0 } else { 0.0 }).collect();
