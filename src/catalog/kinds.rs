@@ -7,7 +7,7 @@ use std::sync::atomic::AtomicBool;
 
 use burn::tensor::Device;
 
-use crate::model::{Dkm, Ebmm, Km, ModelKind, ModelOptions, Pkm, TrainableModel};
+use crate::model::{Dkm, Ebmm, Km, Kpp, ModelKind, ModelOptions, Pkm, TrainableModel};
 use crate::train::{
     CheckpointError, CheckpointFile, LoadedCheckpoint, ModelSpec, TrainError, TrainEvent, TrainJob, TrainOutcome, Trained, TrainedModel, train_model,
 };
@@ -45,6 +45,7 @@ fn entry(kind: ModelKind) -> &'static dyn KindEntry {
         ModelKind::Km => &Entry::<Km>(PhantomData),
         ModelKind::Pkm => &Entry::<Pkm>(PhantomData),
         ModelKind::Ebmm => &Entry::<Ebmm>(PhantomData),
+        ModelKind::Kpp => &Entry::<Kpp>(PhantomData),
     }
 }
 

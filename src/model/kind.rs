@@ -18,10 +18,12 @@ pub enum ModelKind {
     /// An energy-based memory model (Bartunov, Rae, Osindero, Lillicrap, ICLR 2020), our
     /// closed-form version.
     Ebmm,
+    /// Kanerva++ (Ramapuram, Wu, Kalousis, ICLR 2021), our small form.
+    Kpp,
 }
 
 impl ModelKind {
-    pub const ALL: [ModelKind; 4] = [ModelKind::Dkm, ModelKind::Km, ModelKind::Pkm, ModelKind::Ebmm];
+    pub const ALL: [ModelKind; 5] = [ModelKind::Dkm, ModelKind::Km, ModelKind::Kpp, ModelKind::Pkm, ModelKind::Ebmm];
 
     /// The lowercase name of cards and command lines ("dkm").
     pub fn name(self) -> &'static str {
@@ -30,6 +32,7 @@ impl ModelKind {
             ModelKind::Km => "km",
             ModelKind::Pkm => "pkm",
             ModelKind::Ebmm => "ebmm",
+            ModelKind::Kpp => "kpp",
         }
     }
 
@@ -40,6 +43,7 @@ impl ModelKind {
             ModelKind::Km => "KM",
             ModelKind::Pkm => "PKM",
             ModelKind::Ebmm => "EBMM",
+            ModelKind::Kpp => "K++",
         }
     }
 
@@ -50,6 +54,7 @@ impl ModelKind {
             ModelKind::Km => "Kanerva Machine",
             ModelKind::Pkm => "Product Kanerva Machine",
             ModelKind::Ebmm => "Energy-based memory model",
+            ModelKind::Kpp => "Kanerva++",
         }
     }
 

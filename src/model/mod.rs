@@ -3,11 +3,14 @@
 //! [`TrainableModel`] impl) plus a [`ModelKind`] variant and a catalog entry.
 
 pub mod attractor;
+pub mod block_read;
 pub mod dkm;
 pub mod ebmm;
 pub mod ebmm_attractor;
 pub mod km;
 pub mod km_attractor;
+pub mod kpp;
+pub mod kpp_attractor;
 mod kind;
 pub mod networks;
 mod options;
@@ -24,6 +27,8 @@ pub use ebmm_attractor::EbmmAttractor;
 pub use kind::ModelKind;
 pub use km::{Km, KmConfig};
 pub use km_attractor::KmAttractor;
+pub use kpp::{Kpp, KppConfig};
+pub use kpp_attractor::KppAttractor;
 pub use networks::{Arch, bernoulli_log_likelihood, bernoulli_log_likelihood_generic};
 pub use options::ModelOptions;
 pub use pkm::{Pkm, PkmConfig};

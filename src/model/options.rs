@@ -27,6 +27,15 @@ pub struct ModelOptions {
     /// PKM: K per machine, the slots of each machine's memory.
     #[arg(long, default_value_t = ModelOptions::default().slots_per_machine)]
     pub slots_per_machine: usize,
+    /// K++: C_m, channels of the spatial memory.
+    #[arg(long, default_value_t = ModelOptions::default().memory_channels)]
+    pub memory_channels: usize,
+    /// K++: S, side of the spatial memory (S × S cells).
+    #[arg(long, default_value_t = ModelOptions::default().memory_side)]
+    pub memory_side: usize,
+    /// K++: k, side of the read window (k × k cells).
+    #[arg(long, default_value_t = ModelOptions::default().window)]
+    pub window: usize,
     /// EBMM: H, hidden units of the energy (its fast weights are H × 784 floats).
     #[arg(long, default_value_t = ModelOptions::default().hidden)]
     pub hidden: usize,
@@ -57,6 +66,9 @@ impl Default for ModelOptions {
             write_mode: WriteMode::default(),
             machines: 4,
             slots_per_machine: 8,
+            memory_channels: 16,
+            memory_side: 8,
+            window: 4,
             hidden: 128,
             write_steps: 5,
             read_steps: 10,
