@@ -18,7 +18,7 @@ use burn::tensor::activation::relu;
 pub fn window_positions(scale: Tensor<1>, shift: Tensor<1>, window: usize, side: usize) -> Tensor<2> {
     let m = scale.dims()[0];
     let device = scale.device();
-    let u: Vec<f32> = (0..window).map(|i| if window == 1 { 0.0 } else { -1.0 + 2.0 * i as f32 / (window - 1) as f32 }).collect();
+    let u: Vec<f64> = (0..window).map(|i| if window == 1 { 0.0 } else { -1.0 + 2.0 * i as f64 / (window - 1) as f64 }).collect();
     let u = Tensor::<1>::from_data(burn::tensor::TensorData::new(u, [window]), (&device, scale.dtype())).reshape([1, window]);
     let normalised = scale.reshape([m, 1]) * u + shift.reshape([m, 1]);
     normalised.add_scalar(1.0).mul_scalar((side as f64 - 1.0) / 2.0)
@@ -30,7 +30,7 @@ pub fn window_positions(scale: Tensor<1>, shift: Tensor<1>, window: usize, side:
 /// - positions: [M, k] -> [M, k, S]
 pub fn tent_weights(positions: Tensor<2>, side: usize) -> Tensor<3> {
     let [m, k] = positions.dims();
-    let cells: Vec<f32> = (0..side).map(|q| q as f32).collect();
+    let cells: Vec<f64> = (0..side).map(|q| q as f64).collect();
     let cells = Tensor::<1>::from_data(burn::tensor::TensorData::new(cells, [side]), (&positions.device(), positions.dtype())).reshape([1, 1, side]);
     relu((positions.reshape([m, k, 1]) - cells).abs().neg().add_scalar(1.0))
 }
