@@ -77,7 +77,14 @@ pub struct ExplorerApp {
 impl ExplorerApp {
     /// Starts the worker with the saved (or first available) model and the embedded data.
     pub fn new(ctx: &egui::Context, settings: Settings) -> Self {
-        let models = MemorySpec::available();
+        let mut models = MemorySpec::available();
+        // A checkpoint asked for (`gui --checkpoint`, or loaded last time) joins the list.
+        if let Some(spec @ MemorySpec::Trained { checkpoint, .. }) = &settings.model
+            && checkpoint.is_file()
+            && !models.contains(spec)
+        {
+            models.push(spec.clone());
+        }
         // Prefer a shipped DKM; fall back to a memory that needs no training.
         let initial = settings
             .model

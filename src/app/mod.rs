@@ -18,8 +18,19 @@ pub use exports::ExportKind;
 pub use read_session::ReadSession;
 pub use settings::{ClickTarget, CorruptionKind, Settings};
 
-/// Opens the explorer window; `demo` plays a scripted demo on start.
-pub fn run_native(demo: Option<Demo>) -> eframe::Result<()> {
+/// What the explorer starts on, besides the settings saved from the last run.
+#[derive(Debug, Clone, Default)]
+pub struct StartOptions {
+    /// Play a scripted demo on start.
+    pub demo: Option<Demo>,
+    /// Start with this checkpoint as the memory.
+    pub checkpoint: Option<std::path::PathBuf>,
+    /// Start on this data (a file or a folder) instead of the embedded MNIST test set.
+    pub data: Option<std::path::PathBuf>,
+}
+
+/// Opens the explorer window.
+pub fn run_native(start: StartOptions) -> eframe::Result<()> {
     let options = eframe::NativeOptions {
         viewport: eframe::egui::ViewportBuilder::default().with_inner_size([1500.0, 940.0]).with_title("Kanerva Explorer"),
         ..Default::default()
@@ -28,11 +39,17 @@ pub fn run_native(demo: Option<Demo>) -> eframe::Result<()> {
         "Kanerva Explorer",
         options,
         Box::new(|cc| {
-            let settings: Settings = cc.storage.and_then(|s| eframe::get_value(s, eframe::APP_KEY)).unwrap_or_default();
+            let mut settings: Settings = cc.storage.and_then(|s| eframe::get_value(s, eframe::APP_KEY)).unwrap_or_default();
+            if let Some(checkpoint) = start.checkpoint {
+                settings.model = Some(crate::catalog::MemorySpec::trained(checkpoint));
+            }
             let mut app = ExplorerApp::new(&cc.egui_ctx, settings);
-            if demo.is_some() {
+            if let Some(data) = start.data {
+                app.send(worker::Command::LoadData(data));
+            }
+            if start.demo.is_some() {
                 app.demo = Some(DemoStage::WaitForModel);
-                app.demo_kind = demo;
+                app.demo_kind = start.demo;
             }
             Ok(Box::new(app))
         }),

@@ -31,6 +31,15 @@ pub enum Command {
         #[cfg(feature = "gui")]
         #[arg(long, value_enum, num_args = 0..=1, default_missing_value = "denoise")]
         demo: Option<kanerva::app::Demo>,
+        /// Start with this checkpoint (of any model kind) as the memory.
+        #[cfg(feature = "gui")]
+        #[arg(long)]
+        checkpoint: Option<std::path::PathBuf>,
+        /// Start on this data (IMG1, IDX, pictures or a folder of pictures) instead of the
+        /// embedded MNIST test set.
+        #[cfg(feature = "gui")]
+        #[arg(long)]
+        data: Option<std::path::PathBuf>,
     },
     /// Train a model on episodes of images.
     Train(train::TrainArgs),
@@ -58,9 +67,16 @@ pub enum DataCommand {
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
-    match cli.command.unwrap_or(Command::Gui { #[cfg(feature = "gui")] demo: None }) {
+    match cli.command.unwrap_or(Command::Gui {
         #[cfg(feature = "gui")]
-        Command::Gui { demo } => run_gui(demo),
+        demo: None,
+        #[cfg(feature = "gui")]
+        checkpoint: None,
+        #[cfg(feature = "gui")]
+        data: None,
+    }) {
+        #[cfg(feature = "gui")]
+        Command::Gui { demo, checkpoint, data } => run_gui(kanerva::app::StartOptions { demo, checkpoint, data }),
         #[cfg(not(feature = "gui"))]
         Command::Gui {} => run_gui(),
         Command::Data { command: DataCommand::Info(args) } => data_info::run(args),
@@ -74,8 +90,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 #[cfg(feature = "gui")]
-fn run_gui(demo: Option<kanerva::app::Demo>) -> anyhow::Result<()> {
-    kanerva::app::run_native(demo).map_err(|e| anyhow::anyhow!("the explorer window failed: {e}"))
+fn run_gui(start: kanerva::app::StartOptions) -> anyhow::Result<()> {
+    kanerva::app::run_native(start).map_err(|e| anyhow::anyhow!("the explorer window failed: {e}"))
 }
 
 #[cfg(not(feature = "gui"))]
