@@ -49,6 +49,19 @@ fn a_shift_of_one_cell_moves_the_block_by_one_cell() {
     }
 }
 
+/// The write places a block with the read's own weights: ⟨read(M), c⟩ = ⟨M, write(c)⟩.
+#[test]
+fn the_block_write_is_the_adjoint_of_the_block_read() {
+    use kanerva::model::block_read::write_block;
+    let mut rng = SplitMix64::new(5);
+    let memory = randn([1, C, S, S], &mut rng, &device());
+    let block = randn([1, C, 3, 3], &mut rng, &device());
+    let (s, x, y) = (scalar(0.61), scalar(-0.2), scalar(0.33));
+    let lhs: f64 = values(&read_block(memory.clone(), s.clone(), x.clone(), y.clone(), 3)).iter().zip(values(&block)).map(|(a, b)| a * b).sum();
+    let rhs: f64 = values(&memory).iter().zip(values(&write_block(block, s, x, y, S))).map(|(a, b)| a * b).sum();
+    assert!((lhs - rhs).abs() < 1e-10, "{lhs} vs {rhs}");
+}
+
 /// ∂ crop / ∂ (memory, scale, shifts) by autodiff against central differences, in f64, at a
 /// window whose samples fall between cells.
 #[test]
@@ -110,7 +123,7 @@ fn the_write_is_deterministic_and_ignores_the_order_of_the_episode() {
     let model = config.init(&dev);
     let data = train_images(5);
     let pixels: Vec<f64> = data.pixels.iter().map(|&v| if v > 127 { 1.0 } else { 0.0 }).collect();
-    let features = |px: &[f64]| burn::tensor::activation::relu(model.encoder.forward(f32_tensor(px, [5, 784]))).reshape([1, 5, 24]);
+    let features = |px: &[f64]| model.encoder.forward(f32_tensor(px, [5, 784])).reshape([1, 5, 24]);
     let a = to_vec(model.write(features(&pixels), &config));
     assert_eq!(a, to_vec(model.write(features(&pixels), &config)), "the same episode, the same memory, bit for bit");
     let reversed: Vec<f64> = (0..5).rev().flat_map(|i| pixels[i * 784..(i + 1) * 784].to_vec()).collect();

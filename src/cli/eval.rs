@@ -4,7 +4,7 @@ use anyhow::Context;
 use kanerva::backend::inference_device;
 use kanerva::catalog::load_checkpoint;
 use kanerva::data::{load_named, to_model_size};
-use kanerva::eval::{allocation_clustering, evaluate_elbo};
+use kanerva::eval::{allocation_clustering, evaluate_elbo, evaluate_with_foreign_memory};
 use kanerva::train::DEFAULT_EPISODE_SIZE;
 
 use super::options::{CheckpointArg, JsonArg, at_least_one};
@@ -27,6 +27,10 @@ pub struct EvalArgs {
     /// Read with the latent variables at their posterior means (w = μ) instead of samples.
     #[arg(long)]
     pub mean_w: bool,
+    /// Also score each episode against the memory written from another episode (K++): the
+    /// bound's gain from the item's own memory, in nats (`memory_gain_nats`).
+    #[arg(long)]
+    pub memory_gain: bool,
     #[command(flatten)]
     pub output: JsonArg,
 }
@@ -48,6 +52,13 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
         value["data"] = args.data.clone().into();
         // Models that allocate items among memory parts (the PKM): do the parts cluster the
         // classes? (The evaluated images, against their labels.)
+        if args.memory_gain {
+            device.seed(0);
+            let foreign = evaluate_with_foreign_memory(loaded.model.as_ref(), &set, args.episodes, args.episode_size, !args.mean_w, &device)
+                .with_context(|| format!("--memory-gain: a {} does not separate the memory from the scored episode", loaded.model.kind()))?;
+            value["foreign_memory_nats_per_image"] = foreign.headline().into();
+            value["memory_gain_nats"] = (foreign.headline() - report.headline()).into();
+        }
         if let Some(clustering) = allocation_clustering(loaded.model.as_ref(), &set, report.episodes * report.episode_size, &device) {
             value["clustering"] = serde_json::to_value(clustering)?;
         }

@@ -39,12 +39,29 @@ fn value(t: Tensor<1>) -> f64 {
 /// Evaluates up to `episodes` test episodes of `episode_size` (thresholded at 0.5), in chunks
 /// of 25 episodes. `device` should not be an autodiff device.
 pub fn evaluate_elbo(model: &dyn TrainedModel, set: &ImageSet, episodes: usize, episode_size: usize, sampled_w: bool, device: &Device) -> ElboReport {
+    evaluate_with(model, set, episodes, episode_size, sampled_w, false, device).expect("the own-memory bound exists for every model")
+}
+
+/// [`evaluate_elbo`] with each episode scored against the memory written from the next
+/// episode of its chunk (the last from the first): what the bound is without the item's own
+/// memory. None for models that do not separate the two.
+pub fn evaluate_with_foreign_memory(model: &dyn TrainedModel, set: &ImageSet, episodes: usize, episode_size: usize, sampled_w: bool, device: &Device) -> Option<ElboReport> {
+    evaluate_with(model, set, episodes, episode_size, sampled_w, true, device)
+}
+
+fn evaluate_with(model: &dyn TrainedModel, set: &ImageSet, episodes: usize, episode_size: usize, sampled_w: bool, foreign: bool, device: &Device) -> Option<ElboReport> {
     let all = standard_test_episodes(set, episode_size, episodes);
     let mut sums: Vec<Metric> = Vec::new();
     let mut series: std::collections::BTreeMap<String, Vec<f64>> = Default::default();
     for chunk in all.chunks(25) {
         let images = evaluation_batch(set, chunk, device);
-        let out = model.loss_terms(images, sampled_w);
+        let out = if foreign {
+            let n = images.dims()[0];
+            let rolled = Tensor::cat(vec![images.clone().slice([1..n]), images.clone().slice([0..1])], 0);
+            model.loss_terms_with_memory_from(images, rolled, sampled_w)?
+        } else {
+            model.loss_terms(images, sampled_w)
+        };
         let weight = chunk.len() as f64;
         for (name, values) in out.series {
             let values = values.into_data().convert::<f64>().try_into_vec::<f64>().expect("float");
@@ -62,5 +79,5 @@ pub fn evaluate_elbo(model: &dyn TrainedModel, set: &ImageSet, episodes: usize, 
     let n = all.len().max(1) as f64;
     sums.iter_mut().for_each(|m| m.value /= n);
     series.values_mut().flatten().for_each(|v| *v /= n);
-    ElboReport { terms: Metrics(sums), series, episodes: all.len(), episode_size, sampled_w }
+    Some(ElboReport { terms: Metrics(sums), series, episodes: all.len(), episode_size, sampled_w })
 }

@@ -35,6 +35,19 @@ pub fn tent_weights(positions: Tensor<2>, side: usize) -> Tensor<3> {
     relu((positions.reshape([m, k, 1]) - cells).abs().neg().add_scalar(1.0))
 }
 
+/// The transpose of [`read_block`]: each item's k × k block spread onto the S × S grid at its
+/// window with the same bilinear weights (A_yᵀ c A_x per channel): a differentiable write into a
+/// block of the memory.
+///
+/// # Shapes
+/// - blocks: [M, C_m, k, k]; scale, shift_x, shift_y: [M]; returns [M, C_m, S, S]
+pub fn write_block(blocks: Tensor<4>, scale: Tensor<1>, shift_x: Tensor<1>, shift_y: Tensor<1>, side: usize) -> Tensor<4> {
+    let [m, _, window, _] = blocks.dims();
+    let ay = tent_weights(window_positions(scale.clone(), shift_y, window, side), side).reshape([m, 1, window, side]);
+    let ax = tent_weights(window_positions(scale, shift_x, window, side), side).reshape([m, 1, window, side]);
+    ay.swap_dims(2, 3).matmul(blocks).matmul(ax)
+}
+
 /// The block each item reads: bilinear samples of its memory at its window.
 ///
 /// # Shapes

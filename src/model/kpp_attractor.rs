@@ -3,7 +3,6 @@
 //! and decodes the prior mean μ_p(M, y). The energy of an image is K++'s bound at the latents'
 //! means: −ln p(x | μ_z) + KL(q(z|x) ‖ p(z|M, μ_y)) + KL(q(y|x) ‖ N(0, I)).
 
-use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::data::{Image, SIDE};
@@ -75,7 +74,7 @@ impl AttractorMemory for KppAttractor {
         check_episode(episode)?;
         let features = self.model.encoder.forward(images_tensor(episode, &self.device));
         let f = features.dims()[1];
-        let memory = self.model.write(relu(features.clone()).reshape([1, episode.len(), f]), &self.config);
+        let memory = self.model.write(features.clone().reshape([1, episode.len(), f]), &self.config);
         let (q_y, _) = self.model.posteriors(features);
         let (mean, log_std) = (to_f32(q_y.mean), to_f32(q_y.log_std));
         let keys = (0..episode.len()).map(|i| [mean[3 * i], mean[3 * i + 1], mean[3 * i + 2], log_std[3 * i].exp(), log_std[3 * i + 1].exp(), log_std[3 * i + 2].exp()]).collect();

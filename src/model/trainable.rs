@@ -114,6 +114,16 @@ pub trait TrainableModel: Module + Sized + 'static {
     /// Whether training draws the latent variables (`sampled` above).
     fn sampled_in_training(config: &Self::Config) -> bool;
 
+    /// The loss terms of `scored` with the memory written from other episodes, `written`
+    /// (same shape): how much the bound owes to the memory of the item's own episode. None (the
+    /// default) where the model does not separate the two.
+    ///
+    /// # Shapes
+    /// - scored, written: [B, T, 784], binary
+    fn loss_terms_with_memory_from(&self, _scored: Tensor<3>, _written: Tensor<3>, _config: &Self::Config, _sampled: bool) -> Option<LossTerms> {
+        None
+    }
+
     /// For models that allocate items among parts of their memory (the PKM's machines): each
     /// image's allocation weights, one row per image. None (the default) for the others.
     ///

@@ -21,6 +21,9 @@ pub trait TrainedModel: Send {
     /// - images: [B, T, 784], binary
     fn loss_terms(&self, images: Tensor<3>, sampled: bool) -> LossTerms;
 
+    /// [`TrainableModel::loss_terms_with_memory_from`].
+    fn loss_terms_with_memory_from(&self, scored: Tensor<3>, written: Tensor<3>, sampled: bool) -> Option<LossTerms>;
+
     /// Each image's allocation weights among the model's memory parts (the PKM's gates), if it
     /// allocates.
     ///
@@ -48,6 +51,10 @@ impl<M: TrainableModel> TrainedModel for Trained<M> {
 
     fn loss_terms(&self, images: Tensor<3>, sampled: bool) -> LossTerms {
         self.model.loss_terms(images, &self.config, sampled)
+    }
+
+    fn loss_terms_with_memory_from(&self, scored: Tensor<3>, written: Tensor<3>, sampled: bool) -> Option<LossTerms> {
+        self.model.loss_terms_with_memory_from(scored, written, &self.config, sampled)
     }
 
     fn allocation(&self, images: Tensor<2>) -> Option<Tensor<2>> {
