@@ -570,14 +570,20 @@ impl ExplorerApp {
             ui.label(format!("{}: {:.3}", t.name, t.value));
         }
         ui.label("Energy per iteration");
-        plots::energy_plot(ui, &self.read.iterates, &self.energy_unit, 180.0);
+        let own = plots::descent_range(&self.read.iterates);
+        let range = match &self.compare {
+            Some(compare) => plots::union_range(own, plots::descent_range(&compare.read.iterates)),
+            None => own,
+        };
+        plots::energy_plot_with_id(ui, "energy_plot", &self.read.iterates, &self.energy_unit, 180.0, range);
         ui.add_space(6.0);
         ui.label("Which attractor? Distance to each stored image");
         plots::distance_plot(ui, &self.read.distances, 150.0);
         if let Some(compare) = &self.compare {
             ui.add_space(6.0);
             ui.label(format!("Comparison: {}", compare.name));
-            plots::energy_plot_with_id(ui, "compare_energy", &compare.read.iterates, &compare.energy_unit, 150.0);
+            let shared = plots::union_range(plots::descent_range(&self.read.iterates), plots::descent_range(&compare.read.iterates));
+            plots::energy_plot_with_id(ui, "compare_energy", &compare.read.iterates, &compare.energy_unit, 150.0, shared);
             plots::distance_plot_with_id(ui, "compare_distance", &compare.read.distances, 120.0);
         }
         if let Some(weights) = self.read.iterates.last().and_then(|it| it.evaluation.weights.clone()) {

@@ -2,16 +2,39 @@
 //! stored image, and KL(M) (or other write terms) after each write.
 
 use eframe::egui;
-use egui_plot::{Legend, Line, Plot, PlotPoints};
+use egui_plot::{Legend, Line, Plot, PlotPoint, PlotPoints, Text};
 
 use crate::memory::Iterate;
 
-/// Energy (when the model has one) and every named term, one line each, over iterations.
-pub fn energy_plot(ui: &mut egui::Ui, iterates: &[Iterate], unit: &str, height: f32) {
-    energy_plot_with_id(ui, "energy_plot", iterates, unit, height);
+/// The y range that shows the descent after the query: the energy and its terms over
+/// iterations 1.. with a margin (None before there are two iterates). The corrupted query's
+/// energy (iteration 0) is often ten times the rest and would flatten them into a line.
+pub fn descent_range(iterates: &[Iterate]) -> Option<(f64, f64)> {
+    let values: Vec<f64> = iterates.iter().skip(1).flat_map(|it| it.evaluation.energy.into_iter().chain(it.evaluation.terms.iter().map(|t| t.value))).filter(|v| v.is_finite()).collect();
+    if values.is_empty() {
+        return None;
+    }
+    let (lo, hi) = values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+    let margin = ((hi - lo) * 0.1).max(hi.abs().max(1.0) * 0.02);
+    Some((lo - margin, hi + margin))
 }
 
-pub fn energy_plot_with_id(ui: &mut egui::Ui, id: &str, iterates: &[Iterate], unit: &str, height: f32) {
+/// The union of two ranges (the comparison's two energy plots share one scale).
+pub fn union_range(a: Option<(f64, f64)>, b: Option<(f64, f64)>) -> Option<(f64, f64)> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some((a.0.min(b.0), a.1.max(b.1))),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Energy (when the model has one) and every named term, one line each, over iterations.
+pub fn energy_plot(ui: &mut egui::Ui, iterates: &[Iterate], unit: &str, height: f32) {
+    energy_plot_with_id(ui, "energy_plot", iterates, unit, height, descent_range(iterates));
+}
+
+/// `y_range`: the y axis to show (see [`descent_range`]); a query whose energy lies above it is
+/// marked at the top edge with its value.
+pub fn energy_plot_with_id(ui: &mut egui::Ui, id: &str, iterates: &[Iterate], unit: &str, height: f32, y_range: Option<(f64, f64)>) {
     let mut names: Vec<String> = Vec::new();
     for it in iterates {
         for t in &it.evaluation.terms {
@@ -33,6 +56,15 @@ pub fn energy_plot_with_id(ui: &mut egui::Ui, id: &str, iterates: &[Iterate], un
                 .enumerate()
                 .filter_map(|(n, it)| it.evaluation.energy.map(|e| [n as f64, e]))
                 .collect();
+            if let (Some((lo, hi)), Some(&[_, query])) = (y_range, energy.first()) {
+                plot.set_plot_bounds_x(-0.2..=(iterates.len().max(2) - 1) as f64 + 0.2);
+                plot.set_plot_bounds_y(lo..=hi);
+                if query > hi {
+                    // No name: the marker stays out of the legend.
+                    let label = egui::RichText::new(format!("↑ query: {query:.1} (off scale)")).size(12.0).color(egui::Color32::from_rgb(255, 140, 120));
+                    plot.text(Text::new("", PlotPoint::new(0.05, hi - (hi - lo) * 0.08), label).anchor(egui::Align2::LEFT_CENTER));
+                }
+            }
             if !energy.is_empty() {
                 plot.line(Line::new("energy", PlotPoints::from(energy)).width(2.5));
             }
