@@ -203,3 +203,21 @@ fn a_non_finite_loss_stops_training_and_keeps_the_last_good_checkpoint() {
 fn cancelling_stops_after_the_current_step_and_saves() {
     check_cancel::<Kpp>(&small_config());
 }
+
+/// The importance-weighted bound from proper log weights: with one sample it is the −ELBO (in
+/// expectation; here averaged over 64 images), and more samples tighten it.
+#[test]
+fn the_importance_weighted_bound_starts_at_the_elbo_and_tightens() {
+    use kanerva::eval::{evaluate_elbo, evaluate_importance_weighted};
+    use kanerva::train::Trained;
+    let dev = kanerva::backend::inference_device();
+    let config = small_config();
+    let model = Trained::<Kpp> { model: config.init(&dev), config: config.clone() };
+    let data = train_images(64);
+    dev.seed(1);
+    let elbo = evaluate_elbo(&model, &data, 8, 8, true, &dev).headline();
+    let iwae_1 = evaluate_importance_weighted(&model, &data, 8, 8, 1, &dev).unwrap();
+    let iwae_20 = evaluate_importance_weighted(&model, &data, 8, 8, 20, &dev).unwrap();
+    assert!((iwae_1 - elbo).abs() < 0.02 * elbo, "IWAE_1 {iwae_1} vs −ELBO {elbo}");
+    assert!(iwae_20 < iwae_1, "IWAE_20 {iwae_20} should be below IWAE_1 {iwae_1}");
+}

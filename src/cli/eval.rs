@@ -4,7 +4,7 @@ use anyhow::Context;
 use kanerva::backend::inference_device;
 use kanerva::catalog::load_checkpoint;
 use kanerva::data::{load_named, to_model_size};
-use kanerva::eval::{allocation_clustering, evaluate_elbo, evaluate_with_foreign_memory};
+use kanerva::eval::{allocation_clustering, evaluate_elbo, evaluate_importance_weighted, evaluate_with_foreign_memory};
 use kanerva::train::DEFAULT_EPISODE_SIZE;
 
 use super::options::{CheckpointArg, JsonArg, at_least_one};
@@ -31,6 +31,11 @@ pub struct EvalArgs {
     /// bound's gain from the item's own memory, in nats (`memory_gain_nats`).
     #[arg(long)]
     pub memory_gain: bool,
+    /// Also report the memory-conditional importance-weighted bound with K samples per image
+    /// (`iwae_nats_per_image`; DKM and K++): −ln of the mean of proper importance weights, the
+    /// memory written from the image's episode and held fixed (no KL(M) term).
+    #[arg(long)]
+    pub importance_samples: Option<usize>,
     #[command(flatten)]
     pub output: JsonArg,
 }
@@ -52,6 +57,15 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
         value["data"] = args.data.clone().into();
         // Models that allocate items among memory parts (the PKM): do the parts cluster the
         // classes? (The evaluated images, against their labels.)
+        if let Some(k) = args.importance_samples {
+            at_least_one("--importance-samples", k)?;
+            device.seed(0);
+            let iwae = evaluate_importance_weighted(loaded.model.as_ref(), &set, args.episodes, args.episode_size, k, &device)
+                .with_context(|| format!("--importance-samples: no importance-weighted bound for a {}", loaded.model.kind()))?;
+            value["iwae_nats_per_image"] = iwae.into();
+            value["bound"] = "memory-conditional importance-weighted bound (memory written from the image's episode, held fixed)".into();
+            value["importance_samples"] = k.into();
+        }
         if args.memory_gain {
             device.seed(0);
             let foreign = evaluate_with_foreign_memory(loaded.model.as_ref(), &set, args.episodes, args.episode_size, !args.mean_w, &device)

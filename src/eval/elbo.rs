@@ -81,3 +81,24 @@ fn evaluate_with(model: &dyn TrainedModel, set: &ImageSet, episodes: usize, epis
     series.values_mut().flatten().for_each(|v| *v /= n);
     Some(ElboReport { terms: Metrics(sums), series, episodes: all.len(), episode_size, sampled_w })
 }
+
+/// The memory-conditional importance-weighted bound, −(1/N) Σ_x ln (1/K) Σ_k w_k(x) in nats per
+/// image, from the model's proper log weights (K = `samples` per image, the memory written
+/// from the image's own episode and held fixed): an upper bound on −ln p(x | M) that tightens
+/// as K grows. None for models without log weights.
+pub fn evaluate_importance_weighted(model: &dyn TrainedModel, set: &ImageSet, episodes: usize, episode_size: usize, samples: usize, device: &Device) -> Option<f64> {
+    let all = standard_test_episodes(set, episode_size, episodes);
+    let (mut total, mut count) = (0.0f64, 0usize);
+    for chunk in all.chunks(25) {
+        let images = evaluation_batch(set, chunk, device);
+        let log_w = model.log_importance_weights(images, samples.max(1))?;
+        let [n, k] = log_w.dims();
+        let values = log_w.into_data().convert::<f64>().try_into_vec::<f64>().expect("float");
+        for row in values.chunks(k) {
+            let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            total += max + (row.iter().map(|v| (v - max).exp()).sum::<f64>() / k as f64).ln();
+        }
+        count += n;
+    }
+    Some(-total / count.max(1) as f64)
+}

@@ -13,6 +13,6 @@ pub use amortization::{GapReport, amortization_gap};
 pub use clustering::{ClusteringReport, allocation_clustering, normalized_mutual_information};
 pub use basins::{BasinCell, Projection, basin_map, mix, nearest};
 pub use denoise::{DenoiseReport, DenoiseStep, denoise};
-pub use elbo::{ElboReport, evaluate_elbo, evaluate_with_foreign_memory};
+pub use elbo::{ElboReport, evaluate_elbo, evaluate_importance_weighted, evaluate_with_foreign_memory};
 pub use samples::sample_and_clean_up;
 pub use sweep::{PatternSource, SweepAxis, SweepPoint, SweepSetting, capacity_sweep, sweep, sweep_settings};

@@ -218,6 +218,28 @@ impl super::TrainableModel for Dkm {
         config.sample_w_in_training
     }
 
+    /// ln p(x | w, M) + ln N(w; 0, σp²) − ln N(w; μ, σw²), w ~ q(w), M the written posterior mean.
+    fn log_importance_weights(&self, images: Tensor<3>, config: &DkmConfig, samples: usize) -> Option<Tensor<2>> {
+        let [b, t, _] = images.dims();
+        let (state, codes) = self.write(images.clone(), config);
+        let mu = mem::address(codes, state.mean.clone(), &config.memory); // [B, T, K]
+        let k = mu.dims()[2];
+        let log_w_std = self.log_w_std.val();
+        let targets = images.reshape([b * t, PIXELS]);
+        let mut columns = Vec::with_capacity(samples);
+        for _ in 0..samples {
+            let eps = Tensor::random([b, t, k], Distribution::Normal(0.0, 1.0), (&mu.device(), mu.dtype()));
+            let w = mu.clone() + eps * log_w_std.clone().exp().reshape([1, 1, 1]);
+            let c = state.mean.dims()[2];
+            let logits = self.decoder.forward(mem::read(w.clone(), state.mean.clone()).reshape([b * t, c]));
+            let flat_w = w.reshape([b * t, k]);
+            let prior = super::gaussian_log_density(flat_w.clone(), flat_w.zeros_like(), flat_w.zeros_like().add_scalar(config.memory.w_prior_std.ln()));
+            let posterior = super::gaussian_log_density(flat_w.clone(), mu.clone().reshape([b * t, k]), log_w_std.clone().reshape([1, 1]).repeat_dim(0, b * t).repeat_dim(1, k));
+            columns.push((bernoulli_log_likelihood(targets.clone(), logits) + prior - posterior).reshape([b * t, 1]));
+        }
+        Some(Tensor::cat(columns, 1))
+    }
+
     fn into_attractor(self, name: &str, config: DkmConfig, device: Device) -> Box<dyn crate::memory::AttractorMemory> {
         Box::new(super::DkmAttractor::new(name, self, config, device))
     }

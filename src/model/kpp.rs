@@ -277,6 +277,27 @@ impl super::TrainableModel for Kpp {
         true
     }
 
+    /// ln p(x | z) + ln p(z | M, y) + ln N(y; 0, I) − ln q(z | x) − ln q(y | x).
+    fn log_importance_weights(&self, images: Tensor<3>, config: &KppConfig, samples: usize) -> Option<Tensor<2>> {
+        let [b, t, _] = images.dims();
+        let targets = images.reshape([b * t, PIXELS]);
+        let features = self.encoder.forward(targets.clone());
+        let f = features.dims()[1];
+        let memory = Self::per_item(self.write(features.clone().reshape([b, t, f]), config), t);
+        let (q_y, q_z) = self.posteriors(features);
+        let mut columns = Vec::with_capacity(samples);
+        for _ in 0..samples {
+            let (y, z) = (q_y.draw(true), q_z.draw(true));
+            let prior = self.memory_prior(memory.clone(), y.clone(), config);
+            let log_p = bernoulli_log_likelihood(targets.clone(), self.decoder.forward(z.clone()))
+                + super::gaussian_log_density(z.clone(), prior.mean, prior.log_std)
+                + super::gaussian_log_density(y.clone(), y.zeros_like(), y.zeros_like());
+            let log_q = super::gaussian_log_density(z, q_z.mean.clone(), q_z.log_std.clone()) + super::gaussian_log_density(y, q_y.mean.clone(), q_y.log_std.clone());
+            columns.push((log_p - log_q).reshape([b * t, 1]));
+        }
+        Some(Tensor::cat(columns, 1))
+    }
+
     fn loss_terms_with_memory_from(&self, scored: Tensor<3>, written: Tensor<3>, config: &KppConfig, sampled: bool) -> Option<super::LossTerms> {
         let t = self.episode_terms_with_memory_from(scored, Some(written), config, sampled);
         Some(super::LossTerms {

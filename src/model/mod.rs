@@ -37,6 +37,16 @@ pub use trainable::{LossTerms, Metric, Metrics, TermName, TrainableModel};
 
 use crate::memory::dkm::MemoryConfig;
 
+/// ln N(x; μ, σ² I) summed over the last axis, with ln σ given.
+///
+/// # Shapes
+/// - x, mean, log_std: [M, D] (log_std broadcastable) -> [M]
+pub(crate) fn gaussian_log_density(x: burn::tensor::Tensor<2>, mean: burn::tensor::Tensor<2>, log_std: burn::tensor::Tensor<2>) -> burn::tensor::Tensor<1> {
+    let [m, d] = x.dims();
+    let z = (x - mean) / log_std.clone().exp();
+    (z.square().mul_scalar(-0.5) - log_std).sum_dim(1).reshape([m]).sub_scalar(0.5 * d as f64 * (2.0 * std::f64::consts::PI).ln())
+}
+
 /// The largest size any model dimension may have: a card asking for more is refused before
 /// anything is allocated (a 2^31 code size would ask for exabytes).
 pub const MAX_DIMENSION: usize = 8192;

@@ -114,6 +114,17 @@ pub trait TrainableModel: Module + Sized + 'static {
     /// Whether training draws the latent variables (`sampled` above).
     fn sampled_in_training(config: &Self::Config) -> bool;
 
+    /// Proper log importance weights ln p(x, latents | M) − ln q(latents | x) of `samples` draws
+    /// per image, with the memory written from the image's episode and held fixed: their
+    /// log-mean-exp is a memory-conditional importance-weighted bound on ln p(x | M). None (the
+    /// default) where the model has no such estimator.
+    ///
+    /// # Shapes
+    /// - images: [B, T, 784], binary; returns [B·T, samples]
+    fn log_importance_weights(&self, _images: Tensor<3>, _config: &Self::Config, _samples: usize) -> Option<Tensor<2>> {
+        None
+    }
+
     /// The loss terms of `scored` with the memory written from other episodes, `written`
     /// (same shape): how much the bound owes to the memory of the item's own episode. None (the
     /// default) where the model does not separate the two.

@@ -21,6 +21,9 @@ pub trait TrainedModel: Send {
     /// - images: [B, T, 784], binary
     fn loss_terms(&self, images: Tensor<3>, sampled: bool) -> LossTerms;
 
+    /// [`TrainableModel::log_importance_weights`].
+    fn log_importance_weights(&self, images: Tensor<3>, samples: usize) -> Option<Tensor<2>>;
+
     /// [`TrainableModel::loss_terms_with_memory_from`].
     fn loss_terms_with_memory_from(&self, scored: Tensor<3>, written: Tensor<3>, sampled: bool) -> Option<LossTerms>;
 
@@ -51,6 +54,10 @@ impl<M: TrainableModel> TrainedModel for Trained<M> {
 
     fn loss_terms(&self, images: Tensor<3>, sampled: bool) -> LossTerms {
         self.model.loss_terms(images, &self.config, sampled)
+    }
+
+    fn log_importance_weights(&self, images: Tensor<3>, samples: usize) -> Option<Tensor<2>> {
+        self.model.log_importance_weights(images, &self.config, samples)
     }
 
     fn loss_terms_with_memory_from(&self, scored: Tensor<3>, written: Tensor<3>, sampled: bool) -> Option<LossTerms> {
