@@ -103,7 +103,7 @@ fn writing_makes_stored_patterns_low_energy_stationary_points_and_ignores_their_
     let data = train_images(6);
     let pixels: Vec<f64> = data.pixels.iter().map(|&v| if v > 127 { 1.0 } else { 0.0 }).collect();
     let x = f32_tensor(&pixels, [1, 6, 784]);
-    let (w, losses) = model.write(x.clone());
+    let (w, losses) = model.write(x.clone(), true);
     let slow = model.slow();
     let w_bar = model.w_init.val().unsqueeze_dim::<3>(0);
     let (e0, e1) = (to_vec(energy(x.clone(), w_bar.clone(), &slow)), to_vec(energy(x.clone(), w.clone(), &slow)));
@@ -116,13 +116,13 @@ fn writing_makes_stored_patterns_low_energy_stationary_points_and_ignores_their_
     assert!(l.last() < l.first(), "the writing loss falls: {l:?}");
     // Reversed order: the same fast weights (the write averages over the patterns).
     let reversed: Vec<f64> = (0..6).rev().flat_map(|i| pixels[i * 784..(i + 1) * 784].to_vec()).collect();
-    let (w_rev, _) = model.write(f32_tensor(&reversed, [1, 6, 784]));
+    let (w_rev, _) = model.write(f32_tensor(&reversed, [1, 6, 784]), true);
     let diff = to_vec(w.clone() - w_rev).iter().fold(0.0f64, |m, v| m.max(v.abs()));
     assert!(diff < 1e-5, "order changed W by {diff}");
     // Step sizes of exactly zero: W_T = W̄ bit for bit.
     let mut frozen = small_config().init(&dev);
     frozen.write_rates = burn::module::Param::from_tensor(Tensor::full([3], -1e4, &dev));
-    let (w_frozen, _) = frozen.write(x);
+    let (w_frozen, _) = frozen.write(x, true);
     assert_eq!(to_vec(w_frozen), to_vec(frozen.w_init.val().unsqueeze_dim::<3>(0)));
 }
 

@@ -64,7 +64,7 @@ impl AttractorMemory for EbmmAttractor {
 
     fn write(&mut self, episode: &[Image]) -> Result<WriteReport, MemoryError> {
         check_episode(episode)?;
-        let (w, losses) = self.model.write(self.tensor(episode));
+        let (w, losses) = self.model.write(self.tensor(episode), true);
         let w_bar = self.model.w_init.val().unsqueeze_dim::<3>(0);
         let (e_before, g_before) = self.energy_and_gradient_norm(episode, w_bar);
         let (e_after, g_after) = self.energy_and_gradient_norm(episode, w.clone());
