@@ -73,8 +73,8 @@ impl AttractorMemory for EbmmAttractor {
         terms.insert(0, Term::new("stored energy after write", e_after));
         terms.extend([
             Term::new("stored energy before write", e_before),
-            Term::new("stored ‖∇E‖ before write", g_before),
-            Term::new("stored ‖∇E‖ after write", g_after),
+            Term::new("stored |grad E| before write", g_before),
+            Term::new("stored |grad E| after write", g_after),
             Term::new("read step γ", f64::from(to_f32(gamma.clone())[0])),
         ]);
         self.written = Some(Written { w, gamma, stored: episode.to_vec() });
@@ -93,7 +93,7 @@ impl AttractorMemory for EbmmAttractor {
         let e = f64::from(to_f32(energy(x.clone(), written.w.clone(), &slow))[0]);
         let (g, s) = energy_gradient(x, written.w.clone(), &slow);
         let norm = f64::from(to_f32(g.square().sum().sqrt())[0]);
-        Ok(Evaluation { energy: Some(e), terms: vec![Term::new("energy", e), Term::new("‖∇E‖", norm)], weights: Some(to_f32(s)) })
+        Ok(Evaluation { energy: Some(e), terms: vec![Term::new("energy", e), Term::new("|grad E|", norm)], weights: Some(to_f32(s)) })
     }
 
     /// One projected gradient step, x ← clamp(x − γ∇E, 0, 1). The state is continuous; `update`
@@ -122,7 +122,7 @@ impl AttractorMemory for EbmmAttractor {
             })
             .collect();
         vec![
-            Panel::Images { title: format!("what the write changed: W_T − W̄ of hidden units 1-{shown} (grey = 0)"), images },
+            Panel::Images { title: format!("what the write changed: W_T - W0 of hidden units 1-{shown} (grey = 0)"), images },
             Panel::Heatmap { title: format!("fast weights W_T (H = {h} × 784)"), rows: h, cols: PIXELS, values: to_f32(written.w.clone().reshape([h, PIXELS])) },
         ]
     }

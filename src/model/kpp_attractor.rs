@@ -80,7 +80,7 @@ impl AttractorMemory for KppAttractor {
         let keys = (0..episode.len()).map(|i| [mean[3 * i], mean[3 * i + 1], mean[3 * i + 2], log_std[3 * i].exp(), log_std[3 * i + 1].exp(), log_std[3 * i + 2].exp()]).collect();
         let norm = to_f64_scalar(memory.clone().square().sum().sqrt());
         self.written = Some(Written { memory, keys, stored: episode.to_vec() });
-        Ok(WriteReport { stored: episode.len(), terms: vec![Term::new("‖M‖", norm)] })
+        Ok(WriteReport { stored: episode.len(), terms: vec![Term::new("|M|", norm)] })
     }
 
     fn stored(&self) -> &[Image] {

@@ -61,7 +61,7 @@ pub fn energy_plot_with_id(ui: &mut egui::Ui, id: &str, iterates: &[Iterate], un
                 plot.set_plot_bounds_y(lo..=hi);
                 if query > hi {
                     // No name: the marker stays out of the legend.
-                    let label = egui::RichText::new(format!("↑ query: {query:.1} (off scale)")).size(12.0).color(egui::Color32::from_rgb(255, 140, 120));
+                    let label = egui::RichText::new(format!("^ query: {query:.1} (off scale)")).size(12.0).color(egui::Color32::from_rgb(255, 140, 120));
                     plot.text(Text::new("", PlotPoint::new(0.05, hi - (hi - lo) * 0.08), label).anchor(egui::Align2::LEFT_CENTER));
                 }
             }
