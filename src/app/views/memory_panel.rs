@@ -50,11 +50,25 @@ pub fn panels_ui(ui: &mut egui::Ui, panels: &[Panel], textures: &mut TextureCach
     }
     for (panel, texture) in panels.iter().zip(heatmaps.iter()) {
         match panel {
-            Panel::Heatmap { title, rows, cols, .. } => {
+            Panel::Heatmap { title, rows, cols, values } => {
                 ui.label(title);
                 let width = ui.available_width().min(360.0);
                 let height = (width * *rows as f32 / *cols as f32).clamp(40.0, 360.0);
-                ui.image((texture.id(), Vec2::new(width, height)));
+                let response = ui.add(egui::Image::new((texture.id(), Vec2::new(width, height))).sense(egui::Sense::hover()));
+                // Hovering a cell shows its row, column and value.
+                if let Some(pos) = response.hover_pos() {
+                    let rect = response.rect;
+                    let c = (((pos.x - rect.left()) / rect.width() * *cols as f32) as usize).min(cols - 1);
+                    let r = (((pos.y - rect.top()) / rect.height() * *rows as f32) as usize).min(rows - 1);
+                    response.on_hover_text_at_pointer(format!("row {r}, column {c}: {:.4}", values[r * cols + c]));
+                }
+                let scale = values.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+                ui.horizontal(|ui| {
+                    ui.small("colour:");
+                    ui.colored_label(Color32::from_rgb(40, 120, 255), egui::RichText::new(format!("{:.3}", -scale)).small());
+                    ui.small("· black 0 ·");
+                    ui.colored_label(Color32::from_rgb(255, 150, 40), egui::RichText::new(format!("+{scale:.3}")).small());
+                });
             }
             Panel::Images { title, images } => {
                 ui.label(format!("{title} ({})", images.len()));
