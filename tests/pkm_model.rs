@@ -278,6 +278,7 @@ fn the_explorable_pkm_writes_reads_inspects_and_samples() {
     let parts: f64 = e.terms.iter().map(|t| t.value).sum();
     assert!((e.energy.unwrap() - parts).abs() < 1e-6, "the energy is the sum of its terms");
     assert_eq!(e.weights.as_ref().unwrap().len(), 3 * 4, "every machine's address");
+    assert_eq!(e.parts.len(), 3, "each machine's own read");
     let panels = memory.inspect();
     let Panel::Heatmap { rows, cols, values, .. } = &panels[0] else { panic!("the gate matrix comes first") };
     assert_eq!((*rows, *cols), (8, 3));

@@ -46,6 +46,10 @@ pub struct Evaluation {
     pub terms: Vec<Term>,
     /// Addressing / attention weights over slots, patterns or locations, where the model has them.
     pub weights: Option<Vec<f32>>,
+    /// Named partial reads of this image, where the model combines several (the PKM's
+    /// machines, each read on its own): what each part would answer.
+    #[serde(skip)]
+    pub parts: Vec<(String, Image)>,
 }
 
 /// Summary of a write.

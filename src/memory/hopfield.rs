@@ -208,8 +208,7 @@ impl AttractorMemory for Hopfield {
             energy: Some(energy),
             // The energy itself is plotted as `energy`; the terms add what it does not say.
             terms: vec![Term::new("best overlap m", best.max(-1.0) as f64)],
-            weights: Some(overlaps),
-        })
+            weights: Some(overlaps), parts: Vec::new() })
     }
 
     fn step(&self, image: &Image, _update: ReadUpdate, seed: u64) -> Result<Image, MemoryError> {

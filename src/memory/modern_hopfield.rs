@@ -118,8 +118,7 @@ impl AttractorMemory for ModernHopfield {
         Ok(Evaluation {
             energy: Some(energy),
             terms: vec![Term::new("attention entropy (nats)", entropy)],
-            weights: Some(attention.iter().map(|&a| a as f32).collect()),
-        })
+            weights: Some(attention.iter().map(|&a| a as f32).collect()), parts: Vec::new() })
     }
 
     fn step(&self, image: &Image, _update: ReadUpdate, _seed: u64) -> Result<Image, MemoryError> {

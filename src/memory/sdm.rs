@@ -191,8 +191,7 @@ impl AttractorMemory for Sdm {
                 Term::new("Hamming to next read", moved),
                 Term::new("active locations", active as f64),
             ],
-            weights: None,
-        })
+            weights: None, parts: Vec::new() })
     }
 
     fn step(&self, image: &Image, _update: ReadUpdate, _seed: u64) -> Result<Image, MemoryError> {

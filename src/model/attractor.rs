@@ -140,8 +140,7 @@ impl AttractorMemory for DkmAttractor {
         let evaluation = Evaluation {
             energy: Some(recon + kl_w),
             terms: vec![Term::new("reconstruction nats", recon), Term::new("KL(w) nats", kl_w)],
-            weights: Some(to_f32(mu.reshape([1, k]))),
-        };
+            weights: Some(to_f32(mu.reshape([1, k]))), parts: Vec::new() };
         Ok((evaluation, next_iterate(logits, update, seed)))
     }
 

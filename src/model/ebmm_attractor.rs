@@ -93,7 +93,7 @@ impl AttractorMemory for EbmmAttractor {
         let e = f64::from(to_f32(energy(x.clone(), written.w.clone(), &slow))[0]);
         let (g, s) = energy_gradient(x, written.w.clone(), &slow);
         let norm = f64::from(to_f32(g.square().sum().sqrt())[0]);
-        Ok(Evaluation { energy: Some(e), terms: vec![Term::new("energy", e), Term::new("|grad E|", norm)], weights: Some(to_f32(s)) })
+        Ok(Evaluation { energy: Some(e), terms: vec![Term::new("energy", e), Term::new("|grad E|", norm)], weights: Some(to_f32(s)), parts: Vec::new() })
     }
 
     /// One projected gradient step, x ← clamp(x − γ∇E, 0, 1). The state is continuous; `update`

@@ -102,8 +102,7 @@ impl AttractorMemory for KmAttractor {
                 Term::new("KL(z) nats", read.kl_code),
                 Term::new("KL(y) nats", read.kl_addressing),
             ],
-            weights: Some(to_f32(read.weights)),
-        };
+            weights: Some(to_f32(read.weights)), parts: Vec::new() };
         Ok((evaluation, next))
     }
 

@@ -107,8 +107,7 @@ impl AttractorMemory for KppAttractor {
             energy: Some(recon + kl_z + kl_y),
             terms: vec![Term::new("reconstruction nats", recon), Term::new("KL(z) nats", kl_z), Term::new("KL(y) nats", kl_y)],
             // The read window: scale and shift.
-            weights: Some(vec![s, tx, ty]),
-        };
+            weights: Some(vec![s, tx, ty]), parts: Vec::new() };
         let next = next_iterate(self.model.decoder.forward(read.prior.mean), update, seed);
         Ok((evaluation, next))
     }

@@ -121,11 +121,19 @@ impl AttractorMemory for PkmAttractor {
     fn evaluate_and_step(&self, image: &Image, update: ReadUpdate, seed: u64) -> Result<(Evaluation, Image), MemoryError> {
         let read = self.read(image)?;
         let (recon, kl_w, kl_c) = self.energy_terms(image, &read);
+        // What each machine alone reads for this image (its own R_kᵀ μ_k, decoded).
+        let written = self.written()?;
+        let n = self.model.machines();
+        let c = written.state.mean.dims()[2];
+        let own = mem::read(read.mu.clone(), written.state.mean.clone()).reshape([n, c]);
+        let gates = to_f32(read.gates.clone());
+        let parts = decode_probabilities(&self.model.decoder, own).into_iter().enumerate().map(|(k, im)| (format!("machine {k} (gate {:.2})", gates[k]), im)).collect();
         let evaluation = Evaluation {
             energy: Some(recon + kl_w + kl_c),
             terms: vec![Term::new("reconstruction nats", recon), Term::new("KL(w) nats", kl_w), Term::new("KL(c) nats", kl_c)],
             // Every machine's address, machine after machine.
             weights: Some(to_f32(read.mu.clone())),
+            parts,
         };
         Ok((evaluation, next_iterate(read.logits, update, seed)))
     }

@@ -51,6 +51,19 @@ pub fn ui(ui: &mut egui::Ui, read: &ReadSession, compare: Option<&CompareSession
     });
     ui.label(format!("filmstrip ({} iterates)", read.iterates.len()));
     filmstrip::ui(ui, "filmstrip", &read.iterates, textures);
+    // Models that combine several partial reads (the PKM's machines) show each one for the
+    // current iterate, beside what the combined read gives (the next iterate).
+    if let Some(last) = read.iterates.last().filter(|it| !it.evaluation.parts.is_empty()) {
+        ui.label("each part's own read of the current iterate:");
+        ui.horizontal_wrapped(|ui| {
+            for (name, image) in &last.evaluation.parts {
+                ui.vertical(|ui| {
+                    textures.show(ui, image, 44.0).on_hover_text(name);
+                    ui.small(name.split(' ').take(2).collect::<Vec<_>>().join(" "));
+                });
+            }
+        });
+    }
     ui.horizontal(|ui| {
         ui.label("export:");
         let enabled = !read.iterates.is_empty();
