@@ -13,8 +13,34 @@ const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 /// The file's bytes, decompressed when they start with the gzip magic.
 pub fn read_file_bytes(path: &Path) -> Result<Vec<u8>> {
-    let raw = std::fs::read(path).map_err(|e| DataError::io(path, e))?;
-    decompress_if_gzip(path, raw)
+    decompress_if_gzip(path, read_bounded(path, MAX_FILE_BYTES).map_err(|e| match e {
+        BoundedReadError::Io(e) => DataError::io(path, e),
+        BoundedReadError::TooLarge => DataError::malformed(path, format!("file is larger than {MAX_FILE_BYTES} bytes")),
+    })?)
+}
+
+/// Why [`read_bounded`] failed.
+#[derive(Debug)]
+pub enum BoundedReadError {
+    Io(std::io::Error),
+    TooLarge,
+}
+
+/// Reads at most `max` bytes of a file, refusing a larger one before reading it (by its size)
+/// or as soon as it passes `max` (streams and devices report no size: `/dev/zero` would
+/// otherwise read until memory runs out).
+pub fn read_bounded(path: &Path, max: u64) -> std::result::Result<Vec<u8>, BoundedReadError> {
+    let file = std::fs::File::open(path).map_err(BoundedReadError::Io)?;
+    let size = file.metadata().map_err(BoundedReadError::Io)?.len();
+    if size > max {
+        return Err(BoundedReadError::TooLarge);
+    }
+    let mut out = Vec::with_capacity(size as usize);
+    file.take(max + 1).read_to_end(&mut out).map_err(BoundedReadError::Io)?;
+    if out.len() as u64 > max {
+        return Err(BoundedReadError::TooLarge);
+    }
+    Ok(out)
 }
 
 pub(crate) fn decompress_if_gzip(path: &Path, raw: Vec<u8>) -> Result<Vec<u8>> {
@@ -25,7 +51,8 @@ pub(crate) fn decompress_if_gzip(path: &Path, raw: Vec<u8>) -> Result<Vec<u8>> {
         return Ok(raw);
     }
     let mut out = Vec::new();
-    flate2::read::GzDecoder::new(raw.as_slice())
+    // Every member of a multi-member stream (`cat a.gz b.gz`, pigz), as the gzip format says.
+    flate2::read::MultiGzDecoder::new(raw.as_slice())
         .take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut out)
         .map_err(|e| DataError::malformed(path, format!("gzip stream is damaged: {e}")))?;

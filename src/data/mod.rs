@@ -15,7 +15,7 @@ mod picture;
 mod selection;
 
 pub use binarize::{Binarization, binarize_stochastic, binarize_threshold};
-pub use bytes::{MAX_FILE_BYTES, read_file_bytes};
+pub use bytes::{BoundedReadError, MAX_FILE_BYTES, read_bounded, read_file_bytes};
 pub use corrupt::{Corruption, CorruptionParseError, Rect, Region, resolve_region};
 pub use embedded::Embedded;
 pub use episode::{EpisodeError, EpisodeSpec, sample_episode, test_episodes};

@@ -20,6 +20,8 @@ use super::TrainConfig;
 
 const MAGIC: &[u8; 8] = b"KNVCKPT1";
 pub const FORMAT_VERSION: u32 = 1;
+/// No checkpoint of any model kind here comes near this (the largest ships at 10 MB).
+pub const MAX_CHECKPOINT_BYTES: u64 = 1 << 30;
 
 /// What a checkpoint is, readable without loading any tensor.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -57,6 +59,8 @@ pub enum CheckpointError {
     WrongKind { path: PathBuf, expected: ModelKind, found: ModelKind },
     #[error("{path}: model config differs from the requested one: {difference}")]
     ConfigMismatch { path: PathBuf, difference: String },
+    #[error("{path}: written in checkpoint format {version} by a newer version of this program; this one reads format {supported}")]
+    NewerFormat { path: PathBuf, version: u64, supported: u32 },
     #[error("{path}: the card's {kind} config is not valid: {problem}")]
     InvalidConfig { path: PathBuf, kind: ModelKind, problem: String },
 }
@@ -139,7 +143,10 @@ pub struct CheckpointFile {
 
 impl CheckpointFile {
     pub fn read(path: &Path) -> Result<Self, CheckpointError> {
-        let bytes = std::fs::read(path).map_err(io(path))?;
+        let bytes = crate::data::read_bounded(path, MAX_CHECKPOINT_BYTES).map_err(|e| match e {
+            crate::data::BoundedReadError::Io(source) => CheckpointError::Io { path: path.to_path_buf(), source },
+            crate::data::BoundedReadError::TooLarge => corrupt(path, format!("larger than {MAX_CHECKPOINT_BYTES} bytes, more than any model here")),
+        })?;
         Self::parse(path, &bytes)
     }
 
@@ -168,6 +175,14 @@ impl CheckpointFile {
             }
             sections.push(rest[8..8 + len as usize].to_vec());
             rest = &rest[8 + len as usize..];
+        }
+        if !rest.is_empty() {
+            return Err(corrupt(path, format!("{} bytes after the last section", rest.len())));
+        }
+        // The version first, so a newer file is named as newer rather than as unreadable.
+        let version = serde_json::from_slice::<serde_json::Value>(&sections[0]).ok().and_then(|card| card.get("format_version")?.as_u64());
+        if let Some(version) = version.filter(|&v| v > u64::from(FORMAT_VERSION)) {
+            return Err(CheckpointError::NewerFormat { path: path.to_path_buf(), version, supported: FORMAT_VERSION });
         }
         let card: CheckpointCard = serde_json::from_slice(&sections[0]).map_err(|e| corrupt(path, format!("card: {e}")))?;
         let optimizer = sections.pop().unwrap();

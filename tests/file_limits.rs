@@ -1,0 +1,73 @@
+//! Files from anywhere: a newer checkpoint format and trailing bytes are refused with clear
+//! errors, a multi-member gzip reads whole, a stream without end is cut at the limit.
+
+use std::io::Write;
+
+use kanerva::backend::inference_device;
+use kanerva::model::{Dkm, DkmConfig};
+use kanerva::train::checkpoint::{CheckpointFile, FORMAT_VERSION, encode_checkpoint};
+use kanerva::train::{CheckpointCard, CheckpointError};
+
+fn small_checkpoint(format_version: u32) -> Vec<u8> {
+    let mut config = DkmConfig::new();
+    config.memory.slots = 4;
+    config.memory.code_size = 6;
+    let model: Dkm = config.init(&inference_device());
+    let card = CheckpointCard {
+        format_version,
+        model_kind: kanerva::model::ModelKind::Dkm,
+        config: serde_json::to_value(&config).unwrap(),
+        train: None,
+        data: "test".into(),
+        steps: 0,
+        train_seconds: 0.0,
+        metrics: None,
+        crate_version: "test".into(),
+    };
+    encode_checkpoint(&card, &model, None).unwrap()
+}
+
+/// Recomputes the trailing CRC, as anyone editing a file can.
+fn with_crc(mut body: Vec<u8>) -> Vec<u8> {
+    let mut crc = flate2::Crc::new();
+    crc.update(&body);
+    body.extend_from_slice(&crc.sum().to_le_bytes());
+    body
+}
+
+#[test]
+fn a_checkpoint_from_a_newer_format_is_named_as_newer() {
+    let path = std::path::Path::new("newer.ckpt");
+    assert!(CheckpointFile::parse(path, &small_checkpoint(FORMAT_VERSION)).is_ok());
+    for version in [FORMAT_VERSION + 1, 99, u32::MAX] {
+        let err = CheckpointFile::parse(path, &small_checkpoint(version)).err().unwrap();
+        assert!(matches!(err, CheckpointError::NewerFormat { .. }), "{err}");
+        assert!(err.to_string().contains("newer version"), "{err}");
+    }
+}
+
+#[test]
+fn bytes_after_the_last_section_are_refused() {
+    let good = small_checkpoint(FORMAT_VERSION);
+    let mut body = good[..good.len() - 4].to_vec();
+    body.extend_from_slice(b"trailing");
+    let err = CheckpointFile::parse(std::path::Path::new("t.ckpt"), &with_crc(body)).err().unwrap();
+    assert!(err.to_string().contains("after the last section"), "{err}");
+}
+
+#[test]
+fn a_multi_member_gzip_reads_every_member_and_an_endless_stream_is_cut() {
+    let dir = tempfile::tempdir().unwrap();
+    let gz = |bytes: &[u8]| {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(bytes).unwrap();
+        e.finish().unwrap()
+    };
+    let path = dir.path().join("two.gz");
+    std::fs::write(&path, [gz(b"first half, "), gz(b"second half")].concat()).unwrap();
+    assert_eq!(kanerva::data::read_file_bytes(&path).unwrap(), b"first half, second half");
+    // /dev/zero has no size and no end: refused at the limit instead of filling memory.
+    if std::path::Path::new("/dev/zero").exists() {
+        assert!(matches!(kanerva::data::read_bounded(std::path::Path::new("/dev/zero"), 1 << 20), Err(kanerva::data::BoundedReadError::TooLarge)));
+    }
+}
