@@ -322,3 +322,59 @@ fn a_capacity_sweep_runs_from_the_app_and_leaves_the_episode_in_memory() {
     step_by_key(&mut h);
     assert_eq!(h.state().read.iterates[1], before);
 }
+
+/// A PKM loaded in the explorer shows its gate matrix and usage in the memory panel, and each
+/// machine's own read of the current iterate beside the combined one.
+#[test]
+fn a_product_kanerva_machine_shows_its_gates_and_each_machines_read() {
+    use kanerva::model::PkmConfig;
+    let dir = tempfile::tempdir().unwrap();
+    let checkpoint = dir.path().join("pkm.ckpt");
+    let mut config = PkmConfig::new().with_machines(3);
+    config.memory.slots = 4;
+    config.memory.code_size = 8;
+    tiny_checkpoint_of(kanerva::train::ModelSpec::of::<kanerva::model::Pkm>(&config), &checkpoint);
+    let settings = Settings { model: Some(MemorySpec::trained(checkpoint)), show_help: false, ..Settings::default() };
+    let app = ExplorerApp::new(&egui::Context::default(), settings);
+    let mut h = Harness::builder().with_size([1500.0, 1000.0]).build_ui_state(|ui, app: &mut ExplorerApp| app.show(ui), app);
+    wait_for(&mut h, "the PKM", |app| app.model_name.starts_with("PKM"));
+    write_random_episode(&mut h);
+    let titles: Vec<String> = h.state().panels.iter().map(|p| match p {
+        kanerva::memory::Panel::Heatmap { title, .. } | kanerva::memory::Panel::Images { title, .. } => title.clone(),
+    }).collect();
+    assert!(titles[0].starts_with("gates"), "{titles:?}");
+    assert!(titles.iter().any(|t| t.starts_with("machine usage")), "{titles:?}");
+    let query = Corruption::BitFlip { p: 0.1 }.apply(&h.state().stored[0], 5);
+    start_read(&mut h, query);
+    step_by_key(&mut h);
+    assert_eq!(h.state().read.iterates.last().unwrap().evaluation.parts.len(), 3, "one read per machine");
+    h.get_by_label("each part's own read of the current iterate:");
+}
+
+/// Writes a checkpoint of `spec` after one training step on 64 images.
+fn tiny_checkpoint_of(spec: kanerva::train::ModelSpec, out: &std::path::Path) {
+    let data = kanerva::data::Embedded::MnistTest.load().unwrap();
+    let data = data.subset(&(0..64).collect::<Vec<_>>());
+    let job = kanerva::train::TrainJob {
+        model: spec,
+        train: kanerva::train::TrainConfig { steps: 1, batch: 2, episode_size: 8, ..Default::default() },
+        data: std::sync::Arc::new(data),
+        data_name: "test".into(),
+        start: kanerva::train::TrainStart::Fresh,
+        out: out.to_path_buf(),
+    };
+    kanerva::catalog::train(&job, &kanerva::backend::training_device(), &std::sync::atomic::AtomicBool::new(false), &mut |_| {}).unwrap();
+}
+
+/// The energy plot's range shows the descent after the query: iteration 0's energy is left out.
+#[test]
+fn the_energy_plot_is_fitted_to_the_descent_after_the_query() {
+    use kanerva::app::views::plots::{descent_range, union_range};
+    use kanerva::memory::{Evaluation, Iterate};
+    let iterate = |e: f64| Iterate { image: kanerva::data::Image::new(28, 28, vec![0.0; 784]), evaluation: Evaluation { energy: Some(e), ..Default::default() } };
+    let read = vec![iterate(884.0), iterate(93.0), iterate(70.0), iterate(63.0)];
+    let (lo, hi) = descent_range(&read).unwrap();
+    assert!(lo < 63.0 && lo > 55.0 && hi > 93.0 && hi < 110.0, "{lo}..{hi}");
+    assert!(descent_range(&read[..1]).is_none(), "the query alone has no descent");
+    assert_eq!(union_range(Some((1.0, 2.0)), Some((0.5, 1.5))), Some((0.5, 2.0)));
+}
