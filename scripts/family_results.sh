@@ -49,3 +49,11 @@ for n in 8 16 32 64; do
   $K sweep --model ebmm --checkpoint assets/ebmm_omniglot.ckpt --patterns "$OMNI" --stored $n --noise occlude:10 --json | tag "rate ebmm stored=$n"
   $K sweep --model hopfield --patterns "$OMNI" --stored $n --noise occlude:10 --json | tag "rate hopfield stored=$n"
 done
+
+# Equal wall time: the runs' copies taken 25 minutes in (runs/, not shipped; one thread each on a
+# machine shared by three or four runs), beside the DKM's 25-minute run in docs/results.md.
+for m in pkm kpp; do
+  if [ -f runs/${m}_mnist_25min.ckpt ]; then
+    $K eval --checkpoint runs/${m}_mnist_25min.ckpt --data $MNIST --episodes 200 --json | tag "eval mnist $m 25min"
+  fi
+done
