@@ -378,3 +378,27 @@ fn the_energy_plot_is_fitted_to_the_descent_after_the_query() {
     assert!(descent_range(&read[..1]).is_none(), "the query alone has no descent");
     assert_eq!(union_range(Some((1.0, 2.0)), Some((0.5, 1.5))), Some((0.5, 2.0)));
 }
+
+/// In "query" mode a click on an episode thumbnail makes that stored item the query (it no
+/// longer removes it); editing the episode after a write says the memory holds the older one.
+#[test]
+fn a_stored_item_is_one_click_from_the_query_and_a_stale_memory_says_so() {
+    let mut h = harness();
+    write_random_episode(&mut h);
+    h.get_by_label("query").click();
+    h.step();
+    let below = h.get_by_label("Fill random").rect();
+    let first = egui::pos2(below.left() - 40.0, below.bottom() + 26.0);
+    let thumbnail = h.state().episode.iter().position(|_| true).unwrap();
+    h.event(egui::Event::PointerMoved(first));
+    h.event(egui::Event::PointerButton { pos: first, button: egui::PointerButton::Primary, pressed: true, modifiers: Default::default() });
+    h.event(egui::Event::PointerButton { pos: first, button: egui::PointerButton::Primary, pressed: false, modifiers: Default::default() });
+    h.run_steps(2);
+    assert_eq!(h.state().episode.len(), 16, "query mode does not remove");
+    assert_eq!(h.state().canvas.image, h.state().episode[thumbnail], "the first stored item became the query");
+    assert!(!h.state().memory_is_stale());
+    h.state_mut().episode.pop();
+    h.run_steps(2);
+    assert!(h.state().memory_is_stale());
+    h.get_by_label_contains("still hold the older one");
+}

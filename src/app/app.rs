@@ -313,6 +313,12 @@ impl ExplorerApp {
         self.episode = (0..self.settings.episode_size).map(|_| browser.set.image(pool[rng.below(pool.len())])).collect();
     }
 
+    /// Whether the episode on screen differs from what the memory holds (it was edited after
+    /// the last write).
+    pub fn memory_is_stale(&self) -> bool {
+        !self.stored.is_empty() && self.episode != self.stored
+    }
+
     pub fn current_corruption(&self) -> Corruption {
         self.settings.corruption()
     }
@@ -492,20 +498,32 @@ impl ExplorerApp {
                 self.write_episode();
             }
         });
-        let mut remove = None;
+        if self.memory_is_stale() {
+            ui.colored_label(egui::Color32::from_rgb(255, 190, 90), "The episode changed since the last write: the memory (and the plots of distances and basins) still hold the older one. Press \"Write to memory\".");
+        }
+        let mut clicked = None;
+        let (hint, to_query) = match self.settings.click_target {
+            ClickTarget::Query => ("click to make it the query", true),
+            ClickTarget::Episode => ("click to remove it from the episode", false),
+        };
         // Strips scroll sideways instead of wrapping, so the layout below never jumps.
         egui::ScrollArea::horizontal().id_salt("episode_strip").min_scrolled_height(44.0).show(ui, |ui| {
             ui.horizontal(|ui| {
                 ui.set_min_height(40.0);
                 for (i, image) in self.episode.iter().enumerate() {
-                    if self.textures.show(ui, image, 40.0).on_hover_text("click to remove").clicked() {
-                        remove = Some(i);
+                    if self.textures.show(ui, image, 40.0).on_hover_text(format!("item {i}: {hint}")).clicked() {
+                        clicked = Some(i);
                     }
                 }
             });
         });
-        if let Some(i) = remove {
-            self.episode.remove(i);
+        match clicked {
+            // A stored item becomes the query, to read it back (corrupt it first, or not).
+            Some(i) if to_query => self.canvas.set_image(self.episode[i].clone()),
+            Some(i) => {
+                self.episode.remove(i);
+            }
+            None => {}
         }
         ui.separator();
         let action = ui.columns(2, |cols| {
