@@ -177,6 +177,8 @@ fn training_runs_on_the_worker_shows_progress_and_can_be_cancelled() {
     // The Kanerva Machine here (the DKM trains through the same loop and panel).
     h.get_by_label("KM").click();
     h.run_steps(2);
+    // The panel trains on the MNIST training split, which the worker loads in the background.
+    wait_for(&mut h, "the training split", |app| app.train.training_set.as_ref().is_some_and(|s| s.len() == 60_000));
     h.get_by_label("Start training").click();
     wait_for(&mut h, "training progress", |app| app.train.history.len() >= 2);
     // The UI keeps answering while the worker trains: a read still works.

@@ -129,6 +129,8 @@ impl ExplorerApp {
             ctx: ctx.clone(),
             notices: Default::default(),
         };
+        // The train panel trains on the training split by default; it loads on the worker.
+        app.send(Command::LoadTrainingSet);
         match Embedded::MnistTest.load() {
             Ok(set) => app.set_data(Arc::new(set)),
             Err(e) => app.errors.push(format!("embedded data: {e}")),
@@ -213,6 +215,7 @@ impl ExplorerApp {
                     self.reset_read();
                 }
                 Event::DataLoaded(set) => self.set_data(set),
+                Event::TrainingSetLoaded(set) => self.train.training_set = Some(set),
                 Event::Written { report, stored, panels, embeddings } => {
                     self.stored_embeddings = embeddings;
                     self.status = format!("wrote {} images into {}", report.stored, self.model_name);

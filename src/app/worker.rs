@@ -23,6 +23,8 @@ use crate::train::{TrainEvent, TrainJob, TrainOutcome};
 pub enum Command {
     SelectModel(MemorySpec),
     LoadData(PathBuf),
+    /// Load the embedded MNIST training split for the train panel (60000 images).
+    LoadTrainingSet,
     Write(Vec<Image>),
     /// Evaluate `image` as iterate `index` of read `read_id` (index 0: the query).
     Evaluate { read_id: u64, index: usize, image: Image },
@@ -48,6 +50,7 @@ pub enum Command {
 pub enum Event {
     ModelReady { name: String, energy_unit: String, generative: bool, choice: MemorySpec },
     DataLoaded(Arc<ImageSet>),
+    TrainingSetLoaded(Arc<ImageSet>),
     /// `embeddings`: the stored images in the memory's own space (DKM codes), if it has one.
     Written { report: WriteReport, stored: Vec<Image>, panels: Vec<Panel>, embeddings: Option<Vec<Vec<f32>>> },
     Iterate { read_id: u64, index: usize, iterate: Iterate, distances: Vec<f32>, embedding: Option<Vec<f32>> },
@@ -236,6 +239,10 @@ impl WorkerState {
                 }
                 self.memory = Some(memory);
                 self.choice = Some(choice);
+            }
+            Command::LoadTrainingSet => {
+                let set = crate::data::Embedded::MnistTrain.load()?;
+                self.emit(Event::TrainingSetLoaded(Arc::new(set)));
             }
             Command::LoadData(path) => {
                 let set = load_model_images(&path, InkPolarity::Auto)?;

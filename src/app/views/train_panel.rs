@@ -21,6 +21,10 @@ pub struct TrainPanel {
     pub episode_size: usize,
     /// The model's shape and loss options (the panel edits the architecture).
     pub options: ModelOptions,
+    /// Train on the embedded MNIST training split (the default) rather than the data shown.
+    pub on_training_split: bool,
+    /// The embedded training split, once the worker has loaded it.
+    pub training_set: Option<Arc<ImageSet>>,
     pub out: String,
     pub resume: bool,
     pub running: bool,
@@ -43,6 +47,8 @@ impl Default for TrainPanel {
             batch: train.batch,
             episode_size: train.episode_size,
             options: ModelOptions::default(),
+            on_training_split: true,
+            training_set: None,
             out: "runs/explorer.ckpt".into(),
             resume: false,
             running: false,
@@ -141,9 +147,20 @@ impl TrainPanel {
             ui.checkbox(&mut self.resume, "resume");
         });
         ui.horizontal(|ui| {
-            let can_start = !self.running && data.is_some_and(|d| d.rows == 28 && d.cols == 28 && d.len() > 0);
-            if ui.add_enabled(can_start, egui::Button::new("Start training")).on_hover_text("trains on the data shown in the data panel").clicked() {
-                if let Some(data) = data {
+            ui.checkbox(&mut self.on_training_split, "train on the MNIST training split (60000)").on_hover_text("off: train on the data shown in the data panel");
+            if self.on_training_split && self.training_set.is_none() {
+                ui.small("(loading...)");
+            }
+        });
+        let source = if self.on_training_split { self.training_set.clone() } else { data.cloned() };
+        let source = source.as_ref();
+        if !self.on_training_split && data.is_some_and(|d| d.source.contains("test")) {
+            ui.colored_label(egui::Color32::from_rgb(255, 190, 90), "the data shown is a test set: a model trained on it cannot be evaluated on it");
+        }
+        ui.horizontal(|ui| {
+            let can_start = !self.running && source.is_some_and(|d| d.rows == 28 && d.cols == 28 && d.len() > 0);
+            if ui.add_enabled(can_start, egui::Button::new("Start training")).on_hover_text("trains on the training split, or on the data shown").clicked() {
+                if let Some(data) = source {
                     self.running = true;
                     self.history.clear();
                     self.progress = None;
