@@ -188,6 +188,8 @@ fn training_runs_on_the_worker_shows_progress_and_can_be_cancelled() {
     let message = h.state().train.message.clone();
     assert!(message.contains("cancelled at step"), "{message}");
     assert!(out.is_file(), "a cancelled run saves its checkpoint");
+    let card = kanerva::train::CheckpointFile::read(&out).unwrap().card;
+    assert_eq!(card.data, "embedded:mnist-train", "the panel trains on the training split, not the test set shown");
     let steps = h.state().train.history.last().unwrap().0;
     assert!(steps < 100_000);
     // The trained model can be loaded as the current memory.
