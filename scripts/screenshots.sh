@@ -20,6 +20,12 @@ shoot() { # name, seconds to wait, app arguments...
     XDG_DATA_HOME=$(mktemp -d) ./target/release/kanerva "$@" >/dev/null 2>&1 &
     local app=$!
     sleep "$wait"
+    # SCROLL_RIGHT=N scrolls the right-hand panel down N notches first (the memory panels).
+    if [ "${SCROLL_RIGHT:-0}" -gt 0 ]; then
+        xdotool mousemove 1300 500
+        for _ in $(seq "$SCROLL_RIGHT"); do xdotool click 5; sleep 0.1; done
+        sleep 2
+    fi
     import -window root "screenshots/$name.png"
     kill "$app" 2>/dev/null || true
     wait "$app" 2>/dev/null || true
@@ -34,3 +40,8 @@ shoot explorer-basins 40 gui --demo basins
 shoot explorer-training 60 gui --demo train
 # The DKM and the Kanerva Machine (shipped weights) reading the same corrupted query side by side.
 shoot explorer-compare 25 gui --demo compare
+# The new kinds (their shipped weights): a PKM's gate matrix and machines, K++'s spatial memory
+# and read windows, an EBMM read with its energy trace.
+SCROLL_RIGHT=12 shoot explorer-pkm-gates 25 gui --demo --checkpoint assets/pkm_mnist.ckpt
+SCROLL_RIGHT=12 shoot explorer-kpp-windows 25 gui --demo --checkpoint assets/kpp_mnist.ckpt
+shoot explorer-ebmm-energy 25 gui --demo --checkpoint assets/ebmm_mnist.ckpt
