@@ -43,5 +43,5 @@ shoot explorer-compare 25 gui --demo compare
 # The new kinds (their shipped weights): a PKM's gate matrix and machines, K++'s spatial memory
 # and read windows, an EBMM read with its energy trace.
 SCROLL_RIGHT=12 shoot explorer-pkm-gates 25 gui --demo --checkpoint assets/pkm_mnist.ckpt
-SCROLL_RIGHT=12 shoot explorer-kpp-windows 25 gui --demo --checkpoint assets/kpp_mnist.ckpt
+SCROLL_RIGHT=8 shoot explorer-kpp-windows 25 gui --demo --checkpoint assets/kpp_mnist.ckpt
 shoot explorer-ebmm-energy 25 gui --demo --checkpoint assets/ebmm_mnist.ckpt

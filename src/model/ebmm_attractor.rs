@@ -58,8 +58,9 @@ impl AttractorMemory for EbmmAttractor {
         self.name.clone()
     }
 
+    /// The energy has no unit (it is not a likelihood).
     fn energy_unit(&self) -> &'static str {
-        "energy"
+        ""
     }
 
     fn write(&mut self, episode: &[Image]) -> Result<WriteReport, MemoryError> {
@@ -93,7 +94,7 @@ impl AttractorMemory for EbmmAttractor {
         let e = f64::from(to_f32(energy(x.clone(), written.w.clone(), &slow))[0]);
         let (g, s) = energy_gradient(x, written.w.clone(), &slow);
         let norm = f64::from(to_f32(g.square().sum().sqrt())[0]);
-        Ok(Evaluation { energy: Some(e), terms: vec![Term::new("energy", e), Term::new("|grad E|", norm)], weights: Some(to_f32(s)), parts: Vec::new() })
+        Ok(Evaluation { energy: Some(e), terms: vec![Term::new("|grad E|", norm)], weights: Some(to_f32(s)), parts: Vec::new() })
     }
 
     /// One projected gradient step, x ← clamp(x − γ∇E, 0, 1). The state is continuous; `update`
