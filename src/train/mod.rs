@@ -59,6 +59,9 @@ impl Default for TrainConfig {
 impl TrainConfig {
     /// Refuses settings no run can use (zero sizes, a non-positive learning rate, ...).
     pub fn check(&self) -> Result<(), String> {
+        if self.steps == 0 {
+            return Err("steps must be at least 1".into());
+        }
         for (name, value) in [("batch", self.batch), ("episode_size", self.episode_size)] {
             if value == 0 {
                 return Err(format!("{name} must be at least 1"));
