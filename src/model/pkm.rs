@@ -214,13 +214,10 @@ impl Pkm {
 
 /// The PKM's reported terms: −ELBO/T and its parts (nats per image), then the AE term.
 pub mod terms {
+    // The bound's terms the PKM shares with the DKM, under the same keys.
+    pub use crate::model::dkm::terms::{AE, KL_M, KL_W, NEG_ELBO, RECON};
     use crate::model::TermName;
-    pub const NEG_ELBO: TermName = TermName::new("nats_per_image", "-ELBO", "nats");
-    pub const RECON: TermName = TermName::new("recon_nats", "recon", "nats");
-    pub const KL_W: TermName = TermName::new("kl_addressing_nats", "KL(w)", "nats");
     pub const KL_C: TermName = TermName::new("kl_gate_nats", "KL(c)", "nats");
-    pub const KL_M: TermName = TermName::new("kl_memory_nats", "KL(M)/T", "nats");
-    pub const AE: TermName = TermName::new("ae_nats", "AE", "nats");
     /// KL(q̄(c) ‖ U(N)): how unevenly an episode uses the machines (training loss only).
     pub const USAGE_KL: TermName = TermName::new("usage_kl_nats", "KL(usage)", "nats");
     /// H(γ/N), the gates' entropy (not part of the bound; ln N − KL(c)).
