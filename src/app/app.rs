@@ -14,7 +14,7 @@ use super::compare::CompareSession;
 use super::demo::{Demo, DemoStage};
 use super::exports::{ExportKind, write_export};
 use super::read_session::ReadSession;
-use super::settings::{ClickTarget, Settings};
+use super::settings::{ClickTarget, Settings, plan_for};
 use super::texture::TextureCache;
 use super::views::basins::BasinView;
 use super::views::canvas::Canvas;
@@ -40,6 +40,8 @@ pub struct ExplorerApp {
     pub model_name: String,
     pub energy_unit: String,
     pub generative: bool,
+    /// The loaded memory's reads hold an address (the addressing choice applies).
+    pub holds_address: bool,
     pub browser: Option<DatasetBrowser>,
     pub episode: Vec<Image>,
     /// What memory holds now (as last written).
@@ -102,6 +104,7 @@ impl ExplorerApp {
             model_name: "loading...".into(),
             energy_unit: String::new(),
             generative: false,
+            holds_address: false,
             browser: None,
             episode: Vec::new(),
             stored: Vec::new(),
@@ -189,7 +192,7 @@ impl ExplorerApp {
             compare.drain(&mut self.errors);
             // Its first write just landed: start its read from the current query.
             if had_nothing && compare.stored > 0 && !self.read.iterates.is_empty() {
-                compare.reset(self.read.id, &self.read.iterates[0].image);
+                compare.reset(self.read.id, &self.read.iterates[0].image, &self.settings.read);
             }
         }
         for (is_error, text) in self.notices.lock().expect("notices lock").drain(..) {
@@ -202,8 +205,9 @@ impl ExplorerApp {
         for _ in 0..256 {
             let Ok(event) = self.worker.events.try_recv() else { break };
             match event {
-                Event::ModelReady { name, energy_unit, generative, choice } => {
+                Event::ModelReady { name, energy_unit, generative, holds_address, choice } => {
                     self.model_ready = true;
+                    self.holds_address = holds_address;
                     self.status = format!("model ready: {name}");
                     self.model_name = name;
                     self.energy_unit = energy_unit;
@@ -268,10 +272,11 @@ impl ExplorerApp {
         self.next_read_id += 1;
         if !self.stored.is_empty() {
             self.read.pending = true;
-            self.send(Command::Evaluate { read_id: self.read.id, index: 0, image: self.canvas.image.clone() });
+            let plan = plan_for(self.holds_address, &self.settings.read);
+            self.send(Command::StartRead { read_id: self.read.id, query: self.canvas.image.clone(), plan });
         }
         if let Some(compare) = &mut self.compare {
-            compare.reset(self.read.id, &self.canvas.image);
+            compare.reset(self.read.id, &self.canvas.image, &self.settings.read);
         }
     }
 
@@ -287,9 +292,10 @@ impl ExplorerApp {
         let index = self.read.iterates.len();
         self.read.pending = true;
         let seed = ReadSession::step_seed(self.settings.read.seed, index);
-        self.send(Command::Step { read_id: self.read.id, index, from: last.image.clone(), update: self.settings.read.update, seed });
+        let plan = plan_for(self.holds_address, &self.settings.read);
+        self.send(Command::Step { read_id: self.read.id, index, from: Box::new(last.clone()), plan, seed });
         if let Some(compare) = &mut self.compare {
-            compare.step(self.settings.read.update, seed);
+            compare.step(&self.settings.read, seed);
         }
         true
     }
@@ -578,7 +584,7 @@ impl ExplorerApp {
             Some(ReadAction::Reset) => self.reset_read(),
             Some(ReadAction::Export(kind)) => self.export_dialog(kind),
             Some(ReadAction::Sample) => {
-                let cleanup = ReadPlan { iterations: 3, update: ReadUpdate::Mean, seed: self.settings.read.seed + self.samples.len() as u64 };
+                let cleanup = ReadPlan { iterations: 3, update: ReadUpdate::Mean, seed: self.settings.read.seed + self.samples.len() as u64, ..ReadPlan::default() };
                 self.send(Command::Sample { count: 16, cleanup });
             }
             None => {}

@@ -4,7 +4,9 @@
 use eframe::egui;
 
 use crate::data::Image;
-use crate::memory::ReadUpdate;
+use crate::memory::ReadPlan;
+
+use super::settings::plan_for;
 
 use crate::catalog::MemorySpec;
 
@@ -18,6 +20,8 @@ pub struct CompareSession {
     pub energy_unit: String,
     pub read: ReadSession,
     pub stored: usize,
+    /// Its reads hold an address (the addressing setting applies to it).
+    pub holds_address: bool,
 }
 
 impl CompareSession {
@@ -27,7 +31,7 @@ impl CompareSession {
         if !episode.is_empty() {
             worker.send(Command::Write(episode.to_vec()));
         }
-        Self { worker, choice, name: "loading...".into(), energy_unit: String::new(), read: ReadSession::default(), stored: 0 }
+        Self { worker, choice, name: "loading...".into(), energy_unit: String::new(), read: ReadSession::default(), stored: 0, holds_address: false }
     }
 
     pub fn send(&self, command: Command) {
@@ -39,7 +43,8 @@ impl CompareSession {
         for _ in 0..256 {
             let Ok(event) = self.worker.events.try_recv() else { break };
             match event {
-                Event::ModelReady { name, energy_unit, .. } => {
+                Event::ModelReady { name, energy_unit, holds_address, .. } => {
+                    self.holds_address = holds_address;
                     self.name = name;
                     self.energy_unit = energy_unit;
                 }
@@ -57,22 +62,22 @@ impl CompareSession {
     }
 
     /// Starts the comparison read `id` from `query`.
-    pub fn reset(&mut self, id: u64, query: &Image) {
+    pub fn reset(&mut self, id: u64, query: &Image, plan: &ReadPlan) {
         self.read = ReadSession { id, ..Default::default() };
         if self.stored > 0 {
             self.read.pending = true;
-            self.send(Command::Evaluate { read_id: id, index: 0, image: query.clone() });
+            self.send(Command::StartRead { read_id: id, query: query.clone(), plan: plan_for(self.holds_address, plan) });
         }
     }
 
     /// One step, if the previous one is in.
-    pub fn step(&mut self, update: ReadUpdate, seed: u64) {
+    pub fn step(&mut self, plan: &ReadPlan, seed: u64) {
         if self.read.pending {
             return;
         }
         let Some(last) = self.read.iterates.last() else { return };
         let index = self.read.iterates.len();
         self.read.pending = true;
-        self.send(Command::Step { read_id: self.read.id, index, from: last.image.clone(), update, seed });
+        self.send(Command::Step { read_id: self.read.id, index, from: Box::new(last.clone()), plan: plan_for(self.holds_address, plan), seed });
     }
 }

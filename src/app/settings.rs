@@ -2,7 +2,7 @@
 
 use crate::catalog::MemorySpec;
 use crate::data::{Corruption, Region};
-use crate::memory::{ReadPlan, ReadUpdate};
+use crate::memory::{Addressing, ReadPlan, ReadUpdate};
 
 /// Where a click on a dataset thumbnail sends the image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -45,7 +45,7 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             episode_size: EXPLORER_EPISODE_SIZE,
-            read: ReadPlan { iterations: 10, update: ReadUpdate::Mode, seed: 1 },
+            read: ReadPlan { iterations: 10, update: ReadUpdate::Mode, seed: 1, ..ReadPlan::default() },
             play_interval_s: 0.3,
             corruption: CorruptionKind::SaltPepper,
             probability: 0.15,
@@ -69,4 +69,10 @@ impl Settings {
             CorruptionKind::EraseSquare => Corruption::Erase { region: Region::RandomSquare(self.square) },
         }
     }
+}
+
+/// The plan a read of a memory follows: the chosen addressing where the memory holds an
+/// address, else the amortised read (the only one it has).
+pub fn plan_for(holds_address: bool, chosen: &ReadPlan) -> ReadPlan {
+    ReadPlan { addressing: if holds_address { chosen.addressing } else { Addressing::Amortised }, ..*chosen }
 }

@@ -15,7 +15,7 @@ use crate::backend::training_device;
 use crate::catalog::MemorySpec;
 use crate::data::{Image, ImageSet, InkPolarity, load_model_images};
 use crate::eval::{BasinCell, PatternSource, SweepPoint, SweepSetting, basin_map, sample_and_clean_up, sweep};
-use crate::memory::{AttractorMemory, Evaluation, Iterate, Panel, ReadPlan, ReadUpdate, WriteReport};
+use crate::memory::{AttractorMemory, Iterate, Panel, ReadPlan, WriteReport};
 use crate::train::{TrainEvent, TrainJob, TrainOutcome};
 
 /// What the UI asks for.
@@ -26,10 +26,10 @@ pub enum Command {
     /// Load the embedded MNIST training split for the train panel (60000 images).
     LoadTrainingSet,
     Write(Vec<Image>),
-    /// Evaluate `image` as iterate `index` of read `read_id` (index 0: the query).
-    Evaluate { read_id: u64, index: usize, image: Image },
+    /// Start read `read_id` from `query`: its iterate 0 (with the address `addressing` holds).
+    StartRead { read_id: u64, query: Image, plan: ReadPlan },
     /// One read step from `from` (iterate `index − 1`), producing iterate `index`.
-    Step { read_id: u64, index: usize, from: Image, update: ReadUpdate, seed: u64 },
+    Step { read_id: u64, index: usize, from: Box<Iterate>, plan: ReadPlan, seed: u64 },
     /// `count` samples, each cleaned up by `cleanup`'s read steps (eval::sample_and_clean_up).
     Sample { count: usize, cleanup: ReadPlan },
     /// Read a grid of start points between stored items `a` and `b` (see eval::basin_map).
@@ -48,7 +48,8 @@ pub enum Command {
 /// What the worker reports.
 #[derive(Debug, Clone)]
 pub enum Event {
-    ModelReady { name: String, energy_unit: String, generative: bool, choice: MemorySpec },
+    /// `holds_address`: reads hold an address, so every [`Addressing`] applies.
+    ModelReady { name: String, energy_unit: String, generative: bool, holds_address: bool, choice: MemorySpec },
     DataLoaded(Arc<ImageSet>),
     TrainingSetLoaded(Arc<ImageSet>),
     /// `embeddings`: the stored images in the memory's own space (DKM codes), if it has one.
@@ -193,6 +194,12 @@ impl WorkerState {
         self.memory.as_ref().map_or_else(Vec::new, |m| m.stored().iter().map(|s| image.pixel_error(s)).collect())
     }
 
+    /// Sends iterate `index` of read `read_id` with its distances to the stored items.
+    fn emit_iterate(&self, read_id: u64, index: usize, iterate: Iterate) {
+        let (distances, embedding) = (self.distances(&iterate.image), self.embedding(&iterate.image));
+        self.emit(Event::Iterate { read_id, index, iterate, distances, embedding });
+    }
+
     fn start_training(&mut self, job: TrainJob) -> anyhow::Result<()> {
         anyhow::ensure!(!self.training.as_ref().is_some_and(|(t, _)| !t.is_finished()), "a training run is already going: cancel it first");
         let cancel = Arc::new(AtomicBool::new(false));
@@ -227,6 +234,7 @@ impl WorkerState {
                     name: memory.name(),
                     energy_unit: memory.energy_unit().to_string(),
                     generative: memory.sample(0).is_some(),
+                    holds_address: memory.holds_address(),
                     choice: choice.clone(),
                 });
                 if !self.episode.is_empty() {
@@ -256,17 +264,13 @@ impl WorkerState {
                 self.episode = episode.clone();
                 self.emit(Event::Written { report, stored: episode, panels, embeddings });
             }
-            Command::Evaluate { read_id, index, image } => {
-                let evaluation = self.memory()?.evaluate(&image)?;
-                let (distances, embedding) = (self.distances(&image), self.embedding(&image));
-                self.emit(Event::Iterate { read_id, index, iterate: Iterate { image, evaluation }, distances, embedding });
+            Command::StartRead { read_id, query, plan } => {
+                let iterate = self.memory()?.start_read(&query, &plan)?;
+                self.emit_iterate(read_id, 0, iterate);
             }
-            Command::Step { read_id, index, from, update, seed } => {
-                let memory = self.memory()?;
-                let image = memory.step(&from, update, seed)?;
-                let evaluation: Evaluation = memory.evaluate(&image)?;
-                let (distances, embedding) = (self.distances(&image), self.embedding(&image));
-                self.emit(Event::Iterate { read_id, index, iterate: Iterate { image, evaluation }, distances, embedding });
+            Command::Step { read_id, index, from, plan, seed } => {
+                let iterate = self.memory()?.read_step(&from, &plan, seed)?;
+                self.emit_iterate(read_id, index, iterate);
             }
             Command::Sample { count, cleanup } => {
                 let samples = sample_and_clean_up(self.memory()?, count, &cleanup)?;

@@ -6,8 +6,7 @@ use kanerva::backend::inference_device;
 use kanerva::catalog::load_checkpoint;
 use kanerva::data::{Corruption, ImageSet, load_named, to_model_size};
 use kanerva::eval::{amortization_gap, denoise};
-use kanerva::model::{Dkm, DkmAttractor};
-use kanerva::train::{DEFAULT_EPISODE_SIZE, Trained};
+use kanerva::train::DEFAULT_EPISODE_SIZE;
 
 use super::options::{CheckpointArg, JsonArg, ReadArgs, at_least_one};
 
@@ -58,13 +57,16 @@ pub fn run(args: DenoiseArgs) -> anyhow::Result<()> {
     if args.output.json {
         println!("{}", serde_json::to_string(&report)?);
     } else {
-        println!("{} with {} update, {} queries", report.corruption, report.update, report.queries);
+        println!("{} with {} update and {} addressing, {} queries", report.corruption, report.update, report.addressing, report.queries);
         println!("{:>9} {:>12} {:>12}", "iteration", "energy nats", "pixel error");
         for s in &report.steps {
             println!("{:>9} {:>12.2} {:>12.4}", s.iteration, s.energy_nats, s.pixel_error);
         }
         if let Some(m) = report.monotone_fraction {
             println!("energy did not increase in {:.2}% of steps", 100.0 * m);
+        }
+        if let (Some(clean), Some(deep)) = (report.clean_energy_nats, report.at_least_as_deep_as_clean_fraction) {
+            println!("clean stored items: {clean:.2} nats; {:.1}% of reads ended at least as deep", 100.0 * deep);
         }
     }
     Ok(())
@@ -74,12 +76,12 @@ fn run_gap(args: &DenoiseArgs) -> anyhow::Result<()> {
     let device = inference_device();
     let loaded = load_checkpoint(&args.checkpoint.checkpoint, &device)?;
     let found = loaded.card.model_kind;
-    let Ok(dkm) = loaded.model.into_any().downcast::<Trained<Dkm>>() else {
-        anyhow::bail!("--amortization-gap analyses a DKM's reading; {} holds a \"{found}\" model", args.checkpoint.checkpoint.display());
-    };
-    let mut memory = DkmAttractor::new("dkm", dkm.model, dkm.config, device);
+    let mut memory = loaded.model.into_attractor(found.name(), device);
+    if !memory.holds_address() {
+        anyhow::bail!("--amortization-gap splits reads that hold an address (the DKM's); {} holds a \"{found}\" model", args.checkpoint.checkpoint.display());
+    }
     let set = load_data(&args.data)?;
-    let report = amortization_gap(&mut memory, &set, args.noise, args.read.iterations, args.episodes, args.episode_size, args.read.seed)?;
+    let report = amortization_gap(memory.as_mut(), &set, args.noise, args.read.iterations, args.episodes, args.episode_size, args.read.seed)?;
     if args.output.json {
         println!("{}", serde_json::to_string(&report)?);
     } else {

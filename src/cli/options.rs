@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use kanerva::memory::{ReadPlan, ReadUpdate};
+use kanerva::memory::{Addressing, DEFAULT_SEARCH_STEPS, ReadPlan, ReadUpdate};
 
 /// A trained checkpoint to load.
 #[derive(Debug, clap::Args)]
@@ -26,12 +26,26 @@ pub struct ReadArgs {
     /// Seed of the corruptions and of every random choice of the reads.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// How the read chooses the address it holds, in memories that hold one (the DKM):
+    /// amortised (the encoder's address of each new image: the paper's read, the energy can
+    /// rise), guarded (the encoder's address only when no worse than the held one: never
+    /// rises) or optimised (gradient steps on the energy over the address: never rises).
+    #[arg(long, default_value = "amortised", value_parser = parse_addressing)]
+    pub addressing: Addressing,
+    /// Gradient steps (at most) of each optimised address step; each has a line search that
+    /// only accepts a lower energy.
+    #[arg(long, default_value_t = DEFAULT_SEARCH_STEPS)]
+    pub search_steps: usize,
 }
 
 impl ReadArgs {
     pub fn plan(&self) -> ReadPlan {
-        ReadPlan { iterations: self.iterations, update: self.update, seed: self.seed }
+        ReadPlan { iterations: self.iterations, update: self.update, seed: self.seed, addressing: self.addressing, search_steps: self.search_steps }
     }
+}
+
+pub fn parse_addressing(s: &str) -> Result<Addressing, String> {
+    Addressing::ALL.into_iter().find(|a| a.name() == s).ok_or_else(|| format!("unknown addressing {s:?} (amortised, guarded or optimised)"))
 }
 
 /// Machine-readable output.

@@ -69,7 +69,7 @@ pub fn run(args: SampleArgs) -> anyhow::Result<()> {
     anyhow::ensure!(set.len() >= args.episode_size, "{name}: {} images, fewer than one episode of {}", set.len(), args.episode_size);
     let episode: Vec<Image> = test_episodes(set.len(), args.episode_size, 1, args.seed).into_iter().flatten().map(|i| set.image(i)).collect();
     memory.write(&episode)?;
-    let plan = ReadPlan { iterations: args.cleanup, update: ReadUpdate::Mean, seed: args.seed };
+    let plan = ReadPlan { iterations: args.cleanup, update: ReadUpdate::Mean, seed: args.seed, ..ReadPlan::default() };
     let samples = sample_and_clean_up(memory.as_ref(), args.n, &plan)?;
     save_grid(&samples, (args.n as f64).sqrt().ceil() as usize, &args.out)?;
     eprintln!("wrote {} samples to {}", samples.len(), args.out.display());

@@ -8,13 +8,13 @@
 //! KL term does not depend on x). So every rise of the energy is a re-addressing that is worse
 //! for x_{n+1} than the address it already had: the encoder and the least-squares solve are an
 //! amortised, approximate minimiser of F over μ. A guarded reading that keeps μ_n whenever
-//! μ(x_{n+1}) is worse is monotone by construction; this experiment measures both readings.
+//! μ(x_{n+1}) is worse is monotone by construction ([`Addressing::Guarded`]); this experiment
+//! measures both readings on any memory that holds an address.
 
 use serde::Serialize;
 
 use crate::data::{Corruption, Image, ImageSet};
-use crate::memory::{AttractorMemory, MemoryError};
-use crate::model::DkmAttractor;
+use crate::memory::{AddressStep, Addressing, AttractorMemory, Iterate, MemoryError, ReadPlan, ReadUpdate, read_iterations};
 use crate::train::standard_test_episodes;
 
 use super::denoise::{ENERGY_TOLERANCE, query_seed};
@@ -49,8 +49,11 @@ pub struct GapReport {
 }
 
 /// Runs both readings (mode update) on one corrupted query per stored item of `episodes`
-/// standard test episodes.
-pub fn amortization_gap(memory: &mut DkmAttractor, set: &ImageSet, corruption: Corruption, iterations: usize, episodes: usize, episode_size: usize, seed: u64) -> Result<GapReport, MemoryError> {
+/// standard test episodes, each step split into its pixel and address half-steps.
+pub fn amortization_gap(memory: &mut dyn AttractorMemory, set: &ImageSet, corruption: Corruption, iterations: usize, episodes: usize, episode_size: usize, seed: u64) -> Result<GapReport, MemoryError> {
+    if !memory.holds_address() {
+        return Err(MemoryError::AddressingUnsupported { memory: memory.name(), addressing: Addressing::Guarded.name() });
+    }
     let all = standard_test_episodes(set, episode_size, episodes);
     let mut plain_error = vec![0.0; iterations + 1];
     let mut guarded_error = vec![0.0; iterations + 1];
@@ -60,54 +63,34 @@ pub fn amortization_gap(memory: &mut DkmAttractor, set: &ImageSet, corruption: C
     let (mut pixel_sum, mut readdress_sum) = (0.0, 0.0);
     let (mut guarded_monotone, mut kept) = (0usize, 0usize);
     let mut queries = 0usize;
+    let plan = |addressing| ReadPlan { iterations, update: ReadUpdate::Mode, seed, addressing, ..ReadPlan::default() };
     for (e, episode) in all.iter().enumerate() {
         let clean: Vec<Image> = episode.iter().map(|&i| set.binary_image(i)).collect();
         memory.write(&clean)?;
         for (t, target) in clean.iter().enumerate() {
             let query = corruption.apply(target, query_seed(seed, e * episode_size + t));
-            // The plain reading, each step split in two.
-            let (mut x, mut mu) = (query.clone(), memory.address(&query)?);
-            let mut f = memory.energy_at(&x, mu.clone())?;
-            plain_error[0] += query.pixel_error(target) as f64;
-            plain_energy[0] += f;
-            for n in 1..=iterations {
-                let next = memory.mode_at(mu.clone())?;
-                let after_pixels = memory.energy_at(&next, mu.clone())?;
-                let next_mu = memory.address(&next)?;
-                let after_readdress = memory.energy_at(&next, next_mu.clone())?;
-                transitions += 1;
-                pixel_sum += after_pixels - f;
-                readdress_sum += after_readdress - after_pixels;
-                pixel_rises += usize::from(after_pixels > f + ENERGY_TOLERANCE);
-                if after_readdress > f + ENERGY_TOLERANCE {
-                    rises += 1;
-                    readdress_rises += usize::from(after_readdress > after_pixels);
-                }
-                (x, mu, f) = (next, next_mu, after_readdress);
-                plain_error[n] += x.pixel_error(target) as f64;
-                plain_energy[n] += f;
+            let plain = read_iterations(memory, &query, &plan(Addressing::Amortised))?;
+            let guarded = read_iterations(memory, &query, &plan(Addressing::Guarded))?;
+            for (n, (p, g)) in plain.iter().zip(&guarded).enumerate() {
+                plain_error[n] += p.image.pixel_error(target) as f64;
+                guarded_error[n] += g.image.pixel_error(target) as f64;
+                plain_energy[n] += energy(p);
+                guarded_energy[n] += energy(g);
             }
-            // The guarded reading: keep the old address when the new one is worse.
-            let (mut g, mut nu) = (query.clone(), memory.address(&query)?);
-            let mut fg = memory.energy_at(&g, nu.clone())?;
-            guarded_error[0] += query.pixel_error(target) as f64;
-            guarded_energy[0] += fg;
-            for n in 1..=iterations {
-                g = memory.mode_at(nu.clone())?;
-                let kept_f = memory.energy_at(&g, nu.clone())?;
-                let candidate = memory.address(&g)?;
-                let candidate_f = memory.energy_at(&g, candidate.clone())?;
-                let new_f = if candidate_f <= kept_f {
-                    nu = candidate;
-                    candidate_f
-                } else {
-                    kept += 1;
-                    kept_f
-                };
-                guarded_monotone += usize::from(new_f <= fg + ENERGY_TOLERANCE);
-                fg = new_f;
-                guarded_error[n] += g.pixel_error(target) as f64;
-                guarded_energy[n] += fg;
+            for pair in plain.windows(2) {
+                let (pixel_step, address_step) = pair[1].half_steps(&pair[0]).expect("a memory that holds an address reports its half-steps");
+                transitions += 1;
+                pixel_sum += pixel_step;
+                readdress_sum += address_step;
+                pixel_rises += usize::from(pixel_step > ENERGY_TOLERANCE);
+                if pixel_step + address_step > ENERGY_TOLERANCE {
+                    rises += 1;
+                    readdress_rises += usize::from(address_step > 0.0);
+                }
+            }
+            for pair in guarded.windows(2) {
+                guarded_monotone += usize::from(energy(&pair[1]) <= energy(&pair[0]) + ENERGY_TOLERANCE);
+                kept += usize::from(pair[1].address_step == Some(AddressStep::Kept));
             }
             queries += 1;
         }
@@ -130,4 +113,8 @@ pub fn amortization_gap(memory: &mut DkmAttractor, set: &ImageSet, corruption: C
         guarded_monotone_fraction: guarded_monotone as f64 / tr,
         guard_kept_fraction: kept as f64 / tr,
     })
+}
+
+fn energy(iterate: &Iterate) -> f64 {
+    iterate.evaluation.energy.unwrap_or(f64::NAN)
 }

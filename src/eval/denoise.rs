@@ -21,6 +21,7 @@ pub struct DenoiseStep {
 pub struct DenoiseReport {
     pub corruption: String,
     pub update: String,
+    pub addressing: String,
     pub episodes: usize,
     pub episode_size: usize,
     pub queries: usize,
@@ -29,6 +30,13 @@ pub struct DenoiseReport {
     /// Share of (query, step) transitions where the energy did not increase (by more than
     /// 1e-3 nats, float noise); None without an energy.
     pub monotone_fraction: Option<f64>,
+    /// Mean energy of the clean stored items themselves, as iterate 0 of the same read (with
+    /// the address this plan's addressing gives them); None without an energy.
+    pub clean_energy_nats: Option<f64>,
+    /// Share of queries whose last iterate has an energy no higher than its clean item's: the
+    /// read found a state at least as deep as the stored item, so a lower error would need a
+    /// different energy, not a better descent.
+    pub at_least_as_deep_as_clean_fraction: Option<f64>,
 }
 
 /// The corruption seed of query number `query` (episode-major) of a run seeded with `seed`.
@@ -50,6 +58,7 @@ pub fn denoise(memory: &mut dyn AttractorMemory, set: &ImageSet, corruption: Cor
     let mut error = vec![0.0; iterations + 1];
     let (mut transitions, mut monotone, mut has_energy) = (0usize, 0usize, true);
     let mut queries = 0usize;
+    let (mut clean_energy, mut as_deep) = (0.0, 0usize);
     for (e, episode) in all.iter().enumerate() {
         let clean: Vec<Image> = episode.iter().map(|&i| set.binary_image(i)).collect();
         memory.write(&clean)?;
@@ -57,6 +66,11 @@ pub fn denoise(memory: &mut dyn AttractorMemory, set: &ImageSet, corruption: Cor
             let query_seed = query_seed(seed, e * episode_size + t);
             let query = corruption.apply(target, query_seed);
             let iterates = read_iterations(memory, &query, &plan.with_seed(query_seed))?;
+            let clean = memory.start_read(target, plan)?.evaluation.energy;
+            if let (Some(clean), Some(last)) = (clean, iterates.last().and_then(|it| it.evaluation.energy)) {
+                clean_energy += clean;
+                as_deep += usize::from(last <= clean + ENERGY_TOLERANCE);
+            }
             for (n, it) in iterates.iter().enumerate() {
                 match it.evaluation.energy {
                     Some(f) => energy[n] += f,
@@ -79,6 +93,7 @@ pub fn denoise(memory: &mut dyn AttractorMemory, set: &ImageSet, corruption: Cor
     Ok(DenoiseReport {
         corruption: corruption.to_string(),
         update: plan.update.name().to_string(),
+        addressing: plan.addressing.name().to_string(),
         episodes: all.len(),
         episode_size,
         queries,
@@ -90,5 +105,7 @@ pub fn denoise(memory: &mut dyn AttractorMemory, set: &ImageSet, corruption: Cor
             })
             .collect(),
         monotone_fraction: (has_energy && transitions > 0).then(|| monotone as f64 / transitions as f64),
+        clean_energy_nats: has_energy.then(|| clean_energy / q),
+        at_least_as_deep_as_clean_fraction: has_energy.then(|| as_deep as f64 / q),
     })
 }

@@ -17,6 +17,8 @@ pub enum MemoryError {
     Empty,
     #[error("episode is empty")]
     EmptyEpisode,
+    #[error("{memory} has no {addressing} addressing (it reads without holding an address)")]
+    AddressingUnsupported { memory: String, addressing: &'static str },
     #[error("{0}")]
     Model(String),
 }
@@ -93,20 +95,66 @@ impl ReadUpdate {
     }
 }
 
-/// How to read: how many iterations, how each iterate is made, and the seed of any randomness
-/// (update order, Bernoulli draws). Travels unchanged from the explorer's settings and the
-/// command line to every read (denoising, sweeps, basin maps).
+/// How a read chooses the address it holds between iterations, in memories whose energy is a
+/// function of an image and an address, F(x, μ) (the DKM). Every iteration is two half-steps:
+/// the pixel step makes x' from the held μ (the mode cannot raise F(·, μ)), then the address
+/// step chooses the μ' held with x'.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Addressing {
+    /// μ' = μ(x'), the encoder's amortised address: the read of the paper, not monotone.
+    #[default]
+    Amortised,
+    /// μ(x') when it is no worse than the held μ, else keep μ: monotone, stops at the first
+    /// fixed point.
+    Guarded,
+    /// From the better of the two, descend F(x', ·) through the decoder with a line search:
+    /// monotone by construction, and a better address for x' than the encoder's.
+    Optimised,
+}
+
+impl Addressing {
+    pub const ALL: [Addressing; 3] = [Addressing::Amortised, Addressing::Guarded, Addressing::Optimised];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Addressing::Amortised => "amortised",
+            Addressing::Guarded => "guarded",
+            Addressing::Optimised => "optimised",
+        }
+    }
+
+    /// One sentence for tooltips and help.
+    pub fn description(self) -> &'static str {
+        match self {
+            Addressing::Amortised => "the encoder's address of each new image (the paper's read; the energy can rise)",
+            Addressing::Guarded => "the encoder's address only when it is no worse than the one held (never rises; stops at the first rise)",
+            Addressing::Optimised => "gradient steps on the energy over the address, through the decoder (never rises; a better address)",
+        }
+    }
+}
+
+/// How to read: how many iterations, how each iterate is made, how the address is chosen, and
+/// the seed of any randomness (update order, Bernoulli draws). Travels unchanged from the
+/// explorer's settings and the command line to every read (denoising, sweeps, basin maps).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
 pub struct ReadPlan {
     pub iterations: usize,
     pub update: ReadUpdate,
     pub seed: u64,
+    pub addressing: Addressing,
+    /// Gradient steps of each optimised address step (at most; it stops when no step of its
+    /// line search lowers the energy).
+    pub search_steps: usize,
 }
+
+/// Default inner steps of the optimised address step (docs/attractor.md has the trade-off).
+pub const DEFAULT_SEARCH_STEPS: usize = 5;
 
 impl Default for ReadPlan {
     fn default() -> Self {
-        Self { iterations: 10, update: ReadUpdate::Mode, seed: 0 }
+        Self { iterations: 10, update: ReadUpdate::Mode, seed: 0, addressing: Addressing::Amortised, search_steps: DEFAULT_SEARCH_STEPS }
     }
 }
 
@@ -159,6 +207,60 @@ pub trait AttractorMemory: Send {
     fn embed(&self, _images: &[Image]) -> Option<Vec<Vec<f32>>> {
         None
     }
+
+    /// Whether reads of this memory hold an address between iterations (then every
+    /// [`Addressing`] applies, and iterates carry [`HeldAddress`]). False (the default): the
+    /// read is image -> image and only the amortised read exists.
+    fn holds_address(&self) -> bool {
+        false
+    }
+
+    /// Iterate 0 of a read from `query`: the query with its evaluation (and, for memories that
+    /// hold an address, the address chosen for it: the optimised read starts by optimising it).
+    fn start_read(&self, query: &Image, plan: &ReadPlan) -> Result<Iterate, MemoryError> {
+        self.check_addressing(plan.addressing)?;
+        Ok(Iterate::new(query.clone(), self.evaluate(query)?))
+    }
+
+    /// The iterate after `current` (`plan.seed` is ignored: `seed` is this step's): `step` then
+    /// `evaluate` by default; memories that hold an address step from the address `current`
+    /// holds.
+    fn read_step(&self, current: &Iterate, plan: &ReadPlan, seed: u64) -> Result<Iterate, MemoryError> {
+        self.check_addressing(plan.addressing)?;
+        let next = self.step(&current.image, plan.update, seed)?;
+        let evaluation = self.evaluate(&next)?;
+        Ok(Iterate::new(next, evaluation))
+    }
+
+    /// An error unless this memory can read with `addressing`.
+    fn check_addressing(&self, addressing: Addressing) -> Result<(), MemoryError> {
+        if addressing == Addressing::Amortised || self.holds_address() {
+            Ok(())
+        } else {
+            Err(MemoryError::AddressingUnsupported { memory: self.name(), addressing: addressing.name() })
+        }
+    }
+}
+
+/// The address a read holds with its image, and the decoder's output there, so that the next
+/// pixel step needs no second decode.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeldAddress {
+    /// μ, the addressing weights (f64: every energy comparison of a read is exact). [K]
+    pub weights: Vec<f64>,
+    /// Decoder logits at μ. [784]
+    pub logits: Vec<f32>,
+}
+
+/// How an iterate's address was chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddressStep {
+    /// The encoder's address of this image.
+    Amortised,
+    /// The previous address, kept because the encoder's was worse (guarded read).
+    Kept,
+    /// Descended from the better of the two with `steps` accepted gradient steps.
+    Optimised { steps: usize },
 }
 
 /// One iterate of a read with what the memory said about it.
@@ -166,19 +268,51 @@ pub trait AttractorMemory: Send {
 pub struct Iterate {
     pub image: Image,
     pub evaluation: Evaluation,
+    /// The address held with `image` (memories that hold one).
+    pub held: Option<HeldAddress>,
+    /// F(x_n, μ_{n-1}): the energy after this iteration's pixel step and before its address
+    /// step. `evaluation.energy - pixel_step_energy` is what the address step did. None for the
+    /// query and for memories without a held address.
+    pub pixel_step_energy: Option<f64>,
+    /// How `held` was chosen.
+    pub address_step: Option<AddressStep>,
+}
+
+impl Iterate {
+    /// An iterate of a read that holds no address.
+    pub fn new(image: Image, evaluation: Evaluation) -> Self {
+        Self { image, evaluation, held: None, pixel_step_energy: None, address_step: None }
+    }
+
+    /// (pixel step, address step) energy changes that led to this iterate from `previous`:
+    /// they sum to the whole step. None without both energies.
+    pub fn half_steps(&self, previous: &Iterate) -> Option<(f64, f64)> {
+        let (before, after, middle) = (previous.evaluation.energy?, self.evaluation.energy?, self.pixel_step_energy?);
+        Some((middle - before, after - middle))
+    }
 }
 
 /// Runs `plan.iterations` read steps from `query`; element 0 is the query itself.
 pub fn read_iterations(memory: &dyn AttractorMemory, query: &Image, plan: &ReadPlan) -> Result<Vec<Iterate>, MemoryError> {
     let mut out = Vec::with_capacity(plan.iterations + 1);
+    if memory.holds_address() {
+        out.push(memory.start_read(query, plan)?);
+        for n in 0..plan.iterations {
+            let next = memory.read_step(out.last().expect("iterate 0"), plan, plan.seed.wrapping_add(n as u64))?;
+            out.push(next);
+        }
+        return Ok(out);
+    }
+    // Stateless memories: the evaluation and the step share one pass.
+    memory.check_addressing(plan.addressing)?;
     let mut image = query.clone();
     for n in 0..plan.iterations {
         let (evaluation, next) = memory.evaluate_and_step(&image, plan.update, plan.seed.wrapping_add(n as u64))?;
-        out.push(Iterate { image, evaluation });
+        out.push(Iterate::new(image, evaluation));
         image = next;
     }
     let evaluation = memory.evaluate(&image)?;
-    out.push(Iterate { image, evaluation });
+    out.push(Iterate::new(image, evaluation));
     Ok(out)
 }
 

@@ -10,4 +10,4 @@ pub mod modern_hopfield;
 pub mod product;
 pub mod sdm;
 
-pub use attractor::{AttractorMemory, Evaluation, Iterate, MemoryError, Panel, ReadPlan, ReadUpdate, Term, WriteReport, read_iterations};
+pub use attractor::{AddressStep, Addressing, AttractorMemory, DEFAULT_SEARCH_STEPS, HeldAddress, Evaluation, Iterate, MemoryError, Panel, ReadPlan, ReadUpdate, Term, WriteReport, read_iterations};

@@ -2,15 +2,19 @@
 //! read iteratively with encode -> address -> read -> decode (spec §8), energy
 //! F(x, μ) = −ln p(x | Rᵀμ) + KL(q(w)‖p(w)) (spec §8.2).
 
+use std::sync::OnceLock;
+
 use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::data::{Image, PIXELS, SIDE};
-use crate::memory::attractor::{AttractorMemory, Evaluation, MemoryError, Panel, ReadUpdate, Term, WriteReport, check_size};
+use crate::memory::attractor::{AddressStep, Addressing, AttractorMemory, Evaluation, HeldAddress, Iterate, MemoryError, Panel, ReadPlan, ReadUpdate, Term, WriteReport, check_size};
 use crate::memory::dkm::{self as mem, Addresser, MemoryState};
 use crate::rng::SplitMix64;
 
-use super::reading::{encoder_embeddings, check_episode, write_report, decode_probabilities, images_tensor, memory_panels, next_iterate, to_f32, to_f64_scalar};
-use super::{Dkm, DkmConfig, bernoulli_log_likelihood};
+use super::address_search::{AddressEnergy, AddressSearch, Found, reconstruction_nats};
+use super::reading::{check_episode, decode_probabilities, encoder_embeddings, images_tensor, iterate_from_logits, memory_panels, to_f32, to_f64_scalar, write_report};
+use super::networks::DecoderConfig;
+use super::{Dkm, DkmConfig};
 
 /// A DKM on an inference device with (optionally) a written memory.
 pub struct DkmAttractor {
@@ -19,18 +23,21 @@ pub struct DkmAttractor {
     config: DkmConfig,
     device: Device,
     written: Option<Written>,
+    /// The optimised address step's differentiable decoder, made on first use.
+    search: OnceLock<AddressSearch>,
 }
 
 struct Written {
     state: MemoryState,
     addresser: Addresser,
+    energy: AddressEnergy,
     stored: Vec<Image>,
 }
 
 impl DkmAttractor {
     /// `model` should live on `device` without autodiff (see backend.rs).
     pub fn new(name: &str, model: Dkm, config: DkmConfig, device: Device) -> Self {
-        Self { name: name.to_string(), model, config, device, written: None }
+        Self { name: name.to_string(), model, config, device, written: None, search: OnceLock::new() }
     }
 
     pub fn config(&self) -> &DkmConfig {
@@ -41,60 +48,78 @@ impl DkmAttractor {
         self.written.as_ref().ok_or(MemoryError::Empty)
     }
 
-    /// Addressing means and decoder logits of one image against the written memory.
-    fn address_and_decode(&self, image: &Image) -> Result<(Tensor<3>, Tensor<2>), MemoryError> {
-        let mu = self.address(image)?;
-        let logits = self.decode_at(mu.clone())?;
-        Ok((mu, logits))
+    fn search(&self) -> &AddressSearch {
+        self.search.get_or_init(|| {
+            let decoder_config = DecoderConfig::new(self.config.memory.code_size).with_arch(self.config.arch);
+            AddressSearch::new(&self.model.decoder, &decoder_config, &self.device.clone().autodiff())
+        })
     }
 
-    /// μ(x): the addressing means of `image` (encoder, then the least-squares solve against
+    /// μ(x): the amortised address of `image` (encoder, then the least-squares solve against
     /// the written memory).
     ///
     /// # Shapes
-    /// - returns [1, 1, K]
-    pub fn address(&self, image: &Image) -> Result<Tensor<3>, MemoryError> {
+    /// - returns [K]
+    pub fn address(&self, image: &Image) -> Result<Vec<f64>, MemoryError> {
         check_size(std::slice::from_ref(image), SIDE, SIDE)?;
         let written = self.written()?;
         let z = self.model.encoder.forward(images_tensor(std::slice::from_ref(image), &self.device));
         let c = z.dims()[1];
-        Ok(written.addresser.address(z.reshape([1, 1, c])))
+        Ok(to_f32(written.addresser.address(z.reshape([1, 1, c]))).into_iter().map(f64::from).collect())
     }
 
     /// Decoder logits of the read Rᵀμ.
     ///
     /// # Shapes
-    /// - mu: [1, 1, K] -> [1, 784]
-    fn decode_at(&self, mu: Tensor<3>) -> Result<Tensor<2>, MemoryError> {
+    /// - mu: [K] -> [784]
+    pub fn logits_at(&self, mu: &[f64]) -> Result<Vec<f32>, MemoryError> {
         let written = self.written()?;
-        let c = written.state.mean.dims()[2];
-        Ok(self.model.decoder.forward(mem::read(mu, written.state.mean.clone()).reshape([1, c])))
+        let c = written.energy.code_size;
+        let z = Tensor::<2>::from_data(TensorData::new(written.energy.codes(mu), [1, c]), &self.device);
+        Ok(to_f32(self.model.decoder.forward(z)))
     }
 
-    /// F(x, μ) = −ln p(x | Rᵀμ) + KL(q(w)‖p(w)) at a given address (spec §8.2), and its two
-    /// terms.
-    pub fn energy_terms_at(&self, image: &Image, mu: Tensor<3>) -> Result<(f64, f64), MemoryError> {
-        let logits = self.decode_at(mu.clone())?;
-        Ok(self.energy_terms(image, mu, logits))
+    /// (−ln p(x | d(Rᵀμ)), KL(q(w)‖p(w))) in nats, from the logits at μ; their sum is
+    /// F(x, μ) (spec §8.2).
+    fn energy_terms(&self, image: &Image, mu: &[f64], logits: &[f32]) -> Result<(f64, f64), MemoryError> {
+        Ok((reconstruction_nats(&image.pixels, logits), self.written()?.energy.kl(mu)))
     }
 
-    /// (reconstruction nats, KL(w) nats) of `image` at address `mu` whose read decodes to
-    /// `logits`.
-    fn energy_terms(&self, image: &Image, mu: Tensor<3>, logits: Tensor<2>) -> (f64, f64) {
-        let target = images_tensor(std::slice::from_ref(image), &self.device);
-        let recon = -to_f64_scalar(bernoulli_log_likelihood(target, logits));
-        let kl_w = to_f64_scalar(mem::kl_addressing(mu, self.model.log_w_std.val(), self.config.memory.w_prior_std).reshape([1]));
-        (recon, kl_w)
+    /// F(x, μ) = −ln p(x | Rᵀμ) + KL(q(w)‖p(w)) at a given address (spec §8.2).
+    pub fn energy_at(&self, image: &Image, mu: &[f64]) -> Result<f64, MemoryError> {
+        let (recon, kl) = self.energy_terms(image, mu, &self.logits_at(mu)?)?;
+        Ok(recon + kl)
     }
 
-    /// F(x, μ), the sum of [`Self::energy_terms_at`].
-    pub fn energy_at(&self, image: &Image, mu: Tensor<3>) -> Result<f64, MemoryError> {
-        self.energy_terms_at(image, mu).map(|(recon, kl)| recon + kl)
+    /// The address `mu` held for `image`, with its logits and energy.
+    fn found(&self, image: &Image, mu: Vec<f64>) -> Result<Found, MemoryError> {
+        let logits = self.logits_at(&mu)?;
+        let (recon, kl) = self.energy_terms(image, &mu, &logits)?;
+        Ok(Found { mu, logits, energy: recon + kl, steps: 0 })
     }
 
-    /// The mode of p(x | Rᵀμ): the image that maximises the likelihood term at μ.
-    pub fn mode_at(&self, mu: Tensor<3>) -> Result<Image, MemoryError> {
-        Ok(next_iterate(self.decode_at(mu)?, ReadUpdate::Mode, 0))
+    /// The optimised address for `image`: at most `steps` gradient steps from `start`.
+    pub fn optimise_address(&self, image: &Image, start: Found, steps: usize) -> Result<Found, MemoryError> {
+        let written = self.written()?;
+        Ok(self.search().descend(&self.model.decoder, &self.device, &written.energy, &image.pixels, start, steps))
+    }
+
+    /// Iterate `image` holding `found`.
+    fn iterate(&self, image: Image, found: Found, pixel_step_energy: Option<f64>, address_step: AddressStep) -> Result<Iterate, MemoryError> {
+        let (recon, kl_w) = self.energy_terms(&image, &found.mu, &found.logits)?;
+        let evaluation = evaluation(recon, kl_w, &found.mu);
+        let held = HeldAddress { weights: found.mu, logits: found.logits };
+        Ok(Iterate { image, evaluation, held: Some(held), pixel_step_energy, address_step: Some(address_step) })
+    }
+}
+
+/// The explorer's view of F at an address.
+fn evaluation(recon: f64, kl_w: f64, mu: &[f64]) -> Evaluation {
+    Evaluation {
+        energy: Some(recon + kl_w),
+        terms: vec![Term::new("reconstruction nats", recon), Term::new("KL(w) nats", kl_w)],
+        weights: Some(mu.iter().map(|&m| m as f32).collect()),
+        parts: Vec::new(),
     }
 }
 
@@ -112,8 +137,19 @@ impl AttractorMemory for DkmAttractor {
         let images = images_tensor(episode, &self.device).reshape([1, episode.len(), PIXELS]);
         let (state, _) = self.model.write(images, &self.config);
         let kl = to_f64_scalar(mem::kl_memory(&state, self.model.prior_mean.val(), self.model.prior_log_var.val()));
+        let [_, slots, code_size] = state.mean.dims();
+        let prior_std = self.config.memory.w_prior_std;
+        let log_w_std = to_f64_scalar(self.model.log_w_std.val());
+        let energy = AddressEnergy {
+            memory: to_f32(state.mean.clone()),
+            slots,
+            code_size,
+            prior_var: prior_std * prior_std,
+            kl_constant: slots as f64 * ((2.0 * log_w_std).exp() / (2.0 * prior_std * prior_std) - log_w_std + prior_std.ln() - 0.5),
+        };
         self.written = Some(Written {
             addresser: Addresser::new(state.mean.clone(), &self.config.memory).with_address_map(),
+            energy,
             state,
             stored: episode.to_vec(),
         });
@@ -129,19 +165,57 @@ impl AttractorMemory for DkmAttractor {
     }
 
     fn step(&self, image: &Image, update: ReadUpdate, seed: u64) -> Result<Image, MemoryError> {
-        let (_, logits) = self.address_and_decode(image)?;
-        Ok(next_iterate(logits, update, seed))
+        self.evaluate_and_step(image, update, seed).map(|(_, next)| next)
     }
 
     fn evaluate_and_step(&self, image: &Image, update: ReadUpdate, seed: u64) -> Result<(Evaluation, Image), MemoryError> {
-        let (mu, logits) = self.address_and_decode(image)?;
-        let (recon, kl_w) = self.energy_terms(image, mu.clone(), logits.clone());
-        let k = mu.dims()[2];
-        let evaluation = Evaluation {
-            energy: Some(recon + kl_w),
-            terms: vec![Term::new("reconstruction nats", recon), Term::new("KL(w) nats", kl_w)],
-            weights: Some(to_f32(mu.reshape([1, k]))), parts: Vec::new() };
-        Ok((evaluation, next_iterate(logits, update, seed)))
+        let found = self.found(image, self.address(image)?)?;
+        let (recon, kl_w) = self.energy_terms(image, &found.mu, &found.logits)?;
+        Ok((evaluation(recon, kl_w, &found.mu), iterate_from_logits(&found.logits, update, seed)))
+    }
+
+    fn holds_address(&self) -> bool {
+        true
+    }
+
+    fn start_read(&self, query: &Image, plan: &ReadPlan) -> Result<Iterate, MemoryError> {
+        let amortised = self.found(query, self.address(query)?)?;
+        match plan.addressing {
+            Addressing::Optimised => {
+                let found = self.optimise_address(query, amortised, plan.search_steps)?;
+                let steps = found.steps;
+                self.iterate(query.clone(), found, None, AddressStep::Optimised { steps })
+            }
+            Addressing::Amortised | Addressing::Guarded => self.iterate(query.clone(), amortised, None, AddressStep::Amortised),
+        }
+    }
+
+    /// The pixel step from the held address, then the address step (spec §8.3 and
+    /// [`Addressing`]): F(x_{n+1}, μ_n) <= F(x_n, μ_n) for the mode update, and the guarded
+    /// and optimised address steps never raise F(x_{n+1}, ·) above F(x_{n+1}, μ_n).
+    fn read_step(&self, current: &Iterate, plan: &ReadPlan, seed: u64) -> Result<Iterate, MemoryError> {
+        let Some(held) = &current.held else {
+            return self.read_step(&self.start_read(&current.image, plan)?, plan, seed);
+        };
+        let next = iterate_from_logits(&held.logits, plan.update, seed);
+        let kept = {
+            let (recon, kl) = self.energy_terms(&next, &held.weights, &held.logits)?;
+            Found { mu: held.weights.clone(), logits: held.logits.clone(), energy: recon + kl, steps: 0 }
+        };
+        let pixel_step_energy = kept.energy;
+        let amortised = self.found(&next, self.address(&next)?)?;
+        let (found, step) = match plan.addressing {
+            Addressing::Amortised => (amortised, AddressStep::Amortised),
+            Addressing::Guarded if amortised.energy <= kept.energy => (amortised, AddressStep::Amortised),
+            Addressing::Guarded => (kept, AddressStep::Kept),
+            Addressing::Optimised => {
+                let start = if amortised.energy <= kept.energy { amortised } else { kept };
+                let found = self.optimise_address(&next, start, plan.search_steps)?;
+                let steps = found.steps;
+                (found, AddressStep::Optimised { steps })
+            }
+        };
+        self.iterate(next, found, Some(pixel_step_energy), step)
     }
 
     /// Spec §8.4: w ~ N(0, σp² I), z = Rᵀw, one read through the memory, decode (means).

@@ -2,6 +2,7 @@
 //! its explorable form. A model kind is one file here (its Module, Config, loss terms and
 //! [`TrainableModel`] impl) plus a [`ModelKind`] variant and a catalog entry.
 
+pub mod address_search;
 pub mod attractor;
 pub mod block_read;
 pub mod dkm;

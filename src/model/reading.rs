@@ -52,12 +52,21 @@ pub(crate) fn decode_probabilities(decoder: &Decoder, codes: Tensor<2>) -> Vec<I
 /// # Shapes
 /// - logits: [1, 784]
 pub(crate) fn next_iterate(logits: Tensor<2>, update: ReadUpdate, seed: u64) -> Image {
-    let p = to_f32(sigmoid(logits));
+    iterate_from_logits(&to_f32(logits), update, seed)
+}
+
+/// [`next_iterate`] from logits already on the host. The mode is `l >= 0` exactly, so that it
+/// minimises −ln p(x | l) pixel by pixel in the same arithmetic as the read's energies.
+///
+/// # Shapes
+/// - logits: [784]
+pub(crate) fn iterate_from_logits(logits: &[f32], update: ReadUpdate, seed: u64) -> Image {
+    let probability = |l: f32| (1.0 / (1.0 + (-(l as f64)).exp())) as f32;
     let mut rng = SplitMix64::new(seed);
     let pixels = match update {
-        ReadUpdate::Mode => p.iter().map(|&v| if v >= 0.5 { 1.0 } else { 0.0 }).collect(),
-        ReadUpdate::Mean => p,
-        ReadUpdate::Sample => p.iter().map(|&v| if rng.next_f32() < v { 1.0 } else { 0.0 }).collect(),
+        ReadUpdate::Mode => logits.iter().map(|&l| if l >= 0.0 { 1.0 } else { 0.0 }).collect(),
+        ReadUpdate::Mean => logits.iter().map(|&l| probability(l)).collect(),
+        ReadUpdate::Sample => logits.iter().map(|&l| if rng.next_f32() < probability(l) { 1.0 } else { 0.0 }).collect(),
     };
     Image::new(SIDE, SIDE, pixels)
 }
