@@ -6,7 +6,9 @@ use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Distribution, Tensor};
 use kanerva::backend::{inference_device, training_device};
 use kanerva::memory::dkm::{self as mem, Addresser, WriteMode};
-use kanerva::model::{Arch, DkmConfig, bernoulli_log_likelihood};
+use kanerva::data::Image;
+use kanerva::memory::{AddressStep, Addressing, AttractorMemory, ReadPlan};
+use kanerva::model::{Arch, DkmAttractor, DkmConfig, bernoulli_log_likelihood};
 
 #[derive(Debug, clap::Args)]
 pub struct BenchArgs {
@@ -219,6 +221,29 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         record("read_address_and_read_ms", median_ms(args.reps * 10, 5, || sync(mem::read(addresser.address(codes.clone()), state.mean.clone()).sum())));
         record("read_decode_ms", median_ms(args.reps * 10, 5, || sync(infer.decoder.forward(zhat.clone()).sum())));
         record("tensor_op_overhead_ms", median_ms(args.reps * 10, 5, || sync(zhat.clone().add_scalar(1.0).sum())));
+    }
+    // (b') one read iteration of one query as the explorer steps it, per addressing: the
+    // optimised one adds the search (target: at most 5 ms, so Play never waits).
+    {
+        let mut memory = DkmAttractor::new("dkm", infer.clone(), config.clone(), dev.clone());
+        let episode: Vec<Image> = (0..t).map(|i| Image::new(28, 28, (0..784).map(|p| f32::from((p * 7 + i * 13) % 11 == 0)).collect())).collect();
+        memory.write(&episode).expect("the bench episode writes");
+        let query = kanerva::data::Corruption::SaltPepper { p: 0.15 }.apply(&episode[0], 1);
+        for addressing in Addressing::ALL {
+            let plan = ReadPlan { addressing, ..ReadPlan::default() };
+            let start = memory.start_read(&query, &plan).expect("a read starts");
+            let mut steps = Vec::new();
+            let ms = median_ms(args.reps * 10, 2, || {
+                let next = memory.read_step(&start, &plan, 0).expect("a read step");
+                if let Some(AddressStep::Optimised { steps: s }) = next.address_step {
+                    steps.push(s as f64);
+                }
+            });
+            record(&format!("read_iteration_{}_ms", addressing.name()), ms);
+            if addressing == Addressing::Optimised {
+                record("optimised_search_steps_taken", steps.iter().sum::<f64>() / steps.len().max(1) as f64);
+            }
+        }
     }
     // (c) write an episode of 32 images into a fresh memory (encode + address + update).
     let episode = Tensor::<3>::random([1, t, 784], Distribution::Bernoulli(0.13), &dev);
