@@ -375,7 +375,7 @@ fn tiny_checkpoint_of(spec: kanerva::train::ModelSpec, out: &std::path::Path) {
 fn the_energy_plot_is_fitted_to_the_descent_after_the_query() {
     use kanerva::app::views::plots::{descent_range, union_range};
     use kanerva::memory::{Evaluation, Iterate};
-    let iterate = |e: f64| Iterate { image: kanerva::data::Image::new(28, 28, vec![0.0; 784]), evaluation: Evaluation { energy: Some(e), ..Default::default() } };
+    let iterate = |e: f64| Iterate::new(kanerva::data::Image::new(28, 28, vec![0.0; 784]), Evaluation { energy: Some(e), ..Default::default() });
     let read = vec![iterate(884.0), iterate(93.0), iterate(70.0), iterate(63.0)];
     let (lo, hi) = descent_range(&read).unwrap();
     assert!(lo < 63.0 && lo > 55.0 && hi > 93.0 && hi < 110.0, "{lo}..{hi}");
@@ -405,4 +405,37 @@ fn a_stored_item_is_one_click_from_the_query_and_a_stale_memory_says_so() {
     h.run_steps(2);
     assert!(h.state().memory_is_stale());
     h.get_by_label_contains("still hold the older one");
+}
+
+/// The read panel's addressing choice: a DKM read with the optimised address step never
+/// rises, every iterate says how its address was chosen, and the plot's summary says so; a
+/// memory without an address keeps the choice disabled.
+#[test]
+fn the_optimised_addressing_reads_downhill_and_shows_its_half_steps() {
+    let mut h = harness();
+    h.get_by_label("optimised").click();
+    h.step();
+    assert_eq!(h.state().settings.read.addressing, kanerva::memory::Addressing::Amortised, "Hopfield holds no address: the choice is disabled");
+
+    let checkpoint = kanerva::catalog::shipped_checkpoints().into_iter().next().expect("the repository ships assets/dkm_mnist.ckpt");
+    let settings = Settings { model: Some(MemorySpec::trained(checkpoint)), show_help: false, ..Settings::default() };
+    let app = ExplorerApp::new(&egui::Context::default(), settings);
+    let mut h = Harness::builder().with_size([1500.0, 1000.0]).build_ui_state(|ui, app: &mut ExplorerApp| app.show(ui), app);
+    wait_for(&mut h, "the DKM", |app| app.model_name.starts_with("DKM") && app.holds_address);
+    write_random_episode(&mut h);
+    h.get_by_label("optimised").click();
+    h.step();
+    assert_eq!(h.state().settings.read.addressing, kanerva::memory::Addressing::Optimised);
+    let query = Corruption::SaltPepper { p: 0.15 }.apply(&h.state().stored[2], 5);
+    start_read(&mut h, query);
+    for _ in 0..3 {
+        step_by_key(&mut h);
+    }
+    let read = &h.state().read.iterates;
+    for pair in read.windows(2) {
+        assert!(matches!(pair[1].address_step, Some(kanerva::memory::AddressStep::Optimised { .. })));
+        let (pixel, address) = pair[1].half_steps(&pair[0]).expect("both half-steps are reported");
+        assert!(pixel <= 1e-9 && address <= 1e-9, "a half-step rose: {pixel} {address}");
+    }
+    h.get_by_label_contains("energy fell or held in 3 of 3 steps");
 }

@@ -537,7 +537,7 @@ impl ExplorerApp {
         ui.separator();
         let action = ui.columns(2, |cols| {
             query_panel::ui(&mut cols[0], &mut self.canvas, &mut self.settings, &mut self.textures);
-            read_panel::ui(&mut cols[1], &self.read, self.compare.as_ref(), self.stored.is_empty(), self.playing, &mut self.settings, &mut self.textures)
+            read_panel::ui(&mut cols[1], &self.read, self.compare.as_ref(), self.stored.is_empty(), self.holds_address, self.playing, &mut self.settings, &mut self.textures)
         });
         self.apply_read_action(action);
         ui.separator();

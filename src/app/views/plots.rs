@@ -2,7 +2,7 @@
 //! stored image, and KL(M) (or other write terms) after each write.
 
 use eframe::egui;
-use egui_plot::{Legend, Line, Plot, PlotPoint, PlotPoints, Text};
+use egui_plot::{Legend, Line, MarkerShape, Plot, PlotPoint, PlotPoints, Points, Text};
 
 use crate::memory::Iterate;
 
@@ -10,7 +10,12 @@ use crate::memory::Iterate;
 /// iterations 1.. with a margin (None before there are two iterates). The corrupted query's
 /// energy (iteration 0) is often ten times the rest and would flatten them into a line.
 pub fn descent_range(iterates: &[Iterate]) -> Option<(f64, f64)> {
-    let values: Vec<f64> = iterates.iter().skip(1).flat_map(|it| it.evaluation.energy.into_iter().chain(it.evaluation.terms.iter().map(|t| t.value))).filter(|v| v.is_finite()).collect();
+    let values: Vec<f64> = iterates
+        .iter()
+        .skip(1)
+        .flat_map(|it| it.evaluation.energy.into_iter().chain(it.pixel_step_energy).chain(it.evaluation.terms.iter().map(|t| t.value)))
+        .filter(|v| v.is_finite())
+        .collect();
     if values.is_empty() {
         return None;
     }
@@ -32,9 +37,55 @@ pub fn energy_plot(ui: &mut egui::Ui, iterates: &[Iterate], unit: &str, height: 
     energy_plot_with_id(ui, "energy_plot", iterates, unit, height, descent_range(iterates));
 }
 
+/// A rise smaller than this is float noise.
+const RISE_TOLERANCE: f64 = 1e-3;
+
+/// The energy through both half-steps of every iteration: (n, F(x_n, μ_n)) and, for reads that
+/// hold an address, (n − ½, F(x_n, μ_{n−1})) between them.
+pub fn energy_path(iterates: &[Iterate]) -> Vec<[f64; 2]> {
+    let mut path = Vec::new();
+    for (n, it) in iterates.iter().enumerate() {
+        if let Some(p) = it.pixel_step_energy.filter(|_| n > 0) {
+            path.push([n as f64 - 0.5, p]);
+        }
+        if let Some(e) = it.evaluation.energy {
+            path.push([n as f64, e]);
+        }
+    }
+    path
+}
+
+/// Iterations whose energy rose above the previous iterate's.
+pub fn rises(iterates: &[Iterate]) -> Vec<usize> {
+    (1..iterates.len())
+        .filter(|&n| matches!((iterates[n - 1].evaluation.energy, iterates[n].evaluation.energy), (Some(a), Some(b)) if b > a + RISE_TOLERANCE))
+        .collect()
+}
+
+/// "the energy fell or held in k of m steps", and what the two half-steps did in total.
+pub fn monotone_summary(iterates: &[Iterate]) -> Option<String> {
+    let steps = iterates.windows(2).filter(|w| w[0].evaluation.energy.is_some() && w[1].evaluation.energy.is_some()).count();
+    if steps == 0 {
+        return None;
+    }
+    let held = steps - rises(iterates).len();
+    let mut text = format!("energy fell or held in {held} of {steps} steps ({:.0}%)", 100.0 * held as f64 / steps as f64);
+    let halves: Vec<(f64, f64)> = iterates.windows(2).filter_map(|w| w[1].half_steps(&w[0])).collect();
+    if !halves.is_empty() {
+        let (pixel, address) = halves.iter().fold((0.0, 0.0), |(a, b), h| (a + h.0, b + h.1));
+        text.push_str(&format!("; pixel steps {pixel:+.2}, address steps {address:+.2}"));
+    }
+    Some(text)
+}
+
 /// `y_range`: the y axis to show (see [`descent_range`]); a query whose energy lies above it is
-/// marked at the top edge with its value.
+/// marked at the top edge with its value. Reads that hold an address draw the energy through
+/// both half-steps (pixel step at n − ½, address step at n); every rise is marked.
 pub fn energy_plot_with_id(ui: &mut egui::Ui, id: &str, iterates: &[Iterate], unit: &str, height: f32, y_range: Option<(f64, f64)>) {
+    if let Some(summary) = monotone_summary(iterates) {
+        let color = if rises(iterates).is_empty() { ui.visuals().weak_text_color() } else { egui::Color32::from_rgb(255, 140, 120) };
+        ui.label(egui::RichText::new(summary).small().color(color));
+    }
     let mut names: Vec<String> = Vec::new();
     for it in iterates {
         for t in &it.evaluation.terms {
@@ -66,7 +117,15 @@ pub fn energy_plot_with_id(ui: &mut egui::Ui, id: &str, iterates: &[Iterate], un
                 }
             }
             if !energy.is_empty() {
-                plot.line(Line::new("energy", PlotPoints::from(energy)).width(2.5));
+                plot.line(Line::new("energy", PlotPoints::from(energy_path(iterates))).width(2.5));
+            }
+            let halves: Vec<[f64; 2]> = iterates.iter().enumerate().skip(1).filter_map(|(n, it)| it.pixel_step_energy.map(|p| [n as f64 - 0.5, p])).collect();
+            if !halves.is_empty() {
+                plot.points(Points::new("after the pixel step (n − ½)", PlotPoints::from(halves)).radius(3.0).shape(MarkerShape::Diamond));
+            }
+            let risen: Vec<[f64; 2]> = rises(iterates).into_iter().filter_map(|n| iterates[n].evaluation.energy.map(|e| [n as f64, e])).collect();
+            if !risen.is_empty() {
+                plot.points(Points::new("energy rose", PlotPoints::from(risen)).radius(5.0).color(egui::Color32::from_rgb(255, 90, 70)));
             }
             for name in &names {
                 let points: Vec<[f64; 2]> = iterates

@@ -9,7 +9,7 @@ use crate::app::read_session::ReadSession;
 use crate::app::settings::Settings;
 use crate::app::texture::TextureCache;
 use crate::data::Image;
-use crate::memory::ReadUpdate;
+use crate::memory::{Addressing, ReadUpdate};
 
 use super::filmstrip;
 
@@ -24,7 +24,8 @@ pub enum ReadAction {
 }
 
 /// Draws the read controls and the filmstrips; edits the read settings.
-pub fn ui(ui: &mut egui::Ui, read: &ReadSession, compare: Option<&CompareSession>, memory_empty: bool, playing: bool, settings: &mut Settings, textures: &mut TextureCache) -> Option<ReadAction> {
+#[allow(clippy::too_many_arguments)]
+pub fn ui(ui: &mut egui::Ui, read: &ReadSession, compare: Option<&CompareSession>, memory_empty: bool, holds_address: bool, playing: bool, settings: &mut Settings, textures: &mut TextureCache) -> Option<ReadAction> {
     let mut action = None;
     ui.heading("Read");
     ui.label(if memory_empty { "Write an episode first: the memory is empty." } else { "Memory holds the episode; read from the query." });
@@ -49,6 +50,9 @@ pub fn ui(ui: &mut egui::Ui, read: &ReadSession, compare: Option<&CompareSession
             ui.selectable_value(&mut settings.read.update, u, u.name());
         }
     });
+    if addressing_ui(ui, &mut settings.read.addressing, holds_address) {
+        action = Some(ReadAction::Reset);
+    }
     ui.label(format!("filmstrip ({} iterates)", read.iterates.len()));
     filmstrip::ui(ui, "filmstrip", &read.iterates, textures);
     // Models that combine several partial reads (the PKM's machines) show each one for the
@@ -78,6 +82,20 @@ pub fn ui(ui: &mut egui::Ui, read: &ReadSession, compare: Option<&CompareSession
         filmstrip::ui(ui, "compare_filmstrip", &compare.read.iterates, textures);
     }
     action
+}
+
+/// The addressing choice; true when it changed (the read restarts under the new rule).
+fn addressing_ui(ui: &mut egui::Ui, addressing: &mut Addressing, holds_address: bool) -> bool {
+    let before = *addressing;
+    ui.horizontal(|ui| {
+        ui.label("addressing:").on_hover_text("how each iteration's address step chooses the address held with the new image");
+        ui.add_enabled_ui(holds_address, |ui| {
+            for a in Addressing::ALL {
+                ui.selectable_value(addressing, a, a.name()).on_hover_text(a.description()).on_disabled_hover_text("this memory reads without holding an address: only its own (amortised) read exists");
+            }
+        });
+    });
+    *addressing != before
 }
 
 /// The samples section of a generative memory.
