@@ -34,6 +34,8 @@ shoot() { # name, seconds to wait, app arguments...
 
 # A salt-and-pepper query converging in the shipped DKM (demo mode plays the read).
 shoot explorer-dkm-denoise 20 gui --demo
+# The same demo with the optimised address step: the energy through both half-steps, never rising.
+shoot explorer-dkm-optimised 25 gui --demo --addressing optimised
 # The basin map between the first two stored items, with the read's trajectory on the PCA map.
 shoot explorer-basins 40 gui --demo basins
 # Training from the explorer with live loss curves.

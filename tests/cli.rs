@@ -203,7 +203,7 @@ fn sample_draws_what_the_shared_sampling_function_draws() {
     let set = Embedded::MnistTest.load().unwrap();
     let episode: Vec<Image> = test_episodes(set.len(), 16, 1, 3).into_iter().flatten().map(|i| set.image(i)).collect();
     memory.write(&episode).unwrap();
-    let samples = kanerva::eval::sample_and_clean_up(memory.as_ref(), 4, &ReadPlan { iterations: 3, update: ReadUpdate::Mean, seed: 3 }).unwrap();
+    let samples = kanerva::eval::sample_and_clean_up(memory.as_ref(), 4, &ReadPlan { iterations: 3, update: ReadUpdate::Mean, seed: 3, ..ReadPlan::default() }).unwrap();
     let png = image::open(&grid).unwrap().to_luma8();
     for (i, s) in samples.iter().enumerate() {
         let (r0, c0) = (1 + 29 * (i / 2), 1 + 29 * (i % 2));

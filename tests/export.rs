@@ -12,7 +12,7 @@ fn a_read() -> (Vec<kanerva::memory::Iterate>, Vec<Vec<f32>>) {
     let mut net = Hopfield::new(HopfieldConfig::default());
     net.write(&stored).unwrap();
     let query = Corruption::BitFlip { p: 0.2 }.apply(&stored[0], 1);
-    let iterates = read_iterations(&net, &query, &ReadPlan { iterations: 3, update: ReadUpdate::Mode, seed: 0 }).unwrap();
+    let iterates = read_iterations(&net, &query, &ReadPlan { iterations: 3, update: ReadUpdate::Mode, seed: 0, ..ReadPlan::default() }).unwrap();
     let distances = iterates.iter().map(|it| stored.iter().map(|s| it.image.pixel_error(s)).collect()).collect();
     (iterates, distances)
 }

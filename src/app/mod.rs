@@ -27,6 +27,8 @@ pub struct StartOptions {
     pub checkpoint: Option<std::path::PathBuf>,
     /// Start on this data (a file or a folder) instead of the embedded MNIST test set.
     pub data: Option<std::path::PathBuf>,
+    /// Start with this addressing for reads that hold an address.
+    pub addressing: Option<crate::memory::Addressing>,
 }
 
 /// Opens the explorer window.
@@ -42,6 +44,9 @@ pub fn run_native(start: StartOptions) -> eframe::Result<()> {
             let mut settings: Settings = cc.storage.and_then(|s| eframe::get_value(s, eframe::APP_KEY)).unwrap_or_default();
             if let Some(checkpoint) = start.checkpoint {
                 settings.model = Some(crate::catalog::MemorySpec::trained(checkpoint));
+            }
+            if let Some(addressing) = start.addressing {
+                settings.read.addressing = addressing;
             }
             let mut app = ExplorerApp::new(&cc.egui_ctx, settings);
             if let Some(data) = start.data {

@@ -40,6 +40,11 @@ pub enum Command {
         #[cfg(feature = "gui")]
         #[arg(long)]
         data: Option<std::path::PathBuf>,
+        /// Start with this addressing for reads of memories that hold an address (the DKM):
+        /// amortised, guarded or optimised (see `kanerva denoise --help`).
+        #[cfg(feature = "gui")]
+        #[arg(long, value_parser = options::parse_addressing)]
+        addressing: Option<kanerva::memory::Addressing>,
     },
     /// Train a model on episodes of images.
     Train(train::TrainArgs),
@@ -74,9 +79,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         checkpoint: None,
         #[cfg(feature = "gui")]
         data: None,
+        #[cfg(feature = "gui")]
+        addressing: None,
     }) {
         #[cfg(feature = "gui")]
-        Command::Gui { demo, checkpoint, data } => run_gui(kanerva::app::StartOptions { demo, checkpoint, data }),
+        Command::Gui { demo, checkpoint, data, addressing } => run_gui(kanerva::app::StartOptions { demo, checkpoint, data, addressing }),
         #[cfg(not(feature = "gui"))]
         Command::Gui {} => run_gui(),
         Command::Data { command: DataCommand::Info(args) } => data_info::run(args),

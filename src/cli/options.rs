@@ -36,11 +36,16 @@ pub struct ReadArgs {
     /// only accepts a lower energy.
     #[arg(long, default_value_t = DEFAULT_SEARCH_STEPS)]
     pub search_steps: usize,
+    /// Optimised reads: keep the encoder's address for the query itself and optimise only
+    /// the addresses after each pixel step (cleans corrupted queries better; stored items
+    /// drift more).
+    #[arg(long)]
+    pub encoder_query_address: bool,
 }
 
 impl ReadArgs {
     pub fn plan(&self) -> ReadPlan {
-        ReadPlan { iterations: self.iterations, update: self.update, seed: self.seed, addressing: self.addressing, search_steps: self.search_steps }
+        ReadPlan { iterations: self.iterations, update: self.update, seed: self.seed, addressing: self.addressing, search_steps: self.search_steps, optimise_query: !self.encoder_query_address }
     }
 }
 

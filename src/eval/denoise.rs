@@ -22,6 +22,8 @@ pub struct DenoiseReport {
     pub corruption: String,
     pub update: String,
     pub addressing: String,
+    /// The whole read plan (search steps and query address of optimised reads included).
+    pub plan: ReadPlan,
     pub episodes: usize,
     pub episode_size: usize,
     pub queries: usize,
@@ -94,6 +96,7 @@ pub fn denoise(memory: &mut dyn AttractorMemory, set: &ImageSet, corruption: Cor
         corruption: corruption.to_string(),
         update: plan.update.name().to_string(),
         addressing: plan.addressing.name().to_string(),
+        plan: *plan,
         episodes: all.len(),
         episode_size,
         queries,

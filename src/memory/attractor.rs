@@ -147,6 +147,10 @@ pub struct ReadPlan {
     /// Gradient steps of each optimised address step (at most; it stops when no step of its
     /// line search lowers the energy).
     pub search_steps: usize,
+    /// Optimised reads: also optimise the query's own address (iterate 0), not only the
+    /// addresses after each pixel step. Holds stored items in place; fits a corrupted query's
+    /// noise (docs/attractor.md measures both).
+    pub optimise_query: bool,
 }
 
 /// Default inner steps of the optimised address step (docs/attractor.md has the trade-off).
@@ -154,7 +158,7 @@ pub const DEFAULT_SEARCH_STEPS: usize = 5;
 
 impl Default for ReadPlan {
     fn default() -> Self {
-        Self { iterations: 10, update: ReadUpdate::Mode, seed: 0, addressing: Addressing::Amortised, search_steps: DEFAULT_SEARCH_STEPS }
+        Self { iterations: 10, update: ReadUpdate::Mode, seed: 0, addressing: Addressing::Amortised, search_steps: DEFAULT_SEARCH_STEPS, optimise_query: true }
     }
 }
 

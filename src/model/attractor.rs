@@ -181,12 +181,12 @@ impl AttractorMemory for DkmAttractor {
     fn start_read(&self, query: &Image, plan: &ReadPlan) -> Result<Iterate, MemoryError> {
         let amortised = self.found(query, self.address(query)?)?;
         match plan.addressing {
-            Addressing::Optimised => {
+            Addressing::Optimised if plan.optimise_query => {
                 let found = self.optimise_address(query, amortised, plan.search_steps)?;
                 let steps = found.steps;
                 self.iterate(query.clone(), found, None, AddressStep::Optimised { steps })
             }
-            Addressing::Amortised | Addressing::Guarded => self.iterate(query.clone(), amortised, None, AddressStep::Amortised),
+            _ => self.iterate(query.clone(), amortised, None, AddressStep::Amortised),
         }
     }
 

@@ -9,7 +9,7 @@ use crate::app::read_session::ReadSession;
 use crate::app::settings::Settings;
 use crate::app::texture::TextureCache;
 use crate::data::Image;
-use crate::memory::{Addressing, ReadUpdate};
+use crate::memory::{Addressing, ReadPlan, ReadUpdate};
 
 use super::filmstrip;
 
@@ -50,7 +50,7 @@ pub fn ui(ui: &mut egui::Ui, read: &ReadSession, compare: Option<&CompareSession
             ui.selectable_value(&mut settings.read.update, u, u.name());
         }
     });
-    if addressing_ui(ui, &mut settings.read.addressing, holds_address) {
+    if addressing_ui(ui, &mut settings.read, holds_address) {
         action = Some(ReadAction::Reset);
     }
     ui.label(format!("filmstrip ({} iterates)", read.iterates.len()));
@@ -84,18 +84,27 @@ pub fn ui(ui: &mut egui::Ui, read: &ReadSession, compare: Option<&CompareSession
     action
 }
 
-/// The addressing choice; true when it changed (the read restarts under the new rule).
-fn addressing_ui(ui: &mut egui::Ui, addressing: &mut Addressing, holds_address: bool) -> bool {
-    let before = *addressing;
+/// The addressing choice (and the optimised search's settings); true when it changed (the
+/// read restarts under the new rule).
+fn addressing_ui(ui: &mut egui::Ui, plan: &mut ReadPlan, holds_address: bool) -> bool {
+    let before = *plan;
     ui.horizontal(|ui| {
         ui.label("addressing:").on_hover_text("how each iteration's address step chooses the address held with the new image");
         ui.add_enabled_ui(holds_address, |ui| {
             for a in Addressing::ALL {
-                ui.selectable_value(addressing, a, a.name()).on_hover_text(a.description()).on_disabled_hover_text("this memory reads without holding an address: only its own (amortised) read exists");
+                ui.selectable_value(&mut plan.addressing, a, a.name()).on_hover_text(a.description()).on_disabled_hover_text("this memory reads without holding an address: only its own (amortised) read exists");
             }
         });
     });
-    *addressing != before
+    if holds_address && plan.addressing == Addressing::Optimised {
+        ui.horizontal(|ui| {
+            ui.add(egui::DragValue::new(&mut plan.search_steps).range(1..=50).prefix("gradient steps "))
+                .on_hover_text("at most this many gradient steps per address step, each with a line search that only accepts a lower energy");
+            ui.checkbox(&mut plan.optimise_query, "optimise the query's address")
+                .on_hover_text("on: stored items stay where they are, but a corrupted query's noise is partly fitted; off: the query keeps the encoder's address");
+        });
+    }
+    *plan != before
 }
 
 /// The samples section of a generative memory.
