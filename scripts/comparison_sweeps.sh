@@ -19,10 +19,10 @@ checkpoint() {
 for patterns in random embedded:mnist-test; do
     for model in $MODELS; do
         # shellcheck disable=SC2046
-        "$K" sweep --model "$model" $(checkpoint "$model") --patterns "$patterns" --stored 10,20,40,80,160 --noise flip:0.1 --json 2>/dev/null
+        "$K" sweep --model "$model" $(checkpoint "$model") --beta 20 --patterns "$patterns" --stored 10,20,40,80,160 --noise flip:0.1 --json 2>/dev/null
     done
 done
 for model in $MODELS; do
     # shellcheck disable=SC2046
-    "$K" sweep --model "$model" $(checkpoint "$model") --patterns embedded:mnist-test --stored 32 --noise flip:0.1 --noise-levels 0,0.05,0.1,0.2,0.3,0.4 --json 2>/dev/null
+    "$K" sweep --model "$model" $(checkpoint "$model") --beta 20 --patterns embedded:mnist-test --stored 32 --noise flip:0.1 --noise-levels 0,0.05,0.1,0.2,0.3,0.4 --json 2>/dev/null
 done

@@ -54,7 +54,7 @@ if on ebmm; then
 for noise in occlude:10 salt-pepper:0.15; do
   $K sweep --model ebmm --checkpoint assets/ebmm_omniglot.ckpt --patterns "$OMNI" --stored 16 --noise $noise --json | tag "sweep ebmm $noise"
   for m in hopfield hopfield-pinv modern-hopfield; do
-    $K sweep --model $m --patterns "$OMNI" --stored 16 --noise $noise --json | tag "sweep $m $noise"
+    $K sweep --model $m --beta 20 --patterns "$OMNI" --stored 16 --noise $noise --json | tag "sweep $m $noise"
   done
   $K sweep --model dkm --checkpoint assets/dkm_omniglot.ckpt --patterns "$OMNI" --stored 16 --noise $noise --json | tag "sweep dkm $noise"
   $K denoise --checkpoint assets/ebmm_omniglot.ckpt --data "$OMNI" --noise $noise --iterations 10 --episodes 20 --episode-size 16 --json | tag "denoise omniglot ebmm $noise T=16"

@@ -187,14 +187,22 @@ fn training_runs_on_the_worker_shows_progress_and_can_be_cancelled() {
     wait_for(&mut h, "the cancelled run", |app| !app.train.running);
     let message = h.state().train.message.clone();
     assert!(message.contains("cancelled at step"), "{message}");
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("ETA").is_none(), "a cancelled run shows no ETA");
+    h.get_by_label_contains("stopped");
     assert!(out.is_file(), "a cancelled run saves its checkpoint");
     let card = kanerva::train::CheckpointFile::read(&out).unwrap().card;
     assert_eq!(card.data, "embedded:mnist-train", "the panel trains on the training split, not the test set shown");
     let steps = h.state().train.history.last().unwrap().0;
     assert!(steps < 100_000);
-    // The trained model can be loaded as the current memory.
+    // The trained model can be loaded as the current memory; the previous model's write
+    // history goes with it.
+    let before = h.state().write_history.clone();
+    assert!(!before.is_empty());
     h.get_by_label("Use trained model").click();
     wait_for(&mut h, "the trained model", |app| app.model_name.starts_with("KM"));
+    wait_for(&mut h, "the episode written into it", |app| !app.stored.is_empty());
+    assert_eq!(h.state().write_history.len(), 1, "one write into the new model, none of the old one's: {:?} then {:?}", before, h.state().write_history);
     assert!(h.state().generative);
     assert!(h.state().train.history.iter().any(|(_, m)| m.terms.get("kl_code_nats").is_some_and(|v| v > 0.0)), "the KM reports KL(z)");
     // It reads like any memory: write an episode, step once.
@@ -438,4 +446,15 @@ fn the_optimised_addressing_reads_downhill_and_shows_its_half_steps() {
         assert!(pixel <= 1e-9 && address <= 1e-9, "a half-step rose: {pixel} {address}");
     }
     h.get_by_label_contains("energy fell or held in 3 of 3 steps");
+}
+
+/// The sweep panel stores the loaded data in a trained memory (it cannot store random
+/// patterns), random patterns in a classical one, unless the person chose.
+#[test]
+fn sweeps_default_to_the_loaded_data_for_trained_memories() {
+    use kanerva::app::views::sweep_panel::SweepPanel;
+    let mut panel = SweepPanel::default();
+    assert!(panel.uses_data(true) && !panel.uses_data(false));
+    panel.use_data = Some(false);
+    assert!(!panel.uses_data(true), "a person's choice wins");
 }

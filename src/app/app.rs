@@ -23,7 +23,7 @@ use super::views::read_panel::{self, ReadAction};
 use super::views::sweep_panel::SweepPanel;
 use super::views::top_bar::{self, TopBarAction};
 use super::views::train_panel::TrainPanel;
-use super::views::{help, memory_panel, plots, query_panel};
+use super::views::{help, memory_panel, palette, plots, query_panel};
 use super::worker::{Command, Event, Worker};
 
 #[derive(Debug, Clone, Copy)]
@@ -216,6 +216,10 @@ impl ExplorerApp {
                     self.stored.clear();
                     self.panels.clear();
                     self.heatmaps.clear();
+                    // The write history is the previous model's: a new plot starts with it.
+                    self.write_history.clear();
+                    self.write_terms.clear();
+                    self.samples.clear();
                     self.reset_read();
                 }
                 Event::DataLoaded(set) => self.set_data(set),
@@ -516,13 +520,18 @@ impl ExplorerApp {
             ClickTarget::Episode => ("click to remove it from the episode", false),
         };
         // Strips scroll sideways instead of wrapping, so the layout below never jumps.
-        egui::ScrollArea::horizontal().id_salt("episode_strip").min_scrolled_height(44.0).show(ui, |ui| {
+        // Each item keeps its colour in every plot (views/palette.rs); the strip's height
+        // leaves room for the scroll bar so no thumbnail is clipped.
+        egui::ScrollArea::horizontal().id_salt("episode_strip").min_scrolled_height(62.0).show(ui, |ui| {
             ui.horizontal(|ui| {
-                ui.set_min_height(40.0);
+                ui.set_min_height(56.0);
                 for (i, image) in self.episode.iter().enumerate() {
-                    if self.textures.show(ui, image, 40.0).on_hover_text(format!("item {i}: {hint}")).clicked() {
-                        clicked = Some(i);
-                    }
+                    ui.vertical(|ui| {
+                        if self.textures.show(ui, image, 40.0).on_hover_text(format!("item {i}: {hint}")).clicked() {
+                            clicked = Some(i);
+                        }
+                        ui.label(egui::RichText::new(format!("{i}")).small().strong().color(palette::item_colour(i)));
+                    });
                 }
             });
         });
@@ -555,7 +564,8 @@ impl ExplorerApp {
         ui.separator();
         egui::CollapsingHeader::new("Sweeps: capacity and corruption").default_open(false).show(ui, |ui| {
             let data = self.browser.as_ref().map(|b| b.set.clone());
-            if let Some(command) = self.sweep.ui(ui, data.as_ref()) {
+            let trained = matches!(self.settings.model, Some(MemorySpec::Trained { .. }));
+            if let Some(command) = self.sweep.ui(ui, data.as_ref(), trained) {
                 self.send(command);
             }
         });
@@ -605,13 +615,13 @@ impl ExplorerApp {
         plots::energy_plot_with_id(ui, "energy_plot", &self.read.iterates, &self.energy_unit, 180.0, range);
         ui.add_space(6.0);
         ui.label("Which attractor? Distance to each stored image");
-        plots::distance_plot(ui, &self.read.distances, 150.0);
+        plots::distance_plot_with_id(ui, "distance_plot", &self.read.distances, &self.stored, &mut self.textures, 150.0);
         if let Some(compare) = &self.compare {
             ui.add_space(6.0);
             ui.label(format!("Comparison: {}", compare.name));
             let shared = plots::union_range(plots::descent_range(&self.read.iterates), plots::descent_range(&compare.read.iterates));
             plots::energy_plot_with_id(ui, "compare_energy", &compare.read.iterates, &compare.energy_unit, 150.0, shared);
-            plots::distance_plot_with_id(ui, "compare_distance", &compare.read.distances, 120.0);
+            plots::distance_plot_with_id(ui, "compare_distance", &compare.read.distances, &self.stored, &mut self.textures, 120.0);
         }
         if let Some(weights) = self.read.iterates.last().and_then(|it| it.evaluation.weights.clone()) {
             ui.add_space(6.0);

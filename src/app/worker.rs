@@ -227,9 +227,7 @@ impl WorkerState {
         match command {
             Command::SelectModel(choice) => {
                 let mut memory = choice.build()?;
-                if !self.episode.is_empty() {
-                    memory.write(&self.episode).context("writing the episode into the new memory")?;
-                }
+                let report = if self.episode.is_empty() { None } else { Some(memory.write(&self.episode).context("writing the episode into the new memory")?) };
                 self.emit(Event::ModelReady {
                     name: memory.name(),
                     energy_unit: memory.energy_unit().to_string(),
@@ -237,9 +235,9 @@ impl WorkerState {
                     holds_address: memory.holds_address(),
                     choice: choice.clone(),
                 });
-                if !self.episode.is_empty() {
+                if let Some(report) = report {
                     self.emit(Event::Written {
-                        report: WriteReport { stored: self.episode.len(), terms: vec![] },
+                        report,
                         stored: self.episode.clone(),
                         panels: memory.inspect(),
                         embeddings: memory.embed(&self.episode),

@@ -2,7 +2,9 @@
 //! (start points between two stored items, by noise level, coloured by where they end up).
 
 use eframe::egui::{self, Color32, Rect, Sense, Stroke, StrokeKind, Vec2};
-use egui_plot::{Line, Plot, PlotPoints, Points, Text};
+use egui_plot::{ItemId, Line, Plot, PlotPoints, Points, Text};
+
+use super::palette::item_colour;
 
 use crate::app::texture::TextureCache;
 use crate::app::worker::Command;
@@ -30,27 +32,6 @@ impl<'a> MapSpace<'a> {
                 trajectory: read.iterates.iter().map(|it| it.image.pixels.as_slice()).collect(),
             },
         }
-    }
-}
-
-/// Colour of stored item `i` (a and b get the two strongest colours).
-pub fn item_colour(i: usize, a: usize, b: usize) -> Color32 {
-    const PALETTE: [Color32; 8] = [
-        Color32::from_rgb(102, 194, 165),
-        Color32::from_rgb(231, 138, 195),
-        Color32::from_rgb(166, 216, 84),
-        Color32::from_rgb(255, 217, 47),
-        Color32::from_rgb(229, 196, 148),
-        Color32::from_rgb(179, 179, 179),
-        Color32::from_rgb(141, 160, 203),
-        Color32::from_rgb(190, 120, 90),
-    ];
-    if i == a {
-        Color32::from_rgb(66, 135, 245)
-    } else if i == b {
-        Color32::from_rgb(252, 141, 40)
-    } else {
-        PALETTE[i % PALETTE.len()]
     }
 }
 
@@ -91,11 +72,12 @@ impl BasinView {
         }
         if let Some((_, projection)) = &self.projection {
             ui.label(format!("PCA of the stored items ({}) with the read's trajectory", space.name));
-            Plot::new("pca_plot").height(200.0).data_aspect(1.0).allow_scroll(false).show(ui, |plot| {
+            let response = Plot::new("pca_plot").height(200.0).data_aspect(1.0).allow_scroll(false).show(ui, |plot| {
                 for (i, s) in space.stored.iter().enumerate() {
                     let p = projection.project_vector(s);
-                    plot.points(Points::new(format!("item {i}"), vec![p]).radius(5.0).color(item_colour(i, self.a, self.b)));
-                    plot.text(Text::new(format!("label {i}"), p.into(), format!("  {i}")));
+                    plot.points(Points::new(format!("item {i}"), vec![p]).id(ItemId::new(("pca", i))).radius(5.0).color(item_colour(i)));
+                    let label = egui::RichText::new(format!(" {i}")).size(13.0).strong().color(item_colour(i));
+                    plot.text(Text::new(format!("label {i}"), p.into(), label).anchor(egui::Align2::LEFT_CENTER));
                 }
                 if !space.trajectory.is_empty() {
                     let path: Vec<[f64; 2]> = space.trajectory.iter().map(|v| projection.project_vector(v)).collect();
@@ -103,6 +85,15 @@ impl BasinView {
                     plot.points(Points::new("iterates", path).radius(2.5).color(Color32::WHITE));
                 }
             });
+            // Hovering an item's dot shows the item.
+            if let Some(i) = response.hovered_plot_item.and_then(|id| (0..stored.len()).find(|&i| ItemId::new(("pca", i)) == id)) {
+                response.response.on_hover_ui_at_pointer(|ui| {
+                    ui.horizontal(|ui| {
+                        textures.show(ui, &stored[i], 40.0);
+                        ui.colored_label(item_colour(i), format!("item {i}"));
+                    });
+                });
+            }
         }
         // Basin map controls.
         let mut command = None;
@@ -135,12 +126,25 @@ impl BasinView {
                     let min = rect.min + Vec2::new(50.0 + col as f32 * cell.x, row as f32 * cell.y);
                     let r = Rect::from_min_size(min, cell - Vec2::splat(1.0));
                     // Dim cells that end far from every stored item (spurious attractors).
-                    let colour = item_colour(c.attractor, *a, *b).gamma_multiply(if c.distance < 0.05 { 1.0 } else { 0.35 });
+                    let colour = item_colour(c.attractor).gamma_multiply(if c.distance < 0.05 { 1.0 } else { 0.35 });
                     painter.rect_filled(r, 2.0, colour);
                 }
             }
             painter.rect_stroke(rect, 0.0, Stroke::new(1.0, Color32::DARK_GRAY), StrokeKind::Outside);
             ui.small("faded cells: the read ended more than 5% of pixels away from every stored item");
+            // The key: every item some cell ended at, with its colour and its image.
+            let mut ends: Vec<usize> = cells.iter().map(|c| c.attractor).collect();
+            ends.sort_unstable();
+            ends.dedup();
+            ui.horizontal_wrapped(|ui| {
+                ui.label("ends at:");
+                for i in ends.into_iter().filter(|&i| i < stored.len()) {
+                    let (swatch, _) = ui.allocate_exact_size(Vec2::splat(12.0), Sense::hover());
+                    ui.painter().rect_filled(swatch, 2.0, item_colour(i));
+                    textures.show(ui, &stored[i], 28.0).on_hover_text(format!("item {i}"));
+                    ui.small(format!("{i}"));
+                }
+            });
         }
         command
     }

@@ -6,6 +6,7 @@ pub mod dataset;
 pub mod filmstrip;
 pub mod help;
 pub mod memory_panel;
+pub mod palette;
 pub mod plots;
 pub mod query_panel;
 pub mod read_panel;

@@ -2,9 +2,13 @@
 //! stored image, and KL(M) (or other write terms) after each write.
 
 use eframe::egui;
-use egui_plot::{Legend, Line, MarkerShape, Plot, PlotPoint, PlotPoints, Points, Text};
+use egui_plot::{ItemId, Legend, Line, MarkerShape, Plot, PlotPoint, PlotPoints, Points, Text};
 
+use crate::app::texture::TextureCache;
+use crate::data::Image;
 use crate::memory::Iterate;
+
+use super::palette::item_colour;
 
 /// The y range that shows the descent after the query: the energy and its terms over
 /// iterations 1.. with a margin (None before there are two iterates). The corrupted query's
@@ -138,28 +142,38 @@ pub fn energy_plot_with_id(ui: &mut egui::Ui, id: &str, iterates: &[Iterate], un
         });
 }
 
-/// Fraction of differing pixels between each iterate and each stored image.
-pub fn distance_plot(ui: &mut egui::Ui, distances: &[Vec<f32>], height: f32) {
-    distance_plot_with_id(ui, "distance_plot", distances, height);
-}
-
-pub fn distance_plot_with_id(ui: &mut egui::Ui, id: &str, distances: &[Vec<f32>], height: f32) {
-    Plot::new(id)
+/// Fraction of differing pixels between each iterate and each stored image, one line per
+/// stored item in its own colour (the episode strip's); hovering a line shows the item.
+pub fn distance_plot_with_id(ui: &mut egui::Ui, id: &str, distances: &[Vec<f32>], stored: &[Image], textures: &mut TextureCache, height: f32) {
+    let response = Plot::new(id)
         .height(height)
         .x_axis_label("iteration")
         .y_axis_label("pixel distance to stored item")
+        .include_y(0.0)
         .allow_scroll(false)
         .show(ui, |plot| {
-            let stored = distances.iter().map(Vec::len).max().unwrap_or(0);
-            for s in 0..stored {
+            let items = distances.iter().map(Vec::len).max().unwrap_or(0);
+            for s in 0..items {
                 let points: Vec<[f64; 2]> = distances
                     .iter()
                     .enumerate()
                     .filter_map(|(n, d)| d.get(s).map(|&v| [n as f64, v as f64]))
                     .collect();
-                plot.line(Line::new(format!("item {s}"), PlotPoints::from(points)));
+                plot.line(Line::new(format!("item {s}"), PlotPoints::from(points)).id(ItemId::new(("item", s))).color(item_colour(s)).width(1.5));
             }
         });
+    let items = distances.iter().map(Vec::len).max().unwrap_or(0);
+    if let Some(hovered) = response.hovered_plot_item {
+        if let Some(s) = (0..items.min(stored.len())).find(|&s| ItemId::new(("item", s)) == hovered) {
+            let distance = distances.last().and_then(|d| d.get(s)).copied().unwrap_or(f32::NAN);
+            response.response.on_hover_ui_at_pointer(|ui| {
+                ui.horizontal(|ui| {
+                    textures.show(ui, &stored[s], 40.0);
+                    ui.colored_label(item_colour(s), format!("item {s}\nnow {distance:.3} away"));
+                });
+            });
+        }
+    }
 }
 
 /// A named number after each write (e.g. KL(M) in nats).

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use eframe::egui;
-use egui_plot::{Legend, Line, Plot, PlotPoints, Points};
+use egui_plot::{Corner, Legend, Line, Plot, PlotPoints, Points};
+
+use super::palette::series_colour;
 
 use crate::app::worker::Command;
 use crate::memory::ReadPlan;
@@ -37,7 +39,10 @@ pub struct SweepPanel {
     pub levels: String,
     /// The corruption: its kind, and its level on the capacity axis.
     pub noise: Corruption,
-    pub use_data: bool,
+    /// Patterns from the loaded data (true) or random (false); None: automatic, the loaded
+    /// data for trained memories (random patterns are not what they can store) and random
+    /// patterns for the classical ones.
+    pub use_data: Option<bool>,
     pub running: bool,
     pub progress: Option<(usize, usize)>,
     pub results: Vec<SweepResult>,
@@ -52,7 +57,7 @@ impl Default for SweepPanel {
             counts: "10,20,40,80,160".into(),
             levels: "0,0.05,0.1,0.2,0.3,0.4".into(),
             noise: NOISE_KINDS[0],
-            use_data: false,
+            use_data: None,
             running: false,
             progress: None,
             results: Vec::new(),
@@ -98,8 +103,14 @@ impl SweepPanel {
         Ok(sweep_settings(self.axis, &counts, self.noise, &levels))
     }
 
-    pub fn ui(&mut self, ui: &mut egui::Ui, data: Option<&Arc<ImageSet>>) -> Option<Command> {
+    /// Whether the sweep stores the loaded data, for a memory that is trained or not.
+    pub fn uses_data(&self, trained: bool) -> bool {
+        self.use_data.unwrap_or(trained)
+    }
+
+    pub fn ui(&mut self, ui: &mut egui::Ui, data: Option<&Arc<ImageSet>>, trained: bool) -> Option<Command> {
         let mut command = None;
+        let use_data = self.uses_data(trained);
         ui.horizontal(|ui| {
             ui.label("vary");
             ui.selectable_value(&mut self.axis, SweepAxis::Stored, "stored patterns");
@@ -132,8 +143,12 @@ impl SweepPanel {
             }
         });
         ui.horizontal(|ui| {
-            ui.selectable_value(&mut self.use_data, false, "random patterns");
-            ui.selectable_value(&mut self.use_data, true, "loaded data");
+            if ui.selectable_label(!use_data, "random patterns").on_hover_text("unbiased random binary images (what the classical capacity theory is about)").clicked() {
+                self.use_data = Some(false);
+            }
+            if ui.selectable_label(use_data, "loaded data").on_hover_text("items of the loaded data set: a trained memory can only store what its decoder can draw").clicked() {
+                self.use_data = Some(true);
+            }
             let settings = self.settings();
             if let Err(e) = &settings {
                 ui.colored_label(egui::Color32::from_rgb(255, 120, 100), e);
@@ -142,14 +157,14 @@ impl SweepPanel {
                 self.cancel = Arc::new(AtomicBool::new(false));
                 self.running = true;
                 self.progress = None;
-                let source = if self.use_data { data.map_or("data".into(), |d| d.source.clone()) } else { "random".into() };
+                let source = if use_data { data.map_or("data".into(), |d| d.source.clone()) } else { "random".into() };
                 let source = match self.axis {
                     SweepAxis::Stored => format!("{source} · {}", self.noise),
                     SweepAxis::NoiseLevel => format!("{source} · {} stored", settings.as_ref().ok().and_then(|s| s.first()).map_or(0, |s| s.stored)),
                 };
                 self.pending = Some((source, self.axis));
                 command = Some(Command::Sweep {
-                    patterns: if self.use_data { data.cloned() } else { None },
+                    patterns: if use_data { data.cloned() } else { None },
                     settings: settings.unwrap_or_default(),
                     // Mode updates, seed 0: what `kanerva sweep` does by default.
                     plan: ReadPlan::default(),
@@ -172,11 +187,27 @@ impl SweepPanel {
                 SweepAxis::Stored => "stored patterns".to_string(),
                 SweepAxis::NoiseLevel => format!("{} level", self.noise.kind()),
             };
-            Plot::new("sweep_plot").height(160.0).legend(Legend::default()).x_axis_label(x_label).y_axis_label("recall error").allow_scroll(false).show(ui, |plot| {
-                for result in shown {
+            // Error grows to the right: the legend sits top left, over the low-load points.
+            let mut plot = Plot::new("sweep_plot")
+                .height(180.0)
+                .legend(Legend::default().position(Corner::LeftTop))
+                .x_axis_label(x_label)
+                .y_axis_label("recall error (pixels)")
+                .include_x(0.0)
+                .include_y(0.0)
+                .include_y(0.1)
+                .allow_scroll(false);
+            if self.axis == SweepAxis::Stored {
+                // Stored counts are whole numbers.
+                plot = plot.x_axis_formatter(|mark, _| if mark.value.fract() == 0.0 { format!("{}", mark.value) } else { String::new() });
+            }
+            plot.show(ui, |plot| {
+                for (i, result) in shown.into_iter().enumerate() {
                     let xy: Vec<[f64; 2]> = result.points.iter().map(|p| [p.x(result.axis), p.recall_error]).collect();
-                    plot.line(Line::new(result.name.clone(), PlotPoints::from(xy.clone())));
-                    plot.points(Points::new(result.name.clone(), xy).radius(3.0));
+                    // Line and markers share one colour and one legend entry.
+                    let colour = series_colour(i);
+                    plot.line(Line::new(result.name.clone(), PlotPoints::from(xy.clone())).color(colour));
+                    plot.points(Points::new(result.name.clone(), xy).radius(3.0).color(colour));
                 }
             });
         }

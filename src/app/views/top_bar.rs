@@ -32,7 +32,7 @@ pub fn ui(ui: &mut egui::Ui, models: &[MemorySpec], current: &mut Option<MemoryS
         });
         if let Some(MemorySpec::ModernHopfield { beta }) = current.clone() {
             let mut b = beta;
-            let slider = ui.add(egui::Slider::new(&mut b, 0.5..=200.0).logarithmic(true).text("β")).on_hover_text("inverse temperature: lower β blends the stored patterns, higher β picks the nearest one");
+            let slider = ui.add(egui::Slider::new(&mut b, 0.5..=200.0).logarithmic(true).text("β")).on_hover_text("inverse temperature (default 100): lower β blends the stored patterns into metastable mixtures (below about 50 digits drift into blends), higher β retrieves the nearest one");
             // A drag applies when released; a typed value (or a click on the track) at once, so
             // the memory, its label and the value shown always agree.
             if slider.drag_stopped() || (slider.changed() && !slider.dragged()) {

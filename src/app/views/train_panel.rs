@@ -185,7 +185,9 @@ impl TrainPanel {
         }
         if let Some((step, total, rate, eta)) = self.progress {
             let fraction = step as f32 / total.max(1) as f32;
-            ui.add(egui::ProgressBar::new(fraction).text(format!("step {step}/{total} · {rate:.2} steps/s · ETA {:.0} s", eta)));
+            // The ETA belongs to a running job: after a cancel or a stop it would be a lie.
+            let text = if self.running { format!("step {step}/{total} · {rate:.2} steps/s · ETA {eta:.0} s") } else { format!("step {step}/{total} · stopped") };
+            ui.add(egui::ProgressBar::new(fraction).text(text));
         }
         if !self.message.is_empty() {
             ui.label(&self.message);
