@@ -458,3 +458,27 @@ fn sweeps_default_to_the_loaded_data_for_trained_memories() {
     panel.use_data = Some(false);
     assert!(!panel.uses_data(true), "a person's choice wins");
 }
+
+/// The drawing can join the episode, and a classical memory can store random patterns from
+/// the app and recall one from a corrupted query.
+#[test]
+fn the_drawing_and_random_patterns_can_be_stored() {
+    let mut h = harness();
+    let drawing = Corruption::BitFlip { p: 0.3 }.apply(&kanerva::data::Image::new(28, 28, vec![0.0; 784]), 1);
+    h.state_mut().canvas.set_image(drawing.clone());
+    h.get_by_label("Add drawing").click();
+    h.step();
+    assert_eq!(h.state().episode, vec![drawing]);
+    h.get_by_label("Random patterns").click();
+    h.step();
+    let episode = h.state().episode.clone();
+    assert_eq!(episode.len(), 16);
+    let on = episode.iter().flat_map(|im| im.pixels.iter()).filter(|&&v| v > 0.5).count() as f64 / (16.0 * 784.0);
+    assert!((on - 0.5).abs() < 0.02, "unbiased patterns: {on}");
+    h.get_by_label("Write to memory").click();
+    wait_for(&mut h, "the write", |app| app.stored.len() == 16);
+    start_read(&mut h, Corruption::BitFlip { p: 0.1 }.apply(&episode[3], 9));
+    step_by_key(&mut h);
+    step_by_key(&mut h);
+    assert_eq!(h.state().read.iterates.last().unwrap().image.pixel_error(&episode[3]), 0.0, "16 random patterns are far under the Hebbian network's 0.138 N");
+}

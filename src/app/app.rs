@@ -326,6 +326,15 @@ impl ExplorerApp {
         self.episode = (0..self.settings.episode_size).map(|_| browser.set.image(pool[rng.below(pool.len())])).collect();
     }
 
+    /// Replaces the episode with `episode_size` random binary images (each pixel on with
+    /// probability ½), as `kanerva sweep --patterns random` stores.
+    pub fn fill_random_patterns(&mut self) {
+        let mut rng = SplitMix64::new(self.settings.read.seed.wrapping_add(0x9A77_E125 + self.write_history.len() as u64));
+        self.episode = (0..self.settings.episode_size)
+            .map(|_| Image::new(crate::data::SIDE, crate::data::SIDE, (0..crate::data::PIXELS).map(|_| if rng.next_f32() < 0.5 { 1.0 } else { 0.0 }).collect()))
+            .collect();
+    }
+
     /// Whether the episode on screen differs from what the memory holds (it was edited after
     /// the last write).
     pub fn memory_is_stale(&self) -> bool {
@@ -480,7 +489,7 @@ impl ExplorerApp {
             ui.selectable_value(&mut self.settings.click_target, ClickTarget::Query, "query");
         });
         let action = match &mut self.browser {
-            Some(browser) => egui::ScrollArea::vertical().show(ui, |ui| browser.ui(ui, &mut self.textures)).inner,
+            Some(browser) => egui::ScrollArea::vertical().show(ui, |ui| browser.ui(ui, &self.episode, &mut self.textures)).inner,
             None => {
                 ui.label("no data loaded");
                 None
@@ -501,8 +510,14 @@ impl ExplorerApp {
         ui.heading(format!("Episode ({} images)", self.episode.len()));
         ui.horizontal(|ui| {
             ui.add(egui::DragValue::new(&mut self.settings.episode_size).range(1..=64).prefix("T = "));
-            if ui.button("Fill random").clicked() {
+            if ui.button("Fill random").on_hover_text("T random items of the data shown (its label filter applies)").clicked() {
                 self.fill_random_episode();
+            }
+            if ui.button("Random patterns").on_hover_text("T unbiased random binary images, the classical capacity theory's patterns (a trained memory can only store what its decoder draws)").clicked() {
+                self.fill_random_patterns();
+            }
+            if ui.button("Add drawing").on_hover_text("add the query canvas's image to the episode").clicked() {
+                self.episode.push(self.canvas.image.clone());
             }
             if ui.button("Clear").clicked() {
                 self.episode.clear();

@@ -1,5 +1,6 @@
-//! The dataset browser: a paged grid of thumbnails, filterable by label. Returns the image a
-//! person clicked; the app decides whether it joins the episode or becomes the query.
+//! The dataset browser: a paged grid of thumbnails, filterable by label, with the episode's
+//! items framed in their colours. Returns the image a person clicked; the app decides whether
+//! it joins the episode or becomes the query.
 
 use std::sync::Arc;
 
@@ -7,6 +8,8 @@ use eframe::egui;
 
 use crate::app::texture::TextureCache;
 use crate::data::{Image, ImageSet};
+
+use super::palette::item_colour;
 
 pub struct DatasetBrowser {
     pub set: Arc<ImageSet>,
@@ -55,7 +58,8 @@ impl DatasetBrowser {
         &self.visible
     }
 
-    pub fn ui(&mut self, ui: &mut egui::Ui, textures: &mut TextureCache) -> Option<BrowserAction> {
+    /// `episode`: the images in the episode, marked in the grid with their item's colour.
+    pub fn ui(&mut self, ui: &mut egui::Ui, episode: &[Image], textures: &mut TextureCache) -> Option<BrowserAction> {
         ui.label(format!("{} · {} images", short_source(&self.set.source), self.set.len()));
         if !self.labels.is_empty() {
             let mut filter = self.label_filter;
@@ -90,10 +94,13 @@ impl DatasetBrowser {
             for (n, &index) in self.visible.iter().skip(start).take(self.per_page()).enumerate() {
                 let image = self.set.image(index);
                 let response = textures.show(ui, &image, side);
-                let response = match self.set.label(index) {
-                    Some(l) => response.on_hover_text(format!("#{index} · label {l}")),
-                    None => response.on_hover_text(format!("#{index}")),
-                };
+                let item = episode.iter().position(|e| *e == image);
+                if let Some(i) = item {
+                    ui.painter().rect_stroke(response.rect.expand(1.0), 2.0, egui::Stroke::new(2.5, item_colour(i)), egui::StrokeKind::Outside);
+                }
+                let label = self.set.label(index).map_or(String::new(), |l| format!(" · label {l}"));
+                let in_episode = item.map_or(String::new(), |i| format!("\nin the episode as item {i}"));
+                let response = response.on_hover_text(format!("#{index}{label}{in_episode}"));
                 if response.clicked() {
                     action = Some(BrowserAction::Clicked { index, image });
                 }
