@@ -482,3 +482,34 @@ fn the_drawing_and_random_patterns_can_be_stored() {
     step_by_key(&mut h);
     assert_eq!(h.state().read.iterates.last().unwrap().image.pixel_error(&episode[3]), 0.0, "16 random patterns are far under the Hebbian network's 0.138 N");
 }
+
+/// Where no file dialog can open, "Open data..." says so and offers a path field; the path
+/// opened there loads and is offered again among the recent paths.
+#[test]
+fn without_a_file_dialog_a_typed_path_opens_data_and_is_remembered() {
+    let mut h = harness();
+    h.state_mut().dialogs = kanerva::app::views::path_prompt::Dialogs::Unavailable;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("one.png");
+    image::GrayImage::from_fn(28, 28, |x, _| image::Luma([if x < 14 { 255 } else { 0 }])).save(&path).unwrap();
+    h.get_by_label("Open data...").click();
+    // A window's first frame only measures it.
+    h.run_steps(4);
+    assert_eq!(h.state().path_prompt.purpose, Some(kanerva::app::views::path_prompt::PathPurpose::OpenData), "status: {}", h.state().status);
+    h.get_by_label_contains("No file dialog could open here");
+    h.state_mut().path_prompt.text = path.display().to_string();
+    h.run_steps(1);
+    h.get_by_label("Open").click();
+    wait_for(&mut h, "the typed data", |app| app.browser.as_ref().is_some_and(|b| b.set.len() == 1));
+    assert_eq!(h.state().settings.recent_paths, vec![path.display().to_string()]);
+    assert!(h.state().path_prompt.purpose.is_none(), "the prompt closed");
+    // The prompt opened on purpose offers the recent path.
+    h.get_by_label("Type a path...").click();
+    h.run_steps(4);
+    h.get_by_label(&path.display().to_string()).click();
+    h.run_steps(1);
+    assert_eq!(h.state().path_prompt.text, path.display().to_string());
+    h.get_by_label("Cancel").click();
+    h.run_steps(1);
+    assert!(h.state().path_prompt.purpose.is_none());
+}

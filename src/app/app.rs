@@ -23,14 +23,10 @@ use super::views::read_panel::{self, ReadAction};
 use super::views::sweep_panel::SweepPanel;
 use super::views::top_bar::{self, TopBarAction};
 use super::views::train_panel::TrainPanel;
+use super::views::path_prompt::{DialogOutcome, DialogOutcomes, Dialogs, PathPrompt, PathPurpose, remember, spawn_dialog};
+use super::views::train_panel::copy_checkpoint;
 use super::views::{help, memory_panel, palette, plots, query_panel};
 use super::worker::{Command, Event, Worker};
-
-#[derive(Debug, Clone, Copy)]
-enum DialogPurpose {
-    Data,
-    Checkpoint,
-}
 
 pub struct ExplorerApp {
     pub settings: Settings,
@@ -74,6 +70,10 @@ pub struct ExplorerApp {
     pub(super) ctx: egui::Context,
     /// Messages from helper threads (file dialogs, exports): (is_error, text).
     notices: std::sync::Arc<std::sync::Mutex<Vec<(bool, String)>>>,
+    /// Native dialogs, or straight to the path prompt (tests; people without a portal).
+    pub dialogs: Dialogs,
+    dialog_outcomes: DialogOutcomes,
+    pub path_prompt: PathPrompt,
 }
 
 impl ExplorerApp {
@@ -131,6 +131,9 @@ impl ExplorerApp {
             compare: None,
             ctx: ctx.clone(),
             notices: Default::default(),
+            dialogs: Dialogs::default(),
+            dialog_outcomes: Default::default(),
+            path_prompt: PathPrompt::default(),
         };
         // The train panel trains on the training split by default; it loads on the worker.
         app.send(Command::LoadTrainingSet);
@@ -165,19 +168,63 @@ impl ExplorerApp {
         (self.settings.play_interval_s * 1000.0) as u32
     }
 
-    /// Asks where to save (off the UI thread), then writes the export there.
+    /// Asks where to save (a native dialog, or the path prompt), then writes the export there.
     fn export_dialog(&self, kind: ExportKind) {
-        let (iterates, distances, frame_ms) = (self.read.iterates.clone(), self.read.distances.clone(), self.frame_ms());
-        let notices = self.notices.clone();
         let (name, ext) = kind.file_name();
-        std::thread::spawn(move || {
-            let Some(path) = rfd::FileDialog::new().set_file_name(name).add_filter(ext, &[ext]).save_file() else { return };
-            let notice = match write_export(kind, &iterates, &distances, frame_ms, &path) {
-                Ok(()) => (false, format!("exported {}", path.display())),
-                Err(e) => (true, e.to_string()),
-            };
-            notices.lock().expect("notices lock").push(notice);
-        });
+        spawn_dialog(self.dialogs, PathPurpose::Export(kind), &self.dialog_outcomes, move || rfd::FileDialog::new().set_file_name(name).add_filter(ext, &[ext]).save_file());
+    }
+
+    /// Opens a native dialog for `purpose` (off the UI thread); where none can open, the path
+    /// prompt.
+    pub fn ask_for_path(&self, purpose: PathPurpose) {
+        let dialog = move || {
+            let dialog = rfd::FileDialog::new();
+            match purpose {
+                PathPurpose::OpenData => dialog.set_title("Open images").pick_file(),
+                PathPurpose::LoadCheckpoint => dialog.set_title("Load a checkpoint").add_filter("checkpoint", &["ckpt"]).pick_file(),
+                PathPurpose::SaveCheckpointCopy => dialog.set_file_name("model.ckpt").add_filter("checkpoint", &["ckpt"]).save_file(),
+                PathPurpose::Export(kind) => {
+                    let (name, ext) = kind.file_name();
+                    dialog.set_file_name(name).add_filter(ext, &[ext]).save_file()
+                }
+            }
+        };
+        spawn_dialog(self.dialogs, purpose, &self.dialog_outcomes, dialog);
+    }
+
+    /// Acts on a path a person chose for `purpose` (from a dialog or the path prompt).
+    pub fn use_path(&mut self, purpose: PathPurpose, path: std::path::PathBuf) {
+        match purpose {
+            PathPurpose::OpenData => self.send(Command::LoadData(path.clone())),
+            PathPurpose::LoadCheckpoint => self.send(Command::SelectModel(MemorySpec::trained(path.clone()))),
+            PathPurpose::Export(kind) => match self.export_read(kind, &path) {
+                Ok(()) => self.status = format!("exported {}", path.display()),
+                Err(e) => self.errors.push(e.to_string()),
+            },
+            PathPurpose::SaveCheckpointCopy => match &self.train.finished {
+                Some(source) => match copy_checkpoint(source, &path) {
+                    Ok(()) => self.train.message = format!("saved a copy to {}", path.display()),
+                    Err(e) => self.errors.push(format!("could not save: {e}")),
+                },
+                None => self.errors.push("no finished checkpoint to save".into()),
+            },
+        }
+        remember(&mut self.settings.recent_paths, &path);
+    }
+
+    /// Applies what the dialog threads reported.
+    fn drain_dialogs(&mut self) {
+        let outcomes: Vec<DialogOutcome> = self.dialog_outcomes.lock().expect("dialog outcomes lock").drain(..).collect();
+        for outcome in outcomes {
+            match outcome {
+                DialogOutcome::Chosen(purpose, path) => self.use_path(purpose, path),
+                DialogOutcome::NoDialog(purpose) => {
+                    let reason = "No file dialog could open here (no desktop portal: a minimal window manager, remote X or WSL). Type the path instead.";
+                    self.status = "no file dialog available: type the path".into();
+                    self.path_prompt.open(purpose, Some(reason.into()));
+                }
+            }
+        }
     }
 
     /// Starts (or stops, with None) the side-by-side comparison memory.
@@ -395,6 +442,7 @@ impl ExplorerApp {
     pub fn show(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
         self.drain_events();
+        self.drain_dialogs();
         self.run_demo();
         self.handle_keys(&ctx);
         self.handle_dropped_files(&ctx);
@@ -415,6 +463,9 @@ impl ExplorerApp {
             let follow = matches!(self.demo_kind, Some(Demo::Train | Demo::Basins));
             egui::ScrollArea::vertical().stick_to_bottom(follow).show(ui, |ui| self.central_panel(ui));
         });
+        if let Some((purpose, path)) = self.path_prompt.ui(&ctx, &self.settings.recent_paths) {
+            self.use_path(purpose, path);
+        }
         self.restart_read_if_query_changed(&ctx);
     }
 
@@ -426,37 +477,14 @@ impl ExplorerApp {
                 let ctx = ui.ctx().clone();
                 self.set_compare(&ctx, choice);
             }
-            Some(TopBarAction::OpenData) => self.open_dialog(DialogPurpose::Data),
-            Some(TopBarAction::LoadCheckpoint) => self.open_dialog(DialogPurpose::Checkpoint),
-            None => {}
-        }
-    }
-
-    fn open_dialog(&mut self, purpose: DialogPurpose) {
-        // rfd blocks; run it off the UI thread. It returns None when cancelled or when no
-        // portal exists, which simply loads nothing.
-        let sender = self.worker_sender();
-        std::thread::spawn(move || {
-            let dialog = rfd::FileDialog::new();
-            match purpose {
-                DialogPurpose::Data => {
-                    if let Some(path) = dialog.set_title("Open images").pick_file() {
-                        sender(Command::LoadData(path));
-                    }
-                }
-                DialogPurpose::Checkpoint => {
-                    if let Some(path) = dialog.set_title("Load a checkpoint").add_filter("checkpoint", &["ckpt"]).pick_file() {
-                        sender(Command::SelectModel(MemorySpec::trained(path)));
-                    }
-                }
+            Some(TopBarAction::OpenData) => self.ask_for_path(PathPurpose::OpenData),
+            Some(TopBarAction::OpenFolder) => {
+                let dialog = || rfd::FileDialog::new().set_title("Open a folder of pictures").pick_folder();
+                spawn_dialog(self.dialogs, PathPurpose::OpenData, &self.dialog_outcomes, dialog);
             }
-        });
-    }
-
-    fn worker_sender(&self) -> impl Fn(Command) + Send + 'static {
-        let sender = self.worker.sender();
-        move |c| {
-            let _ = sender.send(c);
+            Some(TopBarAction::LoadCheckpoint) => self.ask_for_path(PathPurpose::LoadCheckpoint),
+            Some(TopBarAction::TypePath) => self.path_prompt.open(PathPurpose::OpenData, None),
+            None => {}
         }
     }
 
@@ -589,6 +617,9 @@ impl ExplorerApp {
             let data = self.browser.as_ref().map(|b| b.set.clone());
             if let Some(command) = self.train.ui(ui, data.as_ref()) {
                 self.send(command);
+            }
+            if std::mem::take(&mut self.train.save_as_requested) {
+                self.ask_for_path(PathPurpose::SaveCheckpointCopy);
             }
         });
     }

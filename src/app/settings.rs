@@ -39,6 +39,8 @@ pub struct Settings {
     pub click_target: ClickTarget,
     pub show_help: bool,
     pub model: Option<MemorySpec>,
+    /// Paths opened or saved to, newest first (the path prompt offers them).
+    pub recent_paths: Vec<String>,
 }
 
 impl Default for Settings {
@@ -54,6 +56,7 @@ impl Default for Settings {
             click_target: ClickTarget::Episode,
             show_help: true,
             model: None,
+            recent_paths: Vec::new(),
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod filmstrip;
 pub mod help;
 pub mod memory_panel;
 pub mod palette;
+pub mod path_prompt;
 pub mod plots;
 pub mod query_panel;
 pub mod read_panel;

@@ -13,7 +13,10 @@ pub enum TopBarAction {
     /// Read side by side with this memory (None: stop comparing).
     Compare(Option<MemorySpec>),
     OpenData,
+    OpenFolder,
     LoadCheckpoint,
+    /// Type a path (no dialog needed).
+    TypePath,
 }
 
 /// Draws the bar. `current`: the memory in use (its β is edited in place while dragging);
@@ -57,8 +60,14 @@ pub fn ui(ui: &mut egui::Ui, models: &[MemorySpec], current: &mut Option<MemoryS
         if ui.button("Open data...").on_hover_text("IMG1, MNIST IDX, PNG/JPEG or a folder; or drop a file here").clicked() {
             action = Some(TopBarAction::OpenData);
         }
+        if ui.button("Open folder...").on_hover_text("a folder of pictures (PNG, JPEG, GIF...), each resized to 28x28").clicked() {
+            action = Some(TopBarAction::OpenFolder);
+        }
         if ui.button("Load checkpoint...").on_hover_text("a checkpoint (.ckpt) of any model kind, written by `kanerva train` or the train panel").clicked() {
             action = Some(TopBarAction::LoadCheckpoint);
+        }
+        if ui.button("Type a path...").on_hover_text("open data by typing its path, with the recent paths (where no file dialog can open)").clicked() {
+            action = Some(TopBarAction::TypePath);
         }
         ui.toggle_value(show_help, "Help");
     });

@@ -34,7 +34,8 @@ pub struct TrainPanel {
     /// The checkpoint of the last finished run, ready to load.
     pub finished: Option<PathBuf>,
     /// Results of "Save as..." copies, reported by their helper thread.
-    save_notices: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    /// "Save as..." was pressed: the app asks for the destination (views/path_prompt.rs).
+    pub save_as_requested: bool,
 }
 
 impl Default for TrainPanel {
@@ -56,7 +57,7 @@ impl Default for TrainPanel {
             progress: None,
             message: String::new(),
             finished: None,
-            save_notices: Default::default(),
+            save_as_requested: false,
         }
     }
 }
@@ -113,18 +114,6 @@ impl TrainPanel {
 
     /// Asks for a destination (off the UI thread; cancelling does nothing) and copies the
     /// checkpoint and its card there atomically.
-    fn save_as_dialog(&self, source: PathBuf) {
-        let notices = self.save_notices.clone();
-        std::thread::spawn(move || {
-            let Some(dest) = rfd::FileDialog::new().set_file_name("model.ckpt").add_filter("checkpoint", &["ckpt"]).save_file() else { return };
-            let notice = match copy_checkpoint(&source, &dest) {
-                Ok(()) => format!("saved a copy to {}", dest.display()),
-                Err(e) => format!("could not save: {e}"),
-            };
-            notices.lock().expect("notices lock").push(notice);
-        });
-    }
-
     /// Draws the panel; returns a command for the worker when a button asks for one.
     pub fn ui(&mut self, ui: &mut egui::Ui, data: Option<&Arc<ImageSet>>) -> Option<Command> {
         let mut command = None;
@@ -176,13 +165,10 @@ impl TrainPanel {
                     command = Some(Command::SelectModel(MemorySpec::trained(path.clone())));
                 }
                 if ui.button("Save as...").on_hover_text("copy the checkpoint and its card elsewhere").clicked() {
-                    self.save_as_dialog(path);
+                    self.save_as_requested = true;
                 }
             }
         });
-        if let Some(notice) = self.save_notices.lock().expect("notices lock").pop() {
-            self.message = notice;
-        }
         if let Some((step, total, rate, eta)) = self.progress {
             let fraction = step as f32 / total.max(1) as f32;
             // The ETA belongs to a running job: after a cancel or a stop it would be a lie.

@@ -1,0 +1,152 @@
+//! Files without a file dialog. Every open and save first tries the native dialog (rfd, off
+//! the UI thread); where none can open (no desktop portal: minimal window managers, remote X,
+//! WSL) rfd answers "nothing chosen" at once, which we tell from a person's cancel by the
+//! time it took, and open this prompt instead: a path field with the recent paths.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use eframe::egui;
+
+use crate::app::exports::ExportKind;
+
+/// What a chosen path is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathPurpose {
+    OpenData,
+    LoadCheckpoint,
+    Export(ExportKind),
+    /// Save a copy of the train panel's finished checkpoint.
+    SaveCheckpointCopy,
+}
+
+impl PathPurpose {
+    pub fn title(self) -> String {
+        match self {
+            PathPurpose::OpenData => "Open data (a file or a folder of pictures)".into(),
+            PathPurpose::LoadCheckpoint => "Load a checkpoint (.ckpt)".into(),
+            PathPurpose::Export(kind) => format!("Export the read as {}", kind.label()),
+            PathPurpose::SaveCheckpointCopy => "Save a copy of the checkpoint as".into(),
+        }
+    }
+
+    /// The button that confirms.
+    fn verb(self) -> &'static str {
+        match self {
+            PathPurpose::OpenData | PathPurpose::LoadCheckpoint => "Open",
+            PathPurpose::Export(_) | PathPurpose::SaveCheckpointCopy => "Save",
+        }
+    }
+}
+
+/// Whether the explorer may try native dialogs (tests and people without a portal say no).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Dialogs {
+    #[default]
+    Native,
+    /// Go straight to the path prompt.
+    Unavailable,
+}
+
+/// What a dialog thread reports to the UI thread.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DialogOutcome {
+    Chosen(PathPurpose, PathBuf),
+    /// No dialog could open: prompt for a path.
+    NoDialog(PathPurpose),
+}
+
+/// Outcomes of dialogs, for the UI thread to act on (it alone touches the app's state).
+pub type DialogOutcomes = Arc<Mutex<Vec<DialogOutcome>>>;
+
+/// A dialog that answered "nothing chosen" faster than this never showed.
+const NO_DIALOG: Duration = Duration::from_millis(400);
+
+/// Runs `dialog` on its own thread and reports what came of it to `outcomes` (a cancel
+/// reports nothing).
+pub fn spawn_dialog(dialogs: Dialogs, purpose: PathPurpose, outcomes: &DialogOutcomes, dialog: impl FnOnce() -> Option<PathBuf> + Send + 'static) {
+    let outcomes = outcomes.clone();
+    let report = move |outcome| outcomes.lock().expect("dialog outcomes lock").push(outcome);
+    if dialogs == Dialogs::Unavailable {
+        report(DialogOutcome::NoDialog(purpose));
+        return;
+    }
+    std::thread::spawn(move || {
+        let started = Instant::now();
+        match dialog() {
+            Some(path) => report(DialogOutcome::Chosen(purpose, path)),
+            None if started.elapsed() < NO_DIALOG => report(DialogOutcome::NoDialog(purpose)),
+            None => {}
+        }
+    });
+}
+
+/// The path field window.
+#[derive(Debug, Default)]
+pub struct PathPrompt {
+    pub purpose: Option<PathPurpose>,
+    pub text: String,
+    /// Why the prompt opened (no dialog), shown above the field.
+    pub reason: Option<String>,
+}
+
+impl PathPrompt {
+    pub fn open(&mut self, purpose: PathPurpose, reason: Option<String>) {
+        self.purpose = Some(purpose);
+        self.reason = reason;
+    }
+
+    /// Draws the window while open; returns the purpose and the path when confirmed.
+    pub fn ui(&mut self, ctx: &egui::Context, recent: &[String]) -> Option<(PathPurpose, PathBuf)> {
+        let purpose = self.purpose?;
+        let mut chosen = None;
+        let mut close = false;
+        egui::Window::new(purpose.title()).id(egui::Id::unique("path_prompt")).collapsible(false).resizable(false).show(ctx, |ui| {
+            if let Some(reason) = &self.reason {
+                ui.colored_label(egui::Color32::from_rgb(255, 190, 90), reason);
+            }
+            ui.horizontal(|ui| {
+                ui.label("path:");
+                let field = ui.add(egui::TextEdit::singleline(&mut self.text).desired_width(380.0).hint_text("/home/me/data/digits.idx.gz"));
+                let entered = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                let path = self.text.trim();
+                if (ui.add_enabled(!path.is_empty(), egui::Button::new(purpose.verb())).clicked() || (entered && !path.is_empty())) && !path.is_empty() {
+                    chosen = Some((purpose, expand_home(path)));
+                }
+                if ui.button("Cancel").clicked() {
+                    close = true;
+                }
+            });
+            if !recent.is_empty() {
+                ui.label("recent:");
+                for path in recent {
+                    if ui.selectable_label(self.text == *path, path).clicked() {
+                        self.text = path.clone();
+                    }
+                }
+            }
+        });
+        if chosen.is_some() || close {
+            self.purpose = None;
+            self.reason = None;
+        }
+        chosen
+    }
+}
+
+/// `~/x` -> `$HOME/x`.
+fn expand_home(path: &str) -> PathBuf {
+    match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
+        _ => PathBuf::from(path),
+    }
+}
+
+/// Puts `path` first in `recent` (no duplicates, at most 8).
+pub fn remember(recent: &mut Vec<String>, path: &std::path::Path) {
+    let path = path.display().to_string();
+    recent.retain(|p| *p != path);
+    recent.insert(0, path);
+    recent.truncate(8);
+}
