@@ -215,3 +215,20 @@ fn sample_draws_what_the_shared_sampling_function_draws() {
         }
     }
 }
+
+/// The DKM weights built into the binary read exactly like the shipped file, with no folder of
+/// weights anywhere (`KANERVA_ASSETS` pointing at an empty folder is the only place searched).
+#[test]
+fn the_built_in_dkm_weights_equal_the_shipped_file_with_no_assets_folder() {
+    let empty = tempfile::tempdir().unwrap();
+    let run = |ckpt: &str| {
+        let out = kanerva()
+            .env("KANERVA_ASSETS", empty.path())
+            .args(["denoise", "--checkpoint", ckpt, "--data", "embedded:mnist-test", "--noise", "flip:0.1", "--episodes", "1", "--iterations", "2", "--json"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert_eq!(run(kanerva::catalog::EMBEDDED_DKM), run(&shipped()));
+}

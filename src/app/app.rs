@@ -255,7 +255,10 @@ impl ExplorerApp {
                 Event::ModelReady { name, energy_unit, generative, holds_address, choice } => {
                     self.model_ready = true;
                     self.holds_address = holds_address;
-                    self.status = format!("model ready: {name}");
+                    self.status = match &choice {
+                        MemorySpec::Trained { checkpoint, .. } => format!("model ready: {name}, from {}", crate::catalog::shipped::origin(checkpoint)),
+                        _ => format!("model ready: {name}"),
+                    };
                     self.model_name = name;
                     self.energy_unit = energy_unit;
                     self.generative = generative;

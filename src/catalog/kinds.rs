@@ -61,7 +61,7 @@ pub fn model_spec(kind: ModelKind, options: &ModelOptions, seed: u64) -> ModelSp
 
 /// Reads a checkpoint of any kind onto `device`.
 pub fn load_checkpoint(path: &Path, device: &Device) -> Result<LoadedCheckpoint, CheckpointError> {
-    let file = CheckpointFile::read(path)?;
+    let file = super::shipped::read_checkpoint(path)?;
     load_file(&file, device)
 }
 

@@ -16,6 +16,7 @@ use crate::train::CheckpointError;
 use crate::train::checkpoint::card_path;
 
 use super::kinds::load_checkpoint;
+use super::shipped::shipped_checkpoints;
 
 /// The modern Hopfield network's default inverse temperature: retrieves 64 held-out
 /// Omniglot characters or 256 MNIST digits under 15% bit flips (recall error <= 0.0005),
@@ -182,11 +183,14 @@ impl MemorySpec {
 
     /// A trained checkpoint, its kind read from the card beside it (or from the file itself).
     pub fn trained(checkpoint: PathBuf) -> MemorySpec {
+        if super::shipped::is_embedded(&checkpoint) {
+            return MemorySpec::Trained { kind: Some(ModelKind::Dkm), checkpoint };
+        }
         let beside = std::fs::read(card_path(&checkpoint))
             .ok()
             .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
             .and_then(|card| card.get("model_kind").and_then(|k| k.as_str()).and_then(ModelKind::from_name));
-        let kind = beside.or_else(|| crate::train::CheckpointFile::read(&checkpoint).ok().map(|f| f.card.model_kind));
+        let kind = beside.or_else(|| super::shipped::read_checkpoint(&checkpoint).ok().map(|f| f.card.model_kind));
         MemorySpec::Trained { kind, checkpoint }
     }
 
@@ -196,29 +200,14 @@ impl MemorySpec {
             .into_iter()
             .map(|name| MemorySpec::from_name(name, None, DEFAULT_BETA, SdmConfig::default().locations).expect("classical memories need no checkpoint"))
             .collect();
-        out.extend(shipped_checkpoints().into_iter().map(MemorySpec::trained));
+        let shipped = shipped_checkpoints();
+        if !shipped.iter().any(|p| p.file_name().is_some_and(|n| n == "dkm_mnist.ckpt")) {
+            // No folder of weights here (the binary runs outside its source tree): the DKM
+            // built into it.
+            out.push(MemorySpec::Trained { kind: Some(ModelKind::Dkm), checkpoint: PathBuf::from(super::shipped::EMBEDDED_DKM) });
+        }
+        out.extend(shipped.into_iter().map(MemorySpec::trained));
         out
     }
 }
 
-/// Folder of the shipped weights: `$KANERVA_ASSETS`, else `assets/` of the source tree the
-/// binary was built from, else `./assets`.
-pub fn assets_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("KANERVA_ASSETS") {
-        return PathBuf::from(dir);
-    }
-    let built = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets");
-    if built.is_dir() { built } else { PathBuf::from("assets") }
-}
-
-/// `*.ckpt` files in the assets folder, sorted (MNIST first by name).
-pub fn shipped_checkpoints() -> Vec<PathBuf> {
-    let mut found: Vec<PathBuf> = std::fs::read_dir(assets_dir())
-        .into_iter()
-        .flatten()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "ckpt"))
-        .collect();
-    found.sort();
-    found
-}

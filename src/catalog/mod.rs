@@ -10,7 +10,9 @@
 
 pub mod kinds;
 pub mod memories;
+pub mod shipped;
 
 pub use crate::model::ModelKind;
 pub use kinds::{load_checkpoint, load_file, model_spec, train};
-pub use memories::{BuildError, MemoryName, MemorySpec, assets_dir, shipped_checkpoints};
+pub use memories::{BuildError, MemoryName, MemorySpec};
+pub use shipped::{EMBEDDED_DKM, assets_dir, shipped_checkpoints};
