@@ -63,6 +63,8 @@ pub enum CheckpointError {
     NewerFormat { path: PathBuf, version: u64, supported: u32 },
     #[error("{path}: the card's {kind} config is not valid: {problem}")]
     InvalidConfig { path: PathBuf, kind: ModelKind, problem: String },
+    #[error("{path}: the saved tensors do not match the model the card describes: {problem}")]
+    RecordMismatch { path: PathBuf, problem: String },
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CheckpointError + '_ {
@@ -239,11 +241,11 @@ impl CheckpointFile {
     pub fn load_as<M: TrainableModel>(&self, config: &M::Config, device: &Device) -> Result<M, CheckpointError> {
         self.expect_kind(M::KIND)?;
         M::check_config(config).map_err(|problem| CheckpointError::InvalidConfig { path: self.path.clone(), kind: M::KIND, problem })?;
-        let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(self.model.clone()))
-            .map_err(|e| corrupt(&self.path, format!("model record: {e:?}")))?;
-        M::init(config, device)
-            .try_load_record(record)
-            .map_err(|e| corrupt(&self.path, format!("model record does not fit the config: {e:?}")))
+        let model = M::init(config, device);
+        let reference = model.clone().into_record().into_bytes().map_err(|e| corrupt(&self.path, format!("the model's own record: {e}")))?;
+        super::record_check::check_model_record(&self.model, &reference).map_err(|problem| self.mismatch(problem))?;
+        let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(self.model.clone())).map_err(|e| corrupt(&self.path, format!("parameter record: {e}")))?;
+        model.try_load_record(record).map_err(|e| self.mismatch(e.to_string()))
     }
 
     /// The optimizer state saved with the model, applied to `optimizer`, if there is one.
@@ -251,8 +253,11 @@ impl CheckpointFile {
         if self.optimizer.is_empty() {
             return Ok(optimizer);
         }
-        optimizer
-            .from_bytes(Bytes::from_bytes_vec(self.optimizer.clone()))
-            .map_err(|e| corrupt(&self.path, format!("optimizer record: {e:?}")))
+        super::record_check::check_optimizer_record(&self.optimizer, &self.model).map_err(|problem| self.mismatch(problem))?;
+        optimizer.from_bytes(Bytes::from_bytes_vec(self.optimizer.clone())).map_err(|e| corrupt(&self.path, format!("optimizer record: {e}")))
+    }
+
+    fn mismatch(&self, problem: String) -> CheckpointError {
+        CheckpointError::RecordMismatch { path: self.path.clone(), problem }
     }
 }

@@ -5,6 +5,7 @@ pub mod checkpoint;
 mod episodes;
 mod job;
 mod loaded;
+mod record_check;
 mod run;
 
 pub use checkpoint::{CheckpointCard, CheckpointError, CheckpointFile, save_checkpoint};
