@@ -63,11 +63,17 @@ fn a_multi_member_gzip_reads_every_member_and_an_endless_stream_is_cut() {
         e.write_all(bytes).unwrap();
         e.finish().unwrap()
     };
+    // An IDX file of 3 images, its bytes split across two gzip members.
+    let mut idx = vec![0, 0, 8, 3, 0, 0, 0, 3, 0, 0, 0, 2, 0, 0, 0, 2];
+    idx.extend((0..12u8).map(|i| i * 20));
     let path = dir.path().join("two.gz");
-    std::fs::write(&path, [gz(b"first half, "), gz(b"second half")].concat()).unwrap();
-    assert_eq!(kanerva::data::read_file_bytes(&path).unwrap(), b"first half, second half");
+    std::fs::write(&path, [gz(&idx[..10]), gz(&idx[10..])].concat()).unwrap();
+    assert_eq!(kanerva::data::read_file_bytes(&path).unwrap(), idx);
     // /dev/zero has no size and no end: refused at the limit instead of filling memory.
-    if std::path::Path::new("/dev/zero").exists() {
-        assert!(matches!(kanerva::data::read_bounded(std::path::Path::new("/dev/zero"), 1 << 20), Err(kanerva::data::BoundedReadError::TooLarge)));
+    let zero = std::path::Path::new("/dev/zero");
+    if zero.exists() {
+        assert!(matches!(kanerva::data::read_bounded(zero, 1 << 20), Err(kanerva::data::BoundedReadError::TooLarge)));
+        let err = kanerva::data::read_file_bytes(zero).unwrap_err().to_string();
+        assert!(err.contains("not an IMG1"), "{err}");
     }
 }

@@ -1,6 +1,5 @@
 //! `kanerva data info [FILE...]`
 
-use anyhow::Context;
 use kanerva::data::{Embedded, load_named};
 
 #[derive(Debug, clap::Args)]
@@ -23,7 +22,7 @@ pub fn run(args: InfoArgs) -> anyhow::Result<()> {
         println!("{:<48} {:>7} {:>9} {:>7} {:>10} {:>7}", "data", "count", "shape", "labels", "mean pixel", "binary");
     }
     for name in files {
-        let set = load_named(&name).with_context(|| format!("reading {name}"))?;
+        let set = load_named(&name)?;
         if args.json {
             let info = serde_json::json!({
                 "data": name,

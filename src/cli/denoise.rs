@@ -1,7 +1,6 @@
 //! `kanerva denoise --checkpoint CKPT --data FILE --noise salt-pepper:0.15 --iterations 10
 //!  [--update mode|mean|sample] [--episodes N] [--amortization-gap] --json`
 
-use anyhow::Context;
 use kanerva::backend::inference_device;
 use kanerva::catalog::load_checkpoint;
 use kanerva::data::{Corruption, ImageSet, load_named, to_model_size};
@@ -39,7 +38,7 @@ pub struct DenoiseArgs {
 }
 
 fn load_data(name: &str) -> anyhow::Result<ImageSet> {
-    Ok(to_model_size(load_named(name).with_context(|| format!("reading {name}"))?))
+    Ok(to_model_size(load_named(name)?))
 }
 
 pub fn run(args: DenoiseArgs) -> anyhow::Result<()> {

@@ -45,7 +45,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
     at_least_one("--episode-size", args.episode_size)?;
     let device = inference_device();
     let loaded = load_checkpoint(&args.checkpoint.checkpoint, &device)?;
-    let set = to_model_size(load_named(&args.data).with_context(|| format!("reading {}", args.data))?);
+    let set = to_model_size(load_named(&args.data)?);
     anyhow::ensure!(set.len() >= args.episode_size, "{}: {} images, fewer than one episode of {}", args.data, set.len(), args.episode_size);
     // Same seed for every run: w samples are reproducible.
     device.seed(0);

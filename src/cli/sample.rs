@@ -63,7 +63,7 @@ pub fn run(args: SampleArgs) -> anyhow::Result<()> {
     let kind = loaded.model.kind();
     let mut memory = loaded.model.into_attractor(kind.name(), device);
     let (name, set) = match &args.data {
-        Some(d) => (d.clone(), to_model_size(load_named(d).with_context(|| format!("reading {d}"))?)),
+        Some(d) => (d.clone(), to_model_size(load_named(d)?)),
         None => (Embedded::MnistTest.name().to_string(), Embedded::MnistTest.load()?),
     };
     anyhow::ensure!(set.len() >= args.episode_size, "{name}: {} images, fewer than one episode of {}", set.len(), args.episode_size);

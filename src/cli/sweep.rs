@@ -3,7 +3,6 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
 use kanerva::catalog::memories::DEFAULT_BETA;
 use kanerva::catalog::{MemoryName, MemorySpec};
 use kanerva::data::{Corruption, load_named, to_model_size};
@@ -53,7 +52,7 @@ pub fn run(args: SweepArgs) -> anyhow::Result<()> {
     let source = if args.patterns == "random" {
         PatternSource::Random { seed: args.read.seed }
     } else {
-        PatternSource::Data(to_model_size(load_named(&args.patterns).with_context(|| format!("reading {}", args.patterns))?))
+        PatternSource::Data(to_model_size(load_named(&args.patterns)?))
     };
     let (axis, levels) = match &args.noise_levels {
         Some(levels) => {

@@ -81,7 +81,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     };
     config.check().map_err(|e| anyhow::anyhow!("{e}"))?;
     check_writable(&args.out)?;
-    let mut data = to_model_size(load_named(&args.data).with_context(|| format!("reading {}", args.data))?);
+    let mut data = to_model_size(load_named(&args.data)?);
     if let Some(n) = args.limit {
         data = data.subset(&(0..n.min(data.len())).collect::<Vec<_>>());
     }
@@ -159,7 +159,7 @@ fn check_writable(out: &Path) -> anyhow::Result<()> {
 /// The model config of a `--fine-tune-from` run: the source's (so its parameters fit), with
 /// the loss weights of the command line.
 fn fine_tune_spec(source: &Path, kind: ModelKind, options: &ModelOptions) -> anyhow::Result<ModelSpec> {
-    let file = CheckpointFile::read(source).with_context(|| format!("reading {}", source.display()))?;
+    let file = CheckpointFile::read(source)?;
     file.expect_kind(kind)?;
     let mut config = file.card.config.clone();
     let weights = [("kl_addressing_weight", serde_json::to_value(options.kl_addressing_weight)?), ("ae_weight", options.ae_weight.into())];

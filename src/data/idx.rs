@@ -13,6 +13,21 @@ pub fn looks_like_idx(bytes: &[u8]) -> bool {
     bytes.len() >= 4 && bytes[0] == 0 && bytes[1] == 0 && bytes[2] == 0x08 && (1..=3).contains(&bytes[3])
 }
 
+/// The whole file's length an IDX header of u8 elements declares and what it declares in
+/// words, or None when `prefix` does not start with a complete one.
+pub(crate) fn declared_len(prefix: &[u8]) -> Option<(u128, String)> {
+    if !looks_like_idx(prefix) {
+        return None;
+    }
+    let ndim = prefix[3] as usize;
+    let header = 4 + 4 * ndim;
+    if prefix.len() < header {
+        return None;
+    }
+    let dims: Vec<u128> = (0..ndim).map(|d| u32::from_be_bytes(prefix[4 + 4 * d..8 + 4 * d].try_into().unwrap()) as u128).collect();
+    Some((header as u128 + dims.iter().product::<u128>(), format!("IDX dimensions {dims:?}")))
+}
+
 /// Parses an IDX file of u8 elements into (dims, data).
 fn parse_idx<'a>(path: &Path, bytes: &'a [u8], want_dims: usize) -> Result<(Vec<usize>, &'a [u8])> {
     let bad = |p: String| DataError::malformed(path, p);
@@ -39,8 +54,9 @@ fn parse_idx<'a>(path: &Path, bytes: &'a [u8], want_dims: usize) -> Result<(Vec<
     let dims: Vec<usize> = (0..ndim)
         .map(|d| u32::from_be_bytes(bytes[4 + 4 * d..8 + 4 * d].try_into().unwrap()) as usize)
         .collect();
-    let expected: u64 = dims.iter().map(|&d| d as u64).product();
-    let actual = (bytes.len() - header) as u64;
+    // u128: three u32 dimensions cannot overflow it (a u64 product could wrap to 0).
+    let expected: u128 = dims.iter().map(|&d| d as u128).product();
+    let actual = (bytes.len() - header) as u128;
     if actual != expected {
         return Err(bad(format!(
             "header says {dims:?} = {expected} bytes of data, but the file has {actual}{}",

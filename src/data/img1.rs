@@ -20,6 +20,24 @@ fn u32_le(b: &[u8]) -> u32 {
     u32::from_le_bytes([b[0], b[1], b[2], b[3]])
 }
 
+/// The whole file's length an IMG1 header declares (header, pixels, labels) and what it
+/// declares in words, or None when
+/// `prefix` does not start with a complete IMG1 header. Checked arithmetic: a hostile header
+/// cannot overflow it.
+pub(crate) fn declared_len(prefix: &[u8]) -> Option<(u128, String)> {
+    if prefix.len() < HEADER_BYTES || &prefix[0..4] != MAGIC {
+        return None;
+    }
+    let (n, rows, cols) = (u32_le(&prefix[8..12]) as u128, u32_le(&prefix[12..16]) as u128, u32_le(&prefix[16..20]) as u128);
+    let bytes_per_image = match prefix[4] {
+        8 => rows * cols,
+        1 => (rows * cols).div_ceil(8),
+        _ => return None,
+    };
+    let what = format!("{n} images of {rows}x{cols} (format {}, label width {})", prefix[4], prefix[5]);
+    Some((HEADER_BYTES as u128 + n * bytes_per_image + n * prefix[5] as u128, what))
+}
+
 /// Parses IMG1 bytes (already decompressed). `path` is only used in error messages.
 pub fn parse_img1(path: &Path, bytes: &[u8]) -> Result<ImageSet> {
     let bad = |problem: String| DataError::malformed(path, problem);
@@ -57,6 +75,10 @@ pub fn parse_img1(path: &Path, bytes: &[u8]) -> Result<ImageSet> {
             bytes.len(),
             if (bytes.len() as u128) < expected { " (truncated?)" } else { "" }
         )));
+    }
+    // Bit-packed pixels unpack to a byte each: bound what that allocates too.
+    if n * rows * cols > super::bytes::MAX_FILE_BYTES as u128 {
+        return Err(bad(format!("{n} images of {rows}x{cols} unpack to more than {} bytes", super::bytes::MAX_FILE_BYTES)));
     }
     let (n, rows, cols) = (n as usize, rows as usize, cols as usize);
     let body = &bytes[HEADER_BYTES..HEADER_BYTES + n * bytes_per_image as usize];

@@ -27,10 +27,7 @@ pub fn load_images(path: &Path, polarity: InkPolarity) -> Result<ImageSet> {
         let image = decode_picture(path, &bytes, polarity)?;
         Ok(ImageSet::from_images(&[image], None, &path.display().to_string()))
     } else {
-        Err(DataError::Unsupported {
-            path: path.to_path_buf(),
-            problem: "not an IMG1, MNIST IDX, PNG, JPEG or GIF file (gzip is fine)".into(),
-        })
+        Err(super::bytes::not_a_data_file(path))
     }
 }
 

@@ -33,7 +33,7 @@ pub fn looks_like_picture(bytes: &[u8]) -> bool {
 
 /// Decodes one picture file and converts it to a model image.
 pub fn read_picture(path: &Path, polarity: InkPolarity) -> Result<Image> {
-    let bytes = std::fs::read(path).map_err(|e| DataError::io(path, e))?;
+    let bytes = super::bytes::read_file_bytes(path)?;
     decode_picture(path, &bytes, polarity)
 }
 

@@ -45,12 +45,9 @@ pub struct CheckpointCard {
 
 #[derive(Debug, thiserror::Error)]
 pub enum CheckpointError {
-    #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    /// Not a `#[source]`: the message already says it, and error chains would say it twice.
+    #[error("{path}: {error}")]
+    Io { path: PathBuf, error: std::io::Error },
     #[error("{path}: not a Kanerva Explorer checkpoint (wrong magic)")]
     NotACheckpoint { path: PathBuf },
     #[error("{path}: checkpoint is damaged: {problem}")]
@@ -68,7 +65,7 @@ pub enum CheckpointError {
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CheckpointError + '_ {
-    move |source| CheckpointError::Io { path: path.to_path_buf(), source }
+    move |error| CheckpointError::Io { path: path.to_path_buf(), error }
 }
 
 fn corrupt(path: &Path, problem: impl Into<String>) -> CheckpointError {
@@ -146,7 +143,7 @@ pub struct CheckpointFile {
 impl CheckpointFile {
     pub fn read(path: &Path) -> Result<Self, CheckpointError> {
         let bytes = crate::data::read_bounded(path, MAX_CHECKPOINT_BYTES).map_err(|e| match e {
-            crate::data::BoundedReadError::Io(source) => CheckpointError::Io { path: path.to_path_buf(), source },
+            crate::data::BoundedReadError::Io(error) => CheckpointError::Io { path: path.to_path_buf(), error },
             crate::data::BoundedReadError::TooLarge => corrupt(path, format!("larger than {MAX_CHECKPOINT_BYTES} bytes, more than any model here")),
         })?;
         Self::parse(path, &bytes)

@@ -138,7 +138,7 @@ pub fn check_refusals<M: TrainableModel, Wrong: TrainableModel>(config: &M::Conf
     let lying = dir.path().join("lying.ckpt");
     std::fs::write(&lying, encode_checkpoint(&card, &model, None).unwrap()).unwrap();
     let err = CheckpointFile::read(&lying).unwrap().load::<M>(&inference_device()).err().unwrap().to_string();
-    assert!(err.contains("does not fit"), "{err}");
+    assert!(err.contains("do not match the model the card describes"), "{err}");
 }
 
 /// An absurd learning rate stops training with NonFinite and leaves the checkpoint untouched.

@@ -1,15 +1,16 @@
 //! One colour per stored item, the same in every view (episode strip, distance plot, PCA map,
-//! basin map), and distinct for any episode the explorer writes (hues a golden angle apart,
-//! two lightness levels, so 32 items never share a colour).
+//! basin map): 16 hues evenly apart, bright for items 0-15, deeper and shifted half a step for
+//! 16-31 (so 32 items never share a colour), paler again for 32-63.
 
 use eframe::egui::{Color32, ecolor::Hsva};
 
 /// The colour of stored item `i`.
 pub fn item_colour(i: usize) -> Color32 {
-    const GOLDEN: f32 = 0.381_966;
-    let hue = (i as f32 * GOLDEN).fract();
-    let value = if (i / 16) % 2 == 0 { 0.95 } else { 0.7 };
-    Hsva::new(hue, 0.65, value, 1.0).into()
+    let band = (i / 16) % 4;
+    // Neighbours in the episode get hues far apart: 16 hues visited 7 steps at a time.
+    let hue = (((i % 16) * 7 % 16) as f32 + if band % 2 == 1 { 0.5 } else { 0.0 }) / 16.0;
+    let (saturation, value) = [(0.7, 0.95), (0.9, 0.65), (0.4, 1.0), (0.6, 0.8)][band];
+    Hsva::new(hue, saturation, value, 1.0).into()
 }
 
 /// The colour of a series that is not a stored item (sweep results, in order).

@@ -199,7 +199,7 @@ impl TrainPanel {
 pub fn copy_checkpoint(source: &std::path::Path, dest: &std::path::Path) -> Result<(), crate::train::CheckpointError> {
     use crate::train::CheckpointError;
     use crate::train::checkpoint::{card_path, write_atomically};
-    let bytes = std::fs::read(source).map_err(|source_error| CheckpointError::Io { path: source.to_path_buf(), source: source_error })?;
+    let bytes = std::fs::read(source).map_err(|source_error| CheckpointError::Io { path: source.to_path_buf(), error: source_error })?;
     crate::train::CheckpointFile::parse(source, &bytes)?;
     write_atomically(dest, &bytes)?;
     if let Ok(card) = std::fs::read(card_path(source)) {
