@@ -50,7 +50,7 @@ pub(crate) fn gaussian_log_density(x: burn::tensor::Tensor<2>, mean: burn::tenso
 
 /// The largest size any model dimension may have: a card asking for more is refused before
 /// anything is allocated (a 2^31 code size would ask for exabytes).
-pub const MAX_DIMENSION: usize = 8192;
+pub const MAX_DIMENSION: usize = 4096;
 
 /// Refuses a dimension of 0 or over [`MAX_DIMENSION`].
 pub(crate) fn check_size(name: &str, value: usize) -> Result<(), String> {
