@@ -19,6 +19,8 @@ shoot() { # name, seconds to wait, app arguments...
     # A fresh data folder per shot: no settings or panel states persisted by an earlier run.
     XDG_DATA_HOME=$(mktemp -d) ./target/release/kanerva "$@" >/dev/null 2>&1 &
     local app=$!
+    # The pointer rests in the status bar's corner, where no tooltip opens over the panels.
+    xdotool mousemove 5 955
     sleep "$wait"
     # SCROLL_RIGHT=N scrolls the right-hand panel down N notches first (the memory panels).
     if [ "${SCROLL_RIGHT:-0}" -gt 0 ]; then

@@ -15,6 +15,7 @@ use std::io::Write;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::OnceLock;
 
+use common::checkpoint_bytes::{encode, sections};
 use common::training::{small_train, train, train_images};
 use kanerva::data::{InkPolarity, load_images};
 use kanerva::model::{Dkm, DkmConfig};
@@ -148,29 +149,6 @@ fn checkpoint_seed() -> &'static [Vec<u8>; 3] {
         train::<Dkm>(&tiny(), &small_train(2, 1e-3), &train_images(32), false, &out).unwrap();
         sections(&std::fs::read(&out).unwrap())
     })
-}
-
-fn sections(bytes: &[u8]) -> [Vec<u8>; 3] {
-    let mut rest = &bytes[8..bytes.len() - 4];
-    [(); 3].map(|_| {
-        let len = u64::from_le_bytes(rest[..8].try_into().unwrap()) as usize;
-        let section = rest[8..8 + len].to_vec();
-        rest = &rest[8 + len..];
-        section
-    })
-}
-
-/// A checkpoint file of these sections with a valid checksum.
-fn encode(sections: &[Vec<u8>; 3]) -> Vec<u8> {
-    let mut out = b"KNVCKPT1".to_vec();
-    for s in sections {
-        out.extend_from_slice(&(s.len() as u64).to_le_bytes());
-        out.extend_from_slice(s);
-    }
-    let mut crc = flate2::Crc::new();
-    crc.update(&out);
-    out.extend_from_slice(&crc.sum().to_le_bytes());
-    out
 }
 
 /// Runs `f`, failing the case (with `what`) if it panics.

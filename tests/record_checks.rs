@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use burn::tensor::Bytes;
 use burn_pack::{DType, Reader, Tensor, Writer};
+use common::checkpoint_bytes::{encode, sections};
 use common::training::{small_train, train, train_images};
 use kanerva::model::{Dkm, DkmConfig};
 use kanerva::train::{CheckpointError, CheckpointFile, TrainError};
@@ -24,30 +25,6 @@ fn small_config() -> DkmConfig {
 fn trained_checkpoint(dir: &Path) -> PathBuf {
     let out = dir.join("small.ckpt");
     train::<Dkm>(&small_config(), &small_train(2, 1e-3), &train_images(64), false, &out).unwrap();
-    out
-}
-
-/// The three sections of a checkpoint file: card, parameters, optimizer.
-fn sections(bytes: &[u8]) -> [Vec<u8>; 3] {
-    let mut rest = &bytes[8..bytes.len() - 4];
-    [(); 3].map(|_| {
-        let len = u64::from_le_bytes(rest[..8].try_into().unwrap()) as usize;
-        let section = rest[8..8 + len].to_vec();
-        rest = &rest[8 + len..];
-        section
-    })
-}
-
-/// A checkpoint file of these sections, with a valid checksum.
-fn encode(sections: &[Vec<u8>; 3]) -> Vec<u8> {
-    let mut out = b"KNVCKPT1".to_vec();
-    for s in sections {
-        out.extend_from_slice(&(s.len() as u64).to_le_bytes());
-        out.extend_from_slice(s);
-    }
-    let mut crc = flate2::Crc::new();
-    crc.update(&out);
-    out.extend_from_slice(&crc.sum().to_le_bytes());
     out
 }
 

@@ -568,12 +568,14 @@ impl ExplorerApp {
         // Strips scroll sideways instead of wrapping, so the layout below never jumps.
         // Each item keeps its colour in every plot (views/palette.rs); the strip's height
         // leaves room for the scroll bar so no thumbnail is clipped.
-        egui::ScrollArea::horizontal().id_salt("episode_strip").min_scrolled_height(62.0).show(ui, |ui| {
+        // Thumbnails shrink (to 24 points) before the strip has to scroll.
+        let side = ((ui.available_width() - 8.0) / self.episode.len().max(1) as f32 - ui.spacing().item_spacing.x).clamp(24.0, 40.0);
+        egui::ScrollArea::horizontal().id_salt("episode_strip").min_scrolled_height(side + 22.0).show(ui, |ui| {
             ui.horizontal(|ui| {
-                ui.set_min_height(56.0);
+                ui.set_min_height(side + 16.0);
                 for (i, image) in self.episode.iter().enumerate() {
                     ui.vertical(|ui| {
-                        if self.textures.show(ui, image, 40.0).on_hover_text(format!("item {i}: {hint}")).clicked() {
+                        if self.textures.show(ui, image, side).on_hover_text(format!("item {i}: {hint}")).clicked() {
                             clicked = Some(i);
                         }
                         ui.label(egui::RichText::new(format!("{i}")).small().strong().color(palette::item_colour(i)));

@@ -3,6 +3,7 @@
 
 pub use kanerva::memory::dense;
 
+pub mod checkpoint_bytes;
 pub mod training;
 
 use burn::tensor::{DType, Device, Tensor, TensorData};

@@ -16,10 +16,11 @@ pub fn ui(ui: &mut egui::Ui, id: &str, iterates: &[Iterate], textures: &mut Text
         return;
     };
     ui.horizontal(|ui| {
-        ui.set_min_height(FRAME + 30.0);
+        ui.set_min_height(FRAME + 36.0);
         frame(ui, 0, query, None, textures);
         ui.separator();
-        egui::ScrollArea::horizontal().id_salt(id).stick_to_right(true).show(ui, |ui| {
+        // Tall enough for a frame and its two labels, so nothing below overlaps them.
+        egui::ScrollArea::horizontal().id_salt(id).stick_to_right(true).min_scrolled_height(FRAME + 36.0).show(ui, |ui| {
             ui.horizontal(|ui| {
                 for (n, it) in rest.iter().enumerate() {
                     frame(ui, n + 1, it, Some(&iterates[n]), textures);

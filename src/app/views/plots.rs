@@ -25,7 +25,8 @@ pub fn descent_range(iterates: &[Iterate]) -> Option<(f64, f64)> {
     }
     let (lo, hi) = values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
     let margin = ((hi - lo) * 0.1).max(hi.abs().max(1.0) * 0.02);
-    Some((lo - margin, hi + margin))
+    // Headroom above the data for the legend (top right), so it never covers the descent.
+    Some((lo - margin, hi + margin + (hi - lo) * 0.6))
 }
 
 /// The union of two ranges (the comparison's two energy plots share one scale).
@@ -182,6 +183,10 @@ pub fn write_history_plot(ui: &mut egui::Ui, name: &str, history: &[f64], height
         .height(height)
         .x_axis_label("write")
         .y_axis_label(name)
+        // From 0, so one write is a point on a scale rather than a lone tick.
+        .include_x(0.0)
+        .include_x(history.len() as f64 + 1.0)
+        .include_y(0.0)
         .allow_scroll(false)
         .show(ui, |plot| {
             let points: Vec<[f64; 2]> = history.iter().enumerate().map(|(n, &v)| [n as f64 + 1.0, v]).collect();
