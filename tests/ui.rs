@@ -518,5 +518,5 @@ fn without_a_file_dialog_a_typed_path_opens_data_and_is_remembered() {
 #[test]
 fn strips_scroll_with_the_plain_wheel() {
     let h = harness();
-    assert!(h.ctx.style().always_scroll_the_only_direction);
+    assert!(h.ctx.style_of(egui::Theme::Dark).always_scroll_the_only_direction && h.ctx.style_of(egui::Theme::Light).always_scroll_the_only_direction);
 }
