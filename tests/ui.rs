@@ -513,10 +513,3 @@ fn without_a_file_dialog_a_typed_path_opens_data_and_is_remembered() {
     h.run_steps(1);
     assert!(h.state().path_prompt.purpose.is_none());
 }
-
-/// The sideways strips (episode, filmstrips) scroll with the plain mouse wheel.
-#[test]
-fn strips_scroll_with_the_plain_wheel() {
-    let h = harness();
-    assert!(h.ctx.style_of(egui::Theme::Dark).always_scroll_the_only_direction && h.ctx.style_of(egui::Theme::Light).always_scroll_the_only_direction);
-}

@@ -94,8 +94,6 @@ impl ExplorerApp {
             .filter(|m| models.contains(m))
             .or_else(|| models.iter().find(|m| m.is_trained(ModelKind::Dkm)).cloned())
             .unwrap_or_else(|| models[0].clone());
-        // The sideways strips (episode, filmstrips) scroll with the plain mouse wheel.
-        ctx.all_styles_mut(|style| style.always_scroll_the_only_direction = true);
         let wake_ctx = ctx.clone();
         let worker = Worker::spawn(initial, move || wake_ctx.request_repaint());
         let mut app = Self {
@@ -446,6 +444,8 @@ impl ExplorerApp {
     /// The whole UI; used by `eframe::App::ui` and by the UI tests.
     pub fn show(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
+        // The sideways strips (episode, filmstrips) scroll with the plain mouse wheel.
+        ui.style_mut().always_scroll_the_only_direction = true;
         self.drain_events();
         self.drain_dialogs();
         self.run_demo();
