@@ -1,5 +1,6 @@
 //! Files from anywhere: a newer checkpoint format and trailing bytes are refused with clear
-//! errors, a multi-member gzip reads whole, a stream without end is cut at the limit.
+//! errors, a multi-member gzip reads whole, a stream without end is cut at the limit, bombs,
+//! sparse files and overflowing headers are refused from their first bytes.
 
 use std::io::Write;
 
@@ -76,4 +77,47 @@ fn a_multi_member_gzip_reads_every_member_and_an_endless_stream_is_cut() {
         let err = kanerva::data::read_file_bytes(zero).unwrap_err().to_string();
         assert!(err.contains("not an IMG1"), "{err}");
     }
+}
+
+/// The reproducers of the files issue: each ends in a clean error after reading a few bytes.
+#[test]
+fn bombs_sparse_files_and_overflowing_headers_are_refused_without_reading_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let read = |name: &str, bytes: &[u8]| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        kanerva::data::read_file_bytes(&path).unwrap_err().to_string()
+    };
+    let gz = |bytes: &[u8]| {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(bytes).unwrap();
+        e.finish().unwrap()
+    };
+    // A gzip bomb of zeros: neither IMG1 nor IDX inside, refused after its first bytes.
+    let err = read("bomb.gz", &gz(&vec![0u8; 64 << 20]));
+    assert!(err.contains("neither an IMG1 nor an IDX"), "{err}");
+    // A bomb whose IMG1 header claims 2^32 − 1 images: refused by the declared size.
+    let mut header = b"IMG1".to_vec();
+    header.extend_from_slice(&[8, 0, 0, 0]);
+    for v in [u32::MAX, 28, 28] {
+        header.extend_from_slice(&v.to_le_bytes());
+    }
+    header.resize(32, 0);
+    let err = read("claims.img1.gz", &gz(&[header.clone(), vec![0u8; 1 << 20]].concat()));
+    assert!(err.contains("more than the"), "{err}");
+    // IDX dimensions whose product would wrap a u64 (2^32 − 1 cubed).
+    let mut idx = vec![0, 0, 8, 3];
+    for _ in 0..3 {
+        idx.extend_from_slice(&u32::MAX.to_be_bytes());
+    }
+    let err = read("wraps.idx3-ubyte", &idx);
+    assert!(err.contains("more than the"), "{err}");
+    // A sparse 2.5 GB file after an honest-looking IMG1 header: refused by its size, unread.
+    let sparse = dir.path().join("sparse.img1");
+    let mut small = header.clone();
+    small[8..12].copy_from_slice(&10u32.to_le_bytes());
+    std::fs::write(&sparse, &small).unwrap();
+    std::fs::OpenOptions::new().write(true).open(&sparse).unwrap().set_len(5 << 29).unwrap();
+    let err = kanerva::data::read_file_bytes(&sparse).unwrap_err().to_string();
+    assert!(err.contains("but the file has 2684354560 bytes"), "{err}");
 }
