@@ -21,7 +21,7 @@ use super::TrainConfig;
 const MAGIC: &[u8; 8] = b"KNVCKPT1";
 pub const FORMAT_VERSION: u32 = 1;
 /// No checkpoint of any model kind here comes near this (the largest ships at 10 MB).
-pub const MAX_CHECKPOINT_BYTES: u64 = 1 << 30;
+pub const MAX_CHECKPOINT_BYTES: u64 = 256 << 20;
 
 /// What a checkpoint is, readable without loading any tensor.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -12,15 +12,17 @@ const FRAME: f32 = 56.0;
 
 pub fn ui(ui: &mut egui::Ui, id: &str, iterates: &[Iterate], textures: &mut TextureCache) {
     let Some((query, rest)) = iterates.split_first() else {
-        ui.allocate_space(egui::vec2(FRAME, FRAME + 30.0));
+        ui.allocate_space(egui::vec2(FRAME, FRAME + 52.0));
         return;
     };
-    ui.horizontal(|ui| {
-        ui.set_min_height(FRAME + 36.0);
+    // A fixed-height row: the frames, their two labels and the scroll bar all fit, so what
+    // follows is never drawn over them.
+    let height = FRAME + 52.0;
+    ui.allocate_ui_with_layout(egui::vec2(ui.available_width(), height), egui::Layout::left_to_right(egui::Align::TOP), |ui| {
+        ui.set_min_height(height);
         frame(ui, 0, query, None, textures);
         ui.separator();
-        // Tall enough for a frame and its two labels, so nothing below overlaps them.
-        egui::ScrollArea::horizontal().id_salt(id).stick_to_right(true).min_scrolled_height(FRAME + 36.0).show(ui, |ui| {
+        egui::ScrollArea::horizontal().id_salt(id).stick_to_right(true).show(ui, |ui| {
             ui.horizontal(|ui| {
                 for (n, it) in rest.iter().enumerate() {
                     frame(ui, n + 1, it, Some(&iterates[n]), textures);

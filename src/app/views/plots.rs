@@ -26,7 +26,7 @@ pub fn descent_range(iterates: &[Iterate]) -> Option<(f64, f64)> {
     let (lo, hi) = values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
     let margin = ((hi - lo) * 0.1).max(hi.abs().max(1.0) * 0.02);
     // Headroom above the data for the legend (top right), so it never covers the descent.
-    Some((lo - margin, hi + margin + (hi - lo) * 0.6))
+    Some((lo - margin, hi + margin + (hi - lo) * 0.8))
 }
 
 /// The union of two ranges (the comparison's two energy plots share one scale).
@@ -102,7 +102,7 @@ pub fn energy_plot_with_id(ui: &mut egui::Ui, id: &str, iterates: &[Iterate], un
     let y_label = if unit.is_empty() { "energy".to_string() } else { format!("energy ({unit})") };
     Plot::new(id)
         .height(height)
-        .legend(Legend::default())
+        .legend(Legend::default().text_style(egui::TextStyle::Small))
         .x_axis_label("iteration")
         .y_axis_label(y_label)
         .allow_scroll(false)
@@ -190,6 +190,8 @@ pub fn write_history_plot(ui: &mut egui::Ui, name: &str, history: &[f64], height
         .allow_scroll(false)
         .show(ui, |plot| {
             let points: Vec<[f64; 2]> = history.iter().enumerate().map(|(n, &v)| [n as f64 + 1.0, v]).collect();
-            plot.line(Line::new(name.to_string(), PlotPoints::from(points)).width(2.0));
+            plot.line(Line::new(name.to_string(), PlotPoints::from(points.clone())).width(2.0));
+            // Markers: one write is one point, which a line alone would not show.
+            plot.points(Points::new(name.to_string(), points).radius(4.0));
         });
 }
