@@ -602,7 +602,7 @@ impl ExplorerApp {
         ui.separator();
         egui::CollapsingHeader::new("Basins").default_open(self.demo_kind == Some(Demo::Basins)).show(ui, |ui| {
             let space = super::views::basins::MapSpace::new(&self.stored, self.stored_embeddings.as_deref(), &self.read);
-            if let Some(command) = self.basins.ui(ui, &self.stored, &space, self.settings.read, &mut self.textures) {
+            if let Some(command) = self.basins.ui(ui, &self.stored, &space, plan_for(self.holds_address, &self.settings.read), &mut self.textures) {
                 self.send(command);
             }
         });
@@ -615,7 +615,8 @@ impl ExplorerApp {
         egui::CollapsingHeader::new("Sweeps: capacity and corruption").default_open(false).show(ui, |ui| {
             let data = self.browser.as_ref().map(|b| b.set.clone());
             let trained = matches!(self.settings.model, Some(MemorySpec::Trained { .. }));
-            if let Some(command) = self.sweep.ui(ui, data.as_ref(), trained) {
+            let plan = plan_for(self.holds_address, &self.settings.read);
+            if let Some(command) = self.sweep.ui(ui, data.as_ref(), trained, plan.addressing) {
                 self.send(command);
             }
         });

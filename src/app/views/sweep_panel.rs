@@ -11,7 +11,7 @@ use egui_plot::{Corner, Legend, Line, Plot, PlotPoints, Points};
 use super::palette::series_colour;
 
 use crate::app::worker::Command;
-use crate::memory::ReadPlan;
+use crate::memory::{Addressing, ReadPlan};
 use crate::data::{Corruption, ImageSet, Region};
 use crate::eval::{SweepAxis, SweepPoint, sweep_settings};
 
@@ -108,7 +108,8 @@ impl SweepPanel {
         self.use_data.unwrap_or(trained)
     }
 
-    pub fn ui(&mut self, ui: &mut egui::Ui, data: Option<&Arc<ImageSet>>, trained: bool) -> Option<Command> {
+    /// `addressing`: the read panel's, for memories that hold an address (else amortised).
+    pub fn ui(&mut self, ui: &mut egui::Ui, data: Option<&Arc<ImageSet>>, trained: bool, addressing: Addressing) -> Option<Command> {
         let mut command = None;
         let use_data = self.uses_data(trained);
         ui.horizontal(|ui| {
@@ -166,8 +167,9 @@ impl SweepPanel {
                 command = Some(Command::Sweep {
                     patterns: if use_data { data.cloned() } else { None },
                     settings: settings.unwrap_or_default(),
-                    // Mode updates, seed 0: what `kanerva sweep` does by default.
-                    plan: ReadPlan::default(),
+                    // Mode updates, seed 0: what `kanerva sweep` does by default; the read
+                    // panel's addressing.
+                    plan: ReadPlan { addressing, ..ReadPlan::default() },
                     cancel: self.cancel.clone(),
                 });
             }
