@@ -186,7 +186,8 @@ pub fn write_history_plot(ui: &mut egui::Ui, name: &str, history: &[f64], height
         // From 0, so one write is a point on a scale rather than a lone tick.
         .include_x(0.0)
         .include_x(history.len() as f64 + 1.0)
-        .include_y(0.0)
+        .include_y(history.iter().copied().fold(0.0, f64::min) * 1.25)
+        .include_y(history.iter().copied().fold(0.0, f64::max) * 1.25)
         .allow_scroll(false)
         .show(ui, |plot| {
             let points: Vec<[f64; 2]> = history.iter().enumerate().map(|(n, &v)| [n as f64 + 1.0, v]).collect();
