@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Takes real screenshots of the running explorer under Xvfb into screenshots/.
 # Needs: xvfb mesa-vulkan-drivers imagemagick xdotool (apt), and a release build.
-# Usage: bash scripts/screenshots.sh
+# Usage: bash scripts/screenshots.sh   (ONLY=explorer-compare bash scripts/screenshots.sh retakes one)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release
@@ -16,6 +16,8 @@ export DISPLAY=$display XDG_RUNTIME_DIR=$(mktemp -d)
 shoot() { # name, seconds to wait, app arguments...
     local name=$1 wait=$2
     shift 2
+    # ONLY=NAME retakes one shot.
+    if [ -n "${ONLY:-}" ] && [ "$ONLY" != "$name" ]; then return; fi
     # A fresh data folder per shot: no settings or panel states persisted by an earlier run.
     XDG_DATA_HOME=$(mktemp -d) ./target/release/kanerva "$@" >/dev/null 2>&1 &
     local app=$!
@@ -28,6 +30,8 @@ shoot() { # name, seconds to wait, app arguments...
         for _ in $(seq "$SCROLL_RIGHT"); do xdotool click 5; sleep 0.1; done
         sleep 2
     fi
+    xdotool mousemove 5 955
+    sleep 1
     import -window root "screenshots/$name.png"
     kill "$app" 2>/dev/null || true
     wait "$app" 2>/dev/null || true

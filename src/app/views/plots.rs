@@ -105,6 +105,8 @@ pub fn energy_plot_with_id(ui: &mut egui::Ui, id: &str, iterates: &[Iterate], un
         .legend(Legend::default().text_style(egui::TextStyle::Small))
         .x_axis_label("iteration")
         .y_axis_label(y_label)
+        // Marks at 1, 2, 5 x 10^n (base 10 alone often labels a single line on this height).
+        .y_grid_spacer(egui_plot::log_grid_spacer(5))
         .allow_scroll(false)
         .show(ui, |plot| {
             let energy: Vec<[f64; 2]> = iterates
