@@ -22,6 +22,7 @@ pub mod kernels;
 pub mod memory;
 pub mod model;
 pub mod rng;
+pub mod scene;
 pub mod train;
 
 #[cfg(feature = "gui")]

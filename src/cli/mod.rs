@@ -6,6 +6,7 @@ mod data_info;
 mod denoise;
 mod eval;
 mod options;
+mod scene;
 mod sample;
 mod sweep;
 mod train;
@@ -58,6 +59,11 @@ pub enum Command {
     Sweep(sweep::SweepArgs),
     /// Time the hot paths (training step, reading step, episode write).
     Bench(bench::BenchArgs),
+    /// Scenes: save a read with everything that determines it; replay one and compare.
+    Scene {
+        #[command(subcommand)]
+        command: scene::SceneCommand,
+    },
     /// Inspect image data sets.
     Data {
         #[command(subcommand)]
@@ -93,6 +99,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Denoise(args) => denoise::run(args),
         Command::Sample(args) => sample::run(args),
         Command::Sweep(args) => sweep::run(args),
+        Command::Scene { command } => scene::run(command),
     }
 }
 

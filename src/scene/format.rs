@@ -1,0 +1,163 @@
+//! A scene: one JSON file holding everything that determines what a read shows, so that a
+//! figure or a lecture's example replays exactly: the memory (a classical memory's settings, or
+//! a checkpoint with its SHA-256), the episode and the query (data source and indices, or the
+//! pixels themselves, bit-packed), the corruption and its seed, the read plan, and the read's
+//! recorded energies and pixel errors.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::{MemorySpec, ModelKind};
+use crate::data::{Image, ImageSet};
+use crate::memory::ReadPlan;
+
+/// The file's `format` field.
+pub const SCENE_FORMAT: &str = "kanerva-scene";
+/// This program's scene version; newer files are refused as newer.
+pub const SCENE_VERSION: u32 = 1;
+/// A scene larger than this is not a scene (a 64-image episode of packed pixels is ~10 KB).
+const MAX_SCENE_BYTES: u64 = 16 << 20;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Scene {
+    pub format: String,
+    pub version: u32,
+    pub memory: SceneMemory,
+    pub episode: Vec<SceneImage>,
+    pub query: SceneImage,
+    /// The corruption applied to the query (`salt-pepper:0.15`, ...), if any, and its seed.
+    pub corruption: Option<String>,
+    pub corruption_seed: u64,
+    pub read: ReadPlan,
+    /// What the read showed when the scene was saved: one step per iterate (0: the query).
+    pub recorded: Vec<RecordedStep>,
+}
+
+/// Which memory, exactly.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SceneMemory {
+    /// A memory that needs no weights (Hopfield, modern Hopfield, SDM), with its settings.
+    Classical(MemorySpec),
+    /// A trained checkpoint: where it was, and the SHA-256 of its bytes.
+    Trained { kind: ModelKind, checkpoint: PathBuf, sha256: String },
+}
+
+/// One image: an item of a data set, or the pixels themselves (binary, packed 8 to a byte,
+/// MSB first, as hex).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SceneImage {
+    Data { source: String, index: usize },
+    Pixels { rows: usize, cols: usize, bits: String },
+}
+
+/// One iterate of the recorded read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordedStep {
+    pub iteration: usize,
+    pub energy: Option<f64>,
+    /// Fraction of pixels that differ from the uncorrupted query.
+    pub pixel_error: f64,
+}
+
+/// Why a scene could not be read or replayed.
+#[derive(Debug, thiserror::Error)]
+pub enum SceneError {
+    #[error("{path}: {error}")]
+    Io { path: PathBuf, error: std::io::Error },
+    #[error("{path}: not a scene file: {problem}")]
+    Malformed { path: PathBuf, problem: String },
+    #[error("{path}: written as scene version {version} by a newer version of this program; this one reads version {SCENE_VERSION}")]
+    NewerVersion { path: PathBuf, version: u32 },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl Scene {
+    /// Reads and checks a scene file (format, version, sizes); nothing is loaded yet.
+    pub fn read(path: &Path) -> Result<Scene, SceneError> {
+        let bytes = crate::data::read_bounded(path, MAX_SCENE_BYTES).map_err(|e| match e {
+            crate::data::BoundedReadError::Io(error) => SceneError::Io { path: path.to_path_buf(), error },
+            crate::data::BoundedReadError::TooLarge => SceneError::Malformed { path: path.to_path_buf(), problem: format!("larger than {MAX_SCENE_BYTES} bytes") },
+        })?;
+        let malformed = |problem: String| SceneError::Malformed { path: path.to_path_buf(), problem };
+        let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| malformed(format!("{e}")))?;
+        if value.get("format").and_then(|f| f.as_str()) != Some(SCENE_FORMAT) {
+            return Err(malformed(format!("its \"format\" is not \"{SCENE_FORMAT}\"")));
+        }
+        match value.get("version").and_then(|v| v.as_u64()) {
+            Some(v) if v > u64::from(SCENE_VERSION) => return Err(SceneError::NewerVersion { path: path.to_path_buf(), version: v.min(u64::from(u32::MAX)) as u32 }),
+            Some(_) => {}
+            None => return Err(malformed("no \"version\"".into())),
+        }
+        let scene: Scene = serde_json::from_value(value).map_err(|e| malformed(format!("{e}")))?;
+        scene.check().map_err(malformed)?;
+        Ok(scene)
+    }
+
+    /// Writes the scene as pretty JSON, atomically.
+    pub fn write(&self, path: &Path) -> Result<(), SceneError> {
+        let json = serde_json::to_vec_pretty(self).expect("a scene always serialises");
+        crate::train::checkpoint::write_atomically(path, &json).map_err(|e| SceneError::Invalid(e.to_string()))
+    }
+
+    /// Sizes a person could have edited into nonsense.
+    fn check(&self) -> Result<(), String> {
+        if self.episode.is_empty() || self.episode.len() > 1024 {
+            return Err(format!("an episode of {} images (1 to 1024)", self.episode.len()));
+        }
+        if self.read.iterations > 10_000 {
+            return Err(format!("{} read iterations (at most 10000)", self.read.iterations));
+        }
+        for image in self.episode.iter().chain(std::iter::once(&self.query)) {
+            if let SceneImage::Pixels { rows, cols, bits } = image {
+                if *rows == 0 || *cols == 0 || rows * cols > 4096 * 4096 || bits.len() != (rows * cols).div_ceil(8) * 2 {
+                    return Err(format!("a packed {rows}x{cols} image with {} hex digits", bits.len()));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl SceneImage {
+    /// The pixels of a binary image, packed.
+    pub fn pixels(image: &Image) -> SceneImage {
+        let mut bytes = vec![0u8; image.pixels.len().div_ceil(8)];
+        for (i, &v) in image.pixels.iter().enumerate() {
+            if v >= 0.5 {
+                bytes[i / 8] |= 0x80 >> (i % 8);
+            }
+        }
+        SceneImage::Pixels { rows: image.rows, cols: image.cols, bits: bytes.iter().map(|b| format!("{b:02x}")).collect() }
+    }
+
+    /// The image, with `load` giving the data sets by source name (each loaded once).
+    pub fn image(&self, load: &mut impl FnMut(&str) -> Result<std::sync::Arc<ImageSet>, String>) -> Result<Image, String> {
+        match self {
+            SceneImage::Data { source, index } => {
+                let set = load(source)?;
+                if *index >= set.len() {
+                    return Err(format!("{source} has {} images; the scene asks for #{index}", set.len()));
+                }
+                Ok(set.binary_image(*index))
+            }
+            SceneImage::Pixels { rows, cols, bits } => {
+                let bytes: Vec<u8> = (0..bits.len() / 2)
+                    .map(|i| u8::from_str_radix(&bits[2 * i..2 * i + 2], 16))
+                    .collect::<Result<_, _>>()
+                    .map_err(|_| "packed pixels that are not hex".to_string())?;
+                let pixels = (0..rows * cols).map(|i| if bytes[i / 8] & (0x80 >> (i % 8)) != 0 { 1.0 } else { 0.0 }).collect();
+                Ok(Image::new(*rows, *cols, pixels))
+            }
+        }
+    }
+}
+
+/// SHA-256 of `bytes`, as lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,8 @@
+//! Scenes that replay exactly: a read saved as one JSON file (`format.rs`), made and replayed
+//! by `play.rs`. Above the catalog (a scene names any memory), below the app and the CLI.
+
+pub mod format;
+pub mod play;
+
+pub use format::{RecordedStep, SCENE_VERSION, Scene, SceneError, SceneImage, SceneMemory};
+pub use play::{ReplayReport, SceneRequest, record, replay};

@@ -1,0 +1,172 @@
+//! Making a scene (run the read a person set up, and record it) and replaying one (recompute
+//! the read and compare it with the recording).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::backend::inference_device;
+use crate::catalog::shipped::{checkpoint_bytes, is_embedded, shipped_checkpoints};
+use crate::catalog::{MemorySpec, load_file};
+use crate::data::{Corruption, Image, ImageSet, load_named, to_model_size};
+use crate::memory::{AttractorMemory, ReadPlan, read_iterations};
+use crate::train::CheckpointFile;
+
+use super::format::{RecordedStep, Scene, SceneError, SceneImage, SceneMemory, SCENE_FORMAT, SCENE_VERSION, sha256_hex};
+
+/// Relative difference of energies above which a replay does not match.
+pub const ENERGY_TOLERANCE: f64 = 1e-6;
+
+/// What to put in a new scene.
+#[derive(Debug, Clone)]
+pub struct SceneRequest {
+    pub memory: MemorySpec,
+    pub episode: Vec<SceneImage>,
+    pub query: SceneImage,
+    pub corruption: Option<Corruption>,
+    pub corruption_seed: u64,
+    pub read: ReadPlan,
+}
+
+/// A replay compared with its recording.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReplayReport {
+    pub matches: bool,
+    /// Why not, when it does not.
+    pub problems: Vec<String>,
+    pub max_energy_diff: f64,
+    pub max_pixel_error_diff: f64,
+    pub steps: Vec<RecordedStep>,
+}
+
+/// Data sets by source name, each loaded once (at model size).
+#[derive(Default)]
+struct DataCache(HashMap<String, Arc<ImageSet>>);
+
+impl DataCache {
+    fn load(&mut self, source: &str) -> Result<Arc<ImageSet>, String> {
+        if let Some(set) = self.0.get(source) {
+            return Ok(set.clone());
+        }
+        let set = Arc::new(to_model_size(load_named(source).map_err(|e| e.to_string())?));
+        self.0.insert(source.to_string(), set.clone());
+        Ok(set)
+    }
+}
+
+/// The memory of a scene, built: a checkpoint is found (as written, beside the scene, among the
+/// shipped weights by its file name) and its SHA-256 compared with the scene's.
+fn build_memory(memory: &SceneMemory, scene_dir: &Path) -> Result<(Box<dyn AttractorMemory>, Option<String>), SceneError> {
+    match memory {
+        SceneMemory::Classical(spec) => Ok((spec.build().map_err(|e| SceneError::Invalid(e.to_string()))?, None)),
+        SceneMemory::Trained { checkpoint, sha256, .. } => {
+            let path = locate_checkpoint(checkpoint, scene_dir)?;
+            let bytes = checkpoint_bytes(&path).map_err(|e| SceneError::Invalid(e.to_string()))?;
+            let found = sha256_hex(&bytes);
+            let device = inference_device();
+            let file = CheckpointFile::parse(&path, &bytes).map_err(|e| SceneError::Invalid(e.to_string()))?;
+            let loaded = load_file(&file, &device).map_err(|e| SceneError::Invalid(e.to_string()))?;
+            let name = loaded.display_name();
+            let problem = (found != *sha256).then(|| format!("{}: its SHA-256 is {found}, the scene was recorded with {sha256}", path.display()));
+            Ok((loaded.model.into_attractor(&name, device), problem))
+        }
+    }
+}
+
+/// Where the scene's checkpoint is now.
+fn locate_checkpoint(recorded: &Path, scene_dir: &Path) -> Result<PathBuf, SceneError> {
+    if is_embedded(recorded) || recorded.is_file() {
+        return Ok(recorded.to_path_buf());
+    }
+    let beside = scene_dir.join(recorded);
+    if recorded.is_relative() && beside.is_file() {
+        return Ok(beside);
+    }
+    if let Some(shipped) = recorded.file_name().and_then(|name| shipped_checkpoints().into_iter().find(|p| p.file_name() == Some(name))) {
+        return Ok(shipped);
+    }
+    Err(SceneError::Invalid(format!("the scene's checkpoint {} is not there, nor beside the scene, nor among the shipped weights", recorded.display())))
+}
+
+/// The episode, the clean query and the corrupted one.
+fn images(scene_episode: &[SceneImage], query: &SceneImage, corruption: Option<Corruption>, seed: u64) -> Result<(Vec<Image>, Image, Image), SceneError> {
+    let mut cache = DataCache::default();
+    let mut load = |s: &str| cache.load(s);
+    let episode = scene_episode.iter().map(|i| i.image(&mut load)).collect::<Result<Vec<_>, _>>().map_err(SceneError::Invalid)?;
+    let clean = query.image(&mut load).map_err(SceneError::Invalid)?;
+    let corrupted = corruption.map_or_else(|| clean.clone(), |c| c.apply(&clean, seed));
+    Ok((episode, clean, corrupted))
+}
+
+/// Writes the episode, reads the query, and records each iterate.
+fn run(memory: &mut dyn AttractorMemory, episode: &[Image], clean: &Image, query: &Image, plan: &ReadPlan) -> Result<Vec<RecordedStep>, SceneError> {
+    let invalid = |e: crate::memory::MemoryError| SceneError::Invalid(e.to_string());
+    memory.write(episode).map_err(invalid)?;
+    let iterates = read_iterations(memory, query, plan).map_err(invalid)?;
+    Ok(iterates
+        .iter()
+        .enumerate()
+        .map(|(iteration, it)| RecordedStep { iteration, energy: it.evaluation.energy, pixel_error: it.image.pixel_error(clean) as f64 })
+        .collect())
+}
+
+/// Runs the read `request` describes and returns it as a scene.
+pub fn record(request: &SceneRequest) -> Result<Scene, SceneError> {
+    let memory = match &request.memory {
+        MemorySpec::Trained { checkpoint, kind } => {
+            let bytes = checkpoint_bytes(checkpoint).map_err(|e| SceneError::Invalid(e.to_string()))?;
+            let card_kind = CheckpointFile::parse(checkpoint, &bytes).map_err(|e| SceneError::Invalid(e.to_string()))?.card.model_kind;
+            if let Some(kind) = kind.filter(|k| *k != card_kind) {
+                return Err(SceneError::Invalid(format!("{}: holds a \"{card_kind}\" model, but --model {kind} was asked for", checkpoint.display())));
+            }
+            SceneMemory::Trained { kind: card_kind, checkpoint: checkpoint.clone(), sha256: sha256_hex(&bytes) }
+        }
+        classical => SceneMemory::Classical(classical.clone()),
+    };
+    let (episode, clean, query) = images(&request.episode, &request.query, request.corruption, request.corruption_seed)?;
+    let (mut built, _) = build_memory(&memory, Path::new("."))?;
+    let recorded = run(built.as_mut(), &episode, &clean, &query, &request.read)?;
+    Ok(Scene {
+        format: SCENE_FORMAT.into(),
+        version: SCENE_VERSION,
+        memory,
+        episode: request.episode.clone(),
+        query: request.query.clone(),
+        corruption: request.corruption.map(|c| c.to_string()),
+        corruption_seed: request.corruption_seed,
+        read: request.read,
+        recorded,
+    })
+}
+
+/// Recomputes the read of `scene` (read from `scene_path`, whose folder is searched for its
+/// files) and compares it with the recording.
+pub fn replay(scene: &Scene, scene_path: &Path) -> Result<ReplayReport, SceneError> {
+    let scene_dir = scene_path.parent().unwrap_or(Path::new("."));
+    let corruption = scene.corruption.as_deref().map(str::parse::<Corruption>).transpose().map_err(|e| SceneError::Invalid(format!("the scene's corruption: {e}")))?;
+    let (mut memory, hash_problem) = build_memory(&scene.memory, scene_dir)?;
+    let (episode, clean, query) = images(&scene.episode, &scene.query, corruption, scene.corruption_seed)?;
+    let steps = run(memory.as_mut(), &episode, &clean, &query, &scene.read)?;
+    let mut problems: Vec<String> = hash_problem.into_iter().collect();
+    if steps.len() != scene.recorded.len() {
+        problems.push(format!("{} iterates recomputed, {} recorded", steps.len(), scene.recorded.len()));
+    }
+    let (mut max_energy_diff, mut max_pixel_error_diff) = (0f64, 0f64);
+    for (now, then) in steps.iter().zip(&scene.recorded) {
+        match (now.energy, then.energy) {
+            (Some(a), Some(b)) => {
+                let diff = (a - b).abs();
+                max_energy_diff = max_energy_diff.max(diff);
+                if !(diff <= ENERGY_TOLERANCE * a.abs().max(b.abs()).max(1.0)) {
+                    problems.push(format!("iteration {}: energy {a} recomputed, {b} recorded", now.iteration));
+                }
+            }
+            (None, None) => {}
+            _ => problems.push(format!("iteration {}: an energy on one side only", now.iteration)),
+        }
+        max_pixel_error_diff = max_pixel_error_diff.max((now.pixel_error - then.pixel_error).abs());
+    }
+    Ok(ReplayReport { matches: problems.is_empty(), problems, max_energy_diff, max_pixel_error_diff, steps })
+}
