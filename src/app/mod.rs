@@ -4,6 +4,7 @@
 mod app;
 pub mod compare;
 mod demo;
+mod files;
 pub mod exports;
 pub mod frame_bench;
 pub mod read_session;
