@@ -516,3 +516,38 @@ fn without_a_file_dialog_a_typed_path_opens_data_and_is_remembered() {
     h.run_steps(1);
     assert!(h.state().path_prompt.purpose.is_none());
 }
+
+/// Save scene records what is on screen; opening it in a fresh explorer puts back the
+/// memory, the episode, the query and the read settings, and stepping it gives the recorded
+/// energies.
+#[test]
+fn a_saved_scene_opens_in_a_fresh_explorer_and_steps_to_the_recorded_energies() {
+    use kanerva::app::views::path_prompt::PathPurpose;
+    let mut h = harness();
+    write_random_episode(&mut h);
+    h.state_mut().settings.read.iterations = 4;
+    let query = Corruption::BitFlip { p: 0.15 }.apply(&h.state().stored[2], 7);
+    start_read(&mut h, query.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("scene.json");
+    h.state_mut().use_path(PathPurpose::SaveScene, path.clone());
+    wait_for(&mut h, "the scene file", |app| app.status.starts_with("saved scene"));
+    let scene = kanerva::scene::Scene::read(&path).unwrap();
+    assert_eq!(scene.recorded.len(), 5);
+    assert!(kanerva::scene::replay(&scene, &path).unwrap().matches);
+
+    let mut fresh = harness();
+    fresh.state_mut().send(kanerva::app::worker::Command::OpenScene(path.clone()));
+    wait_for(&mut fresh, "the scene's episode", |app| app.stored.len() == 16 && app.status.starts_with("opened scene"));
+    fresh.run_steps(3);
+    wait_for(&mut fresh, "the scene's read", |app| !app.read.pending && !app.read.iterates.is_empty());
+    let first = fresh.state().read.iterates[0].image.clone();
+    assert_eq!(first.pixel_error(&query), 0.0, "canvas {} / query", fresh.state().canvas.image.pixel_error(&query));
+    assert_eq!(fresh.state().settings.read.iterations, 4);
+    for _ in 0..4 {
+        step_by_key(&mut fresh);
+    }
+    let energies: Vec<Option<f64>> = fresh.state().read.iterates.iter().map(|it| it.evaluation.energy).collect();
+    let recorded: Vec<Option<f64>> = scene.recorded.iter().map(|s| s.energy).collect();
+    assert_eq!(energies, recorded, "the explorer's read of the scene is the recorded read");
+}

@@ -23,7 +23,7 @@ use super::views::read_panel::{self, ReadAction};
 use super::views::sweep_panel::SweepPanel;
 use super::views::top_bar::{self, TopBarAction};
 use super::views::train_panel::TrainPanel;
-use super::views::path_prompt::{DialogOutcomes, Dialogs, PathPrompt, PathPurpose, spawn_dialog};
+use super::views::path_prompt::{DialogOutcomes, Dialogs, PathPrompt, PathPurpose, remember, spawn_dialog};
 use super::views::{help, memory_panel, palette, plots, query_panel};
 use super::worker::{Command, Event, Worker};
 
@@ -248,6 +248,16 @@ impl ExplorerApp {
                     }
                     self.train.on_finished(result);
                 }
+                Event::SceneOpened { path, query, plan } => {
+                    self.settings.read = plan;
+                    self.canvas.set_image(query);
+                    self.status = format!("opened scene {}", path.display());
+                    remember(&mut self.settings.recent_paths, &path);
+                }
+                Event::SceneSaved { path, iterates } => {
+                    self.status = format!("saved scene {} ({iterates} iterates recorded)", path.display());
+                    remember(&mut self.settings.recent_paths, &path);
+                }
                 Event::Error(message) => {
                     self.read.pending = false;
                     self.basins.pending = false;
@@ -430,6 +440,7 @@ impl ExplorerApp {
             }
             Some(TopBarAction::LoadCheckpoint) => self.ask_for_path(PathPurpose::LoadCheckpoint),
             Some(TopBarAction::TypePath) => self.path_prompt.open(PathPurpose::OpenData, None),
+            Some(TopBarAction::OpenScene) => self.ask_for_path(PathPurpose::OpenScene),
             None => {}
         }
     }
@@ -588,6 +599,7 @@ impl ExplorerApp {
             Some(ReadAction::TogglePlay) => self.playing = !self.playing,
             Some(ReadAction::Reset) => self.reset_read(),
             Some(ReadAction::Export(kind)) => self.export_dialog(kind),
+            Some(ReadAction::SaveScene) => self.ask_for_path(PathPurpose::SaveScene),
             Some(ReadAction::Sample) => {
                 let cleanup = ReadPlan { iterations: 3, update: ReadUpdate::Mean, seed: self.settings.read.seed + self.samples.len() as u64, ..ReadPlan::default() };
                 self.send(Command::Sample { count: 16, cleanup });

@@ -6,7 +6,9 @@ use super::exports::ExportKind;
 use super::views::path_prompt::{DialogOutcome, PathPurpose, remember, spawn_dialog};
 use super::views::train_panel::copy_checkpoint;
 use super::worker::Command;
+use super::settings::plan_for;
 use crate::catalog::MemorySpec;
+use crate::scene::{SceneImage, SceneRequest};
 
 impl ExplorerApp {
     /// Asks where to save (a native dialog, or the path prompt), then writes the export there.
@@ -24,6 +26,8 @@ impl ExplorerApp {
                 PathPurpose::OpenData => dialog.set_title("Open images").pick_file(),
                 PathPurpose::LoadCheckpoint => dialog.set_title("Load a checkpoint").add_filter("checkpoint", &["ckpt"]).pick_file(),
                 PathPurpose::SaveCheckpointCopy => dialog.set_file_name("model.ckpt").add_filter("checkpoint", &["ckpt"]).save_file(),
+                PathPurpose::OpenScene => dialog.set_title("Open a scene").add_filter("scene", &["json"]).pick_file(),
+                PathPurpose::SaveScene => dialog.set_file_name("scene.json").add_filter("scene", &["json"]).save_file(),
                 PathPurpose::Export(kind) => {
                     let (name, ext) = kind.file_name();
                     dialog.set_file_name(name).add_filter(ext, &[ext]).save_file()
@@ -42,6 +46,11 @@ impl ExplorerApp {
                 Ok(()) => self.status = format!("exported {}", path.display()),
                 Err(e) => self.errors.push(e.to_string()),
             },
+            PathPurpose::OpenScene => self.send(Command::OpenScene(path.clone())),
+            PathPurpose::SaveScene => match self.scene_request() {
+                Some(request) => self.send(Command::SaveScene(path.clone(), Box::new(request))),
+                None => self.errors.push("nothing to save yet: write an episode and start a read".into()),
+            },
             PathPurpose::SaveCheckpointCopy => match &self.train.finished {
                 Some(source) => match copy_checkpoint(source, &path) {
                     Ok(()) => self.train.message = format!("saved a copy to {}", path.display()),
@@ -51,6 +60,24 @@ impl ExplorerApp {
             },
         }
         remember(&mut self.settings.recent_paths, &path);
+    }
+
+    /// The scene of what is on screen: the memory, the written episode and the read's query
+    /// (both as binary pixels), and the read plan. None before a write and a read.
+    pub fn scene_request(&self) -> Option<SceneRequest> {
+        let memory = self.settings.model.clone()?;
+        let query = self.read.iterates.first()?.image.clone();
+        if self.stored.is_empty() {
+            return None;
+        }
+        Some(SceneRequest {
+            memory,
+            episode: self.stored.iter().map(SceneImage::pixels).collect(),
+            query: SceneImage::pixels(&query),
+            corruption: None,
+            corruption_seed: 0,
+            read: plan_for(self.holds_address, &self.settings.read),
+        })
     }
 
     /// Applies what the dialog threads reported.

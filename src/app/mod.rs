@@ -30,6 +30,8 @@ pub struct StartOptions {
     pub data: Option<std::path::PathBuf>,
     /// Start with this addressing for reads that hold an address.
     pub addressing: Option<crate::memory::Addressing>,
+    /// Open this scene on start.
+    pub scene: Option<std::path::PathBuf>,
 }
 
 /// Opens the explorer window.
@@ -52,6 +54,9 @@ pub fn run_native(start: StartOptions) -> eframe::Result<()> {
             let mut app = ExplorerApp::new(&cc.egui_ctx, settings);
             if let Some(data) = start.data {
                 app.send(worker::Command::LoadData(data));
+            }
+            if let Some(scene) = start.scene {
+                app.send(worker::Command::OpenScene(scene));
             }
             if start.demo.is_some() {
                 app.demo = Some(DemoStage::WaitForModel);

@@ -25,8 +25,10 @@ impl ReadSession {
         }
     }
 
-    /// The seed of the step that makes iterate `index` of a read seeded with `seed`.
+    /// The seed of the step that makes iterate `index` (1, 2, ...) of a read seeded with
+    /// `seed`: the same as `memory::read_iterations` uses, so a scene recorded from the CLI
+    /// and the explorer's read of it are the same read.
     pub fn step_seed(seed: u64, index: usize) -> u64 {
-        seed.wrapping_mul(1000).wrapping_add(index as u64)
+        seed.wrapping_add(index.saturating_sub(1) as u64)
     }
 }

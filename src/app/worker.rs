@@ -3,7 +3,7 @@
 //! worker rebuilds its memory and carries on.
 
 use std::panic::AssertUnwindSafe;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
@@ -13,7 +13,8 @@ use crossbeam_channel::{Receiver, Sender, unbounded};
 
 use crate::backend::training_device;
 use crate::catalog::MemorySpec;
-use crate::data::{Image, ImageSet, InkPolarity, load_model_images};
+use crate::data::{Corruption, Image, ImageSet, InkPolarity, load_model_images};
+use crate::scene::{Scene, SceneMemory, SceneRequest, images as scene_images, locate_checkpoint};
 use crate::eval::{BasinCell, PatternSource, SweepPoint, SweepSetting, basin_map, sample_and_clean_up, sweep};
 use crate::memory::{AttractorMemory, Iterate, Panel, ReadPlan, WriteReport};
 use crate::train::{TrainEvent, TrainJob, TrainOutcome};
@@ -40,6 +41,10 @@ pub enum Command {
     /// Train a model on its own thread (reads stay responsive); progress comes as events.
     Train(TrainJob),
     CancelTraining,
+    /// Open a scene: its memory, its episode written, then `SceneOpened` with its query.
+    OpenScene(PathBuf),
+    /// Record the read `request` describes and save it as a scene at the path.
+    SaveScene(PathBuf, Box<SceneRequest>),
     /// Fault injection for tests: panic inside the worker.
     Crash,
     Shutdown,
@@ -61,6 +66,10 @@ pub enum Event {
     SweepFinished { model: String, points: Vec<SweepPoint>, cancelled: bool },
     Training(TrainEvent),
     TrainingFinished(Result<(TrainOutcome, PathBuf), AppError>),
+    /// A scene's memory and episode are in place: read `query` with `plan`.
+    SceneOpened { path: PathBuf, query: Image, plan: ReadPlan },
+    /// A scene was saved (with this many iterates recorded).
+    SceneSaved { path: PathBuf, iterates: usize },
     Error(AppError),
 }
 
@@ -296,6 +305,23 @@ impl WorkerState {
                 let points = result?;
                 restored.context("writing the episode back after the sweep")?;
                 self.emit(Event::SweepFinished { model: name, cancelled: points.len() < settings.len(), points });
+            }
+            Command::OpenScene(path) => {
+                let scene = Scene::read(&path)?;
+                let spec = match &scene.memory {
+                    SceneMemory::Classical(spec) => spec.clone(),
+                    SceneMemory::Trained { checkpoint, .. } => MemorySpec::trained(locate_checkpoint(checkpoint, path.parent().unwrap_or(Path::new(".")))?),
+                };
+                let corruption = scene.corruption.as_deref().map(str::parse::<Corruption>).transpose().map_err(|e| anyhow::anyhow!("{}: the scene's corruption: {e}", path.display()))?;
+                let (episode, _, query) = scene_images(&scene.episode, &scene.query, corruption, scene.corruption_seed)?;
+                self.episode = episode;
+                self.handle(Command::SelectModel(spec))?;
+                self.emit(Event::SceneOpened { path, query, plan: scene.read });
+            }
+            Command::SaveScene(path, request) => {
+                let scene = crate::scene::record(&request)?;
+                scene.write(&path)?;
+                self.emit(Event::SceneSaved { path, iterates: scene.recorded.len() });
             }
             Command::Train(request) => self.start_training(request)?,
             Command::CancelTraining => {

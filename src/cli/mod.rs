@@ -46,6 +46,11 @@ pub enum Command {
         #[cfg(feature = "gui")]
         #[arg(long, value_parser = options::parse_addressing)]
         addressing: Option<kanerva::memory::Addressing>,
+        /// Open this scene (from `kanerva scene save` or the explorer's Save scene): its
+        /// memory, episode, query and read settings.
+        #[cfg(feature = "gui")]
+        #[arg(long)]
+        scene: Option<std::path::PathBuf>,
     },
     /// Train a model on episodes of images.
     Train(train::TrainArgs),
@@ -87,9 +92,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         data: None,
         #[cfg(feature = "gui")]
         addressing: None,
+        #[cfg(feature = "gui")]
+        scene: None,
     }) {
         #[cfg(feature = "gui")]
-        Command::Gui { demo, checkpoint, data, addressing } => run_gui(kanerva::app::StartOptions { demo, checkpoint, data, addressing }),
+        Command::Gui { demo, checkpoint, data, addressing, scene } => run_gui(kanerva::app::StartOptions { demo, checkpoint, data, addressing, scene }),
         #[cfg(not(feature = "gui"))]
         Command::Gui {} => run_gui(),
         Command::Data { command: DataCommand::Info(args) } => data_info::run(args),

@@ -5,4 +5,4 @@ pub mod format;
 pub mod play;
 
 pub use format::{RecordedStep, SCENE_VERSION, Scene, SceneError, SceneImage, SceneMemory};
-pub use play::{ReplayReport, SceneRequest, record, replay};
+pub use play::{ReplayReport, SceneRequest, images, locate_checkpoint, record, replay};

@@ -76,7 +76,7 @@ fn build_memory(memory: &SceneMemory, scene_dir: &Path) -> Result<(Box<dyn Attra
 }
 
 /// Where the scene's checkpoint is now.
-fn locate_checkpoint(recorded: &Path, scene_dir: &Path) -> Result<PathBuf, SceneError> {
+pub fn locate_checkpoint(recorded: &Path, scene_dir: &Path) -> Result<PathBuf, SceneError> {
     if is_embedded(recorded) || recorded.is_file() {
         return Ok(recorded.to_path_buf());
     }
@@ -91,7 +91,7 @@ fn locate_checkpoint(recorded: &Path, scene_dir: &Path) -> Result<PathBuf, Scene
 }
 
 /// The episode, the clean query and the corrupted one.
-fn images(scene_episode: &[SceneImage], query: &SceneImage, corruption: Option<Corruption>, seed: u64) -> Result<(Vec<Image>, Image, Image), SceneError> {
+pub fn images(scene_episode: &[SceneImage], query: &SceneImage, corruption: Option<Corruption>, seed: u64) -> Result<(Vec<Image>, Image, Image), SceneError> {
     let mut cache = DataCache::default();
     let mut load = |s: &str| cache.load(s);
     let episode = scene_episode.iter().map(|i| i.image(&mut load)).collect::<Result<Vec<_>, _>>().map_err(SceneError::Invalid)?;

@@ -19,6 +19,9 @@ pub enum PathPurpose {
     Export(ExportKind),
     /// Save a copy of the train panel's finished checkpoint.
     SaveCheckpointCopy,
+    OpenScene,
+    /// Save the current memory, episode, query and read as a scene.
+    SaveScene,
 }
 
 impl PathPurpose {
@@ -28,14 +31,16 @@ impl PathPurpose {
             PathPurpose::LoadCheckpoint => "Load a checkpoint (.ckpt)".into(),
             PathPurpose::Export(kind) => format!("Export the read as {}", kind.label()),
             PathPurpose::SaveCheckpointCopy => "Save a copy of the checkpoint as".into(),
+            PathPurpose::OpenScene => "Open a scene (.json)".into(),
+            PathPurpose::SaveScene => "Save the scene as (.json)".into(),
         }
     }
 
     /// The button that confirms.
     fn verb(self) -> &'static str {
         match self {
-            PathPurpose::OpenData | PathPurpose::LoadCheckpoint => "Open",
-            PathPurpose::Export(_) | PathPurpose::SaveCheckpointCopy => "Save",
+            PathPurpose::OpenData | PathPurpose::LoadCheckpoint | PathPurpose::OpenScene => "Open",
+            PathPurpose::Export(_) | PathPurpose::SaveCheckpointCopy | PathPurpose::SaveScene => "Save",
         }
     }
 }

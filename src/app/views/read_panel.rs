@@ -20,6 +20,8 @@ pub enum ReadAction {
     TogglePlay,
     Reset,
     Export(ExportKind),
+    /// Save the memory, episode, query and read settings as a scene file.
+    SaveScene,
     Sample,
 }
 
@@ -75,6 +77,9 @@ pub fn ui(ui: &mut egui::Ui, read: &ReadSession, compare: Option<&CompareSession
             if ui.add_enabled(enabled, egui::Button::new(kind.label())).clicked() {
                 action = Some(ReadAction::Export(kind));
             }
+        }
+        if ui.add_enabled(enabled, egui::Button::new("Save scene...")).on_hover_text("a JSON file with the memory, the episode, the query and the read settings, which `kanerva scene replay` recomputes").clicked() {
+            action = Some(ReadAction::SaveScene);
         }
     });
     if let Some(compare) = compare {

@@ -17,6 +17,7 @@ pub enum TopBarAction {
     LoadCheckpoint,
     /// Type a path (no dialog needed).
     TypePath,
+    OpenScene,
 }
 
 /// Draws the bar. `current`: the memory in use (its β is edited in place while dragging);
@@ -65,6 +66,9 @@ pub fn ui(ui: &mut egui::Ui, models: &[MemorySpec], current: &mut Option<MemoryS
         }
         if ui.button("Load checkpoint...").on_hover_text("a checkpoint (.ckpt) of any model kind, written by `kanerva train` or the train panel").clicked() {
             action = Some(TopBarAction::LoadCheckpoint);
+        }
+        if ui.button("Open scene...").on_hover_text("a scene file (kanerva scene save, or Save scene in the read panel): its memory, episode, query and read settings").clicked() {
+            action = Some(TopBarAction::OpenScene);
         }
         if ui.button("Type a path...").on_hover_text("open data by typing its path, with the recent paths (where no file dialog can open)").clicked() {
             action = Some(TopBarAction::TypePath);
