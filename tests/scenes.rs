@@ -117,3 +117,15 @@ fn bad_scene_files_get_clear_errors() {
         assert_eq!(stderr.trim().lines().count(), 1, "{name}: one line: {stderr}");
     }
 }
+
+/// The scenes the README links replay as recorded.
+#[test]
+fn the_shipped_scenes_replay_as_recorded() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/scenes");
+    let scenes: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "json")).collect();
+    assert!(scenes.len() >= 3, "{scenes:?}");
+    for scene in scenes {
+        let (ok, report, stderr) = replay(&scene);
+        assert!(ok, "{}: {report} {stderr}", scene.display());
+    }
+}
