@@ -22,7 +22,12 @@ fn harness() -> Harness<'static, ExplorerApp> {
 /// Runs frames until `done` holds (the worker answers asynchronously); gives up after a minute
 /// so a slow CI machine does not fail a test that is merely slow.
 fn wait_for(h: &mut Harness<'static, ExplorerApp>, what: &str, done: impl Fn(&ExplorerApp) -> bool) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    wait_up_to(h, what, 60, done);
+}
+
+/// [`wait_for`] with another time limit, for work that takes long in a debug build (sweeps).
+fn wait_up_to(h: &mut Harness<'static, ExplorerApp>, what: &str, seconds: u64, done: impl Fn(&ExplorerApp) -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(seconds);
     while std::time::Instant::now() < deadline {
         h.step();
         if done(h.state()) {
@@ -550,4 +555,37 @@ fn a_saved_scene_opens_in_a_fresh_explorer_and_steps_to_the_recorded_energies() 
     let energies: Vec<Option<f64>> = fresh.state().read.iterates.iter().map(|it| it.evaluation.energy).collect();
     let recorded: Vec<Option<f64>> = scene.recorded.iter().map(|s| s.energy).collect();
     assert_eq!(energies, recorded, "the explorer's read of the scene is the recorded read");
+}
+
+/// Every lesson (built in, and in assets/lessons) walks through all its steps with Next:
+/// each step's scene, memory, episode, query, read, sweep or basin map lands without an error.
+#[test]
+fn every_lesson_walks_through_all_its_steps_without_an_error() {
+    use kanerva::scene::lesson::{all_lessons, lessons_dir};
+    let lessons = all_lessons(lessons_dir().as_deref()).unwrap();
+    assert!(lessons.len() >= 3);
+    for found in lessons {
+        let name = found.lesson.name.clone();
+        let steps = found.lesson.steps.len();
+        let mut h = harness();
+        h.state_mut().start_lesson(found);
+        for step in 0..steps {
+            if step > 0 {
+                h.get_by_label("Next").click();
+                h.run_steps(2);
+                assert_eq!(h.state().lesson.as_ref().map(|l| l.step), Some(step), "{name}: Next went to the next step");
+            }
+            let started = std::time::Instant::now();
+            wait_up_to(&mut h, &format!("{name}, step {}", step + 1), 600, move |app| app.lesson.as_ref().is_some_and(|l| l.step == step) && app.lesson_idle());
+            eprintln!("{name}, step {}: {:.1} s", step + 1, started.elapsed().as_secs_f64());
+            assert!(h.state().errors.is_empty(), "{name}, step {}: {:?}", step + 1, h.state().errors);
+            h.get_by_label_contains(&format!("step {} of {steps}", step + 1));
+        }
+        // What the steps set up is there at the end: a memory with an episode and a read.
+        let app = h.state();
+        assert!(!app.stored.is_empty() && !app.read.iterates.is_empty(), "{name}: stored {}, iterates {}, pending {}, status {}", app.stored.len(), app.read.iterates.len(), app.read.pending, app.status);
+        h.get_by_label("Close lesson").click();
+        h.run_steps(2);
+        assert!(h.state().lesson.is_none());
+    }
 }

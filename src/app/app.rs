@@ -11,6 +11,7 @@ use crate::memory::{Panel, ReadPlan, ReadUpdate, Term};
 use crate::rng::SplitMix64;
 
 use super::compare::CompareSession;
+use super::lesson_run::{Answers, LessonPanel, LessonSession};
 use super::demo::{Demo, DemoStage};
 use super::exports::{ExportKind, write_export};
 use super::read_session::ReadSession;
@@ -24,6 +25,7 @@ use super::views::sweep_panel::SweepPanel;
 use super::views::top_bar::{self, TopBarAction};
 use super::views::train_panel::TrainPanel;
 use super::views::path_prompt::{DialogOutcomes, Dialogs, PathPrompt, PathPurpose, remember, spawn_dialog};
+use super::views::lesson_panel::{self, LessonNav};
 use super::views::{help, memory_panel, palette, plots, query_panel};
 use super::worker::{Command, Event, Worker};
 
@@ -57,7 +59,7 @@ pub struct ExplorerApp {
     pub status: String,
     next_read_id: u64,
     /// Canvas version the current read started from.
-    read_query_version: u64,
+    pub(super) read_query_version: u64,
     pub demo: Option<DemoStage>,
     pub demo_kind: Option<Demo>,
     model_ready: bool,
@@ -73,6 +75,12 @@ pub struct ExplorerApp {
     pub dialogs: Dialogs,
     pub(super) dialog_outcomes: DialogOutcomes,
     pub path_prompt: PathPrompt,
+    /// The guided lesson being played, if any.
+    pub lesson: Option<LessonSession>,
+    /// The worker's answers so far, by kind (lessons wait on them).
+    pub answers: Answers,
+    /// A panel a lesson asked to open (applied once).
+    pub open_panel: Option<LessonPanel>,
 }
 
 impl ExplorerApp {
@@ -133,6 +141,9 @@ impl ExplorerApp {
             dialogs: Dialogs::default(),
             dialog_outcomes: Default::default(),
             path_prompt: PathPrompt::default(),
+            lesson: None,
+            answers: Answers::default(),
+            open_panel: None,
         };
         // The train panel trains on the training split by default; it loads on the worker.
         app.send(Command::LoadTrainingSet);
@@ -194,6 +205,7 @@ impl ExplorerApp {
             let Ok(event) = self.worker.events.try_recv() else { break };
             match event {
                 Event::ModelReady { name, energy_unit, generative, holds_address, choice } => {
+                    self.answers.models += 1;
                     self.model_ready = true;
                     self.holds_address = holds_address;
                     self.status = match &choice {
@@ -216,6 +228,7 @@ impl ExplorerApp {
                 Event::DataLoaded(set) => self.set_data(set),
                 Event::TrainingSetLoaded(set) => self.train.training_set = Some(set),
                 Event::Written { report, stored, panels, embeddings } => {
+                    self.answers.writes += 1;
                     self.stored_embeddings = embeddings;
                     self.status = format!("wrote {} images into {}", report.stored, self.model_name);
                     if let Some(first) = report.terms.first() {
@@ -249,6 +262,7 @@ impl ExplorerApp {
                     self.train.on_finished(result);
                 }
                 Event::SceneOpened { path, query, plan } => {
+                    self.answers.scenes += 1;
                     self.settings.read = plan;
                     self.canvas.set_image(query);
                     self.status = format!("opened scene {}", path.display());
@@ -259,6 +273,7 @@ impl ExplorerApp {
                     remember(&mut self.settings.recent_paths, &path);
                 }
                 Event::Error(message) => {
+                    self.answers.errors += 1;
                     self.read.pending = false;
                     self.basins.pending = false;
                     self.sweep.on_error();
@@ -400,6 +415,7 @@ impl ExplorerApp {
         self.drain_events();
         self.drain_dialogs();
         self.run_demo();
+        self.run_lesson();
         self.handle_keys(&ctx);
         self.handle_dropped_files(&ctx);
         self.play(&ctx);
@@ -421,6 +437,15 @@ impl ExplorerApp {
         });
         if let Some((purpose, path)) = self.path_prompt.ui(&ctx, &self.settings.recent_paths) {
             self.use_path(purpose, path);
+        }
+        if let Some(lesson) = &self.lesson {
+            let step = lesson.step;
+            match lesson_panel::ui(&ctx, lesson, !self.lesson_idle()) {
+                Some(LessonNav::Back) => self.enter_lesson_step(step.saturating_sub(1)),
+                Some(LessonNav::Next) => self.enter_lesson_step(step + 1),
+                Some(LessonNav::Close) => self.lesson = None,
+                None => {}
+            }
         }
         self.restart_read_if_query_changed(&ctx);
     }
@@ -552,7 +577,9 @@ impl ExplorerApp {
         });
         self.apply_read_action(action);
         ui.separator();
-        egui::CollapsingHeader::new("Basins").default_open(self.demo_kind == Some(Demo::Basins)).show(ui, |ui| {
+        let opened = self.open_panel.take();
+        let force = |panel| (opened == Some(panel)).then_some(true);
+        egui::CollapsingHeader::new("Basins").default_open(self.demo_kind == Some(Demo::Basins)).open(force(LessonPanel::Basins)).show(ui, |ui| {
             let space = super::views::basins::MapSpace::new(&self.stored, self.stored_embeddings.as_deref(), &self.read);
             if let Some(command) = self.basins.ui(ui, &self.stored, &space, plan_for(self.holds_address, &self.settings.read), &mut self.textures) {
                 self.send(command);
@@ -564,7 +591,7 @@ impl ExplorerApp {
             self.apply_read_action(action);
         }
         ui.separator();
-        egui::CollapsingHeader::new("Sweeps: capacity and corruption").default_open(false).show(ui, |ui| {
+        egui::CollapsingHeader::new("Sweeps: capacity and corruption").default_open(false).open(force(LessonPanel::Sweeps)).show(ui, |ui| {
             let data = self.browser.as_ref().map(|b| b.set.clone());
             let trained = matches!(self.settings.model, Some(MemorySpec::Trained { .. }));
             let plan = plan_for(self.holds_address, &self.settings.read);
@@ -573,7 +600,7 @@ impl ExplorerApp {
             }
         });
         ui.separator();
-        egui::CollapsingHeader::new("Train a model").default_open(self.train.running || self.demo_kind == Some(Demo::Train)).show(ui, |ui| {
+        egui::CollapsingHeader::new("Train a model").default_open(self.train.running || self.demo_kind == Some(Demo::Train)).open(force(LessonPanel::Train)).show(ui, |ui| {
             let data = self.browser.as_ref().map(|b| b.set.clone());
             if let Some(command) = self.train.ui(ui, data.as_ref()) {
                 self.send(command);

@@ -5,6 +5,7 @@ mod app;
 pub mod compare;
 mod demo;
 mod files;
+pub mod lesson_run;
 pub mod exports;
 pub mod frame_bench;
 pub mod read_session;
@@ -32,6 +33,8 @@ pub struct StartOptions {
     pub addressing: Option<crate::memory::Addressing>,
     /// Open this scene on start.
     pub scene: Option<std::path::PathBuf>,
+    /// Play this lesson from its first step.
+    pub lesson: Option<crate::scene::lesson::FoundLesson>,
 }
 
 /// Opens the explorer window.
@@ -57,6 +60,9 @@ pub fn run_native(start: StartOptions) -> eframe::Result<()> {
             }
             if let Some(scene) = start.scene {
                 app.send(worker::Command::OpenScene(scene));
+            }
+            if let Some(lesson) = start.lesson {
+                app.start_lesson(lesson);
             }
             if start.demo.is_some() {
                 app.demo = Some(DemoStage::WaitForModel);

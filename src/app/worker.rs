@@ -43,6 +43,8 @@ pub enum Command {
     CancelTraining,
     /// Open a scene: its memory, its episode written, then `SceneOpened` with its query.
     OpenScene(PathBuf),
+    /// Open a scene already read (a lesson's); `path` names it and locates its files.
+    UseScene { scene: Box<Scene>, path: PathBuf },
     /// Record the read `request` describes and save it as a scene at the path.
     SaveScene(PathBuf, Box<SceneRequest>),
     /// Fault injection for tests: panic inside the worker.
@@ -232,6 +234,20 @@ impl WorkerState {
         Ok(())
     }
 
+    /// Builds a scene's memory, writes its episode, and says which query to read.
+    fn use_scene(&mut self, scene: Scene, path: PathBuf) -> anyhow::Result<()> {
+        let spec = match &scene.memory {
+            SceneMemory::Classical(spec) => spec.clone(),
+            SceneMemory::Trained { checkpoint, .. } => MemorySpec::trained(locate_checkpoint(checkpoint, path.parent().unwrap_or(Path::new(".")))?),
+        };
+        let corruption = scene.corruption.as_deref().map(str::parse::<Corruption>).transpose().map_err(|e| anyhow::anyhow!("{}: the scene's corruption: {e}", path.display()))?;
+        let (episode, _, query) = scene_images(&scene.episode, &scene.query, corruption, scene.corruption_seed)?;
+        self.episode = episode;
+        self.handle(Command::SelectModel(spec))?;
+        self.emit(Event::SceneOpened { path, query, plan: scene.read });
+        Ok(())
+    }
+
     fn handle(&mut self, command: Command) -> anyhow::Result<()> {
         match command {
             Command::SelectModel(choice) => {
@@ -308,16 +324,9 @@ impl WorkerState {
             }
             Command::OpenScene(path) => {
                 let scene = Scene::read(&path)?;
-                let spec = match &scene.memory {
-                    SceneMemory::Classical(spec) => spec.clone(),
-                    SceneMemory::Trained { checkpoint, .. } => MemorySpec::trained(locate_checkpoint(checkpoint, path.parent().unwrap_or(Path::new(".")))?),
-                };
-                let corruption = scene.corruption.as_deref().map(str::parse::<Corruption>).transpose().map_err(|e| anyhow::anyhow!("{}: the scene's corruption: {e}", path.display()))?;
-                let (episode, _, query) = scene_images(&scene.episode, &scene.query, corruption, scene.corruption_seed)?;
-                self.episode = episode;
-                self.handle(Command::SelectModel(spec))?;
-                self.emit(Event::SceneOpened { path, query, plan: scene.read });
+                self.use_scene(scene, path)?;
             }
+            Command::UseScene { scene, path } => self.use_scene(*scene, path)?,
             Command::SaveScene(path, request) => {
                 let scene = crate::scene::record(&request)?;
                 scene.write(&path)?;

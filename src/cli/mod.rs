@@ -6,6 +6,7 @@ mod data_info;
 mod denoise;
 mod eval;
 mod options;
+use options::JsonArg;
 mod scene;
 mod sample;
 mod sweep;
@@ -51,7 +52,13 @@ pub enum Command {
         #[cfg(feature = "gui")]
         #[arg(long)]
         scene: Option<std::path::PathBuf>,
+        /// Play this guided lesson (a name from `kanerva lessons`, or a lesson file).
+        #[cfg(feature = "gui")]
+        #[arg(long)]
+        lesson: Option<String>,
     },
+    /// List the guided lessons (built in, and `assets/lessons/*.json`).
+    Lessons(JsonArg),
     /// Train a model on episodes of images.
     Train(train::TrainArgs),
     /// Test -ELBO per image of a checkpoint on held-out episodes.
@@ -94,9 +101,14 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         addressing: None,
         #[cfg(feature = "gui")]
         scene: None,
+        #[cfg(feature = "gui")]
+        lesson: None,
     }) {
         #[cfg(feature = "gui")]
-        Command::Gui { demo, checkpoint, data, addressing, scene } => run_gui(kanerva::app::StartOptions { demo, checkpoint, data, addressing, scene }),
+        Command::Gui { demo, checkpoint, data, addressing, scene, lesson } => {
+            let lesson = lesson.map(|l| kanerva::scene::lesson::find_lesson(&l, kanerva::scene::lesson::lessons_dir().as_deref())).transpose()?;
+            run_gui(kanerva::app::StartOptions { demo, checkpoint, data, addressing, scene, lesson })
+        }
         #[cfg(not(feature = "gui"))]
         Command::Gui {} => run_gui(),
         Command::Data { command: DataCommand::Info(args) } => data_info::run(args),
@@ -107,6 +119,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Sample(args) => sample::run(args),
         Command::Sweep(args) => sweep::run(args),
         Command::Scene { command } => scene::run(command),
+        Command::Lessons(output) => scene::list_lessons(output.json),
     }
 }
 

@@ -115,3 +115,18 @@ pub fn run(command: SceneCommand) -> anyhow::Result<()> {
         }
     }
 }
+
+/// `kanerva lessons`: every lesson's name, title and number of steps.
+pub fn list_lessons(json: bool) -> anyhow::Result<()> {
+    let lessons = kanerva::scene::lesson::all_lessons(kanerva::scene::lesson::lessons_dir().as_deref())?;
+    if json {
+        let list: Vec<serde_json::Value> = lessons.iter().map(|l| serde_json::json!({"name": l.lesson.name, "title": l.lesson.title, "steps": l.lesson.steps.len()})).collect();
+        println!("{}", serde_json::Value::Array(list));
+    } else {
+        for l in &lessons {
+            println!("{:<20} {} ({} steps)", l.lesson.name, l.lesson.title, l.lesson.steps.len());
+        }
+        println!("open one with: kanerva gui --lesson NAME");
+    }
+    Ok(())
+}

@@ -87,6 +87,10 @@ pub fn locate_checkpoint(recorded: &Path, scene_dir: &Path) -> Result<PathBuf, S
     if let Some(shipped) = recorded.file_name().and_then(|name| shipped_checkpoints().into_iter().find(|p| p.file_name() == Some(name))) {
         return Ok(shipped);
     }
+    // The MNIST DKM is built into the binary (its hash is checked like any file's).
+    if recorded.file_name().is_some_and(|n| n == "dkm_mnist.ckpt") {
+        return Ok(PathBuf::from(crate::catalog::EMBEDDED_DKM));
+    }
     Err(SceneError::Invalid(format!("the scene's checkpoint {} is not there, nor beside the scene, nor among the shipped weights", recorded.display())))
 }
 

@@ -103,6 +103,29 @@ impl SweepPanel {
         Ok(sweep_settings(self.axis, &counts, self.noise, &levels))
     }
 
+    /// The sweep the fields describe, as a command for the worker (None when they are invalid).
+    pub fn start(&mut self, data: Option<&Arc<ImageSet>>, trained: bool, addressing: Addressing) -> Option<Command> {
+        let settings = self.settings().ok()?;
+        let use_data = self.uses_data(trained);
+        self.cancel = Arc::new(AtomicBool::new(false));
+        self.running = true;
+        self.progress = None;
+        let source = if use_data { data.map_or("data".into(), |d| d.source.clone()) } else { "random".into() };
+        let source = match self.axis {
+            SweepAxis::Stored => format!("{source} · {}", self.noise),
+            SweepAxis::NoiseLevel => format!("{source} · {} stored", settings.first().map_or(0, |s| s.stored)),
+        };
+        self.pending = Some((source, self.axis));
+        Some(Command::Sweep {
+            patterns: if use_data { data.cloned() } else { None },
+            settings,
+            // Mode updates, seed 0: what `kanerva sweep` does by default; the read panel's
+            // addressing.
+            plan: ReadPlan { addressing, ..ReadPlan::default() },
+            cancel: self.cancel.clone(),
+        })
+    }
+
     /// Whether the sweep stores the loaded data, for a memory that is trained or not.
     pub fn uses_data(&self, trained: bool) -> bool {
         self.use_data.unwrap_or(trained)
@@ -155,23 +178,7 @@ impl SweepPanel {
                 ui.colored_label(egui::Color32::from_rgb(255, 120, 100), e);
             }
             if ui.add_enabled(!self.running && settings.is_ok(), egui::Button::new("Run sweep")).clicked() {
-                self.cancel = Arc::new(AtomicBool::new(false));
-                self.running = true;
-                self.progress = None;
-                let source = if use_data { data.map_or("data".into(), |d| d.source.clone()) } else { "random".into() };
-                let source = match self.axis {
-                    SweepAxis::Stored => format!("{source} · {}", self.noise),
-                    SweepAxis::NoiseLevel => format!("{source} · {} stored", settings.as_ref().ok().and_then(|s| s.first()).map_or(0, |s| s.stored)),
-                };
-                self.pending = Some((source, self.axis));
-                command = Some(Command::Sweep {
-                    patterns: if use_data { data.cloned() } else { None },
-                    settings: settings.unwrap_or_default(),
-                    // Mode updates, seed 0: what `kanerva sweep` does by default; the read
-                    // panel's addressing.
-                    plan: ReadPlan { addressing, ..ReadPlan::default() },
-                    cancel: self.cancel.clone(),
-                });
+                command = self.start(data, trained, addressing);
             }
             if ui.add_enabled(self.running, egui::Button::new("Cancel sweep")).clicked() {
                 self.cancel.store(true, Ordering::Relaxed);

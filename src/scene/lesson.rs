@@ -1,0 +1,143 @@
+//! Guided lessons are data: a JSON file of steps, each a short text and what to do when the
+//! step opens (open a scene, pick a memory, fill and write an episode, make a query, play,
+//! open a panel, run a sweep or a basin map). Teachers write their own without code and put
+//! them in `assets/lessons/` (or open one by path); three are built in.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::format::{Scene, SceneError};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Lesson {
+    /// Short name (`kanerva gui --lesson NAME`).
+    pub name: String,
+    pub title: String,
+    pub steps: Vec<LessonStep>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LessonStep {
+    /// What the person reads (a few sentences).
+    pub text: String,
+    /// Done, in order, when the step opens.
+    #[serde(default)]
+    pub actions: Vec<LessonAction>,
+}
+
+/// What a lesson step can do.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LessonAction {
+    /// Open a scene: a built-in one by name (`dkm-denoise`), or a file beside the lesson.
+    Scene(String),
+    /// Pick a classical memory by name (`hopfield`, `hopfield-pinv`, `modern-hopfield`, `sdm`).
+    Memory(String),
+    /// Fill the episode: `random` (items of the data shown) or `patterns` (random images), of
+    /// this many items.
+    Fill { with: String, count: usize },
+    /// Write the episode into memory.
+    Write,
+    /// Make stored item `stored` the query, corrupted by `noise` (`flip:0.1`, ...).
+    Query { stored: usize, noise: Option<String> },
+    /// The read's addressing (`amortised`, `guarded`, `optimised`).
+    Addressing(String),
+    /// Play the read.
+    Play,
+    /// Open a panel: `basins`, `sweeps` or `train`.
+    Open(String),
+    /// A basin map between stored items a and b.
+    BasinMap { a: usize, b: usize },
+    /// A capacity sweep of the current memory at these stored counts, on `random` patterns
+    /// or the loaded `data`, with this corruption.
+    Sweep { stored: Vec<usize>, patterns: String, noise: String },
+}
+
+/// The scenes the built-in lessons open, by name.
+pub const BUILT_IN_SCENES: [(&str, &str); 4] = [
+    ("dkm-denoise", include_str!("../../assets/scenes/dkm-denoise.json")),
+    ("dkm-optimised", include_str!("../../assets/scenes/dkm-optimised.json")),
+    ("km-denoise", include_str!("../../assets/scenes/km-denoise.json")),
+    ("hopfield-mixture", include_str!("../../assets/scenes/hopfield-mixture.json")),
+];
+
+const BUILT_IN_LESSONS: [&str; 3] = [
+    include_str!("../../assets/lessons/hopfield-capacity.json"),
+    include_str!("../../assets/lessons/dkm-denoising.json"),
+    include_str!("../../assets/lessons/basins.json"),
+];
+
+/// A lesson and the folder its files are relative to (None: built in).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FoundLesson {
+    pub lesson: Lesson,
+    pub dir: Option<PathBuf>,
+}
+
+impl Lesson {
+    /// Parses and checks a lesson (at least one step, every scene and value readable).
+    pub fn parse(text: &str, origin: &str) -> Result<Lesson, SceneError> {
+        let lesson: Lesson = serde_json::from_str(text).map_err(|e| SceneError::Malformed { path: origin.into(), problem: format!("lesson: {e}") })?;
+        if lesson.steps.is_empty() || lesson.name.trim().is_empty() {
+            return Err(SceneError::Malformed { path: origin.into(), problem: "a lesson needs a name and at least one step".into() });
+        }
+        Ok(lesson)
+    }
+}
+
+/// Every lesson: the built-in ones, then `*.json` in `dir` (the assets folder's `lessons/`),
+/// a file's lesson replacing a built-in one of the same name.
+pub fn all_lessons(dir: Option<&Path>) -> Result<Vec<FoundLesson>, SceneError> {
+    let mut lessons: Vec<FoundLesson> = BUILT_IN_LESSONS
+        .iter()
+        .map(|text| Lesson::parse(text, "built-in lesson").map(|lesson| FoundLesson { lesson, dir: None }))
+        .collect::<Result<_, _>>()?;
+    if let Some(dir) = dir {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir).into_iter().flatten().filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "json")).collect();
+        files.sort();
+        for path in files {
+            let found = read_lesson(&path)?;
+            lessons.retain(|l| l.lesson.name != found.lesson.name);
+            lessons.push(found);
+        }
+    }
+    Ok(lessons)
+}
+
+/// The folder of lesson files beside the shipped weights (`assets/lessons`), if there is one.
+pub fn lessons_dir() -> Option<PathBuf> {
+    crate::catalog::assets_dir().map(|d| d.join("lessons")).filter(|d| d.is_dir())
+}
+
+/// A lesson file.
+pub fn read_lesson(path: &Path) -> Result<FoundLesson, SceneError> {
+    let bytes = crate::data::read_bounded(path, 1 << 20).map_err(|e| match e {
+        crate::data::BoundedReadError::Io(error) => SceneError::Io { path: path.to_path_buf(), error },
+        crate::data::BoundedReadError::TooLarge => SceneError::Malformed { path: path.to_path_buf(), problem: "larger than 1 MiB".into() },
+    })?;
+    let text = String::from_utf8(bytes).map_err(|_| SceneError::Malformed { path: path.to_path_buf(), problem: "not UTF-8 text".into() })?;
+    let lesson = Lesson::parse(&text, &path.display().to_string())?;
+    Ok(FoundLesson { lesson, dir: path.parent().map(Path::to_path_buf) })
+}
+
+/// The lesson `name_or_path`: a lesson's name, or a lesson file.
+pub fn find_lesson(name_or_path: &str, dir: Option<&Path>) -> Result<FoundLesson, SceneError> {
+    let path = Path::new(name_or_path);
+    if path.is_file() {
+        return read_lesson(path);
+    }
+    let lessons = all_lessons(dir)?;
+    let names: Vec<String> = lessons.iter().map(|l| l.lesson.name.clone()).collect();
+    lessons.into_iter().find(|l| l.lesson.name == name_or_path).ok_or_else(|| SceneError::Invalid(format!("no lesson {name_or_path:?} (there are {})", names.join(", "))))
+}
+
+/// The scene a lesson step names: built in by name, else a file in the lesson's folder.
+pub fn lesson_scene(name: &str, lesson_dir: Option<&Path>) -> Result<(Scene, PathBuf), SceneError> {
+    if let Some((_, text)) = BUILT_IN_SCENES.iter().find(|(n, _)| *n == name) {
+        let scene: Scene = serde_json::from_str(text).map_err(|e| SceneError::Malformed { path: name.into(), problem: e.to_string() })?;
+        return Ok((scene, PathBuf::from(format!("{name} (built-in scene)"))));
+    }
+    let path = lesson_dir.map_or_else(|| PathBuf::from(name), |d| d.join(name));
+    Ok((Scene::read(&path)?, path))
+}
