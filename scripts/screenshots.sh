@@ -42,6 +42,8 @@ shoot() { # name, seconds to wait, app arguments...
 shoot explorer-dkm-denoise 20 gui --demo
 # The same demo with the optimised address step: the energy through both half-steps, never rising.
 shoot explorer-dkm-optimised 25 gui --demo --addressing optimised
+# A guided lesson (its first step: a scene, playing).
+shoot explorer-lesson 25 gui --lesson dkm-denoising
 # The basin map between the first two stored items, with the read's trajectory on the PCA map.
 shoot explorer-basins 40 gui --demo basins
 # Training from the explorer with live loss curves.

@@ -263,6 +263,8 @@ impl ExplorerApp {
                 }
                 Event::SceneOpened { path, query, plan } => {
                     self.answers.scenes += 1;
+                    // The scene's episode is what the memory holds: show it as the episode.
+                    self.episode = self.stored.clone();
                     self.settings.read = plan;
                     self.canvas.set_image(query);
                     self.status = format!("opened scene {}", path.display());

@@ -17,8 +17,9 @@ pub fn ui(ctx: &egui::Context, lesson: &LessonSession, busy: bool) -> Option<Les
     let steps = lesson.found.lesson.steps.len();
     egui::Window::new(format!("Lesson: {}", lesson.found.lesson.title))
         .id(egui::Id::unique("lesson_window"))
-        .default_pos([700.0, 640.0])
-        .default_width(460.0)
+        // Over the free space below the data grid, clear of the canvas, filmstrip and plots.
+        .default_pos([6.0, 680.0])
+        .default_width(320.0)
         .collapsible(true)
         .show(ctx, |ui| {
             ui.label(egui::RichText::new(format!("step {} of {steps}", lesson.step + 1)).small().weak());
