@@ -589,3 +589,28 @@ fn every_lesson_walks_through_all_its_steps_without_an_error() {
         assert!(h.state().lesson.is_none());
     }
 }
+
+/// The energy landscape from the app: on the plane through three stored patterns of a
+/// Hopfield network, computed on the worker, with the read's trajectory projected on it.
+#[test]
+fn the_energy_landscape_is_computed_on_the_worker_with_the_reads_trajectory() {
+    let mut h = harness();
+    h.get_by_label("Random patterns").click();
+    h.step();
+    h.get_by_label("Write to memory").click();
+    wait_for(&mut h, "the write", |app| app.stored.len() == 16);
+    let query = Corruption::BitFlip { p: 0.1 }.apply(&h.state().stored[1], 2);
+    start_read(&mut h, query);
+    step_by_key(&mut h);
+    h.get_by_label("Basins").click();
+    h.run_steps(3);
+    h.state_mut().landscape.resolution = 11;
+    h.get_by_label("Compute landscape").click_accesskit();
+    wait_for(&mut h, "the landscape", |app| app.landscape.result.is_some());
+    let map = h.state().landscape.result.clone().unwrap();
+    assert_eq!((map.items.clone(), map.energies.len(), map.trajectory.len()), (vec![0, 1, 2], 121, 2));
+    // The read from a corrupted item 1 ends at item 1's point, (1, 0) on this plane.
+    let end = map.trajectory[1];
+    assert!((end[0] - 1.0).abs() < 1e-9 && end[1].abs() < 1e-9, "{end:?}");
+    assert!(h.state().errors.is_empty(), "{:?}", h.state().errors);
+}

@@ -25,14 +25,15 @@ use super::views::sweep_panel::SweepPanel;
 use super::views::top_bar::{self, TopBarAction};
 use super::views::train_panel::TrainPanel;
 use super::views::path_prompt::{DialogOutcomes, Dialogs, PathPrompt, PathPurpose, remember, spawn_dialog};
+use super::views::landscape_view::LandscapeView;
 use super::views::lesson_panel::{self, LessonNav};
-use super::views::{help, memory_panel, palette, plots, query_panel};
+use super::views::{help, palette, query_panel};
 use super::worker::{Command, Event, Worker};
 
 pub struct ExplorerApp {
     pub settings: Settings,
     worker: Worker,
-    textures: TextureCache,
+    pub(super) textures: TextureCache,
     pub models: Vec<MemorySpec>,
     pub model_name: String,
     pub energy_unit: String,
@@ -49,7 +50,7 @@ pub struct ExplorerApp {
     /// First write term after each write (KL(M) for a DKM).
     pub write_history: Vec<f64>,
     pub panels: Vec<Panel>,
-    heatmaps: Vec<egui::TextureHandle>,
+    pub(super) heatmaps: Vec<egui::TextureHandle>,
     pub canvas: Canvas,
     pub read: ReadSession,
     pub playing: bool,
@@ -75,6 +76,9 @@ pub struct ExplorerApp {
     pub dialogs: Dialogs,
     pub(super) dialog_outcomes: DialogOutcomes,
     pub path_prompt: PathPrompt,
+    /// The memory can draw an energy landscape.
+    pub has_landscape: bool,
+    pub landscape: LandscapeView,
     /// The guided lesson being played, if any.
     pub lesson: Option<LessonSession>,
     /// The worker's answers so far, by kind (lessons wait on them).
@@ -141,6 +145,8 @@ impl ExplorerApp {
             dialogs: Dialogs::default(),
             dialog_outcomes: Default::default(),
             path_prompt: PathPrompt::default(),
+            has_landscape: false,
+            landscape: LandscapeView::default(),
             lesson: None,
             answers: Answers::default(),
             open_panel: None,
@@ -204,8 +210,10 @@ impl ExplorerApp {
         for _ in 0..256 {
             let Ok(event) = self.worker.events.try_recv() else { break };
             match event {
-                Event::ModelReady { name, energy_unit, generative, holds_address, choice } => {
+                Event::ModelReady { name, energy_unit, generative, holds_address, has_landscape, choice } => {
                     self.answers.models += 1;
+                    self.has_landscape = has_landscape;
+                    self.landscape.reset();
                     self.model_ready = true;
                     self.holds_address = holds_address;
                     self.status = match &choice {
@@ -229,6 +237,7 @@ impl ExplorerApp {
                 Event::TrainingSetLoaded(set) => self.train.training_set = Some(set),
                 Event::Written { report, stored, panels, embeddings } => {
                     self.answers.writes += 1;
+                    self.landscape.reset();
                     self.stored_embeddings = embeddings;
                     self.status = format!("wrote {} images into {}", report.stored, self.model_name);
                     if let Some(first) = report.terms.first() {
@@ -261,6 +270,8 @@ impl ExplorerApp {
                     }
                     self.train.on_finished(result);
                 }
+                Event::LandscapeProgress { done, total } => self.landscape.progress = Some((done, total)),
+                Event::Landscape(result) => self.landscape.on_finished(result.map(|l| *l)),
                 Event::SceneOpened { path, query, plan } => {
                     self.answers.scenes += 1;
                     // The scene's episode is what the memory holds: show it as the episode.
@@ -276,6 +287,7 @@ impl ExplorerApp {
                 }
                 Event::Error(message) => {
                     self.answers.errors += 1;
+                    self.landscape.running = false;
                     self.read.pending = false;
                     self.basins.pending = false;
                     self.sweep.on_error();
@@ -586,6 +598,10 @@ impl ExplorerApp {
             if let Some(command) = self.basins.ui(ui, &self.stored, &space, plan_for(self.holds_address, &self.settings.read), &mut self.textures) {
                 self.send(command);
             }
+            ui.separator();
+            if let Some(command) = self.landscape.ui(ui, self.stored.len(), self.has_landscape, &self.read.iterates, &mut self.textures) {
+                self.send(command);
+            }
         });
         if self.generative {
             ui.separator();
@@ -635,42 +651,6 @@ impl ExplorerApp {
             }
             None => {}
         }
-    }
-
-    fn plots_panel(&mut self, ui: &mut egui::Ui) {
-        ui.heading(format!("Memory: {}", self.model_name));
-        for t in &self.write_terms {
-            ui.label(format!("{}: {:.3}", t.name, t.value));
-        }
-        ui.label("Energy per iteration");
-        let own = plots::descent_range(&self.read.iterates);
-        let range = match &self.compare {
-            Some(compare) => plots::union_range(own, plots::descent_range(&compare.read.iterates)),
-            None => own,
-        };
-        plots::energy_plot_with_id(ui, "energy_plot", &self.read.iterates, &self.energy_unit, 180.0, range);
-        ui.add_space(6.0);
-        ui.label("Which attractor? Distance to each stored image");
-        plots::distance_plot_with_id(ui, "distance_plot", &self.read.distances, &self.stored, &mut self.textures, 150.0);
-        if let Some(compare) = &self.compare {
-            ui.add_space(6.0);
-            ui.label(format!("Comparison: {}", compare.name));
-            let shared = plots::union_range(plots::descent_range(&self.read.iterates), plots::descent_range(&compare.read.iterates));
-            plots::energy_plot_with_id(ui, "compare_energy", &compare.read.iterates, &compare.energy_unit, 150.0, shared);
-            plots::distance_plot_with_id(ui, "compare_distance", &compare.read.distances, &self.stored, &mut self.textures, 120.0);
-        }
-        if let Some(weights) = self.read.iterates.last().and_then(|it| it.evaluation.weights.clone()) {
-            ui.add_space(6.0);
-            ui.label("Addressing weights of the current iterate");
-            memory_panel::weights_plot(ui, &weights, 120.0);
-        }
-        if !self.write_history.is_empty() {
-            let name = self.write_terms.first().map_or("write term".to_string(), |t| t.name.clone());
-            plots::write_history_plot(ui, &name, &self.write_history, 100.0);
-        }
-        egui::CollapsingHeader::new("Inside the memory").default_open(true).show(ui, |ui| {
-            memory_panel::panels_ui(ui, &self.panels, &mut self.textures, &mut self.heatmaps);
-        });
     }
 }
 

@@ -6,6 +6,7 @@ pub mod compare;
 mod demo;
 mod files;
 pub mod lesson_run;
+mod plots_panel;
 pub mod exports;
 pub mod frame_bench;
 pub mod read_session;

@@ -15,7 +15,7 @@ use crate::backend::training_device;
 use crate::catalog::MemorySpec;
 use crate::data::{Corruption, Image, ImageSet, InkPolarity, load_model_images};
 use crate::scene::{Scene, SceneMemory, SceneRequest, images as scene_images, locate_checkpoint};
-use crate::eval::{BasinCell, PatternSource, SweepPoint, SweepSetting, basin_map, sample_and_clean_up, sweep};
+use crate::eval::{BasinCell, Landscape, LandscapeRequest, PatternSource, landscape, SweepPoint, SweepSetting, basin_map, sample_and_clean_up, sweep};
 use crate::memory::{AttractorMemory, Iterate, Panel, ReadPlan, WriteReport};
 use crate::train::{TrainEvent, TrainJob, TrainOutcome};
 
@@ -41,6 +41,8 @@ pub enum Command {
     /// Train a model on its own thread (reads stay responsive); progress comes as events.
     Train(TrainJob),
     CancelTraining,
+    /// The energy landscape through two or three stored items, with `read` projected on it.
+    Landscape { request: LandscapeRequest, read: Vec<Iterate>, cancel: Arc<AtomicBool> },
     /// Open a scene: its memory, its episode written, then `SceneOpened` with its query.
     OpenScene(PathBuf),
     /// Open a scene already read (a lesson's); `path` names it and locates its files.
@@ -56,7 +58,8 @@ pub enum Command {
 #[derive(Debug, Clone)]
 pub enum Event {
     /// `holds_address`: reads hold an address, so every [`Addressing`] applies.
-    ModelReady { name: String, energy_unit: String, generative: bool, holds_address: bool, choice: MemorySpec },
+    /// `has_landscape`: the memory can draw an energy landscape.
+    ModelReady { name: String, energy_unit: String, generative: bool, holds_address: bool, has_landscape: bool, choice: MemorySpec },
     DataLoaded(Arc<ImageSet>),
     TrainingSetLoaded(Arc<ImageSet>),
     /// `embeddings`: the stored images in the memory's own space (DKM codes), if it has one.
@@ -68,6 +71,9 @@ pub enum Event {
     SweepFinished { model: String, points: Vec<SweepPoint>, cancelled: bool },
     Training(TrainEvent),
     TrainingFinished(Result<(TrainOutcome, PathBuf), AppError>),
+    LandscapeProgress { done: usize, total: usize },
+    /// A finished landscape (None: cancelled).
+    Landscape(Option<Box<Landscape>>),
     /// A scene's memory and episode are in place: read `query` with `plan`.
     SceneOpened { path: PathBuf, query: Image, plan: ReadPlan },
     /// A scene was saved (with this many iterates recorded).
@@ -258,6 +264,7 @@ impl WorkerState {
                     energy_unit: memory.energy_unit().to_string(),
                     generative: memory.sample(0).is_some(),
                     holds_address: memory.holds_address(),
+                    has_landscape: memory.has_landscape(),
                     choice: choice.clone(),
                 });
                 if let Some(report) = report {
@@ -321,6 +328,15 @@ impl WorkerState {
                 let points = result?;
                 restored.context("writing the episode back after the sweep")?;
                 self.emit(Event::SweepFinished { model: name, cancelled: points.len() < settings.len(), points });
+            }
+            Command::Landscape { request, read, cancel } => {
+                let (events, wake) = (self.events.clone(), self.wake.clone());
+                let result = landscape(self.memory()?, &request, &read, &mut |done, total| {
+                    let _ = events.send(Event::LandscapeProgress { done, total });
+                    wake();
+                    !cancel.load(Ordering::Relaxed)
+                })?;
+                self.emit(Event::Landscape(result.map(Box::new)));
             }
             Command::OpenScene(path) => {
                 let scene = Scene::read(&path)?;

@@ -6,6 +6,7 @@ mod basins;
 mod clustering;
 mod denoise;
 mod elbo;
+mod landscape;
 mod samples;
 mod sweep;
 
@@ -13,6 +14,7 @@ pub use amortization::{GapReport, amortization_gap};
 pub use clustering::{ClusteringReport, allocation_clustering, normalized_mutual_information};
 pub use basins::{BasinCell, Projection, basin_map, mix, nearest};
 pub use denoise::{DenoiseReport, DenoiseStep, denoise};
+pub use landscape::{Landscape, LandscapeRequest, landscape};
 pub use elbo::{ElboReport, evaluate_elbo, evaluate_importance_weighted, evaluate_with_foreign_memory};
 pub use samples::sample_and_clean_up;
 pub use sweep::{PatternSource, SweepAxis, SweepPoint, SweepSetting, capacity_sweep, sweep, sweep_settings};

@@ -236,6 +236,23 @@ pub trait AttractorMemory: Send {
         Ok(Iterate::new(next, evaluation))
     }
 
+    /// Whether [`Self::landscape_point`] and [`Self::landscape_energy`] answer.
+    fn has_landscape(&self) -> bool {
+        false
+    }
+
+    /// The point of `iterate` in the memory's own state space, for energy landscapes: the
+    /// spins of a Hopfield network, the address a DKM holds. None (the default): no landscape.
+    fn landscape_point(&self, _iterate: &Iterate) -> Option<Vec<f64>> {
+        None
+    }
+
+    /// The energy at a point of that space, and the image there (a Hopfield network's relaxed
+    /// spins clipped to [−1, 1]; a DKM's F(x*(μ), μ) with x* the most likely image at μ).
+    fn landscape_energy(&self, _point: &[f64]) -> Option<Result<(f64, Image), MemoryError>> {
+        None
+    }
+
     /// An error unless this memory can read with `addressing`.
     fn check_addressing(&self, addressing: Addressing) -> Result<(), MemoryError> {
         if addressing == Addressing::Amortised || self.holds_address() {

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::data::{Image, SIDE};
 use crate::rng::SplitMix64;
 
-use super::attractor::{AttractorMemory, Evaluation, MemoryError, Panel, ReadUpdate, Term, WriteReport, check_size, from_spins, to_spins};
+use super::attractor::{AttractorMemory, Evaluation, Iterate, MemoryError, Panel, ReadUpdate, Term, WriteReport, check_size, from_spins, to_spins};
 use super::dense::Mat;
 
 /// How patterns become weights.
@@ -191,6 +191,23 @@ impl AttractorMemory for Hopfield {
 
     fn stored(&self) -> &[Image] {
         &self.patterns
+    }
+
+    fn has_landscape(&self) -> bool {
+        true
+    }
+
+    fn landscape_point(&self, iterate: &Iterate) -> Option<Vec<f64>> {
+        Some(to_spins(&iterate.image).into_iter().map(f64::from).collect())
+    }
+
+    /// The continuous relaxation: E(s) = −½ sᵀWs at s clipped to [−1, 1].
+    fn landscape_energy(&self, point: &[f64]) -> Option<Result<(f64, Image), MemoryError>> {
+        if point.len() != self.units() {
+            return Some(Err(MemoryError::Model(format!("a landscape point of {} values for {} units", point.len(), self.units()))));
+        }
+        let spins: Vec<f32> = point.iter().map(|&s| s.clamp(-1.0, 1.0) as f32).collect();
+        Some(Ok((self.energy_of_spins(&spins), from_spins(&spins, self.rows, self.cols))))
     }
 
     fn evaluate(&self, image: &Image) -> Result<Evaluation, MemoryError> {

@@ -218,6 +218,27 @@ impl AttractorMemory for DkmAttractor {
         self.iterate(next, found, Some(pixel_step_energy), step)
     }
 
+    fn has_landscape(&self) -> bool {
+        true
+    }
+
+    fn landscape_point(&self, iterate: &Iterate) -> Option<Vec<f64>> {
+        iterate.held.as_ref().map(|held| held.weights.clone())
+    }
+
+    /// F(x*(μ), μ): the energy of the most likely image at address μ, and that image.
+    fn landscape_energy(&self, point: &[f64]) -> Option<Result<(f64, Image), MemoryError>> {
+        Some((|| {
+            if point.len() != self.config.memory.slots {
+                return Err(MemoryError::Model(format!("a landscape point of {} values for {} slots", point.len(), self.config.memory.slots)));
+            }
+            let logits = self.logits_at(point)?;
+            let image = iterate_from_logits(&logits, ReadUpdate::Mode, 0);
+            let (recon, kl) = self.energy_terms(&image, point, &logits)?;
+            Ok((recon + kl, image))
+        })())
+    }
+
     /// Spec §8.4: w ~ N(0, σp² I), z = Rᵀw, one read through the memory, decode (means).
     fn sample(&self, seed: u64) -> Option<Result<Image, MemoryError>> {
         Some((|| {

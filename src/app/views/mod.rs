@@ -5,6 +5,7 @@ pub mod canvas;
 pub mod dataset;
 pub mod filmstrip;
 pub mod help;
+pub mod landscape_view;
 pub mod lesson_panel;
 pub mod memory_panel;
 pub mod palette;

@@ -1,0 +1,45 @@
+//! The right-hand panel: the memory's write terms, the energy and distance plots (and the
+//! comparison memory's), the addressing weights, the write history and inside the memory.
+
+use eframe::egui;
+
+use super::app::ExplorerApp;
+use super::views::{memory_panel, plots};
+
+impl ExplorerApp {
+    pub(super) fn plots_panel(&mut self, ui: &mut egui::Ui) {
+        ui.heading(format!("Memory: {}", self.model_name));
+        for t in &self.write_terms {
+            ui.label(format!("{}: {:.3}", t.name, t.value));
+        }
+        ui.label("Energy per iteration");
+        let own = plots::descent_range(&self.read.iterates);
+        let range = match &self.compare {
+            Some(compare) => plots::union_range(own, plots::descent_range(&compare.read.iterates)),
+            None => own,
+        };
+        plots::energy_plot_with_id(ui, "energy_plot", &self.read.iterates, &self.energy_unit, 180.0, range);
+        ui.add_space(6.0);
+        ui.label("Which attractor? Distance to each stored image");
+        plots::distance_plot_with_id(ui, "distance_plot", &self.read.distances, &self.stored, &mut self.textures, 150.0);
+        if let Some(compare) = &self.compare {
+            ui.add_space(6.0);
+            ui.label(format!("Comparison: {}", compare.name));
+            let shared = plots::union_range(plots::descent_range(&self.read.iterates), plots::descent_range(&compare.read.iterates));
+            plots::energy_plot_with_id(ui, "compare_energy", &compare.read.iterates, &compare.energy_unit, 150.0, shared);
+            plots::distance_plot_with_id(ui, "compare_distance", &compare.read.distances, &self.stored, &mut self.textures, 120.0);
+        }
+        if let Some(weights) = self.read.iterates.last().and_then(|it| it.evaluation.weights.clone()) {
+            ui.add_space(6.0);
+            ui.label("Addressing weights of the current iterate");
+            memory_panel::weights_plot(ui, &weights, 120.0);
+        }
+        if !self.write_history.is_empty() {
+            let name = self.write_terms.first().map_or("write term".to_string(), |t| t.name.clone());
+            plots::write_history_plot(ui, &name, &self.write_history, 100.0);
+        }
+        egui::CollapsingHeader::new("Inside the memory").default_open(true).show(ui, |ui| {
+            memory_panel::panels_ui(ui, &self.panels, &mut self.textures, &mut self.heatmaps);
+        });
+    }
+}
