@@ -42,6 +42,8 @@ shoot() { # name, seconds to wait, app arguments...
 shoot explorer-dkm-denoise 20 gui --demo
 # The same demo with the optimised address step: the energy through both half-steps, never rising.
 shoot explorer-dkm-optimised 25 gui --demo --addressing optimised
+# The energy landscape through the first three stored items, with the read on it.
+shoot explorer-landscape 30 gui --demo landscape
 # A guided lesson (its first step: a scene, playing).
 shoot explorer-lesson 25 gui --lesson dkm-denoising
 # The basin map between the first two stored items, with the read's trajectory on the PCA map.

@@ -446,7 +446,7 @@ impl ExplorerApp {
         });
         egui::CentralPanel::default().show(ui, |ui| {
             // The training and basin demos show what is at the bottom of the page.
-            let follow = matches!(self.demo_kind, Some(Demo::Train | Demo::Basins));
+            let follow = matches!(self.demo_kind, Some(Demo::Train | Demo::Basins | Demo::Landscape));
             egui::ScrollArea::vertical().stick_to_bottom(follow).show(ui, |ui| self.central_panel(ui));
         });
         if let Some((purpose, path)) = self.path_prompt.ui(&ctx, &self.settings.recent_paths) {

@@ -20,6 +20,9 @@ pub enum Demo {
     /// The denoising demo with a second memory reading side by side: the shipped Kanerva
     /// Machine, else the pseudo-inverse Hopfield network.
     Compare,
+    /// The denoising demo, then the energy landscape through the first three stored items
+    /// with the finished read on it.
+    Landscape,
 }
 
 /// Progress of the scripted demo.
@@ -28,6 +31,8 @@ pub enum DemoStage {
     WaitForModel,
     WaitForWrite,
     WaitForQuery,
+    /// The landscape demo waits for the whole read before drawing it.
+    WaitForRead,
     Done,
 }
 
@@ -51,9 +56,16 @@ impl ExplorerApp {
                 self.reset_read();
                 self.demo = Some(DemoStage::WaitForQuery);
             }
+            Some(DemoStage::WaitForRead) if self.read.iterates.len() > self.settings.read.iterations && !self.read.pending => {
+                self.demo = Some(DemoStage::Done);
+                self.open_panel = Some(super::lesson_run::LessonPanel::Basins);
+                self.landscape.running = true;
+                let request = crate::eval::LandscapeRequest { items: vec![0, 1, 2], resolution: self.landscape.resolution, extent: self.landscape.extent };
+                self.send(Command::Landscape { request, read: self.read.iterates.clone(), cancel: Default::default() });
+            }
             Some(DemoStage::WaitForQuery) if !self.read.iterates.is_empty() => {
                 self.playing = true;
-                self.demo = Some(DemoStage::Done);
+                self.demo = Some(if self.demo_kind == Some(Demo::Landscape) { DemoStage::WaitForRead } else { DemoStage::Done });
                 match self.demo_kind {
                     Some(Demo::Basins) => {
                         self.basins.pending = true;
