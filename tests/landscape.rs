@@ -78,3 +78,24 @@ fn memories_without_a_state_space_and_bad_requests_are_refused() {
     let bad = LandscapeRequest { items: vec![0, 5], ..request };
     assert!(landscape(&net, &bad, &[], &mut |_, _| true).is_err());
 }
+
+/// The modern Hopfield network's landscape (its continuous state): each stored pattern is a
+/// strict local minimum of the plane through two of them, and the lowest cell is one of them.
+#[test]
+fn the_modern_hopfield_networks_patterns_are_its_landscapes_minima() {
+    let mut net = kanerva::memory::modern_hopfield::ModernHopfield::new(100.0);
+    let patterns = vec![random_pattern(5), random_pattern(6), random_pattern(7)];
+    net.write(&patterns).unwrap();
+    let request = LandscapeRequest { items: vec![0, 1], resolution: 21, extent: 0.5 };
+    let map = landscape(&net, &request, &[], &mut |_, _| true).unwrap().unwrap();
+    let n = map.axis.len();
+    let at = |i: usize, j: usize| map.energies[j * n + i];
+    let lowest = map.energies.iter().cloned().fold(f64::INFINITY, f64::min);
+    let cells: Vec<(usize, usize)> = map.item_coords.iter().map(|&c| map.cell(c)).collect();
+    for &(i, j) in &cells {
+        for (di, dj) in [(-1i32, 0i32), (1, 0), (0, -1), (0, 1)] {
+            assert!(at((i as i32 + di) as usize, (j as i32 + dj) as usize) > at(i, j), "({i}, {j}) is a strict local minimum");
+        }
+    }
+    assert!(cells.iter().any(|&(i, j)| at(i, j) == lowest));
+}

@@ -69,7 +69,7 @@ impl ExplorerApp {
     /// True when the current step's actions are all done and the worker has answered them
     /// (sweeps, basin maps and the read's latest step included).
     pub fn lesson_idle(&self) -> bool {
-        self.lesson.as_ref().is_none_or(|l| l.queue.is_empty() && l.wait.is_none()) && !self.sweep.running && !self.basins.pending && !self.read.pending
+        self.lesson.as_ref().is_none_or(|l| l.queue.is_empty() && l.wait.is_none()) && !self.sweep.running && !self.basins.pending && !self.landscape.running && !self.read.pending
     }
 
     /// A read of the query on the canvas has its query evaluated (no restart pending).
@@ -179,6 +179,13 @@ impl ExplorerApp {
                 let alphas = (0..self.basins.columns).map(|i| i as f32 / (self.basins.columns - 1) as f32).collect();
                 let plan = super::settings::plan_for(self.holds_address, &self.settings.read);
                 self.send(Command::BasinMap { a, b, alphas, noises: self.basins.noises.clone(), plan });
+                None
+            }
+            LessonAction::Landscape { items } => {
+                self.open_panel = Some(LessonPanel::Basins);
+                self.landscape.running = true;
+                let request = crate::eval::LandscapeRequest { items, resolution: self.landscape.resolution, extent: self.landscape.extent };
+                self.send(Command::Landscape { request, read: self.read.iterates.clone(), cancel: Default::default() });
                 None
             }
             LessonAction::Sweep { stored, patterns, noise } => {

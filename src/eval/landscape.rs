@@ -1,5 +1,5 @@
 //! The energy landscape: a memory's energy on a 2-D slice of its own state space (a Hopfield
-//! network's relaxed spins, a DKM's addresses), the plane through the points of two or three
+//! network's relaxed spins, the modern Hopfield network's continuous state, a DKM's addresses), the plane through the points of two or three
 //! stored items, with a read's trajectory projected onto it.
 //!
 //! With three items a, b, c the plane is p = p_a + u (p_b − p_a) + v (p_c − p_a), so the items

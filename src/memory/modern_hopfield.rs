@@ -6,7 +6,7 @@
 
 use crate::data::{Image, SIDE};
 
-use super::attractor::{AttractorMemory, Evaluation, MemoryError, Panel, ReadUpdate, Term, WriteReport, check_size};
+use super::attractor::{AttractorMemory, Evaluation, Iterate, MemoryError, Panel, ReadUpdate, Term, WriteReport, check_size};
 
 #[derive(Debug, Clone)]
 pub struct ModernHopfield {
@@ -104,6 +104,23 @@ impl AttractorMemory for ModernHopfield {
 
     fn stored(&self) -> &[Image] {
         &self.stored
+    }
+
+    fn has_landscape(&self) -> bool {
+        true
+    }
+
+    /// The encoded (centred, unit-norm) state of the iterate's image.
+    fn landscape_point(&self, iterate: &Iterate) -> Option<Vec<f64>> {
+        Some(self.encode(&iterate.image))
+    }
+
+    /// E(ξ) at a continuous state, and the image it decodes to.
+    fn landscape_energy(&self, point: &[f64]) -> Option<Result<(f64, Image), MemoryError>> {
+        if point.len() != self.rows * self.cols {
+            return Some(Err(MemoryError::Model(format!("a landscape point of {} values for {} pixels", point.len(), self.rows * self.cols))));
+        }
+        Some(Ok((self.energy_of_state(point), self.decode(point))))
     }
 
     fn evaluate(&self, image: &Image) -> Result<Evaluation, MemoryError> {

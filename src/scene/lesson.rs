@@ -52,6 +52,8 @@ pub enum LessonAction {
     /// A capacity sweep of the current memory at these stored counts, on `random` patterns
     /// or the loaded `data`, with this corruption.
     Sweep { stored: Vec<usize>, patterns: String, noise: String },
+    /// The energy landscape through these two or three stored items, with the read on it.
+    Landscape { items: Vec<usize> },
 }
 
 /// The scenes the built-in lessons open, by name.
