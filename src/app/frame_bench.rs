@@ -15,6 +15,9 @@ pub enum FrameScenario {
     PlayingRead,
     /// The train panel running a default-size DKM training on the embedded data.
     Training,
+    /// The Basins panel open while the worker computes 81 x 81 energy landscapes, one after
+    /// another (each finished one drawn).
+    Landscape,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -25,7 +28,7 @@ pub struct FrameStats {
     pub p50_ms: f64,
     pub p99_ms: f64,
     pub max_ms: f64,
-    /// Read iterates or training steps completed during the measurement.
+    /// Read iterates, training steps or landscapes completed during the measurement.
     pub progress: usize,
 }
 
@@ -70,6 +73,7 @@ pub fn measure(scenario: FrameScenario, frames: usize, settings: Settings) -> Fr
             app.reset_read();
             app.playing = true;
         }
+        FrameScenario::Landscape => start_landscape(&mut app),
         FrameScenario::Training => {
             let data = app.browser.as_ref().map(|b| b.set.clone()).expect("data is loaded");
             app.train.out = std::env::temp_dir().join(format!("kanerva-frame-bench-{}.ckpt", std::process::id())).display().to_string();
@@ -79,11 +83,16 @@ pub fn measure(scenario: FrameScenario, frames: usize, settings: Settings) -> Fr
         }
     }
     let mut times = Vec::with_capacity(frames);
+    let mut landscapes = 0;
     for _ in 0..frames {
         let t0 = Instant::now();
         times.push(frame(&ctx, &mut app, now(&started)));
         if scenario == FrameScenario::PlayingRead && !app.playing {
             app.playing = true;
+        }
+        if scenario == FrameScenario::Landscape && !app.landscape.running {
+            landscapes += 1;
+            start_landscape(&mut app);
         }
         let spent = t0.elapsed();
         std::thread::sleep(Duration::from_millis(16).saturating_sub(spent));
@@ -91,6 +100,7 @@ pub fn measure(scenario: FrameScenario, frames: usize, settings: Settings) -> Fr
     let progress = match scenario {
         FrameScenario::PlayingRead => app.read.iterates.len(),
         FrameScenario::Training => app.train.history.last().map_or(0, |h| h.0 as usize),
+        FrameScenario::Landscape => landscapes,
     };
     if scenario == FrameScenario::Training {
         app.send(super::worker::Command::CancelTraining);
@@ -98,4 +108,12 @@ pub fn measure(scenario: FrameScenario, frames: usize, settings: Settings) -> Fr
     times.sort_by(f64::total_cmp);
     let pick = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize];
     FrameStats { scenario, model: app.model_name.clone(), frames, p50_ms: pick(0.5), p99_ms: pick(0.99), max_ms: *times.last().unwrap_or(&0.0), progress }
+}
+
+/// Opens the Basins panel and starts an 81 x 81 landscape through stored items 0, 1, 2.
+fn start_landscape(app: &mut ExplorerApp) {
+    app.open_panel = Some(super::lesson_run::LessonPanel::Basins);
+    app.landscape.running = true;
+    let request = crate::eval::LandscapeRequest { items: vec![0, 1, 2], resolution: 81, extent: 0.5 };
+    app.send(super::worker::Command::Landscape { request, read: app.read.iterates.clone(), cancel: Default::default() });
 }

@@ -87,7 +87,7 @@ fn conv_layer_breakdown(n: usize, reps: usize, dev: &burn::tensor::Device, recor
 fn run_ui(args: &BenchArgs) -> anyhow::Result<()> {
     use kanerva::app::frame_bench::{FrameScenario, measure};
     let mut all = Vec::new();
-    for scenario in [FrameScenario::PlayingRead, FrameScenario::Training] {
+    for scenario in [FrameScenario::PlayingRead, FrameScenario::Training, FrameScenario::Landscape] {
         let stats = measure(scenario, args.frames, kanerva::app::Settings::default());
         eprintln!("{:?} ({}): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms over {} frames; progress {}", stats.scenario, stats.model, stats.p50_ms, stats.p99_ms, stats.max_ms, stats.frames, stats.progress);
         all.push(stats);
