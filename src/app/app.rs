@@ -70,8 +70,6 @@ pub struct ExplorerApp {
     /// A second memory read side by side with the first.
     pub compare: Option<CompareSession>,
     pub(super) ctx: egui::Context,
-    /// Messages from helper threads (file dialogs, exports): (is_error, text).
-    notices: std::sync::Arc<std::sync::Mutex<Vec<(bool, String)>>>,
     /// Native dialogs, or straight to the path prompt (tests; people without a portal).
     pub dialogs: Dialogs,
     pub(super) dialog_outcomes: DialogOutcomes,
@@ -141,7 +139,6 @@ impl ExplorerApp {
             sweep: SweepPanel::default(),
             compare: None,
             ctx: ctx.clone(),
-            notices: Default::default(),
             dialogs: Dialogs::default(),
             dialog_outcomes: Default::default(),
             path_prompt: PathPrompt::default(),
@@ -198,13 +195,6 @@ impl ExplorerApp {
             // Its first write just landed: start its read from the current query.
             if had_nothing && compare.stored > 0 && !self.read.iterates.is_empty() {
                 compare.reset(self.read.id, &self.read.iterates[0].image, &self.settings.read);
-            }
-        }
-        for (is_error, text) in self.notices.lock().expect("notices lock").drain(..) {
-            if is_error {
-                self.errors.push(text);
-            } else {
-                self.status = text;
             }
         }
         for _ in 0..256 {
@@ -643,7 +633,7 @@ impl ExplorerApp {
             }
             Some(ReadAction::TogglePlay) => self.playing = !self.playing,
             Some(ReadAction::Reset) => self.reset_read(),
-            Some(ReadAction::Export(kind)) => self.export_dialog(kind),
+            Some(ReadAction::Export(kind)) => self.ask_for_path(PathPurpose::Export(kind)),
             Some(ReadAction::SaveScene) => self.ask_for_path(PathPurpose::SaveScene),
             Some(ReadAction::Sample) => {
                 let cleanup = ReadPlan { iterations: 3, update: ReadUpdate::Mean, seed: self.settings.read.seed + self.samples.len() as u64, ..ReadPlan::default() };

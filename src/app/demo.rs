@@ -59,18 +59,16 @@ impl ExplorerApp {
             Some(DemoStage::WaitForRead) if self.read.iterates.len() > self.settings.read.iterations && !self.read.pending => {
                 self.demo = Some(DemoStage::Done);
                 self.open_panel = Some(super::lesson_run::LessonPanel::Basins);
-                self.landscape.running = true;
-                let request = crate::eval::LandscapeRequest { items: vec![0, 1, 2], resolution: self.landscape.resolution, extent: self.landscape.extent };
-                self.send(Command::Landscape { request, read: self.read.iterates.clone(), cancel: Default::default() });
+                let command = self.landscape.start(vec![0, 1, 2], &self.read.iterates);
+                self.send(command);
             }
             Some(DemoStage::WaitForQuery) if !self.read.iterates.is_empty() => {
                 self.playing = true;
                 self.demo = Some(if self.demo_kind == Some(Demo::Landscape) { DemoStage::WaitForRead } else { DemoStage::Done });
                 match self.demo_kind {
                     Some(Demo::Basins) => {
-                        self.basins.pending = true;
-                        let alphas = (0..self.basins.columns).map(|i| i as f32 / (self.basins.columns - 1) as f32).collect();
-                        self.send(Command::BasinMap { a: 0, b: 1, alphas, noises: self.basins.noises.clone(), plan: self.settings.read });
+                        let command = self.basins.start(0, 1, super::settings::plan_for(self.holds_address, &self.settings.read));
+                        self.send(command);
                     }
                     Some(Demo::Train) => {
                         if let Some(data) = self.browser.as_ref().map(|b| b.set.clone()) {

@@ -2,7 +2,6 @@
 //! where none can open (views/path_prompt.rs), and what a chosen path does.
 
 use super::app::ExplorerApp;
-use super::exports::ExportKind;
 use super::views::path_prompt::{DialogOutcome, PathPurpose, remember, spawn_dialog};
 use super::views::train_panel::copy_checkpoint;
 use super::worker::Command;
@@ -11,12 +10,6 @@ use crate::catalog::MemorySpec;
 use crate::scene::{SceneImage, SceneRequest};
 
 impl ExplorerApp {
-    /// Asks where to save (a native dialog, or the path prompt), then writes the export there.
-    pub(super) fn export_dialog(&self, kind: ExportKind) {
-        let (name, ext) = kind.file_name();
-        spawn_dialog(self.dialogs, PathPurpose::Export(kind), &self.dialog_outcomes, move || rfd::FileDialog::new().set_file_name(name).add_filter(ext, &[ext]).save_file());
-    }
-
     /// Opens a native dialog for `purpose` (off the UI thread); where none can open, the path
     /// prompt.
     pub fn ask_for_path(&self, purpose: PathPurpose) {

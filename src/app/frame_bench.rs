@@ -113,7 +113,7 @@ pub fn measure(scenario: FrameScenario, frames: usize, settings: Settings) -> Fr
 /// Opens the Basins panel and starts an 81 x 81 landscape through stored items 0, 1, 2.
 fn start_landscape(app: &mut ExplorerApp) {
     app.open_panel = Some(super::lesson_run::LessonPanel::Basins);
-    app.landscape.running = true;
-    let request = crate::eval::LandscapeRequest { items: vec![0, 1, 2], resolution: 81, extent: 0.5 };
-    app.send(super::worker::Command::Landscape { request, read: app.read.iterates.clone(), cancel: Default::default() });
+    (app.landscape.resolution, app.landscape.extent) = (81, 0.5);
+    let command = app.landscape.start(vec![0, 1, 2], &app.read.iterates);
+    app.send(command);
 }

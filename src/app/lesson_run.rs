@@ -173,19 +173,14 @@ impl ExplorerApp {
                     return Err(format!("a basin map between items {a} and {b} of {}", self.stored.len()));
                 }
                 self.open_panel = Some(LessonPanel::Basins);
-                self.basins.a = a;
-                self.basins.b = b;
-                self.basins.pending = true;
-                let alphas = (0..self.basins.columns).map(|i| i as f32 / (self.basins.columns - 1) as f32).collect();
-                let plan = super::settings::plan_for(self.holds_address, &self.settings.read);
-                self.send(Command::BasinMap { a, b, alphas, noises: self.basins.noises.clone(), plan });
+                let command = self.basins.start(a, b, super::settings::plan_for(self.holds_address, &self.settings.read));
+                self.send(command);
                 None
             }
             LessonAction::Landscape { items } => {
                 self.open_panel = Some(LessonPanel::Basins);
-                self.landscape.running = true;
-                let request = crate::eval::LandscapeRequest { items, resolution: self.landscape.resolution, extent: self.landscape.extent };
-                self.send(Command::Landscape { request, read: self.read.iterates.clone(), cancel: Default::default() });
+                let command = self.landscape.start(items, &self.read.iterates);
+                self.send(command);
                 None
             }
             LessonAction::Sweep { stored, patterns, noise } => {

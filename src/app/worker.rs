@@ -127,11 +127,6 @@ impl Worker {
         let _ = self.commands.send(command);
     }
 
-    /// A sender for other threads (e.g. a file dialog) to queue commands.
-    pub fn sender(&self) -> Sender<Command> {
-        self.commands.clone()
-    }
-
     pub fn is_alive(&self) -> bool {
         self.thread.as_ref().is_some_and(|t| !t.is_finished())
     }

@@ -85,12 +85,6 @@ impl DkmAttractor {
         Ok((reconstruction_nats(&image.pixels, logits), self.written()?.energy.kl(mu)))
     }
 
-    /// F(x, μ) = −ln p(x | Rᵀμ) + KL(q(w)‖p(w)) at a given address (spec §8.2).
-    pub fn energy_at(&self, image: &Image, mu: &[f64]) -> Result<f64, MemoryError> {
-        let (recon, kl) = self.energy_terms(image, mu, &self.logits_at(mu)?)?;
-        Ok(recon + kl)
-    }
-
     /// The address `mu` held for `image`, with its logits and energy.
     fn found(&self, image: &Image, mu: Vec<f64>) -> Result<Found, MemoryError> {
         let logits = self.logits_at(&mu)?;

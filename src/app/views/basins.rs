@@ -60,6 +60,14 @@ impl BasinView {
         self.pending = false;
     }
 
+    /// The command for a basin map between stored items `a` and `b`, read with `plan`; the
+    /// view waits for its answer.
+    pub fn start(&mut self, a: usize, b: usize, plan: ReadPlan) -> Command {
+        (self.a, self.b, self.pending) = (a, b, true);
+        let alphas = (0..self.columns).map(|i| i as f32 / (self.columns - 1) as f32).collect();
+        Command::BasinMap { a, b, alphas, noises: self.noises.clone(), plan }
+    }
+
     pub fn ui(&mut self, ui: &mut egui::Ui, stored: &[Image], space: &MapSpace<'_>, plan: ReadPlan, textures: &mut TextureCache) -> Option<Command> {
         if stored.len() < 2 {
             ui.label("Write an episode of at least two images to see its basins.");
@@ -104,9 +112,7 @@ impl BasinView {
             ui.add(egui::DragValue::new(&mut self.columns).range(3..=41).prefix("steps "));
             let label = if self.pending { "Computing..." } else { "Compute basin map" };
             if ui.add_enabled(!self.pending && self.a != self.b, egui::Button::new(label)).clicked() {
-                self.pending = true;
-                let alphas = (0..self.columns).map(|i| i as f32 / (self.columns - 1) as f32).collect();
-                command = Some(Command::BasinMap { a: self.a, b: self.b, alphas, noises: self.noises.clone(), plan });
+                command = Some(self.start(self.a, self.b, plan));
             }
         });
         if let Some((a, b, alphas, noises, cells)) = &self.result {

@@ -48,6 +48,16 @@ impl LandscapeView {
         self.result = None;
     }
 
+    /// The command for the landscape through `items` at the view's resolution and extent,
+    /// with `read` on it; the view's Cancel button stops it.
+    pub fn start(&mut self, items: Vec<usize>, read: &[Iterate]) -> Command {
+        self.cancel = Arc::new(AtomicBool::new(false));
+        self.running = true;
+        self.progress = None;
+        let request = LandscapeRequest { items, resolution: self.resolution, extent: self.extent };
+        Command::Landscape { request, read: read.to_vec(), cancel: self.cancel.clone() }
+    }
+
     pub fn on_finished(&mut self, result: Option<Landscape>) {
         self.running = false;
         self.progress = None;
@@ -76,10 +86,7 @@ impl LandscapeView {
         let distinct = items.iter().enumerate().all(|(i, a)| items[i + 1..].iter().all(|b| a != b));
         ui.horizontal(|ui| {
             if ui.add_enabled(!self.running && distinct && stored >= items.len(), egui::Button::new("Compute landscape")).clicked() {
-                self.cancel = Arc::new(AtomicBool::new(false));
-                self.running = true;
-                let request = LandscapeRequest { items: items.clone(), resolution: self.resolution, extent: self.extent };
-                command = Some(Command::Landscape { request, read: read.to_vec(), cancel: self.cancel.clone() });
+                command = Some(self.start(items.clone(), read));
             }
             if ui.add_enabled(self.running, egui::Button::new("Cancel")).clicked() {
                 self.cancel.store(true, Ordering::Relaxed);
