@@ -9,7 +9,6 @@ use super::worker::Command;
 use crate::catalog::memories::DEFAULT_BETA;
 use crate::catalog::{MemoryName, MemorySpec};
 use crate::data::Corruption;
-use crate::memory::Addressing;
 use crate::memory::sdm::SdmConfig;
 use crate::scene::lesson::{FoundLesson, LessonAction, lesson_scene};
 
@@ -144,7 +143,7 @@ impl ExplorerApp {
                 Some(LessonWait::ReadStarted)
             }
             LessonAction::Addressing(name) => {
-                self.settings.read.addressing = Addressing::ALL.into_iter().find(|a| a.name() == name).ok_or_else(|| format!("addressing {name:?} (amortised, guarded or optimised)"))?;
+                self.settings.read.addressing = name.parse()?;
                 self.reset_read();
                 Some(LessonWait::ReadStarted)
             }

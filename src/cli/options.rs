@@ -50,7 +50,7 @@ impl ReadArgs {
 }
 
 pub fn parse_addressing(s: &str) -> Result<Addressing, String> {
-    Addressing::ALL.into_iter().find(|a| a.name() == s).ok_or_else(|| format!("unknown addressing {s:?} (amortised, guarded or optimised)"))
+    s.parse()
 }
 
 /// Machine-readable output.

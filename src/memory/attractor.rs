@@ -134,6 +134,13 @@ impl Addressing {
     }
 }
 
+impl std::str::FromStr for Addressing {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Addressing::ALL.into_iter().find(|a| a.name() == s).ok_or_else(|| format!("unknown addressing {s:?} (amortised, guarded or optimised)"))
+    }
+}
+
 /// How to read: how many iterations, how each iterate is made, how the address is chosen, and
 /// the seed of any randomness (update order, Bernoulli draws). Travels unchanged from the
 /// explorer's settings and the command line to every read (denoising, sweeps, basin maps).
