@@ -13,8 +13,8 @@ use crossbeam_channel::{Receiver, Sender, unbounded};
 
 use crate::backend::training_device;
 use crate::catalog::MemorySpec;
-use crate::data::{Corruption, Image, ImageSet, InkPolarity, load_model_images};
-use crate::scene::{Scene, SceneMemory, SceneRequest, images as scene_images, locate_checkpoint};
+use crate::data::{Image, ImageSet, InkPolarity, load_model_images};
+use crate::scene::{Scene, SceneMemory, SceneRequest, locate_checkpoint, scene_images};
 use crate::eval::{BasinCell, Landscape, LandscapeRequest, PatternSource, landscape, SweepPoint, SweepSetting, basin_map, sample_and_clean_up, sweep};
 use crate::memory::{AttractorMemory, Iterate, Panel, ReadPlan, WriteReport};
 use crate::train::{TrainEvent, TrainJob, TrainOutcome};
@@ -241,8 +241,7 @@ impl WorkerState {
             SceneMemory::Classical(spec) => spec.clone(),
             SceneMemory::Trained { checkpoint, .. } => MemorySpec::trained(locate_checkpoint(checkpoint, path.parent().unwrap_or(Path::new(".")))?),
         };
-        let corruption = scene.corruption.as_deref().map(str::parse::<Corruption>).transpose().map_err(|e| anyhow::anyhow!("{}: the scene's corruption: {e}", path.display()))?;
-        let (episode, _, query) = scene_images(&scene.episode, &scene.query, corruption, scene.corruption_seed)?;
+        let (episode, _, query) = scene_images(&scene).with_context(|| path.display().to_string())?;
         self.episode = episode;
         self.handle(Command::SelectModel(spec))?;
         self.emit(Event::SceneOpened { path, query, plan: scene.read });

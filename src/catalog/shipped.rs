@@ -72,11 +72,5 @@ pub fn origin(path: &Path) -> String {
 
 /// The bytes of a checkpoint file, or of the built-in one (bounded like any checkpoint).
 pub fn checkpoint_bytes(path: &Path) -> Result<Vec<u8>, CheckpointError> {
-    if is_embedded(path) {
-        return Ok(EMBEDDED_DKM_BYTES.to_vec());
-    }
-    crate::data::read_bounded(path, crate::train::checkpoint::MAX_CHECKPOINT_BYTES).map_err(|e| match e {
-        crate::data::BoundedReadError::Io(error) => CheckpointError::Io { path: path.to_path_buf(), error },
-        crate::data::BoundedReadError::TooLarge => CheckpointError::Corrupt { path: path.to_path_buf(), problem: "larger than any checkpoint here".into() },
-    })
+    if is_embedded(path) { Ok(EMBEDDED_DKM_BYTES.to_vec()) } else { CheckpointFile::read_bytes(path) }
 }

@@ -6,4 +6,4 @@ pub mod lesson;
 pub mod play;
 
 pub use format::{RecordedStep, SCENE_VERSION, Scene, SceneError, SceneImage, SceneMemory};
-pub use play::{ReplayReport, SceneRequest, images, locate_checkpoint, record, replay};
+pub use play::{ReplayReport, SceneRequest, locate_checkpoint, record, replay, scene_images};

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::backend::inference_device;
 use crate::catalog::shipped::{checkpoint_bytes, is_embedded, shipped_checkpoints};
-use crate::catalog::{MemorySpec, load_file};
+use crate::catalog::{MemorySpec, ModelKind, load_file};
 use crate::data::{Corruption, Image, ImageSet, load_named, to_model_size};
 use crate::memory::{AttractorMemory, ReadPlan, read_iterations};
 use crate::train::CheckpointFile;
@@ -63,16 +63,22 @@ fn build_memory(memory: &SceneMemory, scene_dir: &Path) -> Result<(Box<dyn Attra
         SceneMemory::Classical(spec) => Ok((spec.build().map_err(|e| SceneError::Invalid(e.to_string()))?, None)),
         SceneMemory::Trained { checkpoint, sha256, .. } => {
             let path = locate_checkpoint(checkpoint, scene_dir)?;
-            let bytes = checkpoint_bytes(&path).map_err(|e| SceneError::Invalid(e.to_string()))?;
-            let found = sha256_hex(&bytes);
-            let device = inference_device();
-            let file = CheckpointFile::parse(&path, &bytes).map_err(|e| SceneError::Invalid(e.to_string()))?;
-            let loaded = load_file(&file, &device).map_err(|e| SceneError::Invalid(e.to_string()))?;
-            let name = loaded.display_name();
+            let (memory, _, found) = load_trained(&path)?;
             let problem = (found != *sha256).then(|| format!("{}: its SHA-256 is {found}, the scene was recorded with {sha256}", path.display()));
-            Ok((loaded.model.into_attractor(&name, device), problem))
+            Ok((memory, problem))
         }
     }
+}
+
+/// A checkpoint's explorable memory, its kind and the SHA-256 of its bytes, from one read.
+fn load_trained(path: &Path) -> Result<(Box<dyn AttractorMemory>, ModelKind, String), SceneError> {
+    let invalid = |e: crate::train::CheckpointError| SceneError::Invalid(e.to_string());
+    let bytes = checkpoint_bytes(path).map_err(invalid)?;
+    let device = inference_device();
+    let file = CheckpointFile::parse(path, &bytes).map_err(invalid)?;
+    let loaded = load_file(&file, &device).map_err(invalid)?;
+    let (kind, name) = (loaded.card.model_kind, loaded.display_name());
+    Ok((loaded.model.into_attractor(&name, device), kind, sha256_hex(&bytes)))
 }
 
 /// Where the scene's checkpoint is now.
@@ -94,8 +100,14 @@ pub fn locate_checkpoint(recorded: &Path, scene_dir: &Path) -> Result<PathBuf, S
     Err(SceneError::Invalid(format!("the scene's checkpoint {} is not there, nor beside the scene, nor among the shipped weights", recorded.display())))
 }
 
+/// A scene's episode, its clean query and the query corrupted as recorded.
+pub fn scene_images(scene: &Scene) -> Result<(Vec<Image>, Image, Image), SceneError> {
+    let corruption = scene.corruption.as_deref().map(str::parse::<Corruption>).transpose().map_err(|e| SceneError::Invalid(format!("the scene's corruption: {e}")))?;
+    images(&scene.episode, &scene.query, corruption, scene.corruption_seed)
+}
+
 /// The episode, the clean query and the corrupted one.
-pub fn images(scene_episode: &[SceneImage], query: &SceneImage, corruption: Option<Corruption>, seed: u64) -> Result<(Vec<Image>, Image, Image), SceneError> {
+fn images(scene_episode: &[SceneImage], query: &SceneImage, corruption: Option<Corruption>, seed: u64) -> Result<(Vec<Image>, Image, Image), SceneError> {
     let mut cache = DataCache::default();
     let mut load = |s: &str| cache.load(s);
     let episode = scene_episode.iter().map(|i| i.image(&mut load)).collect::<Result<Vec<_>, _>>().map_err(SceneError::Invalid)?;
@@ -118,19 +130,17 @@ fn run(memory: &mut dyn AttractorMemory, episode: &[Image], clean: &Image, query
 
 /// Runs the read `request` describes and returns it as a scene.
 pub fn record(request: &SceneRequest) -> Result<Scene, SceneError> {
-    let memory = match &request.memory {
+    let (mut built, memory) = match &request.memory {
         MemorySpec::Trained { checkpoint, kind } => {
-            let bytes = checkpoint_bytes(checkpoint).map_err(|e| SceneError::Invalid(e.to_string()))?;
-            let card_kind = CheckpointFile::parse(checkpoint, &bytes).map_err(|e| SceneError::Invalid(e.to_string()))?.card.model_kind;
+            let (built, card_kind, sha256) = load_trained(checkpoint)?;
             if let Some(kind) = kind.filter(|k| *k != card_kind) {
                 return Err(SceneError::Invalid(format!("{}: holds a \"{card_kind}\" model, but --model {kind} was asked for", checkpoint.display())));
             }
-            SceneMemory::Trained { kind: card_kind, checkpoint: checkpoint.clone(), sha256: sha256_hex(&bytes) }
+            (built, SceneMemory::Trained { kind: card_kind, checkpoint: checkpoint.clone(), sha256 })
         }
-        classical => SceneMemory::Classical(classical.clone()),
+        classical => (classical.build().map_err(|e| SceneError::Invalid(e.to_string()))?, SceneMemory::Classical(classical.clone())),
     };
     let (episode, clean, query) = images(&request.episode, &request.query, request.corruption, request.corruption_seed)?;
-    let (mut built, _) = build_memory(&memory, Path::new("."))?;
     let recorded = run(built.as_mut(), &episode, &clean, &query, &request.read)?;
     Ok(Scene {
         format: SCENE_FORMAT.into(),
@@ -149,9 +159,8 @@ pub fn record(request: &SceneRequest) -> Result<Scene, SceneError> {
 /// files) and compares it with the recording.
 pub fn replay(scene: &Scene, scene_path: &Path) -> Result<ReplayReport, SceneError> {
     let scene_dir = scene_path.parent().unwrap_or(Path::new("."));
-    let corruption = scene.corruption.as_deref().map(str::parse::<Corruption>).transpose().map_err(|e| SceneError::Invalid(format!("the scene's corruption: {e}")))?;
     let (mut memory, hash_problem) = build_memory(&scene.memory, scene_dir)?;
-    let (episode, clean, query) = images(&scene.episode, &scene.query, corruption, scene.corruption_seed)?;
+    let (episode, clean, query) = scene_images(scene)?;
     let steps = run(memory.as_mut(), &episode, &clean, &query, &scene.read)?;
     let mut problems: Vec<String> = hash_problem.into_iter().collect();
     if steps.len() != scene.recorded.len() {

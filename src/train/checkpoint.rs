@@ -142,11 +142,15 @@ pub struct CheckpointFile {
 
 impl CheckpointFile {
     pub fn read(path: &Path) -> Result<Self, CheckpointError> {
-        let bytes = crate::data::read_bounded(path, MAX_CHECKPOINT_BYTES).map_err(|e| match e {
+        Self::parse(path, &Self::read_bytes(path)?)
+    }
+
+    /// A checkpoint file's bytes, refused over [`MAX_CHECKPOINT_BYTES`] before they are read.
+    pub fn read_bytes(path: &Path) -> Result<Vec<u8>, CheckpointError> {
+        crate::data::read_bounded(path, MAX_CHECKPOINT_BYTES).map_err(|e| match e {
             crate::data::BoundedReadError::Io(error) => CheckpointError::Io { path: path.to_path_buf(), error },
             crate::data::BoundedReadError::TooLarge => corrupt(path, format!("larger than {MAX_CHECKPOINT_BYTES} bytes, more than any model here")),
-        })?;
-        Self::parse(path, &bytes)
+        })
     }
 
     pub fn parse(path: &Path, bytes: &[u8]) -> Result<Self, CheckpointError> {
