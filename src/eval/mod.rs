@@ -13,7 +13,7 @@ mod sweep;
 pub use amortization::{GapReport, amortization_gap};
 pub use clustering::{ClusteringReport, allocation_clustering, normalized_mutual_information};
 pub use basins::{BasinCell, Projection, basin_map, mix, nearest};
-pub use denoise::{DenoiseReport, DenoiseStep, denoise};
+pub use denoise::{DenoiseReport, DenoiseStep, ENERGY_TOLERANCE, denoise};
 pub use landscape::{Landscape, LandscapeRequest, landscape};
 pub use elbo::{ElboReport, evaluate_elbo, evaluate_importance_weighted, evaluate_with_foreign_memory};
 pub use samples::sample_and_clean_up;

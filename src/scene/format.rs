@@ -78,10 +78,7 @@ pub enum SceneError {
 impl Scene {
     /// Reads and checks a scene file (format, version, sizes); nothing is loaded yet.
     pub fn read(path: &Path) -> Result<Scene, SceneError> {
-        let bytes = crate::data::read_bounded(path, MAX_SCENE_BYTES).map_err(|e| match e {
-            crate::data::BoundedReadError::Io(error) => SceneError::Io { path: path.to_path_buf(), error },
-            crate::data::BoundedReadError::TooLarge => SceneError::Malformed { path: path.to_path_buf(), problem: format!("larger than {MAX_SCENE_BYTES} bytes") },
-        })?;
+        let bytes = read_small_file(path, MAX_SCENE_BYTES)?;
         let malformed = |problem: String| SceneError::Malformed { path: path.to_path_buf(), problem };
         let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| malformed(format!("{e}")))?;
         if value.get("format").and_then(|f| f.as_str()) != Some(SCENE_FORMAT) {
@@ -154,6 +151,14 @@ impl SceneImage {
             }
         }
     }
+}
+
+/// A scene or lesson file's bytes, refused over `max` bytes before they are read.
+pub(super) fn read_small_file(path: &Path, max: u64) -> Result<Vec<u8>, SceneError> {
+    crate::data::read_bounded(path, max).map_err(|e| match e {
+        crate::data::BoundedReadError::Io(error) => SceneError::Io { path: path.to_path_buf(), error },
+        crate::data::BoundedReadError::TooLarge => SceneError::Malformed { path: path.to_path_buf(), problem: format!("larger than {max} bytes") },
+    })
 }
 
 /// SHA-256 of `bytes`, as lowercase hex.

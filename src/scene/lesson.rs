@@ -114,10 +114,7 @@ pub fn lessons_dir() -> Option<PathBuf> {
 
 /// A lesson file.
 pub fn read_lesson(path: &Path) -> Result<FoundLesson, SceneError> {
-    let bytes = crate::data::read_bounded(path, 1 << 20).map_err(|e| match e {
-        crate::data::BoundedReadError::Io(error) => SceneError::Io { path: path.to_path_buf(), error },
-        crate::data::BoundedReadError::TooLarge => SceneError::Malformed { path: path.to_path_buf(), problem: "larger than 1 MiB".into() },
-    })?;
+    let bytes = super::format::read_small_file(path, 1 << 20)?;
     let text = String::from_utf8(bytes).map_err(|_| SceneError::Malformed { path: path.to_path_buf(), problem: "not UTF-8 text".into() })?;
     let lesson = Lesson::parse(&text, &path.display().to_string())?;
     Ok(FoundLesson { lesson, dir: path.parent().map(Path::to_path_buf) })

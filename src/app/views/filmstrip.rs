@@ -5,6 +5,7 @@
 use eframe::egui;
 
 use crate::app::texture::TextureCache;
+use crate::eval::ENERGY_TOLERANCE;
 use crate::memory::{AddressStep, Iterate};
 
 /// Side of one frame, in points: large enough to read a digit.
@@ -38,7 +39,7 @@ fn frame(ui: &mut egui::Ui, n: usize, it: &Iterate, previous: Option<&Iterate>, 
     ui.vertical(|ui| {
         let response = textures.show(ui, &it.image, FRAME);
         let e = it.evaluation.energy.map_or("-".to_string(), |e| format!("{e:.2}"));
-        let rose = previous.and_then(|p| Some(it.evaluation.energy? > p.evaluation.energy? + 1e-9)).unwrap_or(false);
+        let rose = previous.and_then(|p| Some(it.evaluation.energy? > p.evaluation.energy? + ENERGY_TOLERANCE)).unwrap_or(false);
         let text = egui::RichText::new(format!("{n}: {e}")).small();
         ui.label(if rose { text.color(egui::Color32::from_rgb(255, 110, 90)) } else { text });
         if let Some(step) = it.address_step {

@@ -6,6 +6,7 @@ use egui_plot::{ItemId, Legend, Line, MarkerShape, Plot, PlotPoint, PlotPoints, 
 
 use crate::app::texture::TextureCache;
 use crate::data::Image;
+use crate::eval::ENERGY_TOLERANCE;
 use crate::memory::Iterate;
 
 use super::palette::item_colour;
@@ -42,9 +43,6 @@ pub fn energy_plot(ui: &mut egui::Ui, iterates: &[Iterate], unit: &str, height: 
     energy_plot_with_id(ui, "energy_plot", iterates, unit, height, descent_range(iterates));
 }
 
-/// A rise smaller than this is float noise.
-const RISE_TOLERANCE: f64 = 1e-3;
-
 /// The energy through both half-steps of every iteration: (n, F(x_n, μ_n)) and, for reads that
 /// hold an address, (n − ½, F(x_n, μ_{n−1})) between them.
 pub fn energy_path(iterates: &[Iterate]) -> Vec<[f64; 2]> {
@@ -60,20 +58,22 @@ pub fn energy_path(iterates: &[Iterate]) -> Vec<[f64; 2]> {
     path
 }
 
-/// Iterations whose energy rose above the previous iterate's.
+/// Iterations whose energy rose above the previous iterate's (by more than float noise, as
+/// `kanerva denoise` counts).
 pub fn rises(iterates: &[Iterate]) -> Vec<usize> {
     (1..iterates.len())
-        .filter(|&n| matches!((iterates[n - 1].evaluation.energy, iterates[n].evaluation.energy), (Some(a), Some(b)) if b > a + RISE_TOLERANCE))
+        .filter(|&n| matches!((iterates[n - 1].evaluation.energy, iterates[n].evaluation.energy), (Some(a), Some(b)) if b > a + ENERGY_TOLERANCE))
         .collect()
 }
 
-/// "the energy fell or held in k of m steps", and what the two half-steps did in total.
-pub fn monotone_summary(iterates: &[Iterate]) -> Option<String> {
+/// "the energy fell or held in k of m steps", and what the two half-steps did in total;
+/// `risen`: [`rises`] of `iterates`.
+pub fn monotone_summary(iterates: &[Iterate], risen: &[usize]) -> Option<String> {
     let steps = iterates.windows(2).filter(|w| w[0].evaluation.energy.is_some() && w[1].evaluation.energy.is_some()).count();
     if steps == 0 {
         return None;
     }
-    let held = steps - rises(iterates).len();
+    let held = steps - risen.len();
     let mut text = format!("energy fell or held in {held} of {steps} steps ({:.0}%)", 100.0 * held as f64 / steps as f64);
     let halves: Vec<(f64, f64)> = iterates.windows(2).filter_map(|w| w[1].half_steps(&w[0])).collect();
     if !halves.is_empty() {
@@ -87,8 +87,9 @@ pub fn monotone_summary(iterates: &[Iterate]) -> Option<String> {
 /// marked at the top edge with its value. Reads that hold an address draw the energy through
 /// both half-steps (pixel step at n − ½, address step at n); every rise is marked.
 pub fn energy_plot_with_id(ui: &mut egui::Ui, id: &str, iterates: &[Iterate], unit: &str, height: f32, y_range: Option<(f64, f64)>) {
-    if let Some(summary) = monotone_summary(iterates) {
-        let color = if rises(iterates).is_empty() { ui.visuals().weak_text_color() } else { egui::Color32::from_rgb(255, 140, 120) };
+    let risen = rises(iterates);
+    if let Some(summary) = monotone_summary(iterates, &risen) {
+        let color = if risen.is_empty() { ui.visuals().weak_text_color() } else { egui::Color32::from_rgb(255, 140, 120) };
         ui.label(egui::RichText::new(summary).small().color(color));
     }
     let mut names: Vec<String> = Vec::new();
@@ -130,7 +131,7 @@ pub fn energy_plot_with_id(ui: &mut egui::Ui, id: &str, iterates: &[Iterate], un
             if !halves.is_empty() {
                 plot.points(Points::new("after the pixel step (n − ½)", PlotPoints::from(halves)).radius(3.0).shape(MarkerShape::Diamond));
             }
-            let risen: Vec<[f64; 2]> = rises(iterates).into_iter().filter_map(|n| iterates[n].evaluation.energy.map(|e| [n as f64, e])).collect();
+            let risen: Vec<[f64; 2]> = risen.iter().filter_map(|&n| iterates[n].evaluation.energy.map(|e| [n as f64, e])).collect();
             if !risen.is_empty() {
                 plot.points(Points::new("energy rose", PlotPoints::from(risen)).radius(5.0).color(egui::Color32::from_rgb(255, 90, 70)));
             }
