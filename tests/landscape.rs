@@ -99,3 +99,47 @@ fn the_modern_hopfield_networks_patterns_are_its_landscapes_minima() {
     }
     assert!(cells.iter().any(|&(i, j)| at(i, j) == lowest));
 }
+
+/// The KM's (addresses), K++'s (keys) and the EBMM's (pixels) landscapes, from their shipped
+/// MNIST weights: finite energies, the read's trajectory, and each item's cell showing an image
+/// nearer that item than the other (the EBMM's: the item itself). The KM's and K++'s energy at a point is that of the image the memory reads there
+/// (so it equals the image's own evaluation); the EBMM's stored items lie lower than the pixel
+/// blend halfway between them. (The KM's and K++'s items need not: their energy is an image's
+/// negative bound, and a plain blend can cost fewer nats than a stored digit.)
+#[test]
+fn the_km_kpp_and_ebmm_landscapes_lie_in_their_own_state_spaces() {
+    let dev = kanerva::backend::inference_device();
+    let set = kanerva::data::Embedded::MnistTest.load().unwrap();
+    let episode: Vec<Image> = (0..8).map(|i| set.binary_image(i)).collect();
+    for kind in ["km", "kpp", "ebmm"] {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("assets/{kind}_mnist.ckpt"));
+        let mut memory = kanerva::catalog::load_checkpoint(&path, &dev).unwrap().model.into_attractor(kind, dev.clone());
+        assert!(memory.has_landscape(), "{kind}");
+        memory.write(&episode).unwrap();
+        let read = read_iterations(memory.as_ref(), &Corruption::SaltPepper { p: 0.1 }.apply(&episode[0], 1), &ReadPlan { iterations: 3, ..ReadPlan::default() }).unwrap();
+        let request = LandscapeRequest { items: vec![0, 1], resolution: 11, extent: 0.0 };
+        let map = landscape(memory.as_ref(), &request, &read, &mut |_, _| true).unwrap().unwrap();
+        assert_eq!(map.energies.len(), 121, "{kind}");
+        assert!(map.energies.iter().all(|e| e.is_finite()), "{kind}");
+        assert_eq!(map.trajectory.len(), read.len(), "{kind}");
+        // With no extent the grid runs 0..1 in steps of 0.1: the items sit on cells.
+        let at = |c: [f64; 2]| {
+            let (i, j) = map.cell(c);
+            (map.energies[j * 11 + i], &map.images[j * 11 + i])
+        };
+        let (blend, _) = at([0.5, 0.5]);
+        for (item, &coords) in map.item_coords.iter().enumerate() {
+            let (energy, image) = at(coords);
+            let (error, other) = (image.pixel_error(&episode[item]), image.pixel_error(&episode[1 - item]));
+            eprintln!("{kind}: item {item} energy {energy:.2} (blend {blend:.2}), pixel error {error:.4} (to the other item {other:.4})");
+            assert!(error < other, "{kind}: item {item}'s cell shows an image nearer the other item ({error} vs {other})");
+            if kind == "ebmm" {
+                assert_eq!(error, 0.0, "the EBMM's state is the image itself");
+                assert!(energy < blend, "{kind}: item {item} at {energy} is not below the blend's {blend}");
+            } else {
+                let own = memory.evaluate(image).unwrap().energy.unwrap();
+                assert!((energy - own).abs() <= 1e-9 * own.abs(), "{kind}: the cell's energy {energy} is not its image's {own}");
+            }
+        }
+    }
+}

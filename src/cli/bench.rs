@@ -36,6 +36,10 @@ pub struct BenchArgs {
     /// of the real training loop, one read iteration, an episode write, peak resident memory.
     #[arg(long, value_enum, value_delimiter = ',')]
     pub model: Vec<kanerva::catalog::ModelKind>,
+    /// Count the GPU kernel launches of a training step and of the memory maths (the `wgpu`
+    /// build; the timings of such a run include the counting's logging).
+    #[arg(long)]
+    pub count_launches: bool,
     /// Print one JSON object (the table goes to stderr).
     #[arg(long)]
     pub json: bool,
@@ -55,6 +59,23 @@ fn median_ms(reps: usize, warm: usize, mut f: impl FnMut()) -> f64 {
         .collect();
     times.sort_by(f64::total_cmp);
     times[times.len() / 2]
+}
+
+/// With `on`, a counter of the GPU's kernel launches so far (set up before any device starts).
+#[cfg(feature = "wgpu")]
+fn start_counting_launches(on: bool) -> anyhow::Result<Option<impl Fn() -> usize>> {
+    if !on {
+        return Ok(None);
+    }
+    let log = std::env::temp_dir().join(format!("kanerva-launches-{}.log", std::process::id()));
+    let counter = kanerva::kernels::launch_count::LaunchCounter::start(&log)?;
+    Ok(Some(move || counter.launches()))
+}
+
+#[cfg(not(feature = "wgpu"))]
+fn start_counting_launches(on: bool) -> anyhow::Result<Option<fn() -> usize>> {
+    anyhow::ensure!(!on, "--count-launches needs the GPU build (cargo build --release --no-default-features --features wgpu): the CPU backend launches no kernels");
+    Ok(None)
 }
 
 fn sync(t: Tensor<1>) {
@@ -117,6 +138,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         }
         return Ok(());
     }
+    let launches = start_counting_launches(args.count_launches)?;
     let (b, t) = (16, 32);
     let mut config = DkmConfig::new().with_arch(args.arch);
     config.memory.write_mode = args.write_mode;
@@ -143,6 +165,18 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         model = optim.step(3e-4, model.clone(), grads);
     };
     record("train_step_ms", median_ms(args.reps, 3, &mut train_step));
+    let counted = |name: &str, f: &mut dyn FnMut()| {
+        if let Some(count) = &launches {
+            let before = count();
+            f();
+            let n = count() - before;
+            eprintln!("{name:<28} {n:>9} launches");
+            (name.to_string(), n)
+        } else {
+            (String::new(), 0)
+        }
+    };
+    let mut launch_counts = vec![counted("train_step_launches", &mut train_step)];
     if args.breakdown {
         // The same step with burn's convolutions instead of the fused ones.
         kanerva::kernels::fast_conv::use_fused_convolutions(false);
@@ -175,15 +209,22 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             }),
         );
         let codes = Tensor::<3>::random([b, t, cfg.code_size], Distribution::Normal(0.0, 1.0), &train_dev).require_grad();
-        record(
-            "memory_fwd_bwd_ms",
-            median_ms(args.reps, 2, || {
-                let (state, _) = mem::write(model.memory_prior(b), codes.clone(), &cfg);
-                let w = mem::address(codes.clone(), state.mean.clone(), &cfg);
-                let loss = mem::read(w, state.mean.clone()).sum() + mem::kl_memory(&state, model.prior_mean.val(), model.prior_log_var.val()).sum();
-                let _ = loss.backward();
-            }),
-        );
+        // The memory maths of a step (write, address, read, the memory's KL) forward and
+        // backward, with the custom Cholesky/solve ops and with burn's tensor-op forms.
+        let mut memory_maths = || {
+            let (state, _) = mem::write(model.memory_prior(b), codes.clone(), &cfg);
+            let w = mem::address(codes.clone(), state.mean.clone(), &cfg);
+            let loss = mem::read(w, state.mean.clone()).sum() + mem::kl_memory(&state, model.prior_mean.val(), model.prior_log_var.val()).sum();
+            let grads = loss.backward();
+            // Waits for the GPU's queue (a no-op wait on the CPU).
+            sync(codes.grad(&grads).expect("the codes take a gradient").sum());
+        };
+        record("memory_fwd_bwd_ms", median_ms(args.reps, 2, &mut memory_maths));
+        launch_counts.push(counted("memory_fwd_bwd_launches", &mut memory_maths));
+        kanerva::kernels::use_linalg_kernels(false);
+        record("memory_fwd_bwd_tensor_ops_ms", median_ms(args.reps, 2, &mut memory_maths));
+        launch_counts.push(counted("memory_fwd_bwd_tensor_ops_launches", &mut memory_maths));
+        kanerva::kernels::use_linalg_kernels(true);
         let gram = Tensor::<3>::random([b, 32, 32], Distribution::Normal(0.0, 1.0), &dev);
         let spd = gram.clone().matmul(gram.swap_dims(1, 2)).add_scalar(0.0) + Tensor::<2>::eye(32, &dev).unsqueeze_dim::<3>(0).mul_scalar(32.0);
         record(
@@ -254,6 +295,9 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             sync(s.logdet_cov);
         }),
     );
+    for (name, n) in launch_counts.into_iter().filter(|(name, _)| !name.is_empty()) {
+        results.insert(name, n.into());
+    }
     if args.json {
         results.insert("arch".into(), args.arch.to_string().into());
         results.insert("B".into(), b.into());

@@ -1,6 +1,7 @@
 //! The energy landscape: a memory's energy on a 2-D slice of its own state space (a Hopfield
-//! network's relaxed spins, the modern Hopfield network's continuous state, a DKM's addresses), the plane through the points of two or three
-//! stored items, with a read's trajectory projected onto it.
+//! network's relaxed spins, the modern Hopfield network's continuous state, the DKM's and the
+//! KM's addresses, K++'s keys, the EBMM's pixels), the plane through the points of two or
+//! three stored items, with a read's trajectory projected onto it.
 //!
 //! With three items a, b, c the plane is p = p_a + u (p_b − p_a) + v (p_c − p_a), so the items
 //! sit at (0, 0), (1, 0) and (0, 1); with two it is p = u p_a + v p_b through the origin, the

@@ -8,13 +8,63 @@
 //! apply, so the wgpu build runs burn's own tensor ops above the same code. Tests compare every
 //! op with burn's form, values and gradients.
 //!
-//! Imports: burn, burn-flex, gemm and rayon only; nothing else in the crate.
+//! In the `wgpu` build the Cholesky factor and the solves run as cubecl kernels on the GPU
+//! instead ([`cube_linalg`]).
+//!
+//! Imports: burn, burn-flex, burn-cubecl, cubecl, gemm and rayon only; nothing else in the crate.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use burn::tensor::Tensor;
 
 pub mod conv_kernels;
+#[cfg(feature = "wgpu")]
+pub mod cube_linalg;
 pub(crate) mod dispatch;
+#[cfg(feature = "wgpu")]
+pub mod launch_count;
 pub mod fast_conv;
 pub mod flex_linalg;
 pub mod fused_bernoulli;
 pub mod parallel_relu;
 mod strided_copy;
 mod thread_buffers;
+
+/// Whether the memory maths take the custom ops (default) or burn's tensor-op forms (for
+/// benchmarks and comparisons).
+static LINALG_KERNELS: AtomicBool = AtomicBool::new(true);
+
+/// Switches the Cholesky and solve kernels on or off (off: the tensor-op forms everywhere).
+pub fn use_linalg_kernels(on: bool) {
+    LINALG_KERNELS.store(on, Ordering::Relaxed);
+}
+
+/// The lower Cholesky factor by a custom op of the tensor's backend, or None where none
+/// applies (switched off, not f32, or no kernel for the backend).
+///
+/// # Shapes
+/// - a: [B, n, n] -> [B, n, n]
+pub fn cholesky(a: &Tensor<3>) -> Option<Tensor<3>> {
+    if !LINALG_KERNELS.load(Ordering::Relaxed) {
+        return None;
+    }
+    let factor = flex_linalg::cholesky(a);
+    #[cfg(feature = "wgpu")]
+    let factor = factor.or_else(|| cube_linalg::cholesky(a));
+    factor
+}
+
+/// L X = B (`transposed`: Lᵀ X = B) by a custom op of the tensors' backend, or None where
+/// none applies.
+///
+/// # Shapes
+/// - l: [B, n, n]; rhs: [B, n, m] -> [B, n, m]
+pub fn solve_lower(l: &Tensor<3>, rhs: &Tensor<3>, transposed: bool) -> Option<Tensor<3>> {
+    if !LINALG_KERNELS.load(Ordering::Relaxed) {
+        return None;
+    }
+    let x = flex_linalg::solve_lower(l, rhs, transposed);
+    #[cfg(feature = "wgpu")]
+    let x = x.or_else(|| cube_linalg::solve_lower(l, rhs, transposed));
+    x
+}

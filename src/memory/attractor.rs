@@ -249,13 +249,16 @@ pub trait AttractorMemory: Send {
     }
 
     /// The point of `iterate` in the memory's own state space, for energy landscapes: the
-    /// spins of a Hopfield network, the address a DKM holds. None (the default): no landscape.
+    /// spins of a Hopfield network, the address a DKM holds, the KM's address and K++'s key
+    /// of the image, the EBMM's pixels. None (the default): no landscape.
     fn landscape_point(&self, _iterate: &Iterate) -> Option<Vec<f64>> {
         None
     }
 
     /// The energy at a point of that space, and the image there (a Hopfield network's relaxed
-    /// spins clipped to [−1, 1]; a DKM's F(x*(μ), μ) with x* the most likely image at μ).
+    /// spins clipped to [−1, 1]; a DKM's F(x*(μ), μ) with x* the most likely image at μ; for
+    /// the KM and K++ the energy of the image the memory reads at that address or key; the
+    /// EBMM's E(x) at pixels clipped to [0, 1]).
     fn landscape_energy(&self, _point: &[f64]) -> Option<Result<(f64, Image), MemoryError>> {
         None
     }

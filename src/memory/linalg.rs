@@ -1,8 +1,9 @@
 //! Small batched dense linear algebra written with tensor primitives, so that autodiff flows
 //! through it (burn 0.22 has no differentiable Cholesky or triangular solve). Sizes here are
-//! K, T <= 64. On flex f32 tensors the factor and the solves go to single custom ops instead
-//! ([`crate::kernels::flex_linalg`]); the `_generic` forms are what every other backend and dtype runs
-//! (the f64 invariant tests, the wgpu build) and what the custom ops are tested against.
+//! K, T <= 64. On f32 tensors the factor and the solves go to single custom ops instead
+//! ([`crate::kernels::flex_linalg`] on the CPU, [`crate::kernels::cube_linalg`] on the GPU);
+//! the `_generic` forms are what other dtypes run (the f64 invariant tests) and what the
+//! custom ops are tested against.
 //!
 //! Every function keeps the dtype and device of its inputs, so the same code runs in f32 for
 //! training and in f64 for the invariant tests.
@@ -64,7 +65,7 @@ pub fn symmetrize(a: Tensor<3>) -> Tensor<3> {
 /// - a: [B, n, n]
 /// - returns: L [B, n, n], lower triangular, with L Lᵀ = a
 pub fn cholesky(a: Tensor<3>) -> Tensor<3> {
-    crate::kernels::flex_linalg::cholesky(&a).unwrap_or_else(|| cholesky_generic(a))
+    crate::kernels::cholesky(&a).unwrap_or_else(|| cholesky_generic(a))
 }
 
 /// [`cholesky`] as tensor ops.
@@ -99,7 +100,7 @@ pub fn cholesky_generic(a: Tensor<3>) -> Tensor<3> {
 /// - rhs: [B, n, m]
 /// - returns: X [B, n, m]
 pub fn solve_lower(l: Tensor<3>, rhs: Tensor<3>) -> Tensor<3> {
-    crate::kernels::flex_linalg::solve_lower(&l, &rhs, false).unwrap_or_else(|| solve_lower_generic(l, rhs))
+    crate::kernels::solve_lower(&l, &rhs, false).unwrap_or_else(|| solve_lower_generic(l, rhs))
 }
 
 /// [`solve_lower`] as tensor ops.
@@ -129,7 +130,7 @@ pub fn solve_lower_generic(l: Tensor<3>, rhs: Tensor<3>) -> Tensor<3> {
 /// - rhs: [B, n, m]
 /// - returns: X [B, n, m]
 pub fn solve_lower_transposed(l: Tensor<3>, rhs: Tensor<3>) -> Tensor<3> {
-    crate::kernels::flex_linalg::solve_lower(&l, &rhs, true).unwrap_or_else(|| solve_lower_transposed_generic(l, rhs))
+    crate::kernels::solve_lower(&l, &rhs, true).unwrap_or_else(|| solve_lower_transposed_generic(l, rhs))
 }
 
 /// [`solve_lower_transposed`] as tensor ops.

@@ -5,7 +5,7 @@
 use burn::tensor::{Device, Tensor};
 
 use crate::data::{Image, PIXELS, SIDE};
-use crate::memory::attractor::{AttractorMemory, Evaluation, MemoryError, Panel, ReadUpdate, Term, WriteReport, check_size};
+use crate::memory::attractor::{AttractorMemory, Evaluation, Iterate, MemoryError, Panel, ReadUpdate, Term, WriteReport, check_size};
 
 use super::ebmm::{energy, energy_gradient};
 use super::reading::{check_episode, images_tensor, to_f32};
@@ -107,6 +107,28 @@ impl AttractorMemory for EbmmAttractor {
         let (g, _) = energy_gradient(x.clone(), written.w.clone(), &self.model.slow());
         let next = (x - g * written.gamma.clone()).clamp(0.0, 1.0);
         Ok(Image::new(SIDE, SIDE, to_f32(next)))
+    }
+
+    fn has_landscape(&self) -> bool {
+        true
+    }
+
+    /// The iterate's pixels: the EBMM's state is the image itself.
+    fn landscape_point(&self, iterate: &Iterate) -> Option<Vec<f64>> {
+        Some(iterate.image.pixels.iter().map(|&p| f64::from(p)).collect())
+    }
+
+    /// E(x) at the point clipped to [0, 1] (the read's projection), and that image.
+    fn landscape_energy(&self, point: &[f64]) -> Option<Result<(f64, Image), MemoryError>> {
+        Some((|| {
+            let written = self.written()?;
+            if point.len() != PIXELS {
+                return Err(MemoryError::Model(format!("a landscape point of {} values for {PIXELS} pixels", point.len())));
+            }
+            let image = Image::new(SIDE, SIDE, point.iter().map(|&p| p.clamp(0.0, 1.0) as f32).collect());
+            let e = energy(self.tensor(std::slice::from_ref(&image)), written.w.clone(), &self.model.slow());
+            Ok((f64::from(to_f32(e)[0]), image))
+        })())
     }
 
     fn inspect(&self) -> Vec<Panel> {

@@ -8,12 +8,12 @@
 use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::data::{Image, SIDE};
-use crate::memory::attractor::{AttractorMemory, Evaluation, MemoryError, Panel, ReadUpdate, Term, WriteReport, check_size};
+use crate::memory::attractor::{AttractorMemory, Evaluation, Iterate, MemoryError, Panel, ReadUpdate, Term, WriteReport, check_size};
 use crate::memory::dkm::{self as mem, MemoryState};
 use crate::rng::SplitMix64;
 
 use super::km::{kl_code, kl_standard_normal, quadratic_form};
-use super::reading::{encoder_embeddings, check_episode, write_report, decode_probabilities, images_tensor, memory_panels, next_iterate, to_f32, to_f64_scalar};
+use super::reading::{encoder_embeddings, check_episode, write_report, decode_probabilities, images_tensor, landscape_at_code, latent_point, latent_tensor, memory_panels, next_iterate, to_f32, to_f64_scalar};
 use super::{Km, KmConfig, bernoulli_log_likelihood};
 
 pub struct KmAttractor {
@@ -104,6 +104,30 @@ impl AttractorMemory for KmAttractor {
             ],
             weights: Some(to_f32(read.weights)), parts: Vec::new() };
         Ok((evaluation, next))
+    }
+
+    fn has_landscape(&self) -> bool {
+        true
+    }
+
+    /// The iterate's address: the mean of q(y | x).
+    fn landscape_point(&self, iterate: &Iterate) -> Option<Vec<f64>> {
+        check_size(std::slice::from_ref(&iterate.image), SIDE, SIDE).ok()?;
+        let (_, q_y) = self.model.encode_and_address(images_tensor(std::slice::from_ref(&iterate.image), &self.device));
+        Some(latent_point(q_y.mean))
+    }
+
+    /// At address y: the decoder's mode at the memory's read Rᵀw(y), w = yA/√S (the prior
+    /// mean of z given y and M), and that image's energy.
+    fn landscape_energy(&self, point: &[f64]) -> Option<Result<(f64, Image), MemoryError>> {
+        Some((|| {
+            let state = self.state()?;
+            let y = latent_tensor(point, self.config.address_size, "address", &self.device)?;
+            let weights = self.model.weights(y);
+            let k = weights.dims()[1];
+            let code = mem::read(weights.reshape([1, 1, k]), state.mean.clone()).reshape([1, self.config.memory.code_size]);
+            landscape_at_code(self, &self.model.decoder, code)
+        })())
     }
 
     /// y ~ N(0, I), w = yA/√S, z = Rᵀw, decode (means).

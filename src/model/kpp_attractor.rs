@@ -6,11 +6,11 @@
 use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::data::{Image, SIDE};
-use crate::memory::attractor::{AttractorMemory, Evaluation, MemoryError, Panel, ReadUpdate, Term, WriteReport, check_size};
+use crate::memory::attractor::{AttractorMemory, Evaluation, Iterate, MemoryError, Panel, ReadUpdate, Term, WriteReport, check_size};
 use crate::rng::SplitMix64;
 
 use super::kpp::Gaussian;
-use super::reading::{check_episode, decode_probabilities, encoder_embeddings, images_tensor, next_iterate, to_f32, to_f64_scalar};
+use super::reading::{check_episode, decode_probabilities, encoder_embeddings, images_tensor, landscape_at_code, latent_point, latent_tensor, next_iterate, to_f32, to_f64_scalar};
 use super::{Kpp, KppConfig, bernoulli_log_likelihood};
 
 pub struct KppAttractor {
@@ -110,6 +110,29 @@ impl AttractorMemory for KppAttractor {
             weights: Some(vec![s, tx, ty]), parts: Vec::new() };
         let next = next_iterate(self.model.decoder.forward(read.prior.mean), update, seed);
         Ok((evaluation, next))
+    }
+
+    fn has_landscape(&self) -> bool {
+        true
+    }
+
+    /// The iterate's key: the mean of q(y | x) (scale and shift of its read window).
+    fn landscape_point(&self, iterate: &Iterate) -> Option<Vec<f64>> {
+        check_size(std::slice::from_ref(&iterate.image), SIDE, SIDE).ok()?;
+        let features = self.model.encoder.forward(images_tensor(std::slice::from_ref(&iterate.image), &self.device));
+        let (q_y, _) = self.model.posteriors(features);
+        Some(latent_point(q_y.mean))
+    }
+
+    /// At key y: the decoder's mode at the prior mean μ_p(M, y) of the block y's window
+    /// reads (what a read step decodes), and that image's energy.
+    fn landscape_energy(&self, point: &[f64]) -> Option<Result<(f64, Image), MemoryError>> {
+        Some((|| {
+            let written = self.written()?;
+            let y = latent_tensor(point, 3, "key", &self.device)?;
+            let prior = self.model.memory_prior(written.memory.clone(), y, &self.config);
+            landscape_at_code(self, &self.model.decoder, prior.mean)
+        })())
     }
 
     /// y ~ N(0, I), the block at its window, z = μ_p, decode (means).

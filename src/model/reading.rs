@@ -1,11 +1,12 @@
 //! Pieces shared by the trained memories' explorable forms (DKM and Kanerva Machine): tensors
-//! in and out, the pixel update of a read step, and the panels that show a written q(M).
+//! in and out, the pixel update of a read step, the panels that show a written q(M), and the
+//! energy landscape over a latent point.
 
 use burn::tensor::activation::sigmoid;
 use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::data::{Image, PIXELS, SIDE};
-use crate::memory::attractor::{MemoryError, Panel, ReadUpdate, Term, WriteReport, check_size};
+use crate::memory::attractor::{AttractorMemory, MemoryError, Panel, ReadUpdate, Term, WriteReport, check_size};
 use crate::memory::dkm::MemoryState;
 use crate::rng::SplitMix64;
 
@@ -96,4 +97,36 @@ pub(crate) fn memory_panels(state: &MemoryState, decoder: &Decoder) -> Vec<Panel
         Panel::Heatmap { title: "row covariance U (K × K)".into(), rows: k, cols: k, values: to_f32(state.cov.clone().reshape([k, k])) },
         Panel::Images { title: "decoded memory rows d(R_k)".into(), images: decode_probabilities(decoder, r) },
     ]
+}
+
+/// A latent point (an address or a key) as landscape coordinates.
+///
+/// # Shapes
+/// - latent: [1, L]
+pub(crate) fn latent_point(latent: Tensor<2>) -> Vec<f64> {
+    to_f32(latent).into_iter().map(f64::from).collect()
+}
+
+/// A landscape point back as a latent tensor, checked against the latent's size.
+///
+/// # Shapes
+/// - returns [1, size]
+pub(crate) fn latent_tensor(point: &[f64], size: usize, what: &str, device: &Device) -> Result<Tensor<2>, MemoryError> {
+    if point.len() != size {
+        return Err(MemoryError::Model(format!("a landscape point of {} values for a {size}-dimensional {what}", point.len())));
+    }
+    Ok(Tensor::from_data(TensorData::new(point.iter().map(|&v| v as f32).collect::<Vec<f32>>(), [1, size]), device))
+}
+
+/// The landscape of a memory whose state is a latent point (the KM's address, K++'s key): at
+/// the point, the image the memory returns there (the decoder's mode at the code it reads,
+/// `code`) and that image's energy as the memory evaluates it, the quantity the energy plot
+/// shows. A stored item that the memory recalls sits where its own address reads it back.
+///
+/// # Shapes
+/// - code: [1, C]
+pub(crate) fn landscape_at_code(memory: &dyn AttractorMemory, decoder: &Decoder, code: Tensor<2>) -> Result<(f64, Image), MemoryError> {
+    let image = next_iterate(decoder.forward(code), ReadUpdate::Mode, 0);
+    let energy = memory.evaluate(&image)?.energy.ok_or_else(|| MemoryError::Model("this memory reports no energy".into()))?;
+    Ok((energy, image))
 }

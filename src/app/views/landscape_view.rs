@@ -70,7 +70,7 @@ impl LandscapeView {
         let mut command = None;
         ui.label("Energy landscape: the energy on the plane through stored items (addresses for a DKM, relaxed spins for a Hopfield network), with the read's trajectory");
         if !holds_state {
-            ui.small("this memory has no state space to draw (Hopfield networks and the DKM have)");
+            ui.small("this memory has no state space to draw (the Hopfield networks, DKM, KM, K++ and EBMM have)");
             return None;
         }
         ui.horizontal(|ui| {

@@ -1,9 +1,15 @@
-//! The custom-op Cholesky factor and triangular solves (flex f32) give the tensor-op forms'
-//! values and gradients, with and without autodiff; other dtypes fall back.
+//! The custom-op Cholesky factor and triangular solves give the tensor-op forms' values and
+//! gradients, with and without autodiff: the CPU kernels (flex f32) in the default build, the
+//! GPU kernels (cubecl) in the `wgpu` build, which also checks them against the CPU kernels.
+//! Other dtypes fall back.
+//!
+//! The GPU run, on a software Vulkan device (lavapipe) where no GPU is present:
+//! `cargo test --release --no-default-features --features wgpu --test linalg_kernels`
+//! (scripts/gpu_tests.sh).
 
-use burn::tensor::{DType, Distribution, Tensor};
+use burn::tensor::{Distribution, Tensor};
 use kanerva::backend::{inference_device, training_device};
-use kanerva::kernels::flex_linalg;
+use kanerva::kernels as kernel_ops;
 use kanerva::memory::linalg::{cholesky_generic, eye_like, mt, solve_lower_generic, solve_lower_transposed_generic};
 
 fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
@@ -31,7 +37,7 @@ fn cholesky_values_and_gradients_match_the_tensor_op_form() {
     for n in [1, 5, 32] {
         let m = Tensor::<3>::random([3, n, n + 3], Distribution::Normal(0.0, 0.5), &dev).require_grad();
         let weights = Tensor::<3>::random([3, n, n], Distribution::Normal(0.0, 1.0), &dev);
-        let ours = flex_linalg::cholesky(&spd(m.clone())).expect("f32 flex takes the custom op");
+        let ours = kernel_ops::cholesky(&spd(m.clone())).expect("f32 takes the custom op");
         let generic = cholesky_generic(spd(m.clone()));
         assert_close(&format!("L, n = {n}"), &values(ours.clone()), &values(generic.clone()), 1e-5);
         let g_ours = (ours * weights.clone()).sum().backward();
@@ -47,7 +53,7 @@ fn cholesky_gradient_on_the_matrix_itself_is_the_lower_triangle_one() {
     let dev = training_device();
     let a = spd(Tensor::<3>::random([3, 6, 9], Distribution::Normal(0.0, 0.5), &dev)).detach().require_grad();
     let weights = Tensor::<3>::random([3, 6, 6], Distribution::Normal(0.0, 1.0), &dev);
-    let g_ours = (flex_linalg::cholesky(&a).unwrap() * weights.clone()).sum().backward();
+    let g_ours = (kernel_ops::cholesky(&a).unwrap() * weights.clone()).sum().backward();
     let g_generic = (cholesky_generic(a.clone()) * weights).sum().backward();
     let (ours, generic) = (values(a.grad(&g_ours).unwrap()), values(a.grad(&g_generic).unwrap()));
     assert_close("dA", &ours, &generic, 1e-4);
@@ -62,7 +68,7 @@ fn solves_values_and_gradients_match_the_tensor_op_forms() {
         let rhs = Tensor::<3>::random([3, n, m], Distribution::Normal(0.0, 1.0), &dev).require_grad();
         let weights = Tensor::<3>::random([3, n, m], Distribution::Normal(0.0, 1.0), &dev);
         for transposed in [false, true] {
-            let ours = flex_linalg::solve_lower(&l, &rhs, transposed).expect("f32 flex takes the custom op");
+            let ours = kernel_ops::solve_lower(&l, &rhs, transposed).expect("f32 takes the custom op");
             let generic = if transposed { solve_lower_transposed_generic(l.clone(), rhs.clone()) } else { solve_lower_generic(l.clone(), rhs.clone()) };
             let case = format!("n = {n}, m = {m}, transposed = {transposed}");
             assert_close(&format!("X, {case}"), &values(ours.clone()), &values(generic.clone()), 1e-4);
@@ -75,13 +81,50 @@ fn solves_values_and_gradients_match_the_tensor_op_forms() {
 }
 
 #[test]
-fn inference_tensors_take_the_custom_ops_and_f64_falls_back() {
+fn inference_tensors_take_the_custom_ops() {
     let dev = inference_device();
     let a = spd(Tensor::<3>::random([2, 8, 11], Distribution::Normal(0.0, 0.5), &dev));
-    let l = flex_linalg::cholesky(&a).expect("plain flex f32 takes the custom op");
+    let l = kernel_ops::cholesky(&a).expect("plain f32 takes the custom op");
     assert_close("L", &values(l.clone()), &values(cholesky_generic(a.clone())), 1e-5);
     let rhs = Tensor::<3>::random([2, 8, 4], Distribution::Normal(0.0, 1.0), &dev);
-    let x = flex_linalg::solve_lower(&l, &rhs, false).unwrap();
+    let x = kernel_ops::solve_lower(&l, &rhs, false).unwrap();
     assert_close("X", &values(x), &values(solve_lower_generic(l.clone(), rhs.clone())), 1e-4);
-    assert!(flex_linalg::cholesky(&a.cast(DType::F64)).is_none(), "f64 takes the tensor-op form");
+}
+
+#[cfg(not(feature = "wgpu"))]
+#[test]
+fn f64_falls_back_to_the_tensor_op_form() {
+    let a = spd(Tensor::<3>::random([2, 8, 11], Distribution::Normal(0.0, 0.5), &inference_device()));
+    assert!(kernel_ops::cholesky(&a.cast(burn::tensor::DType::F64)).is_none());
+}
+
+/// The GPU kernels against the CPU kernels (f64 inside) on the same matrices: values and
+/// gradients, through autodiff on both devices.
+#[cfg(feature = "wgpu")]
+#[test]
+fn gpu_kernels_match_the_cpu_kernels() {
+    use kanerva::kernels::{cube_linalg, flex_linalg};
+    let (gpu, cpu) = (training_device(), burn::tensor::Device::flex().autodiff());
+    for (n, m) in [(3, 5), (32, 100), (64, 7)] {
+        let host = Tensor::<3>::random([4, n, n + 3], Distribution::Normal(0.0, 0.5), &cpu).into_data();
+        let rhs = Tensor::<3>::random([4, n, m], Distribution::Normal(0.0, 1.0), &cpu).into_data();
+        let weights = Tensor::<3>::random([4, n, m], Distribution::Normal(0.0, 1.0), &cpu).into_data();
+        let run = |dev: &burn::tensor::Device, on_gpu: bool| {
+            let m_in = Tensor::<3>::from_data(host.clone(), dev).require_grad();
+            let b_in = Tensor::<3>::from_data(rhs.clone(), dev).require_grad();
+            let w = Tensor::<3>::from_data(weights.clone(), dev);
+            let a = spd(m_in.clone());
+            let l = if on_gpu { cube_linalg::cholesky(&a) } else { flex_linalg::cholesky(&a) }.expect("f32 takes the kernel");
+            let y = if on_gpu { cube_linalg::solve_lower(&l, &b_in, false) } else { flex_linalg::solve_lower(&l, &b_in, false) }.unwrap();
+            let x = if on_gpu { cube_linalg::solve_lower(&l, &y, true) } else { flex_linalg::solve_lower(&l, &y, true) }.unwrap();
+            let grads = (x.clone() * w).sum().backward();
+            (values(l), values(x), values(m_in.grad(&grads).unwrap()), values(b_in.grad(&grads).unwrap()))
+        };
+        let (g, c) = (run(&gpu, true), run(&cpu, false));
+        let case = format!("n = {n}, m = {m}");
+        assert_close(&format!("L, {case}"), &g.0, &c.0, 1e-5);
+        assert_close(&format!("X, {case}"), &g.1, &c.1, 1e-4);
+        assert_close(&format!("dM, {case}"), &g.2, &c.2, 1e-3);
+        assert_close(&format!("dB, {case}"), &g.3, &c.3, 1e-4);
+    }
 }

@@ -1,0 +1,416 @@
+//! The Cholesky factor and the triangular solves as cubecl kernels on the GPU (the `wgpu`
+//! build), with their closed-form backward as custom autodiff steps: the GPU counterpart of
+//! [`super::flex_linalg`].
+//!
+//! Why: written with tensor primitives (`crate::memory::linalg`) a 32 x 32 factor is a column
+//! loop of ~250 tiny ops forward and as many backward; on a GPU each is a kernel launch and an
+//! autodiff node, and an H200 spent 166 of a 227 ms training step on them. Here the factor of B
+//! matrices is one launch (one workgroup a matrix, its rows shared among the units, the matrix
+//! in workgroup memory) and a solve is one launch (one unit a right-hand-side column).
+//!
+//! Arithmetic is f32, as in the tensor-op forms (WGSL has no portable f64); the CPU kernels
+//! compute in f64. Gradients are those of [`super::flex_linalg`]: the same formulas, written
+//! with burn tensor ops and these kernels, folded onto the lower triangle that the forward
+//! reads. Sizes up to [`MAX_ORDER`] take this path (the matrix must fit in 16 KiB of workgroup
+//! memory, WebGPU's guaranteed minimum); larger ones fall back to the tensor-op forms.
+
+use burn::tensor::{Tensor, TensorData};
+use burn_autodiff::checkpoint::base::Checkpointer;
+use burn_autodiff::grads::Gradients;
+use burn_autodiff::ops::{Backward, Ops};
+use burn_backend::TensorMetadata;
+use burn_cubecl::Cube;
+use burn_cubecl::ops::numeric::empty_device_contiguous_dtype;
+use burn_cubecl::tensor::CubeTensor;
+use cubecl::prelude::*;
+
+use super::dispatch::{Input, KernelBackend, custom_op};
+
+/// Largest matrix order the kernels take: 64 x 64 f32 is 16 KiB of workgroup memory.
+pub const MAX_ORDER: usize = 64;
+
+/// Most units in one workgroup of the solve (one right-hand-side column each).
+const SOLVE_UNITS: usize = 128;
+
+/// Lower Cholesky factor, or None where this path does not apply (not f32 on the GPU, or
+/// larger than [`MAX_ORDER`]).
+///
+/// # Shapes
+/// - a: [B, n, n] -> [B, n, n]
+pub fn cholesky(a: &Tensor<3>) -> Option<Tensor<3>> {
+    if a.dims()[1] > MAX_ORDER {
+        return None;
+    }
+    custom_op(CholeskyBackward, [Input::<Cube>::of(a)?], |[a]| factor(a), |_, l| l.clone())
+}
+
+/// Solves L X = B (`transposed`: Lᵀ X = B) for lower-triangular L, or None where this path
+/// does not apply (not f32 on the GPU, the two on different devices, or n > [`MAX_ORDER`]).
+///
+/// # Shapes
+/// - l: [B, n, n]; rhs: [B, n, m] -> X [B, n, m]
+pub fn solve_lower(l: &Tensor<3>, rhs: &Tensor<3>, transposed: bool) -> Option<Tensor<3>> {
+    if l.dims()[1] > MAX_ORDER {
+        return None;
+    }
+    custom_op(
+        SolveBackward { transposed },
+        [Input::<Cube>::of(l)?, Input::<Cube>::of(rhs)?],
+        |[l, r]| substitute(l, r, transposed),
+        |[l, _], x| SolveState { l, x: x.clone() },
+    )
+}
+
+/// One workgroup factors one matrix: for each column j, every unit takes rows i >= j (strided
+/// by the workgroup size), subtracts the dot product of rows i and j over the finished columns,
+/// then all divide by the pivot. Reads the lower triangle of `a` only; writes zeros above.
+#[cube(launch)]
+fn cholesky_kernel(a: &[f32], l: &mut [f32], #[comptime] n: usize) {
+    let base = CUBE_POS_X as usize * n * n;
+    let unit = UNIT_POS_X as usize;
+    let units = CUBE_DIM_X as usize;
+    let mut work = Shared::<[f32]>::new_slice(n * n);
+    let mut idx = unit;
+    while idx < n * n {
+        work[idx] = a[base + idx];
+        idx += units;
+    }
+    sync_cube();
+    for j in 0..n {
+        let mut i = j + unit;
+        while i < n {
+            let mut s = work[i * n + j];
+            for k in 0..j {
+                s -= work[i * n + k] * work[j * n + k];
+            }
+            work[i * n + j] = s;
+            i += units;
+        }
+        sync_cube();
+        // Clamped as crate::memory::linalg::cholesky clamps (1e-10).
+        let mut pivot = work[j * n + j];
+        if pivot < 1e-10f32 {
+            pivot = 1e-10f32;
+        }
+        pivot = f32::sqrt(pivot);
+        // Every unit has read the pivot before its owner overwrites it.
+        sync_cube();
+        let mut i = j + unit;
+        while i < n {
+            if i == j {
+                work[i * n + j] = pivot;
+            } else {
+                work[i * n + j] = work[i * n + j] / pivot;
+            }
+            i += units;
+        }
+        sync_cube();
+    }
+    let mut idx = unit;
+    while idx < n * n {
+        if idx % n <= idx / n {
+            l[base + idx] = work[idx];
+        } else {
+            l[base + idx] = 0.0f32;
+        }
+        idx += units;
+    }
+}
+
+/// One unit solves one right-hand-side column by substitution; the workgroup shares the
+/// factor in workgroup memory. Reads the lower triangle of `l` only.
+#[cube(launch)]
+fn solve_kernel(l: &[f32], rhs: &[f32], x: &mut [f32], m: u32, #[comptime] n: usize, #[comptime] transposed: bool) {
+    let batch = CUBE_POS_X as usize;
+    let unit = UNIT_POS_X as usize;
+    let units = CUBE_DIM_X as usize;
+    let cols = m as usize;
+    let col = CUBE_POS_Y as usize * units + unit;
+    let mut factor = Shared::<[f32]>::new_slice(n * n);
+    let mut idx = unit;
+    while idx < n * n {
+        factor[idx] = l[batch * n * n + idx];
+        idx += units;
+    }
+    sync_cube();
+    if col < cols {
+        let base = batch * n * cols + col;
+        for step in 0..n {
+            if transposed {
+                // Row i of Lᵀ beyond the diagonal is column i of L below it.
+                let i = n - 1 - step;
+                let mut s = rhs[base + i * cols];
+                for k in i + 1..n {
+                    s -= factor[k * n + i] * x[base + k * cols];
+                }
+                x[base + i * cols] = s / factor[i * n + i];
+            } else {
+                let i = step;
+                let mut s = rhs[base + i * cols];
+                for k in 0..i {
+                    s -= factor[i * n + k] * x[base + k * cols];
+                }
+                x[base + i * cols] = s / factor[i * n + i];
+            }
+        }
+    }
+}
+
+/// The factor's backward for one matrix a workgroup, unit u owning column u, all in
+/// workgroup memory: P = Φ(Lᵀ tril(L̄)) in place of L̄ (column by column, rows in increasing
+/// order, so each entry is overwritten after the last read of it), Y = L⁻ᵀ P in place
+/// (column by column), Gᵀ = L⁻ᵀ Yᵀ into a third buffer (unit u solves against row u of Y),
+/// then the fold onto the lower triangle: Gᵀ[r][c] + Gᵀ[c][r] below the diagonal, Gᵀ[r][r] on
+/// it, 0 above.
+#[cube(launch)]
+fn cholesky_backward_kernel(l: &[f32], upstream: &[f32], grad: &mut [f32], #[comptime] n: usize) {
+    let base = CUBE_POS_X as usize * n * n;
+    let u = UNIT_POS_X as usize;
+    let mut factor = Shared::<[f32]>::new_slice(n * n);
+    let mut work = Shared::<[f32]>::new_slice(n * n);
+    let mut out = Shared::<[f32]>::new_slice(n * n);
+    for r in 0..n {
+        factor[r * n + u] = l[base + r * n + u];
+        work[r * n + u] = upstream[base + r * n + u];
+    }
+    sync_cube();
+    // P[r][u] = Σ_{k >= r} L[k][r] L̄[k][u] for r >= u, halved on the diagonal; 0 above.
+    for r in 0..n {
+        if r >= u {
+            let mut s = 0.0f32;
+            for k in r..n {
+                s += factor[k * n + r] * work[k * n + u];
+            }
+            if r == u {
+                s = s * 0.5f32;
+            }
+            work[r * n + u] = s;
+        } else {
+            work[r * n + u] = 0.0f32;
+        }
+    }
+    // Y = L⁻ᵀ P, column u (back substitution; only this unit touches column u).
+    for step in 0..n {
+        let i = n - 1 - step;
+        let mut s = work[i * n + u];
+        for k in i + 1..n {
+            s -= factor[k * n + i] * work[k * n + u];
+        }
+        work[i * n + u] = s / factor[i * n + i];
+    }
+    sync_cube();
+    // Gᵀ = L⁻ᵀ Yᵀ: column u of Gᵀ against column u of Yᵀ, row u of Y.
+    for step in 0..n {
+        let i = n - 1 - step;
+        let mut s = work[u * n + i];
+        for k in i + 1..n {
+            s -= factor[k * n + i] * out[k * n + u];
+        }
+        out[i * n + u] = s / factor[i * n + i];
+    }
+    sync_cube();
+    for r in 0..n {
+        let mut v = 0.0f32;
+        if r > u {
+            v = out[r * n + u] + out[u * n + r];
+        } else if r == u {
+            v = out[r * n + r];
+        }
+        grad[base + r * n + u] = v;
+    }
+}
+
+/// −tril(A Bᵀ) for a batch of [n, m] pairs: workgroup (b, r) computes row r, unit c its
+/// entry c (a dot product of length m); zeros above the diagonal.
+#[cube(launch)]
+fn negative_lower_product_kernel(a: &[f32], b: &[f32], out: &mut [f32], m: u32, #[comptime] n: usize) {
+    let batch = CUBE_POS_X as usize;
+    let r = CUBE_POS_Y as usize;
+    let c = UNIT_POS_X as usize;
+    let cols = m as usize;
+    let mut v = 0.0f32;
+    if c <= r {
+        let (ra, rb) = (batch * n * cols + r * cols, batch * n * cols + c * cols);
+        for k in 0..cols {
+            v -= a[ra + k] * b[rb + k];
+        }
+    }
+    out[batch * n * n + r * n + c] = v;
+}
+
+fn dims3(t: &CubeTensor) -> [usize; 3] {
+    t.shape().dims::<3>()
+}
+
+/// # Shapes
+/// - a: [B, n, n] contiguous -> [B, n, n]
+fn factor(a: &CubeTensor) -> CubeTensor {
+    let [b, n, _] = dims3(a);
+    let out = empty_device_contiguous_dtype(a.client.clone(), a.device.clone(), a.shape(), a.dtype);
+    if b > 0 && n > 0 {
+        cholesky_kernel::launch(
+            &a.client,
+            CubeCount::Static(b as u32, 1, 1),
+            CubeDim::new_1d(n.min(MAX_ORDER) as u32),
+            a.clone().into_buffer_arg(),
+            out.clone().into_buffer_arg(),
+            n,
+        );
+    }
+    out
+}
+
+/// # Shapes
+/// - l: [B, n, n], rhs: [B, n, m], both contiguous -> [B, n, m]
+fn substitute(l: &CubeTensor, rhs: &CubeTensor, transposed: bool) -> CubeTensor {
+    let [b, n, m] = dims3(rhs);
+    let out = empty_device_contiguous_dtype(rhs.client.clone(), rhs.device.clone(), rhs.shape(), rhs.dtype);
+    if b > 0 && n > 0 && m > 0 {
+        let units = m.min(SOLVE_UNITS);
+        solve_kernel::launch(
+            &rhs.client,
+            CubeCount::Static(b as u32, m.div_ceil(units) as u32, 1),
+            CubeDim::new_1d(units as u32),
+            l.clone().into_buffer_arg(),
+            rhs.clone().into_buffer_arg(),
+            out.clone().into_buffer_arg(),
+            m as u32,
+            n,
+            transposed,
+        );
+    }
+    out
+}
+
+/// Largest order the factor's fused backward takes: three n x n f32 matrices in 16 KiB of
+/// workgroup memory. Larger factors take the backward as tensor ops and solves.
+const MAX_FUSED_BACKWARD_ORDER: usize = 36;
+
+/// # Shapes
+/// - l, upstream: [B, n, n] contiguous -> [B, n, n]
+fn factor_backward(l: &CubeTensor, upstream: &CubeTensor) -> CubeTensor {
+    let [b, n, _] = dims3(l);
+    let out = empty_device_contiguous_dtype(l.client.clone(), l.device.clone(), l.shape(), l.dtype);
+    if b > 0 && n > 0 {
+        cholesky_backward_kernel::launch(
+            &l.client,
+            CubeCount::Static(b as u32, 1, 1),
+            CubeDim::new_1d(n as u32),
+            l.clone().into_buffer_arg(),
+            upstream.clone().into_buffer_arg(),
+            out.clone().into_buffer_arg(),
+            n,
+        );
+    }
+    out
+}
+
+/// # Shapes
+/// - a, b: [B, n, m] contiguous -> −tril(A Bᵀ) [B, n, n]
+fn negative_lower_product(a: &CubeTensor, b: &CubeTensor) -> CubeTensor {
+    let [batch, n, m] = dims3(a);
+    let shape = burn_backend::Shape::new([batch, n, n]);
+    let out = empty_device_contiguous_dtype(a.client.clone(), a.device.clone(), shape, a.dtype);
+    if batch > 0 && n > 0 {
+        negative_lower_product_kernel::launch(
+            &a.client,
+            CubeCount::Static(batch as u32, n as u32, 1),
+            CubeDim::new_1d(n as u32),
+            a.clone().into_buffer_arg(),
+            b.clone().into_buffer_arg(),
+            out.clone().into_buffer_arg(),
+            m as u32,
+            n,
+        );
+    }
+    out
+}
+
+/// A plain GPU tensor as a burn tensor, for the backward's tensor ops.
+fn tensor(p: CubeTensor) -> Tensor<3> {
+    <Cube as KernelBackend>::wrap_plain(p)
+}
+
+fn primitive(t: Tensor<3>) -> CubeTensor {
+    <Cube as KernelBackend>::plain(&t).expect("the backward computes on the plain GPU device")
+}
+
+/// The solve on plain GPU tensors (either may be a non-contiguous view).
+fn solve(l: &Tensor<3>, rhs: Tensor<3>, transposed: bool) -> Tensor<3> {
+    let (l, rhs) = (primitive(l.clone()), primitive(rhs));
+    tensor(substitute(&Cube::contiguous(&l), &Cube::contiguous(&rhs), transposed))
+}
+
+/// Weights of the lower triangle: 1 below the diagonal, `diagonal` on it, 0 above.
+///
+/// # Shapes
+/// - returns: [1, n, n]
+fn lower_mask(n: usize, diagonal: f32, like: &Tensor<3>) -> Tensor<3> {
+    let values: Vec<f32> = (0..n * n)
+        .map(|idx| match (idx / n).cmp(&(idx % n)) {
+            std::cmp::Ordering::Greater => 1.0,
+            std::cmp::Ordering::Equal => diagonal,
+            std::cmp::Ordering::Less => 0.0,
+        })
+        .collect();
+    Tensor::from_data(TensorData::new(values, [1, n, n]), (&like.device(), like.dtype()))
+}
+
+#[derive(Debug)]
+struct CholeskyBackward;
+
+impl Backward<Cube, 1> for CholeskyBackward {
+    /// The factor L.
+    type State = CubeTensor;
+
+    /// Ā = L⁻ᵀ Φ(Lᵀ L̄) L⁻¹ symmetrised (Φ: the lower triangle with the diagonal halved),
+    /// folded onto the lower triangle the forward read: the flex op's formula in tensor ops.
+    fn backward(self, ops: Ops<CubeTensor, 1>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let [Some(node)] = ops.parents else { return };
+        let upstream = grads.consume::<Cube>(&ops.node);
+        if dims3(&ops.state)[1] <= MAX_FUSED_BACKWARD_ORDER {
+            grads.register::<Cube>(node.id, factor_backward(&ops.state, &Cube::contiguous(&upstream)));
+            return;
+        }
+        let (upstream, l) = (tensor(upstream), tensor(ops.state));
+        let n = l.dims()[1];
+        let halved = lower_mask(n, 0.5, &l);
+        let p = l.clone().swap_dims(1, 2).matmul(upstream * lower_mask(n, 1.0, &l)) * halved.clone();
+        let y = solve(&l, p, true);
+        let gt = solve(&l, y.swap_dims(1, 2), true);
+        let folded = (gt.clone() + gt.swap_dims(1, 2)) * halved;
+        grads.register::<Cube>(node.id, primitive(folded));
+    }
+}
+
+#[derive(Debug)]
+struct SolveBackward {
+    transposed: bool,
+}
+
+/// What the solve's backward keeps: the factor and the solution.
+#[derive(Debug, Clone)]
+struct SolveState {
+    l: CubeTensor,
+    x: CubeTensor,
+}
+
+impl Backward<Cube, 2> for SolveBackward {
+    type State = SolveState;
+
+    /// X = L⁻¹B: B̄ = L⁻ᵀX̄, L̄ = −tril(B̄ Xᵀ). X = L⁻ᵀB: B̄ = L⁻¹X̄, L̄ = −tril(X B̄ᵀ).
+    fn backward(self, ops: Ops<SolveState, 2>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let [l_node, rhs_node] = ops.parents;
+        let upstream = tensor(grads.consume::<Cube>(&ops.node));
+        let (l, x) = (tensor(ops.state.l), tensor(ops.state.x));
+        let rhs_grad = solve(&l, upstream, !self.transposed);
+        if let Some(node) = l_node {
+            let (first, second) = if self.transposed { (x, rhs_grad.clone()) } else { (rhs_grad.clone(), x) };
+            let (first, second) = (primitive(first), primitive(second));
+            grads.register::<Cube>(node.id, negative_lower_product(&Cube::contiguous(&first), &Cube::contiguous(&second)));
+        }
+        if let Some(node) = rhs_node {
+            grads.register::<Cube>(node.id, primitive(rhs_grad));
+        }
+    }
+}
