@@ -44,6 +44,8 @@ shoot explorer-dkm-denoise 20 gui --demo
 shoot explorer-dkm-optimised 25 gui --demo --addressing optimised
 # The energy landscape through the first three stored items, with the read on it.
 shoot explorer-landscape 30 gui --demo landscape
+# The same in K++'s key space: at each key, the energy of the image the memory reads there.
+shoot explorer-landscape-kpp 40 gui --demo landscape --checkpoint assets/kpp_mnist.ckpt
 # A guided lesson (its first step: a scene, playing).
 shoot explorer-lesson 25 gui --lesson dkm-denoising
 # The basin map between the first two stored items, with the read's trajectory on the PCA map.

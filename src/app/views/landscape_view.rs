@@ -68,7 +68,7 @@ impl LandscapeView {
 
     pub fn ui(&mut self, ui: &mut egui::Ui, stored: usize, holds_state: bool, read: &[Iterate], textures: &mut TextureCache) -> Option<Command> {
         let mut command = None;
-        ui.label("Energy landscape: the energy on the plane through stored items (addresses for a DKM, relaxed spins for a Hopfield network), with the read's trajectory");
+        ui.label("Energy landscape: the energy on the plane through stored items in the memory's own state space (addresses for the DKM and KM, keys for K++, pixels for the EBMM, relaxed spins for a Hopfield network), with the read's trajectory");
         if !holds_state {
             ui.small("this memory has no state space to draw (the Hopfield networks, DKM, KM, K++ and EBMM have)");
             return None;
