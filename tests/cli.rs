@@ -91,6 +91,9 @@ fn commands_refuse_bad_checkpoints_and_arguments_with_clear_messages() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown kind"));
     let out = kanerva().args(["sweep", "--model", "dkm"]).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("needs --checkpoint"));
+    // Launches are counted on the GPU build only; the CPU build says so before any work.
+    let out = kanerva().args(["bench", "--count-launches"]).output().unwrap();
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("needs the GPU build"));
 }
 
 #[test]

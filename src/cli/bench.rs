@@ -165,16 +165,14 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         model = optim.step(3e-4, model.clone(), grads);
     };
     record("train_step_ms", median_ms(args.reps, 3, &mut train_step));
-    let counted = |name: &str, f: &mut dyn FnMut()| {
-        if let Some(count) = &launches {
-            let before = count();
-            f();
-            let n = count() - before;
-            eprintln!("{name:<28} {n:>9} launches");
-            (name.to_string(), n)
-        } else {
-            (String::new(), 0)
-        }
+    // One more run of `f`, its launches counted (nothing runs when not counting).
+    let counted = |name: &str, f: &mut dyn FnMut()| -> Option<(String, usize)> {
+        let count = launches.as_ref()?;
+        let before = count();
+        f();
+        let n = count() - before;
+        eprintln!("{name:<28} {n:>9} launches");
+        Some((name.to_string(), n))
     };
     let mut launch_counts = vec![counted("train_step_launches", &mut train_step)];
     if args.breakdown {
@@ -295,7 +293,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             sync(s.logdet_cov);
         }),
     );
-    for (name, n) in launch_counts.into_iter().filter(|(name, _)| !name.is_empty()) {
+    for (name, n) in launch_counts.into_iter().flatten() {
         results.insert(name, n.into());
     }
     if args.json {
