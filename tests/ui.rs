@@ -112,8 +112,9 @@ fn writing_an_episode_then_stepping_three_times_gives_four_iterates_with_energie
     assert!(energies.windows(2).all(|w| w[1] <= w[0] + 1e-6), "asynchronous Hopfield energy rose: {energies:?}");
     assert_eq!(app.read.distances.len(), 4);
     assert_eq!(app.read.distances[0].len(), 16, "a distance to every stored image");
-    // The filmstrip label reflects it.
+    // The filmstrip label reflects it, and the weights plot says what its bars are.
     h.get_by_label("filmstrip (4 iterates)");
+    h.get_by_label("Overlap m with each stored pattern of the current iterate");
 }
 
 #[test]

@@ -37,6 +37,8 @@ pub struct ExplorerApp {
     pub models: Vec<MemorySpec>,
     pub model_name: String,
     pub energy_unit: String,
+    /// What the evaluation's weights are: the plot's title and x axis.
+    pub weights_label: (String, String),
     pub generative: bool,
     /// The loaded memory's reads hold an address (the addressing choice applies).
     pub holds_address: bool,
@@ -112,6 +114,7 @@ impl ExplorerApp {
             models,
             model_name: "loading...".into(),
             energy_unit: String::new(),
+            weights_label: Default::default(),
             generative: false,
             holds_address: false,
             browser: None,
@@ -200,7 +203,7 @@ impl ExplorerApp {
         for _ in 0..256 {
             let Ok(event) = self.worker.events.try_recv() else { break };
             match event {
-                Event::ModelReady { name, energy_unit, generative, holds_address, has_landscape, choice } => {
+                Event::ModelReady { name, energy_unit, weights_label, generative, holds_address, has_landscape, choice } => {
                     self.answers.models += 1;
                     self.has_landscape = has_landscape;
                     self.landscape.reset();
@@ -212,6 +215,7 @@ impl ExplorerApp {
                     };
                     self.model_name = name;
                     self.energy_unit = energy_unit;
+                    self.weights_label = weights_label;
                     self.generative = generative;
                     self.settings.model = Some(choice);
                     self.stored.clear();

@@ -31,8 +31,9 @@ impl ExplorerApp {
         }
         if let Some(weights) = self.read.iterates.last().and_then(|it| it.evaluation.weights.clone()) {
             ui.add_space(6.0);
-            ui.label("Addressing weights of the current iterate");
-            memory_panel::weights_plot(ui, &weights, 120.0);
+            let (title, axis) = &self.weights_label;
+            ui.label(format!("{} of the current iterate", capitalised(title)));
+            memory_panel::weights_plot(ui, &weights, axis, 120.0);
         }
         if !self.write_history.is_empty() {
             let name = self.write_terms.first().map_or("write term".to_string(), |t| t.name.clone());
@@ -42,4 +43,10 @@ impl ExplorerApp {
             memory_panel::panels_ui(ui, &self.panels, &mut self.textures, &mut self.heatmaps);
         });
     }
+}
+
+/// `text` with its first letter in upper case.
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or(String::new(), |first| first.to_uppercase().chain(chars).collect())
 }

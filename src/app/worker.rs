@@ -59,7 +59,8 @@ pub enum Command {
 pub enum Event {
     /// `holds_address`: reads hold an address, so every [`Addressing`] applies.
     /// `has_landscape`: the memory can draw an energy landscape.
-    ModelReady { name: String, energy_unit: String, generative: bool, holds_address: bool, has_landscape: bool, choice: MemorySpec },
+    /// `weights_label`: what the evaluation's weights are (title, x axis).
+    ModelReady { name: String, energy_unit: String, weights_label: (String, String), generative: bool, holds_address: bool, has_landscape: bool, choice: MemorySpec },
     DataLoaded(Arc<ImageSet>),
     TrainingSetLoaded(Arc<ImageSet>),
     /// `embeddings`: the stored images in the memory's own space (DKM codes), if it has one.
@@ -256,6 +257,7 @@ impl WorkerState {
                 self.emit(Event::ModelReady {
                     name: memory.name(),
                     energy_unit: memory.energy_unit().to_string(),
+                    weights_label: { let (title, axis) = memory.weights_label(); (title.to_string(), axis.to_string()) },
                     generative: memory.sample(0).is_some(),
                     holds_address: memory.holds_address(),
                     has_landscape: memory.has_landscape(),

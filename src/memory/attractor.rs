@@ -243,6 +243,11 @@ pub trait AttractorMemory: Send {
         Ok(Iterate::new(next, evaluation))
     }
 
+    /// What [`Evaluation::weights`] holds: the plot's title and its x axis.
+    fn weights_label(&self) -> (&'static str, &'static str) {
+        ("addressing weights", "slot")
+    }
+
     /// Whether [`Self::landscape_point`] and [`Self::landscape_energy`] answer.
     fn has_landscape(&self) -> bool {
         false

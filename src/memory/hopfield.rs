@@ -193,6 +193,10 @@ impl AttractorMemory for Hopfield {
         &self.patterns
     }
 
+    fn weights_label(&self) -> (&'static str, &'static str) {
+        ("overlap m with each stored pattern", "pattern")
+    }
+
     fn has_landscape(&self) -> bool {
         true
     }

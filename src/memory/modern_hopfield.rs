@@ -106,6 +106,10 @@ impl AttractorMemory for ModernHopfield {
         &self.stored
     }
 
+    fn weights_label(&self) -> (&'static str, &'static str) {
+        ("attention over the stored patterns", "pattern")
+    }
+
     fn has_landscape(&self) -> bool {
         true
     }

@@ -109,6 +109,10 @@ impl AttractorMemory for EbmmAttractor {
         Ok(Image::new(SIDE, SIDE, to_f32(next)))
     }
 
+    fn weights_label(&self) -> (&'static str, &'static str) {
+        ("hidden units' activations σ(Wx + b)", "hidden unit")
+    }
+
     fn has_landscape(&self) -> bool {
         true
     }

@@ -112,6 +112,10 @@ impl AttractorMemory for KppAttractor {
         Ok((evaluation, next))
     }
 
+    fn weights_label(&self) -> (&'static str, &'static str) {
+        ("the key's read window", "0: scale, 1: shift x, 2: shift y")
+    }
+
     fn has_landscape(&self) -> bool {
         true
     }

@@ -7,11 +7,12 @@ use egui_plot::{Bar, BarChart, Plot};
 use crate::app::texture::TextureCache;
 use crate::memory::Panel;
 
-pub fn weights_plot(ui: &mut egui::Ui, weights: &[f32], height: f32) {
+/// `axis`: what the bars are (the memory's slots, patterns, hidden units or window).
+pub fn weights_plot(ui: &mut egui::Ui, weights: &[f32], axis: &str, height: f32) {
     Plot::new("weights_plot")
         .height(height)
-        .x_axis_label("slot / pattern")
-        .y_axis_label("weight")
+        .x_axis_label(axis)
+        .y_axis_label("value")
         .allow_scroll(false)
         .show(ui, |plot| {
             let bars = weights.iter().enumerate().map(|(k, &w)| Bar::new(k as f64, w as f64).width(0.8)).collect();
