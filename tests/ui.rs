@@ -304,6 +304,11 @@ fn a_second_memory_reads_the_same_episode_and_query_side_by_side() {
     // Modern Hopfield at β = 30 retrieves the stored pattern in one step.
     assert_eq!(compare.read.iterates[1].image.pixel_error(&app.stored[0]), 0.0);
     h.get_by_label_contains("Comparison: Modern Hopfield");
+    // Each energy plot has its own scale until the two are put on one.
+    assert!(!app.compare.as_ref().unwrap().shared_scale);
+    h.get_by_label("same energy scale").click();
+    h.run();
+    assert!(h.state().compare.as_ref().unwrap().shared_scale);
 }
 
 #[test]

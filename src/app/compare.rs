@@ -22,6 +22,9 @@ pub struct CompareSession {
     pub stored: usize,
     /// Its reads hold an address (the addressing setting applies to it).
     pub holds_address: bool,
+    /// Both energy plots on one y scale (off: each fitted to its own descent, so a memory whose
+    /// energies sit far from the other's is not drawn flat).
+    pub shared_scale: bool,
 }
 
 impl CompareSession {
@@ -31,7 +34,7 @@ impl CompareSession {
         if !episode.is_empty() {
             worker.send(Command::Write(episode.to_vec()));
         }
-        Self { worker, choice, name: "loading...".into(), energy_unit: String::new(), read: ReadSession::default(), stored: 0, holds_address: false }
+        Self { worker, choice, name: "loading...".into(), energy_unit: String::new(), read: ReadSession::default(), stored: 0, holds_address: false, shared_scale: false }
     }
 
     pub fn send(&self, command: Command) {

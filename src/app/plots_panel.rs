@@ -15,18 +15,22 @@ impl ExplorerApp {
         ui.label("Energy per iteration");
         let own = plots::descent_range(&self.read.iterates);
         let range = match &self.compare {
-            Some(compare) => plots::union_range(own, plots::descent_range(&compare.read.iterates)),
-            None => own,
+            Some(compare) if compare.shared_scale => plots::union_range(own, plots::descent_range(&compare.read.iterates)),
+            _ => own,
         };
         plots::energy_plot_with_id(ui, "energy_plot", &self.read.iterates, &self.energy_unit, 180.0, range);
         ui.add_space(6.0);
         ui.label("Which attractor? Distance to each stored image");
         plots::distance_plot_with_id(ui, "distance_plot", &self.read.distances, &self.stored, &mut self.textures, 150.0);
-        if let Some(compare) = &self.compare {
+        if let Some(compare) = &mut self.compare {
             ui.add_space(6.0);
-            ui.label(format!("Comparison: {}", compare.name));
-            let shared = plots::union_range(plots::descent_range(&self.read.iterates), plots::descent_range(&compare.read.iterates));
-            plots::energy_plot_with_id(ui, "compare_energy", &compare.read.iterates, &compare.energy_unit, 150.0, shared);
+            ui.horizontal(|ui| {
+                ui.label(format!("Comparison: {}", compare.name));
+                ui.checkbox(&mut compare.shared_scale, "same energy scale").on_hover_text("Draw both energy plots on one y scale; off, each is fitted to its own descent");
+            });
+            let theirs = plots::descent_range(&compare.read.iterates);
+            let range = if compare.shared_scale { plots::union_range(plots::descent_range(&self.read.iterates), theirs) } else { theirs };
+            plots::energy_plot_with_id(ui, "compare_energy", &compare.read.iterates, &compare.energy_unit, 150.0, range);
             plots::distance_plot_with_id(ui, "compare_distance", &compare.read.distances, &self.stored, &mut self.textures, 120.0);
         }
         if let Some(weights) = self.read.iterates.last().and_then(|it| it.evaluation.weights.clone()) {
