@@ -158,9 +158,9 @@ fn solve_kernel(l: &[f32], rhs: &[f32], x: &mut [f32], m: u32, #[comptime] n: us
 
 /// The factor's backward for one matrix a workgroup, unit u owning column u, all in
 /// workgroup memory: P = Φ(Lᵀ tril(L̄)) in place of L̄ (column by column, rows in increasing
-/// order, so each entry is overwritten after the last read of it), Y = L⁻ᵀ P in place
-/// (column by column), Gᵀ = L⁻ᵀ Yᵀ into a third buffer (unit u solves against row u of Y),
-/// then the fold onto the lower triangle: Gᵀ[r][c] + Gᵀ[c][r] below the diagonal, Gᵀ[r][r] on
+/// order, so each entry is overwritten after the last read of it), Y = L⁻ᵀ P (column by
+/// column) into a second buffer, Gᵀ = L⁻ᵀ Yᵀ back into the first (unit u solves against row u
+/// of Y), then the fold onto the lower triangle: Gᵀ[r][c] + Gᵀ[c][r] below the diagonal, Gᵀ[r][r] on
 /// it, 0 above.
 #[cube(launch)]
 fn cholesky_backward_kernel(l: &[f32], upstream: &[f32], grad: &mut [f32], #[comptime] n: usize) {
@@ -189,34 +189,34 @@ fn cholesky_backward_kernel(l: &[f32], upstream: &[f32], grad: &mut [f32], #[com
             work[r * n + u] = 0.0f32;
         }
     }
-    // Y = L⁻ᵀ P, column u (back substitution; only this unit touches column u).
-    for step in 0..n {
-        let i = n - 1 - step;
-        let mut s = work[i * n + u];
-        for k in i + 1..n {
-            s -= factor[k * n + i] * work[k * n + u];
-        }
-        work[i * n + u] = s / factor[i * n + i];
-    }
+    // Y = L⁻ᵀ P, column u, into `out` (only this unit touches column u).
+    back_substitute(&factor, &work, &mut out, n, u, u, n);
     sync_cube();
-    // Gᵀ = L⁻ᵀ Yᵀ: column u of Gᵀ against column u of Yᵀ, row u of Y.
-    for step in 0..n {
-        let i = n - 1 - step;
-        let mut s = work[u * n + i];
-        for k in i + 1..n {
-            s -= factor[k * n + i] * out[k * n + u];
-        }
-        out[i * n + u] = s / factor[i * n + i];
-    }
+    // Gᵀ = L⁻ᵀ Yᵀ: column u of Gᵀ against row u of Y, into `work`.
+    back_substitute(&factor, &out, &mut work, 1, u * n, u, n);
     sync_cube();
     for r in 0..n {
         let mut v = 0.0f32;
         if r > u {
-            v = out[r * n + u] + out[u * n + r];
+            v = work[r * n + u] + work[u * n + r];
         } else if r == u {
-            v = out[r * n + r];
+            v = work[r * n + r];
         }
         grad[base + r * n + u] = v;
+    }
+}
+
+/// Lᵀ x = b for column `u` of `x` (one unit's back substitution): b's entry i is read at
+/// `rhs[i * stride + offset]`, x[i] is written at `x[i * n + u]`.
+#[cube]
+fn back_substitute(factor: &Shared<[f32]>, rhs: &Shared<[f32]>, x: &mut Shared<[f32]>, stride: usize, offset: usize, u: usize, #[comptime] n: usize) {
+    for step in 0..n {
+        let i = n - 1 - step;
+        let mut s = rhs[i * stride + offset];
+        for k in i + 1..n {
+            s -= factor[k * n + i] * x[k * n + u];
+        }
+        x[i * n + u] = s / factor[i * n + i];
     }
 }
 
