@@ -242,11 +242,16 @@ fn dims3(t: &CubeTensor) -> [usize; 3] {
     t.shape().dims::<3>()
 }
 
+/// A new contiguous tensor of `shape` on `like`'s device, with its dtype (contents unset).
+fn empty_like(like: &CubeTensor, shape: burn_backend::Shape) -> CubeTensor {
+    empty_device_contiguous_dtype(like.client.clone(), like.device.clone(), shape, like.dtype)
+}
+
 /// # Shapes
 /// - a: [B, n, n] contiguous -> [B, n, n]
 fn factor(a: &CubeTensor) -> CubeTensor {
     let [b, n, _] = dims3(a);
-    let out = empty_device_contiguous_dtype(a.client.clone(), a.device.clone(), a.shape(), a.dtype);
+    let out = empty_like(a, a.shape());
     if b > 0 && n > 0 {
         cholesky_kernel::launch(
             &a.client,
@@ -264,7 +269,7 @@ fn factor(a: &CubeTensor) -> CubeTensor {
 /// - l: [B, n, n], rhs: [B, n, m], both contiguous -> [B, n, m]
 fn substitute(l: &CubeTensor, rhs: &CubeTensor, transposed: bool) -> CubeTensor {
     let [b, n, m] = dims3(rhs);
-    let out = empty_device_contiguous_dtype(rhs.client.clone(), rhs.device.clone(), rhs.shape(), rhs.dtype);
+    let out = empty_like(rhs, rhs.shape());
     if b > 0 && n > 0 && m > 0 {
         let units = m.min(SOLVE_UNITS);
         solve_kernel::launch(
@@ -290,7 +295,7 @@ const MAX_FUSED_BACKWARD_ORDER: usize = 36;
 /// - l, upstream: [B, n, n] contiguous -> [B, n, n]
 fn factor_backward(l: &CubeTensor, upstream: &CubeTensor) -> CubeTensor {
     let [b, n, _] = dims3(l);
-    let out = empty_device_contiguous_dtype(l.client.clone(), l.device.clone(), l.shape(), l.dtype);
+    let out = empty_like(l, l.shape());
     if b > 0 && n > 0 {
         cholesky_backward_kernel::launch(
             &l.client,
@@ -309,8 +314,7 @@ fn factor_backward(l: &CubeTensor, upstream: &CubeTensor) -> CubeTensor {
 /// - a, b: [B, n, m] contiguous -> −tril(A Bᵀ) [B, n, n]
 fn negative_lower_product(a: &CubeTensor, b: &CubeTensor) -> CubeTensor {
     let [batch, n, m] = dims3(a);
-    let shape = burn_backend::Shape::new([batch, n, n]);
-    let out = empty_device_contiguous_dtype(a.client.clone(), a.device.clone(), shape, a.dtype);
+    let out = empty_like(a, burn_backend::Shape::new([batch, n, n]));
     if batch > 0 && n > 0 {
         negative_lower_product_kernel::launch(
             &a.client,
