@@ -13,12 +13,14 @@ impl ExplorerApp {
             ui.label(format!("{}: {:.3}", t.name, t.value));
         }
         ui.label("Energy per iteration");
+        // Each plot fitted to its own descent, or both to their union.
         let own = plots::descent_range(&self.read.iterates);
-        let range = match &self.compare {
-            Some(compare) if compare.shared_scale => plots::union_range(own, plots::descent_range(&compare.read.iterates)),
-            _ => own,
+        let theirs = self.compare.as_ref().and_then(|c| plots::descent_range(&c.read.iterates));
+        let (own, theirs) = match &self.compare {
+            Some(compare) if compare.shared_scale => (plots::union_range(own, theirs), plots::union_range(own, theirs)),
+            _ => (own, theirs),
         };
-        plots::energy_plot_with_id(ui, "energy_plot", &self.read.iterates, &self.energy_unit, 180.0, range);
+        plots::energy_plot_with_id(ui, "energy_plot", &self.read.iterates, &self.energy_unit, 180.0, own);
         ui.add_space(6.0);
         ui.label("Which attractor? Distance to each stored image");
         plots::distance_plot_with_id(ui, "distance_plot", &self.read.distances, &self.stored, &mut self.textures, 150.0);
@@ -28,9 +30,7 @@ impl ExplorerApp {
                 ui.label(format!("Comparison: {}", compare.name));
                 ui.checkbox(&mut compare.shared_scale, "same energy scale").on_hover_text("Draw both energy plots on one y scale; off, each is fitted to its own descent");
             });
-            let theirs = plots::descent_range(&compare.read.iterates);
-            let range = if compare.shared_scale { plots::union_range(plots::descent_range(&self.read.iterates), theirs) } else { theirs };
-            plots::energy_plot_with_id(ui, "compare_energy", &compare.read.iterates, &compare.energy_unit, 150.0, range);
+            plots::energy_plot_with_id(ui, "compare_energy", &compare.read.iterates, &compare.energy_unit, 150.0, theirs);
             plots::distance_plot_with_id(ui, "compare_distance", &compare.read.distances, &self.stored, &mut self.textures, 120.0);
         }
         if let Some(weights) = self.read.iterates.last().and_then(|it| it.evaluation.weights.clone()) {

@@ -45,11 +45,16 @@ impl KppAttractor {
         self.written.as_ref().ok_or(MemoryError::Empty)
     }
 
-    fn read(&self, image: &Image) -> Result<Read, MemoryError> {
+    /// q(y | x) and q(z | x) of one image.
+    fn posteriors(&self, image: &Image) -> Result<(Gaussian, Gaussian), MemoryError> {
         check_size(std::slice::from_ref(image), SIDE, SIDE)?;
-        let written = self.written()?;
         let features = self.model.encoder.forward(images_tensor(std::slice::from_ref(image), &self.device));
-        let (q_y, q_z) = self.model.posteriors(features);
+        Ok(self.model.posteriors(features))
+    }
+
+    fn read(&self, image: &Image) -> Result<Read, MemoryError> {
+        let (q_y, q_z) = self.posteriors(image)?;
+        let written = self.written()?;
         let prior = self.model.memory_prior(written.memory.clone(), q_y.mean.clone(), &self.config);
         Ok(Read { q_y, q_z, prior })
     }
@@ -122,9 +127,7 @@ impl AttractorMemory for KppAttractor {
 
     /// The iterate's key: the mean of q(y | x) (scale and shift of its read window).
     fn landscape_point(&self, iterate: &Iterate) -> Option<Vec<f64>> {
-        check_size(std::slice::from_ref(&iterate.image), SIDE, SIDE).ok()?;
-        let features = self.model.encoder.forward(images_tensor(std::slice::from_ref(&iterate.image), &self.device));
-        let (q_y, _) = self.model.posteriors(features);
+        let (q_y, _) = self.posteriors(&iterate.image).ok()?;
         Some(latent_point(q_y.mean))
     }
 
