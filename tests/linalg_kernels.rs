@@ -34,15 +34,18 @@ fn spd(m: Tensor<3>) -> Tensor<3> {
 #[test]
 fn cholesky_values_and_gradients_match_the_tensor_op_form() {
     let dev = training_device();
-    for n in [1, 5, 32] {
+    // The shift is added to the diagonal inside the op; the tensor-op form adds shift·I first.
+    for (n, shift) in [(1, 0.0), (5, 0.7), (32, 0.0), (32, 2.5)] {
         let m = Tensor::<3>::random([3, n, n + 3], Distribution::Normal(0.0, 0.5), &dev).require_grad();
         let weights = Tensor::<3>::random([3, n, n], Distribution::Normal(0.0, 1.0), &dev);
-        let ours = kernel_ops::cholesky(&spd(m.clone())).expect("f32 takes the custom op");
-        let generic = cholesky_generic(spd(m.clone()));
-        assert_close(&format!("L, n = {n}"), &values(ours.clone()), &values(generic.clone()), 1e-5);
+        let ours = kernel_ops::cholesky(&spd(m.clone()), shift).expect("f32 takes the custom op");
+        let shifted = spd(m.clone()) + eye_like(n, &m).mul_scalar(shift).unsqueeze_dim::<3>(0);
+        let generic = cholesky_generic(shifted);
+        let case = format!("n = {n}, shift = {shift}");
+        assert_close(&format!("L, {case}"), &values(ours.clone()), &values(generic.clone()), 1e-5);
         let g_ours = (ours * weights.clone()).sum().backward();
         let g_generic = (generic * weights).sum().backward();
-        assert_close(&format!("dM, n = {n}"), &values(m.grad(&g_ours).unwrap()), &values(m.grad(&g_generic).unwrap()), 1e-4);
+        assert_close(&format!("dM, {case}"), &values(m.grad(&g_ours).unwrap()), &values(m.grad(&g_generic).unwrap()), 1e-4);
     }
 }
 
@@ -53,7 +56,7 @@ fn cholesky_gradient_on_the_matrix_itself_is_the_lower_triangle_one() {
     let dev = training_device();
     let a = spd(Tensor::<3>::random([3, 6, 9], Distribution::Normal(0.0, 0.5), &dev)).detach().require_grad();
     let weights = Tensor::<3>::random([3, 6, 6], Distribution::Normal(0.0, 1.0), &dev);
-    let g_ours = (kernel_ops::cholesky(&a).unwrap() * weights.clone()).sum().backward();
+    let g_ours = (kernel_ops::cholesky(&a, 0.0).unwrap() * weights.clone()).sum().backward();
     let g_generic = (cholesky_generic(a.clone()) * weights).sum().backward();
     let (ours, generic) = (values(a.grad(&g_ours).unwrap()), values(a.grad(&g_generic).unwrap()));
     assert_close("dA", &ours, &generic, 1e-4);
@@ -80,11 +83,34 @@ fn solves_values_and_gradients_match_the_tensor_op_forms() {
     }
 }
 
+/// (L Lᵀ) X = B as the memory maths call it: in the GPU build one fused op (both substitutions
+/// in one launch, its backward in two), on the CPU the two solve ops; either way the values
+/// and gradients of the two tensor-op substitutions.
+#[test]
+fn cholesky_solve_matches_the_two_tensor_op_substitutions() {
+    let dev = training_device();
+    for (n, m) in [(1, 3), (7, 2), (32, 32), (32, 132)] {
+        let l = cholesky_generic(spd(Tensor::<3>::random([3, n, n + 3], Distribution::Normal(0.0, 0.5), &dev))).detach().require_grad();
+        let rhs = Tensor::<3>::random([3, n, m], Distribution::Normal(0.0, 1.0), &dev).require_grad();
+        let weights = Tensor::<3>::random([3, n, m], Distribution::Normal(0.0, 1.0), &dev);
+        #[cfg(feature = "wgpu")]
+        assert!(kernel_ops::cholesky_solve(&l, &rhs).is_some(), "the GPU build takes the fused op");
+        let ours = kanerva::memory::linalg::cholesky_solve(l.clone(), rhs.clone());
+        let generic = solve_lower_transposed_generic(l.clone(), solve_lower_generic(l.clone(), rhs.clone()));
+        let case = format!("n = {n}, m = {m}");
+        assert_close(&format!("X, {case}"), &values(ours.clone()), &values(generic.clone()), 1e-4);
+        let g_ours = (ours * weights.clone()).sum().backward();
+        let g_generic = (generic * weights).sum().backward();
+        assert_close(&format!("dL, {case}"), &values(l.grad(&g_ours).unwrap()), &values(l.grad(&g_generic).unwrap()), 1e-4);
+        assert_close(&format!("dB, {case}"), &values(rhs.grad(&g_ours).unwrap()), &values(rhs.grad(&g_generic).unwrap()), 1e-4);
+    }
+}
+
 #[test]
 fn inference_tensors_take_the_custom_ops() {
     let dev = inference_device();
     let a = spd(Tensor::<3>::random([2, 8, 11], Distribution::Normal(0.0, 0.5), &dev));
-    let l = kernel_ops::cholesky(&a).expect("plain f32 takes the custom op");
+    let l = kernel_ops::cholesky(&a, 0.0).expect("plain f32 takes the custom op");
     assert_close("L", &values(l.clone()), &values(cholesky_generic(a.clone())), 1e-5);
     let rhs = Tensor::<3>::random([2, 8, 4], Distribution::Normal(0.0, 1.0), &dev);
     let x = kernel_ops::solve_lower(&l, &rhs, false).unwrap();
@@ -95,7 +121,7 @@ fn inference_tensors_take_the_custom_ops() {
 #[test]
 fn f64_falls_back_to_the_tensor_op_form() {
     let a = spd(Tensor::<3>::random([2, 8, 11], Distribution::Normal(0.0, 0.5), &inference_device()));
-    assert!(kernel_ops::cholesky(&a.cast(burn::tensor::DType::F64)).is_none());
+    assert!(kernel_ops::cholesky(&a.cast(burn::tensor::DType::F64), 0.0).is_none());
 }
 
 /// The GPU kernels against the CPU kernels (f64 inside) on the same matrices: values and
@@ -114,9 +140,14 @@ fn gpu_kernels_match_the_cpu_kernels() {
             let b_in = Tensor::<3>::from_data(rhs.clone(), dev).require_grad();
             let w = Tensor::<3>::from_data(weights.clone(), dev);
             let a = spd(m_in.clone());
-            let l = if on_gpu { cube_linalg::cholesky(&a) } else { flex_linalg::cholesky(&a) }.expect("f32 takes the kernel");
-            let y = if on_gpu { cube_linalg::solve_lower(&l, &b_in, false) } else { flex_linalg::solve_lower(&l, &b_in, false) }.unwrap();
-            let x = if on_gpu { cube_linalg::solve_lower(&l, &y, true) } else { flex_linalg::solve_lower(&l, &y, true) }.unwrap();
+            let shift = if n == 32 { 0.3 } else { 0.0 };
+            let l = if on_gpu { cube_linalg::cholesky(&a, shift) } else { flex_linalg::cholesky(&a, shift) }.expect("f32 takes the kernel");
+            // The GPU's fused two-substitution solve against the CPU's two solves.
+            let x = if on_gpu {
+                cube_linalg::cholesky_solve(&l, &b_in).unwrap()
+            } else {
+                flex_linalg::solve_lower(&l, &flex_linalg::solve_lower(&l, &b_in, false).unwrap(), true).unwrap()
+            };
             let grads = (x.clone() * w).sum().backward();
             (values(l), values(x), values(m_in.grad(&grads).unwrap()), values(b_in.grad(&grads).unwrap()))
         };

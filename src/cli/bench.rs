@@ -36,6 +36,10 @@ pub struct BenchArgs {
     /// of the real training loop, one read iteration, an episode write, peak resident memory.
     #[arg(long, value_enum, value_delimiter = ',')]
     pub model: Vec<kanerva::catalog::ModelKind>,
+    /// Time only the memory maths' forward + backward (write, address, read, KL), with the
+    /// custom Cholesky/solve kernels and with their tensor-op forms, and nothing else.
+    #[arg(long)]
+    pub memory_maths: bool,
     /// Count the GPU kernel launches of a training step and of the memory maths (the `wgpu`
     /// build; the timings of such a run include the counting's logging).
     #[arg(long)]
@@ -44,6 +48,10 @@ pub struct BenchArgs {
     #[arg(long)]
     pub json: bool,
 }
+
+/// The training batch the model timings use: B episodes of T images.
+const EPISODES: usize = 16;
+const EPISODE_LENGTH: usize = 32;
 
 /// Median of `reps` timed runs of `f` after `warm` untimed ones, in ms.
 fn median_ms(reps: usize, warm: usize, mut f: impl FnMut()) -> f64 {
@@ -82,6 +90,14 @@ fn sync(t: Tensor<1>) {
     let _ = t.into_data();
 }
 
+/// Backward of `loss`, waiting until the device has run it (on a GPU, `backward` only queues
+/// the work).
+fn backward_synced(loss: Tensor<1>) {
+    let device = loss.device();
+    let _ = loss.backward();
+    device.sync().expect("the device runs the backward");
+}
+
 /// Forward + backward of each "simple" layer at N images, burn's convolutions (flex's forward,
 /// the generic backward) vs the fused im2col + GEMM ones (fast_conv.rs).
 fn conv_layer_breakdown(n: usize, reps: usize, dev: &burn::tensor::Device, record: &mut dyn FnMut(&str, f64)) {
@@ -96,12 +112,41 @@ fn conv_layer_breakdown(n: usize, reps: usize, dev: &burn::tensor::Device, recor
     for generic in [true, false] {
         use_fused_convolutions(!generic);
         let path = if generic { "generic" } else { "fused" };
-        record(&format!("conv_1x32_{path}_fwd_bwd_ms"), median_ms(reps, 2, || { let _ = conv2d(&conv1, x1.clone()).sum().backward(); }));
-        record(&format!("conv_32x64_{path}_fwd_bwd_ms"), median_ms(reps, 2, || { let _ = conv2d(&conv2, x2.clone()).sum().backward(); }));
-        record(&format!("deconv_64x32_{path}_fwd_bwd_ms"), median_ms(reps, 2, || { let _ = conv_transpose2d(&deconv1, x3.clone()).sum().backward(); }));
-        record(&format!("deconv_32x1_{path}_fwd_bwd_ms"), median_ms(reps, 2, || { let _ = conv_transpose2d(&deconv2, x4.clone()).sum().backward(); }));
+        record(&format!("conv_1x32_{path}_fwd_bwd_ms"), median_ms(reps, 2, || { backward_synced(conv2d(&conv1, x1.clone()).sum()); }));
+        record(&format!("conv_32x64_{path}_fwd_bwd_ms"), median_ms(reps, 2, || { backward_synced(conv2d(&conv2, x2.clone()).sum()); }));
+        record(&format!("deconv_64x32_{path}_fwd_bwd_ms"), median_ms(reps, 2, || { backward_synced(conv_transpose2d(&deconv1, x3.clone()).sum()); }));
+        record(&format!("deconv_32x1_{path}_fwd_bwd_ms"), median_ms(reps, 2, || { backward_synced(conv_transpose2d(&deconv2, x4.clone()).sum()); }));
     }
     use_fused_convolutions(true);
+}
+
+/// The memory maths of a training step (write, address, read, the memory's KL) forward and
+/// backward, with the custom Cholesky/solve kernels and with burn's tensor-op forms; with a
+/// launch counter, each one's kernel launches too.
+fn memory_maths_breakdown(
+    model: &kanerva::model::Dkm,
+    cfg: &mem::MemoryConfig,
+    [b, t]: [usize; 2],
+    reps: usize,
+    record: &mut dyn FnMut(&str, f64),
+    counted: &dyn Fn(&str, &mut dyn FnMut()) -> Option<(String, usize)>,
+) -> Vec<Option<(String, usize)>> {
+    let codes = Tensor::<3>::random([b, t, cfg.code_size], Distribution::Normal(0.0, 1.0), &training_device()).require_grad();
+    let mut memory_maths = || {
+        let (state, _) = mem::write(model.memory_prior(b), codes.clone(), cfg);
+        let w = mem::address(codes.clone(), state.mean.clone(), cfg);
+        let loss = mem::read(w, state.mean.clone()).sum() + mem::kl_memory(&state, model.prior_mean.val(), model.prior_log_var.val()).sum();
+        let grads = loss.backward();
+        // Waits for the GPU's queue (a no-op wait on the CPU).
+        sync(codes.grad(&grads).expect("the codes take a gradient").sum());
+    };
+    record("memory_fwd_bwd_ms", median_ms(reps, 2, &mut memory_maths));
+    let with_kernels = counted("memory_fwd_bwd_launches", &mut memory_maths);
+    kanerva::kernels::use_linalg_kernels(false);
+    record("memory_fwd_bwd_tensor_ops_ms", median_ms(reps, 2, &mut memory_maths));
+    let with_loops = counted("memory_fwd_bwd_tensor_ops_launches", &mut memory_maths);
+    kanerva::kernels::use_linalg_kernels(true);
+    vec![with_kernels, with_loops]
 }
 
 #[cfg(feature = "gui")]
@@ -139,7 +184,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     let launches = start_counting_launches(args.count_launches)?;
-    let (b, t) = (16, 32);
+    let (b, t) = (EPISODES, EPISODE_LENGTH);
     let mut config = DkmConfig::new().with_arch(args.arch);
     config.memory.write_mode = args.write_mode;
     let cfg = config.memory;
@@ -153,7 +198,20 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
 
     let images = |d| Tensor::<3>::random([b, t, 784], Distribution::Bernoulli(0.13), d);
     // (a) a full training step, B = 16 episodes of T = 32.
+    // One more run of `f`, its launches counted (nothing runs when not counting).
+    let counted = |name: &str, f: &mut dyn FnMut()| -> Option<(String, usize)> {
+        let count = launches.as_ref()?;
+        let before = count();
+        f();
+        let n = count() - before;
+        eprintln!("{name:<28} {n:>9} launches");
+        Some((name.to_string(), n))
+    };
     let mut model = config.init(&train_dev);
+    if args.memory_maths {
+        let counts = memory_maths_breakdown(&model, &cfg, [b, t], args.reps, &mut record, &counted);
+        return print_results(args, &cfg, results, counts);
+    }
     let mut optim = AdamConfig::new().with_epsilon(1e-8).init();
     let x = images(&train_dev);
     let mut train_step = || {
@@ -165,15 +223,6 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         model = optim.step(3e-4, model.clone(), grads);
     };
     record("train_step_ms", median_ms(args.reps, 3, &mut train_step));
-    // One more run of `f`, its launches counted (nothing runs when not counting).
-    let counted = |name: &str, f: &mut dyn FnMut()| -> Option<(String, usize)> {
-        let count = launches.as_ref()?;
-        let before = count();
-        f();
-        let n = count() - before;
-        eprintln!("{name:<28} {n:>9} launches");
-        Some((name.to_string(), n))
-    };
     let mut launch_counts = vec![counted("train_step_launches", &mut train_step)];
     if args.breakdown {
         // The same step with burn's convolutions instead of the fused ones.
@@ -184,11 +233,11 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         record(
             "train_fwd_bwd_ms",
             median_ms(args.reps, 3, || {
-                let _ = model.episode_terms(x.clone(), &config, true).loss.backward();
+                backward_synced(model.episode_terms(x.clone(), &config, true).loss);
             }),
         );
         let activations = Tensor::<4>::random([b * t, 32, 14, 14], Distribution::Normal(0.0, 1.0), &train_dev).require_grad();
-        record("relu_512x32x14x14_fwd_bwd_ms", median_ms(args.reps, 2, || { let _ = kanerva::kernels::parallel_relu::relu(activations.clone()).sum().backward(); }));
+        record("relu_512x32x14x14_fwd_bwd_ms", median_ms(args.reps, 2, || { backward_synced(kanerva::kernels::parallel_relu::relu(activations.clone()).sum()); }));
         // The forward alone, burn's (one thread) and the threaded one the networks use.
         let plain = activations.clone().inner();
         record("relu_burn_512x32x14x14_fwd_ms", median_ms(args.reps, 2, || sync(burn::tensor::activation::relu(plain.clone()).slice([0..1, 0..1, 0..1, 0..1]).reshape([1]))));
@@ -197,32 +246,16 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         let flat = x.clone().reshape([b * t, 784]);
         // The likelihood of 512 images, fused (fused_bernoulli.rs) and as tensor ops.
         let logits = Tensor::<2>::random([b * t, 784], Distribution::Normal(0.0, 3.0), &train_dev).require_grad();
-        record("bernoulli_generic_fwd_bwd_ms", median_ms(args.reps, 2, || { let _ = kanerva::model::bernoulli_log_likelihood_generic(flat.clone(), logits.clone()).sum().backward(); }));
-        record("bernoulli_fused_fwd_bwd_ms", median_ms(args.reps, 2, || { let _ = bernoulli_log_likelihood(flat.clone(), logits.clone()).sum().backward(); }));
+        record("bernoulli_generic_fwd_bwd_ms", median_ms(args.reps, 2, || { backward_synced(kanerva::model::bernoulli_log_likelihood_generic(flat.clone(), logits.clone()).sum()); }));
+        record("bernoulli_fused_fwd_bwd_ms", median_ms(args.reps, 2, || { backward_synced(bernoulli_log_likelihood(flat.clone(), logits.clone()).sum()); }));
         record(
             "autoencoder_fwd_bwd_ms",
             median_ms(args.reps, 2, || {
                 let ll = bernoulli_log_likelihood(flat.clone(), model.decoder.forward(model.encoder.forward(flat.clone())));
-                let _ = ll.sum().backward();
+                backward_synced(ll.sum());
             }),
         );
-        let codes = Tensor::<3>::random([b, t, cfg.code_size], Distribution::Normal(0.0, 1.0), &train_dev).require_grad();
-        // The memory maths of a step (write, address, read, the memory's KL) forward and
-        // backward, with the custom Cholesky/solve ops and with burn's tensor-op forms.
-        let mut memory_maths = || {
-            let (state, _) = mem::write(model.memory_prior(b), codes.clone(), &cfg);
-            let w = mem::address(codes.clone(), state.mean.clone(), &cfg);
-            let loss = mem::read(w, state.mean.clone()).sum() + mem::kl_memory(&state, model.prior_mean.val(), model.prior_log_var.val()).sum();
-            let grads = loss.backward();
-            // Waits for the GPU's queue (a no-op wait on the CPU).
-            sync(codes.grad(&grads).expect("the codes take a gradient").sum());
-        };
-        record("memory_fwd_bwd_ms", median_ms(args.reps, 2, &mut memory_maths));
-        launch_counts.push(counted("memory_fwd_bwd_launches", &mut memory_maths));
-        kanerva::kernels::use_linalg_kernels(false);
-        record("memory_fwd_bwd_tensor_ops_ms", median_ms(args.reps, 2, &mut memory_maths));
-        launch_counts.push(counted("memory_fwd_bwd_tensor_ops_launches", &mut memory_maths));
-        kanerva::kernels::use_linalg_kernels(true);
+        launch_counts.extend(memory_maths_breakdown(&model, &cfg, [b, t], args.reps, &mut record, &counted));
         let gram = Tensor::<3>::random([b, 32, 32], Distribution::Normal(0.0, 1.0), &dev);
         let spd = gram.clone().matmul(gram.swap_dims(1, 2)).add_scalar(0.0) + Tensor::<2>::eye(32, &dev).unsqueeze_dim::<3>(0).mul_scalar(32.0);
         record(
@@ -293,6 +326,12 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             sync(s.logdet_cov);
         }),
     );
+    print_results(args, &cfg, results, launch_counts)
+}
+
+/// Prints the results as one JSON object (with `--json`), launch counts and settings added.
+fn print_results(args: BenchArgs, cfg: &mem::MemoryConfig, mut results: serde_json::Map<String, serde_json::Value>, launch_counts: Vec<Option<(String, usize)>>) -> anyhow::Result<()> {
+    let (b, t) = (EPISODES, EPISODE_LENGTH);
     for (name, n) in launch_counts.into_iter().flatten() {
         results.insert(name, n.into());
     }

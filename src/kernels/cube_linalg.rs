@@ -32,16 +32,16 @@ pub const MAX_ORDER: usize = 64;
 /// Most units in one workgroup of the solve (one right-hand-side column each).
 const SOLVE_UNITS: usize = 128;
 
-/// Lower Cholesky factor, or None where this path does not apply (not f32 on the GPU, or
-/// larger than [`MAX_ORDER`]).
+/// Lower Cholesky factor of a + shift·I, or None where this path does not apply (not f32 on
+/// the GPU, or larger than [`MAX_ORDER`]). The gradient is that of the factor with respect to a.
 ///
 /// # Shapes
 /// - a: [B, n, n] -> [B, n, n]
-pub fn cholesky(a: &Tensor<3>) -> Option<Tensor<3>> {
+pub fn cholesky(a: &Tensor<3>, shift: f64) -> Option<Tensor<3>> {
     if a.dims()[1] > MAX_ORDER {
         return None;
     }
-    custom_op(CholeskyBackward, [Input::<Cube>::of(a)?], |[a]| factor(a), |_, l| l.clone())
+    custom_op(CholeskyBackward, [Input::<Cube>::of(a)?], |[a]| factor(a, shift as f32), |_, l| l.clone())
 }
 
 /// Solves L X = B (`transposed`: Lᵀ X = B) for lower-triangular L, or None where this path
@@ -61,18 +61,45 @@ pub fn solve_lower(l: &Tensor<3>, rhs: &Tensor<3>, transposed: bool) -> Option<T
     )
 }
 
+/// Solves (L Lᵀ) X = B for lower-triangular L, both substitutions in one launch (and the
+/// backward in two), or None where this path does not apply.
+///
+/// # Shapes
+/// - l: [B, n, n]; rhs: [B, n, m] -> X [B, n, m]
+pub fn cholesky_solve(l: &Tensor<3>, rhs: &Tensor<3>) -> Option<Tensor<3>> {
+    if l.dims()[1] > MAX_ORDER {
+        return None;
+    }
+    // The forward's intermediate Y = L⁻¹B, handed from the forward to the backward's state.
+    let intermediate = std::cell::Cell::new(None);
+    custom_op(
+        CholeskySolveBackward,
+        [Input::<Cube>::of(l)?, Input::<Cube>::of(rhs)?],
+        |[l, r]| {
+            let (y, x) = substitute_both(l, r);
+            intermediate.set(Some(y));
+            x
+        },
+        |[l, _], x| CholeskySolveState { l, y: intermediate.take().expect("the forward ran"), x: x.clone() },
+    )
+}
+
 /// One workgroup factors one matrix: for each column j, every unit takes rows i >= j (strided
 /// by the workgroup size), subtracts the dot product of rows i and j over the finished columns,
 /// then all divide by the pivot. Reads the lower triangle of `a` only; writes zeros above.
 #[cube(launch)]
-fn cholesky_kernel(a: &[f32], l: &mut [f32], #[comptime] n: usize) {
+fn cholesky_kernel(a: &[f32], l: &mut [f32], shift: f32, #[comptime] n: usize) {
     let base = CUBE_POS_X as usize * n * n;
     let unit = UNIT_POS_X as usize;
     let units = CUBE_DIM_X as usize;
     let mut work = Shared::<[f32]>::new_slice(n * n);
     let mut idx = unit;
     while idx < n * n {
-        work[idx] = a[base + idx];
+        let mut v = a[base + idx];
+        if idx % (n + 1) == 0 {
+            v += shift;
+        }
+        work[idx] = v;
         idx += units;
     }
     sync_cube();
@@ -122,35 +149,94 @@ fn cholesky_kernel(a: &[f32], l: &mut [f32], #[comptime] n: usize) {
 #[cube(launch)]
 fn solve_kernel(l: &[f32], rhs: &[f32], x: &mut [f32], m: u32, #[comptime] n: usize, #[comptime] transposed: bool) {
     let batch = CUBE_POS_X as usize;
-    let unit = UNIT_POS_X as usize;
-    let units = CUBE_DIM_X as usize;
     let cols = m as usize;
-    let col = CUBE_POS_Y as usize * units + unit;
+    let col = CUBE_POS_Y as usize * CUBE_DIM_X as usize + UNIT_POS_X as usize;
+    let factor = load_factor(l, batch, n);
+    if col < cols {
+        let base = batch * n * cols + col;
+        let mut column = load_column(rhs, base, cols, n);
+        substitute_column(&factor, &mut column, n, transposed);
+        store_column(x, &column, base, cols, n);
+    }
+}
+
+/// (L Lᵀ) X = B in one launch: each unit takes its column through L Y = B, writes Y (the
+/// backward needs it), then through Lᵀ X = Y.
+#[cube(launch)]
+fn cholesky_solve_kernel(l: &[f32], rhs: &[f32], y: &mut [f32], x: &mut [f32], m: u32, #[comptime] n: usize) {
+    let batch = CUBE_POS_X as usize;
+    let cols = m as usize;
+    let col = CUBE_POS_Y as usize * CUBE_DIM_X as usize + UNIT_POS_X as usize;
+    let factor = load_factor(l, batch, n);
+    if col < cols {
+        let base = batch * n * cols + col;
+        let mut column = load_column(rhs, base, cols, n);
+        substitute_column(&factor, &mut column, n, false);
+        store_column(y, &column, base, cols, n);
+        substitute_column(&factor, &mut column, n, true);
+        store_column(x, &column, base, cols, n);
+    }
+}
+
+/// Matrix `batch` of `l` into workgroup memory, the units sharing the copy.
+#[cube]
+fn load_factor(l: &[f32], batch: usize, #[comptime] n: usize) -> Shared<[f32]> {
+    let unit = UNIT_POS_X as usize;
     let mut factor = Shared::<[f32]>::new_slice(n * n);
     let mut idx = unit;
     while idx < n * n {
         factor[idx] = l[batch * n * n + idx];
-        idx += units;
+        idx += CUBE_DIM_X as usize;
     }
     sync_cube();
-    if col < cols {
-        let base = batch * n * cols + col;
-        for step in 0..n {
-            if transposed {
-                // Row i of Lᵀ beyond the diagonal is column i of L below it.
-                let i = n - 1 - step;
-                let mut s = rhs[base + i * cols];
-                for k in i + 1..n {
-                    s -= factor[k * n + i] * x[base + k * cols];
-                }
-                x[base + i * cols] = s / factor[i * n + i];
-            } else {
-                let i = step;
-                let mut s = rhs[base + i * cols];
-                for k in 0..i {
-                    s -= factor[i * n + k] * x[base + k * cols];
-                }
-                x[base + i * cols] = s / factor[i * n + i];
+    factor
+}
+
+/// The n entries of one column (stride `cols` from `base`), one variable each: a Sequence is
+/// unrolled when the kernel is expanded, so they stay in registers and every index below is a
+/// constant.
+#[cube]
+fn load_column(values: &[f32], base: usize, cols: usize, #[comptime] n: usize) -> Sequence<f32> {
+    let mut column = Sequence::<f32>::new();
+    #[unroll]
+    for i in 0..n {
+        let mut value = values[base + i * cols];
+        value += 0.0f32;
+        column.push(value);
+    }
+    column
+}
+
+#[cube]
+fn store_column(out: &mut [f32], column: &Sequence<f32>, base: usize, cols: usize, #[comptime] n: usize) {
+    #[unroll]
+    for i in 0..n {
+        out[base + i * cols] = *column.index(i);
+    }
+}
+
+/// L x = b (`transposed`: Lᵀ x = b) in place, column-oriented: once x_i is known it is taken
+/// out of the rows still to come, each factor entry one load shared by the workgroup.
+#[cube]
+fn substitute_column(factor: &Shared<[f32]>, column: &mut Sequence<f32>, #[comptime] n: usize, #[comptime] transposed: bool) {
+    #[unroll]
+    for step in 0..n {
+        if transposed {
+            // Lᵀ is upper triangular: rows k < i lose Lᵀ[k][i] x_i = L[i][k] x_i.
+            let i = n - 1 - step;
+            let xi = *column.index(i) / factor[i * n + i];
+            *column.index_mut(i) = xi;
+            #[unroll]
+            for k in 0..i {
+                *column.index_mut(k) -= factor[i * n + k] * xi;
+            }
+        } else {
+            let i = step;
+            let xi = *column.index(i) / factor[i * n + i];
+            *column.index_mut(i) = xi;
+            #[unroll]
+            for k in i + 1..n {
+                *column.index_mut(k) -= factor[k * n + i] * xi;
             }
         }
     }
@@ -220,22 +306,25 @@ fn back_substitute(factor: &Shared<[f32]>, rhs: &Shared<[f32]>, x: &mut Shared<[
     }
 }
 
-/// −tril(A Bᵀ) for a batch of [n, m] pairs: workgroup (b, r) computes row r, unit c its
-/// entry c (a dot product of length m); zeros above the diagonal.
+/// −tril(A Bᵀ) (`pair`: −tril(A Bᵀ + C Dᵀ)) for a batch of [n, m] matrices: workgroup (b, r)
+/// computes row r, unit c its entry c (dot products of length m); zeros above the diagonal.
 #[cube(launch)]
-fn negative_lower_product_kernel(a: &[f32], b: &[f32], out: &mut [f32], m: u32, #[comptime] n: usize) {
+fn negative_lower_product_kernel(a: &[f32], b: &[f32], c: &[f32], d: &[f32], out: &mut [f32], m: u32, #[comptime] n: usize, #[comptime] pair: bool) {
     let batch = CUBE_POS_X as usize;
     let r = CUBE_POS_Y as usize;
-    let c = UNIT_POS_X as usize;
+    let col = UNIT_POS_X as usize;
     let cols = m as usize;
     let mut v = 0.0f32;
-    if c <= r {
-        let (ra, rb) = (batch * n * cols + r * cols, batch * n * cols + c * cols);
+    if col <= r {
+        let (row, other) = (batch * n * cols + r * cols, batch * n * cols + col * cols);
         for k in 0..cols {
-            v -= a[ra + k] * b[rb + k];
+            v -= a[row + k] * b[other + k];
+            if pair {
+                v -= c[row + k] * d[other + k];
+            }
         }
     }
-    out[batch * n * n + r * n + c] = v;
+    out[batch * n * n + r * n + col] = v;
 }
 
 fn dims3(t: &CubeTensor) -> [usize; 3] {
@@ -247,9 +336,11 @@ fn empty_like(like: &CubeTensor, shape: burn_backend::Shape) -> CubeTensor {
     empty_device_contiguous_dtype(like.client.clone(), like.device.clone(), shape, like.dtype)
 }
 
+/// The factor of a + shift·I.
+///
 /// # Shapes
 /// - a: [B, n, n] contiguous -> [B, n, n]
-fn factor(a: &CubeTensor) -> CubeTensor {
+fn factor(a: &CubeTensor, shift: f32) -> CubeTensor {
     let [b, n, _] = dims3(a);
     let out = empty_like(a, a.shape());
     if b > 0 && n > 0 {
@@ -259,6 +350,7 @@ fn factor(a: &CubeTensor) -> CubeTensor {
             CubeDim::new_1d(n.min(MAX_ORDER) as u32),
             a.clone().into_buffer_arg(),
             out.clone().into_buffer_arg(),
+            shift,
             n,
         );
     }
@@ -287,6 +379,30 @@ fn substitute(l: &CubeTensor, rhs: &CubeTensor, transposed: bool) -> CubeTensor 
     out
 }
 
+/// Y = L⁻¹B and X = L⁻ᵀY in one launch.
+///
+/// # Shapes
+/// - l: [B, n, n], rhs: [B, n, m], both contiguous -> (Y, X), each [B, n, m]
+fn substitute_both(l: &CubeTensor, rhs: &CubeTensor) -> (CubeTensor, CubeTensor) {
+    let [b, n, m] = dims3(rhs);
+    let (y, x) = (empty_like(rhs, rhs.shape()), empty_like(rhs, rhs.shape()));
+    if b > 0 && n > 0 && m > 0 {
+        let units = m.min(SOLVE_UNITS);
+        cholesky_solve_kernel::launch(
+            &rhs.client,
+            CubeCount::Static(b as u32, m.div_ceil(units) as u32, 1),
+            CubeDim::new_1d(units as u32),
+            l.clone().into_buffer_arg(),
+            rhs.clone().into_buffer_arg(),
+            y.clone().into_buffer_arg(),
+            x.clone().into_buffer_arg(),
+            m as u32,
+            n,
+        );
+    }
+    (y, x)
+}
+
 /// Largest order the factor's fused backward takes: three n x n f32 matrices in 16 KiB of
 /// workgroup memory. Larger factors take the backward as tensor ops and solves.
 const MAX_FUSED_BACKWARD_ORDER: usize = 36;
@@ -311,10 +427,12 @@ fn factor_backward(l: &CubeTensor, upstream: &CubeTensor) -> CubeTensor {
 }
 
 /// # Shapes
-/// - a, b: [B, n, m] contiguous -> −tril(A Bᵀ) [B, n, n]
-fn negative_lower_product(a: &CubeTensor, b: &CubeTensor) -> CubeTensor {
+/// - a, b (and c, d): [B, n, m] contiguous -> −tril(A Bᵀ) (+ −tril(C Dᵀ)) [B, n, n]
+fn negative_lower_product(a: &CubeTensor, b: &CubeTensor, pair: Option<(&CubeTensor, &CubeTensor)>) -> CubeTensor {
     let [batch, n, m] = dims3(a);
     let out = empty_like(a, burn_backend::Shape::new([batch, n, n]));
+    // Without a second pair the kernel is compiled without reading it; A and B stand in.
+    let (c, d) = pair.unwrap_or((a, b));
     if batch > 0 && n > 0 {
         negative_lower_product_kernel::launch(
             &a.client,
@@ -322,9 +440,12 @@ fn negative_lower_product(a: &CubeTensor, b: &CubeTensor) -> CubeTensor {
             CubeDim::new_1d(n as u32),
             a.clone().into_buffer_arg(),
             b.clone().into_buffer_arg(),
+            c.clone().into_buffer_arg(),
+            d.clone().into_buffer_arg(),
             out.clone().into_buffer_arg(),
             m as u32,
             n,
+            pair.is_some(),
         );
     }
     out
@@ -411,10 +532,40 @@ impl Backward<Cube, 2> for SolveBackward {
         if let Some(node) = l_node {
             let (first, second) = if self.transposed { (x, rhs_grad.clone()) } else { (rhs_grad.clone(), x) };
             let (first, second) = (primitive(first), primitive(second));
-            grads.register::<Cube>(node.id, negative_lower_product(&Cube::contiguous(&first), &Cube::contiguous(&second)));
+            grads.register::<Cube>(node.id, negative_lower_product(&Cube::contiguous(&first), &Cube::contiguous(&second), None));
         }
         if let Some(node) = rhs_node {
             grads.register::<Cube>(node.id, primitive(rhs_grad));
+        }
+    }
+}
+
+#[derive(Debug)]
+struct CholeskySolveBackward;
+
+/// What the two-substitution solve's backward keeps: the factor, Y = L⁻¹B and X = L⁻ᵀY.
+#[derive(Debug, Clone)]
+struct CholeskySolveState {
+    l: CubeTensor,
+    y: CubeTensor,
+    x: CubeTensor,
+}
+
+impl Backward<Cube, 2> for CholeskySolveBackward {
+    type State = CholeskySolveState;
+
+    /// The two solves' backward composed: Ȳ = L⁻¹X̄ and B̄ = G = L⁻ᵀȲ (one launch of the same
+    /// kernel), L̄ = −tril(X Ȳᵀ) − tril(G Yᵀ) (one launch).
+    fn backward(self, ops: Ops<CholeskySolveState, 2>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let [l_node, rhs_node] = ops.parents;
+        let upstream = Cube::contiguous(&grads.consume::<Cube>(&ops.node));
+        let CholeskySolveState { l, y, x } = ops.state;
+        let (y_grad, rhs_grad) = substitute_both(&l, &upstream);
+        if let Some(node) = l_node {
+            grads.register::<Cube>(node.id, negative_lower_product(&x, &y_grad, Some((&rhs_grad, &y))));
+        }
+        if let Some(node) = rhs_node {
+            grads.register::<Cube>(node.id, rhs_grad);
         }
     }
 }

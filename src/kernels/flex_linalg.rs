@@ -24,13 +24,22 @@ use super::dispatch::{FlexInput, custom_op, f32s};
 /// Pivots are clamped to this before the square root, as in `crate::memory::linalg::cholesky`.
 const MIN_PIVOT: f64 = 1e-10;
 
-/// Lower Cholesky factor, or None where this path does not apply (not f32 on flex).
+/// Lower Cholesky factor of a + shift·I, or None where this path does not apply (not f32 on
+/// flex). The gradient is that of the factor with respect to a.
 ///
 /// # Shapes
 /// - a: [B, n, n] -> [B, n, n]
-pub fn cholesky(a: &Tensor<3>) -> Option<Tensor<3>> {
+pub fn cholesky(a: &Tensor<3>, shift: f64) -> Option<Tensor<3>> {
     let [b, n, _] = a.dims();
-    let factors = |[a]: &[FlexTensor; 1]| flex(batched(f32s(a), b, n * n, |m| factor(m, n)), [b, n, n]);
+    let factors = |[a]: &[FlexTensor; 1]| {
+        // The shift is added in f32 before widening, as the tensor-op form adds shift·I to the
+        // f32 matrix: the same factor to the last bit, so recorded scenes replay exactly.
+        let mut shifted = f32s(a).to_vec();
+        if shift != 0.0 {
+            shifted.iter_mut().enumerate().filter(|(i, _)| i % (n * n) % (n + 1) == 0).for_each(|(_, v)| *v += shift as f32);
+        }
+        flex(batched(&shifted, b, n * n, |m| factor(m, n)), [b, n, n])
+    };
     custom_op(CholeskyBackward, [FlexInput::of(a)?], factors, |_, l| l.clone())
 }
 

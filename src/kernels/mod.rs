@@ -39,19 +39,37 @@ pub fn use_linalg_kernels(on: bool) {
     LINALG_KERNELS.store(on, Ordering::Relaxed);
 }
 
-/// The lower Cholesky factor by a custom op of the tensor's backend, or None where none
-/// applies (switched off, not f32, or no kernel for the backend).
+/// The lower Cholesky factor of a + shift·I by a custom op of the tensor's backend, or None
+/// where none applies (switched off, not f32, or no kernel for the backend).
 ///
 /// # Shapes
 /// - a: [B, n, n] -> [B, n, n]
-pub fn cholesky(a: &Tensor<3>) -> Option<Tensor<3>> {
+pub fn cholesky(a: &Tensor<3>, shift: f64) -> Option<Tensor<3>> {
     if !LINALG_KERNELS.load(Ordering::Relaxed) {
         return None;
     }
-    let factor = flex_linalg::cholesky(a);
+    let factor = flex_linalg::cholesky(a, shift);
     #[cfg(feature = "wgpu")]
-    let factor = factor.or_else(|| cube_linalg::cholesky(a));
+    let factor = factor.or_else(|| cube_linalg::cholesky(a, shift));
     factor
+}
+
+/// (L Lᵀ) X = B in one custom op where the backend has one (the GPU: one launch instead of
+/// two), or None: the CPU runs the two solves, each already one op there.
+///
+/// # Shapes
+/// - l: [B, n, n]; rhs: [B, n, m] -> [B, n, m]
+pub fn cholesky_solve(l: &Tensor<3>, rhs: &Tensor<3>) -> Option<Tensor<3>> {
+    if !LINALG_KERNELS.load(Ordering::Relaxed) {
+        return None;
+    }
+    #[cfg(feature = "wgpu")]
+    return cube_linalg::cholesky_solve(l, rhs);
+    #[cfg(not(feature = "wgpu"))]
+    {
+        let _ = (l, rhs);
+        None
+    }
 }
 
 /// L X = B (`transposed`: Lᵀ X = B) by a custom op of the tensors' backend, or None where

@@ -5,10 +5,10 @@
 //! Symbols (spec §1): B episodes, T items, K slots, C code size. R: posterior mean [B,K,C],
 //! U: row covariance [B,K,K], W: addressing weights [B,T,K], Z: codes [B,T,C].
 
-use burn::tensor::Tensor;
+use burn::tensor::{Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
-use super::linalg::{cholesky, cholesky_solve, diag_embed, diagonal, eye_like, logdet_from_cholesky, mt, solve_lower};
+use super::linalg::{cholesky_shifted, cholesky_solve, diagonal, eye_like, logdet_from_cholesky, mt, solve_lower};
 
 /// Lower bound of diag(U) after a write (official `memory.py` clip, spec §4.1).
 pub const MIN_COV_DIAG: f64 = 1e-6;
@@ -161,18 +161,17 @@ impl Addresser {
     /// # Shapes
     /// - memory: [B, K, C]
     pub fn new(memory: Tensor<3>, config: &MemoryConfig) -> Self {
-        let k = memory.dims()[1];
         let gram = memory.clone().matmul(mt(memory.clone())); // R Rᵀ [B, K, K]
-        let lambda_eye = eye_like(k, &memory).mul_scalar(config.ridge_lambda()).unsqueeze_dim::<3>(0);
+        let lambda = config.ridge_lambda();
         match config.addressing {
             AddressingMode::Ridge => Self {
-                factor: cholesky(gram + lambda_eye),
+                factor: cholesky_shifted(gram, lambda),
                 memory,
                 gram: None,
                 projection: None,
             },
             AddressingMode::OfficialTf => Self {
-                factor: cholesky(gram.clone().matmul(gram.clone()) + lambda_eye),
+                factor: cholesky_shifted(gram.clone().matmul(gram.clone()), lambda),
                 memory,
                 gram: Some(gram),
                 projection: None,
@@ -225,11 +224,16 @@ pub fn read(weights: Tensor<3>, memory: Tensor<3>) -> Tensor<3> {
     weights.matmul(memory)
 }
 
-/// Clamps diag(U) to [1e-6, 1e10], leaving the off-diagonal entries alone (official behaviour).
+/// Clamps diag(U) to [1e-6, 1e10], leaving the off-diagonal entries alone (official behaviour):
+/// an elementwise clamp against bounds that are ±∞ off the diagonal.
 fn clip_cov_diagonal(cov: Tensor<3>) -> Tensor<3> {
-    let diag = diagonal(cov.clone());
-    let correction = diag.clone().clamp(MIN_COV_DIAG, MAX_COV_DIAG) - diag;
-    cov + diag_embed(correction)
+    let [b, k, _] = cov.dims();
+    let (device, dtype) = (cov.device(), cov.dtype());
+    let bounds = |on_diagonal: f64, off_diagonal: f64| {
+        let values: Vec<f64> = (0..k * k).map(|i| if i % (k + 1) == 0 { on_diagonal } else { off_diagonal }).collect();
+        Tensor::<3>::from_data(TensorData::new(values, [1, k, k]), (&device, dtype)).expand([b, k, k])
+    };
+    cov.max_pair(bounds(MIN_COV_DIAG, f64::NEG_INFINITY)).min_pair(bounds(MAX_COV_DIAG, f64::INFINITY))
 }
 
 /// Bayesian write of T codes with fixed weights, in closed form (spec §4.3):
@@ -244,16 +248,16 @@ pub fn write_batched(state: MemoryState, codes: Tensor<3>, weights: Tensor<3>, c
     let [_, k, c] = state.mean.dims();
     let noise_var = config.obs_noise_var();
     let sigma_c = weights.clone().matmul(state.cov.clone()); // [B, T, K]
-    let eye_t = eye_like(t, &codes).mul_scalar(noise_var).unsqueeze_dim::<3>(0);
-    let sigma_z = sigma_c.clone().matmul(mt(weights.clone())) + eye_t; // [B, T, T]
-    let factor = cholesky(sigma_z);
+    // Σz = Σc Wᵀ + σξ² I, factored with the noise added on the diagonal.
+    let factor = cholesky_shifted(sigma_c.clone().matmul(mt(weights.clone())), noise_var); // [B, T, T]
     let residual = codes - weights.matmul(state.mean.clone()); // Z − W R [B, T, C]
-    let solved = solve_lower(factor.clone(), Tensor::cat(vec![sigma_c, residual], 2)); // [B, T, K+C]
+    let solved = solve_lower(factor.clone(), Tensor::cat(vec![sigma_c, residual], 2)); // [V | D] [B, T, K+C]
     let b = solved.dims()[0];
     let v = solved.clone().slice([0..b, 0..t, 0..k]);
-    let delta = solved.slice([0..b, 0..t, k..k + c]);
-    let mean = state.mean + mt(v.clone()).matmul(delta);
-    let cov = clip_cov_diagonal(state.cov - mt(v.clone()).matmul(v));
+    // Vᵀ [V | D] = [VᵀV | VᵀD]: both updates from one product.
+    let update = mt(v).matmul(solved); // [B, K, K+C]
+    let mean = state.mean + update.clone().slice([0..b, 0..k, k..k + c]);
+    let cov = clip_cov_diagonal(state.cov - update.slice([0..b, 0..k, 0..k]));
     let logdet_cov = state.logdet_cov - logdet_from_cholesky(factor) + (t as f64 * noise_var.ln());
     MemoryState { mean, cov, logdet_cov }
 }
@@ -369,8 +373,29 @@ pub fn kl_memory_official(state: &MemoryState, prior_mean: Tensor<2>, log_var_sc
 /// # Shapes
 /// - noise (ε): [B, K, C]; returns: [B, K, C]
 pub fn sample_memory(state: &MemoryState, noise: Tensor<3>) -> Tensor<3> {
-    let k = state.cov.dims()[1];
     // A little jitter: U is only PSD after many writes.
-    let jitter = eye_like(k, &state.cov).mul_scalar(MIN_COV_DIAG).unsqueeze_dim::<3>(0);
-    state.mean.clone() + cholesky(state.cov.clone() + jitter).matmul(noise)
+    state.mean.clone() + cholesky_shifted(state.cov.clone(), MIN_COV_DIAG).matmul(noise)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::training_device;
+
+    /// Only the diagonal is clamped, to [MIN_COV_DIAG, MAX_COV_DIAG]; the gradient passes
+    /// everywhere except through a clamped diagonal entry.
+    #[test]
+    fn clipping_the_covariance_touches_its_diagonal_only() {
+        let dev = training_device();
+        let values = vec![-3.0, -2e10, 5.0, 4e10, 1e-9, 7.0, -1.0, 2.0, 0.5f32];
+        let cov = Tensor::<3>::from_data(TensorData::new(values, [1, 3, 3]), &dev).require_grad();
+        let clipped = clip_cov_diagonal(cov.clone());
+        let got = clipped.clone().into_data().try_to_vec::<f32>().unwrap();
+        assert_eq!(got, vec![MIN_COV_DIAG as f32, -2e10, 5.0, 4e10, MIN_COV_DIAG as f32, 7.0, -1.0, 2.0, 0.5]);
+        let big = Tensor::<3>::from_data(TensorData::new(vec![2e10f32, 1.0, 1.0, 3.0], [1, 2, 2]), &dev);
+        assert_eq!(clip_cov_diagonal(big).into_data().try_to_vec::<f32>().unwrap(), vec![MAX_COV_DIAG as f32, 1.0, 1.0, 3.0]);
+        let grads = clipped.sum().backward();
+        let grad = cov.grad(&grads).unwrap().into_data().try_to_vec::<f32>().unwrap();
+        assert_eq!(grad, vec![0.0, 1.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0]);
+    }
 }

@@ -65,7 +65,22 @@ pub fn symmetrize(a: Tensor<3>) -> Tensor<3> {
 /// - a: [B, n, n]
 /// - returns: L [B, n, n], lower triangular, with L Lᵀ = a
 pub fn cholesky(a: Tensor<3>) -> Tensor<3> {
-    crate::kernels::cholesky(&a).unwrap_or_else(|| cholesky_generic(a))
+    cholesky_shifted(a, 0.0)
+}
+
+/// The Cholesky factor of A + shift·I (a ridge, a noise variance or a jitter on the
+/// diagonal). The custom ops add the shift as they read the diagonal, so the identity, its
+/// scaling and the sum cost no tensor ops (each a kernel launch on a GPU).
+///
+/// # Shapes
+/// - a: [B, n, n]
+/// - returns: L [B, n, n], lower triangular, with L Lᵀ = a + shift·I
+pub fn cholesky_shifted(a: Tensor<3>, shift: f64) -> Tensor<3> {
+    crate::kernels::cholesky(&a, shift).unwrap_or_else(|| {
+        let n = a.dims()[1];
+        let shifted = if shift == 0.0 { a } else { a.clone() + eye_like(n, &a).mul_scalar(shift).unsqueeze_dim::<3>(0) };
+        cholesky_generic(shifted)
+    })
 }
 
 /// [`cholesky`] as tensor ops.
@@ -159,6 +174,9 @@ pub fn solve_lower_transposed_generic(l: Tensor<3>, rhs: Tensor<3>) -> Tensor<3>
 /// # Shapes
 /// - l: [B, n, n]; rhs: [B, n, m]; returns: [B, n, m]
 pub fn cholesky_solve(l: Tensor<3>, rhs: Tensor<3>) -> Tensor<3> {
+    if let Some(x) = crate::kernels::cholesky_solve(&l, &rhs) {
+        return x;
+    }
     let y = solve_lower(l.clone(), rhs);
     solve_lower_transposed(l, y)
 }
