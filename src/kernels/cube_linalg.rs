@@ -144,37 +144,38 @@ fn cholesky_kernel(a: &[f32], l: &mut [f32], shift: f32, #[comptime] n: usize) {
     }
 }
 
-/// One unit solves one right-hand-side column by substitution; the workgroup shares the
-/// factor in workgroup memory. Reads the lower triangle of `l` only.
+/// One unit solves one right-hand-side column (N adjacent columns as one vector) by
+/// substitution; the workgroup shares the factor in workgroup memory. Reads the lower
+/// triangle of `l` only. `m` counts vectors.
 #[cube(launch)]
-fn solve_kernel(l: &[f32], rhs: &[f32], x: &mut [f32], m: u32, #[comptime] n: usize, #[comptime] transposed: bool) {
+fn solve_kernel<N: Size>(l: &[f32], rhs: &[Vector<f32, N>], x: &mut [Vector<f32, N>], m: u32, #[comptime] n: usize, #[comptime] transposed: bool) {
     let batch = CUBE_POS_X as usize;
     let cols = m as usize;
     let col = CUBE_POS_Y as usize * CUBE_DIM_X as usize + UNIT_POS_X as usize;
     let factor = load_factor(l, batch, n);
     if col < cols {
         let base = batch * n * cols + col;
-        let mut column = load_column(rhs, base, cols, n);
-        substitute_column(&factor, &mut column, n, transposed);
-        store_column(x, &column, base, cols, n);
+        let mut column = load_column::<N>(rhs, base, cols, n);
+        substitute_column::<N>(&factor, &mut column, n, transposed);
+        store_column::<N>(x, &column, base, cols, n);
     }
 }
 
-/// (L Lᵀ) X = B in one launch: each unit takes its column through L Y = B, writes Y (the
-/// backward needs it), then through Lᵀ X = Y.
+/// (L Lᵀ) X = B in one launch: each unit takes its column (N of them as one vector) through
+/// L Y = B, writes Y (the backward needs it), then through Lᵀ X = Y.
 #[cube(launch)]
-fn cholesky_solve_kernel(l: &[f32], rhs: &[f32], y: &mut [f32], x: &mut [f32], m: u32, #[comptime] n: usize) {
+fn cholesky_solve_kernel<N: Size>(l: &[f32], rhs: &[Vector<f32, N>], y: &mut [Vector<f32, N>], x: &mut [Vector<f32, N>], m: u32, #[comptime] n: usize) {
     let batch = CUBE_POS_X as usize;
     let cols = m as usize;
     let col = CUBE_POS_Y as usize * CUBE_DIM_X as usize + UNIT_POS_X as usize;
     let factor = load_factor(l, batch, n);
     if col < cols {
         let base = batch * n * cols + col;
-        let mut column = load_column(rhs, base, cols, n);
-        substitute_column(&factor, &mut column, n, false);
-        store_column(y, &column, base, cols, n);
-        substitute_column(&factor, &mut column, n, true);
-        store_column(x, &column, base, cols, n);
+        let mut column = load_column::<N>(rhs, base, cols, n);
+        substitute_column::<N>(&factor, &mut column, n, false);
+        store_column::<N>(y, &column, base, cols, n);
+        substitute_column::<N>(&factor, &mut column, n, true);
+        store_column::<N>(x, &column, base, cols, n);
     }
 }
 
@@ -196,19 +197,19 @@ fn load_factor(l: &[f32], batch: usize, #[comptime] n: usize) -> Shared<[f32]> {
 /// unrolled when the kernel is expanded, so they stay in registers and every index below is a
 /// constant.
 #[cube]
-fn load_column(values: &[f32], base: usize, cols: usize, #[comptime] n: usize) -> Sequence<f32> {
-    let mut column = Sequence::<f32>::new();
+fn load_column<N: Size>(values: &[Vector<f32, N>], base: usize, cols: usize, #[comptime] n: usize) -> Sequence<Vector<f32, N>> {
+    let mut column = Sequence::<Vector<f32, N>>::new();
     #[unroll]
     for i in 0..n {
         let mut value = values[base + i * cols];
-        value += 0.0f32;
+        value += Vector::<f32, N>::new(0.0f32);
         column.push(value);
     }
     column
 }
 
 #[cube]
-fn store_column(out: &mut [f32], column: &Sequence<f32>, base: usize, cols: usize, #[comptime] n: usize) {
+fn store_column<N: Size>(out: &mut [Vector<f32, N>], column: &Sequence<Vector<f32, N>>, base: usize, cols: usize, #[comptime] n: usize) {
     #[unroll]
     for i in 0..n {
         out[base + i * cols] = *column.index(i);
@@ -218,98 +219,117 @@ fn store_column(out: &mut [f32], column: &Sequence<f32>, base: usize, cols: usiz
 /// L x = b (`transposed`: Lᵀ x = b) in place, column-oriented: once x_i is known it is taken
 /// out of the rows still to come, each factor entry one load shared by the workgroup.
 #[cube]
-fn substitute_column(factor: &Shared<[f32]>, column: &mut Sequence<f32>, #[comptime] n: usize, #[comptime] transposed: bool) {
+fn substitute_column<N: Size>(factor: &Shared<[f32]>, column: &mut Sequence<Vector<f32, N>>, #[comptime] n: usize, #[comptime] transposed: bool) {
     #[unroll]
     for step in 0..n {
         if transposed {
             // Lᵀ is upper triangular: rows k < i lose Lᵀ[k][i] x_i = L[i][k] x_i.
             let i = n - 1 - step;
-            let xi = *column.index(i) / factor[i * n + i];
+            let xi = *column.index(i) / Vector::<f32, N>::new(factor[i * n + i]);
             *column.index_mut(i) = xi;
             #[unroll]
             for k in 0..i {
-                *column.index_mut(k) -= factor[i * n + k] * xi;
+                *column.index_mut(k) -= Vector::<f32, N>::new(factor[i * n + k]) * xi;
             }
         } else {
             let i = step;
-            let xi = *column.index(i) / factor[i * n + i];
+            let xi = *column.index(i) / Vector::<f32, N>::new(factor[i * n + i]);
             *column.index_mut(i) = xi;
             #[unroll]
             for k in i + 1..n {
-                *column.index_mut(k) -= factor[k * n + i] * xi;
+                *column.index_mut(k) -= Vector::<f32, N>::new(factor[k * n + i]) * xi;
             }
         }
     }
 }
 
-/// The factor's backward for one matrix a workgroup, unit u owning column u, all in
-/// workgroup memory: P = Φ(Lᵀ tril(L̄)) in place of L̄ (column by column, rows in increasing
-/// order, so each entry is overwritten after the last read of it), Y = L⁻ᵀ P (column by
-/// column) into a second buffer, Gᵀ = L⁻ᵀ Yᵀ back into the first (unit u solves against row u
-/// of Y), then the fold onto the lower triangle: Gᵀ[r][c] + Gᵀ[c][r] below the diagonal, Gᵀ[r][r] on
-/// it, 0 above.
+/// The factor's backward for one matrix a workgroup, unit u owning column u in registers:
+/// P = Φ(Lᵀ tril(L̄)) (column u: rows r >= u, halved on the diagonal), Y = L⁻ᵀ P by back
+/// substitution, then row u of Y (through workgroup memory) gives column u of Gᵀ = L⁻ᵀ Yᵀ,
+/// and the fold onto the lower triangle: Gᵀ[r][c] + Gᵀ[c][r] below the diagonal, Gᵀ[r][r]
+/// on it, 0 above. The loops are unrolled at the comptime n (constant indices, as in the
+/// solves); N is 1 (the kernel shares the solves' vector-generic helpers).
 #[cube(launch)]
-fn cholesky_backward_kernel(l: &[f32], upstream: &[f32], grad: &mut [f32], #[comptime] n: usize) {
-    let base = CUBE_POS_X as usize * n * n;
+fn cholesky_backward_kernel<N: Size>(l: &[f32], upstream: &[Vector<f32, N>], grad: &mut [Vector<f32, N>], #[comptime] n: usize) {
+    let batch = CUBE_POS_X as usize;
+    let base = batch * n * n;
     let u = UNIT_POS_X as usize;
-    let mut factor = Shared::<[f32]>::new_slice(n * n);
-    let mut work = Shared::<[f32]>::new_slice(n * n);
-    let mut out = Shared::<[f32]>::new_slice(n * n);
-    for r in 0..n {
-        factor[r * n + u] = l[base + r * n + u];
-        work[r * n + u] = upstream[base + r * n + u];
-    }
-    sync_cube();
+    let factor = load_factor(l, batch, n);
+    let upstream_column = load_column::<N>(upstream, base + u, n, n);
+    let zero = Vector::<f32, N>::new(0.0f32);
     // P[r][u] = Σ_{k >= r} L[k][r] L̄[k][u] for r >= u, halved on the diagonal; 0 above.
+    let mut column = Sequence::<Vector<f32, N>>::new();
+    #[unroll]
     for r in 0..n {
-        if r >= u {
-            let mut s = 0.0f32;
-            for k in r..n {
-                s += factor[k * n + r] * work[k * n + u];
-            }
-            if r == u {
-                s = s * 0.5f32;
-            }
-            work[r * n + u] = s;
-        } else {
-            work[r * n + u] = 0.0f32;
+        let mut sum = zero;
+        #[unroll]
+        for k in r..n {
+            sum += Vector::<f32, N>::new(factor[k * n + r]) * *upstream_column.index(k);
         }
-    }
-    // Y = L⁻ᵀ P, column u, into `out` (only this unit touches column u).
-    back_substitute(&factor, &work, &mut out, n, u, u, n);
-    sync_cube();
-    // Gᵀ = L⁻ᵀ Yᵀ: column u of Gᵀ against row u of Y, into `work`.
-    back_substitute(&factor, &out, &mut work, 1, u * n, u, n);
-    sync_cube();
-    for r in 0..n {
-        let mut v = 0.0f32;
+        let mut value = zero;
         if r > u {
-            v = work[r * n + u] + work[u * n + r];
+            value = sum;
         } else if r == u {
-            v = work[r * n + r];
+            value = sum * Vector::<f32, N>::new(0.5f32);
         }
-        grad[base + r * n + u] = v;
+        column.push(value);
+    }
+    // Column u of Y = L⁻ᵀ P.
+    substitute_column::<N>(&factor, &mut column, n, true);
+    let mut exchange = Shared::<[Vector<f32, N>]>::new_slice(n * n);
+    #[unroll]
+    for i in 0..n {
+        exchange[i * n + u] = *column.index(i);
+    }
+    sync_cube();
+    // Column u of Gᵀ = L⁻ᵀ Yᵀ: its right-hand side is row u of Y.
+    let mut transposed = load_row(&exchange, u * n, n);
+    substitute_column::<N>(&factor, &mut transposed, n, true);
+    sync_cube();
+    #[unroll]
+    for i in 0..n {
+        exchange[i * n + u] = *transposed.index(i);
+    }
+    sync_cube();
+    #[unroll]
+    for r in 0..n {
+        let mut value = zero;
+        if r > u {
+            value = *transposed.index(r) + exchange[u * n + r];
+        } else if r == u {
+            value = *transposed.index(r);
+        }
+        grad[base + r * n + u] = value;
     }
 }
 
-/// Lᵀ x = b for column `u` of `x` (one unit's back substitution): b's entry i is read at
-/// `rhs[i * stride + offset]`, x[i] is written at `x[i * n + u]`.
+/// Entries `start..start + n` of workgroup memory into registers.
 #[cube]
-fn back_substitute(factor: &Shared<[f32]>, rhs: &Shared<[f32]>, x: &mut Shared<[f32]>, stride: usize, offset: usize, u: usize, #[comptime] n: usize) {
-    for step in 0..n {
-        let i = n - 1 - step;
-        let mut s = rhs[i * stride + offset];
-        for k in i + 1..n {
-            s -= factor[k * n + i] * x[k * n + u];
-        }
-        x[i * n + u] = s / factor[i * n + i];
+fn load_row<N: Size>(values: &Shared<[Vector<f32, N>]>, start: usize, #[comptime] n: usize) -> Sequence<Vector<f32, N>> {
+    let mut row = Sequence::<Vector<f32, N>>::new();
+    #[unroll]
+    for i in 0..n {
+        let mut value = values[start + i];
+        value += Vector::<f32, N>::new(0.0f32);
+        row.push(value);
     }
+    row
 }
 
 /// −tril(A Bᵀ) (`pair`: −tril(A Bᵀ + C Dᵀ)) for a batch of [n, m] matrices: workgroup (b, r)
-/// computes row r, unit c its entry c (dot products of length m); zeros above the diagonal.
+/// computes row r, unit c its entry c (dot products of length m, read N entries at a time as
+/// one vector; `m` counts vectors); zeros above the diagonal.
 #[cube(launch)]
-fn negative_lower_product_kernel(a: &[f32], b: &[f32], c: &[f32], d: &[f32], out: &mut [f32], m: u32, #[comptime] n: usize, #[comptime] pair: bool) {
+fn negative_lower_product_kernel<N: Size>(
+    a: &[Vector<f32, N>],
+    b: &[Vector<f32, N>],
+    c: &[Vector<f32, N>],
+    d: &[Vector<f32, N>],
+    out: &mut [f32],
+    m: u32,
+    #[comptime] n: usize,
+    #[comptime] pair: bool,
+) {
     let batch = CUBE_POS_X as usize;
     let r = CUBE_POS_Y as usize;
     let col = UNIT_POS_X as usize;
@@ -317,14 +337,28 @@ fn negative_lower_product_kernel(a: &[f32], b: &[f32], c: &[f32], d: &[f32], out
     let mut v = 0.0f32;
     if col <= r {
         let (row, other) = (batch * n * cols + r * cols, batch * n * cols + col * cols);
+        let mut sums = Vector::<f32, N>::new(0.0f32);
         for k in 0..cols {
-            v -= a[row + k] * b[other + k];
+            sums += a[row + k] * b[other + k];
             if pair {
-                v -= c[row + k] * d[other + k];
+                sums += c[row + k] * d[other + k];
             }
+        }
+        #[unroll]
+        for i in 0..N::value() {
+            v -= sums.extract(i);
         }
     }
     out[batch * n * n + r * n + col] = v;
+}
+
+/// How the kernels read rows of m entries (a solve's right-hand sides, a product's inner
+/// dimension): 4 adjacent ones as one vector where m allows (a software device runs them as
+/// four SIMD operations a load, and a solve's factor entry then serves four columns), else one
+/// at a time. Returns the vector width and the number of vectors a row.
+fn column_vectors(m: usize) -> (usize, usize) {
+    let width = if m % 4 == 0 { 4 } else { 1 };
+    (width, m / width)
 }
 
 fn dims3(t: &CubeTensor) -> [usize; 3] {
@@ -363,15 +397,17 @@ fn substitute(l: &CubeTensor, rhs: &CubeTensor, transposed: bool) -> CubeTensor 
     let [b, n, m] = dims3(rhs);
     let out = empty_like(rhs, rhs.shape());
     if b > 0 && n > 0 && m > 0 {
-        let units = m.min(SOLVE_UNITS);
+        let (width, vectors) = column_vectors(m);
+        let units = vectors.min(SOLVE_UNITS);
         solve_kernel::launch(
             &rhs.client,
-            CubeCount::Static(b as u32, m.div_ceil(units) as u32, 1),
+            CubeCount::Static(b as u32, vectors.div_ceil(units) as u32, 1),
             CubeDim::new_1d(units as u32),
+            width,
             l.clone().into_buffer_arg(),
             rhs.clone().into_buffer_arg(),
             out.clone().into_buffer_arg(),
-            m as u32,
+            vectors as u32,
             n,
             transposed,
         );
@@ -387,24 +423,27 @@ fn substitute_both(l: &CubeTensor, rhs: &CubeTensor) -> (CubeTensor, CubeTensor)
     let [b, n, m] = dims3(rhs);
     let (y, x) = (empty_like(rhs, rhs.shape()), empty_like(rhs, rhs.shape()));
     if b > 0 && n > 0 && m > 0 {
-        let units = m.min(SOLVE_UNITS);
+        let (width, vectors) = column_vectors(m);
+        let units = vectors.min(SOLVE_UNITS);
         cholesky_solve_kernel::launch(
             &rhs.client,
-            CubeCount::Static(b as u32, m.div_ceil(units) as u32, 1),
+            CubeCount::Static(b as u32, vectors.div_ceil(units) as u32, 1),
             CubeDim::new_1d(units as u32),
+            width,
             l.clone().into_buffer_arg(),
             rhs.clone().into_buffer_arg(),
             y.clone().into_buffer_arg(),
             x.clone().into_buffer_arg(),
-            m as u32,
+            vectors as u32,
             n,
         );
     }
     (y, x)
 }
 
-/// Largest order the factor's fused backward takes: three n x n f32 matrices in 16 KiB of
-/// workgroup memory. Larger factors take the backward as tensor ops and solves.
+/// Largest order the factor's fused backward takes (two n x n f32 matrices in workgroup memory
+/// and a few n-entry columns in registers a unit; kept where the first version, with three
+/// matrices, had to stop). Larger factors take the backward as tensor ops and solves.
 const MAX_FUSED_BACKWARD_ORDER: usize = 36;
 
 /// # Shapes
@@ -417,6 +456,7 @@ fn factor_backward(l: &CubeTensor, upstream: &CubeTensor) -> CubeTensor {
             &l.client,
             CubeCount::Static(b as u32, 1, 1),
             CubeDim::new_1d(n as u32),
+            1,
             l.clone().into_buffer_arg(),
             upstream.clone().into_buffer_arg(),
             out.clone().into_buffer_arg(),
@@ -433,17 +473,19 @@ fn negative_lower_product(a: &CubeTensor, b: &CubeTensor, pair: Option<(&CubeTen
     let out = empty_like(a, burn_backend::Shape::new([batch, n, n]));
     // Without a second pair the kernel is compiled without reading it; A and B stand in.
     let (c, d) = pair.unwrap_or((a, b));
+    let (width, vectors) = column_vectors(m);
     if batch > 0 && n > 0 {
         negative_lower_product_kernel::launch(
             &a.client,
             CubeCount::Static(batch as u32, n as u32, 1),
             CubeDim::new_1d(n as u32),
+            width,
             a.clone().into_buffer_arg(),
             b.clone().into_buffer_arg(),
             c.clone().into_buffer_arg(),
             d.clone().into_buffer_arg(),
             out.clone().into_buffer_arg(),
-            m as u32,
+            vectors as u32,
             n,
             pair.is_some(),
         );
