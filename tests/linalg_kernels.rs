@@ -106,6 +106,32 @@ fn cholesky_solve_matches_the_two_tensor_op_substitutions() {
     }
 }
 
+/// Traces and log-determinants from a factor, as the memory's KL and write take them: one
+/// custom op each way in the GPU build, the tensor ops on the CPU; values and gradients of the
+/// tensor-op forms either way.
+#[test]
+fn diagonal_sums_match_the_tensor_op_forms() {
+    use kanerva::memory::linalg::{diagonal, logdet_from_cholesky, trace};
+    let dev = training_device();
+    for n in [1, 5, 32] {
+        let a = spd(Tensor::<3>::random([3, n, n + 3], Distribution::Normal(0.0, 0.5), &dev)).detach().require_grad();
+        let weights = Tensor::<1>::random([3], Distribution::Normal(0.0, 1.0), &dev);
+        #[cfg(feature = "wgpu")]
+        assert!(kernel_ops::diagonal_sum(&a, true, 2.0).is_some(), "the GPU build takes the custom op");
+        let cases: [(&str, Tensor<1>, Tensor<1>); 2] = [
+            ("trace", trace(a.clone()), diagonal(a.clone()).sum_dim(1).squeeze_dim(1)),
+            ("logdet", logdet_from_cholesky(a.clone()), diagonal(a.clone()).log().sum_dim(1).squeeze_dim(1).mul_scalar(2.0)),
+        ];
+        for (name, ours, generic) in cases {
+            let case = format!("{name}, n = {n}");
+            assert_close(&case, &values(ours.clone()), &values(generic.clone()), 1e-5);
+            let g_ours = (ours * weights.clone()).sum().backward();
+            let g_generic = (generic * weights.clone()).sum().backward();
+            assert_close(&format!("d{case}"), &values(a.grad(&g_ours).unwrap()), &values(a.grad(&g_generic).unwrap()), 1e-5);
+        }
+    }
+}
+
 #[test]
 fn inference_tensors_take_the_custom_ops() {
     let dev = inference_device();

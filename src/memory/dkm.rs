@@ -8,7 +8,7 @@
 use burn::tensor::{Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
-use super::linalg::{cholesky_shifted, cholesky_solve, diagonal, eye_like, logdet_from_cholesky, mt, solve_lower};
+use super::linalg::{cholesky_shifted, cholesky_solve, diagonal, eye_like, logdet_from_cholesky, mt, solve_lower, trace};
 
 /// Lower bound of diag(U) after a write (official `memory.py` clip, spec §4.1).
 pub const MIN_COV_DIAG: f64 = 1e-6;
@@ -343,7 +343,7 @@ pub fn kl_memory(state: &MemoryState, prior_mean: Tensor<2>, log_var_scale: Tens
     let [b, k, c] = state.mean.dims();
     let (k, c) = (k as f64, c as f64);
     let u0 = prior_variance(log_var_scale); // [1]
-    let trace = diagonal(state.cov.clone()).sum_dim(1).reshape([b]);
+    let trace = trace(state.cov.clone());
     let mahalanobis = (state.mean.clone() - prior_mean.unsqueeze_dim::<3>(0)).square().sum_dims(&[1, 2]).reshape([b]);
     let scaled = (trace.mul_scalar(c) + mahalanobis) / u0.clone();
     let constant = u0.log().mul_scalar(c * k).sub_scalar(k * c); // CK ln u0 − KC

@@ -186,5 +186,13 @@ pub fn cholesky_solve(l: Tensor<3>, rhs: Tensor<3>) -> Tensor<3> {
 /// # Shapes
 /// - l: [B, n, n]; returns: [B]
 pub fn logdet_from_cholesky(l: Tensor<3>) -> Tensor<1> {
-    diagonal(l).log().sum_dim(1).squeeze_dim(1).mul_scalar(2.0)
+    crate::kernels::diagonal_sum(&l, true, 2.0).unwrap_or_else(|| diagonal(l).log().sum_dim(1).squeeze_dim(1).mul_scalar(2.0))
+}
+
+/// The traces of a batch of square matrices.
+///
+/// # Shapes
+/// - a: [B, n, n]; returns: [B]
+pub fn trace(a: Tensor<3>) -> Tensor<1> {
+    crate::kernels::diagonal_sum(&a, false, 1.0).unwrap_or_else(|| diagonal(a).sum_dim(1).squeeze_dim(1))
 }
