@@ -132,6 +132,23 @@ fn diagonal_sums_match_the_tensor_op_forms() {
     }
 }
 
+/// R Rᵀ as the addressing takes it (the GPU: a custom op whose backward is one product), the
+/// value and gradient of the plain product.
+#[test]
+fn gram_matches_the_plain_product() {
+    let dev = training_device();
+    let r = Tensor::<3>::random([3, 7, 11], Distribution::Normal(0.0, 1.0), &dev).require_grad();
+    let weights = Tensor::<3>::random([3, 7, 7], Distribution::Normal(0.0, 1.0), &dev);
+    #[cfg(feature = "wgpu")]
+    assert!(kernel_ops::gram(&r).is_some(), "the GPU build takes the custom op");
+    let ours = kanerva::memory::linalg::gram(r.clone());
+    let plain = r.clone().matmul(mt(r.clone()));
+    assert_close("G", &values(ours.clone()), &values(plain.clone()), 1e-5);
+    let g_ours = (ours * weights.clone()).sum().backward();
+    let g_plain = (plain * weights).sum().backward();
+    assert_close("dR", &values(r.grad(&g_ours).unwrap()), &values(r.grad(&g_plain).unwrap()), 1e-5);
+}
+
 #[test]
 fn inference_tensors_take_the_custom_ops() {
     let dev = inference_device();

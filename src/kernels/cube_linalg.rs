@@ -84,6 +84,15 @@ pub fn cholesky_solve(l: &Tensor<3>, rhs: &Tensor<3>) -> Option<Tensor<3>> {
     )
 }
 
+/// The Gram matrices R Rᵀ, by burn's matmul, with a backward of one product instead of
+/// two: R̄ = (Ḡ + Ḡᵀ) R. None where this path does not apply.
+///
+/// # Shapes
+/// - r: [B, n, m] -> [B, n, n]
+pub fn gram(r: &Tensor<3>) -> Option<Tensor<3>> {
+    custom_op(GramBackward, [Input::<Cube>::of(r)?], |[r]| primitive(tensor(r.clone()).matmul(tensor(r.clone()).swap_dims(1, 2))), |[r], _| r)
+}
+
 /// scale · Σᵢ aᵢᵢ (`log`: scale · Σᵢ ln aᵢᵢ) of each matrix, one launch forward and one
 /// backward (the tensor-op form is a mask, a reduction, a log, a sum and a scaling, each with
 /// its backward), or None where this path does not apply.
@@ -719,5 +728,20 @@ impl Backward<Cube, 1> for DiagonalSumBackward {
         let [Some(node)] = ops.parents else { return };
         let upstream = Cube::contiguous(&grads.consume::<Cube>(&ops.node));
         grads.register::<Cube>(node.id, sum_diagonals_backward(&ops.state, &upstream, self.log, self.scale));
+    }
+}
+
+#[derive(Debug)]
+struct GramBackward;
+
+impl Backward<Cube, 1> for GramBackward {
+    /// R.
+    type State = CubeTensor;
+
+    fn backward(self, ops: Ops<CubeTensor, 1>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let [Some(node)] = ops.parents else { return };
+        let upstream = tensor(grads.consume::<Cube>(&ops.node));
+        let symmetric = upstream.clone() + upstream.swap_dims(1, 2);
+        grads.register::<Cube>(node.id, primitive(symmetric.matmul(tensor(ops.state))));
     }
 }

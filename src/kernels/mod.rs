@@ -72,6 +72,24 @@ pub fn cholesky_solve(l: &Tensor<3>, rhs: &Tensor<3>) -> Option<Tensor<3>> {
     }
 }
 
+/// R Rᵀ with a one-product backward where the backend has a custom op for it (the GPU), or
+/// None: the CPU takes burn's matmul.
+///
+/// # Shapes
+/// - r: [B, n, m] -> [B, n, n]
+pub fn gram(r: &Tensor<3>) -> Option<Tensor<3>> {
+    if !LINALG_KERNELS.load(Ordering::Relaxed) {
+        return None;
+    }
+    #[cfg(feature = "wgpu")]
+    return cube_linalg::gram(r);
+    #[cfg(not(feature = "wgpu"))]
+    {
+        let _ = r;
+        None
+    }
+}
+
 /// scale · Σᵢ aᵢᵢ (`log`: scale · Σᵢ ln aᵢᵢ) of each matrix in one custom op where the
 /// backend has one (the GPU: one launch instead of five, and as many saved backward), or None:
 /// the CPU runs the tensor ops, each cheap there.

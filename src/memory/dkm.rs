@@ -8,7 +8,7 @@
 use burn::tensor::{Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
-use super::linalg::{cholesky_shifted, cholesky_solve, diagonal, eye_like, logdet_from_cholesky, mt, solve_lower, trace};
+use super::linalg::{cholesky_shifted, cholesky_solve, diagonal, eye_like, gram, logdet_from_cholesky, mt, solve_lower, trace};
 
 /// Lower bound of diag(U) after a write (official `memory.py` clip, spec §4.1).
 pub const MIN_COV_DIAG: f64 = 1e-6;
@@ -161,7 +161,7 @@ impl Addresser {
     /// # Shapes
     /// - memory: [B, K, C]
     pub fn new(memory: Tensor<3>, config: &MemoryConfig) -> Self {
-        let gram = memory.clone().matmul(mt(memory.clone())); // R Rᵀ [B, K, K]
+        let gram = gram(memory.clone()); // R Rᵀ [B, K, K]
         let lambda = config.ridge_lambda();
         match config.addressing {
             AddressingMode::Ridge => Self {

@@ -52,6 +52,14 @@ pub fn mt(a: Tensor<3>) -> Tensor<3> {
     a.swap_dims(1, 2)
 }
 
+/// The Gram matrices R Rᵀ.
+///
+/// # Shapes
+/// - r: [B, n, m]; returns: [B, n, n]
+pub fn gram(r: Tensor<3>) -> Tensor<3> {
+    crate::kernels::gram(&r).unwrap_or_else(|| r.clone().matmul(mt(r)))
+}
+
 /// Symmetric part ½(A + Aᵀ).
 pub fn symmetrize(a: Tensor<3>) -> Tensor<3> {
     (a.clone() + mt(a)).mul_scalar(0.5)
