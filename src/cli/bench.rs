@@ -192,7 +192,9 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     let dev = inference_device();
     let mut results = serde_json::Map::new();
     let mut record = |name: &str, ms: f64| {
-        eprintln!("{name:<28} {ms:>9.3} ms");
+        // Every measure is in ms but the search's step count.
+        let unit = if name.ends_with("_ms") { " ms" } else { "" };
+        eprintln!("{name:<28} {ms:>9.3}{unit}");
         results.insert(name.to_string(), ms.into());
     };
 

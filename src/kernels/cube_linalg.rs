@@ -84,26 +84,6 @@ pub fn cholesky_solve(l: &Tensor<3>, rhs: &Tensor<3>) -> Option<Tensor<3>> {
     )
 }
 
-/// The Gram matrices R Rᵀ, by burn's matmul, with a backward of one product instead of
-/// two: R̄ = (Ḡ + Ḡᵀ) R. None where this path does not apply.
-///
-/// # Shapes
-/// - r: [B, n, m] -> [B, n, n]
-pub fn gram(r: &Tensor<3>) -> Option<Tensor<3>> {
-    custom_op(GramBackward, [Input::<Cube>::of(r)?], |[r]| primitive(tensor(r.clone()).matmul(tensor(r.clone()).swap_dims(1, 2))), |[r], _| r)
-}
-
-/// scale · Σᵢ aᵢᵢ (`log`: scale · Σᵢ ln aᵢᵢ) of each matrix, one launch forward and one
-/// backward (the tensor-op form is a mask, a reduction, a log, a sum and a scaling, each with
-/// its backward), or None where this path does not apply.
-///
-/// # Shapes
-/// - a: [B, n, n] -> [B]
-pub fn diagonal_sum(a: &Tensor<3>, log: bool, scale: f64) -> Option<Tensor<1>> {
-    let op = DiagonalSumBackward { log, scale: scale as f32 };
-    custom_op(op, [Input::<Cube>::of(a)?], |[a]| sum_diagonals(a, log, scale as f32), |[a], _| a)
-}
-
 /// One workgroup factors one matrix: for each column j, every unit takes rows i >= j (strided
 /// by the workgroup size), subtracts the dot product of rows i and j over the finished columns,
 /// then all divide by the pivot. Reads the lower triangle of `a` only; writes zeros above.
@@ -336,41 +316,6 @@ fn load_row<N: Size>(values: &Shared<[Vector<f32, N>]>, start: usize, #[comptime
     row
 }
 
-/// out[b] = scale · Σᵢ f(a[b]ᵢᵢ), f the identity or ln: one unit a matrix.
-#[cube(launch)]
-fn diagonal_sum_kernel(a: &[f32], out: &mut [f32], batch: u32, scale: f32, #[comptime] n: usize, #[comptime] log: bool) {
-    let b = ABSOLUTE_POS_X as usize;
-    if b < batch as usize {
-        let mut sum = 0.0f32;
-        for i in 0..n {
-            let v = a[b * n * n + i * (n + 1)];
-            if log {
-                sum += f32::ln(v);
-            } else {
-                sum += v;
-            }
-        }
-        out[b] = sum * scale;
-    }
-}
-
-/// The diagonal sum's backward: grad[b]ᵢⱼ = δᵢⱼ · scale · ḡ[b] (`log`: divided by a[b]ᵢᵢ).
-#[cube(launch)]
-fn diagonal_sum_backward_kernel(a: &[f32], upstream: &[f32], grad: &mut [f32], len: u32, scale: f32, #[comptime] n: usize, #[comptime] log: bool) {
-    let idx = ABSOLUTE_POS_X as usize;
-    if idx < len as usize {
-        let within = idx % (n * n);
-        let mut v = 0.0f32;
-        if within % (n + 1) == 0 {
-            v = upstream[idx / (n * n)] * scale;
-            if log {
-                v = v / a[idx];
-            }
-        }
-        grad[idx] = v;
-    }
-}
-
 /// −tril(A Bᵀ) (`pair`: −tril(A Bᵀ + C Dᵀ)) for a batch of [n, m] matrices: workgroup (b, r)
 /// computes row r, unit c its entry c (dot products of length m, read N entries at a time as
 /// one vector; `m` counts vectors); zeros above the diagonal.
@@ -416,12 +361,20 @@ fn column_vectors(m: usize) -> (usize, usize) {
     (width, m / width)
 }
 
-fn dims3(t: &CubeTensor) -> [usize; 3] {
+/// A solve's launch over B matrices with m right-hand-side columns: the vector width, the
+/// vectors a row, and the grid (one unit a vector, at most [`SOLVE_UNITS`] a workgroup).
+fn solve_grid(b: usize, m: usize) -> (usize, usize, CubeCount, CubeDim) {
+    let (width, vectors) = column_vectors(m);
+    let units = vectors.min(SOLVE_UNITS);
+    (width, vectors, CubeCount::Static(b as u32, vectors.div_ceil(units) as u32, 1), CubeDim::new_1d(units as u32))
+}
+
+pub(super) fn dims3(t: &CubeTensor) -> [usize; 3] {
     t.shape().dims::<3>()
 }
 
 /// A new contiguous tensor of `shape` on `like`'s device, with its dtype (contents unset).
-fn empty_like(like: &CubeTensor, shape: burn_backend::Shape) -> CubeTensor {
+pub(super) fn empty_like(like: &CubeTensor, shape: burn_backend::Shape) -> CubeTensor {
     empty_device_contiguous_dtype(like.client.clone(), like.device.clone(), shape, like.dtype)
 }
 
@@ -452,12 +405,11 @@ fn substitute(l: &CubeTensor, rhs: &CubeTensor, transposed: bool) -> CubeTensor 
     let [b, n, m] = dims3(rhs);
     let out = empty_like(rhs, rhs.shape());
     if b > 0 && n > 0 && m > 0 {
-        let (width, vectors) = column_vectors(m);
-        let units = vectors.min(SOLVE_UNITS);
+        let (width, vectors, count, dim) = solve_grid(b, m);
         solve_kernel::launch(
             &rhs.client,
-            CubeCount::Static(b as u32, vectors.div_ceil(units) as u32, 1),
-            CubeDim::new_1d(units as u32),
+            count,
+            dim,
             width,
             l.clone().into_buffer_arg(),
             rhs.clone().into_buffer_arg(),
@@ -478,12 +430,11 @@ fn substitute_both(l: &CubeTensor, rhs: &CubeTensor) -> (CubeTensor, CubeTensor)
     let [b, n, m] = dims3(rhs);
     let (y, x) = (empty_like(rhs, rhs.shape()), empty_like(rhs, rhs.shape()));
     if b > 0 && n > 0 && m > 0 {
-        let (width, vectors) = column_vectors(m);
-        let units = vectors.min(SOLVE_UNITS);
+        let (width, vectors, count, dim) = solve_grid(b, m);
         cholesky_solve_kernel::launch(
             &rhs.client,
-            CubeCount::Static(b as u32, vectors.div_ceil(units) as u32, 1),
-            CubeDim::new_1d(units as u32),
+            count,
+            dim,
             width,
             l.clone().into_buffer_arg(),
             rhs.clone().into_buffer_arg(),
@@ -548,59 +499,12 @@ fn negative_lower_product(a: &CubeTensor, b: &CubeTensor, pair: Option<(&CubeTen
     out
 }
 
-/// Units a workgroup of the elementwise kernels.
-const ELEMENTWISE_UNITS: usize = 256;
-
-/// # Shapes
-/// - a: [B, n, n] contiguous -> [B]
-fn sum_diagonals(a: &CubeTensor, log: bool, scale: f32) -> CubeTensor {
-    let [b, n, _] = dims3(a);
-    let out = empty_like(a, burn_backend::Shape::new([b]));
-    if b > 0 {
-        diagonal_sum_kernel::launch(
-            &a.client,
-            CubeCount::Static(b.div_ceil(ELEMENTWISE_UNITS) as u32, 1, 1),
-            CubeDim::new_1d(b.min(ELEMENTWISE_UNITS) as u32),
-            a.clone().into_buffer_arg(),
-            out.clone().into_buffer_arg(),
-            b as u32,
-            scale,
-            n,
-            log,
-        );
-    }
-    out
-}
-
-/// # Shapes
-/// - a: [B, n, n], upstream: [B], both contiguous -> [B, n, n]
-fn sum_diagonals_backward(a: &CubeTensor, upstream: &CubeTensor, log: bool, scale: f32) -> CubeTensor {
-    let [b, n, _] = dims3(a);
-    let out = empty_like(a, a.shape());
-    let len = b * n * n;
-    if len > 0 {
-        diagonal_sum_backward_kernel::launch(
-            &a.client,
-            CubeCount::Static(len.div_ceil(ELEMENTWISE_UNITS) as u32, 1, 1),
-            CubeDim::new_1d(len.min(ELEMENTWISE_UNITS) as u32),
-            a.clone().into_buffer_arg(),
-            upstream.clone().into_buffer_arg(),
-            out.clone().into_buffer_arg(),
-            len as u32,
-            scale,
-            n,
-            log,
-        );
-    }
-    out
-}
-
 /// A plain GPU tensor as a burn tensor, for the backward's tensor ops.
-fn tensor(p: CubeTensor) -> Tensor<3> {
+pub(super) fn tensor(p: CubeTensor) -> Tensor<3> {
     <Cube as KernelBackend>::wrap_plain(p)
 }
 
-fn primitive(t: Tensor<3>) -> CubeTensor {
+pub(super) fn primitive(t: Tensor<3>) -> CubeTensor {
     <Cube as KernelBackend>::plain(&t).expect("the backward computes on the plain GPU device")
 }
 
@@ -711,37 +615,5 @@ impl Backward<Cube, 2> for CholeskySolveBackward {
         if let Some(node) = rhs_node {
             grads.register::<Cube>(node.id, rhs_grad);
         }
-    }
-}
-
-#[derive(Debug)]
-struct DiagonalSumBackward {
-    log: bool,
-    scale: f32,
-}
-
-impl Backward<Cube, 1> for DiagonalSumBackward {
-    /// The matrices (their diagonals divide the upstream gradient for the log form).
-    type State = CubeTensor;
-
-    fn backward(self, ops: Ops<CubeTensor, 1>, grads: &mut Gradients, _: &mut Checkpointer) {
-        let [Some(node)] = ops.parents else { return };
-        let upstream = Cube::contiguous(&grads.consume::<Cube>(&ops.node));
-        grads.register::<Cube>(node.id, sum_diagonals_backward(&ops.state, &upstream, self.log, self.scale));
-    }
-}
-
-#[derive(Debug)]
-struct GramBackward;
-
-impl Backward<Cube, 1> for GramBackward {
-    /// R.
-    type State = CubeTensor;
-
-    fn backward(self, ops: Ops<CubeTensor, 1>, grads: &mut Gradients, _: &mut Checkpointer) {
-        let [Some(node)] = ops.parents else { return };
-        let upstream = tensor(grads.consume::<Cube>(&ops.node));
-        let symmetric = upstream.clone() + upstream.swap_dims(1, 2);
-        grads.register::<Cube>(node.id, primitive(symmetric.matmul(tensor(ops.state))));
     }
 }

@@ -9,7 +9,8 @@
 //! op with burn's form, values and gradients.
 //!
 //! In the `wgpu` build the Cholesky factor and the solves run as cubecl kernels on the GPU
-//! instead ([`cube_linalg`]).
+//! instead ([`cube_linalg`]), with the memory maths' diagonal sums and Gram products
+//! ([`cube_matrix_ops`]).
 //!
 //! Imports: burn, burn-flex, burn-cubecl, cubecl, gemm and rayon only; nothing else in the crate.
 
@@ -20,6 +21,8 @@ use burn::tensor::Tensor;
 pub mod conv_kernels;
 #[cfg(feature = "wgpu")]
 pub mod cube_linalg;
+#[cfg(feature = "wgpu")]
+pub mod cube_matrix_ops;
 pub(crate) mod dispatch;
 #[cfg(feature = "wgpu")]
 pub mod launch_count;
@@ -82,7 +85,7 @@ pub fn gram(r: &Tensor<3>) -> Option<Tensor<3>> {
         return None;
     }
     #[cfg(feature = "wgpu")]
-    return cube_linalg::gram(r);
+    return cube_matrix_ops::gram(r);
     #[cfg(not(feature = "wgpu"))]
     {
         let _ = r;
@@ -101,7 +104,7 @@ pub fn diagonal_sum(a: &Tensor<3>, log: bool, scale: f64) -> Option<Tensor<1>> {
         return None;
     }
     #[cfg(feature = "wgpu")]
-    return cube_linalg::diagonal_sum(a, log, scale);
+    return cube_matrix_ops::diagonal_sum(a, log, scale);
     #[cfg(not(feature = "wgpu"))]
     {
         let _ = (a, log, scale);
