@@ -17,7 +17,10 @@ impl ExplorerApp {
         let own = plots::descent_range(&self.read.iterates);
         let theirs = self.compare.as_ref().and_then(|c| plots::descent_range(&c.read.iterates));
         let (own, theirs) = match &self.compare {
-            Some(compare) if compare.shared_scale => (plots::union_range(own, theirs), plots::union_range(own, theirs)),
+            Some(compare) if compare.shared_scale => {
+                let both = plots::union_range(own, theirs);
+                (both, both)
+            }
             _ => (own, theirs),
         };
         plots::energy_plot_with_id(ui, "energy_plot", &self.read.iterates, &self.energy_unit, 180.0, own);

@@ -199,7 +199,6 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     };
 
     let images = |d| Tensor::<3>::random([b, t, 784], Distribution::Bernoulli(0.13), d);
-    // (a) a full training step, B = 16 episodes of T = 32.
     // One more run of `f`, its launches counted (nothing runs when not counting).
     let counted = |name: &str, f: &mut dyn FnMut()| -> Option<(String, usize)> {
         let count = launches.as_ref()?;
@@ -214,6 +213,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         let counts = memory_maths_breakdown(&model, &cfg, [b, t], args.reps, &mut record, &counted);
         return print_results(args, &cfg, results, counts);
     }
+    // (a) a full training step, B = 16 episodes of T = 32.
     let mut optim = AdamConfig::new().with_epsilon(1e-8).init();
     let x = images(&train_dev);
     let mut train_step = || {

@@ -201,9 +201,7 @@ fn load_column<N: Size>(values: &[Vector<f32, N>], base: usize, cols: usize, #[c
     let mut column = Sequence::<Vector<f32, N>>::new();
     #[unroll]
     for i in 0..n {
-        let mut value = values[base + i * cols];
-        value += Vector::<f32, N>::new(0.0f32);
-        column.push(value);
+        column.push(values[base + i * cols]);
     }
     column
 }
@@ -309,9 +307,7 @@ fn load_row<N: Size>(values: &Shared<[Vector<f32, N>]>, start: usize, #[comptime
     let mut row = Sequence::<Vector<f32, N>>::new();
     #[unroll]
     for i in 0..n {
-        let mut value = values[start + i];
-        value += Vector::<f32, N>::new(0.0f32);
-        row.push(value);
+        row.push(values[start + i]);
     }
     row
 }

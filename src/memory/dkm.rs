@@ -5,10 +5,10 @@
 //! Symbols (spec §1): B episodes, T items, K slots, C code size. R: posterior mean [B,K,C],
 //! U: row covariance [B,K,K], W: addressing weights [B,T,K], Z: codes [B,T,C].
 
-use burn::tensor::{Tensor, TensorData};
+use burn::tensor::Tensor;
 use serde::{Deserialize, Serialize};
 
-use super::linalg::{cholesky_shifted, cholesky_solve, diagonal, eye_like, gram, logdet_from_cholesky, mt, solve_lower, trace};
+use super::linalg::{cholesky_shifted, cholesky_solve, diagonal, diagonal_matrix_like, eye_like, gram, logdet_from_cholesky, mt, solve_lower, trace};
 
 /// Lower bound of diag(U) after a write (official `memory.py` clip, spec §4.1).
 pub const MIN_COV_DIAG: f64 = 1e-6;
@@ -228,12 +228,9 @@ pub fn read(weights: Tensor<3>, memory: Tensor<3>) -> Tensor<3> {
 /// an elementwise clamp against bounds that are ±∞ off the diagonal.
 fn clip_cov_diagonal(cov: Tensor<3>) -> Tensor<3> {
     let [b, k, _] = cov.dims();
-    let (device, dtype) = (cov.device(), cov.dtype());
-    let bounds = |on_diagonal: f64, off_diagonal: f64| {
-        let values: Vec<f64> = (0..k * k).map(|i| if i % (k + 1) == 0 { on_diagonal } else { off_diagonal }).collect();
-        Tensor::<3>::from_data(TensorData::new(values, [1, k, k]), (&device, dtype)).expand([b, k, k])
-    };
-    cov.max_pair(bounds(MIN_COV_DIAG, f64::NEG_INFINITY)).min_pair(bounds(MAX_COV_DIAG, f64::INFINITY))
+    let bounds = |on_diagonal: f64, off_diagonal: f64| diagonal_matrix_like(k, on_diagonal, off_diagonal, &cov).unsqueeze_dim::<3>(0).expand([b, k, k]);
+    let (lower, upper) = (bounds(MIN_COV_DIAG, f64::NEG_INFINITY), bounds(MAX_COV_DIAG, f64::INFINITY));
+    cov.max_pair(lower).min_pair(upper)
 }
 
 /// Bayesian write of T codes with fixed weights, in closed form (spec §4.3):
@@ -380,6 +377,7 @@ pub fn sample_memory(state: &MemoryState, noise: Tensor<3>) -> Tensor<3> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use burn::tensor::TensorData;
     use crate::backend::training_device;
 
     /// Only the diagonal is clamped, to [MIN_COV_DIAG, MAX_COV_DIAG]; the gradient passes

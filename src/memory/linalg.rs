@@ -18,10 +18,16 @@ const MIN_PIVOT: f64 = 1e-10;
 /// # Shapes
 /// - returns: [n, n]
 pub fn eye_like<const D: usize>(n: usize, like: &Tensor<D>) -> Tensor<2> {
-    let mut values = vec![0.0f64; n * n];
-    for i in 0..n {
-        values[i * n + i] = 1.0;
-    }
+    diagonal_matrix_like(n, 1.0, 0.0, like)
+}
+
+/// An n x n matrix of `on_diagonal` on its diagonal and `off_diagonal` elsewhere, with the
+/// dtype and device of `like`.
+///
+/// # Shapes
+/// - returns: [n, n]
+pub fn diagonal_matrix_like<const D: usize>(n: usize, on_diagonal: f64, off_diagonal: f64, like: &Tensor<D>) -> Tensor<2> {
+    let values: Vec<f64> = (0..n * n).map(|i| if i % (n + 1) == 0 { on_diagonal } else { off_diagonal }).collect();
     Tensor::from_data(TensorData::new(values, [n, n]), (&like.device(), like.dtype()))
 }
 
