@@ -18,6 +18,7 @@ pub mod catalog;
 pub mod data;
 pub mod eval;
 pub mod export;
+pub mod finite;
 pub mod kernels;
 pub mod memory;
 pub mod model;

@@ -108,7 +108,7 @@ impl ExplorerApp {
         let wake_ctx = ctx.clone();
         let worker = Worker::spawn(initial, move || wake_ctx.request_repaint());
         let mut app = Self {
-            settings,
+            settings: settings.within_limits(),
             worker,
             textures: TextureCache::default(),
             models,
@@ -527,7 +527,7 @@ impl ExplorerApp {
         }
         ui.heading(format!("Episode ({} images)", self.episode.len()));
         ui.horizontal(|ui| {
-            ui.add(egui::DragValue::new(&mut self.settings.episode_size).range(1..=64).prefix("T = "));
+            ui.add(egui::DragValue::new(&mut self.settings.episode_size).range(1..=crate::memory::limits::MAX_EXPLORER_EPISODE).prefix("T = "));
             if ui.button("Fill random").on_hover_text("T random items of the data shown (its label filter applies)").clicked() {
                 self.fill_random_episode();
             }

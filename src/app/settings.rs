@@ -2,6 +2,7 @@
 
 use crate::catalog::MemorySpec;
 use crate::data::{Corruption, Region};
+use crate::memory::limits::MAX_EXPLORER_EPISODE;
 use crate::memory::{Addressing, ReadPlan, ReadUpdate};
 
 /// Where a click on a dataset thumbnail sends the image.
@@ -62,6 +63,21 @@ impl Default for Settings {
 }
 
 impl Settings {
+    /// The same settings with every number inside what the panels allow (saved settings are a
+    /// file a person can edit): an out-of-range value goes back to its default.
+    pub fn within_limits(self) -> Self {
+        let default = Settings::default();
+        Settings {
+            episode_size: if (1..=MAX_EXPLORER_EPISODE).contains(&self.episode_size) { self.episode_size } else { default.episode_size },
+            read: if self.read.validate().is_ok() { self.read } else { default.read },
+            play_interval_s: if (0.0..=10.0).contains(&self.play_interval_s) { self.play_interval_s } else { default.play_interval_s },
+            probability: if (0.0..=1.0).contains(&self.probability) { self.probability } else { default.probability },
+            sigma: if (0.0..=10.0).contains(&self.sigma) { self.sigma } else { default.sigma },
+            square: if self.square <= crate::data::SIDE { self.square } else { default.square },
+            ..self
+        }
+    }
+
     /// The corruption the query panel describes.
     pub fn corruption(&self) -> Corruption {
         match self.corruption {

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::backend::inference_device;
 use crate::memory::AttractorMemory;
+use crate::memory::limits::{SettingsError, check_beta};
 use crate::memory::hopfield::{Hopfield, HopfieldConfig, LearningRule};
 use crate::memory::modern_hopfield::ModernHopfield;
 use crate::memory::sdm::{Sdm, SdmConfig};
@@ -96,8 +97,8 @@ pub enum BuildError {
     NeedsCheckpoint(ModelKind),
     #[error("{path}: holds a \"{found}\" model, but --model {wanted} was asked for")]
     KindMismatch { path: PathBuf, wanted: ModelKind, found: ModelKind },
-    #[error("{0}")]
-    Invalid(String),
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
 }
 
 impl MemorySpec {
@@ -150,23 +151,24 @@ impl MemorySpec {
         matches!(self, MemorySpec::Trained { kind: Some(kind), .. } if *kind == wanted)
     }
 
+    /// Refuses settings past the limits of [`crate::memory::limits`] (β, the SDM's locations
+    /// and activation), whoever gave them: the command line, saved settings, a scene.
+    pub fn validate(&self) -> Result<(), SettingsError> {
+        match self {
+            MemorySpec::ModernHopfield { beta } => check_beta(*beta),
+            MemorySpec::Sdm(c) => c.validate(),
+            MemorySpec::Hopfield(_) | MemorySpec::Trained { .. } => Ok(()),
+        }
+    }
+
     /// Builds the memory (loads the checkpoint of a trained one, refusing one whose card names
-    /// another kind than the spec).
+    /// another kind than the spec), after [`Self::validate`].
     pub fn build(&self) -> Result<Box<dyn AttractorMemory>, BuildError> {
+        self.validate()?;
         Ok(match self {
             MemorySpec::Hopfield(c) => Box::new(Hopfield::new(*c)),
-            MemorySpec::ModernHopfield { beta } => {
-                if !(beta.is_finite() && *beta > 0.0) {
-                    return Err(BuildError::Invalid(format!("the modern Hopfield network's beta must be a finite number > 0 (got {beta})")));
-                }
-                Box::new(ModernHopfield::new(*beta))
-            }
-            MemorySpec::Sdm(c) => {
-                if c.locations == 0 {
-                    return Err(BuildError::Invalid("the SDM needs at least one hard location".into()));
-                }
-                Box::new(Sdm::new(*c))
-            }
+            MemorySpec::ModernHopfield { beta } => Box::new(ModernHopfield::new(*beta)),
+            MemorySpec::Sdm(c) => Box::new(Sdm::new(*c)),
             MemorySpec::Trained { kind, checkpoint } => {
                 let device = inference_device();
                 let loaded = load_checkpoint(checkpoint, &device)?;
@@ -186,7 +188,7 @@ impl MemorySpec {
         if super::shipped::is_embedded(&checkpoint) {
             return MemorySpec::Trained { kind: Some(ModelKind::Dkm), checkpoint };
         }
-        let beside = std::fs::read(card_path(&checkpoint))
+        let beside = crate::data::read_bounded(&card_path(&checkpoint), 1 << 20)
             .ok()
             .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
             .and_then(|card| card.get("model_kind").and_then(|k| k.as_str()).and_then(ModelKind::from_name));

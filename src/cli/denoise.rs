@@ -2,6 +2,7 @@
 //!  [--update mode|mean|sample] [--episodes N] [--amortization-gap] --json`
 
 use kanerva::backend::inference_device;
+use kanerva::finite::ensure_finite;
 use kanerva::catalog::load_checkpoint;
 use kanerva::data::{Corruption, ImageSet, load_named, to_model_size};
 use kanerva::eval::{amortization_gap, denoise};
@@ -52,7 +53,8 @@ pub fn run(args: DenoiseArgs) -> anyhow::Result<()> {
     let kind = loaded.model.kind();
     let mut memory = loaded.model.into_attractor(kind.name(), device);
     let set = load_data(&args.data)?;
-    let report = denoise(memory.as_mut(), &set, args.noise, &args.read.plan(), args.episodes, args.episode_size)?;
+    let report = denoise(memory.as_mut(), &set, args.noise, &args.read.plan()?, args.episodes, args.episode_size)?;
+    ensure_finite(&report, "denoise")?;
     if args.output.json {
         println!("{}", serde_json::to_string(&report)?);
     } else {
@@ -80,7 +82,9 @@ fn run_gap(args: &DenoiseArgs) -> anyhow::Result<()> {
         anyhow::bail!("--amortization-gap splits reads that hold an address (the DKM's); {} holds a \"{found}\" model", args.checkpoint.checkpoint.display());
     }
     let set = load_data(&args.data)?;
+    args.read.plan()?;
     let report = amortization_gap(memory.as_mut(), &set, args.noise, args.read.iterations, args.episodes, args.episode_size, args.read.seed)?;
+    ensure_finite(&report, "denoise --amortization-gap")?;
     if args.output.json {
         println!("{}", serde_json::to_string(&report)?);
     } else {

@@ -4,6 +4,7 @@ use anyhow::Context;
 use kanerva::backend::inference_device;
 use kanerva::catalog::load_checkpoint;
 use kanerva::data::{load_named, to_model_size};
+use kanerva::finite::ensure_finite;
 use kanerva::eval::{allocation_clustering, evaluate_elbo, evaluate_importance_weighted, evaluate_with_foreign_memory};
 use kanerva::train::DEFAULT_EPISODE_SIZE;
 
@@ -50,6 +51,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
     // Same seed for every run: w samples are reproducible.
     device.seed(0);
     let report = evaluate_elbo(loaded.model.as_ref(), &set, args.episodes, args.episode_size, !args.mean_w, &device);
+    ensure_finite(&report, "eval")?;
     if args.output.json {
         let mut value = serde_json::to_value(&report)?;
         value["checkpoint_steps"] = loaded.card.steps.into();
@@ -62,6 +64,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
             device.seed(0);
             let iwae = evaluate_importance_weighted(loaded.model.as_ref(), &set, args.episodes, args.episode_size, k, &device)
                 .with_context(|| format!("--importance-samples: no importance-weighted bound for a {}", loaded.model.kind()))?;
+            ensure_finite(&iwae, "eval --importance-samples")?;
             value["iwae_nats_per_image"] = iwae.into();
             value["bound"] = "memory-conditional importance-weighted bound (memory written from the image's episode, held fixed)".into();
             value["importance_samples"] = k.into();
@@ -70,10 +73,12 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
             device.seed(0);
             let foreign = evaluate_with_foreign_memory(loaded.model.as_ref(), &set, args.episodes, args.episode_size, !args.mean_w, &device)
                 .with_context(|| format!("--memory-gain: a {} does not separate the memory from the scored episode", loaded.model.kind()))?;
+            ensure_finite(&foreign, "eval --memory-gain")?;
             value["foreign_memory_nats_per_image"] = foreign.headline().into();
             value["memory_gain_nats"] = (foreign.headline() - report.headline()).into();
         }
         if let Some(clustering) = allocation_clustering(loaded.model.as_ref(), &set, report.episodes * report.episode_size, &device) {
+            ensure_finite(&clustering, "eval clustering")?;
             value["clustering"] = serde_json::to_value(clustering)?;
         }
         println!("{value}");

@@ -44,8 +44,12 @@ pub struct ReadArgs {
 }
 
 impl ReadArgs {
-    pub fn plan(&self) -> ReadPlan {
-        ReadPlan { iterations: self.iterations, update: self.update, seed: self.seed, addressing: self.addressing, search_steps: self.search_steps, optimise_query: !self.encoder_query_address }
+    /// The read these options describe, refused past the limits (`--iterations`,
+    /// `--search-steps`) before any work starts.
+    pub fn plan(&self) -> anyhow::Result<ReadPlan> {
+        let plan = ReadPlan { iterations: self.iterations, update: self.update, seed: self.seed, addressing: self.addressing, search_steps: self.search_steps, optimise_query: !self.encoder_query_address };
+        plan.validate().map_err(|e| anyhow::anyhow!("--{}", e.to_string().replacen('_', "-", 1)))?;
+        Ok(plan)
     }
 }
 

@@ -1,6 +1,7 @@
 //! `kanerva scene save ... --out FILE` records a read as a scene; `kanerva scene replay FILE`
 //! recomputes it and says whether it matches (exit status 1 when it does not).
 
+use kanerva::finite::ensure_finite;
 use std::path::PathBuf;
 
 use kanerva::catalog::memories::DEFAULT_BETA;
@@ -88,17 +89,20 @@ pub fn run(command: SceneCommand) -> anyhow::Result<()> {
                 query: image(args.query),
                 corruption: args.noise,
                 corruption_seed: args.read.seed,
-                read: args.read.plan(),
+                read: args.read.plan()?,
             };
             let scene = record(&request)?;
+            ensure_finite(&scene.recorded, "the recorded read")?;
             scene.write(&args.out)?;
             let last = scene.recorded.last().expect("the query at least");
-            eprintln!("saved {} ({} iterates; last energy {:?}, pixel error {:.4})", args.out.display(), scene.recorded.len(), last.energy, last.pixel_error);
+            let energy = last.energy.map_or("none".to_string(), |e| format!("{e:.2}"));
+            eprintln!("saved {} ({} iterates; last energy {energy}, pixel error {:.4})", args.out.display(), scene.recorded.len(), last.pixel_error);
             Ok(())
         }
         SceneCommand::Replay(args) => {
             let scene = Scene::read(&args.scene)?;
             let report = replay(&scene, &args.scene)?;
+            ensure_finite(&report, "the replayed read")?;
             if args.output.json {
                 println!("{}", serde_json::to_string(&report)?);
             } else {

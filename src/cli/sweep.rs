@@ -4,9 +4,10 @@
 use std::path::PathBuf;
 
 use kanerva::catalog::memories::DEFAULT_BETA;
+use kanerva::finite::ensure_finite;
 use kanerva::catalog::{MemoryName, MemorySpec};
 use kanerva::data::{Corruption, load_named, to_model_size};
-use kanerva::eval::{PatternSource, SweepAxis, sweep, sweep_settings};
+use kanerva::eval::{PatternSource, SweepAxis, check_sweep, sweep, sweep_settings};
 use kanerva::memory::sdm::SdmConfig;
 
 use super::options::{JsonArg, ReadArgs};
@@ -46,14 +47,6 @@ pub struct SweepArgs {
 }
 
 pub fn run(args: SweepArgs) -> anyhow::Result<()> {
-    anyhow::ensure!(args.stored.iter().all(|&n| n > 0), "--stored counts must be at least 1");
-    let spec = MemorySpec::from_name(args.model, args.checkpoint.as_deref(), args.beta, args.locations)?;
-    let mut memory = spec.build()?;
-    let source = if args.patterns == "random" {
-        PatternSource::Random { seed: args.read.seed }
-    } else {
-        PatternSource::Data(to_model_size(load_named(&args.patterns)?))
-    };
     let (axis, levels) = match &args.noise_levels {
         Some(levels) => {
             anyhow::ensure!(args.stored.len() == 1, "--noise-levels sweeps the corruption at one --stored count; give exactly one");
@@ -62,10 +55,22 @@ pub fn run(args: SweepArgs) -> anyhow::Result<()> {
         None => (SweepAxis::Stored, Vec::new()),
     };
     let settings = sweep_settings(axis, &args.stored, args.noise, &levels);
-    let points = sweep(memory.as_mut(), &source, &settings, &args.read.plan(), &mut |done, total, p| {
+    let plan = args.read.plan()?;
+    // Every count checked before a memory is built or data loaded.
+    check_sweep(&settings, &plan).map_err(|e| anyhow::anyhow!("--{e}"))?;
+    let spec = MemorySpec::from_name(args.model, args.checkpoint.as_deref(), args.beta, args.locations)?;
+    spec.validate().map_err(|e| anyhow::anyhow!("--{e}"))?;
+    let mut memory = spec.build()?;
+    let source = if args.patterns == "random" {
+        PatternSource::Random { seed: args.read.seed }
+    } else {
+        PatternSource::Data(to_model_size(load_named(&args.patterns)?))
+    };
+    let points = sweep(memory.as_mut(), &source, &settings, &plan, &mut |done, total, p| {
         eprintln!("[{done}/{total}] stored {:>4}, {} {:.3}: recall error {:.4} (query {:.4})", p.stored, args.noise.kind(), p.noise_level, p.recall_error, p.query_error);
         true
     })?;
+    ensure_finite(&points, "sweep")?;
     if args.output.json {
         let noise = if axis == SweepAxis::NoiseLevel { args.noise.kind().to_string() } else { args.noise.to_string() };
         println!("{}", serde_json::json!({ "model": args.model.name(), "patterns": args.patterns, "noise": noise, "axis": axis, "iterations": args.read.iterations, "points": points }));

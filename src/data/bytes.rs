@@ -30,7 +30,7 @@ fn declared_len(prefix: &[u8]) -> Option<(u128, String)> {
 /// size that disagrees with the header is refused before the data is read: a bogus header, a
 /// sparse file, an endless stream or a gzip bomb ends in an error without allocating for it.
 pub fn read_file_bytes(path: &Path) -> Result<Vec<u8>> {
-    let file = std::fs::File::open(path).map_err(|e| DataError::io(path, e))?;
+    let file = open_regular_file(path).map_err(|e| DataError::io(path, e))?;
     let size = file.metadata().map_err(|e| DataError::io(path, e))?.len();
     let mut reader = std::io::BufReader::new(file);
     let prefix = read_up_to(&mut reader, PREFIX_BYTES).map_err(|e| DataError::io(path, e))?;
@@ -93,6 +93,18 @@ fn read_rest(reader: &mut impl Read, mut start: Vec<u8>, limit: u64) -> std::io:
     Ok(start)
 }
 
+/// Opens `path` for reading if it is a regular file (after symbolic links). A device, a pipe
+/// or a socket is refused before it is opened: opening a pipe, or reading a terminal, waits
+/// for a writer that may never come (a file someone sent can name `/dev/stdin`).
+pub fn open_regular_file(path: &Path) -> std::io::Result<std::fs::File> {
+    let kind = std::fs::metadata(path)?.file_type();
+    if !kind.is_file() {
+        let what = if kind.is_dir() { "a folder" } else { "a device, pipe or socket" };
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("is {what}, not a file")));
+    }
+    std::fs::File::open(path)
+}
+
 /// Why [`read_bounded`] failed.
 #[derive(Debug)]
 pub enum BoundedReadError {
@@ -100,11 +112,10 @@ pub enum BoundedReadError {
     TooLarge,
 }
 
-/// Reads at most `max` bytes of a file, refusing a larger one before reading it (by its size)
-/// or as soon as it passes `max` (streams and devices report no size: `/dev/zero` would
-/// otherwise read until memory runs out).
+/// Reads at most `max` bytes of a regular file, refusing a larger one before reading it (by
+/// its size) or as soon as it passes `max` (a file that grows while it is read).
 pub fn read_bounded(path: &Path, max: u64) -> std::result::Result<Vec<u8>, BoundedReadError> {
-    let file = std::fs::File::open(path).map_err(BoundedReadError::Io)?;
+    let file = open_regular_file(path).map_err(BoundedReadError::Io)?;
     let size = file.metadata().map_err(BoundedReadError::Io)?.len();
     if size > max {
         return Err(BoundedReadError::TooLarge);

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::data::{Corruption, Image, ImageSet, SIDE};
+use crate::memory::limits::{MAX_EPISODE, SettingsError, check_count};
 use crate::memory::{AttractorMemory, MemoryError, ReadPlan, read_iterations};
 use crate::rng::{SplitMix64, shuffle_permutation};
 
@@ -77,6 +78,19 @@ impl SweepPoint {
     }
 }
 
+/// Most points of one sweep.
+pub const MAX_SWEEP_POINTS: usize = 64;
+
+/// Refuses a sweep past the limits before any work: at most [`MAX_SWEEP_POINTS`] points,
+/// each storing 1 to [`MAX_EPISODE`] patterns, and a read plan within its limits.
+pub fn check_sweep(settings: &[SweepSetting], plan: &ReadPlan) -> Result<(), SettingsError> {
+    check_count("sweep points", settings.len(), MAX_SWEEP_POINTS)?;
+    for setting in settings {
+        check_count("stored", setting.stored, MAX_EPISODE)?;
+    }
+    plan.validate()
+}
+
 /// For each setting: write that many patterns (skipped when the count repeats), corrupt
 /// each, read as `plan` says (its seed moves with each query), and average the pixel error against the clean
 /// pattern. `progress(done, total, point)` is called after each point; returning false stops
@@ -88,6 +102,7 @@ pub fn sweep(
     plan: &ReadPlan,
     progress: &mut dyn FnMut(usize, usize, &SweepPoint) -> bool,
 ) -> Result<Vec<SweepPoint>, MemoryError> {
+    check_sweep(settings, plan)?;
     let mut points = Vec::with_capacity(settings.len());
     let mut written: Option<usize> = None;
     for (done, setting) in settings.iter().enumerate() {

@@ -19,6 +19,8 @@ pub enum MemoryError {
     EmptyEpisode,
     #[error("{memory} has no {addressing} addressing (it reads without holding an address)")]
     AddressingUnsupported { memory: String, addressing: &'static str },
+    #[error(transparent)]
+    Settings(#[from] super::limits::SettingsError),
     #[error("{0}")]
     Model(String),
 }
@@ -330,6 +332,7 @@ impl Iterate {
 
 /// Runs `plan.iterations` read steps from `query`; element 0 is the query itself.
 pub fn read_iterations(memory: &dyn AttractorMemory, query: &Image, plan: &ReadPlan) -> Result<Vec<Iterate>, MemoryError> {
+    plan.validate()?;
     let mut out = Vec::with_capacity(plan.iterations + 1);
     if memory.holds_address() {
         out.push(memory.start_read(query, plan)?);

@@ -5,9 +5,11 @@ pub mod attractor;
 pub mod dense;
 pub mod dkm;
 pub mod hopfield;
+pub mod limits;
 pub mod linalg;
 pub mod modern_hopfield;
 pub mod product;
 pub mod sdm;
 
 pub use attractor::{AddressStep, Addressing, AttractorMemory, DEFAULT_SEARCH_STEPS, HeldAddress, Evaluation, Iterate, MemoryError, Panel, ReadPlan, ReadUpdate, Term, WriteReport, read_iterations};
+pub use limits::SettingsError;

@@ -9,6 +9,7 @@ use crate::data::{Image, SIDE};
 use crate::rng::SplitMix64;
 
 use super::attractor::{AttractorMemory, Evaluation, MemoryError, Panel, ReadUpdate, Term, WriteReport, check_size};
+use super::limits::{MAX_SDM_ACTIVATION, MAX_SDM_LOCATIONS, SettingsError, check_count};
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct SdmConfig {
@@ -28,6 +29,17 @@ impl Default for SdmConfig {
             activation: 0.01,
             seed: 0,
         }
+    }
+}
+
+impl SdmConfig {
+    /// Refuses settings past the limits (locations, activation) before anything is allocated.
+    pub fn validate(&self) -> Result<(), SettingsError> {
+        check_count("locations", self.locations, MAX_SDM_LOCATIONS)?;
+        if !(self.activation > 0.0 && self.activation <= MAX_SDM_ACTIVATION) {
+            return Err(SettingsError::new("activation", format!("{:?} (a fraction > 0 and at most {MAX_SDM_ACTIVATION})", self.activation)));
+        }
+        Ok(())
     }
 }
 

@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{MemorySpec, ModelKind};
-use crate::data::{Image, ImageSet};
+use crate::data::{Image, ImageSet, SIDE};
+use crate::memory::limits::{MAX_EPISODE, check_count};
 use crate::memory::ReadPlan;
 
 /// The file's `format` field.
@@ -100,20 +101,19 @@ impl Scene {
         crate::train::checkpoint::write_atomically(path, &json).map_err(|e| SceneError::Invalid(e.to_string()))
     }
 
-    /// Sizes a person could have edited into nonsense.
+    /// Sizes and settings a person could have edited into nonsense, refused before any work:
+    /// the episode's length, every packed image, the read plan and a classical memory's
+    /// settings (the limits of [`crate::memory::limits`]).
     fn check(&self) -> Result<(), String> {
-        if self.episode.is_empty() || self.episode.len() > 1024 {
-            return Err(format!("an episode of {} images (1 to 1024)", self.episode.len()));
-        }
-        if self.read.iterations > 10_000 {
-            return Err(format!("{} read iterations (at most 10000)", self.read.iterations));
-        }
+        check_count("episode", self.episode.len(), MAX_EPISODE).map_err(|e| e.to_string())?;
         for image in self.episode.iter().chain(std::iter::once(&self.query)) {
             if let SceneImage::Pixels { rows, cols, bits } = image {
-                if *rows == 0 || *cols == 0 || rows * cols > 4096 * 4096 || bits.len() != (rows * cols).div_ceil(8) * 2 {
-                    return Err(format!("a packed {rows}x{cols} image with {} hex digits", bits.len()));
-                }
+                unpack_bits(*rows, *cols, bits)?;
             }
+        }
+        self.read.validate().map_err(|e| format!("read.{e}"))?;
+        if let SceneMemory::Classical(spec) = &self.memory {
+            spec.validate().map_err(|e| format!("memory.{e}"))?;
         }
         Ok(())
     }
@@ -141,16 +141,25 @@ impl SceneImage {
                 }
                 Ok(set.binary_image(*index))
             }
-            SceneImage::Pixels { rows, cols, bits } => {
-                let bytes: Vec<u8> = (0..bits.len() / 2)
-                    .map(|i| u8::from_str_radix(&bits[2 * i..2 * i + 2], 16))
-                    .collect::<Result<_, _>>()
-                    .map_err(|_| "packed pixels that are not hex".to_string())?;
-                let pixels = (0..rows * cols).map(|i| if bytes[i / 8] & (0x80 >> (i % 8)) != 0 { 1.0 } else { 0.0 }).collect();
-                Ok(Image::new(*rows, *cols, pixels))
-            }
+            SceneImage::Pixels { rows, cols, bits } => Ok(Image::new(*rows, *cols, unpack_bits(*rows, *cols, bits)?)),
         }
     }
+}
+
+/// The pixels of a packed `rows` x `cols` image (8 to a byte, MSB first, two hex digits a
+/// byte), checked before anything is allocated: the model's size, and exactly as many hex
+/// digits as the pixels need. Reads the string's bytes, so any non-ASCII text is simply not hex.
+fn unpack_bits(rows: usize, cols: usize, bits: &str) -> Result<Vec<f32>, String> {
+    if (rows, cols) != (SIDE, SIDE) {
+        return Err(format!("a packed {rows}x{cols} image (scenes hold {SIDE}x{SIDE} images)"));
+    }
+    let digits = bits.as_bytes();
+    if digits.len() != (rows * cols).div_ceil(8) * 2 {
+        return Err(format!("a packed {rows}x{cols} image with {} characters of hex (it needs {})", bits.chars().count(), (rows * cols).div_ceil(8) * 2));
+    }
+    let hex = |c: u8| (c as char).to_digit(16).ok_or_else(|| "packed pixels that are not hex digits".to_string());
+    let bytes = digits.chunks(2).map(|pair| Ok((hex(pair[0])? << 4 | hex(pair[1])?) as u8)).collect::<Result<Vec<u8>, String>>()?;
+    Ok((0..rows * cols).map(|i| if bytes[i / 8] & (0x80 >> (i % 8)) != 0 { 1.0 } else { 0.0 }).collect())
 }
 
 /// A scene or lesson file's bytes, refused over `max` bytes before they are read.

@@ -7,6 +7,14 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::catalog::memories::DEFAULT_BETA;
+use crate::catalog::{MemoryName, MemorySpec};
+use crate::data::Corruption;
+use crate::eval::MAX_SWEEP_POINTS;
+use crate::memory::Addressing;
+use crate::memory::limits::{MAX_EPISODE, MAX_EXPLORER_EPISODE, check_count};
+use crate::memory::sdm::SdmConfig;
+
 use super::format::{Scene, SceneError};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -84,9 +92,88 @@ impl Lesson {
         if lesson.steps.is_empty() || lesson.name.trim().is_empty() {
             return Err(SceneError::Malformed { path: origin.into(), problem: "a lesson needs a name and at least one step".into() });
         }
+        lesson.check().map_err(|problem| SceneError::Malformed { path: origin.into(), problem })?;
         Ok(lesson)
     }
+
+    /// Every step's actions checked before the lesson starts: names that exist, corruptions
+    /// that parse, counts and item numbers within the limits of [`crate::memory::limits`].
+    fn check(&self) -> Result<(), String> {
+        check_count("steps", self.steps.len(), MAX_STEPS).map_err(|e| e.to_string())?;
+        for (n, step) in self.steps.iter().enumerate() {
+            for action in &step.actions {
+                action.check().map_err(|e| format!("step {}: {e}", n + 1))?;
+            }
+        }
+        Ok(())
+    }
 }
+
+/// Most steps of a lesson.
+const MAX_STEPS: usize = 200;
+
+impl LessonAction {
+    fn check(&self) -> Result<(), String> {
+        let item = |field: &'static str, i: usize| if i < MAX_EPISODE { Ok(()) } else { Err(format!("{field}: item {i} (an episode holds at most {MAX_EPISODE})")) };
+        let noise = |text: &str| text.parse::<Corruption>().map(drop).map_err(|e| format!("noise: {e}"));
+        match self {
+            LessonAction::Scene(name) => {
+                if name.trim().is_empty() {
+                    return Err("scene: no name".into());
+                }
+            }
+            LessonAction::Memory(name) => {
+                let name: MemoryName = name.parse()?;
+                MemorySpec::from_name(name, None, DEFAULT_BETA, SdmConfig::default().locations).map_err(|e| format!("memory: {e} (a lesson picks a trained memory with a scene)"))?;
+            }
+            LessonAction::Fill { with, count } => {
+                if !matches!(with.as_str(), "random" | "patterns") {
+                    return Err(format!("fill with {with:?} (random or patterns)"));
+                }
+                check_count("fill count", *count, MAX_EXPLORER_EPISODE).map_err(|e| e.to_string())?;
+            }
+            LessonAction::Write | LessonAction::Play => {}
+            LessonAction::Query { stored, noise: corruption } => {
+                item("query", *stored)?;
+                corruption.as_deref().map(noise).transpose()?;
+            }
+            LessonAction::Addressing(name) => drop(name.parse::<Addressing>()?),
+            LessonAction::Open(panel) => {
+                if !LESSON_PANELS.contains(&panel.as_str()) {
+                    return Err(format!("no panel {panel:?} ({})", LESSON_PANELS.join(", ")));
+                }
+            }
+            LessonAction::BasinMap { a, b } => {
+                item("basin map", *a.max(b))?;
+                if a == b {
+                    return Err(format!("a basin map between item {a} and itself"));
+                }
+            }
+            LessonAction::Sweep { stored, patterns, noise: corruption } => {
+                check_count("sweep points", stored.len(), MAX_SWEEP_POINTS).map_err(|e| e.to_string())?;
+                for &n in stored {
+                    check_count("sweep stored", n, MAX_EPISODE).map_err(|e| e.to_string())?;
+                }
+                if !matches!(patterns.as_str(), "random" | "data") {
+                    return Err(format!("sweep patterns {patterns:?} (random or data)"));
+                }
+                noise(corruption)?;
+            }
+            LessonAction::Landscape { items } => {
+                if !(2..=3).contains(&items.len()) {
+                    return Err(format!("a landscape through {} items (2 or 3)", items.len()));
+                }
+                for &i in items {
+                    item("landscape", i)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The panels a lesson can open.
+pub const LESSON_PANELS: [&str; 3] = ["basins", "sweeps", "train"];
 
 /// Every lesson: the built-in ones, then `*.json` in `dir` (the assets folder's `lessons/`),
 /// a file's lesson replacing a built-in one of the same name.

@@ -197,12 +197,11 @@ impl TrainPanel {
 /// Copies a checkpoint and its readable card, each written atomically; refuses a source that
 /// is not a valid checkpoint.
 pub fn copy_checkpoint(source: &std::path::Path, dest: &std::path::Path) -> Result<(), crate::train::CheckpointError> {
-    use crate::train::CheckpointError;
     use crate::train::checkpoint::{card_path, write_atomically};
-    let bytes = std::fs::read(source).map_err(|source_error| CheckpointError::Io { path: source.to_path_buf(), error: source_error })?;
+    let bytes = crate::train::CheckpointFile::read_bytes(source)?;
     crate::train::CheckpointFile::parse(source, &bytes)?;
     write_atomically(dest, &bytes)?;
-    if let Ok(card) = std::fs::read(card_path(source)) {
+    if let Ok(card) = crate::data::read_bounded(&card_path(source), 1 << 20) {
         write_atomically(&card_path(dest), &card)?;
     }
     Ok(())
