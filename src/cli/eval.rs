@@ -1,11 +1,14 @@
-//! `kanerva eval --checkpoint CKPT --data FILE [--episodes N] [--episode-size T] [--mean-w] --json`
+//! `kanerva eval --checkpoint CKPT --data FILE [--episodes N] [--episode-size T] [--mean-w]
+//! [--memory-gain] [--importance-samples K] --json`: the joint and the memory-conditional
+//! bound of a trained model, named, and the controls that show its memory matters.
 
 use anyhow::Context;
 use kanerva::backend::inference_device;
 use kanerva::catalog::load_checkpoint;
 use kanerva::data::{load_named, to_model_size};
 use kanerva::finite::ensure_finite;
-use kanerva::eval::{allocation_clustering, evaluate_elbo, evaluate_importance_weighted, evaluate_with_foreign_memory};
+use kanerva::eval::{Scoring, allocation_clustering, evaluate_bound, evaluate_importance_weighted};
+use kanerva::model::HeadlineBound;
 use kanerva::train::DEFAULT_EPISODE_SIZE;
 
 use super::options::{CheckpointArg, JsonArg, at_least_one};
@@ -25,16 +28,18 @@ pub struct EvalArgs {
     /// T, images per episode (the memory holds one episode at a time).
     #[arg(long, default_value_t = DEFAULT_EPISODE_SIZE)]
     pub episode_size: usize,
-    /// Read with the latent variables at their posterior means (w = μ) instead of samples.
+    /// Read with the latent variables at their posterior means (w = μ) instead of samples: the
+    /// numbers are then plug-in values, not bounds, and are named so (`*_plug_in_*`).
     #[arg(long)]
     pub mean_w: bool,
-    /// Also score each episode against the memory written from another episode (K++): the
-    /// bound's gain from the item's own memory, in nats (`memory_gain_nats`).
+    /// Also score each episode against the memory written from another episode (the next of
+    /// its chunk): `memory_gain_nats` is that conditional bound minus the one against the
+    /// item's own memory. Positive: the model's answer owes something to what was written.
     #[arg(long)]
     pub memory_gain: bool,
-    /// Also report the memory-conditional importance-weighted bound with K samples per image
-    /// (`iwae_nats_per_image`; DKM and K++): −ln of the mean of proper importance weights, the
-    /// memory written from the image's episode and held fixed (no KL(M) term).
+    /// Also report the memory-conditional importance-weighted bound with K ≥ 1 samples per
+    /// image (`iwae_nats_per_image`; every trained kind but the EBMM): −ln of the mean of
+    /// proper importance weights, the memory written from the image's episode and held fixed.
     #[arg(long)]
     pub importance_samples: Option<usize>,
     #[command(flatten)]
@@ -44,53 +49,105 @@ pub struct EvalArgs {
 pub fn run(args: EvalArgs) -> anyhow::Result<()> {
     at_least_one("--episodes", args.episodes)?;
     at_least_one("--episode-size", args.episode_size)?;
+    if let Some(k) = args.importance_samples {
+        at_least_one("--importance-samples", k)?;
+    }
     let device = inference_device();
     let loaded = load_checkpoint(&args.checkpoint.checkpoint, &device)?;
+    let model = loaded.model.as_ref();
+    let kind = model.kind();
+    let has_bound = model.headline_bound() != HeadlineBound::NotABound;
+    anyhow::ensure!(has_bound || (args.importance_samples.is_none() && !args.memory_gain), "--importance-samples and --memory-gain: a {kind}'s loss is not a bound, so it has neither");
     let set = to_model_size(load_named(&args.data)?);
     anyhow::ensure!(set.len() >= args.episode_size, "{}: {} images, fewer than one episode of {}", args.data, set.len(), args.episode_size);
-    // Same seed for every run: w samples are reproducible.
-    device.seed(0);
-    let report = evaluate_elbo(loaded.model.as_ref(), &set, args.episodes, args.episode_size, !args.mean_w, &device);
+    let sampled = !args.mean_w;
+    let (episodes, size) = (args.episodes, args.episode_size);
+    // Same seed before each pass: the latent draws are reproducible, and the joint and
+    // conditional passes of the DKM draw the same w (their difference is its KL(M)/T).
+    let score = |scoring: Scoring| {
+        device.seed(0);
+        evaluate_bound(model, &set, episodes, size, sampled, scoring, &device)
+    };
+    let report = score(Scoring::ModelTerms).expect("every model has its own terms");
     ensure_finite(&report, "eval")?;
+    let conditional = if has_bound { score(Scoring::Conditional) } else { None };
+    if let Some(c) = &conditional {
+        ensure_finite(c, "eval conditional bound")?;
+    }
+    let other_episode = if args.memory_gain { score(Scoring::OtherEpisodeMemory) } else { None };
+    if let Some(o) = &other_episode {
+        ensure_finite(o, "eval --memory-gain")?;
+    }
+    let iwae = match args.importance_samples {
+        Some(k) => {
+            device.seed(0);
+            let value = evaluate_importance_weighted(model, &set, episodes, size, k, &device).with_context(|| format!("--importance-samples: no importance-weighted bound for a {kind}"))?;
+            ensure_finite(&value, "eval --importance-samples")?;
+            Some((k, value))
+        }
+        None => None,
+    };
+    let joint = (model.headline_bound() == HeadlineBound::Joint).then(|| report.headline());
+    let gain = other_episode.as_ref().zip(conditional.as_ref()).map(|(o, c)| o.headline() - c.headline());
+    // A plug-in value (latents at their means) is not a bound and is never named as one.
+    let plug = if sampled { "" } else { "plug_in_" };
     if args.output.json {
         let mut value = serde_json::to_value(&report)?;
         value["checkpoint_steps"] = loaded.card.steps.into();
-        value["model"] = loaded.model.kind().name().into();
+        value["model"] = kind.name().into();
         value["data"] = args.data.clone().into();
-        // Models that allocate items among memory parts (the PKM): do the parts cluster the
-        // classes? (The evaluated images, against their labels.)
-        if let Some(k) = args.importance_samples {
-            at_least_one("--importance-samples", k)?;
-            device.seed(0);
-            let iwae = evaluate_importance_weighted(loaded.model.as_ref(), &set, args.episodes, args.episode_size, k, &device)
-                .with_context(|| format!("--importance-samples: no importance-weighted bound for a {}", loaded.model.kind()))?;
-            ensure_finite(&iwae, "eval --importance-samples")?;
+        value["headline_bound"] = serde_json::to_value(model.headline_bound())?;
+        match joint {
+            Some(j) => value[format!("joint_{plug}nats_per_image")] = j.into(),
+            None => value["joint_bound"] = no_joint_bound(model.headline_bound()).into(),
+        }
+        if let Some(c) = &conditional {
+            value[format!("conditional_{plug}nats_per_image")] = c.headline().into();
+            value["conditional_terms"] = serde_json::to_value(&c.terms)?;
+        }
+        if !sampled {
+            value["estimate"] = "plug-in (latents at their means), not a bound".into();
+        }
+        if let Some((k, iwae)) = iwae {
             value["iwae_nats_per_image"] = iwae.into();
-            value["bound"] = "memory-conditional importance-weighted bound (memory written from the image's episode, held fixed)".into();
             value["importance_samples"] = k.into();
         }
-        if args.memory_gain {
-            device.seed(0);
-            let foreign = evaluate_with_foreign_memory(loaded.model.as_ref(), &set, args.episodes, args.episode_size, !args.mean_w, &device)
-                .with_context(|| format!("--memory-gain: a {} does not separate the memory from the scored episode", loaded.model.kind()))?;
-            ensure_finite(&foreign, "eval --memory-gain")?;
-            value["foreign_memory_nats_per_image"] = foreign.headline().into();
-            value["memory_gain_nats"] = (foreign.headline() - report.headline()).into();
+        if let (Some(o), Some(gain)) = (&other_episode, gain) {
+            value[format!("other_episode_conditional_{plug}nats_per_image")] = o.headline().into();
+            value["memory_gain_nats"] = gain.into();
         }
-        if let Some(clustering) = allocation_clustering(loaded.model.as_ref(), &set, report.episodes * report.episode_size, &device) {
+        // Models that allocate items among memory parts (the PKM): do the parts cluster the
+        // classes? (The evaluated images, against their labels.)
+        if let Some(clustering) = allocation_clustering(model, &set, report.episodes * report.episode_size, &device) {
             ensure_finite(&clustering, "eval clustering")?;
             value["clustering"] = serde_json::to_value(clustering)?;
         }
         println!("{value}");
     } else {
-        println!(
-            "{} {} per image on {} episodes of {}, latents {}",
-            loaded.model.kind().label(),
-            report.terms.summary(),
-            report.episodes,
-            report.episode_size,
-            if report.sampled_w { "sampled" } else { "= means" }
-        );
+        let what = if sampled { "bound" } else { "plug-in value, not a bound" };
+        println!("{} on {} episodes of {}, latents {}; nats per image:", kind.label(), report.episodes, report.episode_size, if sampled { "sampled" } else { "at their means" });
+        match joint {
+            Some(_) => println!("  joint {what} (KL(M)/T included): {}", report.terms.summary()),
+            None if model.headline_bound() == HeadlineBound::NotABound => println!("  training loss, not a bound: {}", report.terms.summary()),
+            None => println!("  joint bound: {}", no_joint_bound(model.headline_bound())),
+        }
+        if let Some(c) = &conditional {
+            println!("  memory-conditional {what} (memory written from the episode, held fixed): {}", c.terms.summary());
+        }
+        if let Some((k, iwae)) = iwae {
+            println!("  importance-weighted conditional bound, K = {k}: {iwae:.2}");
+        }
+        if let Some(gain) = gain {
+            println!("  memory gain (conditional against another episode's memory minus against its own): {gain:.2}");
+        }
     }
     Ok(())
+}
+
+/// Why a model reports no joint bound.
+fn no_joint_bound(headline: HeadlineBound) -> &'static str {
+    match headline {
+        HeadlineBound::Conditional => "none: the memory is a deterministic function of the episode with no prior over it, so the model defines no joint likelihood of an episode; its headline is the memory-conditional bound",
+        _ => "none: the training loss is not a bound",
+    }
 }

@@ -36,31 +36,41 @@ fn value(t: Tensor<1>) -> f64 {
     t.into_data().convert::<f64>().try_into_vec::<f64>().expect("float")[0]
 }
 
+/// Which bound of each episode [`evaluate_bound`] computes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scoring {
+    /// The model's own terms ([`TrainedModel::loss_terms`]): the joint bound for the DKM, KM
+    /// and PKM (what [`TrainedModel::headline_bound`] says).
+    ModelTerms,
+    /// The memory-conditional bound, the memory written from the item's own episode.
+    Conditional,
+    /// The memory-conditional bound with the memory written from another episode (the next of
+    /// its chunk, the last from the first): the control that shows what the own memory adds.
+    OtherEpisodeMemory,
+}
+
 /// Evaluates up to `episodes` test episodes of `episode_size` (thresholded at 0.5), in chunks
 /// of 25 episodes. `device` should not be an autodiff device.
 pub fn evaluate_elbo(model: &dyn TrainedModel, set: &ImageSet, episodes: usize, episode_size: usize, sampled_w: bool, device: &Device) -> ElboReport {
-    evaluate_with(model, set, episodes, episode_size, sampled_w, false, device).expect("the own-memory bound exists for every model")
+    evaluate_bound(model, set, episodes, episode_size, sampled_w, Scoring::ModelTerms, device).expect("every model has its own terms")
 }
 
-/// [`evaluate_elbo`] with each episode scored against the memory written from the next
-/// episode of its chunk (the last from the first): what the bound is without the item's own
-/// memory. None for models that do not separate the two.
-pub fn evaluate_with_foreign_memory(model: &dyn TrainedModel, set: &ImageSet, episodes: usize, episode_size: usize, sampled_w: bool, device: &Device) -> Option<ElboReport> {
-    evaluate_with(model, set, episodes, episode_size, sampled_w, true, device)
-}
-
-fn evaluate_with(model: &dyn TrainedModel, set: &ImageSet, episodes: usize, episode_size: usize, sampled_w: bool, foreign: bool, device: &Device) -> Option<ElboReport> {
+/// [`evaluate_elbo`] with the given scoring. None where the model has no conditional bound
+/// (the EBMM).
+pub fn evaluate_bound(model: &dyn TrainedModel, set: &ImageSet, episodes: usize, episode_size: usize, sampled_w: bool, scoring: Scoring, device: &Device) -> Option<ElboReport> {
     let all = standard_test_episodes(set, episode_size, episodes);
     let mut sums: Vec<Metric> = Vec::new();
     let mut series: std::collections::BTreeMap<String, Vec<f64>> = Default::default();
     for chunk in all.chunks(25) {
         let images = evaluation_batch(set, chunk, device);
-        let out = if foreign {
-            let n = images.dims()[0];
-            let rolled = Tensor::cat(vec![images.clone().slice([1..n]), images.clone().slice([0..1])], 0);
-            model.loss_terms_with_memory_from(images, rolled, sampled_w)?
-        } else {
-            model.loss_terms(images, sampled_w)
+        let out = match scoring {
+            Scoring::ModelTerms => model.loss_terms(images, sampled_w),
+            Scoring::Conditional => model.conditional_terms(images.clone(), images, sampled_w)?,
+            Scoring::OtherEpisodeMemory => {
+                let n = images.dims()[0];
+                let rolled = Tensor::cat(vec![images.clone().slice([1..n]), images.clone().slice([0..1])], 0);
+                model.conditional_terms(images, rolled, sampled_w)?
+            }
         };
         let weight = chunk.len() as f64;
         for (name, values) in out.series {

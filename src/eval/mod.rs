@@ -15,6 +15,6 @@ pub use clustering::{ClusteringReport, allocation_clustering, normalized_mutual_
 pub use basins::{BasinCell, Projection, basin_map, mix, nearest};
 pub use denoise::{DenoiseReport, DenoiseStep, ENERGY_TOLERANCE, denoise};
 pub use landscape::{Landscape, LandscapeRequest, landscape};
-pub use elbo::{ElboReport, evaluate_elbo, evaluate_importance_weighted, evaluate_with_foreign_memory};
+pub use elbo::{ElboReport, Scoring, evaluate_bound, evaluate_elbo, evaluate_importance_weighted};
 pub use samples::sample_and_clean_up;
 pub use sweep::{MAX_SWEEP_POINTS, PatternSource, SweepAxis, SweepPoint, SweepSetting, capacity_sweep, check_sweep, sweep, sweep_settings};

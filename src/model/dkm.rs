@@ -128,8 +128,21 @@ impl Dkm {
     /// # Shapes
     /// - images: [B, T, 784], binary
     pub fn episode_terms(&self, images: Tensor<3>, config: &DkmConfig, sample_w: bool) -> EpisodeTerms {
+        self.episode_terms_with_memory_from(images, None, config, sample_w)
+    }
+
+    /// [`Self::episode_terms`] with the memory written from `written` instead (None: from
+    /// `images`): its recon and KL(w) are the memory-conditional bound of `images`, and its
+    /// KL(M) is the written memory's.
+    ///
+    /// # Shapes
+    /// - images, written: [B, T, 784], binary
+    pub fn episode_terms_with_memory_from(&self, images: Tensor<3>, written: Option<Tensor<3>>, config: &DkmConfig, sample_w: bool) -> EpisodeTerms {
         let [b, t, _] = images.dims();
-        let (state, codes) = self.write(images.clone(), config);
+        let (state, codes) = match written {
+            None => self.write(images.clone(), config),
+            Some(other) => (self.write(other, config).0, self.encode_episodes(images.clone())),
+        };
         let mu = mem::address(codes.clone(), state.mean.clone(), &config.memory); // [B, T, K]
         let k = mu.dims()[2];
         let w = if sample_w {
@@ -216,6 +229,17 @@ impl super::TrainableModel for Dkm {
 
     fn sampled_in_training(config: &DkmConfig) -> bool {
         config.sample_w_in_training
+    }
+
+    /// recon + KL(w), the memory written from `written` and held at its posterior mean.
+    fn conditional_terms(&self, scored: Tensor<3>, written: Tensor<3>, config: &DkmConfig, sampled: bool) -> Option<super::LossTerms> {
+        let t = self.episode_terms_with_memory_from(scored, Some(written), config, sampled);
+        let conditional = t.recon_nats.clone() + t.kl_addressing_nats.clone();
+        Some(super::LossTerms {
+            loss: conditional.clone(),
+            terms: vec![(super::CONDITIONAL_NEG_ELBO, conditional), (terms::RECON, t.recon_nats), (terms::KL_W, t.kl_addressing_nats)],
+            series: Vec::new(),
+        })
     }
 
     /// ln p(x | w, M) + ln N(w; 0, σp²) − ln N(w; μ, σw²), w ~ q(w), M the written posterior mean.

@@ -319,6 +319,7 @@ pub mod terms {
 impl super::TrainableModel for Ebmm {
     type Config = EbmmConfig;
     const KIND: super::ModelKind = super::ModelKind::Ebmm;
+    const HEADLINE: super::HeadlineBound = super::HeadlineBound::NotABound;
 
     fn config_from(options: &super::ModelOptions, seed: u64) -> EbmmConfig {
         EbmmConfig::new().with_hidden(options.hidden).with_write_steps(options.write_steps).with_read_steps(options.read_steps).with_seed(seed)

@@ -202,6 +202,61 @@ impl Km {
     }
 }
 
+impl Km {
+    /// The memory written from `written` with the addressing at its posterior mean: a
+    /// deterministic function of those images, what the conditional bound holds fixed.
+    ///
+    /// # Shapes
+    /// - written: [B, T, 784]
+    pub fn write_at_means(&self, written: Tensor<3>, config: &KmConfig) -> MemoryState {
+        let [b, t, _] = written.dims();
+        let (features, q_y) = self.encode_and_address(written.reshape([b * t, PIXELS]));
+        let weights = self.weights(q_y.mean).reshape([b, t, config.memory.slots]);
+        self.write(features, weights, config)
+    }
+
+    /// Reads `scored` from a fixed memory: q(y), the weights of a draw, the read Mᵀw at the
+    /// memory's mean, and q(z | x, y, M).
+    ///
+    /// # Shapes
+    /// - targets: [B·T, 784], memory mean: [B, K, C]
+    fn read_fixed(&self, targets: Tensor<2>, memory_mean: Tensor<3>, sampled: bool) -> FixedRead {
+        let [b, k, c] = memory_mean.dims();
+        let n = targets.dims()[0];
+        let (features, q_y) = self.encode_and_address(targets);
+        let y = q_y.draw(sampled);
+        let weights = self.weights(y.clone()).reshape([b, n / b, k]);
+        let memory_read = mem::read(weights, memory_mean).reshape([n, c]);
+        let q_z = self.code_posterior(features, memory_read.clone());
+        FixedRead { q_y, y, memory_read, q_z }
+    }
+
+    /// The memory-conditional terms (per image, nats): recon, KL(y), KL(z) with the memory
+    /// written from `written` at the means and held fixed (p(z | y, M) = N(Mᵀw, σξ² I)).
+    ///
+    /// # Shapes
+    /// - scored, written: [B, T, 784], binary
+    pub fn conditional_episode_terms(&self, scored: Tensor<3>, written: Tensor<3>, config: &KmConfig, sampled: bool) -> [Tensor<1>; 3] {
+        let [b, t, _] = scored.dims();
+        let state = self.write_at_means(written, config);
+        let targets = scored.reshape([b * t, PIXELS]);
+        let read = self.read_fixed(targets.clone(), state.mean, sampled);
+        let recon_ll = bernoulli_log_likelihood(targets, self.decoder.forward(read.q_z.draw(sampled)));
+        let kl_z = kl_code(&read.q_z, read.memory_read, Tensor::zeros([b * t], &recon_ll.device()), config.memory.obs_noise_std);
+        let kl_y = kl_standard_normal(&read.q_y);
+        let per_image = |x: Tensor<1>| x.sum().div_scalar((b * t) as f64);
+        [per_image(recon_ll.neg()), per_image(kl_y), per_image(kl_z)]
+    }
+}
+
+/// One read of a fixed memory: q(y), the drawn y, the read Mᵀw and q(z | x, y, M).
+struct FixedRead {
+    q_y: DiagonalGaussian<2>,
+    y: Tensor<2>,
+    memory_read: Tensor<2>,
+    q_z: DiagonalGaussian<2>,
+}
+
 /// wᵀUw per item: the variance of each coordinate of Mᵀw under q(M).
 ///
 /// # Shapes
@@ -284,6 +339,36 @@ impl super::TrainableModel for Km {
 
     fn sampled_in_training(_: &KmConfig) -> bool {
         true
+    }
+
+    fn conditional_terms(&self, scored: Tensor<3>, written: Tensor<3>, config: &KmConfig, sampled: bool) -> Option<super::LossTerms> {
+        let [recon, kl_y, kl_z] = self.conditional_episode_terms(scored, written, config, sampled);
+        let conditional = recon.clone() + kl_y.clone() + kl_z.clone();
+        Some(super::LossTerms {
+            loss: conditional.clone(),
+            terms: vec![(super::CONDITIONAL_NEG_ELBO, conditional), (terms::RECON, recon), (terms::KL_Y, kl_y), (terms::KL_Z, kl_z)],
+            series: Vec::new(),
+        })
+    }
+
+    /// ln p(x | z) + ln N(z; Mᵀw, σξ² I) + ln N(y; 0, I) − ln q(z | x, y, M) − ln q(y | x), the
+    /// memory written from the episode at the means and held fixed.
+    fn log_importance_weights(&self, images: Tensor<3>, config: &KmConfig, samples: usize) -> Option<Tensor<2>> {
+        let [b, t, _] = images.dims();
+        let state = self.write_at_means(images.clone(), config);
+        let targets = images.reshape([b * t, PIXELS]);
+        let log_noise_std = config.memory.obs_noise_std.ln();
+        let mut columns = Vec::with_capacity(samples);
+        for _ in 0..samples {
+            let read = self.read_fixed(targets.clone(), state.mean.clone(), true);
+            let z = read.q_z.draw(true);
+            let log_p = bernoulli_log_likelihood(targets.clone(), self.decoder.forward(z.clone()))
+                + super::gaussian_log_density(z.clone(), read.memory_read.clone(), read.memory_read.zeros_like().add_scalar(log_noise_std))
+                + super::gaussian_log_density(read.y.clone(), read.y.zeros_like(), read.y.zeros_like());
+            let log_q = super::gaussian_log_density(z, read.q_z.mean.clone(), read.q_z.log_std.clone()) + super::gaussian_log_density(read.y, read.q_y.mean.clone(), read.q_y.log_std.clone());
+            columns.push((log_p - log_q).reshape([b * t, 1]));
+        }
+        Some(Tensor::cat(columns, 1))
     }
 
     fn into_attractor(self, name: &str, config: KmConfig, device: Device) -> Box<dyn crate::memory::AttractorMemory> {

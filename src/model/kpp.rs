@@ -242,6 +242,9 @@ pub mod terms {
 impl super::TrainableModel for Kpp {
     type Config = KppConfig;
     const KIND: super::ModelKind = super::ModelKind::Kpp;
+    // The memory is a deterministic function of the episode with no prior over it: the bound
+    // is on ln p(x | M), and the model defines no joint likelihood of an episode.
+    const HEADLINE: super::HeadlineBound = super::HeadlineBound::Conditional;
 
     fn config_from(options: &super::ModelOptions, seed: u64) -> KppConfig {
         KppConfig::new().with_arch(options.arch).with_seed(seed).with_memory_channels(options.memory_channels).with_memory_side(options.memory_side).with_window(options.window)
@@ -298,11 +301,11 @@ impl super::TrainableModel for Kpp {
         Some(Tensor::cat(columns, 1))
     }
 
-    fn loss_terms_with_memory_from(&self, scored: Tensor<3>, written: Tensor<3>, config: &KppConfig, sampled: bool) -> Option<super::LossTerms> {
+    fn conditional_terms(&self, scored: Tensor<3>, written: Tensor<3>, config: &KppConfig, sampled: bool) -> Option<super::LossTerms> {
         let t = self.episode_terms_with_memory_from(scored, Some(written), config, sampled);
         Some(super::LossTerms {
             loss: t.nats_per_image.clone(),
-            terms: vec![(terms::NEG_ELBO, t.nats_per_image), (terms::RECON, t.recon_nats), (terms::KL_Z, t.kl_code_nats), (terms::KL_Y, t.kl_key_nats)],
+            terms: vec![(super::CONDITIONAL_NEG_ELBO, t.nats_per_image), (terms::RECON, t.recon_nats), (terms::KL_Z, t.kl_code_nats), (terms::KL_Y, t.kl_key_nats)],
             series: Vec::new(),
         })
     }

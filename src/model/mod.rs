@@ -34,7 +34,7 @@ pub use networks::{Arch, bernoulli_log_likelihood, bernoulli_log_likelihood_gene
 pub use options::ModelOptions;
 pub use pkm::{Pkm, PkmConfig};
 pub use pkm_attractor::PkmAttractor;
-pub use trainable::{LossTerms, Metric, Metrics, TermName, TrainableModel};
+pub use trainable::{CONDITIONAL_NEG_ELBO, HeadlineBound, LossTerms, Metric, Metrics, TermName, TrainableModel};
 
 use crate::memory::dkm::MemoryConfig;
 

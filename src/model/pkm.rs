@@ -9,13 +9,17 @@
 //!   DKM's least-squares addressing μ_k(z, R_k) and posterior q(w_k) = N(μ_k, σw² I).
 //! - Write (static): every item is addressed against each machine's prior and written into
 //!   every machine at noise σ²/γ_k (`memory::product::write_gated`).
-//! - Read: each machine's read R_kᵀ w_k, combined as the product of Gaussian experts (the
-//!   γ-weighted mean), decoded.
-//! - −ELBO/T = recon + Σ_k KL(w_k) + KL(c) + Σ_k KL(M_k)/T; the training loss adds the DKM's
+//! - The bound treats c as the latent it is and enumerates it (N decoder passes):
+//!   −ELBO/T = −Σ_c q(c|x) ln p(x | d(R_cᵀ w_c)) + Σ_c q(c|x) KL(q(w_c) ‖ p(w)) + KL(c)
+//!   + Σ_k KL(M_k)/T (a machine not chosen keeps its w at the prior and costs nothing). Earlier
+//!   versions decoded the γ-weighted product read instead, which let the gates carry
+//!   x into the generative path for free: not a bound. The training loss adds the DKM's
 //!   autoencoder term and a usage balance term, β_u · KL(q̄(c) ‖ U(N)) with q̄ the episode's
 //!   mean gate share: without it every item went to one machine within 300 steps (usage
 //!   0.999 / 0.001 / 0.000 / 0.000 on MNIST), the mixture-of-experts collapse; the bound's own
 //!   KL(c) costs at most ln N nats and cannot stop it.
+//! - The explorer's read (`PkmAttractor`) combines the machines' reads as a product of Gaussian
+//!   experts (the γ-weighted mean) and decodes that: a point estimate for reading, not the bound.
 //!
 //! With N = 1 this is the DKM exactly (a test checks it).
 
@@ -27,7 +31,7 @@ use burn::tensor::{Device, Distribution, Tensor, TensorData};
 
 use crate::data::PIXELS;
 use crate::memory::dkm::{self as mem, MemoryConfig, MemoryState};
-use crate::memory::product::{kl_machines, per_machine, product_prior, product_read, write_gated};
+use crate::memory::product::{kl_machines, per_machine, product_prior, write_gated};
 use crate::rng::SplitMix64;
 
 use super::networks::{Arch, Decoder, DecoderConfig, Encoder, EncoderConfig, bernoulli_log_likelihood};
@@ -167,11 +171,34 @@ impl Pkm {
     /// # Shapes
     /// - images: [B, T, 784], binary
     pub fn episode_terms(&self, images: Tensor<3>, config: &PkmConfig, sample_w: bool) -> PkmTerms {
+        self.episode_terms_with_memory_from(images, None, config, sample_w)
+    }
+
+    /// Each item's view of the machines written from `written` (None: from `images`): its
+    /// machine posterior q(c | x), addressing means and draws, and the decoded log-likelihood of
+    /// each machine's read.
+    ///
+    /// # Shapes
+    /// - images, written: [B, T, 784], binary
+    fn read_machines(&self, images: Tensor<3>, written: Option<Tensor<3>>, config: &PkmConfig, sample_w: bool) -> MachineReads {
         let [b, t, _] = images.dims();
         let n = self.machines();
-        let written = self.write(images.clone(), config);
-        let c = written.codes.dims()[2];
-        let mu = mem::address(per_machine(written.codes.clone(), n), written.state.mean.clone(), &config.memory); // [B·N, T, K]
+        let (written, codes, share) = match written {
+            None => {
+                let w = self.write(images.clone(), config);
+                let share = w.gates.clone().div_scalar(n as f64);
+                let codes = w.codes.clone();
+                (w, codes, share)
+            }
+            Some(other) => {
+                let codes = self.encoder.forward(images.clone().reshape([b * t, PIXELS]));
+                let c = codes.dims()[1];
+                let share = self.gates(codes.clone(), config).div_scalar(n as f64).reshape([b, t, n]);
+                (self.write(other, config), codes.reshape([b, t, c]), share)
+            }
+        };
+        let c = codes.dims()[2];
+        let mu = mem::address(per_machine(codes.clone(), n), written.state.mean.clone(), &config.memory); // [B·N, T, K]
         let k = mu.dims()[2];
         let w = if sample_w {
             let eps = Tensor::random([b * n, t, k], Distribution::Normal(0.0, 1.0), (&mu.device(), mu.dtype()));
@@ -179,18 +206,44 @@ impl Pkm {
         } else {
             mu.clone()
         };
-        let read = product_read(mem::read(w, written.state.mean.clone()), written.gates.clone()); // [B, T, C]
-        let targets = images.reshape([b * t, PIXELS]);
-        let recon_ll = bernoulli_log_likelihood(targets.clone(), self.decoder.forward(read.reshape([b * t, c])));
-        let ae_ll = bernoulli_log_likelihood(targets, self.decoder.forward(written.codes.reshape([b * t, c])));
-        let kl_w = mem::kl_addressing(mu, self.log_w_std.val(), config.memory.w_prior_std); // [B·N, T]
-        let kl_m = kl_machines(&written.state, self.prior_mean.val(), self.prior_log_var.val()); // [B·N]
-        let share = written.gates.div_scalar(n as f64); // q(c|x) [B, T, N]
+        let log_likelihood = self.machine_log_likelihoods(images, mem::read(w.clone(), written.state.mean.clone()), n);
+        MachineReads { written, codes, share, mu, w, log_likelihood, code_size: c }
+    }
+
+    /// ln p(x | d(R_cᵀ w_c)) of every item under every machine's read.
+    ///
+    /// # Shapes
+    /// - images: [B, T, 784]; reads: [B·N, T, C]; returns [B, T, N]
+    fn machine_log_likelihoods(&self, images: Tensor<3>, reads: Tensor<3>, n: usize) -> Tensor<3> {
+        let [b, t, _] = images.dims();
+        let c = reads.dims()[2];
+        let reads = reads.reshape([b, n, t, c]).swap_dims(1, 2).reshape([b * t * n, c]);
+        let targets = images.unsqueeze_dim::<4>(2).repeat_dim(2, n).reshape([b * t * n, PIXELS]);
+        bernoulli_log_likelihood(targets, self.decoder.forward(reads)).reshape([b, t, n])
+    }
+
+    /// The episode bound with the memory written from `written` (None: from `images`, the
+    /// bound proper), the machine c enumerated: recon = −Σ_c q(c|x) ln p(x | d(R_cᵀ w_c)),
+    /// KL(w) = Σ_c q(c|x) KL(q(w_c) ‖ p(w)). Its KL(M) is the written memory's.
+    ///
+    /// # Shapes
+    /// - images, written: [B, T, 784], binary
+    pub fn episode_terms_with_memory_from(&self, images: Tensor<3>, written: Option<Tensor<3>>, config: &PkmConfig, sample_w: bool) -> PkmTerms {
+        let [b, t, _] = images.dims();
+        let n = self.machines();
+        let targets = images.clone().reshape([b * t, PIXELS]);
+        let r = self.read_machines(images, written, config, sample_w);
+        let share = r.share; // q(c|x) [B, T, N]
+        let recon = (share.clone() * r.log_likelihood).sum_dim(2).neg(); // [B, T, 1]
+        let kl_w = mem::kl_addressing(r.mu, self.log_w_std.val(), config.memory.w_prior_std).reshape([b, n, t]).swap_dims(1, 2); // [B, T, N]
+        let kl_w = (share.clone() * kl_w).sum_dim(2);
+        let ae_ll = bernoulli_log_likelihood(targets, self.decoder.forward(r.codes.reshape([b * t, r.code_size])));
+        let kl_m = kl_machines(&r.written.state, self.prior_mean.val(), self.prior_log_var.val()); // [B·N]
         let entropy = (share.clone() * share.clone().clamp_min(1e-12).log()).sum_dim(2).neg(); // [B, T, 1]
         let kl_c = entropy.neg().add_scalar((n as f64).ln());
         let per_image = |x: Tensor<1>| x.sum().div_scalar((b * t) as f64);
-        let recon_nats = per_image(recon_ll.neg());
-        let kl_addressing_nats = per_image(kl_w.reshape([b * n * t]));
+        let recon_nats = per_image(recon.reshape([b * t]));
+        let kl_addressing_nats = per_image(kl_w.reshape([b * t]));
         let kl_gate_nats = per_image(kl_c.reshape([b * t]));
         let kl_memory_nats = per_image(kl_m);
         let ae_nats = per_image(ae_ll.neg());
@@ -210,6 +263,34 @@ impl Pkm {
             machine_usage,
         }
     }
+}
+
+/// What [`Pkm::read_machines`] computes for a batch of items.
+struct MachineReads {
+    written: PkmWrite,
+    /// The scored items' codes. [B, T, C]
+    codes: Tensor<3>,
+    /// q(c | x) = γ/N. [B, T, N]
+    share: Tensor<3>,
+    /// Addressing means. [B·N, T, K]
+    mu: Tensor<3>,
+    /// Addressing draws (or the means). [B·N, T, K]
+    w: Tensor<3>,
+    /// ln p(x | d(R_cᵀ w_c)). [B, T, N]
+    log_likelihood: Tensor<3>,
+    code_size: usize,
+}
+
+/// An index drawn with probabilities `q` (which sum to 1 up to rounding).
+fn draw_category(q: &[f64], rng: &mut SplitMix64) -> usize {
+    let mut u = rng.next_f64() * q.iter().sum::<f64>();
+    for (i, &p) in q.iter().enumerate() {
+        if u < p {
+            return i;
+        }
+        u -= p;
+    }
+    q.len() - 1
 }
 
 /// The PKM's reported terms: −ELBO/T and its parts (nats per image), then the AE term.
@@ -268,6 +349,46 @@ impl super::TrainableModel for Pkm {
 
     fn sampled_in_training(config: &PkmConfig) -> bool {
         config.sample_w_in_training
+    }
+
+    fn conditional_terms(&self, scored: Tensor<3>, written: Tensor<3>, config: &PkmConfig, sampled: bool) -> Option<super::LossTerms> {
+        let t = self.episode_terms_with_memory_from(scored, Some(written), config, sampled);
+        let conditional = t.recon_nats.clone() + t.kl_addressing_nats.clone() + t.kl_gate_nats.clone();
+        Some(super::LossTerms {
+            loss: conditional.clone(),
+            terms: vec![(super::CONDITIONAL_NEG_ELBO, conditional), (terms::RECON, t.recon_nats), (terms::KL_W, t.kl_addressing_nats), (terms::KL_C, t.kl_gate_nats)],
+            series: Vec::new(),
+        })
+    }
+
+    /// ln p(x | w_c, M_c) + ln p(w_c) + ln p(c) − ln q(w_c) − ln q(c | x), c ~ q(c | x) drawn
+    /// (on the host, seeded) and w_c ~ q(w_c), the memory written from the episode and held
+    /// fixed.
+    fn log_importance_weights(&self, images: Tensor<3>, config: &PkmConfig, samples: usize) -> Option<Tensor<2>> {
+        let [b, t, _] = images.dims();
+        let n = self.machines();
+        let device = images.device();
+        let log_w_std = self.log_w_std.val();
+        let mut rng = SplitMix64::new(0x1A5E_C0DE);
+        let mut columns = vec![Vec::with_capacity(b * t); samples];
+        let to_vec = |x: Tensor<3>| x.into_data().convert::<f64>().try_into_vec::<f64>().expect("float");
+        for column in columns.iter_mut() {
+            // The same memory every sample (a deterministic write); fresh w draws.
+            let r = self.read_machines(images.clone(), Some(images.clone()), config, true);
+            let k = r.w.dims()[2];
+            let flat_w = r.w.clone().reshape([b * n * t, k]);
+            let prior = super::gaussian_log_density(flat_w.clone(), flat_w.zeros_like(), flat_w.zeros_like().add_scalar(config.memory.w_prior_std.ln()));
+            let posterior = super::gaussian_log_density(flat_w, r.mu.reshape([b * n * t, k]), log_w_std.clone().reshape([1, 1]));
+            let addressing = (prior - posterior).reshape([b, n, t]).swap_dims(1, 2); // [B, T, N]
+            let per_machine = to_vec(r.log_likelihood + addressing); // [B, T, N]
+            let share = to_vec(r.share);
+            for (terms, q) in per_machine.chunks(n).zip(share.chunks(n)) {
+                let c = draw_category(q, &mut rng);
+                column.push(terms[c] - (n as f64).ln() - q[c].max(1e-12).ln());
+            }
+        }
+        let flat: Vec<f32> = (0..b * t).flat_map(|i| columns.iter().map(move |col| col[i] as f32)).collect();
+        Some(Tensor::from_data(TensorData::new(flat, [b * t, samples]), &device))
     }
 
     fn allocation(&self, images: Tensor<2>, config: &PkmConfig) -> Option<Tensor<2>> {

@@ -88,12 +88,32 @@ impl Serialize for Metrics {
     }
 }
 
+/// What a model's headline term (the first of [`LossTerms::terms`]) is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HeadlineBound {
+    /// −ELBO/T of the whole episode under the model's memory prior, KL(M)/T included: a bound
+    /// on −ln p(x_1..x_T)/T.
+    Joint,
+    /// A bound on −ln p(x | M) with M written from the episode and held fixed; the model has
+    /// no memory prior, so no joint bound exists (K++).
+    Conditional,
+    /// Not a bound at all (the EBMM's reconstruction loss).
+    NotABound,
+}
+
+/// The headline term of [`TrainableModel::conditional_terms`].
+pub const CONDITIONAL_NEG_ELBO: TermName = TermName::new("conditional_nats_per_image", "-ELBO | M", "nats");
+
 pub trait TrainableModel: Module + Sized + 'static {
     /// Everything that fixes the model's shape; stored in the checkpoint card.
     type Config: Clone + PartialEq + std::fmt::Debug + Serialize + DeserializeOwned + Send + Sync;
 
     /// The checkpoint card's `model_kind`, and the CLI's `--model`.
     const KIND: ModelKind;
+
+    /// What the headline term of [`Self::loss_terms`] is.
+    const HEADLINE: HeadlineBound = HeadlineBound::Joint;
 
     /// The config the command line's and the train panel's model options describe.
     fn config_from(options: &ModelOptions, seed: u64) -> Self::Config;
@@ -125,13 +145,15 @@ pub trait TrainableModel: Module + Sized + 'static {
         None
     }
 
-    /// The loss terms of `scored` with the memory written from other episodes, `written`
-    /// (same shape): how much the bound owes to the memory of the item's own episode. None (the
-    /// default) where the model does not separate the two.
+    /// The memory-conditional bound of `scored`: −ln p(x | M) bounded per image with the memory
+    /// M written from `written` (same shape) as a deterministic function of those images and
+    /// held fixed (no KL(M) term). `written` = `scored` gives the conditional bound proper;
+    /// another episode gives the control "how much does the item's own memory help". The first
+    /// term is [`CONDITIONAL_NEG_ELBO`]. None (the default) where the model has no bound.
     ///
     /// # Shapes
     /// - scored, written: [B, T, 784], binary
-    fn loss_terms_with_memory_from(&self, _scored: Tensor<3>, _written: Tensor<3>, _config: &Self::Config, _sampled: bool) -> Option<LossTerms> {
+    fn conditional_terms(&self, _scored: Tensor<3>, _written: Tensor<3>, _config: &Self::Config, _sampled: bool) -> Option<LossTerms> {
         None
     }
 

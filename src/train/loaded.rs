@@ -7,7 +7,7 @@ use std::any::Any;
 use burn::tensor::{Device, Tensor};
 
 use crate::memory::AttractorMemory;
-use crate::model::{LossTerms, ModelKind, TrainableModel};
+use crate::model::{HeadlineBound, LossTerms, ModelKind, TrainableModel};
 
 use super::checkpoint::CheckpointCard;
 
@@ -24,8 +24,11 @@ pub trait TrainedModel: Send {
     /// [`TrainableModel::log_importance_weights`].
     fn log_importance_weights(&self, images: Tensor<3>, samples: usize) -> Option<Tensor<2>>;
 
-    /// [`TrainableModel::loss_terms_with_memory_from`].
-    fn loss_terms_with_memory_from(&self, scored: Tensor<3>, written: Tensor<3>, sampled: bool) -> Option<LossTerms>;
+    /// [`TrainableModel::HEADLINE`].
+    fn headline_bound(&self) -> HeadlineBound;
+
+    /// [`TrainableModel::conditional_terms`].
+    fn conditional_terms(&self, scored: Tensor<3>, written: Tensor<3>, sampled: bool) -> Option<LossTerms>;
 
     /// Each image's allocation weights among the model's memory parts (the PKM's gates), if it
     /// allocates.
@@ -60,8 +63,12 @@ impl<M: TrainableModel> TrainedModel for Trained<M> {
         self.model.log_importance_weights(images, &self.config, samples)
     }
 
-    fn loss_terms_with_memory_from(&self, scored: Tensor<3>, written: Tensor<3>, sampled: bool) -> Option<LossTerms> {
-        self.model.loss_terms_with_memory_from(scored, written, &self.config, sampled)
+    fn headline_bound(&self) -> HeadlineBound {
+        M::HEADLINE
+    }
+
+    fn conditional_terms(&self, scored: Tensor<3>, written: Tensor<3>, sampled: bool) -> Option<LossTerms> {
+        self.model.conditional_terms(scored, written, &self.config, sampled)
     }
 
     fn allocation(&self, images: Tensor<2>) -> Option<Tensor<2>> {

@@ -1,0 +1,162 @@
+//! One footing for the trained memories' bounds: every kind with a bound (DKM, KM, K++, PKM)
+//! has a memory-conditional bound and its importance-weighted form, which starts at the
+//! conditional −ELBO with one sample and tightens with more; a joint bound differs from the
+//! conditional one by the memory's KL where the memory is written the same way (DKM, PKM);
+//! K++ says it has no joint bound. Small untrained models on the embedded MNIST test images:
+//! nothing beside the repository is needed.
+
+use std::process::Command;
+
+use kanerva::backend::inference_device;
+use kanerva::data::{ImageSet, load_named, to_model_size};
+use kanerva::eval::{Scoring, evaluate_bound, evaluate_importance_weighted};
+use kanerva::memory::dkm::WriteMode;
+use kanerva::model::{Dkm, DkmConfig, HeadlineBound, Km, KmConfig, Kpp, KppConfig, Pkm, PkmConfig};
+use kanerva::train::{Trained, TrainedModel};
+
+const EPISODES: usize = 16;
+const T: usize = 8;
+
+fn images() -> ImageSet {
+    let set = to_model_size(load_named("embedded:mnist-test").unwrap());
+    set.subset(&(0..EPISODES * T).collect::<Vec<_>>())
+}
+
+fn dkm() -> Box<dyn TrainedModel> {
+    let mut config = DkmConfig::new().with_seed(3);
+    config.memory.slots = 8;
+    config.memory.code_size = 12;
+    config.memory.write_mode = WriteMode::StaticBatched;
+    Box::new(Trained::<Dkm> { model: config.init(&inference_device()), config })
+}
+
+fn km() -> Box<dyn TrainedModel> {
+    let mut config = KmConfig::new().with_seed(5).with_address_size(6).with_hidden_size(16);
+    config.memory.slots = 8;
+    config.memory.code_size = 12;
+    Box::new(Trained::<Km> { model: config.init(&inference_device()), config })
+}
+
+fn kpp() -> Box<dyn TrainedModel> {
+    let config = KppConfig::new().with_feature_size(24).with_code_size(8).with_memory_channels(4).with_memory_side(6).with_window(3).with_seed(2);
+    Box::new(Trained::<Kpp> { model: config.init(&inference_device()), config })
+}
+
+fn pkm() -> Box<dyn TrainedModel> {
+    let mut config = PkmConfig::new().with_seed(3).with_machines(3);
+    config.memory.slots = 4;
+    config.memory.code_size = 12;
+    Box::new(Trained::<Pkm> { model: config.init(&inference_device()), config })
+}
+
+fn bound(model: &dyn TrainedModel, data: &ImageSet, scoring: Scoring) -> kanerva::eval::ElboReport {
+    let dev = inference_device();
+    dev.seed(7);
+    evaluate_bound(model, data, EPISODES, T, true, scoring, &dev).expect("a bound")
+}
+
+/// IWAE_1 is the conditional −ELBO in expectation (here averaged over 128 images) and K = 20
+/// samples tighten it.
+#[test]
+fn every_trained_kind_has_a_conditional_bound_and_an_importance_weighted_one_below_it() {
+    let data = images();
+    let dev = inference_device();
+    for model in [dkm(), km(), kpp(), pkm()] {
+        let kind = model.kind();
+        let conditional = bound(model.as_ref(), &data, Scoring::Conditional).headline();
+        dev.seed(11);
+        let iwae_1 = evaluate_importance_weighted(model.as_ref(), &data, EPISODES, T, 1, &dev).unwrap();
+        dev.seed(11);
+        let iwae_20 = evaluate_importance_weighted(model.as_ref(), &data, EPISODES, T, 20, &dev).unwrap();
+        assert!(conditional.is_finite() && conditional > 0.0, "{kind}: {conditional}");
+        assert!((iwae_1 - conditional).abs() < 0.02 * conditional, "{kind}: IWAE_1 {iwae_1} vs conditional −ELBO {conditional}");
+        assert!(iwae_20 < iwae_1, "{kind}: IWAE_20 {iwae_20} should be below IWAE_1 {iwae_1}");
+    }
+}
+
+/// The DKM and the PKM read the same posterior mean in both bounds and draw the same w (same
+/// seed): the joint bound is the conditional one plus KL(M)/T, to rounding.
+#[test]
+fn the_joint_bound_is_the_conditional_one_plus_the_memorys_kl() {
+    let data = images();
+    for model in [dkm(), pkm()] {
+        assert_eq!(model.headline_bound(), HeadlineBound::Joint);
+        let joint = bound(model.as_ref(), &data, Scoring::ModelTerms);
+        let conditional = bound(model.as_ref(), &data, Scoring::Conditional).headline();
+        let kl_m = joint.terms.get("kl_memory_nats").unwrap();
+        assert!(kl_m > 0.0);
+        let gap = joint.headline() - kl_m - conditional;
+        assert!(gap.abs() < 1e-3 * joint.headline(), "{}: joint {} − KL(M)/T {kl_m} − conditional {conditional} = {gap}", model.kind(), joint.headline());
+    }
+}
+
+/// K++'s memory has no prior: its own terms are the conditional bound, and it says so.
+#[test]
+fn kanerva_plus_plus_reports_a_conditional_bound_and_no_joint_one() {
+    let data = images();
+    let model = kpp();
+    assert_eq!(model.headline_bound(), HeadlineBound::Conditional);
+    let own = bound(model.as_ref(), &data, Scoring::ModelTerms).headline();
+    let conditional = bound(model.as_ref(), &data, Scoring::Conditional).headline();
+    assert!((own - conditional).abs() < 1e-3 * own, "{own} vs {conditional}");
+}
+
+/// The KM's joint bound writes with sampled addresses and pays KL(M); its conditional bound
+/// writes at the means and holds M fixed, with p(z | y, M) = N(Mᵀw, σξ²) (no read variance).
+/// Both exist, and the conditional one is the sum of its terms.
+#[test]
+fn the_km_has_both_bounds() {
+    let data = images();
+    let model = km();
+    let joint = bound(model.as_ref(), &data, Scoring::ModelTerms);
+    let conditional = bound(model.as_ref(), &data, Scoring::Conditional);
+    assert!(joint.headline().is_finite() && conditional.headline().is_finite());
+    let sum: f64 = ["recon_nats", "kl_addressing_nats", "kl_code_nats"].iter().map(|k| conditional.terms.get(k).unwrap()).sum();
+    assert!((sum - conditional.headline()).abs() < 1e-3 * sum, "the conditional bound is the sum of its terms");
+}
+
+/// The other-episode control exists for every kind with a bound and scores the same images.
+#[test]
+fn another_episodes_memory_can_be_scored_for_every_kind_with_a_bound() {
+    let data = images();
+    for model in [dkm(), km(), kpp(), pkm()] {
+        let other = bound(model.as_ref(), &data, Scoring::OtherEpisodeMemory);
+        assert!(other.headline().is_finite(), "{}", model.kind());
+        assert_eq!(other.episodes, EPISODES);
+    }
+}
+
+fn eval(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_kanerva")).arg("eval").args(args).output().unwrap();
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+}
+
+#[test]
+fn eval_names_both_bounds_and_refuses_what_a_model_cannot_do() {
+    let (ok, out, err) = eval(&["--checkpoint", "assets/dkm_mnist.ckpt", "--data", "embedded:mnist-test", "--episodes", "2", "--memory-gain", "--json"]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let (joint, conditional, kl_m) = (v["joint_nats_per_image"].as_f64().unwrap(), v["conditional_nats_per_image"].as_f64().unwrap(), v["kl_memory_nats"].as_f64().unwrap());
+    assert!((joint - kl_m - conditional).abs() < 1e-3 * joint, "{v}");
+    assert!(v["memory_gain_nats"].as_f64().unwrap().is_finite());
+    // Plug-in values are named as such.
+    let (ok, out, err) = eval(&["--checkpoint", "assets/dkm_mnist.ckpt", "--data", "embedded:mnist-test", "--episodes", "2", "--mean-w", "--json"]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(v.get("joint_nats_per_image").is_none() && v["joint_plug_in_nats_per_image"].is_f64(), "{v}");
+    assert!(v["estimate"].as_str().unwrap().contains("not a bound"));
+    // K++ says why it has no joint bound.
+    let (ok, out, err) = eval(&["--checkpoint", "assets/kpp_mnist.ckpt", "--data", "embedded:mnist-test", "--episodes", "2", "--json"]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(v.get("joint_nats_per_image").is_none() && v["joint_bound"].as_str().unwrap().starts_with("none:"), "{v}");
+    for (args, expected) in [
+        (vec!["--checkpoint", "assets/dkm_mnist.ckpt", "--importance-samples", "0"], "--importance-samples"),
+        (vec!["--checkpoint", "assets/ebmm_mnist.ckpt", "--memory-gain"], "not a bound"),
+    ] {
+        let mut all = args.clone();
+        all.extend(["--data", "embedded:mnist-test", "--episodes", "1"]);
+        let (ok, _, err) = eval(&all);
+        assert!(!ok && err.contains(expected) && err.trim().lines().count() == 1, "{args:?}: {err}");
+    }
+}
