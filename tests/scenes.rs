@@ -197,6 +197,11 @@ fn lessons_with_impossible_actions_are_refused_when_opened() {
         assert!(err.contains("step 1") && err.contains(expected), "{action}: {err}");
     }
     assert!(kanerva::scene::lesson::Lesson::parse(&text, "test lesson").is_ok());
+    // A step of a thousand actions (found by the fuzzer: 1,107 scene loads in one step).
+    let mut lesson: serde_json::Value = serde_json::from_str(&text).unwrap();
+    lesson["steps"][0]["actions"] = serde_json::Value::Array(vec![serde_json::json!("play"); 1107]);
+    let err = kanerva::scene::lesson::Lesson::parse(&lesson.to_string(), "test lesson").unwrap_err().to_string();
+    assert!(err.contains("step 1: actions: 1107 (at most 16)"), "{err}");
 }
 
 /// The command line takes the same limits as scenes (one validation of a memory's settings).

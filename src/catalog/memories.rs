@@ -40,6 +40,7 @@ impl MemoryName {
             MemoryName::Hopfield(LearningRule::Hebbian),
             MemoryName::Hopfield(LearningRule::Storkey),
             MemoryName::Hopfield(LearningRule::PseudoInverse),
+            MemoryName::Hopfield(LearningRule::Covariance),
             MemoryName::ModernHopfield,
             MemoryName::Sdm,
         ];
@@ -52,6 +53,7 @@ impl MemoryName {
             MemoryName::Hopfield(LearningRule::Hebbian) => "hopfield",
             MemoryName::Hopfield(LearningRule::Storkey) => "hopfield-storkey",
             MemoryName::Hopfield(LearningRule::PseudoInverse) => "hopfield-pinv",
+            MemoryName::Hopfield(LearningRule::Covariance) => "hopfield-covariance",
             MemoryName::ModernHopfield => "modern-hopfield",
             MemoryName::Sdm => "sdm",
             MemoryName::Trained(kind) => kind.name(),
@@ -134,6 +136,7 @@ impl MemorySpec {
                     LearningRule::Hebbian => "Hebbian",
                     LearningRule::Storkey => "Storkey",
                     LearningRule::PseudoInverse => "pseudo-inverse",
+                    LearningRule::Covariance => "covariance",
                 }
             ),
             MemorySpec::ModernHopfield { .. } => "Modern Hopfield".into(),
@@ -198,7 +201,7 @@ impl MemorySpec {
 
     /// The memories available here: the classical ones, and one per shipped checkpoint.
     pub fn available() -> Vec<MemorySpec> {
-        let mut out: Vec<MemorySpec> = [MemoryName::Hopfield(LearningRule::Hebbian), MemoryName::Hopfield(LearningRule::PseudoInverse), MemoryName::ModernHopfield, MemoryName::Sdm]
+        let mut out: Vec<MemorySpec> = [MemoryName::Hopfield(LearningRule::Hebbian), MemoryName::Hopfield(LearningRule::Covariance), MemoryName::Hopfield(LearningRule::PseudoInverse), MemoryName::ModernHopfield, MemoryName::Sdm]
             .into_iter()
             .map(|name| MemorySpec::from_name(name, None, DEFAULT_BETA, SdmConfig::default().locations).expect("classical memories need no checkpoint"))
             .collect();

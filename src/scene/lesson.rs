@@ -101,6 +101,10 @@ impl Lesson {
     fn check(&self) -> Result<(), String> {
         check_count("steps", self.steps.len(), MAX_STEPS).map_err(|e| e.to_string())?;
         for (n, step) in self.steps.iter().enumerate() {
+            // A step's actions all run when a person presses Next: a long list is hours of work.
+            if step.actions.len() > MAX_ACTIONS_PER_STEP {
+                return Err(format!("step {}: actions: {} (at most {MAX_ACTIONS_PER_STEP})", n + 1, step.actions.len()));
+            }
             for action in &step.actions {
                 action.check().map_err(|e| format!("step {}: {e}", n + 1))?;
             }
@@ -111,6 +115,8 @@ impl Lesson {
 
 /// Most steps of a lesson.
 const MAX_STEPS: usize = 200;
+/// Most actions of one step (the built-in lessons use at most 5).
+const MAX_ACTIONS_PER_STEP: usize = 16;
 
 impl LessonAction {
     fn check(&self) -> Result<(), String> {
