@@ -15,7 +15,7 @@ use crate::backend::training_device;
 use crate::catalog::MemorySpec;
 use crate::data::{Image, ImageSet, InkPolarity, load_model_images};
 use crate::scene::{Scene, SceneMemory, SceneRequest, locate_checkpoint, scene_images};
-use crate::eval::{BasinCell, Landscape, LandscapeRequest, PatternSource, landscape, SweepPoint, SweepSetting, basin_map, sample_and_clean_up, sweep};
+use crate::eval::{BasinCell, Landscape, LandscapeRequest, PatternSource, SweepControl, landscape, SweepPoint, SweepSetting, basin_map, sample_and_clean_up, sweep};
 use crate::memory::{AttractorMemory, Iterate, Panel, ReadPlan, WriteReport};
 use crate::train::{TrainEvent, TrainJob, TrainOutcome};
 
@@ -313,7 +313,7 @@ impl WorkerState {
                 };
                 let (events, wake) = (self.events.clone(), self.wake.clone());
                 let memory = self.memory.as_mut().context("no model is loaded")?;
-                let result = sweep(memory.as_mut(), &source, &settings, &plan, &mut |done, total, point| {
+                let result = sweep(memory.as_mut(), &source, &settings, &plan, SweepControl::None, &mut |done, total, point| {
                     let _ = events.send(Event::SweepProgress { done, total, point: *point });
                     wake();
                     !cancel.load(Ordering::Relaxed)

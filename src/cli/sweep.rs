@@ -1,5 +1,5 @@
-//! `kanerva sweep --model hopfield|modern-hopfield|sdm|km|dkm [--checkpoint CKPT]
-//!  --patterns random|FILE --stored 10,20,40 --noise salt-pepper:0.1 [--noise-levels 0,0.1,0.2] --json`
+//! `kanerva sweep --model NAME [--checkpoint CKPT] --patterns random|FILE --stored 10,20,40
+//!  --noise salt-pepper:0.1 [--noise-levels 0,0.1,0.2] [--control none|no-write|other-episode] --json`
 
 use std::path::PathBuf;
 
@@ -7,15 +7,15 @@ use kanerva::catalog::memories::DEFAULT_BETA;
 use kanerva::finite::ensure_finite;
 use kanerva::catalog::{MemoryName, MemorySpec};
 use kanerva::data::{Corruption, load_named, to_model_size};
-use kanerva::eval::{PatternSource, SweepAxis, check_sweep, sweep, sweep_settings};
+use kanerva::eval::{PatternSource, SweepAxis, SweepControl, check_sweep, sweep, sweep_settings};
 use kanerva::memory::sdm::SdmConfig;
 
 use super::options::{JsonArg, ReadArgs};
 
 #[derive(Debug, clap::Args)]
 pub struct SweepArgs {
-    /// The memory: hopfield, hopfield-storkey, hopfield-pinv, modern-hopfield, sdm, or a
-    /// trained kind (dkm, km) with --checkpoint.
+    /// The memory: hopfield, hopfield-storkey, hopfield-pinv, hopfield-covariance,
+    /// modern-hopfield, sdm, or a trained kind (dkm, km, kpp, pkm, ebmm) with --checkpoint.
     #[arg(long)]
     pub model: MemoryName,
     /// The checkpoint of a trained --model.
@@ -34,6 +34,12 @@ pub struct SweepArgs {
     /// side or sigma), at one --stored count.
     #[arg(long, value_delimiter = ',')]
     pub noise_levels: Option<Vec<f64>>,
+    /// What is written before the reads: `none` (the n patterns: the measurement), `no-write`
+    /// (nothing: the prior memory, zero couplings, the initial fast weights) or
+    /// `other-episode` (n other patterns of the source). A memory whose error does not change
+    /// under the controls answers from its prior, not from what was written.
+    #[arg(long, default_value = "none")]
+    pub control: String,
     #[command(flatten)]
     pub read: ReadArgs,
     /// Inverse temperature of the modern Hopfield network (> 0).
@@ -54,6 +60,7 @@ pub fn run(args: SweepArgs) -> anyhow::Result<()> {
         }
         None => (SweepAxis::Stored, Vec::new()),
     };
+    let control: SweepControl = args.control.parse().map_err(|e| anyhow::anyhow!("--control: {e}"))?;
     let settings = sweep_settings(axis, &args.stored, args.noise, &levels);
     let plan = args.read.plan()?;
     // Every count checked before a memory is built or data loaded.
@@ -66,18 +73,21 @@ pub fn run(args: SweepArgs) -> anyhow::Result<()> {
     } else {
         PatternSource::Data(to_model_size(load_named(&args.patterns)?))
     };
-    let points = sweep(memory.as_mut(), &source, &settings, &plan, &mut |done, total, p| {
-        eprintln!("[{done}/{total}] stored {:>4}, {} {:.3}: recall error {:.4} (query {:.4})", p.stored, args.noise.kind(), p.noise_level, p.recall_error, p.query_error);
+    let points = sweep(memory.as_mut(), &source, &settings, &plan, control, &mut |done, total, p| {
+        eprintln!("[{done}/{total}] stored {:>4}, {} {:.3}: recall error {:.4} (query {:.4}, blank page {:.4})", p.stored, args.noise.kind(), p.noise_level, p.recall_error, p.query_error, p.blank_error);
         true
     })?;
     ensure_finite(&points, "sweep")?;
     if args.output.json {
         let noise = if axis == SweepAxis::NoiseLevel { args.noise.kind().to_string() } else { args.noise.to_string() };
-        println!("{}", serde_json::json!({ "model": args.model.name(), "patterns": args.patterns, "noise": noise, "axis": axis, "iterations": args.read.iterations, "points": points }));
+        println!("{}", serde_json::json!({ "model": args.model.name(), "patterns": args.patterns, "noise": noise, "axis": axis, "iterations": args.read.iterations, "control": control, "points": points }));
     } else {
-        println!("{:>7} {:>12} {:>12} {:>12}", "stored", "noise level", "query error", "recall error");
+        if control != SweepControl::None {
+            println!("control: {}", control.name());
+        }
+        println!("{:>7} {:>12} {:>12} {:>12} {:>12} {:>14}", "stored", "noise level", "recall error", "query error", "blank error", "memory floats");
         for p in &points {
-            println!("{:>7} {:>12.3} {:>12.4} {:>12.4}", p.stored, p.noise_level, p.query_error, p.recall_error);
+            println!("{:>7} {:>12.3} {:>12.4} {:>12.4} {:>12.4} {:>14}", p.stored, p.noise_level, p.recall_error, p.query_error, p.blank_error, p.memory_floats);
         }
     }
     Ok(())

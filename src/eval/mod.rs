@@ -17,4 +17,4 @@ pub use denoise::{DenoiseReport, DenoiseStep, ENERGY_TOLERANCE, denoise};
 pub use landscape::{Landscape, LandscapeRequest, landscape};
 pub use elbo::{ElboReport, Scoring, evaluate_bound, evaluate_elbo, evaluate_importance_weighted};
 pub use samples::sample_and_clean_up;
-pub use sweep::{MAX_SWEEP_POINTS, PatternSource, SweepAxis, SweepPoint, SweepSetting, capacity_sweep, check_sweep, sweep, sweep_settings};
+pub use sweep::{MAX_SWEEP_POINTS, PatternSource, SweepAxis, SweepControl, SweepPoint, SweepSetting, capacity_sweep, check_sweep, sweep, sweep_settings};

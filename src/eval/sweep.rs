@@ -57,6 +57,41 @@ pub fn sweep_settings(axis: SweepAxis, stored: &[usize], noise: Corruption, leve
     }
 }
 
+/// What a sweep writes before it reads: the measurement, or a control that would show a
+/// memory answering without what was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SweepControl {
+    /// Write the n patterns and query them: the measurement.
+    #[default]
+    None,
+    /// Write nothing ([`AttractorMemory::forget`]: the prior memory, zero couplings, the
+    /// initial fast weights) and query the n patterns. A memory with nothing to read from
+    /// answers with the query.
+    NoWrite,
+    /// Write n other patterns (the source's next n) and query the first n.
+    OtherEpisode,
+}
+
+impl SweepControl {
+    pub const ALL: [SweepControl; 3] = [SweepControl::None, SweepControl::NoWrite, SweepControl::OtherEpisode];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            SweepControl::None => "none",
+            SweepControl::NoWrite => "no-write",
+            SweepControl::OtherEpisode => "other-episode",
+        }
+    }
+}
+
+impl std::str::FromStr for SweepControl {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL.into_iter().find(|c| c.name() == s).ok_or_else(|| format!("unknown control {s:?} (none, no-write or other-episode)"))
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct SweepPoint {
     pub stored: usize,
@@ -64,8 +99,12 @@ pub struct SweepPoint {
     pub noise_level: f64,
     /// Mean fraction of wrong pixels after reading, over all stored patterns.
     pub recall_error: f64,
-    /// The same before reading (the corruption alone).
+    /// The trivial answer "return the query unchanged": the corruption alone.
     pub query_error: f64,
+    /// The trivial answer "return the blank page" (all background): the patterns' ink.
+    pub blank_error: f64,
+    /// The numbers the memory held ([`AttractorMemory::memory_floats`]).
+    pub memory_floats: usize,
 }
 
 impl SweepPoint {
@@ -91,43 +130,58 @@ pub fn check_sweep(settings: &[SweepSetting], plan: &ReadPlan) -> Result<(), Set
     plan.validate()
 }
 
-/// For each setting: write that many patterns (skipped when the count repeats), corrupt
-/// each, read as `plan` says (its seed moves with each query), and average the pixel error against the clean
-/// pattern. `progress(done, total, point)` is called after each point; returning false stops
-/// the sweep early (cancel).
+/// For each setting: write that many patterns (skipped when the count repeats; `control`
+/// may write other patterns or none), corrupt each, read as `plan` says (its seed moves with
+/// each query), and average the pixel error against the clean pattern, beside the trivial
+/// answers' errors. `progress(done, total, point)` is called after each point; returning false
+/// stops the sweep early (cancel).
 pub fn sweep(
     memory: &mut dyn AttractorMemory,
     source: &PatternSource,
     settings: &[SweepSetting],
     plan: &ReadPlan,
+    control: SweepControl,
     progress: &mut dyn FnMut(usize, usize, &SweepPoint) -> bool,
 ) -> Result<Vec<SweepPoint>, MemoryError> {
     check_sweep(settings, plan)?;
     let mut points = Vec::with_capacity(settings.len());
     let mut written: Option<usize> = None;
+    if control == SweepControl::NoWrite {
+        memory.forget();
+    }
     for (done, setting) in settings.iter().enumerate() {
         let n = setting.stored;
-        let patterns = source.patterns(n);
-        if n == 0 || patterns.len() < n {
-            return Err(MemoryError::Model(format!("only {} patterns available, {n} requested", patterns.len())));
+        let wanted = if control == SweepControl::OtherEpisode { 2 * n } else { n };
+        let all = source.patterns(wanted);
+        if n == 0 || all.len() < wanted {
+            return Err(MemoryError::Model(format!("only {} patterns available, {wanted} needed{}", all.len(), if control == SweepControl::OtherEpisode { " (the other-episode control writes n others)" } else { "" })));
         }
-        if written != Some(n) {
-            memory.write(&patterns)?;
+        let patterns = &all[..n];
+        if written != Some(n) && control != SweepControl::NoWrite {
+            memory.write(if control == SweepControl::OtherEpisode { &all[n..] } else { patterns })?;
             written = Some(n);
         }
-        let (mut recall, mut query_error) = (0.0, 0.0);
+        let (mut recall, mut query_error, mut blank_error) = (0.0, 0.0, 0.0);
         for (i, p) in patterns.iter().enumerate() {
             let query_seed = plan.seed.wrapping_add(i as u64 * 7919 + n as u64);
             let query = setting.noise.apply(p, query_seed);
             query_error += query.pixel_error(p) as f64;
-            let iterates = read_iterations(memory, &query, &plan.with_seed(query_seed))?;
-            recall += iterates.last().expect("at least the query").image.pixel_error(p) as f64;
+            blank_error += p.pixels.iter().filter(|&&v| v >= 0.5).count() as f64 / p.pixels.len() as f64;
+            let answer = match read_iterations(memory, &query, &plan.with_seed(query_seed)) {
+                Ok(iterates) => iterates.last().expect("at least the query").image.clone(),
+                // Nothing written and nothing to read from: the answer is the query.
+                Err(MemoryError::Empty) if control == SweepControl::NoWrite => query.clone(),
+                Err(e) => return Err(e),
+            };
+            recall += answer.pixel_error(p) as f64;
         }
         let point = SweepPoint {
             stored: n,
             noise_level: setting.noise.level(),
             recall_error: recall / n as f64,
             query_error: query_error / n as f64,
+            blank_error: blank_error / n as f64,
+            memory_floats: memory.memory_floats(),
         };
         points.push(point);
         if !progress(done + 1, settings.len(), &point) {
@@ -146,5 +200,5 @@ pub fn capacity_sweep(
     plan: &ReadPlan,
     progress: &mut dyn FnMut(usize, usize, &SweepPoint) -> bool,
 ) -> Result<Vec<SweepPoint>, MemoryError> {
-    sweep(memory, source, &sweep_settings(SweepAxis::Stored, stored, noise, &[]), plan, progress)
+    sweep(memory, source, &sweep_settings(SweepAxis::Stored, stored, noise, &[]), plan, SweepControl::None, progress)
 }

@@ -194,6 +194,18 @@ pub trait AttractorMemory: Send {
     /// The images currently stored (for distances and the basin view).
     fn stored(&self) -> &[Image];
 
+    /// Back to the state before any write: zero couplings or counters, no patterns, the prior
+    /// memory, the initial fast weights. Reads then answer from what the memory knows without
+    /// the episode: the no-write control of a sweep. A memory with nothing to read from after
+    /// it (the modern Hopfield network) reads [`MemoryError::Empty`].
+    fn forget(&mut self);
+
+    /// The numbers the memory holds for an episode (its size on a distortion/rate axis): N² for
+    /// a Hopfield network, the patterns for a modern one, the counters of an SDM, K·C + K² for a
+    /// DKM's or KM's memory, the fast weights of an EBMM. Fixed structure (an SDM's random
+    /// addresses, trained networks) is not counted.
+    fn memory_floats(&self) -> usize;
+
     /// Energy, terms and weights at `image`, memory fixed.
     fn evaluate(&self, image: &Image) -> Result<Evaluation, MemoryError>;
 

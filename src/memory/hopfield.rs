@@ -20,9 +20,10 @@ pub enum LearningRule {
     /// Projection (pseudo-inverse) rule: W = Ξ(ΞᵀΞ)⁻¹Ξᵀ, diag 0. Stores up to ~N/2 correlated patterns.
     PseudoInverse,
     /// The covariance rule for biased patterns (Tsodyks & Feigel'man 1988; Amit, Gutfreund &
-    /// Sompolinsky 1987): with V = (s + 1)/2 ∈ {0, 1} and the patterns' mean activity a,
-    /// J = Σ (V − a)(V − a)ᵀ / (N a (1 − a)), and the threshold θ = ½ − a halfway between the
-    /// field of an active unit (1 − a) and of a silent one (−a). On sparse images (ink ≈ 8%)
+    /// Sompolinsky 1987): with V = (s + 1)/2 ∈ {0, 1}, each unit's mean activity a_i over the
+    /// patterns and the overall mean a, J_ij = Σ (V_i − a_i)(V_j − a_j) / (N a (1 − a)), and
+    /// the threshold θ_i = ½ − a_i halfway between the field of an active unit (1 − a_i) and
+    /// of a silent one (−a_i). On sparse images (ink ≈ 8%)
     /// the ±1 Hebbian rule's fields are dominated by the shared background and it answers
     /// with the blank page; this rule subtracts the mean and does not.
     Covariance,
@@ -189,12 +190,14 @@ impl Hopfield {
     /// b_i = ½ Σ_{j≠i} J_ij − θ, so the asynchronous descent of E = −½ sᵀWs − bᵀs holds.
     fn learn_covariance(&mut self, patterns: &[Vec<f32>]) {
         let n = self.units();
-        let active: Vec<Vec<f32>> = patterns.iter().map(|s| s.iter().map(|x| (x + 1.0) / 2.0).collect()).collect();
-        let total: f64 = active.iter().flatten().map(|&v| f64::from(v)).sum();
-        // Clamped so that all-blank or all-ink patterns do not divide by zero.
-        let a = (total / (n * patterns.len().max(1)) as f64).clamp(0.01, 0.99);
+        let p = patterns.len().max(1) as f64;
+        let active: Vec<Vec<f64>> = patterns.iter().map(|s| s.iter().map(|&x| f64::from(x + 1.0) / 2.0).collect()).collect();
+        // Each unit's mean activity a_i over the patterns, and the overall mean a (clamped so
+        // that all-blank or all-ink patterns do not divide by zero).
+        let unit_mean: Vec<f64> = (0..n).map(|i| active.iter().map(|v| v[i]).sum::<f64>() / p).collect();
+        let a = (unit_mean.iter().sum::<f64>() / n as f64).clamp(0.01, 0.99);
         let scale = 1.0 / (n as f64 * a * (1.0 - a));
-        let centred: Vec<Vec<f32>> = active.iter().map(|v| v.iter().map(|&x| (f64::from(x) - a) as f32).collect()).collect();
+        let centred: Vec<Vec<f32>> = active.iter().map(|v| v.iter().zip(&unit_mean).map(|(&x, &m)| (x - m) as f32).collect()).collect();
         for xi in &centred {
             for i in 0..n {
                 let c = (f64::from(xi[i]) * scale * 0.5) as f32; // W = J/2
@@ -202,12 +205,12 @@ impl Hopfield {
                 row.iter_mut().zip(xi).for_each(|(w, x)| *w += c * x);
             }
         }
-        let threshold = 0.5 - a;
         for i in 0..n {
             self.weights[i * n + i] = 0.0;
-            // Σ_{j≠i} J_ij = 2 Σ_{j≠i} W_ij.
+            // Σ_{j≠i} J_ij = 2 Σ_{j≠i} W_ij; the threshold sits halfway between an active
+            // unit's field (1 − a_i) and a silent one's (−a_i).
             let coupling: f64 = self.weights[i * n..(i + 1) * n].iter().map(|&w| f64::from(w)).sum();
-            self.bias[i] = (coupling - threshold) as f32;
+            self.bias[i] = (coupling - (0.5 - unit_mean[i])) as f32;
         }
     }
 }
@@ -234,6 +237,18 @@ impl AttractorMemory for Hopfield {
 
     fn stored(&self) -> &[Image] {
         &self.patterns
+    }
+
+    fn forget(&mut self) {
+        self.weights.iter_mut().for_each(|w| *w = 0.0);
+        self.bias.iter_mut().for_each(|b| *b = 0.0);
+        self.patterns.clear();
+    }
+
+    /// N² couplings (the covariance rule adds its N thresholds).
+    fn memory_floats(&self) -> usize {
+        let n = self.units();
+        n * n + if self.config.rule == LearningRule::Covariance { n } else { 0 }
     }
 
     fn weights_label(&self) -> (&'static str, &'static str) {

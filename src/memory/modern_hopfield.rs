@@ -127,6 +127,16 @@ impl AttractorMemory for ModernHopfield {
         Some(Ok((self.energy_of_state(point), self.decode(point))))
     }
 
+    fn forget(&mut self) {
+        self.patterns.clear();
+        self.stored.clear();
+    }
+
+    /// The stored patterns, N numbers each.
+    fn memory_floats(&self) -> usize {
+        self.patterns.len() * self.rows * self.cols
+    }
+
     fn evaluate(&self, image: &Image) -> Result<Evaluation, MemoryError> {
         if self.patterns.is_empty() {
             return Err(MemoryError::Empty);

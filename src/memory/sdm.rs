@@ -192,6 +192,16 @@ impl AttractorMemory for Sdm {
         &self.stored
     }
 
+    fn forget(&mut self) {
+        self.counters.iter_mut().for_each(|c| *c = 0);
+        self.stored.clear();
+    }
+
+    /// locations × N counters (the random addresses come from a seed and are not counted).
+    fn memory_floats(&self) -> usize {
+        self.counters.len()
+    }
+
     fn evaluate(&self, image: &Image) -> Result<Evaluation, MemoryError> {
         check_size(std::slice::from_ref(image), self.rows, self.cols)?;
         let (next, active) = self.read(image);

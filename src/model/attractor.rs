@@ -44,6 +44,26 @@ impl DkmAttractor {
         &self.config
     }
 
+    /// Holds `state` as the memory read from, with its addresser and energy.
+    fn install(&mut self, state: MemoryState, stored: Vec<Image>) {
+        let [_, slots, code_size] = state.mean.dims();
+        let prior_std = self.config.memory.w_prior_std;
+        let log_w_std = to_f64_scalar(self.model.log_w_std.val());
+        let energy = AddressEnergy {
+            memory: to_f32(state.mean.clone()),
+            slots,
+            code_size,
+            prior_var: prior_std * prior_std,
+            kl_constant: slots as f64 * ((2.0 * log_w_std).exp() / (2.0 * prior_std * prior_std) - log_w_std + prior_std.ln() - 0.5),
+        };
+        self.written = Some(Written {
+            addresser: Addresser::new(state.mean.clone(), &self.config.memory).with_address_map(),
+            energy,
+            state,
+            stored,
+        });
+    }
+
     fn written(&self) -> Result<&Written, MemoryError> {
         self.written.as_ref().ok_or(MemoryError::Empty)
     }
@@ -131,23 +151,18 @@ impl AttractorMemory for DkmAttractor {
         let images = images_tensor(episode, &self.device).reshape([1, episode.len(), PIXELS]);
         let (state, _) = self.model.write(images, &self.config);
         let kl = to_f64_scalar(mem::kl_memory(&state, self.model.prior_mean.val(), self.model.prior_log_var.val()));
-        let [_, slots, code_size] = state.mean.dims();
-        let prior_std = self.config.memory.w_prior_std;
-        let log_w_std = to_f64_scalar(self.model.log_w_std.val());
-        let energy = AddressEnergy {
-            memory: to_f32(state.mean.clone()),
-            slots,
-            code_size,
-            prior_var: prior_std * prior_std,
-            kl_constant: slots as f64 * ((2.0 * log_w_std).exp() / (2.0 * prior_std * prior_std) - log_w_std + prior_std.ln() - 0.5),
-        };
-        self.written = Some(Written {
-            addresser: Addresser::new(state.mean.clone(), &self.config.memory).with_address_map(),
-            energy,
-            state,
-            stored: episode.to_vec(),
-        });
+        self.install(state, episode.to_vec());
         Ok(write_report(kl, episode.len()))
+    }
+
+    fn forget(&mut self) {
+        self.install(self.model.memory_prior(1), Vec::new());
+    }
+
+    /// The memory's mean K·C and covariance K².
+    fn memory_floats(&self) -> usize {
+        let (k, c) = (self.config.memory.slots, self.config.memory.code_size);
+        k * c + k * k
     }
 
     fn stored(&self) -> &[Image] {

@@ -86,6 +86,18 @@ impl AttractorMemory for EbmmAttractor {
         self.written.as_ref().map_or(&[], |w| &w.stored)
     }
 
+    /// The learned initial fast weights W̄, as before any write step.
+    fn forget(&mut self) {
+        let w = self.model.w_init.val().unsqueeze_dim::<3>(0);
+        let gamma = self.model.read_step_size(w.clone()).reshape([1, 1, 1]);
+        self.written = Some(Written { w, gamma, stored: Vec::new() });
+    }
+
+    /// The fast weights W, H × 784.
+    fn memory_floats(&self) -> usize {
+        self.model.w_init.dims().iter().product()
+    }
+
     fn evaluate(&self, image: &Image) -> Result<Evaluation, MemoryError> {
         check_size(std::slice::from_ref(image), SIDE, SIDE)?;
         let written = self.written()?;

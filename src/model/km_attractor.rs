@@ -82,6 +82,16 @@ impl AttractorMemory for KmAttractor {
         self.written.as_ref().map_or(&[], |(_, s)| s)
     }
 
+    fn forget(&mut self) {
+        self.written = Some((self.model.memory_prior(1), Vec::new()));
+    }
+
+    /// The memory's mean K·C and covariance K².
+    fn memory_floats(&self) -> usize {
+        let (k, c) = (self.config.memory.slots, self.config.memory.code_size);
+        k * c + k * k
+    }
+
     fn evaluate(&self, image: &Image) -> Result<Evaluation, MemoryError> {
         self.evaluate_and_step(image, ReadUpdate::Mode, 0).map(|(evaluation, _)| evaluation)
     }

@@ -92,6 +92,19 @@ impl AttractorMemory for KppAttractor {
         self.written.as_ref().map_or(&[], |w| &w.stored)
     }
 
+    /// The memory of an empty episode: the write's sum over items is zero, then the write's
+    /// convolution (its bias) as for any episode.
+    fn forget(&mut self) {
+        let (c, s) = (self.config.memory_channels, self.config.memory_side);
+        let memory = crate::kernels::fast_conv::FusedForward::forward_fused(&self.model.write_conv, Tensor::zeros([1, c, s, s], &self.device));
+        self.written = Some(Written { memory, keys: Vec::new(), stored: Vec::new() });
+    }
+
+    /// C_m · S · S.
+    fn memory_floats(&self) -> usize {
+        self.config.memory_channels * self.config.memory_side * self.config.memory_side
+    }
+
     fn evaluate(&self, image: &Image) -> Result<Evaluation, MemoryError> {
         self.evaluate_and_step(image, ReadUpdate::Mode, 0).map(|(evaluation, _)| evaluation)
     }

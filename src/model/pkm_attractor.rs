@@ -110,6 +110,17 @@ impl AttractorMemory for PkmAttractor {
         self.written.as_ref().map_or(&[], |w| &w.stored)
     }
 
+    fn forget(&mut self) {
+        let state = self.model.memory_prior(1);
+        self.written = Some(Written { addresser: Addresser::new(state.mean.clone(), &self.config.memory).with_address_map(), state, gates: Vec::new(), stored: Vec::new() });
+    }
+
+    /// N machines of K·C + K².
+    fn memory_floats(&self) -> usize {
+        let (k, c) = (self.config.memory.slots, self.config.memory.code_size);
+        self.config.machines * (k * c + k * k)
+    }
+
     fn evaluate(&self, image: &Image) -> Result<Evaluation, MemoryError> {
         self.evaluate_and_step(image, ReadUpdate::Mode, 0).map(|(evaluation, _)| evaluation)
     }
