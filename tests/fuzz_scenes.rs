@@ -293,7 +293,7 @@ proptest! {
         let lesson = no_panic("Lesson::parse", || Lesson::parse(&text, "mutant lesson"))?;
         if let Ok(lesson) = lesson {
             let played = no_panic("playing the lesson", || play_lesson(FoundLesson { lesson, dir: None }, step_limit()))?;
-            prop_assert!(played.is_ok(), "{}", played.unwrap_err());
+            prop_assert!(played.is_ok(), "{} (the lesson: {})", played.unwrap_err(), text.chars().take(2000).collect::<String>());
         }
     }
 }
