@@ -596,6 +596,30 @@ fn every_lesson_walks_through_all_its_steps_without_an_error() {
     }
 }
 
+/// A step whose scene cannot load stops there with the reason shown, instead of playing a
+/// read that never starts (found by the lesson fuzzer: `{"scene": "/dev/zero"}, "play"` kept
+/// the step busy for ever).
+#[test]
+fn a_lesson_step_whose_scene_fails_stops_with_the_reason() {
+    use kanerva::scene::lesson::{FoundLesson, Lesson};
+    let text = r#"{"name": "broken", "title": "A broken lesson", "steps": [
+        {"text": "A scene that is not a file, then play.", "actions": [{"scene": "/dev/zero"}, "play"]},
+        {"text": "Random patterns, written and read.", "actions": [{"fill": {"with": "patterns", "count": 8}}, "write", {"query": {"stored": 1, "noise": "flip:0.1"}}, "play"]}
+    ]}"#;
+    let lesson = Lesson::parse(text, "broken lesson").unwrap();
+    let mut h = harness();
+    h.state_mut().start_lesson(FoundLesson { lesson, dir: None });
+    wait_up_to(&mut h, "the failed step to stop", 60, |app| app.lesson_idle());
+    let errors = h.state().errors.join(" | ");
+    assert!(errors.contains("/dev/zero") && errors.contains("step 1 stopped"), "{errors}");
+    // The next step still works.
+    h.get_by_label("Next").click();
+    h.run_steps(2);
+    wait_up_to(&mut h, "step 2", 120, |app| app.lesson.as_ref().is_some_and(|l| l.step == 1) && app.lesson_idle());
+    assert_eq!(h.state().stored.len(), 8);
+    assert!(!h.state().read.iterates.is_empty());
+}
+
 /// The energy landscape from the app: on the plane through three stored patterns of a
 /// Hopfield network, computed on the worker, with the read's trajectory projected on it.
 #[test]

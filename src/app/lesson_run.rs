@@ -19,7 +19,7 @@ pub enum LessonWait {
     Scene(Answers),
     Model(Answers),
     Write(Answers),
-    ReadStarted,
+    ReadStarted(Answers),
 }
 
 /// How many answers of each kind the worker has given (an error answers anything).
@@ -71,6 +71,15 @@ impl ExplorerApp {
         self.lesson.as_ref().is_none_or(|l| l.queue.is_empty() && l.wait.is_none()) && !self.sweep.running && !self.basins.pending && !self.landscape.running && !self.read.pending
     }
 
+    /// Drops the rest of the current step's actions, saying why.
+    fn stop_lesson_step(&mut self, why: &str) {
+        if let Some(lesson) = &mut self.lesson {
+            lesson.queue.clear();
+            lesson.wait = None;
+            self.errors.push(format!("lesson: step {} stopped: {why}", lesson.step + 1));
+        }
+    }
+
     /// A read of the query on the canvas has its query evaluated (no restart pending).
     fn read_is_current(&self) -> bool {
         !self.read.iterates.is_empty() && !self.read.pending && self.canvas.version == self.read_query_version
@@ -80,13 +89,19 @@ impl ExplorerApp {
     pub(super) fn run_lesson(&mut self) {
         let Some(lesson) = &self.lesson else { return };
         let (now, failed) = (self.answers, |then: &Answers| self.answers.errors > then.errors);
-        let waiting = match &lesson.wait {
-            Some(LessonWait::Scene(then)) => now.scenes <= then.scenes && !failed(then),
-            Some(LessonWait::Model(then)) => now.models <= then.models && !failed(then),
-            Some(LessonWait::Write(then)) => now.writes <= then.writes && !failed(then),
-            Some(LessonWait::ReadStarted) => !self.read_is_current(),
-            None => false,
+        let (waiting, then) = match &lesson.wait {
+            Some(LessonWait::Scene(then)) => (now.scenes <= then.scenes, Some(then)),
+            Some(LessonWait::Model(then)) => (now.models <= then.models, Some(then)),
+            Some(LessonWait::Write(then)) => (now.writes <= then.writes, Some(then)),
+            Some(LessonWait::ReadStarted(then)) => (!self.read_is_current(), Some(then)),
+            None => (false, None),
         };
+        // The worker answered with an error: the step's later actions build on this one (a
+        // play after a scene that did not load would wait for ever), so the step stops here.
+        if then.is_some_and(failed) {
+            self.stop_lesson_step("the worker reported an error");
+            return;
+        }
         if waiting {
             return;
         }
@@ -101,6 +116,7 @@ impl ExplorerApp {
             Ok(wait) => wait,
             Err(problem) => {
                 self.errors.push(format!("lesson: {problem}"));
+                self.stop_lesson_step("an action failed");
                 None
             }
         };
@@ -140,12 +156,12 @@ impl ExplorerApp {
                 let item = self.stored.get(stored).cloned().ok_or_else(|| format!("no stored item {stored} ({} stored)", self.stored.len()))?;
                 let noise: Option<Corruption> = noise.as_deref().map(str::parse).transpose().map_err(|e| format!("{e}"))?;
                 self.canvas.set_image(noise.map_or(item.clone(), |c| c.apply(&item, self.settings.read.seed)));
-                Some(LessonWait::ReadStarted)
+                Some(LessonWait::ReadStarted(then))
             }
             LessonAction::Addressing(name) => {
                 self.settings.read.addressing = name.parse()?;
                 self.reset_read();
-                Some(LessonWait::ReadStarted)
+                Some(LessonWait::ReadStarted(then))
             }
             LessonAction::Play => {
                 // A read of the current query must be under way: wait for it, then play.
@@ -153,7 +169,7 @@ impl ExplorerApp {
                     if let Some(lesson) = &mut self.lesson {
                         lesson.queue.push_front(LessonAction::Play);
                     }
-                    return Ok(Some(LessonWait::ReadStarted));
+                    return Ok(Some(LessonWait::ReadStarted(then)));
                 }
                 self.playing = true;
                 None
