@@ -342,6 +342,19 @@ fn a_capacity_sweep_runs_from_the_app_and_leaves_the_episode_in_memory() {
     assert_eq!(result.points[0].query_error, 0.0);
     assert!((result.points[1].query_error - 0.3).abs() < 0.02, "{:?}", result.points);
     assert!(result.points[0].recall_error < 0.01, "stored patterns are fixed points: {:?}", result.points);
+    // The no-write control: nothing written, a Hopfield network's fields are zero and it
+    // answers with the query; the reference lines and the distortion/rate plot are drawn.
+    h.state_mut().sweep.control = kanerva::eval::SweepControl::NoWrite;
+    h.get_by_label("Run sweep").click();
+    wait_for(&mut h, "the no-write sweep", |app| !app.sweep.running);
+    let result = h.state().sweep.results.last().cloned().expect("a finished control sweep");
+    assert!(result.name.contains("control: no-write"), "{}", result.name);
+    assert!(result.points.iter().all(|p| p.recall_error == p.query_error && p.blank_error > 0.3 && p.memory_floats == 784 * 784), "{:?}", result.points);
+    h.run_steps(2);
+    h.get_by_label_contains("return the query (reference)");
+    h.get_by_label_contains("return the blank page (reference)");
+    h.get_by_label("error against memory size");
+    h.state_mut().sweep.control = kanerva::eval::SweepControl::None;
     // ...and the same step after it: the episode is back in memory, so the read is identical.
     h.key_press(egui::Key::R);
     wait_for(&mut h, "the reset", |app| app.read.iterates.len() == 1);

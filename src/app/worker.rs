@@ -37,7 +37,7 @@ pub enum Command {
     BasinMap { a: usize, b: usize, alphas: Vec<f32>, noises: Vec<f32>, plan: ReadPlan },
     /// A sweep (capacity or corruption level) of the current memory (its contents are
     /// restored afterwards).
-    Sweep { patterns: Option<Arc<ImageSet>>, settings: Vec<SweepSetting>, plan: ReadPlan, cancel: Arc<AtomicBool> },
+    Sweep { patterns: Option<Arc<ImageSet>>, settings: Vec<SweepSetting>, plan: ReadPlan, control: SweepControl, cancel: Arc<AtomicBool> },
     /// Train a model on its own thread (reads stay responsive); progress comes as events.
     Train(TrainJob),
     CancelTraining,
@@ -306,14 +306,14 @@ impl WorkerState {
                 let cells = basin_map(self.memory()?, a, b, &alphas, &noises, &plan)?;
                 self.emit(Event::BasinMap { a, b, alphas, noises, cells });
             }
-            Command::Sweep { patterns, settings, plan, cancel } => {
+            Command::Sweep { patterns, settings, plan, control, cancel } => {
                 let source = match patterns {
                     Some(set) => PatternSource::Data((*set).clone()),
                     None => PatternSource::Random { seed: 0 },
                 };
                 let (events, wake) = (self.events.clone(), self.wake.clone());
                 let memory = self.memory.as_mut().context("no model is loaded")?;
-                let result = sweep(memory.as_mut(), &source, &settings, &plan, SweepControl::None, &mut |done, total, point| {
+                let result = sweep(memory.as_mut(), &source, &settings, &plan, control, &mut |done, total, point| {
                     let _ = events.send(Event::SweepProgress { done, total, point: *point });
                     wake();
                     !cancel.load(Ordering::Relaxed)

@@ -1,6 +1,8 @@
 //! Sweeps from the explorer: recall error of the current memory against the number of stored
 //! patterns (capacity) or against the corruption's level, on random patterns or the loaded
-//! data; results of several memories share one plot per axis.
+//! data, with a control (nothing written, another episode written) when asked; results of
+//! several memories share one plot per axis, beside the two trivial answers (return the query,
+//! return the blank page), and a second plot puts the error against the memory's size.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,7 +15,7 @@ use super::palette::series_colour;
 use crate::app::worker::Command;
 use crate::memory::{Addressing, ReadPlan};
 use crate::data::{Corruption, ImageSet, Region};
-use crate::eval::{SweepAxis, SweepPoint, sweep_settings};
+use crate::eval::{SweepAxis, SweepControl, SweepPoint, sweep_settings};
 
 /// A finished sweep: the memory and pattern source, what varied, the points.
 #[derive(Debug, Clone)]
@@ -43,6 +45,10 @@ pub struct SweepPanel {
     /// data for trained memories (random patterns are not what they can store) and random
     /// patterns for the classical ones.
     pub use_data: Option<bool>,
+    /// What is written before the reads (the measurement or a control).
+    pub control: SweepControl,
+    /// Show the distortion/rate plot: recall error against the floats the memory holds.
+    pub show_rate: bool,
     pub running: bool,
     pub progress: Option<(usize, usize)>,
     pub results: Vec<SweepResult>,
@@ -58,6 +64,8 @@ impl Default for SweepPanel {
             levels: "0,0.05,0.1,0.2,0.3,0.4".into(),
             noise: NOISE_KINDS[0],
             use_data: None,
+            control: SweepControl::None,
+            show_rate: true,
             running: false,
             progress: None,
             results: Vec::new(),
@@ -111,10 +119,13 @@ impl SweepPanel {
         self.running = true;
         self.progress = None;
         let source = if use_data { data.map_or("data".into(), |d| d.source.clone()) } else { "random".into() };
-        let source = match self.axis {
+        let mut source = match self.axis {
             SweepAxis::Stored => format!("{source} · {}", self.noise),
             SweepAxis::NoiseLevel => format!("{source} · {} stored", settings.first().map_or(0, |s| s.stored)),
         };
+        if self.control != SweepControl::None {
+            source = format!("{source} · control: {}", self.control.name());
+        }
         self.pending = Some((source, self.axis));
         Some(Command::Sweep {
             patterns: if use_data { data.cloned() } else { None },
@@ -122,6 +133,7 @@ impl SweepPanel {
             // Mode updates, seed 0: what `kanerva sweep` does by default; the read panel's
             // addressing.
             plan: ReadPlan { addressing, ..ReadPlan::default() },
+            control: self.control,
             cancel: self.cancel.clone(),
         })
     }
@@ -173,6 +185,16 @@ impl SweepPanel {
             if ui.selectable_label(use_data, "loaded data").on_hover_text("items of the loaded data set: a trained memory can only store what its decoder can draw").clicked() {
                 self.use_data = Some(true);
             }
+            ui.label("control");
+            egui::ComboBox::from_id_salt("sweep_control").selected_text(self.control.name()).show_ui(ui, |ui| {
+                for (control, hint) in [
+                    (SweepControl::None, "write the patterns, then read them: the measurement"),
+                    (SweepControl::NoWrite, "write nothing (the prior memory, zero couplings, the initial fast weights): what the memory answers without the episode"),
+                    (SweepControl::OtherEpisode, "write other patterns, then read these: a memory whose error does not change is answering from its prior"),
+                ] {
+                    ui.selectable_value(&mut self.control, control, control.name()).on_hover_text(hint);
+                }
+            });
             let settings = self.settings();
             if let Err(e) = &settings {
                 ui.colored_label(egui::Color32::from_rgb(255, 120, 100), e);
@@ -186,6 +208,7 @@ impl SweepPanel {
             if ui.add_enabled(!self.results.is_empty(), egui::Button::new("Clear plot")).clicked() {
                 self.results.clear();
             }
+            ui.checkbox(&mut self.show_rate, "error against memory size").on_hover_text("distortion/rate: each memory's recall error against the numbers it holds for the episode");
         });
         if let (true, Some((done, total))) = (self.running, self.progress) {
             ui.add(egui::ProgressBar::new(done as f32 / total.max(1) as f32).text(format!("{done}/{total} points")));
@@ -211,7 +234,13 @@ impl SweepPanel {
                 plot = plot.x_axis_formatter(|mark, _| if mark.value.fract() == 0.0 { format!("{}", mark.value) } else { String::new() });
             }
             plot.show(ui, |plot| {
-                for (i, result) in shown.into_iter().enumerate() {
+                // The trivial answers, per point: a memory below neither has recalled nothing.
+                for result in &shown {
+                    let reference = |value: fn(&SweepPoint) -> f64| PlotPoints::from(result.points.iter().map(|p| [p.x(result.axis), value(p)]).collect::<Vec<_>>());
+                    plot.line(Line::new(REFERENCE_QUERY, reference(|p| p.query_error)).color(egui::Color32::from_gray(150)).style(egui_plot::LineStyle::dashed_loose()));
+                    plot.line(Line::new(REFERENCE_BLANK, reference(|p| p.blank_error)).color(egui::Color32::from_gray(90)).style(egui_plot::LineStyle::dotted_dense()));
+                }
+                for (i, result) in shown.iter().enumerate() {
                     let xy: Vec<[f64; 2]> = result.points.iter().map(|p| [p.x(result.axis), p.recall_error]).collect();
                     // Line and markers share one colour and one legend entry.
                     let colour = series_colour(i);
@@ -219,7 +248,35 @@ impl SweepPanel {
                     plot.points(Points::new(result.name.clone(), xy).radius(3.0).color(colour));
                 }
             });
+            if self.show_rate {
+                rate_plot(ui, &shown);
+            }
         }
         command
     }
+}
+
+/// Legend names of the reference lines.
+pub const REFERENCE_QUERY: &str = "return the query (reference)";
+pub const REFERENCE_BLANK: &str = "return the blank page (reference)";
+
+/// Distortion/rate: each result's recall error against log10 of the floats its memory held,
+/// several memories on one plot (sizes span 10² to 10⁶, hence the log axis).
+fn rate_plot(ui: &mut egui::Ui, shown: &[&SweepResult]) {
+    Plot::new("sweep_rate_plot")
+        .height(160.0)
+        .legend(Legend::default().position(Corner::RightTop))
+        .x_axis_label("numbers the memory holds (log scale)")
+        .y_axis_label("recall error (pixels)")
+        .x_axis_formatter(|mark, _| if mark.value.fract() == 0.0 { format!("10^{}", mark.value) } else { String::new() })
+        .include_y(0.0)
+        .allow_scroll(false)
+        .show(ui, |plot| {
+            for (i, result) in shown.iter().enumerate() {
+                let xy: Vec<[f64; 2]> = result.points.iter().filter(|p| p.memory_floats > 0).map(|p| [(p.memory_floats as f64).log10(), p.recall_error]).collect();
+                let colour = series_colour(i);
+                plot.line(Line::new(result.name.clone(), PlotPoints::from(xy.clone())).color(colour));
+                plot.points(Points::new(result.name.clone(), xy).radius(3.0).color(colour));
+            }
+        });
 }
