@@ -54,6 +54,9 @@ shoot explorer-basins 40 gui --demo basins
 shoot explorer-training 60 gui --demo train
 # The DKM and the Kanerva Machine (shipped weights) reading the same corrupted query side by side.
 shoot explorer-compare 25 gui --demo compare
+# A capacity sweep of the DKM and its no-write control, with the reference lines and the
+# distortion/rate plot.
+shoot explorer-sweeps 60 gui --demo sweeps
 # The new kinds (their shipped weights): a PKM's gate matrix and machines, K++'s spatial memory
 # and read windows, an EBMM read with its energy trace.
 SCROLL_RIGHT=12 shoot explorer-pkm-gates 25 gui --demo --checkpoint assets/pkm_mnist.ckpt

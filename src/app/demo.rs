@@ -23,6 +23,9 @@ pub enum Demo {
     /// The denoising demo, then the energy landscape through the first three stored items
     /// with the finished read on it.
     Landscape,
+    /// The denoising demo, then a capacity sweep on the loaded data and the same sweep with
+    /// nothing written (the no-write control), beside the reference lines.
+    Sweeps,
 }
 
 /// Progress of the scripted demo.
@@ -33,6 +36,8 @@ pub enum DemoStage {
     WaitForQuery,
     /// The landscape demo waits for the whole read before drawing it.
     WaitForRead,
+    /// The sweeps demo waits for its first sweep before running the control.
+    WaitForSweep,
     Done,
 }
 
@@ -62,6 +67,11 @@ impl ExplorerApp {
                 let command = self.landscape.start(vec![0, 1, 2], &self.read.iterates);
                 self.send(command);
             }
+            Some(DemoStage::WaitForSweep) if !self.sweep.running && !self.sweep.results.is_empty() => {
+                self.demo = Some(DemoStage::Done);
+                self.sweep.control = crate::eval::SweepControl::NoWrite;
+                self.start_panel_sweep();
+            }
             Some(DemoStage::WaitForQuery) if !self.read.iterates.is_empty() => {
                 self.playing = true;
                 self.demo = Some(if self.demo_kind == Some(Demo::Landscape) { DemoStage::WaitForRead } else { DemoStage::Done });
@@ -69,6 +79,13 @@ impl ExplorerApp {
                     Some(Demo::Basins) => {
                         let command = self.basins.start(0, 1, super::settings::plan_for(self.holds_address, &self.settings.read));
                         self.send(command);
+                    }
+                    Some(Demo::Sweeps) => {
+                        self.demo = Some(DemoStage::WaitForSweep);
+                        self.open_panel = Some(super::lesson_run::LessonPanel::Sweeps);
+                        self.sweep.counts = "2,4,8,16,32".into();
+                        self.sweep.use_data = Some(true);
+                        self.start_panel_sweep();
                     }
                     Some(Demo::Train) => {
                         if let Some(data) = self.browser.as_ref().map(|b| b.set.clone()) {
@@ -81,6 +98,16 @@ impl ExplorerApp {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Starts the sweep panel's sweep on the loaded data with the read panel's addressing.
+    pub(super) fn start_panel_sweep(&mut self) {
+        let data = self.browser.as_ref().map(|b| b.set.clone());
+        let trained = matches!(self.settings.model, Some(MemorySpec::Trained { .. }));
+        let addressing = super::settings::plan_for(self.holds_address, &self.settings.read).addressing;
+        if let Some(command) = self.sweep.start(data.as_ref(), trained, addressing) {
+            self.send(command);
         }
     }
 }

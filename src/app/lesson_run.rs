@@ -204,12 +204,7 @@ impl ExplorerApp {
                 self.sweep.counts = stored.iter().map(usize::to_string).collect::<Vec<_>>().join(",");
                 self.sweep.noise = noise.parse().map_err(|e| format!("{e}"))?;
                 self.sweep.use_data = Some(patterns == "data");
-                let data = self.browser.as_ref().map(|b| b.set.clone());
-                let trained = matches!(self.settings.model, Some(MemorySpec::Trained { .. }));
-                let addressing = super::settings::plan_for(self.holds_address, &self.settings.read).addressing;
-                if let Some(command) = self.sweep.start(data.as_ref(), trained, addressing) {
-                    self.send(command);
-                }
+                self.start_panel_sweep();
                 None
             }
         })
