@@ -4,7 +4,7 @@
 # Usage: bash scripts/screenshots.sh   (ONLY=explorer-compare bash scripts/screenshots.sh retakes one)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release
+cargo build --release${CARGO_QUIET:+ -q}
 mkdir -p screenshots
 display=:${SCREENSHOT_DISPLAY:-97}
 Xvfb "$display" -screen 0 1520x960x24 >/dev/null 2>&1 &
@@ -28,6 +28,12 @@ shoot() { # name, seconds to wait, app arguments...
     if [ "${SCROLL_RIGHT:-0}" -gt 0 ]; then
         xdotool mousemove 1300 500
         for _ in $(seq "$SCROLL_RIGHT"); do xdotool click 5; sleep 0.1; done
+        sleep 2
+    fi
+    # SCROLL_CENTRE=N scrolls the centre panel down N notches (the sweeps at its foot).
+    if [ "${SCROLL_CENTRE:-0}" -gt 0 ]; then
+        xdotool mousemove 700 500
+        for _ in $(seq "$SCROLL_CENTRE"); do xdotool click 5; sleep 0.1; done
         sleep 2
     fi
     xdotool mousemove 5 955
@@ -56,7 +62,7 @@ shoot explorer-training 60 gui --demo train
 shoot explorer-compare 25 gui --demo compare
 # A capacity sweep of the DKM and its no-write control, with the reference lines and the
 # distortion/rate plot.
-shoot explorer-sweeps 60 gui --demo sweeps
+SCROLL_CENTRE=15 shoot explorer-sweeps 60 gui --demo sweeps
 # The new kinds (their shipped weights): a PKM's gate matrix and machines, K++'s spatial memory
 # and read windows, an EBMM read with its energy trace.
 SCROLL_RIGHT=12 shoot explorer-pkm-gates 25 gui --demo --checkpoint assets/pkm_mnist.ckpt

@@ -92,7 +92,9 @@ impl SweepPanel {
     pub fn on_finished(&mut self, model: String, points: Vec<SweepPoint>, cancelled: bool) {
         self.running = false;
         if let (false, false, Some((source, axis))) = (cancelled, points.is_empty(), self.pending.take()) {
-            self.results.push(SweepResult { name: format!("{model} · {source}"), axis, points });
+            // The memory's short name ("DKM", "Hopfield"): the legend sits over the plot.
+            let short = model.split(" (").next().unwrap_or(&model);
+            self.results.push(SweepResult { name: format!("{short} · {source}"), axis, points });
         }
     }
 
@@ -151,6 +153,7 @@ impl SweepPanel {
             ui.label("vary");
             ui.selectable_value(&mut self.axis, SweepAxis::Stored, "stored patterns");
             ui.selectable_value(&mut self.axis, SweepAxis::NoiseLevel, "corruption level");
+            ui.checkbox(&mut self.show_rate, "error against memory size").on_hover_text("distortion/rate: each memory's recall error against the numbers it holds for the episode");
         });
         ui.horizontal(|ui| {
             egui::ComboBox::from_id_salt("sweep_noise_kind").selected_text(self.noise.kind()).show_ui(ui, |ui| {
@@ -208,7 +211,6 @@ impl SweepPanel {
             if ui.add_enabled(!self.results.is_empty(), egui::Button::new("Clear plot")).clicked() {
                 self.results.clear();
             }
-            ui.checkbox(&mut self.show_rate, "error against memory size").on_hover_text("distortion/rate: each memory's recall error against the numbers it holds for the episode");
         });
         if let (true, Some((done, total))) = (self.running, self.progress) {
             ui.add(egui::ProgressBar::new(done as f32 / total.max(1) as f32).text(format!("{done}/{total} points")));
@@ -219,9 +221,12 @@ impl SweepPanel {
                 SweepAxis::Stored => "stored patterns".to_string(),
                 SweepAxis::NoiseLevel => format!("{} level", self.noise.kind()),
             };
-            // Error grows to the right: the legend sits top left, over the low-load points.
+            // Error grows to the right: the legend sits top left, over the low-load points, and
+            // the y range leaves room above the highest line for it.
+            let top = shown.iter().flat_map(|r| r.points.iter()).map(|p| p.recall_error.max(p.query_error).max(p.blank_error)).fold(0.1, f64::max);
             let mut plot = Plot::new("sweep_plot")
-                .height(180.0)
+                .height(220.0)
+                .include_y(top * 1.8)
                 .legend(Legend::default().position(Corner::LeftTop))
                 .x_axis_label(x_label)
                 .y_axis_label("recall error (pixels)")
@@ -263,12 +268,17 @@ pub const REFERENCE_BLANK: &str = "return the blank page (reference)";
 /// Distortion/rate: each result's recall error against log10 of the floats its memory held,
 /// several memories on one plot (sizes span 10² to 10⁶, hence the log axis).
 fn rate_plot(ui: &mut egui::Ui, shown: &[&SweepResult]) {
+    let top = shown.iter().flat_map(|r| r.points.iter()).map(|p| p.recall_error).fold(0.1, f64::max);
     Plot::new("sweep_rate_plot")
-        .height(160.0)
-        .legend(Legend::default().position(Corner::RightTop))
+        .height(180.0)
+        .legend(Legend::default().position(Corner::LeftTop))
+        .include_y(top * 1.8)
         .x_axis_label("numbers the memory holds (log scale)")
         .y_axis_label("recall error (pixels)")
         .x_axis_formatter(|mark, _| if mark.value.fract() == 0.0 { format!("10^{}", mark.value) } else { String::new() })
+        // 10² to 10⁷: an SDM's counters to a Hopfield network's couplings, whole powers marked.
+        .include_x(2.0)
+        .include_x(7.0)
         .include_y(0.0)
         .allow_scroll(false)
         .show(ui, |plot| {
