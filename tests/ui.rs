@@ -617,6 +617,7 @@ fn a_lesson_step_whose_scene_fails_stops_with_the_reason() {
     use kanerva::scene::lesson::{FoundLesson, Lesson};
     let text = r#"{"name": "broken", "title": "A broken lesson", "steps": [
         {"text": "A scene that is not a file, then play.", "actions": [{"scene": "/dev/zero"}, "play"]},
+        {"text": "Another addressing, then play: still nothing written.", "actions": [{"addressing": "amortised"}, "play"]},
         {"text": "Random patterns, written and read.", "actions": [{"fill": {"with": "patterns", "count": 8}}, "write", {"query": {"stored": 1, "noise": "flip:0.1"}}, "play"]}
     ]}"#;
     let lesson = Lesson::parse(text, "broken lesson").unwrap();
@@ -625,10 +626,16 @@ fn a_lesson_step_whose_scene_fails_stops_with_the_reason() {
     wait_up_to(&mut h, "the failed step to stop", 60, |app| app.lesson_idle());
     let errors = h.state().errors.join(" | ");
     assert!(errors.contains("/dev/zero") && errors.contains("step 1 stopped"), "{errors}");
+    // A step that plays with nothing written says so instead of waiting for a read that
+    // cannot start (the fuzzer's next find: the same lesson's step 2).
+    h.get_by_label("Next").click();
+    h.run_steps(2);
+    wait_up_to(&mut h, "the play with nothing written to stop", 60, |app| app.lesson.as_ref().is_some_and(|l| l.step == 1) && app.lesson_idle());
+    assert!(h.state().errors.iter().any(|e| e.contains("nothing to read")), "{:?}", h.state().errors);
     // The next step still works.
     h.get_by_label("Next").click();
     h.run_steps(2);
-    wait_up_to(&mut h, "step 2", 120, |app| app.lesson.as_ref().is_some_and(|l| l.step == 1) && app.lesson_idle());
+    wait_up_to(&mut h, "step 3", 120, |app| app.lesson.as_ref().is_some_and(|l| l.step == 2) && app.lesson_idle());
     assert_eq!(h.state().stored.len(), 8);
     assert!(!h.state().read.iterates.is_empty());
 }

@@ -161,9 +161,13 @@ impl ExplorerApp {
             LessonAction::Addressing(name) => {
                 self.settings.read.addressing = name.parse()?;
                 self.reset_read();
-                Some(LessonWait::ReadStarted(then))
+                // With nothing written no read starts: nothing to wait for.
+                (!self.stored.is_empty()).then_some(LessonWait::ReadStarted(then))
             }
             LessonAction::Play => {
+                if self.stored.is_empty() {
+                    return Err("play: no episode is written, so there is nothing to read".into());
+                }
                 // A read of the current query must be under way: wait for it, then play.
                 if !self.read_is_current() {
                     if let Some(lesson) = &mut self.lesson {
