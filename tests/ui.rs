@@ -618,6 +618,7 @@ fn a_lesson_step_whose_scene_fails_stops_with_the_reason() {
     let text = r#"{"name": "broken", "title": "A broken lesson", "steps": [
         {"text": "A scene that is not a file, then play.", "actions": [{"scene": "/dev/zero"}, "play"]},
         {"text": "Another addressing, then play: still nothing written.", "actions": [{"addressing": "amortised"}, "play"]},
+        {"text": "A write of an empty episode (the fuzzer removed the fill).", "actions": ["write", "play"]},
         {"text": "Random patterns, written and read.", "actions": [{"fill": {"with": "patterns", "count": 8}}, "write", {"query": {"stored": 1, "noise": "flip:0.1"}}, "play"]}
     ]}"#;
     let lesson = Lesson::parse(text, "broken lesson").unwrap();
@@ -632,10 +633,15 @@ fn a_lesson_step_whose_scene_fails_stops_with_the_reason() {
     h.run_steps(2);
     wait_up_to(&mut h, "the play with nothing written to stop", 60, |app| app.lesson.as_ref().is_some_and(|l| l.step == 1) && app.lesson_idle());
     assert!(h.state().errors.iter().any(|e| e.contains("nothing to read")), "{:?}", h.state().errors);
+    // A write with an empty episode says so instead of waiting for an answer that never comes.
+    h.get_by_label("Next").click();
+    h.run_steps(2);
+    wait_up_to(&mut h, "the empty write to stop", 60, |app| app.lesson.as_ref().is_some_and(|l| l.step == 2) && app.lesson_idle());
+    assert!(h.state().errors.iter().any(|e| e.contains("the episode is empty")), "{:?}", h.state().errors);
     // The next step still works.
     h.get_by_label("Next").click();
     h.run_steps(2);
-    wait_up_to(&mut h, "step 3", 120, |app| app.lesson.as_ref().is_some_and(|l| l.step == 2) && app.lesson_idle());
+    wait_up_to(&mut h, "step 4", 120, |app| app.lesson.as_ref().is_some_and(|l| l.step == 3) && app.lesson_idle());
     assert_eq!(h.state().stored.len(), 8);
     assert!(!h.state().read.iterates.is_empty());
 }

@@ -149,6 +149,10 @@ impl ExplorerApp {
                 None
             }
             LessonAction::Write => {
+                // Nothing would be sent to the worker, so no answer would come to wait for.
+                if self.episode.is_empty() {
+                    return Err("write: the episode is empty (a fill or a scene comes first)".into());
+                }
                 self.write_episode();
                 Some(LessonWait::Write(then))
             }
