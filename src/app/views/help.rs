@@ -4,7 +4,7 @@ use eframe::egui;
 
 pub const HOW_TO: &str = "\
 1. Pick a memory in the top bar (a trained DKM, Kanerva Machine, K++, Product KM or energy-based
-   memory; Hopfield, modern Hopfield or SDM); \"compare with\" reads the same episode and query in
+   memory; Hopfield (Hebbian, covariance, pseudo-inverse), modern Hopfield or SDM); \"compare with\" reads the same episode and query in
    a second memory beside it. \"Inside the memory\" (right) shows what each kind holds: R and U,
    the PKM's gates per machine, K++'s spatial memory and read windows, the EBMM's fast weights.
 2. Build an episode: click dataset thumbnails (left) or press \"Fill random\", then \"Write to memory\".
@@ -12,7 +12,9 @@ pub const HOW_TO: &str = "\
 4. Corrupt it (noise, bit flips, occlusion: drag a rectangle on the canvas with the occlude tool).
 5. Read: \"Step\" runs one attractor iteration, \"Play\" keeps going. Watch the filmstrip, the energy
    plot (and its terms), the distance to every stored image, and the memory's addressing weights.
-6. Below: basins of attraction, samples, sweeps (capacity and corruption level), training.
+6. Below: basins of attraction, samples, sweeps (capacity and corruption level, beside the
+   errors of returning the query and the blank page; \"control\" re-runs a sweep with nothing or
+   another episode written), training.
 
 Keys: S step · P play/pause · R reset the read · C clear the canvas · Ctrl+Z undo on the canvas.";
 
