@@ -211,27 +211,24 @@ impl ser::SerializeMap for Compound<'_> {
     }
 }
 
-impl ser::SerializeStruct for Compound<'_> {
-    type Ok = ();
-    type Error = Stop;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Stop> {
-        self.walker.within(key.to_string(), value)
-    }
-    fn end(self) -> Result<(), Stop> {
-        Ok(())
-    }
+/// The struct-like compounds (structs and struct variants): each field is walked at its name.
+macro_rules! struct_compound {
+    ($trait:ident) => {
+        impl ser::$trait for Compound<'_> {
+            type Ok = ();
+            type Error = Stop;
+            fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Stop> {
+                self.walker.within(key.to_string(), value)
+            }
+            fn end(self) -> Result<(), Stop> {
+                Ok(())
+            }
+        }
+    };
 }
 
-impl ser::SerializeStructVariant for Compound<'_> {
-    type Ok = ();
-    type Error = Stop;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Stop> {
-        self.walker.within(key.to_string(), value)
-    }
-    fn end(self) -> Result<(), Stop> {
-        Ok(())
-    }
-}
+struct_compound!(SerializeStruct);
+struct_compound!(SerializeStructVariant);
 
 #[cfg(test)]
 mod tests {
