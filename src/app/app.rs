@@ -328,16 +328,19 @@ impl ExplorerApp {
         true
     }
 
-    pub fn write_episode(&mut self) {
+    /// Sends the episode to the worker (and the compared memory); false, with the reason in
+    /// the error list, when there was nothing to send.
+    pub fn write_episode(&mut self) -> bool {
         if self.episode.is_empty() {
             self.errors.push("the episode is empty: add images first".into());
-            return;
+            return false;
         }
         self.send(Command::Write(self.episode.clone()));
         if let Some(compare) = &mut self.compare {
             compare.stored = 0;
             compare.send(Command::Write(self.episode.clone()));
         }
+        true
     }
 
     pub fn fill_random_episode(&mut self) {

@@ -149,11 +149,11 @@ impl ExplorerApp {
                 None
             }
             LessonAction::Write => {
-                // Nothing would be sent to the worker, so no answer would come to wait for.
-                if self.episode.is_empty() {
-                    return Err("write: the episode is empty (a fill or a scene comes first)".into());
+                // Nothing sent to the worker: no answer would come to wait for.
+                if !self.write_episode() {
+                    self.stop_lesson_step("nothing was written (a fill or a scene comes first)");
+                    return Ok(None);
                 }
-                self.write_episode();
                 Some(LessonWait::Write(then))
             }
             LessonAction::Query { stored, noise } => {

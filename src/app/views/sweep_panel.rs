@@ -246,11 +246,7 @@ impl SweepPanel {
                     plot.line(Line::new(REFERENCE_BLANK, reference(|p| p.blank_error)).color(egui::Color32::from_gray(90)).style(egui_plot::LineStyle::dotted_dense()));
                 }
                 for (i, result) in shown.iter().enumerate() {
-                    let xy: Vec<[f64; 2]> = result.points.iter().map(|p| [p.x(result.axis), p.recall_error]).collect();
-                    // Line and markers share one colour and one legend entry.
-                    let colour = series_colour(i);
-                    plot.line(Line::new(result.name.clone(), PlotPoints::from(xy.clone())).color(colour));
-                    plot.points(Points::new(result.name.clone(), xy).radius(3.0).color(colour));
+                    series(plot, &result.name, result.points.iter().map(|p| [p.x(result.axis), p.recall_error]).collect(), i);
                 }
             });
             if self.show_rate {
@@ -283,10 +279,14 @@ fn rate_plot(ui: &mut egui::Ui, shown: &[&SweepResult]) {
         .allow_scroll(false)
         .show(ui, |plot| {
             for (i, result) in shown.iter().enumerate() {
-                let xy: Vec<[f64; 2]> = result.points.iter().filter(|p| p.memory_floats > 0).map(|p| [(p.memory_floats as f64).log10(), p.recall_error]).collect();
-                let colour = series_colour(i);
-                plot.line(Line::new(result.name.clone(), PlotPoints::from(xy.clone())).color(colour));
-                plot.points(Points::new(result.name.clone(), xy).radius(3.0).color(colour));
+                series(plot, &result.name, result.points.iter().filter(|p| p.memory_floats > 0).map(|p| [(p.memory_floats as f64).log10(), p.recall_error]).collect(), i);
             }
         });
+}
+
+/// One result's series: line and markers share the `i`-th colour and one legend entry.
+fn series(plot: &mut egui_plot::PlotUi, name: &str, xy: Vec<[f64; 2]>, i: usize) {
+    let colour = series_colour(i);
+    plot.line(Line::new(name, PlotPoints::from(xy.clone())).color(colour));
+    plot.points(Points::new(name, xy).radius(3.0).color(colour));
 }
