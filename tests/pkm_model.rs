@@ -280,12 +280,21 @@ fn the_explorable_pkm_writes_reads_inspects_and_samples() {
     assert_eq!(e.weights.as_ref().unwrap().len(), 3 * 4, "every machine's address");
     assert_eq!(e.parts.len(), 3, "each machine's own read");
     let panels = memory.inspect();
-    let Panel::Heatmap { rows, cols, values, .. } = &panels[0] else { panic!("the gate matrix comes first") };
+    // First, which machine each stored item went to: every item in exactly one machine's panel.
+    let mut assigned = Vec::new();
+    for (m, panel) in panels[..3].iter().enumerate() {
+        let Panel::Images { title, images } = panel else { panic!("machine {m}'s items first") };
+        assert!(title.starts_with(&format!("machine {m}")), "{title}");
+        assigned.extend(images.iter().cloned());
+    }
+    assert_eq!(assigned.len(), 8);
+    assert!(episode.iter().all(|item| assigned.contains(item)), "every stored item is shown under its machine");
+    let Panel::Heatmap { rows, cols, values, .. } = &panels[3] else { panic!("then the gate matrix") };
     assert_eq!((*rows, *cols), (8, 3));
     for row in values.chunks(3) {
         assert!((row.iter().sum::<f32>() - 3.0).abs() < 1e-4, "each item's gates sum to N");
     }
-    let Panel::Heatmap { values: usage, .. } = &panels[1] else { panic!("usage second") };
+    let Panel::Heatmap { values: usage, .. } = &panels[4] else { panic!("then usage") };
     assert!((usage.iter().sum::<f32>() - 1.0).abs() < 1e-4);
     let sample = memory.sample(3).unwrap().unwrap();
     assert_eq!((sample.rows, sample.cols), (28, 28));

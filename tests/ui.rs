@@ -362,8 +362,9 @@ fn a_capacity_sweep_runs_from_the_app_and_leaves_the_episode_in_memory() {
     assert_eq!(h.state().read.iterates[1], before);
 }
 
-/// A PKM loaded in the explorer shows its gate matrix and usage in the memory panel, and each
-/// machine's own read of the current iterate beside the combined one.
+/// A PKM loaded in the explorer shows which machine each stored item went to, its gate matrix
+/// and usage in the memory panel, and each machine's own read of the current iterate beside the
+/// combined one.
 #[test]
 fn a_product_kanerva_machine_shows_its_gates_and_each_machines_read() {
     use kanerva::model::PkmConfig;
@@ -379,9 +380,10 @@ fn a_product_kanerva_machine_shows_its_gates_and_each_machines_read() {
     wait_for(&mut h, "the PKM", |app| app.model_name.starts_with("PKM"));
     write_random_episode(&mut h);
     let titles: Vec<String> = h.state().panels.iter().map(|p| match p {
-        kanerva::memory::Panel::Heatmap { title, .. } | kanerva::memory::Panel::Images { title, .. } => title.clone(),
+        kanerva::memory::Panel::Heatmap { title, .. } | kanerva::memory::Panel::Images { title, .. } | kanerva::memory::Panel::Curves { title, .. } => title.clone(),
     }).collect();
-    assert!(titles[0].starts_with("gates"), "{titles:?}");
+    assert!(titles[0].starts_with("machine 0: the stored items"), "{titles:?}");
+    assert!(titles.iter().any(|t| t.starts_with("gates")), "{titles:?}");
     assert!(titles.iter().any(|t| t.starts_with("machine usage")), "{titles:?}");
     let query = Corruption::BitFlip { p: 0.1 }.apply(&h.state().stored[0], 5);
     start_read(&mut h, query);

@@ -71,6 +71,8 @@ pub enum Panel {
     Heatmap { title: String, rows: usize, cols: usize, values: Vec<f32> },
     /// A row of images (decoded memory rows, stored patterns...).
     Images { title: String, images: Vec<Image> },
+    /// Named lines over a common step axis (e.g. each stored item's energy along a write).
+    Curves { title: String, x_label: String, y_label: String, lines: Vec<(String, Vec<f64>)> },
 }
 
 /// How a read turns the model's output into the next iterate.

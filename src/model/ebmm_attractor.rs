@@ -7,7 +7,7 @@ use burn::tensor::{Device, Tensor};
 use crate::data::{Image, PIXELS, SIDE};
 use crate::memory::attractor::{AttractorMemory, Evaluation, Iterate, MemoryError, Panel, ReadUpdate, Term, WriteReport, check_size};
 
-use super::ebmm::{energy, energy_gradient};
+use super::ebmm::{Fast, energy, energy_gradient, writing_loss};
 use super::reading::{check_episode, images_tensor, to_f32};
 use super::{Ebmm, EbmmConfig};
 
@@ -19,12 +19,15 @@ pub struct EbmmAttractor {
 }
 
 struct Written {
-    /// W_T. [1, H, D]
-    w: Tensor<3>,
-    /// γ of this memory's reads. [1, 1, 1]
-    gamma: Tensor<3>,
+    /// W and b after the write. [1, H, D] and [1, H]
+    fast: Fast,
     stored: Vec<Image>,
+    /// The stored items' energies along the write (none after `forget`).
+    write_curves: Option<Panel>,
 }
+
+/// The write panel draws at most this many items' curves (more would be a blur).
+const MAX_CURVES: usize = 16;
 
 impl EbmmAttractor {
     pub fn new(name: &str, model: Ebmm, _config: EbmmConfig, device: Device) -> Self {
@@ -41,15 +44,11 @@ impl EbmmAttractor {
         images_tensor(images, &self.device).reshape([1, images.len(), PIXELS])
     }
 
-    /// Mean energy and mean ‖∇_x E‖ of `images` under fast weights `w`.
-    fn energy_and_gradient_norm(&self, images: &[Image], w: Tensor<3>) -> (f64, f64) {
-        let x = self.tensor(images);
-        let slow = self.model.slow();
-        let e = to_f32(energy(x.clone(), w.clone(), &slow));
-        let (g, _) = energy_gradient(x, w, &slow);
+    /// Mean ‖∇_x E‖ of `images` under fast weights `w`.
+    fn gradient_norm(&self, images: &[Image], fast: &Fast) -> f64 {
+        let (g, _) = energy_gradient(self.tensor(images), fast, &self.model.slow());
         let norms = to_f32(g.square().sum_dim(2).sqrt());
-        let mean = |v: Vec<f32>| v.iter().map(|&x| f64::from(x)).sum::<f64>() / v.len().max(1) as f64;
-        (mean(e), mean(norms))
+        norms.iter().map(|&x| f64::from(x)).sum::<f64>() / norms.len().max(1) as f64
     }
 }
 
@@ -65,20 +64,32 @@ impl AttractorMemory for EbmmAttractor {
 
     fn write(&mut self, episode: &[Image]) -> Result<WriteReport, MemoryError> {
         check_episode(episode)?;
-        let (w, losses) = self.model.write(self.tensor(episode), true);
-        let w_bar = self.model.w_init.val().unsqueeze_dim::<3>(0);
-        let (e_before, g_before) = self.energy_and_gradient_norm(episode, w_bar);
-        let (e_after, g_after) = self.energy_and_gradient_norm(episode, w.clone());
-        let gamma = self.model.read_step_size(w.clone()).reshape([1, 1, 1]);
-        let mut terms: Vec<Term> = losses.into_iter().enumerate().map(|(tau, l)| Term::new(&format!("writing loss, step {tau}"), f64::from(to_f32(l)[0]))).collect();
-        terms.insert(0, Term::new("stored energy after write", e_after));
+        let x = self.tensor(episode);
+        let ws = self.model.write_steps(x.clone());
+        let slow = self.model.slow();
+        let w_bar = ws.first().expect("W̄ first").w.clone();
+        // Each stored item's energy after each write step: the write as it happens.
+        let energies: Vec<Vec<f32>> = ws.iter().map(|fast| to_f32(energy(x.clone(), fast, &slow))).collect();
+        let item_energy = |i: usize| energies.iter().map(|e| f64::from(e[i])).collect::<Vec<f64>>();
+        let losses: Vec<f64> = ws.iter().map(|fast| f64::from(to_f32(writing_loss(x.clone(), fast, w_bar.clone(), &slow))[0])).collect();
+        let (g_before, g_after) = (self.gradient_norm(episode, ws.first().expect("W̄ first")), self.gradient_norm(episode, ws.last().expect("W̄ at least")));
+        let fast = ws.last().expect("W̄ at least").clone();
+        let mean_energy = |e: &[f32]| e.iter().map(|&v| f64::from(v)).sum::<f64>() / e.len() as f64;
+        let mut terms: Vec<Term> = vec![Term::new("stored energy after write", mean_energy(energies.last().expect("one"))), Term::new("stored energy before write", mean_energy(&energies[0]))];
+        terms.extend(losses.iter().enumerate().map(|(tau, &l)| Term::new(&format!("writing loss, step {tau}"), l)));
         terms.extend([
-            Term::new("stored energy before write", e_before),
             Term::new("stored |grad E| before write", g_before),
             Term::new("stored |grad E| after write", g_after),
-            Term::new("read step γ", f64::from(to_f32(gamma.clone())[0])),
+            Term::new("read step γ", f64::from(to_f32(self.model.read_step_size())[0])),
         ]);
-        self.written = Some(Written { w, gamma, stored: episode.to_vec() });
+        let shown = episode.len().min(MAX_CURVES);
+        let write_curves = Panel::Curves {
+            title: format!("the write: energy of each stored item after each step (items 1-{shown} of {})", episode.len()),
+            x_label: "write step (0 = W̄, before writing)".into(),
+            y_label: "energy E(x_i; W)".into(),
+            lines: (0..shown).map(|i| (format!("item {}", i + 1), item_energy(i))).collect(),
+        };
+        self.written = Some(Written { fast, stored: episode.to_vec(), write_curves: Some(write_curves) });
         Ok(WriteReport { stored: episode.len(), terms })
     }
 
@@ -88,14 +99,12 @@ impl AttractorMemory for EbmmAttractor {
 
     /// The learned initial fast weights W̄, as before any write step.
     fn forget(&mut self) {
-        let w = self.model.w_init.val().unsqueeze_dim::<3>(0);
-        let gamma = self.model.read_step_size(w.clone()).reshape([1, 1, 1]);
-        self.written = Some(Written { w, gamma, stored: Vec::new() });
+        self.written = Some(Written { fast: self.model.initial_fast(1), stored: Vec::new(), write_curves: None });
     }
 
-    /// The fast weights W, H × 784.
+    /// The fast weights: W (H × 784) and b (H).
     fn memory_floats(&self) -> usize {
-        self.model.w_init.dims().iter().product()
+        self.model.hidden() * (PIXELS + 1)
     }
 
     fn evaluate(&self, image: &Image) -> Result<Evaluation, MemoryError> {
@@ -103,26 +112,26 @@ impl AttractorMemory for EbmmAttractor {
         let written = self.written()?;
         let x = self.tensor(std::slice::from_ref(image));
         let slow = self.model.slow();
-        let e = f64::from(to_f32(energy(x.clone(), written.w.clone(), &slow))[0]);
-        let (g, s) = energy_gradient(x, written.w.clone(), &slow);
+        let e = f64::from(to_f32(energy(x.clone(), &written.fast, &slow))[0]);
+        let (g, s) = energy_gradient(x, &written.fast, &slow);
         let norm = f64::from(to_f32(g.square().sum().sqrt())[0]);
         Ok(Evaluation { energy: Some(e), terms: vec![Term::new("|grad E|", norm)], weights: Some(to_f32(s)), parts: Vec::new() })
     }
 
-    /// One projected gradient step, x ← clamp(x − γ∇E, 0, 1). The state is continuous; `update`
+    /// One projected gradient step, x ← clamp(x − γ∇E, 0, 1), γ ≤ 1/(1 + λ) (never uphill). The state is continuous; `update`
     /// and `seed` do not change it (mode and mean are the same step, and the error a read is
     /// scored with thresholds at ½).
     fn step(&self, image: &Image, _update: ReadUpdate, _seed: u64) -> Result<Image, MemoryError> {
         check_size(std::slice::from_ref(image), SIDE, SIDE)?;
         let written = self.written()?;
         let x = self.tensor(std::slice::from_ref(image));
-        let (g, _) = energy_gradient(x.clone(), written.w.clone(), &self.model.slow());
-        let next = (x - g * written.gamma.clone()).clamp(0.0, 1.0);
+        let (g, _) = energy_gradient(x.clone(), &written.fast, &self.model.slow());
+        let next = (x - g * self.model.read_step_size().reshape([1, 1, 1])).clamp(0.0, 1.0);
         Ok(Image::new(SIDE, SIDE, to_f32(next)))
     }
 
     fn weights_label(&self) -> (&'static str, &'static str) {
-        ("hidden units' activations σ(Wx + b)", "hidden unit")
+        ("responsibilities p: how much each row of W pulls the image", "row of W")
     }
 
     fn has_landscape(&self) -> bool {
@@ -142,7 +151,7 @@ impl AttractorMemory for EbmmAttractor {
                 return Err(MemoryError::Model(format!("a landscape point of {} values for {PIXELS} pixels", point.len())));
             }
             let image = Image::new(SIDE, SIDE, point.iter().map(|&p| p.clamp(0.0, 1.0) as f32).collect());
-            let e = energy(self.tensor(std::slice::from_ref(&image)), written.w.clone(), &self.model.slow());
+            let e = energy(self.tensor(std::slice::from_ref(&image)), &written.fast, &self.model.slow());
             Ok((f64::from(to_f32(e)[0]), image))
         })())
     }
@@ -150,19 +159,17 @@ impl AttractorMemory for EbmmAttractor {
     fn inspect(&self) -> Vec<Panel> {
         let Some(written) = &self.written else { return Vec::new() };
         let h = self.model.hidden();
-        let delta = to_f32(written.w.clone().reshape([h, PIXELS]) - self.model.w_init.val());
-        // Each shown unit's change, scaled to [0, 1] around 0.5 (grey = unchanged).
-        let shown = h.min(16);
-        let images = (0..shown)
-            .map(|j| {
-                let row = &delta[j * PIXELS..(j + 1) * PIXELS];
-                let scale = row.iter().fold(1e-12f32, |m, v| m.max(v.abs()));
-                Image::new(SIDE, SIDE, row.iter().map(|v| 0.5 + 0.5 * v / scale).collect())
-            })
-            .collect();
-        vec![
-            Panel::Images { title: format!("what the write changed: W_T - W0 of hidden units 1-{shown} (grey = 0)"), images },
-            Panel::Heatmap { title: format!("fast weights W_T (H = {h} × 784)"), rows: h, cols: PIXELS, values: to_f32(written.w.clone().reshape([h, PIXELS])) },
-        ]
+        let w = to_f32(written.fast.w.clone().reshape([h, PIXELS]));
+        let w_bar = to_f32(self.model.w_init.val());
+        // The rows the write moved furthest from W̄: where the stored items now live.
+        let moved = |j: usize| w[j * PIXELS..(j + 1) * PIXELS].iter().zip(&w_bar[j * PIXELS..(j + 1) * PIXELS]).map(|(a, b)| f64::from(a - b).powi(2)).sum::<f64>();
+        let mut order: Vec<(usize, f64)> = (0..h).map(|j| (j, moved(j))).collect();
+        order.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let shown: Vec<usize> = order.iter().take(16).filter(|(_, d)| *d > 1e-6).map(|(j, _)| *j).collect();
+        let images = shown.iter().map(|&j| Image::new(SIDE, SIDE, w[j * PIXELS..(j + 1) * PIXELS].iter().map(|v| v.clamp(0.0, 1.0)).collect())).collect();
+        let mut panels: Vec<Panel> = written.write_curves.iter().cloned().collect();
+        panels.push(Panel::Images { title: format!("the {} rows of W the write moved most, as images (the energy's valleys)", shown.len()), images });
+        panels.push(Panel::Heatmap { title: format!("fast weights W (H = {h} rows × 784 pixels)"), rows: h, cols: PIXELS, values: w });
+        panels
     }
 }

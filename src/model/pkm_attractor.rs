@@ -1,7 +1,10 @@
 //! A trained Product Kanerva Machine as an explorable [`AttractorMemory`]: write an episode
-//! into the N machines, then read iteratively: encode, gate, address every machine, combine the
-//! machines' reads (product of experts), decode. The energy of an image x is the PKM's bound at
-//! its own address, F(x) = −ln p(x | ẑ) + Σ_k KL(w_k) + KL(c) (docs/pkm.md).
+//! into the N machines, then read iteratively by the bound: encode, take the machine posterior
+//! q(c | x) = γ/N, address and decode every machine, and step the pixels on the q-weighted
+//! logits Σ_c q_c ℓ_c (with q and the addresses held, that threshold minimises the bound's
+//! reconstruction −Σ_c q_c ln p(x | ℓ_c)). The energy of an image x is the PKM's bound at its own
+//! address with c enumerated, F(x) = −Σ_c q_c ln p(x | d(R_cᵀ μ_c)) + Σ_c q_c KL(w_c) + KL(c)
+//! (docs/pkm.md).
 
 use burn::tensor::{Device, Tensor, TensorData};
 
@@ -36,8 +39,11 @@ struct Written {
 struct Read {
     /// Each machine's address. [N, 1, K]
     mu: Tensor<3>,
-    /// The image's gates. [1, 1, N]
+    /// The image's gates γ = N q(c | x). [1, 1, N]
     gates: Tensor<3>,
+    /// Each machine's decoded read ℓ_c = d(R_cᵀ μ_c). [N, 784]
+    machine_logits: Tensor<2>,
+    /// The q-weighted logits Σ_c q_c ℓ_c, what the next iterate is made from. [1, 784]
     logits: Tensor<2>,
 }
 
@@ -58,7 +64,7 @@ impl PkmAttractor {
         Ok(to_f32(self.model.gates(z, &self.config)))
     }
 
-    /// Gates, addresses and the decoded product read of one image.
+    /// Gates, addresses, each machine's decoded read and their q-weighted logits, of one image.
     fn read(&self, image: &Image) -> Result<Read, MemoryError> {
         check_size(std::slice::from_ref(image), SIDE, SIDE)?;
         let written = self.written()?;
@@ -67,18 +73,23 @@ impl PkmAttractor {
         let c = z.dims()[1];
         let gates = self.model.gates(z.clone(), &self.config).reshape([1, 1, n]);
         let mu = written.addresser.address(per_machine(z.reshape([1, 1, c]), n));
-        let read = product_read(mem::read(mu.clone(), written.state.mean.clone()), gates.clone());
-        Ok(Read { logits: self.model.decoder.forward(read.reshape([1, c])), mu, gates })
+        let machine_logits = self.model.decoder.forward(mem::read(mu.clone(), written.state.mean.clone()).reshape([n, c]));
+        let share = gates.clone().reshape([n, 1]).div_scalar(n as f64);
+        let logits = (machine_logits.clone() * share).sum_dim(0);
+        Ok(Read { mu, gates, machine_logits, logits })
     }
 
-    /// (reconstruction, Σ_k KL(w_k), KL(c)) of `image` under its read.
+    /// (reconstruction, KL(w), KL(c)) of `image` under its read, the machine enumerated:
+    /// −Σ_c q_c ln p(x | ℓ_c), Σ_c q_c KL(w_c), KL(q(c | x) ‖ U(N)).
     fn energy_terms(&self, image: &Image, read: &Read) -> (f64, f64, f64) {
         let n = self.model.machines();
-        let target = images_tensor(std::slice::from_ref(image), &self.device);
-        let recon = -to_f64_scalar(bernoulli_log_likelihood(target, read.logits.clone()));
-        let kl_w = to_f64_scalar(mem::kl_addressing(read.mu.clone(), self.model.log_w_std.val(), self.config.memory.w_prior_std).sum());
-        let share: Vec<f64> = to_f32(read.gates.clone()).iter().map(|&g| f64::from(g) / n as f64).collect();
-        let entropy: f64 = share.iter().filter(|&&p| p > 0.0).map(|&p| -p * p.ln()).sum();
+        let target = images_tensor(std::slice::from_ref(image), &self.device).repeat_dim(0, n);
+        let share = read.gates.clone().reshape([n]).div_scalar(n as f64);
+        let log_likelihoods = bernoulli_log_likelihood(target, read.machine_logits.clone()); // [N]
+        let recon = -to_f64_scalar((log_likelihoods * share.clone()).sum());
+        let kl_w = to_f64_scalar((mem::kl_addressing(read.mu.clone(), self.model.log_w_std.val(), self.config.memory.w_prior_std).reshape([n]) * share.clone()).sum());
+        let share = to_f32(share);
+        let entropy: f64 = share.iter().map(|&p| f64::from(p)).filter(|&p| p > 0.0).map(|p| -p * p.ln()).sum();
         (recon, kl_w, (n as f64).ln() - entropy)
     }
 }
@@ -138,7 +149,7 @@ impl AttractorMemory for PkmAttractor {
         let c = written.state.mean.dims()[2];
         let own = mem::read(read.mu.clone(), written.state.mean.clone()).reshape([n, c]);
         let gates = to_f32(read.gates.clone());
-        let parts = decode_probabilities(&self.model.decoder, own).into_iter().enumerate().map(|(k, im)| (format!("machine {k} (gate {:.2})", gates[k]), im)).collect();
+        let parts = decode_probabilities(&self.model.decoder, own).into_iter().enumerate().map(|(k, im)| (format!("machine {k} (q = {:.2})", gates[k] / n as f32), im)).collect();
         let evaluation = Evaluation {
             energy: Some(recon + kl_w + kl_c),
             terms: vec![Term::new("reconstruction nats", recon), Term::new("KL(w) nats", kl_w), Term::new("KL(c) nats", kl_c)],
@@ -183,11 +194,19 @@ impl AttractorMemory for PkmAttractor {
             usage.iter_mut().zip(row).for_each(|(u, g)| *u += g / (n * t) as f32);
         }
         let rows = w.state.mean.clone().reshape([n * k, c]);
-        vec![
+        // Which machine each stored item went to: its largest gate, i.e. its most likely c.
+        let dominant: Vec<usize> = w.gates.chunks(n).map(|g| (0..n).max_by(|&a, &b| g[a].total_cmp(&g[b])).unwrap_or(0)).collect();
+        let by_machine = (0..n).map(|m| {
+            let items: Vec<Image> = dominant.iter().zip(&w.stored).filter(|(d, _)| **d == m).map(|(_, im)| im.clone()).collect();
+            Panel::Images { title: format!("machine {m}: the stored items whose most likely machine it is"), images: items }
+        });
+        let mut panels: Vec<Panel> = by_machine.collect();
+        panels.extend([
             Panel::Heatmap { title: "gates γ of the stored items (items × machines)".into(), rows: t, cols: n, values: w.gates.clone() },
             Panel::Heatmap { title: "machine usage: share of the gates (1 × machines)".into(), rows: 1, cols: n, values: usage },
             Panel::Heatmap { title: "memory means R_k, machine after machine (N·K × C)".into(), rows: n * k, cols: c, values: to_f32(rows.clone()) },
             Panel::Images { title: "decoded memory rows d(R_k), machine after machine".into(), images: decode_probabilities(&self.model.decoder, rows) },
-        ]
+        ]);
+        panels
     }
 }

@@ -2,7 +2,7 @@
 //! the memory offers (heat maps of R and U, decoded rows, stored patterns).
 
 use eframe::egui::{self, Color32, ColorImage, TextureOptions, Vec2};
-use egui_plot::{Bar, BarChart, Plot};
+use egui_plot::{Bar, BarChart, Legend, Line, Plot, PlotPoints};
 
 use crate::app::texture::TextureCache;
 use crate::memory::Panel;
@@ -44,7 +44,7 @@ pub fn panels_ui(ui: &mut egui::Ui, panels: &[Panel], textures: &mut TextureCach
         for (i, p) in panels.iter().enumerate() {
             let image = match p {
                 Panel::Heatmap { rows, cols, values, .. } => heat_image(*rows, *cols, values),
-                Panel::Images { .. } => ColorImage::filled([1, 1], Color32::BLACK),
+                Panel::Images { .. } | Panel::Curves { .. } => ColorImage::filled([1, 1], Color32::BLACK),
             };
             heatmaps.push(ui.ctx().load_texture(format!("panel{i}"), image, TextureOptions::NEAREST));
         }
@@ -71,6 +71,7 @@ pub fn panels_ui(ui: &mut egui::Ui, panels: &[Panel], textures: &mut TextureCach
                     ui.colored_label(Color32::from_rgb(255, 150, 40), egui::RichText::new(format!("+{scale:.3}")).small());
                 });
             }
+            Panel::Curves { title, x_label, y_label, lines } => curves_plot(ui, title, x_label, y_label, lines),
             Panel::Images { title, images } => {
                 ui.label(format!("{title} ({})", images.len()));
                 ui.horizontal_wrapped(|ui| {
@@ -81,4 +82,21 @@ pub fn panels_ui(ui: &mut egui::Ui, panels: &[Panel], textures: &mut TextureCach
             }
         }
     }
+}
+
+/// Lines over a step axis, one colour each, with a legend in the corner they least cover.
+fn curves_plot(ui: &mut egui::Ui, title: &str, x_label: &str, y_label: &str, lines: &[(String, Vec<f64>)]) {
+    ui.label(title);
+    Plot::new(("panel_curves", title))
+        .height(160.0)
+        .x_axis_label(x_label)
+        .y_axis_label(y_label)
+        .legend(Legend::default().position(egui_plot::Corner::RightTop))
+        .allow_scroll(false)
+        .show(ui, |plot| {
+            for (name, values) in lines {
+                let points: PlotPoints = values.iter().enumerate().map(|(k, &v)| [k as f64, v]).collect();
+                plot.line(Line::new(name.as_str(), points));
+            }
+        });
 }
