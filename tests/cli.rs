@@ -7,6 +7,7 @@ fn kanerva() -> Command {
 }
 
 #[test]
+#[ignore = "reads ../shared/datasets, absent on a plain clone; .ci/run runs it where the data is laid beside the clone"]
 fn data_info_prints_count_shape_labels_and_mean_for_shared_and_embedded_data() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/datasets/");
     let out = kanerva()
@@ -54,7 +55,7 @@ fn json_of(args: &[&str]) -> serde_json::Value {
 
 #[test]
 fn eval_denoise_and_sample_keep_their_documented_output() {
-    let test = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/datasets/binarized_mnist_test.img1");
+    let test = "embedded:mnist-test";
     let ckpt = shipped();
     let eval = json_of(&["eval", "--checkpoint", &ckpt, "--data", test, "--episodes", "2", "--json"]);
     for key in ["nats_per_image", "recon_nats", "kl_addressing_nats", "kl_memory_nats"] {

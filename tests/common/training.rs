@@ -1,12 +1,12 @@
 //! Checks every trainable model must pass (DKM and Kanerva Machine alike): learning on a small
 //! subset, bit-identical checkpoint round trips, refusals, NaN stops, cancelling.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use burn::tensor::{Tensor, TensorData};
 use kanerva::backend::{inference_device, training_device};
-use kanerva::data::{ImageSet, read_img1};
+use kanerva::data::ImageSet;
 use kanerva::eval::evaluate_elbo;
 use kanerva::model::TrainableModel;
 use kanerva::train::checkpoint::{CheckpointFile, card_path, encode_checkpoint};
@@ -14,17 +14,14 @@ use kanerva::train::{CheckpointError, ModelSpec, TrainConfig, TrainError, TrainE
 
 use super::dense::Mat;
 
-pub fn shared(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/datasets").join(name)
-}
-
 pub fn small_train(steps: u64, lr: f64) -> TrainConfig {
     TrainConfig { steps, batch: 4, episode_size: 8, lr, log_every: 10, checkpoint_every: 1000, ..TrainConfig::default() }
 }
 
-/// The first `n` binarized MNIST training images.
+/// The first `n` MNIST training images embedded in the binary (grey; threshold or binarize
+/// them), so the tests need nothing beside the clone.
 pub fn train_images(n: usize) -> ImageSet {
-    let set = read_img1(&shared("binarized_mnist_train.img1")).unwrap();
+    let set = kanerva::data::Embedded::MnistTrain.load().unwrap();
     set.subset(&(0..n).collect::<Vec<_>>())
 }
 
