@@ -17,6 +17,15 @@ use kanerva::train::{Trained, TrainedModel};
 const EPISODES: usize = 16;
 const T: usize = 8;
 
+/// The device's random stream is one per process: tests that seed it and then draw (model
+/// initialisation, sampled addresses, importance samples) take turns, so each sees the stream
+/// it seeded and its numbers do not depend on what runs beside it.
+static DEVICE_RNG: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn device_rng() -> std::sync::MutexGuard<'static, ()> {
+    DEVICE_RNG.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 fn images() -> ImageSet {
     let set = to_model_size(load_named("embedded:mnist-test").unwrap());
     set.subset(&(0..EPISODES * T).collect::<Vec<_>>())
@@ -59,6 +68,7 @@ fn bound(model: &dyn TrainedModel, data: &ImageSet, scoring: Scoring) -> kanerva
 /// samples tighten it.
 #[test]
 fn every_trained_kind_has_a_conditional_bound_and_an_importance_weighted_one_below_it() {
+    let _rng = device_rng();
     let data = images();
     let dev = inference_device();
     for model in [dkm(), km(), kpp(), pkm()] {
@@ -78,6 +88,7 @@ fn every_trained_kind_has_a_conditional_bound_and_an_importance_weighted_one_bel
 /// seed): the joint bound is the conditional one plus KL(M)/T, to rounding.
 #[test]
 fn the_joint_bound_is_the_conditional_one_plus_the_memorys_kl() {
+    let _rng = device_rng();
     let data = images();
     for model in [dkm(), pkm()] {
         assert_eq!(model.headline_bound(), HeadlineBound::Joint);
@@ -93,6 +104,7 @@ fn the_joint_bound_is_the_conditional_one_plus_the_memorys_kl() {
 /// K++'s memory has no prior: its own terms are the conditional bound, and it says so.
 #[test]
 fn kanerva_plus_plus_reports_a_conditional_bound_and_no_joint_one() {
+    let _rng = device_rng();
     let data = images();
     let model = kpp();
     assert_eq!(model.headline_bound(), HeadlineBound::Conditional);
@@ -106,6 +118,7 @@ fn kanerva_plus_plus_reports_a_conditional_bound_and_no_joint_one() {
 /// Both exist, and the conditional one is the sum of its terms.
 #[test]
 fn the_km_has_both_bounds() {
+    let _rng = device_rng();
     let data = images();
     let model = km();
     let joint = bound(model.as_ref(), &data, Scoring::ModelTerms);
@@ -118,6 +131,7 @@ fn the_km_has_both_bounds() {
 /// The other-episode control exists for every kind with a bound and scores the same images.
 #[test]
 fn another_episodes_memory_can_be_scored_for_every_kind_with_a_bound() {
+    let _rng = device_rng();
     let data = images();
     for model in [dkm(), km(), kpp(), pkm()] {
         let other = bound(model.as_ref(), &data, Scoring::OtherEpisodeMemory);
@@ -133,6 +147,7 @@ fn eval(args: &[&str]) -> (bool, String, String) {
 
 #[test]
 fn eval_names_both_bounds_and_refuses_what_a_model_cannot_do() {
+    let _rng = device_rng();
     let (ok, out, err) = eval(&["--checkpoint", "assets/dkm_mnist.ckpt", "--data", "embedded:mnist-test", "--episodes", "2", "--memory-gain", "--json"]);
     assert!(ok, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
@@ -168,6 +183,7 @@ fn eval_names_both_bounds_and_refuses_what_a_model_cannot_do() {
 /// Monte Carlo noise; measured: exact 569.51, IWAE-64 574.37, −ELBO 576.71).
 #[test]
 fn the_pkm_bound_lies_above_the_exact_likelihood_of_a_model_small_enough_to_integrate() {
+    let _rng = device_rng();
     use burn::tensor::{Tensor, TensorData};
     use kanerva::model::TrainableModel;
     use kanerva::model::bernoulli_log_likelihood;

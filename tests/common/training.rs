@@ -18,11 +18,13 @@ pub fn small_train(steps: u64, lr: f64) -> TrainConfig {
     TrainConfig { steps, batch: 4, episode_size: 8, lr, log_every: 10, checkpoint_every: 1000, ..TrainConfig::default() }
 }
 
-/// The first `n` MNIST training images embedded in the binary (grey; threshold or binarize
-/// them), so the tests need nothing beside the clone.
+/// The first `n` MNIST training images embedded in the binary, thresholded at ½ to 0 / 255 (binary
+/// like the shared binarized MNIST, so every evaluation sees the same pixels), so the tests need
+/// nothing beside the clone.
 pub fn train_images(n: usize) -> ImageSet {
-    let set = kanerva::data::Embedded::MnistTrain.load().unwrap();
-    set.subset(&(0..n).collect::<Vec<_>>())
+    let mut set = kanerva::data::Embedded::MnistTrain.load().unwrap().subset(&(0..n).collect::<Vec<_>>());
+    set.pixels.iter_mut().for_each(|p| *p = if *p > 127 { 255 } else { 0 });
+    set
 }
 
 pub fn to_vec<const D: usize>(t: Tensor<D>) -> Vec<f64> {
