@@ -197,6 +197,44 @@ fn a_one_machine_pkm_is_the_dkm() {
     assert!((sum - to_vec(b.nats_per_image)[0]).abs() < 1e-3);
 }
 
+/// With gates that sum to 1 and are one-hot (machine 0 takes every item), the PKM is the
+/// single-machine DKM plus KL(c) = ln N: the chosen machine is written at the DKM's noise, the
+/// other is left at its prior (KL 0), and the enumerated bound reads the chosen machine alone.
+#[test]
+fn a_one_hot_gate_gives_the_single_machine_dkms_terms_plus_ln_n() {
+    let dev = inference_device();
+    let mut dkm_config = DkmConfig::new().with_seed(5).with_sample_w_in_training(false);
+    dkm_config.memory.slots = 8;
+    dkm_config.memory.code_size = 12;
+    dkm_config.memory.write_mode = WriteMode::StaticBatched;
+    let dkm: Dkm = dkm_config.init(&dev);
+    let pkm_config = PkmConfig::new().with_machines(2).with_memory(dkm_config.memory).with_sample_w_in_training(false).with_gates_sum_to_machines(false);
+    let mut gate = LinearConfig::new(12, 2).init(&dev);
+    gate.weight = Param::from_tensor(Tensor::zeros([12, 2], &dev));
+    gate.bias = Some(Param::from_tensor(Tensor::from_data(TensorData::new(vec![60.0f32, -60.0], [2]), &dev)));
+    let pkm = Pkm {
+        encoder: dkm.encoder.clone(),
+        decoder: dkm.decoder.clone(),
+        gate,
+        prior_mean: Param::from_tensor(dkm.prior_mean.val().unsqueeze_dim::<3>(0).repeat_dim(0, 2)),
+        prior_log_var: Param::from_tensor(dkm.prior_log_var.val().repeat_dim(0, 2)),
+        log_w_std: Param::from_tensor(dkm.log_w_std.val()),
+    };
+    let set = train_images(2 * 6);
+    let x: Vec<f32> = set.pixels.iter().map(|&v| if v > 127 { 1.0 } else { 0.0 }).collect();
+    let images = Tensor::<3>::from_data(TensorData::new(x, [2, 6, 784]), &dev);
+    let a = dkm.episode_terms(images.clone(), &dkm_config, false);
+    let b = pkm.episode_terms(images, &pkm_config, false);
+    let close = |name: &str, x: f64, y: f64| assert!((x - y).abs() <= 1e-4 * x.abs().max(1.0), "{name}: DKM {x} vs PKM {y}");
+    let v = |t: Tensor<1>| to_vec(t)[0];
+    close("recon", v(a.recon_nats), v(b.recon_nats));
+    close("KL(w)", v(a.kl_addressing_nats), v(b.kl_addressing_nats));
+    close("KL(M)", v(a.kl_memory_nats), v(b.kl_memory_nats));
+    close("AE", v(a.ae_nats), v(b.ae_nats));
+    close("KL(c) = ln 2", 2f64.ln(), v(b.kl_gate_nats));
+    close("-ELBO + ln 2", v(a.nats_per_image) + 2f64.ln(), v(b.nats_per_image));
+}
+
 #[test]
 fn usage_shares_sum_to_one_and_the_terms_add_up() {
     let dev = inference_device();

@@ -2,7 +2,8 @@
 //! paper's): N small DKM-style memories ("machines") combined per item by gates.
 //!
 //! - The DKM's encoder e and decoder d; one code z = e(x) [C] per image.
-//! - Gates γ(z) = N · softmax(g(z) / τ) over the N machines (Σ_k γ_k = N; γ ≡ 1 when N = 1),
+//! - Gates γ(z) = S · softmax(g(z) / τ) over the N machines, S = N (Σ_k γ_k = N; γ ≡ 1 when
+//!   N = 1; the shipped weights) or S = 1 (`gates_sum_to_machines = false`),
 //!   from a linear layer g. They are the mean of an amortised categorical q(c | x) = γ/N over
 //!   "which machine", with a uniform prior: the bound pays KL(q(c|x) ‖ U(N)) = ln N − H(γ/N).
 //! - Each machine k: a matrix-normal memory MN(R_k, U_k, I) with its own prior (R0_k, u0_k), the
@@ -65,6 +66,11 @@ pub struct PkmConfig {
     /// Sample w ~ q(w) for the read in training; else use μ.
     #[config(default = true)]
     pub sample_w_in_training: bool,
+    /// The gates γ = S · softmax sum to S = N (true: each item is written into the machines as N
+    /// views' worth of evidence; the shipped weights) or to S = 1 (false: one view's evidence
+    /// split among the machines, so a one-hot gate writes exactly like the single-machine DKM).
+    #[config(default = true)]
+    pub gates_sum_to_machines: bool,
     #[config(default = 0)]
     pub seed: u64,
 }
@@ -84,6 +90,11 @@ pub struct Pkm {
 }
 
 impl PkmConfig {
+    /// S, what the gates of one item sum to.
+    pub fn gate_total(&self) -> f64 {
+        if self.gates_sum_to_machines { self.machines as f64 } else { 1.0 }
+    }
+
     pub fn init(&self, device: &Device) -> Pkm {
         device.seed(self.seed);
         let (n, k, c) = (self.machines, self.memory.slots, self.memory.code_size);
@@ -145,8 +156,7 @@ impl Pkm {
     /// # Shapes
     /// - codes: [M, C] -> [M, N]
     pub fn gates(&self, codes: Tensor<2>, config: &PkmConfig) -> Tensor<2> {
-        let n = self.machines();
-        softmax(self.gate.forward(codes).div_scalar(config.gate_temperature), 1).mul_scalar(n as f64)
+        softmax(self.gate.forward(codes).div_scalar(config.gate_temperature), 1).mul_scalar(config.gate_total())
     }
 
     /// Encodes episodes, gates their items and writes them into fresh machines.
@@ -186,14 +196,14 @@ impl Pkm {
         let (written, codes, share) = match written {
             None => {
                 let w = self.write(images.clone(), config);
-                let share = w.gates.clone().div_scalar(n as f64);
+                let share = w.gates.clone().div_scalar(config.gate_total());
                 let codes = w.codes.clone();
                 (w, codes, share)
             }
             Some(other) => {
                 let codes = self.encoder.forward(images.clone().reshape([b * t, PIXELS]));
                 let c = codes.dims()[1];
-                let share = self.gates(codes.clone(), config).div_scalar(n as f64).reshape([b, t, n]);
+                let share = self.gates(codes.clone(), config).div_scalar(config.gate_total()).reshape([b, t, n]);
                 (self.write(other, config), codes.reshape([b, t, c]), share)
             }
         };

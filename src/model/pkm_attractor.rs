@@ -74,7 +74,7 @@ impl PkmAttractor {
         let gates = self.model.gates(z.clone(), &self.config).reshape([1, 1, n]);
         let mu = written.addresser.address(per_machine(z.reshape([1, 1, c]), n));
         let machine_logits = self.model.decoder.forward(mem::read(mu.clone(), written.state.mean.clone()).reshape([n, c]));
-        let share = gates.clone().reshape([n, 1]).div_scalar(n as f64);
+        let share = gates.clone().reshape([n, 1]).div_scalar(self.config.gate_total());
         let logits = (machine_logits.clone() * share).sum_dim(0);
         Ok(Read { mu, gates, machine_logits, logits })
     }
@@ -84,7 +84,7 @@ impl PkmAttractor {
     fn energy_terms(&self, image: &Image, read: &Read) -> (f64, f64, f64) {
         let n = self.model.machines();
         let target = images_tensor(std::slice::from_ref(image), &self.device).repeat_dim(0, n);
-        let share = read.gates.clone().reshape([n]).div_scalar(n as f64);
+        let share = read.gates.clone().reshape([n]).div_scalar(self.config.gate_total());
         let log_likelihoods = bernoulli_log_likelihood(target, read.machine_logits.clone()); // [N]
         let recon = -to_f64_scalar((log_likelihoods * share.clone()).sum());
         let kl_w = to_f64_scalar((mem::kl_addressing(read.mu.clone(), self.model.log_w_std.val(), self.config.memory.w_prior_std).reshape([n]) * share.clone()).sum());
@@ -149,7 +149,7 @@ impl AttractorMemory for PkmAttractor {
         let c = written.state.mean.dims()[2];
         let own = mem::read(read.mu.clone(), written.state.mean.clone()).reshape([n, c]);
         let gates = to_f32(read.gates.clone());
-        let parts = decode_probabilities(&self.model.decoder, own).into_iter().enumerate().map(|(k, im)| (format!("machine {k} (q = {:.2})", gates[k] / n as f32), im)).collect();
+        let parts = decode_probabilities(&self.model.decoder, own).into_iter().enumerate().map(|(k, im)| (format!("machine {k} (q = {:.2})", gates[k] / self.config.gate_total() as f32), im)).collect();
         let evaluation = Evaluation {
             energy: Some(recon + kl_w + kl_c),
             terms: vec![Term::new("reconstruction nats", recon), Term::new("KL(w) nats", kl_w), Term::new("KL(c) nats", kl_c)],
@@ -171,7 +171,7 @@ impl AttractorMemory for PkmAttractor {
             let w: Vec<f32> = (0..n * k).map(|_| (rng.normal() * self.config.memory.w_prior_std) as f32).collect();
             let w = Tensor::<3>::from_data(TensorData::new(w, [n, 1, k]), &self.device);
             let mut one_hot = vec![0.0f32; n];
-            one_hot[machine] = n as f32;
+            one_hot[machine] = self.config.gate_total() as f32;
             let gates = Tensor::<3>::from_data(TensorData::new(one_hot, [1, 1, n]), &self.device);
             let z0 = product_read(mem::read(w, written.state.mean.clone()), gates.clone()); // [1, 1, C]
             let mu = written.addresser.address(per_machine(z0, n));
@@ -191,7 +191,7 @@ impl AttractorMemory for PkmAttractor {
         let t = w.stored.len();
         let mut usage = vec![0.0f32; n];
         for row in w.gates.chunks(n) {
-            usage.iter_mut().zip(row).for_each(|(u, g)| *u += g / (n * t) as f32);
+            usage.iter_mut().zip(row).for_each(|(u, g)| *u += g / (self.config.gate_total() as f32 * t as f32));
         }
         let rows = w.state.mean.clone().reshape([n * k, c]);
         // Which machine each stored item went to: its largest gate, i.e. its most likely c.
