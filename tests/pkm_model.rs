@@ -208,7 +208,7 @@ fn a_one_hot_gate_gives_the_single_machine_dkms_terms_plus_ln_n() {
     dkm_config.memory.code_size = 12;
     dkm_config.memory.write_mode = WriteMode::StaticBatched;
     let dkm: Dkm = dkm_config.init(&dev);
-    let pkm_config = PkmConfig::new().with_machines(2).with_memory(dkm_config.memory).with_sample_w_in_training(false).with_gates_sum_to_machines(false);
+    let pkm_config = PkmConfig::new().with_machines(2).with_memory(dkm_config.memory).with_sample_w_in_training(false).with_gates_sum_to_one(Some(true));
     let mut gate = LinearConfig::new(12, 2).init(&dev);
     gate.weight = Param::from_tensor(Tensor::zeros([12, 2], &dev));
     gate.bias = Some(Param::from_tensor(Tensor::from_data(TensorData::new(vec![60.0f32, -60.0], [2]), &dev)));

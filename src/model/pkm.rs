@@ -3,7 +3,7 @@
 //!
 //! - The DKM's encoder e and decoder d; one code z = e(x) [C] per image.
 //! - Gates γ(z) = S · softmax(g(z) / τ) over the N machines, S = N (Σ_k γ_k = N; γ ≡ 1 when
-//!   N = 1; the shipped weights) or S = 1 (`gates_sum_to_machines = false`),
+//!   N = 1; the shipped weights) or S = 1 (`gates_sum_to_one = Some(true)`),
 //!   from a linear layer g. They are the mean of an amortised categorical q(c | x) = γ/N over
 //!   "which machine", with a uniform prior: the bound pays KL(q(c|x) ‖ U(N)) = ln N − H(γ/N).
 //! - Each machine k: a matrix-normal memory MN(R_k, U_k, I) with its own prior (R0_k, u0_k), the
@@ -66,11 +66,12 @@ pub struct PkmConfig {
     /// Sample w ~ q(w) for the read in training; else use μ.
     #[config(default = true)]
     pub sample_w_in_training: bool,
-    /// The gates γ = S · softmax sum to S = N (true: each item is written into the machines as N
-    /// views' worth of evidence; the shipped weights) or to S = 1 (false: one view's evidence
-    /// split among the machines, so a one-hot gate writes exactly like the single-machine DKM).
-    #[config(default = true)]
-    pub gates_sum_to_machines: bool,
+    /// The gates γ = S · softmax sum to S = 1 (`Some(true)`: one view's evidence split among the
+    /// machines, so a one-hot gate writes exactly like the single-machine DKM) or to S = N
+    /// (otherwise: each item is written as N views' worth of evidence; the shipped weights, whose
+    /// cards predate the field).
+    #[config(default = "None")]
+    pub gates_sum_to_one: Option<bool>,
     #[config(default = 0)]
     pub seed: u64,
 }
@@ -92,7 +93,7 @@ pub struct Pkm {
 impl PkmConfig {
     /// S, what the gates of one item sum to.
     pub fn gate_total(&self) -> f64 {
-        if self.gates_sum_to_machines { self.machines as f64 } else { 1.0 }
+        if self.gates_sum_to_one == Some(true) { 1.0 } else { self.machines as f64 }
     }
 
     pub fn init(&self, device: &Device) -> Pkm {
