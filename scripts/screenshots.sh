@@ -63,8 +63,8 @@ shoot explorer-compare 25 gui --demo compare
 # A capacity sweep of the DKM and its no-write control, with the reference lines and the
 # distortion/rate plot.
 SCROLL_CENTRE=15 shoot explorer-sweeps 60 gui --demo sweeps
-# The new kinds (their shipped weights): a PKM's gate matrix and machines, K++'s spatial memory
+# The new kinds (their shipped weights): the stored items under their PKM machines and the gates, K++'s spatial memory
 # and read windows, an EBMM read with its energy trace.
-SCROLL_RIGHT=12 shoot explorer-pkm-gates 25 gui --demo --checkpoint assets/pkm_mnist.ckpt
+SCROLL_RIGHT=${PKM_SCROLL:-5} shoot explorer-pkm-gates 25 gui --demo --checkpoint assets/pkm_mnist.ckpt
 SCROLL_RIGHT=8 shoot explorer-kpp-windows 25 gui --demo --checkpoint assets/kpp_mnist.ckpt
 shoot explorer-ebmm-energy 25 gui --demo --checkpoint assets/ebmm_mnist.ckpt
