@@ -3,18 +3,24 @@
 # each trained from scratch for the same wall time on MNIST (one thread), then the joint and
 # conditional bounds on binarized MNIST test episodes of T = 32, 64, 128, and the clustering of
 # test images to machines (NMI of the dominant machine with the digit, against shuffled labels).
-# Usage: MINUTES=8 bash scripts/pkm_scaling.sh > runs/pkm_scaling.jsonl
+# Usage: MINUTES=8 bash scripts/pkm_scaling.sh > runs/pkm_scaling.jsonl   (equal wall time)
+#        STEPS=380 bash scripts/pkm_scaling.sh > runs/pkm_scaling_steps.jsonl (equal steps)
 set -euo pipefail
 K=${K:-target/release/kanerva}
 MINUTES=${MINUTES:-8}
+STEPS=${STEPS:-}
 TEST=../shared/datasets/binarized_mnist_test.img1
 mkdir -p runs
 for n in 1 2 4 8; do
   slots=$((32 / n))
-  ckpt=runs/pkm_scale_n${n}.ckpt
+  if [ -n "$STEPS" ]; then
+    ckpt=runs/pkm_scale_n${n}_steps${STEPS}.ckpt budget=(--steps "$STEPS")
+  else
+    ckpt=runs/pkm_scale_n${n}.ckpt budget=(--steps 1000000 --max-minutes "$MINUTES")
+  fi
   if [ ! -f "$ckpt" ]; then
     RAYON_NUM_THREADS=1 $K train --model pkm --machines $n --slots-per-machine $slots --data embedded:mnist-train \
-      --steps 1000000 --max-minutes "$MINUTES" --out "$ckpt" > runs/pkm_scale_n${n}.log 2>&1
+      "${budget[@]}" --out "$ckpt" > "${ckpt%.ckpt}.log" 2>&1
   fi
   steps=$(python3 -c "import json; print(json.load(open('$ckpt.card.json'))['steps'])")
   for t in 32 64 128; do
