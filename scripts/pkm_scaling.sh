@@ -23,9 +23,10 @@ for n in 1 2 4 8; do
       "${budget[@]}" --out "$ckpt" > "${ckpt%.ckpt}.log" 2>&1
   fi
   steps=$(python3 -c "import json; print(json.load(open('$ckpt.card.json'))['steps'])")
+  seconds=$(python3 -c "import json; print(round(json.load(open('$ckpt.card.json'))['train_seconds']))")
   for t in 32 64 128; do
     $K eval --checkpoint "$ckpt" --data "$TEST" --episodes $((2560 / t)) --episode-size $t --json 2>/dev/null \
-      | python3 -c "import json,sys; d=json.load(sys.stdin); print(json.dumps({'machines': $n, 'slots_per_machine': $slots, 'train_steps': $steps, 'train_minutes': $MINUTES, 'T': $t, 'joint': d['joint_nats_per_image'], 'conditional': d.get('conditional_nats_per_image')}))"
+      | python3 -c "import json,sys; d=json.load(sys.stdin); print(json.dumps({'machines': $n, 'slots_per_machine': $slots, 'train_steps': $steps, 'train_seconds': $seconds, 'T': $t, 'joint': d['joint_nats_per_image'], 'conditional': d.get('conditional_nats_per_image')}))"
   done
   $K eval --checkpoint "$ckpt" --data embedded:mnist-test --episodes 100 --episode-size 32 --json 2>/dev/null \
     | python3 -c "import json,sys; d=json.load(sys.stdin); c=d.get('clustering') or {}; print(json.dumps({'machines': $n, 'clustering_nmi': c.get('nmi'), 'nmi_shuffled_labels': c.get('nmi_shuffled_labels'), 'images': c.get('images')}))"

@@ -6,8 +6,9 @@ pub const HOW_TO: &str = "\
 1. Pick a memory in the top bar (a trained DKM, Kanerva Machine, K++, Product KM or energy-based
    memory; Hopfield (Hebbian, covariance, pseudo-inverse), modern Hopfield or SDM); \"compare
    with\" reads the same episode and query in a second memory beside it. \"Inside the memory\"
-   (right) shows what each kind holds: R and U, the PKM's gates per machine, K++'s spatial memory
-   and read windows, the EBMM's fast weights.
+   (right) shows what each kind holds: R and U, the stored items under their PKM machines and the
+   gates, K++'s spatial memory and read windows, the EBMM's write step by step (each stored
+   item's energy) and the rows it moved.
 2. Build an episode: click dataset thumbnails (left) or press \"Fill random\", then \"Write to memory\".
 3. Make a query: draw on the canvas, or pick a thumbnail with \"click puts image into: query\".
 4. Corrupt it (noise, bit flips, occlusion: drag a rectangle on the canvas with the occlude tool).
