@@ -4,7 +4,7 @@
 mod common;
 
 use burn::module::Param;
-use burn::nn::LinearConfig;
+use burn::nn::{Linear, LinearConfig};
 use burn::tensor::{Tensor, TensorData};
 use common::dense::Mat;
 use common::training::{check_cancel, check_non_finite_stop, check_refusals, check_round_trip, check_training_lowers_the_bound, f32_tensor, to_vec, train_images};
@@ -158,43 +158,54 @@ fn small_config() -> PkmConfig {
     c
 }
 
-/// With one machine the gate is 1, KL(c) and the balance term are 0, and the PKM is the DKM
-/// (static write) with the same networks and prior.
-#[test]
-fn a_one_machine_pkm_is_the_dkm() {
+/// A small DKM (static write) and its config, and two episodes of 6 binary digits.
+fn small_dkm_and_episodes() -> (DkmConfig, Dkm, Tensor<3>) {
     let dev = inference_device();
     let mut dkm_config = DkmConfig::new().with_seed(5).with_sample_w_in_training(false);
     dkm_config.memory.slots = 8;
     dkm_config.memory.code_size = 12;
     dkm_config.memory.write_mode = WriteMode::StaticBatched;
     let dkm: Dkm = dkm_config.init(&dev);
-    let pkm_config = PkmConfig::new().with_machines(1).with_memory(dkm_config.memory).with_sample_w_in_training(false);
-    let pkm = Pkm {
-        encoder: dkm.encoder.clone(),
-        decoder: dkm.decoder.clone(),
-        gate: LinearConfig::new(12, 1).init(&dev),
-        prior_mean: Param::from_tensor(dkm.prior_mean.val().unsqueeze_dim::<3>(0)),
-        prior_log_var: Param::from_tensor(dkm.prior_log_var.val()),
-        log_w_std: Param::from_tensor(dkm.log_w_std.val()),
-    };
     let set = train_images(2 * 6);
     let x: Vec<f32> = set.pixels.iter().map(|&v| if v > 127 { 1.0 } else { 0.0 }).collect();
-    let images = Tensor::<3>::from_data(TensorData::new(x, [2, 6, 784]), &dev);
+    (dkm_config, dkm, Tensor::<3>::from_data(TensorData::new(x, [2, 6, 784]), &dev))
+}
+
+/// A PKM of `machines` copies of the DKM's memory prior, its networks and `gate`.
+fn pkm_around(dkm: &Dkm, machines: usize, gate: Linear) -> Pkm {
+    Pkm {
+        encoder: dkm.encoder.clone(),
+        decoder: dkm.decoder.clone(),
+        gate,
+        prior_mean: Param::from_tensor(dkm.prior_mean.val().unsqueeze_dim::<3>(0).repeat_dim(0, machines)),
+        prior_log_var: Param::from_tensor(dkm.prior_log_var.val().repeat_dim(0, machines)),
+        log_w_std: Param::from_tensor(dkm.log_w_std.val()),
+    }
+}
+
+fn close(name: &str, x: f64, y: f64) {
+    assert!((x - y).abs() <= 1e-4 * x.abs().max(1.0), "{name}: DKM {x} vs PKM {y}");
+}
+
+/// With one machine the gate is 1, KL(c) and the balance term are 0, and the PKM is the DKM
+/// (static write) with the same networks and prior.
+#[test]
+fn a_one_machine_pkm_is_the_dkm() {
+    let (dkm_config, dkm, images) = small_dkm_and_episodes();
+    let pkm_config = PkmConfig::new().with_machines(1).with_memory(dkm_config.memory.clone()).with_sample_w_in_training(false);
+    let pkm = pkm_around(&dkm, 1, LinearConfig::new(12, 1).init(&inference_device()));
     let a = dkm.episode_terms(images.clone(), &dkm_config, false);
     let b = pkm.episode_terms(images, &pkm_config, false);
-    let close = |name: &str, x: Tensor<1>, y: Tensor<1>| {
-        let (x, y) = (to_vec(x)[0], to_vec(y)[0]);
-        assert!((x - y).abs() <= 1e-4 * x.abs().max(1.0), "{name}: DKM {x} vs PKM {y}");
-    };
-    close("-ELBO", a.nats_per_image, b.nats_per_image.clone());
-    close("recon", a.recon_nats, b.recon_nats.clone());
-    close("KL(w)", a.kl_addressing_nats, b.kl_addressing_nats.clone());
-    close("KL(M)", a.kl_memory_nats, b.kl_memory_nats.clone());
-    close("AE", a.ae_nats, b.ae_nats);
-    assert!(to_vec(b.kl_gate_nats.clone())[0].abs() < 1e-6 && to_vec(b.usage_kl_nats)[0].abs() < 1e-6);
+    let v = |t: Tensor<1>| to_vec(t)[0];
+    close("-ELBO", v(a.nats_per_image), v(b.nats_per_image.clone()));
+    close("recon", v(a.recon_nats), v(b.recon_nats.clone()));
+    close("KL(w)", v(a.kl_addressing_nats), v(b.kl_addressing_nats.clone()));
+    close("KL(M)", v(a.kl_memory_nats), v(b.kl_memory_nats.clone()));
+    close("AE", v(a.ae_nats), v(b.ae_nats));
+    assert!(v(b.kl_gate_nats.clone()).abs() < 1e-6 && v(b.usage_kl_nats).abs() < 1e-6);
     // The bound is the sum of its terms.
-    let sum: f64 = [b.recon_nats, b.kl_addressing_nats, b.kl_gate_nats, b.kl_memory_nats].into_iter().map(|t| to_vec(t)[0]).sum();
-    assert!((sum - to_vec(b.nats_per_image)[0]).abs() < 1e-3);
+    let sum: f64 = [b.recon_nats, b.kl_addressing_nats, b.kl_gate_nats, b.kl_memory_nats].into_iter().map(v).sum();
+    assert!((sum - v(b.nats_per_image)).abs() < 1e-3);
 }
 
 /// With gates that sum to 1 and are one-hot (machine 0 takes every item), the PKM is the
@@ -203,29 +214,14 @@ fn a_one_machine_pkm_is_the_dkm() {
 #[test]
 fn a_one_hot_gate_gives_the_single_machine_dkms_terms_plus_ln_n() {
     let dev = inference_device();
-    let mut dkm_config = DkmConfig::new().with_seed(5).with_sample_w_in_training(false);
-    dkm_config.memory.slots = 8;
-    dkm_config.memory.code_size = 12;
-    dkm_config.memory.write_mode = WriteMode::StaticBatched;
-    let dkm: Dkm = dkm_config.init(&dev);
-    let pkm_config = PkmConfig::new().with_machines(2).with_memory(dkm_config.memory).with_sample_w_in_training(false).with_gates_sum_to_one(Some(true));
+    let (dkm_config, dkm, images) = small_dkm_and_episodes();
+    let pkm_config = PkmConfig::new().with_machines(2).with_memory(dkm_config.memory.clone()).with_sample_w_in_training(false).with_gates_sum_to_one(Some(true));
     let mut gate = LinearConfig::new(12, 2).init(&dev);
     gate.weight = Param::from_tensor(Tensor::zeros([12, 2], &dev));
     gate.bias = Some(Param::from_tensor(Tensor::from_data(TensorData::new(vec![60.0f32, -60.0], [2]), &dev)));
-    let pkm = Pkm {
-        encoder: dkm.encoder.clone(),
-        decoder: dkm.decoder.clone(),
-        gate,
-        prior_mean: Param::from_tensor(dkm.prior_mean.val().unsqueeze_dim::<3>(0).repeat_dim(0, 2)),
-        prior_log_var: Param::from_tensor(dkm.prior_log_var.val().repeat_dim(0, 2)),
-        log_w_std: Param::from_tensor(dkm.log_w_std.val()),
-    };
-    let set = train_images(2 * 6);
-    let x: Vec<f32> = set.pixels.iter().map(|&v| if v > 127 { 1.0 } else { 0.0 }).collect();
-    let images = Tensor::<3>::from_data(TensorData::new(x, [2, 6, 784]), &dev);
+    let pkm = pkm_around(&dkm, 2, gate);
     let a = dkm.episode_terms(images.clone(), &dkm_config, false);
     let b = pkm.episode_terms(images, &pkm_config, false);
-    let close = |name: &str, x: f64, y: f64| assert!((x - y).abs() <= 1e-4 * x.abs().max(1.0), "{name}: DKM {x} vs PKM {y}");
     let v = |t: Tensor<1>| to_vec(t)[0];
     close("recon", v(a.recon_nats), v(b.recon_nats));
     close("KL(w)", v(a.kl_addressing_nats), v(b.kl_addressing_nats));
