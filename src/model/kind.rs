@@ -13,16 +13,17 @@ pub enum ModelKind {
     Dkm,
     /// The Kanerva Machine (Wu, Wayne, Graves, Lillicrap, ICLR 2018).
     Km,
+    /// Kanerva++ (Ramapuram, Wu, Kalousis, ICLR 2021), our small form.
+    Kpp,
     /// The Product Kanerva Machine (Marblestone, Wu, Wayne, 2020), in our exact form.
     Pkm,
     /// An energy-based memory model (Bartunov, Rae, Osindero, Lillicrap, ICLR 2020), our
     /// closed-form version.
     Ebmm,
-    /// Kanerva++ (Ramapuram, Wu, Kalousis, ICLR 2021), our small form.
-    Kpp,
 }
 
 impl ModelKind {
+    /// Every kind, in the enum's order (what `--model`'s help lists; a test keeps them equal).
     pub const ALL: [ModelKind; 5] = [ModelKind::Dkm, ModelKind::Km, ModelKind::Kpp, ModelKind::Pkm, ModelKind::Ebmm];
 
     /// The lowercase name of cards and command lines ("dkm").
@@ -67,5 +68,15 @@ impl ModelKind {
 impl std::fmt::Display for ModelKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ModelKind;
+
+    #[test]
+    fn all_lists_the_kinds_in_the_enums_order() {
+        assert_eq!(<ModelKind as clap::ValueEnum>::value_variants(), &ModelKind::ALL);
     }
 }
