@@ -392,6 +392,32 @@ fn a_product_kanerva_machine_shows_its_gates_and_each_machines_read() {
     h.get_by_label("each part's own read of the current iterate:");
 }
 
+/// An EBMM loaded in the explorer shows its write step by step: one energy curve per stored item
+/// over the write's steps (W̄ first), falling, above the rows the write moved.
+#[test]
+fn an_ebmm_shows_each_stored_items_energy_along_its_write() {
+    use kanerva::memory::Panel;
+    use kanerva::model::EbmmConfig;
+    let dir = tempfile::tempdir().unwrap();
+    let checkpoint = dir.path().join("ebmm.ckpt");
+    tiny_checkpoint_of(kanerva::train::ModelSpec::of::<kanerva::model::Ebmm>(&EbmmConfig::new().with_hidden(32).with_write_steps(3).with_read_steps(2)), &checkpoint);
+    let settings = Settings { model: Some(MemorySpec::trained(checkpoint)), show_help: false, ..Settings::default() };
+    let app = ExplorerApp::new(&egui::Context::default(), settings);
+    let mut h = Harness::builder().with_size([1500.0, 1000.0]).build_ui_state(|ui, app: &mut ExplorerApp| app.show(ui), app);
+    wait_for(&mut h, "the EBMM", |app| app.model_name.starts_with("EBMM"));
+    write_random_episode(&mut h);
+    let Panel::Curves { title, lines, .. } = &h.state().panels[0] else { panic!("the write's curves first") };
+    assert_eq!(lines.len(), 16, "one curve per stored item");
+    for (name, energies) in lines {
+        assert_eq!(energies.len(), 4, "{name}: W̄ and three steps");
+        assert!(energies.last() < energies.first(), "{name}: the write lowers the item's energy {energies:?}");
+    }
+    let title = title.clone();
+    h.run();
+    h.get_by_label(&title);
+    assert!(matches!(&h.state().panels[1], Panel::Images { title, .. } if title.contains("rows of W the write moved")));
+}
+
 /// Writes a checkpoint of `spec` after one training step on 64 images.
 fn tiny_checkpoint_of(spec: kanerva::train::ModelSpec, out: &std::path::Path) {
     let data = kanerva::data::Embedded::MnistTest.load().unwrap();
