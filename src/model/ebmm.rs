@@ -33,7 +33,7 @@ use crate::data::{PIXELS, SIDE};
 /// Everything that fixes an EBMM's shape and behaviour; stored in every checkpoint card.
 #[derive(Config, Debug, PartialEq)]
 pub struct EbmmConfig {
-    /// H, hidden units: the fast weights W are H × 784 floats (the memory size).
+    /// H, rows of the fast weights: W (H × 784) and b (H) are the memory.
     #[config(default = 128)]
     pub hidden: usize,
     /// T_w, gradient steps of a write.

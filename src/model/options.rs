@@ -36,7 +36,7 @@ pub struct ModelOptions {
     /// K++: k, side of the read window (k × k cells).
     #[arg(long, default_value_t = ModelOptions::default().window)]
     pub window: usize,
-    /// EBMM: H, hidden units of the energy (its fast weights are H × 784 floats).
+    /// EBMM: H, rows of the energy's fast weights (its memory: H × 785 floats, the rows and their offsets).
     #[arg(long, default_value_t = ModelOptions::default().hidden)]
     pub hidden: usize,
     /// EBMM: gradient steps of a write.
