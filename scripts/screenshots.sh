@@ -64,7 +64,7 @@ shoot explorer-compare 25 gui --demo compare
 # distortion/rate plot.
 SCROLL_CENTRE=15 shoot explorer-sweeps 60 gui --demo sweeps
 # The new kinds (their shipped weights): the stored items under their PKM machines and the gates, K++'s spatial memory
-# and read windows, an EBMM read with its energy trace.
+# and read windows, an EBMM read with its write step by step (each stored item's energy).
 SCROLL_RIGHT=${PKM_SCROLL:-5} shoot explorer-pkm-gates 25 gui --demo --checkpoint assets/pkm_mnist.ckpt
 SCROLL_RIGHT=8 shoot explorer-kpp-windows 25 gui --demo --checkpoint assets/kpp_mnist.ckpt
-shoot explorer-ebmm-energy 25 gui --demo --checkpoint assets/ebmm_mnist.ckpt
+SCROLL_RIGHT=${EBMM_SCROLL:-5} shoot explorer-ebmm-energy 25 gui --demo --checkpoint ${EBMM_CHECKPOINT:-assets/ebmm_mnist.ckpt}

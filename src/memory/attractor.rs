@@ -72,7 +72,8 @@ pub enum Panel {
     /// A row of images (decoded memory rows, stored patterns...).
     Images { title: String, images: Vec<Image> },
     /// Named lines over a common step axis (e.g. each stored item's energy along a write).
-    Curves { title: String, x_label: String, y_label: String, lines: Vec<(String, Vec<f64>)> },
+    /// `stored_items`: line i is stored item i's, drawn in that item's colour everywhere.
+    Curves { title: String, x_label: String, y_label: String, lines: Vec<(String, Vec<f64>)>, stored_items: bool },
 }
 
 /// How a read turns the model's output into the next iterate.

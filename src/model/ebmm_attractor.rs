@@ -84,10 +84,11 @@ impl AttractorMemory for EbmmAttractor {
         ]);
         let shown = episode.len().min(MAX_CURVES);
         let write_curves = Panel::Curves {
-            title: format!("the write: energy of each stored item after each step (items 1-{shown} of {})", episode.len()),
-            x_label: "write step (0 = W̄, before writing)".into(),
+            title: format!("the write: energy of each stored item after each step (items 0-{} of {})", shown - 1, episode.len()),
+            x_label: "write step (0: before writing)".into(),
             y_label: "energy E(x_i; W)".into(),
-            lines: (0..shown).map(|i| (format!("item {}", i + 1), item_energy(i))).collect(),
+            lines: (0..shown).map(|i| (format!("item {i}"), item_energy(i))).collect(),
+            stored_items: true,
         };
         self.written = Some(Written { fast, stored: episode.to_vec(), write_curves: Some(write_curves) });
         Ok(WriteReport { stored: episode.len(), terms })
@@ -165,10 +166,12 @@ impl AttractorMemory for EbmmAttractor {
         let moved = |j: usize| w[j * PIXELS..(j + 1) * PIXELS].iter().zip(&w_bar[j * PIXELS..(j + 1) * PIXELS]).map(|(a, b)| f64::from(a - b).powi(2)).sum::<f64>();
         let mut order: Vec<(usize, f64)> = (0..h).map(|j| (j, moved(j))).collect();
         order.sort_by(|a, b| b.1.total_cmp(&a.1));
-        let shown: Vec<usize> = order.iter().take(16).filter(|(_, d)| *d > 1e-6).map(|(j, _)| *j).collect();
+        // Rows that moved a tenth as far as the furthest are left out (a write's side effects).
+        let furthest = order.first().map_or(0.0, |(_, d)| *d);
+        let shown: Vec<usize> = order.iter().take(16).filter(|(_, d)| *d > 1e-6 && *d >= 0.1 * furthest).map(|(j, _)| *j).collect();
         let images = shown.iter().map(|&j| Image::new(SIDE, SIDE, w[j * PIXELS..(j + 1) * PIXELS].iter().map(|v| v.clamp(0.0, 1.0)).collect())).collect();
         let mut panels: Vec<Panel> = written.write_curves.iter().cloned().collect();
-        panels.push(Panel::Images { title: format!("the {} rows of W the write moved most, as images (the energy's valleys)", shown.len()), images });
+        panels.push(Panel::Images { title: "the rows of W the write moved most, as images (the energy's valleys)".into(), images });
         panels.push(Panel::Heatmap { title: format!("fast weights W (H = {h} rows × 784 pixels)"), rows: h, cols: PIXELS, values: w });
         panels
     }

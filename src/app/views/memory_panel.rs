@@ -5,6 +5,7 @@ use eframe::egui::{self, Color32, ColorImage, TextureOptions, Vec2};
 use egui_plot::{Bar, BarChart, Legend, Line, Plot, PlotPoints};
 
 use crate::app::texture::TextureCache;
+use crate::app::views::palette::item_colour;
 use crate::memory::Panel;
 
 /// `axis`: what the bars are (the memory's slots, patterns, hidden units or window).
@@ -71,7 +72,7 @@ pub fn panels_ui(ui: &mut egui::Ui, panels: &[Panel], textures: &mut TextureCach
                     ui.colored_label(Color32::from_rgb(255, 150, 40), egui::RichText::new(format!("+{scale:.3}")).small());
                 });
             }
-            Panel::Curves { title, x_label, y_label, lines } => curves_plot(ui, title, x_label, y_label, lines),
+            Panel::Curves { title, x_label, y_label, lines, stored_items } => curves_plot(ui, title, x_label, y_label, lines, *stored_items),
             Panel::Images { title, images } => {
                 ui.label(format!("{title} ({})", images.len()));
                 ui.horizontal_wrapped(|ui| {
@@ -84,19 +85,22 @@ pub fn panels_ui(ui: &mut egui::Ui, panels: &[Panel], textures: &mut TextureCach
     }
 }
 
-/// Lines over a step axis, one colour each, with a legend in the corner they least cover.
-fn curves_plot(ui: &mut egui::Ui, title: &str, x_label: &str, y_label: &str, lines: &[(String, Vec<f64>)]) {
+/// Lines over a step axis. The stored items' lines take the items' colours (no legend: the
+/// episode strip is the key); other lines get a legend in a corner.
+fn curves_plot(ui: &mut egui::Ui, title: &str, x_label: &str, y_label: &str, lines: &[(String, Vec<f64>)], stored_items: bool) {
     ui.label(title);
-    Plot::new(("panel_curves", title))
-        .height(160.0)
-        .x_axis_label(x_label)
-        .y_axis_label(y_label)
-        .legend(Legend::default().position(egui_plot::Corner::RightTop))
-        .allow_scroll(false)
-        .show(ui, |plot| {
-            for (name, values) in lines {
-                let points: PlotPoints = values.iter().enumerate().map(|(k, &v)| [k as f64, v]).collect();
-                plot.line(Line::new(name.as_str(), points));
-            }
-        });
+    if stored_items {
+        ui.small("colours: the stored items' (as in the episode strip)");
+    }
+    let mut plot = Plot::new(("panel_curves", title)).height(160.0).x_axis_label(x_label).y_axis_label(y_label).allow_scroll(false);
+    if !stored_items {
+        plot = plot.legend(Legend::default().position(egui_plot::Corner::RightTop));
+    }
+    plot.show(ui, |plot| {
+        for (i, (name, values)) in lines.iter().enumerate() {
+            let points: PlotPoints = values.iter().enumerate().map(|(k, &v)| [k as f64, v]).collect();
+            let line = Line::new(name.as_str(), points);
+            plot.line(if stored_items { line.color(item_colour(i)) } else { line });
+        }
+    });
 }
