@@ -157,7 +157,8 @@ fn check_writable(out: &Path) -> anyhow::Result<()> {
 }
 
 /// The model config of a `--fine-tune-from` run: the source's (so its parameters fit), with
-/// the loss weights of the command line.
+/// the loss weights of the command line where the kind has them (a DKM card older than a
+/// weight gets it added; an EBMM, which has neither, keeps its config as it is).
 fn fine_tune_spec(source: &Path, kind: ModelKind, options: &ModelOptions) -> anyhow::Result<ModelSpec> {
     let file = CheckpointFile::read(source)?;
     file.expect_kind(kind)?;
@@ -166,8 +167,7 @@ fn fine_tune_spec(source: &Path, kind: ModelKind, options: &ModelOptions) -> any
     for (key, value) in weights {
         if let Some(slot) = config.get_mut(key) {
             *slot = value;
-        } else if let Some(object) = config.as_object_mut() {
-            anyhow::ensure!(kind == ModelKind::Dkm || value.is_null(), "--fine-tune-from: a {kind} has no {key}");
+        } else if let (ModelKind::Dkm, Some(object)) = (kind, config.as_object_mut()) {
             object.insert(key.into(), value);
         }
     }
