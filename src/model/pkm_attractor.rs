@@ -1,10 +1,10 @@
 //! A trained Product Kanerva Machine as an explorable [`AttractorMemory`]: write an episode
 //! into the N machines, then read iteratively by the bound: encode, take the machine posterior
-//! q(c | x) = γ/S (S what the gates sum to), address and decode every machine, and step the pixels on the q-weighted
-//! logits Σ_c q_c ℓ_c (with q and the addresses held, that threshold minimises the bound's
-//! reconstruction −Σ_c q_c ln p(x | ℓ_c)). The energy of an image x is the PKM's bound at its own
-//! address with c enumerated, F(x) = −Σ_c q_c ln p(x | d(R_cᵀ μ_c)) + Σ_c q_c KL(w_c) + KL(c)
-//! (docs/pkm.md).
+//! q(c | x) = γ/S (S what the gates sum to), address and decode every machine, and step the
+//! pixels on the q-weighted logits Σ_c q_c ℓ_c (with q and the addresses held, that threshold
+//! minimises the bound's reconstruction −Σ_c q_c ln p(x | ℓ_c)). The energy of an image x is the
+//! PKM's bound at its own address with c enumerated,
+//! F(x) = −Σ_c q_c ln p(x | d(R_cᵀ μ_c)) + Σ_c q_c KL(w_c) + KL(c) (docs/pkm.md).
 
 use burn::tensor::{Device, Tensor, TensorData};
 
