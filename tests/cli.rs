@@ -237,16 +237,24 @@ fn the_built_in_dkm_weights_equal_the_shipped_file_with_no_assets_folder() {
     assert_eq!(run(kanerva::catalog::EMBEDDED_DKM), run(&shipped()));
 }
 
-/// `gui --checkpoint` with a file that cannot load fails before any window opens, naming the
-/// file (it used to open silently on the built-in DKM).
+/// `gui --checkpoint`, `--data` or `--scene` with a path that cannot be used fails before any
+/// window opens, naming the file (a missing checkpoint used to open silently on the built-in DKM).
 #[test]
-fn gui_refuses_a_checkpoint_that_cannot_load() {
+fn gui_refuses_paths_that_cannot_be_used() {
     let dir = tempfile::tempdir().unwrap();
-    let missing = dir.path().join("missing.ckpt");
     let damaged = dir.path().join("damaged.ckpt");
     std::fs::write(&damaged, b"not a checkpoint").unwrap();
-    for path in [missing, damaged] {
-        let out = kanerva().arg("gui").arg("--checkpoint").arg(&path).env_remove("DISPLAY").env_remove("WAYLAND_DISPLAY").output().unwrap();
+    let bad_scene = dir.path().join("bad-scene.json");
+    std::fs::write(&bad_scene, b"{ not json").unwrap();
+    let cases = [
+        ("--checkpoint", dir.path().join("missing.ckpt")),
+        ("--checkpoint", damaged),
+        ("--data", dir.path().join("missing.img1")),
+        ("--scene", dir.path().join("missing-scene.json")),
+        ("--scene", bad_scene),
+    ];
+    for (flag, path) in cases {
+        let out = kanerva().arg("gui").arg(flag).arg(&path).env_remove("DISPLAY").env_remove("WAYLAND_DISPLAY").output().unwrap();
         assert!(!out.status.success());
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(path.file_name().unwrap().to_str().unwrap()), "{err}");

@@ -107,10 +107,16 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         #[cfg(feature = "gui")]
         Command::Gui { demo, checkpoint, data, addressing, scene, lesson } => {
             let lesson = lesson.map(|l| kanerva::scene::lesson::find_lesson(&l, kanerva::scene::lesson::lessons_dir().as_deref())).transpose()?;
-            // A checkpoint that cannot load is refused here, before a window opens on another
-            // memory without a word.
+            // Paths that cannot be used are refused here, before a window opens on other data
+            // or another memory without a word.
             if let Some(path) = &checkpoint {
                 kanerva::catalog::load_checkpoint(path, &kanerva::backend::inference_device())?;
+            }
+            if let Some(path) = &data {
+                anyhow::ensure!(path.exists(), "--data {}: no such file or folder", path.display());
+            }
+            if let Some(path) = &scene {
+                kanerva::scene::Scene::read(path)?;
             }
             run_gui(kanerva::app::StartOptions { demo, checkpoint, data, addressing, scene, lesson })
         }
