@@ -36,11 +36,13 @@ pub struct EbmmConfig {
     /// H, rows of the fast weights: W (H × 784) and b (H) are the memory.
     #[config(default = 128)]
     pub hidden: usize,
-    /// T_w, gradient steps of a write.
-    #[config(default = 5)]
+    /// T_w, gradient steps of a write (the shipped weights have 5; 3 since 2026-12-02: a row
+    /// lands on its items in one or two steps, and each step costs as much as two read steps).
+    #[config(default = 3)]
     pub write_steps: usize,
-    /// K, read steps in meta-training (the explorer reads as many as asked).
-    #[config(default = 10)]
+    /// K, read steps in meta-training (the explorer reads as many as asked; the shipped weights
+    /// trained with 10, 3 since 2026-12-02: the read settles in one or two).
+    #[config(default = 3)]
     pub read_steps: usize,
     /// Side of the white block that corrupts half of the training queries.
     #[config(default = 10)]
