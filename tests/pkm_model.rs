@@ -276,10 +276,10 @@ fn a_checkpoint_of_another_kind_or_config_or_a_damaged_one_is_refused_clearly() 
 #[test]
 fn degenerate_configs_are_refused_before_anything_is_built() {
     use kanerva::model::TrainableModel;
-    for bad in [small_config().with_machines(0), small_config().with_gate_temperature(0.0), small_config().with_balance_weight(-1.0), small_config().with_machines(1 << 20)] {
+    for bad in [small_config().with_machines(0), small_config().with_gate_temperature(0.0), small_config().with_balance_weight(-1.0), small_config().with_machines(1 << 20), small_config().with_scored_machines(Some(0)), small_config().with_scored_machines(Some(4))] {
         assert!(Pkm::check_config(&bad).is_err(), "{bad:?}");
     }
-    assert!(Pkm::check_config(&small_config()).is_ok());
+    assert!(Pkm::check_config(&small_config()).is_ok() && Pkm::check_config(&small_config().with_scored_machines(Some(2))).is_ok());
 }
 
 #[test]
