@@ -222,14 +222,18 @@ fn the_pkm_bound_lies_above_the_exact_likelihood_of_a_model_small_enough_to_inte
     }
     let exact = exact / t as f64;
     let draws = 64;
+    // The sampled conditional −ELBO under `config`, averaged over the draws.
+    let mean_bound = |config: &PkmConfig| {
+        (0..draws)
+            .map(|_| {
+                let terms = model.conditional_terms(episode.clone(), episode.clone(), config, true).unwrap();
+                terms.terms[0].1.clone().into_data().convert::<f64>().try_into_vec::<f64>().unwrap()[0]
+            })
+            .sum::<f64>()
+            / draws as f64
+    };
     dev.seed(3);
-    let elbo: f64 = (0..draws)
-        .map(|_| {
-            let terms = model.conditional_terms(episode.clone(), episode.clone(), &config, true).unwrap();
-            terms.terms[0].1.clone().into_data().convert::<f64>().try_into_vec::<f64>().unwrap()[0]
-        })
-        .sum::<f64>()
-        / draws as f64;
+    let elbo = mean_bound(&config);
     let log_w = model.log_importance_weights(episode.clone(), &config, 64).unwrap();
     let rows: Vec<f64> = log_w.into_data().convert::<f64>().try_into_vec::<f64>().unwrap();
     let iwae = -rows.chunks(64).map(|r| {
@@ -243,14 +247,7 @@ fn the_pkm_bound_lies_above_the_exact_likelihood_of_a_model_small_enough_to_inte
     assert!(iwae <= elbo + 0.2, "IWAE-64 {iwae} above the −ELBO {elbo}");
     // q(c | x) restricted to each item's most likely machine (the write unchanged: the restriction
     // is the bound's, not the memory's) is another variational posterior: still above −ln p.
-    let top_one = config.clone().with_scored_machines(Some(1));
-    let restricted: f64 = (0..draws)
-        .map(|_| {
-            let terms = model.conditional_terms(episode.clone(), episode.clone(), &top_one, true).unwrap();
-            terms.terms[0].1.clone().into_data().convert::<f64>().try_into_vec::<f64>().unwrap()[0]
-        })
-        .sum::<f64>()
-        / draws as f64;
+    let restricted = mean_bound(&config.clone().with_scored_machines(Some(1)));
     eprintln!("−ELBO with q on each item's top machine {restricted:.3}");
     assert!(restricted >= exact - 0.2, "restricted −ELBO {restricted} below the exact −ln p {exact}");
     // With k = N the restriction is no restriction.
