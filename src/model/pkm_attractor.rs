@@ -14,7 +14,7 @@ use crate::memory::dkm::{self as mem, Addresser, MemoryState};
 use crate::memory::product::{kl_machines, per_machine, product_read};
 use crate::rng::SplitMix64;
 
-use super::reading::{check_episode, decode_probabilities, encoder_embeddings, images_tensor, next_iterate, to_f32, to_f64_scalar, write_report};
+use super::reading::{check_episode, decode_probabilities, encoder_embeddings, images_tensor, next_iterate, probability_images, to_f32, to_f64_scalar, write_report};
 use super::{Pkm, PkmConfig, bernoulli_log_likelihood};
 
 /// A PKM on an inference device with (optionally) a written episode.
@@ -143,13 +143,9 @@ impl AttractorMemory for PkmAttractor {
     fn evaluate_and_step(&self, image: &Image, update: ReadUpdate, seed: u64) -> Result<(Evaluation, Image), MemoryError> {
         let read = self.read(image)?;
         let (recon, kl_w, kl_c) = self.energy_terms(image, &read);
-        // What each machine alone reads for this image (its own R_kᵀ μ_k, decoded).
-        let written = self.written()?;
-        let n = self.model.machines();
-        let c = written.state.mean.dims()[2];
-        let own = mem::read(read.mu.clone(), written.state.mean.clone()).reshape([n, c]);
+        // What each machine alone reads for this image (its own R_kᵀ μ_k, decoded by `read`).
         let gates = to_f32(read.gates.clone());
-        let parts = decode_probabilities(&self.model.decoder, own).into_iter().enumerate().map(|(k, im)| (format!("machine {k} (q = {:.2})", gates[k] / self.config.gate_total() as f32), im)).collect();
+        let parts = probability_images(read.machine_logits.clone()).into_iter().enumerate().map(|(k, im)| (format!("machine {k} (q = {:.2})", gates[k] / self.config.gate_total() as f32), im)).collect();
         let evaluation = Evaluation {
             energy: Some(recon + kl_w + kl_c),
             terms: vec![Term::new("reconstruction nats", recon), Term::new("KL(w) nats", kl_w), Term::new("KL(c) nats", kl_c)],

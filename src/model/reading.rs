@@ -43,8 +43,16 @@ pub(crate) fn encoder_embeddings(encoder: &Encoder, images: &[Image], device: &D
 /// # Shapes
 /// - codes: [N, C]
 pub(crate) fn decode_probabilities(decoder: &Decoder, codes: Tensor<2>) -> Vec<Image> {
-    let n = codes.dims()[0];
-    let p = to_f32(sigmoid(decoder.forward(codes)));
+    probability_images(decoder.forward(codes))
+}
+
+/// The Bernoulli means of decoder logits, as images.
+///
+/// # Shapes
+/// - logits: [M, 784] -> M images
+pub(crate) fn probability_images(logits: Tensor<2>) -> Vec<Image> {
+    let n = logits.dims()[0];
+    let p = to_f32(sigmoid(logits));
     (0..n).map(|i| Image::new(SIDE, SIDE, p[i * PIXELS..(i + 1) * PIXELS].to_vec())).collect()
 }
 
