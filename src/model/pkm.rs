@@ -241,7 +241,8 @@ impl Pkm {
             return bernoulli_log_likelihood(targets, self.decoder.forward(reads)).reshape([b, t, n]);
         };
         let device = reads.device();
-        let index = Tensor::<1, Int>::from_data(TensorData::new(scored.clone(), [scored.len()]), &device);
+        let count = scored.len();
+        let index = Tensor::<1, Int>::from_data(TensorData::new(scored, [count]), &device);
         let picked = bernoulli_log_likelihood(targets.select(0, index.clone()), self.decoder.forward(reads.select(0, index.clone())));
         let all = Tensor::<1>::zeros([b * t * n], (&device, picked.dtype()));
         all.select_assign(0, index, picked, IndexingUpdateOp::Add).reshape([b, t, n])
@@ -305,9 +306,7 @@ fn restrict_to_top(share: Tensor<3>, k: Option<usize>) -> (Tensor<3>, Option<Vec
     for (item, row) in values.chunks(n).enumerate() {
         let mut order: Vec<usize> = (0..n).collect();
         order.sort_by(|&x, &y| row[y].total_cmp(&row[x]));
-        let mut kept: Vec<usize> = order[..k].to_vec();
-        kept.sort_unstable();
-        for m in kept {
+        for &m in &order[..k] {
             mask[item * n + m] = 1.0;
             scored.push((item * n + m) as i64);
         }
