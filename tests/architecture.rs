@@ -79,3 +79,96 @@ fn no_source_file_is_over_700_lines_or_points_outside_the_repository() {
         assert!(!text.contains("../shared"), "{} points into ../shared", relative(&path));
     }
 }
+
+/// The body of the item that starts at the line `header` (up to its closing brace at the
+/// start of a line).
+fn item_body<'a>(text: &'a str, header: &str) -> &'a str {
+    let start = text.find(header).unwrap_or_else(|| panic!("no {header:?}"));
+    let rest = &text[start..];
+    &rest[..rest.find("\n}").expect("the item closes")]
+}
+
+/// The name of the type an `impl` line implements for: `impl Foo`, `impl<T> Foo<T>`,
+/// `impl Trait for Foo`, `impl<M: X> Trait for Foo<M>`.
+fn implemented_type(line: &str) -> Option<String> {
+    let rest = line.strip_prefix("impl")?;
+    // Skip the generics of the impl itself.
+    let rest = if let Some(generic) = rest.strip_prefix('<') {
+        let mut depth = 1;
+        let end = generic.char_indices().find(|&(_, c)| {
+            depth += match c { '<' => 1, '>' => -1, _ => 0 };
+            depth == 0
+        })?.0;
+        &generic[end + 1..]
+    } else {
+        rest
+    };
+    let target = rest.split(" for ").last()?.trim();
+    let name: String = target.trim_start_matches("dyn ").chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+    (!name.is_empty()).then_some(name)
+}
+
+#[test]
+fn the_explorers_types_are_implemented_in_their_own_files_and_its_files_are_short() {
+    let app = src().join("app");
+    let files = sources(&app);
+    let mut defined_in = std::collections::HashMap::new();
+    for path in &files {
+        for line in std::fs::read_to_string(path).unwrap().lines() {
+            for keyword in ["pub struct ", "struct ", "pub enum ", "enum ", "pub(super) struct ", "pub(crate) struct "] {
+                if let Some(rest) = line.strip_prefix(keyword) {
+                    let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                    defined_in.insert(name, path.clone());
+                }
+            }
+        }
+    }
+    let mut offenders = Vec::new();
+    for path in &files {
+        let text = std::fs::read_to_string(path).unwrap();
+        let lines = text.lines().count();
+        if lines > 500 {
+            offenders.push(format!("{} has {lines} lines (at most 500 in src/app)", relative(path)));
+        }
+        for line in text.lines().filter(|l| l.starts_with("impl")) {
+            if let Some(name) = implemented_type(line)
+                && let Some(home) = defined_in.get(&name)
+                && home != path
+            {
+                offenders.push(format!("{} implements {name}, defined in {}", relative(path), relative(home)));
+            }
+        }
+    }
+    assert!(offenders.is_empty(), "{offenders:#?}");
+}
+
+#[test]
+fn the_explorer_app_is_wiring_with_at_most_15_fields() {
+    let text = std::fs::read_to_string(src().join("app/app.rs")).unwrap();
+    let body = item_body(&text, "pub struct ExplorerApp {");
+    let fields = body.lines().skip(1).filter(|l| {
+        let l = l.trim_start();
+        !l.starts_with("//") && l.contains(':') && !l.is_empty()
+    });
+    let count = fields.count();
+    assert!(count <= 15, "ExplorerApp has {count} fields");
+}
+
+#[test]
+fn attractor_memory_has_at_most_8_methods_besides_its_facets() {
+    let text = std::fs::read_to_string(src().join("memory/attractor.rs")).unwrap();
+    let body = item_body(&text, "pub trait AttractorMemory");
+    let methods: Vec<&str> = body.lines().map(str::trim_start).filter(|l| l.starts_with("fn ")).collect();
+    // A facet hands out an optional ability: `fn landscape(&self) -> Option<&dyn ...>`.
+    let (facets, core): (Vec<&str>, Vec<&str>) = methods.into_iter().partition(|l| l.contains("-> Option<&dyn "));
+    assert!(core.len() <= 8, "AttractorMemory has {} methods besides its facets: {core:#?}", core.len());
+    assert!(facets.len() >= 3, "the facets: {facets:?}");
+}
+
+#[test]
+fn the_impl_parser_finds_the_implemented_type() {
+    assert_eq!(implemented_type("impl ExplorerApp {").as_deref(), Some("ExplorerApp"));
+    assert_eq!(implemented_type("impl eframe::App for ExplorerApp {").as_deref(), Some("ExplorerApp"));
+    assert_eq!(implemented_type("impl<M: TrainedAttractor> AttractorMemory for Explorable<M> {").as_deref(), Some("Explorable"));
+    assert_eq!(implemented_type("impl Default for LandscapeView {").as_deref(), Some("LandscapeView"));
+}

@@ -132,7 +132,7 @@ fn mode_reading_rises_come_only_from_readdressing_and_the_guarded_reading_is_mon
     use kanerva::model::DkmAttractor;
     let dev = inference_device();
     let config = small_config();
-    let mut memory = DkmAttractor::new("dkm", config.init(&dev), config, dev);
+    let mut memory = DkmAttractor::explorable("dkm", config.init(&dev), config, dev);
     let data = train_images(64);
     let report = amortization_gap(&mut memory, &data, Corruption::SaltPepper { p: 0.15 }, 4, 2, 8, 0).unwrap();
     assert_eq!((report.queries, report.transitions), (16, 64));

@@ -4,7 +4,7 @@
 mod common;
 
 use burn::tensor::Tensor;
-use common::training::{check_cancel, check_non_finite_stop, check_refusals, check_round_trip, check_training_lowers_the_bound, f32_tensor, to_vec, train_images};
+use common::training::{check_cancel, check_non_finite_stop, check_refusals, check_round_trip, f32_tensor, to_vec, train_images};
 use common::{device, randn, t64, values};
 use kanerva::model::ebmm::{Fast, Slow, energy, energy_gradient, responsibilities, writing_gradient, writing_loss};
 use kanerva::model::{Dkm, Ebmm, EbmmConfig};
@@ -174,7 +174,7 @@ fn the_explorable_ebmm_reads_downhill() {
             assert!(b <= a + 1e-3 * a.abs().max(1.0), "energy rose {a} -> {b}");
         }
     }
-    assert!(memory.sample(0).is_none(), "the EBMM is not generative");
+    assert!(memory.generator().is_none(), "the EBMM is not generative");
     let panels = memory.inspect();
     assert!(matches!(&panels[0], kanerva::memory::Panel::Curves { lines, .. } if lines.len() == 8 && lines.iter().all(|(_, e)| e.len() == 4)), "the write's curves: one per item, W̄ and three steps");
 }

@@ -237,10 +237,10 @@ fn play_lesson(found: FoundLesson, limit: Duration) -> Result<(), String> {
     // harness would panic on it instead, which is not what a person sees.
     let mut h = Harness::builder().with_size([1500.0, 1000.0]).allow_missing_glyphs().build_ui_state(|ui, app: &mut ExplorerApp| app.show(ui), app);
     let steps = found.lesson.steps.len();
-    h.state_mut().start_lesson(found);
+    h.state_mut().start_lesson(found, false);
     for step in 0..steps {
         if step > 0 {
-            h.state_mut().enter_lesson_step(step);
+            h.state_mut().lessons.enter_step(step);
         }
         let started = Instant::now();
         loop {
@@ -253,7 +253,7 @@ fn play_lesson(found: FoundLesson, limit: Duration) -> Result<(), String> {
             }
             std::thread::sleep(Duration::from_millis(2));
         }
-        if let Some(crash) = h.state().errors.iter().find(|e| e.contains("crashed")) {
+        if let Some(crash) = h.state().messages.errors.iter().find(|e| e.contains("crashed")) {
             return Err(format!("step {}: {crash}", step + 1));
         }
     }

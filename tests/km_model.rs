@@ -134,7 +134,7 @@ fn the_explorable_km_agrees_with_the_bound_and_reads_generate_and_inspect() {
     let episode: Vec<Image> = x.chunks(784).map(|p| Image::new(28, 28, p.to_vec())).collect();
     let images = Tensor::<3>::from_data(burn::tensor::TensorData::new(x, [1, t, 784]), &dev);
     let bound = to_vec(model.episode_terms(images, &config, false).nats_per_image)[0];
-    let mut memory = KmAttractor::new("km", model, config, dev);
+    let mut memory = KmAttractor::explorable("km", model, config, dev);
     assert!(memory.evaluate(&episode[0]).is_err(), "reading an empty memory is an error");
     let report = memory.write(&episode).unwrap();
     let kl_m = report.terms[0].value;
@@ -146,7 +146,7 @@ fn the_explorable_km_agrees_with_the_bound_and_reads_generate_and_inspect() {
     assert_eq!(eval.weights.unwrap().len(), 8);
     let next = memory.step(&episode[1], ReadUpdate::Mode, 0).unwrap();
     assert!(next.pixels.iter().all(|&v| v == 0.0 || v == 1.0));
-    let sample = memory.sample(1).unwrap().unwrap();
+    let sample = memory.generator().expect("the KM is generative").sample(1).unwrap();
     assert!(sample.pixels.iter().all(|v| (0.0..=1.0).contains(v)));
     assert_eq!(memory.inspect().len(), 4, "R, U, decoded rows and the keys");
     assert!(memory.write(&[Image::new(14, 14, vec![0.0; 196])]).is_err(), "wrong size refused");

@@ -166,7 +166,7 @@ fn the_explorable_kpp_reads_samples_and_shows_its_windows() {
     let Panel::Heatmap { values, rows, .. } = &memory.inspect()[0] else { panic!("the windows first") };
     assert_eq!(*rows, 6);
     assert!(values.iter().sum::<f32>() >= 8.0, "every stored item's window covers a cell at least");
-    assert!(memory.sample(1).unwrap().is_ok());
+    assert!(memory.generator().expect("K++ is generative").sample(1).is_ok());
 }
 
 #[test]

@@ -114,7 +114,7 @@ fn the_km_kpp_and_ebmm_landscapes_lie_in_their_own_state_spaces() {
     for kind in ["km", "kpp", "ebmm"] {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("assets/{kind}_mnist.ckpt"));
         let mut memory = kanerva::catalog::load_checkpoint(&path, &dev).unwrap().model.into_attractor(kind, dev.clone());
-        assert!(memory.has_landscape(), "{kind}");
+        assert!(memory.landscape().is_some(), "{kind}");
         memory.write(&episode).unwrap();
         let read = read_iterations(memory.as_ref(), &Corruption::SaltPepper { p: 0.1 }.apply(&episode[0], 1), &ReadPlan { iterations: 3, ..ReadPlan::default() }).unwrap();
         let request = LandscapeRequest { items: vec![0, 1], resolution: 11, extent: 0.0 };

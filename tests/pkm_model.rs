@@ -330,6 +330,6 @@ fn the_explorable_pkm_writes_reads_inspects_and_samples() {
     }
     let Panel::Heatmap { values: usage, .. } = &panels[4] else { panic!("then usage") };
     assert!((usage.iter().sum::<f32>() - 1.0).abs() < 1e-4);
-    let sample = memory.sample(3).unwrap().unwrap();
+    let sample = memory.generator().expect("the PKM is generative").sample(3).unwrap();
     assert_eq!((sample.rows, sample.cols), (28, 28));
 }

@@ -15,7 +15,7 @@ fn harness() -> Harness<'static, ExplorerApp> {
     let settings = Settings { model: Some(MemorySpec::Hopfield(HopfieldConfig::default())), show_help: false, ..Settings::default() };
     let app = ExplorerApp::new(&egui::Context::default(), settings);
     let mut h = Harness::builder().with_size([1500.0, 1000.0]).build_ui_state(|ui, app: &mut ExplorerApp| app.show(ui), app);
-    wait_for(&mut h, "the model to load", |app| app.model_name.starts_with("Hopfield"));
+    wait_for(&mut h, "the model to load", |app| app.memory.name().starts_with("Hopfield"));
     h
 }
 
@@ -38,15 +38,15 @@ fn wait_up_to(h: &mut Harness<'static, ExplorerApp>, what: &str, seconds: u64, d
         std::thread::sleep(Duration::from_millis(5));
     }
     let app = h.state();
-    panic!("timed out waiting for {what}; errors: {:?}; iterates {}, pending {}, stored {}", app.errors, app.read.iterates.len(), app.read.pending, app.stored.len());
+    panic!("timed out waiting for {what}; errors: {:?}; iterates {}, pending {}, stored {}", app.messages.errors, app.read.iterates.len(), app.read.pending, app.memory.stored.len());
 }
 
 fn write_random_episode(h: &mut Harness<'static, ExplorerApp>) {
     h.get_by_label("Fill random").click();
     h.step();
-    assert_eq!(h.state().episode.len(), 16);
+    assert_eq!(h.state().episode.items.len(), 16);
     h.get_by_label("Write to memory").click();
-    wait_for(h, "the write", |app| app.stored.len() == 16);
+    wait_for(h, "the write", |app| app.memory.stored.len() == 16);
 }
 
 /// Puts `query` on the canvas and waits for its evaluation (iterate 0).
@@ -98,7 +98,7 @@ fn drawing_on_the_canvas_changes_the_28x28_image_under_the_stroke() {
 fn writing_an_episode_then_stepping_three_times_gives_four_iterates_with_energies() {
     let mut h = harness();
     write_random_episode(&mut h);
-    let query = Corruption::BitFlip { p: 0.1 }.apply(&h.state().stored[0], 3);
+    let query = Corruption::BitFlip { p: 0.1 }.apply(&h.state().memory.stored[0], 3);
     h.state_mut().canvas.set_image(query);
     wait_for(&mut h, "the query's evaluation", |app| app.read.iterates.len() == 1);
     for n in 2..=4 {
@@ -121,7 +121,7 @@ fn writing_an_episode_then_stepping_three_times_gives_four_iterates_with_energie
 fn keyboard_shortcuts_step_and_reset_the_read() {
     let mut h = harness();
     write_random_episode(&mut h);
-    let query = h.state().stored[1].clone();
+    let query = h.state().memory.stored[1].clone();
     start_read(&mut h, query);
     step_by_key(&mut h);
     h.key_press(egui::Key::R);
@@ -134,12 +134,12 @@ fn opening_a_corrupt_file_shows_an_error_naming_it_and_keeps_the_data() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("broken.img1");
     std::fs::write(&bad, b"IMG1\x08\x00\x00\x00truncated").unwrap();
-    let before = h.state().browser.as_ref().map(|b| b.set.len());
+    let before = h.state().episode.data.as_ref().map(|b| b.set.len());
     h.state().send(Command::LoadData(bad));
-    wait_for(&mut h, "the error", |app| !app.errors.is_empty());
-    let error = h.state().errors.last().unwrap().clone();
+    wait_for(&mut h, "the error", |app| !app.messages.errors.is_empty());
+    let error = h.state().messages.errors.last().unwrap().clone();
     assert!(error.contains("broken.img1") && error.contains("truncated"), "{error}");
-    assert_eq!(h.state().browser.as_ref().map(|b| b.set.len()), before, "the loaded data must survive a bad file");
+    assert_eq!(h.state().episode.data.as_ref().map(|b| b.set.len()), before, "the loaded data must survive a bad file");
     h.get_by_label_contains("broken.img1");
 }
 
@@ -147,9 +147,9 @@ fn opening_a_corrupt_file_shows_an_error_naming_it_and_keeps_the_data() {
 fn a_worker_panic_becomes_an_error_and_the_app_carries_on() {
     let mut h = harness();
     h.state().send(Command::Crash);
-    wait_for(&mut h, "the crash report", |app| app.errors.iter().any(|e| e.contains("crashed")));
+    wait_for(&mut h, "the crash report", |app| app.messages.errors.iter().any(|e| e.contains("crashed")));
     write_random_episode(&mut h);
-    assert!(h.state().stored.len() == 16, "the worker still works after a panic");
+    assert!(h.state().memory.stored.len() == 16, "the worker still works after a panic");
 }
 
 #[test]
@@ -157,9 +157,9 @@ fn switching_the_model_keeps_the_episode_written() {
     let mut h = harness();
     write_random_episode(&mut h);
     h.state().send(Command::SelectModel(MemorySpec::ModernHopfield { beta: 30.0 }));
-    wait_for(&mut h, "the new model", |app| app.model_name.starts_with("Modern Hopfield"));
-    wait_for(&mut h, "the rewritten episode", |app| app.stored.len() == 16);
-    let query = h.state().stored[2].clone();
+    wait_for(&mut h, "the new model", |app| app.memory.name().starts_with("Modern Hopfield"));
+    wait_for(&mut h, "the rewritten episode", |app| app.memory.stored.len() == 16);
+    let query = h.state().memory.stored[2].clone();
     h.state_mut().canvas.set_image(query);
     wait_for(&mut h, "the evaluation", |app| app.read.iterates.len() == 1);
     let weights = h.state().read.iterates[0].evaluation.weights.clone().unwrap();
@@ -173,10 +173,10 @@ fn training_runs_on_the_worker_shows_progress_and_can_be_cancelled() {
     let out = dir.path().join("ui.ckpt");
     {
         let app = h.state_mut();
-        app.train.steps = 100_000;
-        app.train.batch = 2;
-        app.train.episode_size = 8;
-        app.train.out = out.display().to_string();
+        app.jobs.train.steps = 100_000;
+        app.jobs.train.batch = 2;
+        app.jobs.train.episode_size = 8;
+        app.jobs.train.out = out.display().to_string();
     }
     h.get_by_label("Train a model").click();
     h.run_steps(3);
@@ -184,14 +184,14 @@ fn training_runs_on_the_worker_shows_progress_and_can_be_cancelled() {
     h.get_by_label("KM").click();
     h.run_steps(2);
     // The panel trains on the MNIST training split, which the worker loads in the background.
-    wait_for(&mut h, "the training split", |app| app.train.training_set.as_ref().is_some_and(|s| s.len() == 60_000));
+    wait_for(&mut h, "the training split", |app| app.jobs.train.training_set.as_ref().is_some_and(|s| s.len() == 60_000));
     h.get_by_label("Start training").click();
-    wait_for(&mut h, "training progress", |app| app.train.history.len() >= 2);
+    wait_for(&mut h, "training progress", |app| app.jobs.train.history.len() >= 2);
     // The UI keeps answering while the worker trains: a read still works.
     write_random_episode(&mut h);
     h.get_by_label("Cancel training").click();
-    wait_for(&mut h, "the cancelled run", |app| !app.train.running);
-    let message = h.state().train.message.clone();
+    wait_for(&mut h, "the cancelled run", |app| !app.jobs.train.job.is_running());
+    let message = h.state().jobs.train.message.clone();
     assert!(message.contains("cancelled at step"), "{message}");
     h.run_steps(2);
     assert!(h.query_by_label_contains("ETA").is_none(), "a cancelled run shows no ETA");
@@ -199,21 +199,21 @@ fn training_runs_on_the_worker_shows_progress_and_can_be_cancelled() {
     assert!(out.is_file(), "a cancelled run saves its checkpoint");
     let card = kanerva::train::CheckpointFile::read(&out).unwrap().card;
     assert_eq!(card.data, "embedded:mnist-train", "the panel trains on the training split, not the test set shown");
-    let steps = h.state().train.history.last().unwrap().0;
+    let steps = h.state().jobs.train.history.last().unwrap().0;
     assert!(steps < 100_000);
     // The trained model can be loaded as the current memory; the previous model's write
     // history goes with it.
-    let before = h.state().write_history.clone();
+    let before = h.state().memory.write_history.clone();
     assert!(!before.is_empty());
     h.get_by_label("Use trained model").click();
-    wait_for(&mut h, "the trained model", |app| app.model_name.starts_with("KM"));
-    wait_for(&mut h, "the episode written into it", |app| !app.stored.is_empty());
-    assert_eq!(h.state().write_history.len(), 1, "one write into the new model, none of the old one's: {:?} then {:?}", before, h.state().write_history);
-    assert!(h.state().generative);
-    assert!(h.state().train.history.iter().any(|(_, m)| m.terms.get("kl_code_nats").is_some_and(|v| v > 0.0)), "the KM reports KL(z)");
+    wait_for(&mut h, "the trained model", |app| app.memory.name().starts_with("KM"));
+    wait_for(&mut h, "the episode written into it", |app| !app.memory.stored.is_empty());
+    assert_eq!(h.state().memory.write_history.len(), 1, "one write into the new model, none of the old one's: {:?} then {:?}", before, h.state().memory.write_history);
+    assert!(h.state().memory.capabilities().generative);
+    assert!(h.state().jobs.train.history.iter().any(|(_, m)| m.terms.get("kl_code_nats").is_some_and(|v| v > 0.0)), "the KM reports KL(z)");
     // It reads like any memory: write an episode, step once.
     write_random_episode(&mut h);
-    let query = Corruption::BitFlip { p: 0.1 }.apply(&h.state().stored[0], 5);
+    let query = Corruption::BitFlip { p: 0.1 }.apply(&h.state().memory.stored[0], 5);
     start_read(&mut h, query);
     step_by_key(&mut h);
     assert!(h.state().read.iterates[1].evaluation.energy.is_some_and(f64::is_finite));
@@ -225,16 +225,16 @@ fn the_basin_map_and_exports_work_from_the_app() {
     // An addressing left from a DKM session: a Hopfield network reads its own way, no error.
     h.state_mut().settings.read.addressing = kanerva::memory::Addressing::Optimised;
     write_random_episode(&mut h);
-    let query = Corruption::BitFlip { p: 0.1 }.apply(&h.state().stored[0], 3);
+    let query = Corruption::BitFlip { p: 0.1 }.apply(&h.state().memory.stored[0], 3);
     start_read(&mut h, query);
     step_by_key(&mut h);
     h.get_by_label("Basins").click();
     h.run_steps(3);
-    h.state_mut().basins.columns = 5;
+    h.state_mut().jobs.basins.columns = 5;
     h.get_by_label("Compute basin map").click();
-    wait_for(&mut h, "the basin map", |app| app.basins.result.is_some());
-    let (a, b, alphas, noises, cells) = h.state().basins.result.clone().unwrap();
-    assert!(h.state().errors.is_empty(), "{:?}", h.state().errors);
+    wait_for(&mut h, "the basin map", |app| app.jobs.basins.result.is_some());
+    let (a, b, alphas, noises, cells) = h.state().jobs.basins.result.clone().unwrap();
+    assert!(h.state().messages.errors.is_empty(), "{:?}", h.state().messages.errors);
     assert_eq!((a, b, alphas.len()), (0, 1, 5));
     assert_eq!(cells.len(), alphas.len() * noises.len());
     // Exports of the current read.
@@ -269,11 +269,11 @@ fn the_dkm_basin_map_is_drawn_in_code_space() {
     let settings = Settings { model: Some(MemorySpec::trained(checkpoint)), show_help: false, ..Settings::default() };
     let app = ExplorerApp::new(&egui::Context::default(), settings);
     let mut h = Harness::builder().with_size([1500.0, 1000.0]).build_ui_state(|ui, app: &mut ExplorerApp| app.show(ui), app);
-    wait_for(&mut h, "the DKM", |app| app.model_name.starts_with("DKM"));
+    wait_for(&mut h, "the DKM", |app| app.memory.name().starts_with("DKM"));
     write_random_episode(&mut h);
-    let codes = h.state().stored_embeddings.clone().expect("a DKM embeds its items");
+    let codes = h.state().memory.stored_embeddings.clone().expect("a DKM embeds its items");
     assert_eq!((codes.len(), codes[0].len()), (16, 100));
-    let query = h.state().stored[0].clone();
+    let query = h.state().memory.stored[0].clone();
     h.state_mut().canvas.set_image(query);
     wait_for(&mut h, "the query", |app| app.read.iterates.len() == 1);
     assert_eq!(h.state().read.embeddings[0].as_ref().map(Vec::len), Some(100));
@@ -285,11 +285,10 @@ fn the_dkm_basin_map_is_drawn_in_code_space() {
 #[test]
 fn a_second_memory_reads_the_same_episode_and_query_side_by_side() {
     let mut h = harness();
-    let ctx = h.ctx.clone();
-    h.state_mut().set_compare(&ctx, Some(MemorySpec::ModernHopfield { beta: 30.0 }));
+    h.state_mut().set_compare(Some(MemorySpec::ModernHopfield { beta: 30.0 }));
     write_random_episode(&mut h);
     wait_for(&mut h, "the comparison's write", |app| app.compare.as_ref().is_some_and(|c| c.stored == 16));
-    let query = Corruption::BitFlip { p: 0.1 }.apply(&h.state().stored[0], 3);
+    let query = Corruption::BitFlip { p: 0.1 }.apply(&h.state().memory.stored[0], 3);
     h.state_mut().canvas.set_image(query.clone());
     wait_for(&mut h, "both evaluations", |app| app.read.iterates.len() == 1 && app.compare.as_ref().is_some_and(|c| c.read.iterates.len() == 1));
     for n in 2..=3 {
@@ -302,7 +301,7 @@ fn a_second_memory_reads_the_same_episode_and_query_side_by_side() {
     assert_eq!(compare.read.iterates[0].image, query, "both start from the same query");
     assert_eq!(app.read.iterates[0].image, query);
     // Modern Hopfield at β = 30 retrieves the stored pattern in one step.
-    assert_eq!(compare.read.iterates[1].image.pixel_error(&app.stored[0]), 0.0);
+    assert_eq!(compare.read.iterates[1].image.pixel_error(&app.memory.stored[0]), 0.0);
     h.get_by_label_contains("Comparison: Modern Hopfield");
     // Each energy plot has its own scale until the two are put on one.
     assert!(!app.compare.as_ref().unwrap().shared_scale);
@@ -316,27 +315,27 @@ fn a_capacity_sweep_runs_from_the_app_and_leaves_the_episode_in_memory() {
     let mut h = harness();
     write_random_episode(&mut h);
     // One read step before the sweep...
-    let query = Corruption::BitFlip { p: 0.1 }.apply(&h.state().stored[3], 9);
+    let query = Corruption::BitFlip { p: 0.1 }.apply(&h.state().memory.stored[3], 9);
     start_read(&mut h, query);
     step_by_key(&mut h);
     let before = h.state().read.iterates[1].clone();
     h.get_by_label("Sweeps: capacity and corruption").click();
     h.run_steps(3);
-    h.state_mut().sweep.counts = "5,10".into();
+    h.state_mut().jobs.sweep.counts = "5,10".into();
     h.get_by_label("Run sweep").click();
-    wait_for(&mut h, "the sweep", |app| !app.sweep.running);
-    let result = h.state().sweep.results.first().cloned().expect("a finished sweep");
+    wait_for(&mut h, "the sweep", |app| !app.jobs.sweep.job.is_running());
+    let result = h.state().jobs.sweep.results.first().cloned().expect("a finished sweep");
     assert!(result.name.starts_with("Hopfield") && result.name.contains("random"), "{}", result.name);
     assert_eq!(result.points.iter().map(|p| p.stored).collect::<Vec<_>>(), vec![5, 10]);
     assert!(result.points.iter().all(|p| p.recall_error < 0.01), "{:?}", result.points);
     // The corruption axis: 10 stored patterns, flips at 0 and 0.3.
     h.get_by_label("corruption level").click();
     h.run_steps(2);
-    h.state_mut().sweep.counts = "10".into();
-    h.state_mut().sweep.levels = "0,0.3".into();
+    h.state_mut().jobs.sweep.counts = "10".into();
+    h.state_mut().jobs.sweep.levels = "0,0.3".into();
     h.get_by_label("Run sweep").click();
-    wait_for(&mut h, "the corruption sweep", |app| !app.sweep.running);
-    let result = h.state().sweep.results.last().cloned().expect("a finished corruption sweep");
+    wait_for(&mut h, "the corruption sweep", |app| !app.jobs.sweep.job.is_running());
+    let result = h.state().jobs.sweep.results.last().cloned().expect("a finished corruption sweep");
     assert_eq!(result.axis, kanerva::eval::SweepAxis::NoiseLevel);
     assert_eq!(result.points.iter().map(|p| (p.stored, p.noise_level)).collect::<Vec<_>>(), vec![(10, 0.0), (10, 0.30000001192092896)]);
     assert_eq!(result.points[0].query_error, 0.0);
@@ -344,17 +343,17 @@ fn a_capacity_sweep_runs_from_the_app_and_leaves_the_episode_in_memory() {
     assert!(result.points[0].recall_error < 0.01, "stored patterns are fixed points: {:?}", result.points);
     // The no-write control: nothing written, a Hopfield network's fields are zero and it
     // answers with the query; the reference lines and the distortion/rate plot are drawn.
-    h.state_mut().sweep.control = kanerva::eval::SweepControl::NoWrite;
+    h.state_mut().jobs.sweep.control = kanerva::eval::SweepControl::NoWrite;
     h.get_by_label("Run sweep").click();
-    wait_for(&mut h, "the no-write sweep", |app| !app.sweep.running);
-    let result = h.state().sweep.results.last().cloned().expect("a finished control sweep");
+    wait_for(&mut h, "the no-write sweep", |app| !app.jobs.sweep.job.is_running());
+    let result = h.state().jobs.sweep.results.last().cloned().expect("a finished control sweep");
     assert!(result.name.contains("control: no-write"), "{}", result.name);
     assert!(result.points.iter().all(|p| p.recall_error == p.query_error && p.blank_error > 0.3 && p.memory_floats == 784 * 784), "{:?}", result.points);
     h.run_steps(2);
     h.get_by_label_contains("return the query (reference)");
     h.get_by_label_contains("return the blank page (reference)");
     h.get_by_label("error against memory size");
-    h.state_mut().sweep.control = kanerva::eval::SweepControl::None;
+    h.state_mut().jobs.sweep.control = kanerva::eval::SweepControl::None;
     // ...and the same step after it: the episode is back in memory, so the read is identical.
     h.key_press(egui::Key::R);
     wait_for(&mut h, "the reset", |app| app.read.iterates.len() == 1);
@@ -377,15 +376,15 @@ fn a_product_kanerva_machine_shows_its_gates_and_each_machines_read() {
     let settings = Settings { model: Some(MemorySpec::trained(checkpoint)), show_help: false, ..Settings::default() };
     let app = ExplorerApp::new(&egui::Context::default(), settings);
     let mut h = Harness::builder().with_size([1500.0, 1000.0]).build_ui_state(|ui, app: &mut ExplorerApp| app.show(ui), app);
-    wait_for(&mut h, "the PKM", |app| app.model_name.starts_with("PKM"));
+    wait_for(&mut h, "the PKM", |app| app.memory.name().starts_with("PKM"));
     write_random_episode(&mut h);
-    let titles: Vec<String> = h.state().panels.iter().map(|p| match p {
+    let titles: Vec<String> = h.state().memory.panels.iter().map(|p| match p {
         kanerva::memory::Panel::Heatmap { title, .. } | kanerva::memory::Panel::Images { title, .. } | kanerva::memory::Panel::Curves { title, .. } => title.clone(),
     }).collect();
     assert!(titles[0].starts_with("machine 0: the stored items"), "{titles:?}");
     assert!(titles.iter().any(|t| t.starts_with("gates")), "{titles:?}");
     assert!(titles.iter().any(|t| t.starts_with("machine usage")), "{titles:?}");
-    let query = Corruption::BitFlip { p: 0.1 }.apply(&h.state().stored[0], 5);
+    let query = Corruption::BitFlip { p: 0.1 }.apply(&h.state().memory.stored[0], 5);
     start_read(&mut h, query);
     step_by_key(&mut h);
     assert_eq!(h.state().read.iterates.last().unwrap().evaluation.parts.len(), 3, "one read per machine");
@@ -404,9 +403,9 @@ fn an_ebmm_shows_each_stored_items_energy_along_its_write() {
     let settings = Settings { model: Some(MemorySpec::trained(checkpoint)), show_help: false, ..Settings::default() };
     let app = ExplorerApp::new(&egui::Context::default(), settings);
     let mut h = Harness::builder().with_size([1500.0, 1000.0]).build_ui_state(|ui, app: &mut ExplorerApp| app.show(ui), app);
-    wait_for(&mut h, "the EBMM", |app| app.model_name.starts_with("EBMM"));
+    wait_for(&mut h, "the EBMM", |app| app.memory.name().starts_with("EBMM"));
     write_random_episode(&mut h);
-    let Panel::Curves { title, lines, .. } = &h.state().panels[0] else { panic!("the write's curves first") };
+    let Panel::Curves { title, lines, .. } = &h.state().memory.panels[0] else { panic!("the write's curves first") };
     assert_eq!(lines.len(), 16, "one curve per stored item");
     for (name, energies) in lines {
         assert_eq!(energies.len(), 4, "{name}: W̄ and three steps");
@@ -415,7 +414,7 @@ fn an_ebmm_shows_each_stored_items_energy_along_its_write() {
     let title = title.clone();
     h.run();
     h.get_by_label(&title);
-    assert!(matches!(&h.state().panels[1], Panel::Images { title, .. } if title.contains("rows of W the write moved")));
+    assert!(matches!(&h.state().memory.panels[1], Panel::Images { title, .. } if title.contains("rows of W the write moved")));
 }
 
 /// Writes a checkpoint of `spec` after one training step on 64 images.
@@ -456,17 +455,17 @@ fn a_stored_item_is_one_click_from_the_query_and_a_stale_memory_says_so() {
     h.step();
     let below = h.get_by_label("Fill random").rect();
     let first = egui::pos2(below.left() - 40.0, below.bottom() + 26.0);
-    let thumbnail = h.state().episode.iter().position(|_| true).unwrap();
+    let thumbnail = h.state().episode.items.iter().position(|_| true).unwrap();
     h.event(egui::Event::PointerMoved(first));
     h.event(egui::Event::PointerButton { pos: first, button: egui::PointerButton::Primary, pressed: true, modifiers: Default::default() });
     h.event(egui::Event::PointerButton { pos: first, button: egui::PointerButton::Primary, pressed: false, modifiers: Default::default() });
     h.run_steps(2);
-    assert_eq!(h.state().episode.len(), 16, "query mode does not remove");
-    assert_eq!(h.state().canvas.image, h.state().episode[thumbnail], "the first stored item became the query");
-    assert!(!h.state().memory_is_stale());
-    h.state_mut().episode.pop();
+    assert_eq!(h.state().episode.items.len(), 16, "query mode does not remove");
+    assert_eq!(h.state().canvas.image, h.state().episode.items[thumbnail], "the first stored item became the query");
+    assert!(!h.state().episode.is_stale(&h.state().memory.stored));
+    h.state_mut().episode.items.pop();
     h.run_steps(2);
-    assert!(h.state().memory_is_stale());
+    assert!(h.state().episode.is_stale(&h.state().memory.stored));
     h.get_by_label_contains("still hold the older one");
 }
 
@@ -484,12 +483,12 @@ fn the_optimised_addressing_reads_downhill_and_shows_its_half_steps() {
     let settings = Settings { model: Some(MemorySpec::trained(checkpoint)), show_help: false, ..Settings::default() };
     let app = ExplorerApp::new(&egui::Context::default(), settings);
     let mut h = Harness::builder().with_size([1500.0, 1000.0]).build_ui_state(|ui, app: &mut ExplorerApp| app.show(ui), app);
-    wait_for(&mut h, "the DKM", |app| app.model_name.starts_with("DKM") && app.holds_address);
+    wait_for(&mut h, "the DKM", |app| app.memory.name().starts_with("DKM") && app.memory.capabilities().holds_address);
     write_random_episode(&mut h);
     h.get_by_label("optimised").click();
     h.step();
     assert_eq!(h.state().settings.read.addressing, kanerva::memory::Addressing::Optimised);
-    let query = Corruption::SaltPepper { p: 0.15 }.apply(&h.state().stored[2], 5);
+    let query = Corruption::SaltPepper { p: 0.15 }.apply(&h.state().memory.stored[2], 5);
     start_read(&mut h, query);
     for _ in 0..3 {
         step_by_key(&mut h);
@@ -523,15 +522,15 @@ fn the_drawing_and_random_patterns_can_be_stored() {
     h.state_mut().canvas.set_image(drawing.clone());
     h.get_by_label("Add drawing").click();
     h.step();
-    assert_eq!(h.state().episode, vec![drawing]);
+    assert_eq!(h.state().episode.items, vec![drawing]);
     h.get_by_label("Random patterns").click();
     h.step();
-    let episode = h.state().episode.clone();
+    let episode = h.state().episode.items.clone();
     assert_eq!(episode.len(), 16);
     let on = episode.iter().flat_map(|im| im.pixels.iter()).filter(|&&v| v > 0.5).count() as f64 / (16.0 * 784.0);
     assert!((on - 0.5).abs() < 0.02, "unbiased patterns: {on}");
     h.get_by_label("Write to memory").click();
-    wait_for(&mut h, "the write", |app| app.stored.len() == 16);
+    wait_for(&mut h, "the write", |app| app.memory.stored.len() == 16);
     start_read(&mut h, Corruption::BitFlip { p: 0.1 }.apply(&episode[3], 9));
     step_by_key(&mut h);
     step_by_key(&mut h);
@@ -543,30 +542,30 @@ fn the_drawing_and_random_patterns_can_be_stored() {
 #[test]
 fn without_a_file_dialog_a_typed_path_opens_data_and_is_remembered() {
     let mut h = harness();
-    h.state_mut().dialogs = kanerva::app::views::path_prompt::Dialogs::Unavailable;
+    h.state_mut().files.dialogs = kanerva::app::views::path_prompt::Dialogs::Unavailable;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("one.png");
     image::GrayImage::from_fn(28, 28, |x, _| image::Luma([if x < 14 { 255 } else { 0 }])).save(&path).unwrap();
     h.get_by_label("Open data...").click();
     // A window's first frame only measures it.
     h.run_steps(4);
-    assert_eq!(h.state().path_prompt.purpose, Some(kanerva::app::views::path_prompt::PathPurpose::OpenData), "status: {}", h.state().status);
+    assert_eq!(h.state().files.prompt.purpose, Some(kanerva::app::views::path_prompt::PathPurpose::OpenData), "status: {}", h.state().messages.status);
     h.get_by_label_contains("No file dialog could open here");
-    h.state_mut().path_prompt.text = path.display().to_string();
+    h.state_mut().files.prompt.text = path.display().to_string();
     h.run_steps(1);
     h.get_by_label("Open").click();
-    wait_for(&mut h, "the typed data", |app| app.browser.as_ref().is_some_and(|b| b.set.len() == 1));
+    wait_for(&mut h, "the typed data", |app| app.episode.data.as_ref().is_some_and(|b| b.set.len() == 1));
     assert_eq!(h.state().settings.recent_paths, vec![path.display().to_string()]);
-    assert!(h.state().path_prompt.purpose.is_none(), "the prompt closed");
+    assert!(h.state().files.prompt.purpose.is_none(), "the prompt closed");
     // The prompt opened on purpose offers the recent path.
     h.get_by_label("Type a path...").click();
     h.run_steps(4);
     h.get_by_label(&path.display().to_string()).click();
     h.run_steps(1);
-    assert_eq!(h.state().path_prompt.text, path.display().to_string());
+    assert_eq!(h.state().files.prompt.text, path.display().to_string());
     h.get_by_label("Cancel").click();
     h.run_steps(1);
-    assert!(h.state().path_prompt.purpose.is_none());
+    assert!(h.state().files.prompt.purpose.is_none());
 }
 
 /// Save scene records what is on screen; opening it in a fresh explorer puts back the
@@ -578,19 +577,19 @@ fn a_saved_scene_opens_in_a_fresh_explorer_and_steps_to_the_recorded_energies() 
     let mut h = harness();
     write_random_episode(&mut h);
     h.state_mut().settings.read.iterations = 4;
-    let query = Corruption::BitFlip { p: 0.15 }.apply(&h.state().stored[2], 7);
+    let query = Corruption::BitFlip { p: 0.15 }.apply(&h.state().memory.stored[2], 7);
     start_read(&mut h, query.clone());
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("scene.json");
     h.state_mut().use_path(PathPurpose::SaveScene, path.clone());
-    wait_for(&mut h, "the scene file", |app| app.status.starts_with("saved scene"));
+    wait_for(&mut h, "the scene file", |app| app.messages.status.starts_with("saved scene"));
     let scene = kanerva::scene::Scene::read(&path).unwrap();
     assert_eq!(scene.recorded.len(), 5);
     assert!(kanerva::scene::replay(&scene, &path).unwrap().matches);
 
     let mut fresh = harness();
     fresh.state_mut().send(kanerva::app::worker::Command::OpenScene(path.clone()));
-    wait_for(&mut fresh, "the scene's episode", |app| app.stored.len() == 16 && app.status.starts_with("opened scene"));
+    wait_for(&mut fresh, "the scene's episode", |app| app.memory.stored.len() == 16 && app.messages.status.starts_with("opened scene"));
     fresh.run_steps(3);
     wait_for(&mut fresh, "the scene's read", |app| !app.read.pending && !app.read.iterates.is_empty());
     let first = fresh.state().read.iterates[0].image.clone();
@@ -615,25 +614,25 @@ fn every_lesson_walks_through_all_its_steps_without_an_error() {
         let name = found.lesson.name.clone();
         let steps = found.lesson.steps.len();
         let mut h = harness();
-        h.state_mut().start_lesson(found);
+        h.state_mut().start_lesson(found, false);
         for step in 0..steps {
             if step > 0 {
                 h.get_by_label("Next").click();
                 h.run_steps(2);
-                assert_eq!(h.state().lesson.as_ref().map(|l| l.step), Some(step), "{name}: Next went to the next step");
+                assert_eq!(h.state().lessons.session.as_ref().map(|l| l.step), Some(step), "{name}: Next went to the next step");
             }
             let started = std::time::Instant::now();
-            wait_up_to(&mut h, &format!("{name}, step {}", step + 1), 600, move |app| app.lesson.as_ref().is_some_and(|l| l.step == step) && app.lesson_idle());
+            wait_up_to(&mut h, &format!("{name}, step {}", step + 1), 600, move |app| app.lessons.session.as_ref().is_some_and(|l| l.step == step) && app.lesson_idle());
             eprintln!("{name}, step {}: {:.1} s", step + 1, started.elapsed().as_secs_f64());
-            assert!(h.state().errors.is_empty(), "{name}, step {}: {:?}", step + 1, h.state().errors);
+            assert!(h.state().messages.errors.is_empty(), "{name}, step {}: {:?}", step + 1, h.state().messages.errors);
             h.get_by_label_contains(&format!("step {} of {steps}", step + 1));
         }
         // What the steps set up is there at the end: a memory with an episode and a read.
         let app = h.state();
-        assert!(!app.stored.is_empty() && !app.read.iterates.is_empty(), "{name}: stored {}, iterates {}, pending {}, status {}", app.stored.len(), app.read.iterates.len(), app.read.pending, app.status);
+        assert!(!app.memory.stored.is_empty() && !app.read.iterates.is_empty(), "{name}: stored {}, iterates {}, pending {}, status {}", app.memory.stored.len(), app.read.iterates.len(), app.read.pending, app.messages.status);
         h.get_by_label("Close lesson").click();
         h.run_steps(2);
-        assert!(h.state().lesson.is_none());
+        assert!(h.state().lessons.session.is_none());
     }
 }
 
@@ -651,26 +650,26 @@ fn a_lesson_step_whose_scene_fails_stops_with_the_reason() {
     ]}"#;
     let lesson = Lesson::parse(text, "broken lesson").unwrap();
     let mut h = harness();
-    h.state_mut().start_lesson(FoundLesson { lesson, dir: None });
+    h.state_mut().start_lesson(FoundLesson { lesson, dir: None }, false);
     wait_up_to(&mut h, "the failed step to stop", 60, |app| app.lesson_idle());
-    let errors = h.state().errors.join(" | ");
+    let errors = h.state().messages.errors.join(" | ");
     assert!(errors.contains("/dev/zero") && errors.contains("step 1 stopped"), "{errors}");
     // A step that plays with nothing written says so instead of waiting for a read that
     // cannot start (the fuzzer's next find: the same lesson's step 2).
     h.get_by_label("Next").click();
     h.run_steps(2);
-    wait_up_to(&mut h, "the play with nothing written to stop", 60, |app| app.lesson.as_ref().is_some_and(|l| l.step == 1) && app.lesson_idle());
-    assert!(h.state().errors.iter().any(|e| e.contains("nothing to read")), "{:?}", h.state().errors);
+    wait_up_to(&mut h, "the play with nothing written to stop", 60, |app| app.lessons.session.as_ref().is_some_and(|l| l.step == 1) && app.lesson_idle());
+    assert!(h.state().messages.errors.iter().any(|e| e.contains("nothing to read")), "{:?}", h.state().messages.errors);
     // A write with an empty episode says so instead of waiting for an answer that never comes.
     h.get_by_label("Next").click();
     h.run_steps(2);
-    wait_up_to(&mut h, "the empty write to stop", 60, |app| app.lesson.as_ref().is_some_and(|l| l.step == 2) && app.lesson_idle());
-    assert!(h.state().errors.iter().any(|e| e.contains("the episode is empty")), "{:?}", h.state().errors);
+    wait_up_to(&mut h, "the empty write to stop", 60, |app| app.lessons.session.as_ref().is_some_and(|l| l.step == 2) && app.lesson_idle());
+    assert!(h.state().messages.errors.iter().any(|e| e.contains("the episode is empty")), "{:?}", h.state().messages.errors);
     // The next step still works.
     h.get_by_label("Next").click();
     h.run_steps(2);
-    wait_up_to(&mut h, "step 4", 120, |app| app.lesson.as_ref().is_some_and(|l| l.step == 3) && app.lesson_idle());
-    assert_eq!(h.state().stored.len(), 8);
+    wait_up_to(&mut h, "step 4", 120, |app| app.lessons.session.as_ref().is_some_and(|l| l.step == 3) && app.lesson_idle());
+    assert_eq!(h.state().memory.stored.len(), 8);
     assert!(!h.state().read.iterates.is_empty());
 }
 
@@ -682,19 +681,44 @@ fn the_energy_landscape_is_computed_on_the_worker_with_the_reads_trajectory() {
     h.get_by_label("Random patterns").click();
     h.step();
     h.get_by_label("Write to memory").click();
-    wait_for(&mut h, "the write", |app| app.stored.len() == 16);
-    let query = Corruption::BitFlip { p: 0.1 }.apply(&h.state().stored[1], 2);
+    wait_for(&mut h, "the write", |app| app.memory.stored.len() == 16);
+    let query = Corruption::BitFlip { p: 0.1 }.apply(&h.state().memory.stored[1], 2);
     start_read(&mut h, query);
     step_by_key(&mut h);
     h.get_by_label("Basins").click();
     h.run_steps(3);
-    h.state_mut().landscape.resolution = 11;
+    h.state_mut().jobs.landscape.resolution = 11;
     h.get_by_label("Compute landscape").click_accesskit();
-    wait_for(&mut h, "the landscape", |app| app.landscape.result.is_some());
-    let map = h.state().landscape.result.clone().unwrap();
+    wait_for(&mut h, "the landscape", |app| app.jobs.landscape.result.is_some());
+    let map = h.state().jobs.landscape.result.clone().unwrap();
     assert_eq!((map.items.clone(), map.energies.len(), map.trajectory.len()), (vec![0, 1, 2], 121, 2));
     // The read from a corrupted item 1 ends at item 1's point, (1, 0) on this plane.
     let end = map.trajectory[1];
     assert!((end[0] - 1.0).abs() < 1e-9 && end[1].abs() < 1e-9, "{end:?}");
-    assert!(h.state().errors.is_empty(), "{:?}", h.state().errors);
+    assert!(h.state().messages.errors.is_empty(), "{:?}", h.state().messages.errors);
+}
+
+#[test]
+fn a_failing_landscape_ends_only_its_own_job_while_a_sweep_runs() {
+    let mut h = harness();
+    write_random_episode(&mut h);
+    // A landscape through an item that is not stored fails on the worker; the sweep asked for
+    // right after it is still running when the failure comes back.
+    let bad = h.state_mut().jobs.landscape.start(vec![0, 99], &[]);
+    h.state().send(bad);
+    h.get_by_label("Sweeps: capacity and corruption").click();
+    h.run_steps(3);
+    h.state_mut().jobs.sweep.counts = "5,10,20,40".into();
+    h.get_by_label("Run sweep").click();
+    wait_for(&mut h, "the landscape's failure", |app| app.jobs.landscape.job.error().is_some());
+    let app = h.state();
+    assert!(!app.jobs.landscape.job.is_running());
+    assert!(app.jobs.landscape.job.error().unwrap().contains("two or three"), "{:?}", app.jobs.landscape.job.error());
+    assert!(app.messages.errors.iter().any(|e| e.contains("two or three")), "the failure reaches the status bar too");
+    assert!(app.jobs.sweep.job.is_running(), "the sweep goes on");
+    assert_eq!(app.read.iterates.len(), 1, "the read of the current query is untouched");
+    wait_up_to(&mut h, "the sweep", 300, |app| !app.jobs.sweep.job.is_running());
+    let app = h.state();
+    assert_eq!(app.jobs.sweep.job.error(), None);
+    assert_eq!(app.jobs.sweep.results.last().map(|r| r.points.len()), Some(4), "the sweep finished all its points");
 }

@@ -11,7 +11,7 @@ use super::settings::plan_for;
 use crate::catalog::MemorySpec;
 
 use super::read_session::ReadSession;
-use super::worker::{Command, Event, Worker};
+use super::worker::{Command, Event, Job, Worker};
 
 pub struct CompareSession {
     worker: Worker,
@@ -46,17 +46,19 @@ impl CompareSession {
         for _ in 0..256 {
             let Ok(event) = self.worker.events.try_recv() else { break };
             match event {
-                Event::ModelReady { name, energy_unit, holds_address, .. } => {
-                    self.holds_address = holds_address;
-                    self.name = name;
-                    self.energy_unit = energy_unit;
+                Event::ModelReady { info, .. } => {
+                    self.holds_address = info.capabilities.holds_address;
+                    self.name = info.about.name;
+                    self.energy_unit = info.about.energy_unit.to_string();
                 }
                 Event::Written { stored, .. } => self.stored = stored.len(),
                 Event::Iterate { read_id, index, iterate, distances, embedding } => {
                     self.read.accept(read_id, index, iterate, distances, embedding);
                 }
-                Event::Error(error) => {
-                    self.read.pending = false;
+                Event::Failed { job, error } => {
+                    if let Job::Read(id) = job {
+                        self.read.on_failed(id);
+                    }
                     errors.push(format!("{} (comparison): {error}", self.name));
                 }
                 _ => {}

@@ -1,18 +1,31 @@
 //! Files the explorer opens and saves: a native dialog off the UI thread, or the path prompt
-//! where none can open (views/path_prompt.rs), and what a chosen path does.
+//! where none can open (views/path_prompt.rs). This owner asks and collects the chosen paths;
+//! the app decides what a chosen path does.
 
-use super::app::ExplorerApp;
-use super::views::path_prompt::{DialogOutcome, PathPurpose, remember, spawn_dialog};
-use super::views::train_panel::copy_checkpoint;
-use super::worker::Command;
-use super::settings::plan_for;
+use std::path::PathBuf;
+
+use eframe::egui;
+
 use crate::catalog::MemorySpec;
+use crate::data::Image;
+use crate::memory::ReadPlan;
 use crate::scene::{SceneImage, SceneRequest};
 
-impl ExplorerApp {
+use super::read_session::ReadSession;
+use super::views::path_prompt::{DialogOutcome, DialogOutcomes, Dialogs, PathPrompt, PathPurpose, spawn_dialog};
+
+#[derive(Default)]
+pub struct Files {
+    /// Native dialogs, or straight to the path prompt (tests; people without a portal).
+    pub dialogs: Dialogs,
+    outcomes: DialogOutcomes,
+    pub prompt: PathPrompt,
+}
+
+impl Files {
     /// Opens a native dialog for `purpose` (off the UI thread); where none can open, the path
     /// prompt.
-    pub fn ask_for_path(&self, purpose: PathPurpose) {
+    pub fn ask(&self, purpose: PathPurpose) {
         let dialog = move || {
             let dialog = rfd::FileDialog::new();
             match purpose {
@@ -23,68 +36,53 @@ impl ExplorerApp {
                 PathPurpose::SaveScene => dialog.set_file_name("scene.json").add_filter("scene", &["json"]).save_file(),
                 PathPurpose::Export(kind) => {
                     let (name, ext) = kind.file_name();
-                    dialog.set_file_name(name).add_filter(ext, &[ext]).save_file()
+                    dialog.set_title(purpose.title()).set_file_name(name).add_filter(ext, &[ext]).save_file()
                 }
             }
         };
-        spawn_dialog(self.dialogs, purpose, &self.dialog_outcomes, dialog);
+        spawn_dialog(self.dialogs, purpose, &self.outcomes, dialog);
     }
 
-    /// Acts on a path a person chose for `purpose` (from a dialog or the path prompt).
-    pub fn use_path(&mut self, purpose: PathPurpose, path: std::path::PathBuf) {
-        match purpose {
-            PathPurpose::OpenData => self.send(Command::LoadData(path.clone())),
-            PathPurpose::LoadCheckpoint => self.send(Command::SelectModel(MemorySpec::trained(path.clone()))),
-            PathPurpose::Export(kind) => match self.export_read(kind, &path) {
-                Ok(()) => self.status = format!("exported {}", path.display()),
-                Err(e) => self.errors.push(e.to_string()),
-            },
-            PathPurpose::OpenScene => self.send(Command::OpenScene(path.clone())),
-            PathPurpose::SaveScene => match self.scene_request() {
-                Some(request) => self.send(Command::SaveScene(path.clone(), Box::new(request))),
-                None => self.errors.push("nothing to save yet: write an episode and start a read".into()),
-            },
-            PathPurpose::SaveCheckpointCopy => match &self.train.finished {
-                Some(source) => match copy_checkpoint(source, &path) {
-                    Ok(()) => self.train.message = format!("saved a copy to {}", path.display()),
-                    Err(e) => self.errors.push(format!("could not save: {e}")),
-                },
-                None => self.errors.push("no finished checkpoint to save".into()),
-            },
-        }
-        remember(&mut self.settings.recent_paths, &path);
+    /// A native folder picker for data.
+    pub fn ask_for_folder(&self) {
+        let dialog = || rfd::FileDialog::new().set_title("Open a folder of pictures").pick_folder();
+        spawn_dialog(self.dialogs, PathPurpose::OpenData, &self.outcomes, dialog);
     }
 
-    /// The scene of what is on screen: the memory, the written episode and the read's query
-    /// (both as binary pixels), and the read plan. None before a write and a read.
-    pub fn scene_request(&self) -> Option<SceneRequest> {
-        let memory = self.settings.model.clone()?;
-        let query = self.read.iterates.first()?.image.clone();
-        if self.stored.is_empty() {
-            return None;
-        }
-        Some(SceneRequest {
-            memory,
-            episode: self.stored.iter().map(SceneImage::pixels).collect(),
-            query: SceneImage::pixels(&query),
-            corruption: None,
-            corruption_seed: 0,
-            read: plan_for(self.holds_address, &self.settings.read),
-        })
-    }
-
-    /// Applies what the dialog threads reported.
-    pub(super) fn drain_dialogs(&mut self) {
-        let outcomes: Vec<DialogOutcome> = self.dialog_outcomes.lock().expect("dialog outcomes lock").drain(..).collect();
+    /// The paths chosen since the last call, in dialogs or the prompt (`recent`: the paths the
+    /// prompt offers). A dialog that could not open opens the prompt; the status line says so.
+    pub fn chosen(&mut self, ctx: &egui::Context, recent: &[String], status: &mut String) -> Vec<(PathPurpose, PathBuf)> {
+        let outcomes: Vec<DialogOutcome> = self.outcomes.lock().expect("dialog outcomes lock").drain(..).collect();
+        let mut chosen = Vec::new();
         for outcome in outcomes {
             match outcome {
-                DialogOutcome::Chosen(purpose, path) => self.use_path(purpose, path),
+                DialogOutcome::Chosen(purpose, path) => chosen.push((purpose, path)),
                 DialogOutcome::NoDialog(purpose) => {
                     let reason = "No file dialog could open here (no desktop portal: a minimal window manager, remote X or WSL). Type the path instead.";
-                    self.status = "no file dialog available: type the path".into();
-                    self.path_prompt.open(purpose, Some(reason.into()));
+                    *status = "no file dialog available: type the path".into();
+                    self.prompt.open(purpose, Some(reason.into()));
                 }
             }
         }
+        chosen.extend(self.prompt.ui(ctx, recent));
+        chosen
     }
 }
+
+/// The scene of what is on screen: the memory `model`, the written episode and the read's
+/// query (both as binary pixels), and the read `plan`. None before a write and a read.
+pub fn scene_request(model: Option<&MemorySpec>, stored: &[Image], read: &ReadSession, plan: ReadPlan) -> Option<SceneRequest> {
+    let query = read.iterates.first()?.image.clone();
+    if stored.is_empty() {
+        return None;
+    }
+    Some(SceneRequest {
+        memory: model?.clone(),
+        episode: stored.iter().map(SceneImage::pixels).collect(),
+        query: SceneImage::pixels(&query),
+        corruption: None,
+        corruption_seed: 0,
+        read: plan,
+    })
+}
+

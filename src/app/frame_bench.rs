@@ -52,34 +52,34 @@ pub fn measure(scenario: FrameScenario, frames: usize, settings: Settings) -> Fr
     let now = |s: &Instant| s.elapsed().as_secs_f64();
     // Warm up: model and data loaded, an episode written, the query read once.
     let mut warm = 0;
-    while warm < 2000 && (!app.model_ready() || app.browser.is_none()) {
+    while warm < 2000 && (!app.memory.is_ready() || app.episode.data.is_none()) {
         frame(&ctx, &mut app, now(&started));
         std::thread::sleep(Duration::from_millis(5));
         warm += 1;
     }
     app.settings.play_interval_s = 0.02;
     app.settings.read.iterations = 100_000;
-    app.fill_random_episode();
+    app.fill_episode(false);
     app.write_episode();
-    while warm < 4000 && app.stored.is_empty() {
+    while warm < 4000 && app.memory.stored.is_empty() {
         frame(&ctx, &mut app, now(&started));
         std::thread::sleep(Duration::from_millis(5));
         warm += 1;
     }
     match scenario {
         FrameScenario::PlayingRead => {
-            let query = app.current_corruption().apply(&app.stored[0], 1);
+            let query = app.settings.corruption().apply(&app.memory.stored[0], 1);
             app.canvas.set_image(query);
             app.reset_read();
-            app.playing = true;
+            app.read.playing = true;
         }
         FrameScenario::Landscape => start_landscape(&mut app),
         FrameScenario::Training => {
-            let data = app.browser.as_ref().map(|b| b.set.clone()).expect("data is loaded");
-            app.train.out = std::env::temp_dir().join(format!("kanerva-frame-bench-{}.ckpt", std::process::id())).display().to_string();
-            app.train.steps = 1_000_000;
-            app.train.running = true;
-            app.send(super::worker::Command::Train(app.train.job(data)));
+            let data = app.episode.data_set().expect("data is loaded");
+            app.jobs.train.out = std::env::temp_dir().join(format!("kanerva-frame-bench-{}.ckpt", std::process::id())).display().to_string();
+            app.jobs.train.steps = 1_000_000;
+            let command = app.jobs.train.start(data);
+            app.send(command);
         }
     }
     let mut times = Vec::with_capacity(frames);
@@ -87,10 +87,10 @@ pub fn measure(scenario: FrameScenario, frames: usize, settings: Settings) -> Fr
     for _ in 0..frames {
         let t0 = Instant::now();
         times.push(frame(&ctx, &mut app, now(&started)));
-        if scenario == FrameScenario::PlayingRead && !app.playing {
-            app.playing = true;
+        if scenario == FrameScenario::PlayingRead && !app.read.playing {
+            app.read.playing = true;
         }
-        if scenario == FrameScenario::Landscape && !app.landscape.running {
+        if scenario == FrameScenario::Landscape && !app.jobs.landscape.job.is_running() {
             landscapes += 1;
             start_landscape(&mut app);
         }
@@ -99,21 +99,21 @@ pub fn measure(scenario: FrameScenario, frames: usize, settings: Settings) -> Fr
     }
     let progress = match scenario {
         FrameScenario::PlayingRead => app.read.iterates.len(),
-        FrameScenario::Training => app.train.history.last().map_or(0, |h| h.0 as usize),
+        FrameScenario::Training => app.jobs.train.history.last().map_or(0, |h| h.0 as usize),
         FrameScenario::Landscape => landscapes,
     };
     if scenario == FrameScenario::Training {
-        app.send(super::worker::Command::CancelTraining);
+        app.jobs.train.job.cancel();
     }
     times.sort_by(f64::total_cmp);
     let pick = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize];
-    FrameStats { scenario, model: app.model_name.clone(), frames, p50_ms: pick(0.5), p99_ms: pick(0.99), max_ms: *times.last().unwrap_or(&0.0), progress }
+    FrameStats { scenario, model: app.memory.name().to_string(), frames, p50_ms: pick(0.5), p99_ms: pick(0.99), max_ms: *times.last().unwrap_or(&0.0), progress }
 }
 
 /// Opens the Basins panel and starts an 81 x 81 landscape through stored items 0, 1, 2.
 fn start_landscape(app: &mut ExplorerApp) {
-    app.open_panel = Some(super::lesson_run::LessonPanel::Basins);
-    (app.landscape.resolution, app.landscape.extent) = (81, 0.5);
-    let command = app.landscape.start(vec![0, 1, 2], &app.read.iterates);
+    app.lessons.open_panel = Some(super::lesson_run::LessonPanel::Basins);
+    (app.jobs.landscape.resolution, app.jobs.landscape.extent) = (81, 0.5);
+    let command = app.jobs.landscape.start(vec![0, 1, 2], &app.read.iterates);
     app.send(command);
 }

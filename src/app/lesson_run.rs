@@ -1,25 +1,32 @@
-//! Playing a guided lesson in the explorer: each step's actions run in order, one per frame,
-//! and an action that needs the worker (a scene, a memory, a write, a read) holds the rest of
-//! the step until the worker has answered.
+//! Playing a guided lesson (and the scripted demos, which are one-step lessons played without
+//! the window): each step's actions run in order, one per frame, and an action that needs the
+//! worker (a scene, a memory, a write, a read) holds the rest of the step until the worker has
+//! answered. This file decides what each action asks of the explorer ([`LessonOrder`]); the
+//! app carries the orders out.
 
 use std::collections::VecDeque;
 
-use super::app::ExplorerApp;
-use super::worker::Command;
 use crate::catalog::memories::DEFAULT_BETA;
 use crate::catalog::{MemoryName, MemorySpec};
-use crate::data::Corruption;
+use crate::data::{Corruption, Image};
+use crate::eval::SweepControl;
+use crate::memory::Addressing;
 use crate::memory::sdm::SdmConfig;
 use crate::scene::lesson::{FoundLesson, LessonAction, lesson_scene};
 
+use super::worker::Command;
+
 /// What a lesson waits for before its next action: the worker's answer of a kind (counted in
-/// [`Answers`], past the count when it was asked), or a read with its query evaluated.
+/// [`Answers`], past the count when it was asked), a read with its query evaluated, or the
+/// explorer at rest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LessonWait {
     Scene(Answers),
     Model(Answers),
     Write(Answers),
     ReadStarted(Answers),
+    /// The read played out and no job running.
+    Settled(Answers),
 }
 
 /// How many answers of each kind the worker has given (an error answers anything).
@@ -38,6 +45,8 @@ pub struct LessonSession {
     pub step: usize,
     pub queue: VecDeque<LessonAction>,
     pub wait: Option<LessonWait>,
+    /// Played without the lesson window (a scripted demo).
+    pub windowless: bool,
 }
 
 /// Panels a lesson can open.
@@ -48,16 +57,60 @@ pub enum LessonPanel {
     Train,
 }
 
-impl ExplorerApp {
-    /// Starts `found` at its first step.
-    pub fn start_lesson(&mut self, found: FoundLesson) {
-        self.lesson = Some(LessonSession { found, step: 0, queue: VecDeque::new(), wait: None });
-        self.enter_lesson_step(0);
+/// What the explorer is like when a lesson's next action runs.
+pub struct LessonView<'a> {
+    /// What the memory holds.
+    pub stored: &'a [Image],
+    /// Images in the episode (a write of none is refused).
+    pub episode_len: usize,
+    /// A read of the query on the canvas has its query evaluated and no step outstanding.
+    pub read_current: bool,
+    /// The read has played out and no job is running.
+    pub settled: bool,
+    /// The read seed (it also seeds a query's corruption).
+    pub seed: u64,
+}
+
+/// What a lesson action asks of the explorer.
+#[derive(Debug, Clone)]
+pub enum LessonOrder {
+    /// A command for the worker as it is (a scene, a memory).
+    Send(Command),
+    /// Fill the episode with `count` items of the data shown, or random patterns.
+    Fill { patterns: bool, count: usize },
+    Write,
+    /// Put this image on the canvas as the query.
+    Query(Image),
+    Addressing(Addressing),
+    Play,
+    Open(LessonPanel),
+    BasinMap { a: usize, b: usize },
+    Landscape(Vec<usize>),
+    Sweep { stored: Vec<usize>, data: bool, noise: Corruption, control: SweepControl },
+    /// Read beside the first of these memories that is available.
+    Compare(Vec<MemoryName>),
+    Train,
+}
+
+/// The lesson being played, if any, and the worker's answers it waits on.
+#[derive(Default)]
+pub struct Lessons {
+    pub session: Option<LessonSession>,
+    pub answers: Answers,
+    /// A panel a lesson asked to open (applied once, scrolled into view).
+    pub open_panel: Option<LessonPanel>,
+}
+
+impl Lessons {
+    /// Starts `found` at its first step (`windowless`: a demo, played without the window).
+    pub fn start(&mut self, found: FoundLesson, windowless: bool) {
+        self.session = Some(LessonSession { found, step: 0, queue: VecDeque::new(), wait: None, windowless });
+        self.enter_step(0);
     }
 
     /// Goes to step `step` of the lesson and queues its actions.
-    pub fn enter_lesson_step(&mut self, step: usize) {
-        if let Some(lesson) = &mut self.lesson {
+    pub fn enter_step(&mut self, step: usize) {
+        if let Some(lesson) = &mut self.session {
             let step = step.min(lesson.found.lesson.steps.len() - 1);
             lesson.step = step;
             lesson.queue = lesson.found.lesson.steps[step].actions.iter().cloned().collect();
@@ -65,156 +118,128 @@ impl ExplorerApp {
         }
     }
 
-    /// True when the current step's actions are all done and the worker has answered them
-    /// (sweeps, basin maps and the read's latest step included).
-    pub fn lesson_idle(&self) -> bool {
-        self.lesson.as_ref().is_none_or(|l| l.queue.is_empty() && l.wait.is_none()) && !self.sweep.running && !self.basins.pending && !self.landscape.running && !self.read.pending
+    /// True when the current step's actions are all done and answered.
+    pub fn step_done(&self) -> bool {
+        self.session.as_ref().is_none_or(|l| l.queue.is_empty() && l.wait.is_none())
     }
 
-    /// Drops the rest of the current step's actions, saying why.
-    fn stop_lesson_step(&mut self, why: &str) {
-        if let Some(lesson) = &mut self.lesson {
+    /// Drops the rest of the current step's actions, saying why in `errors`.
+    fn stop_step(&mut self, why: &str, errors: &mut Vec<String>) {
+        if let Some(lesson) = &mut self.session {
             lesson.queue.clear();
             lesson.wait = None;
-            self.errors.push(format!("lesson: step {} stopped: {why}", lesson.step + 1));
+            errors.push(format!("lesson: step {} stopped: {why}", lesson.step + 1));
         }
     }
 
-    /// A read of the query on the canvas has its query evaluated (no restart pending).
-    fn read_is_current(&self) -> bool {
-        !self.read.iterates.is_empty() && !self.read.pending && self.canvas.version == self.read_query_version
-    }
-
-    /// Runs the next action of the lesson's step, if the last one is done (once a frame).
-    pub(super) fn run_lesson(&mut self) {
-        let Some(lesson) = &self.lesson else { return };
-        let (now, failed) = (self.answers, |then: &Answers| self.answers.errors > then.errors);
-        let (waiting, then) = match &lesson.wait {
+    /// The next action's order, once the last one is answered (call once a frame). A failed
+    /// action, or a worker error in answer to one, stops the step with the reason in `errors`.
+    pub fn next(&mut self, view: &LessonView<'_>, errors: &mut Vec<String>) -> Option<LessonOrder> {
+        let lesson = self.session.as_ref()?;
+        let now = self.answers;
+        let (waiting, then) = match lesson.wait {
             Some(LessonWait::Scene(then)) => (now.scenes <= then.scenes, Some(then)),
             Some(LessonWait::Model(then)) => (now.models <= then.models, Some(then)),
             Some(LessonWait::Write(then)) => (now.writes <= then.writes, Some(then)),
-            Some(LessonWait::ReadStarted(then)) => (!self.read_is_current(), Some(then)),
+            Some(LessonWait::ReadStarted(then)) => (!view.read_current, Some(then)),
+            Some(LessonWait::Settled(then)) => (!view.settled, Some(then)),
             None => (false, None),
         };
         // The worker answered with an error: the step's later actions build on this one (a
         // play after a scene that did not load would wait for ever), so the step stops here.
-        if then.is_some_and(failed) {
-            self.stop_lesson_step("the worker reported an error");
-            return;
+        if then.is_some_and(|then| now.errors > then.errors) {
+            self.stop_step("the worker reported an error", errors);
+            return None;
         }
         if waiting {
-            return;
+            return None;
         }
+        let lesson = self.session.as_mut()?;
+        lesson.wait = None;
+        let action = lesson.queue.pop_front()?;
         let dir = lesson.found.dir.clone();
-        let Some(action) = self.lesson.as_mut().and_then(|l| {
-            l.wait = None;
-            l.queue.pop_front()
-        }) else {
-            return;
-        };
-        let wait = match self.run_lesson_action(action, dir.as_deref()) {
-            Ok(wait) => wait,
-            Err(problem) => {
-                self.errors.push(format!("lesson: {problem}"));
-                self.stop_lesson_step("an action failed");
-                None
-            }
-        };
-        if let Some(lesson) = &mut self.lesson {
-            lesson.wait = wait;
-        }
-    }
-
-    fn run_lesson_action(&mut self, action: LessonAction, dir: Option<&std::path::Path>) -> Result<Option<LessonWait>, String> {
-        let then = self.answers;
-        Ok(match action {
-            LessonAction::Scene(name) => {
-                let (scene, path) = lesson_scene(&name, dir).map_err(|e| e.to_string())?;
-                self.send(Command::UseScene { scene: Box::new(scene), path });
-                Some(LessonWait::Scene(then))
-            }
-            LessonAction::Memory(name) => {
-                let name: MemoryName = name.parse()?;
-                let spec = MemorySpec::from_name(name, None, DEFAULT_BETA, SdmConfig::default().locations).map_err(|e| e.to_string())?;
-                self.send(Command::SelectModel(spec));
-                Some(LessonWait::Model(then))
-            }
-            LessonAction::Fill { with, count } => {
-                self.settings.episode_size = count;
-                match with.as_str() {
-                    "random" => self.fill_random_episode(),
-                    "patterns" => self.fill_random_patterns(),
-                    other => return Err(format!("fill with {other:?} (random or patterns)")),
-                }
-                None
-            }
-            LessonAction::Write => {
-                // Nothing sent to the worker: no answer would come to wait for.
-                if !self.write_episode() {
-                    self.stop_lesson_step("nothing was written (a fill or a scene comes first)");
-                    return Ok(None);
-                }
-                Some(LessonWait::Write(then))
-            }
-            LessonAction::Query { stored, noise } => {
-                let item = self.stored.get(stored).cloned().ok_or_else(|| format!("no stored item {stored} ({} stored)", self.stored.len()))?;
-                let noise: Option<Corruption> = noise.as_deref().map(str::parse).transpose().map_err(|e| format!("{e}"))?;
-                self.canvas.set_image(noise.map_or(item.clone(), |c| c.apply(&item, self.settings.read.seed)));
-                Some(LessonWait::ReadStarted(then))
-            }
-            LessonAction::Addressing(name) => {
-                self.settings.read.addressing = name.parse()?;
-                self.reset_read();
-                // With nothing written no read starts: nothing to wait for.
-                (!self.stored.is_empty()).then_some(LessonWait::ReadStarted(then))
-            }
-            LessonAction::Play => {
-                if self.stored.is_empty() {
-                    return Err("play: no episode is written, so there is nothing to read".into());
-                }
-                // A read of the current query must be under way: wait for it, then play.
-                if !self.read_is_current() {
-                    if let Some(lesson) = &mut self.lesson {
+        match order_for(action, view, dir.as_deref(), now) {
+            Ok((order, wait)) => {
+                if let Some(lesson) = &mut self.session {
+                    lesson.wait = wait;
+                    // A play waits for the read of the current query first, then comes again.
+                    if matches!(wait, Some(LessonWait::ReadStarted(_))) && order.is_none() {
                         lesson.queue.push_front(LessonAction::Play);
                     }
-                    return Ok(Some(LessonWait::ReadStarted(then)));
                 }
-                self.playing = true;
-                None
-            }
-            LessonAction::Open(panel) => {
-                self.open_panel = Some(match panel.as_str() {
-                    "basins" => LessonPanel::Basins,
-                    "sweeps" => LessonPanel::Sweeps,
-                    "train" => LessonPanel::Train,
-                    other => return Err(format!("no panel {other:?} (basins, sweeps or train)")),
-                });
-                None
-            }
-            LessonAction::BasinMap { a, b } => {
-                if a.max(b) >= self.stored.len() || a == b {
-                    return Err(format!("a basin map between items {a} and {b} of {}", self.stored.len()));
+                if let Some(LessonOrder::Open(panel)) = &order {
+                    self.open_panel = Some(*panel);
                 }
-                self.open_panel = Some(LessonPanel::Basins);
-                let command = self.basins.start(a, b, super::settings::plan_for(self.holds_address, &self.settings.read));
-                self.send(command);
+                order
+            }
+            Err(problem) => {
+                errors.push(format!("lesson: {problem}"));
+                self.stop_step("an action failed", errors);
                 None
             }
-            LessonAction::Landscape { items } => {
-                self.open_panel = Some(LessonPanel::Basins);
-                let command = self.landscape.start(items, &self.read.iterates);
-                self.send(command);
-                None
-            }
-            LessonAction::Sweep { stored, patterns, noise } => {
-                self.open_panel = Some(LessonPanel::Sweeps);
-                self.sweep.axis = crate::eval::SweepAxis::Stored;
-                self.sweep.counts = stored.iter().map(usize::to_string).collect::<Vec<_>>().join(",");
-                self.sweep.noise = noise.parse().map_err(|e| format!("{e}"))?;
-                self.sweep.use_data = Some(patterns == "data");
-                self.start_panel_sweep();
-                None
-            }
-        })
+        }
     }
+}
+
+/// The order of `action` and what to wait for after it (`then`: the answers so far).
+fn order_for(action: LessonAction, view: &LessonView<'_>, dir: Option<&std::path::Path>, then: Answers) -> Result<(Option<LessonOrder>, Option<LessonWait>), String> {
+    let item = |i: usize| view.stored.get(i).cloned().ok_or_else(|| format!("no stored item {i} ({} stored)", view.stored.len()));
+    Ok(match action {
+        LessonAction::Scene(name) => {
+            let (scene, path) = lesson_scene(&name, dir).map_err(|e| e.to_string())?;
+            (Some(LessonOrder::Send(Command::UseScene { scene: Box::new(scene), path })), Some(LessonWait::Scene(then)))
+        }
+        LessonAction::Memory(name) => {
+            let name: MemoryName = name.parse()?;
+            let spec = MemorySpec::from_name(name, None, DEFAULT_BETA, SdmConfig::default().locations).map_err(|e| e.to_string())?;
+            (Some(LessonOrder::Send(Command::SelectModel(spec))), Some(LessonWait::Model(then)))
+        }
+        LessonAction::Fill { with, count } => match with.as_str() {
+            "random" => (Some(LessonOrder::Fill { patterns: false, count }), None),
+            "patterns" => (Some(LessonOrder::Fill { patterns: true, count }), None),
+            other => return Err(format!("fill with {other:?} (random or patterns)")),
+        },
+        // Nothing sent to the worker: no answer would come to wait for.
+        LessonAction::Write if view.episode_len == 0 => return Err("write: the episode is empty, nothing was written (a fill or a scene comes first)".into()),
+        LessonAction::Write => (Some(LessonOrder::Write), Some(LessonWait::Write(then))),
+        LessonAction::Query { stored, noise } => {
+            let image = item(stored)?;
+            let noise: Option<Corruption> = noise.as_deref().map(str::parse).transpose().map_err(|e| format!("{e}"))?;
+            (Some(LessonOrder::Query(noise.map_or(image.clone(), |c| c.apply(&image, view.seed)))), Some(LessonWait::ReadStarted(then)))
+        }
+        LessonAction::Addressing(name) => {
+            // With nothing written no read starts: nothing to wait for.
+            let wait = (!view.stored.is_empty()).then_some(LessonWait::ReadStarted(then));
+            (Some(LessonOrder::Addressing(name.parse()?)), wait)
+        }
+        LessonAction::Play if view.stored.is_empty() => return Err("play: no episode is written, so there is nothing to read".into()),
+        // A read of the current query must be under way: wait for it, then play.
+        LessonAction::Play if !view.read_current => (None, Some(LessonWait::ReadStarted(then))),
+        LessonAction::Play => (Some(LessonOrder::Play), None),
+        LessonAction::Open(panel) => (Some(LessonOrder::Open(panel_named(&panel)?)), None),
+        LessonAction::BasinMap { a, b } => {
+            if a.max(b) >= view.stored.len() || a == b {
+                return Err(format!("a basin map between items {a} and {b} of {}", view.stored.len()));
+            }
+            (Some(LessonOrder::BasinMap { a, b }), None)
+        }
+        LessonAction::Landscape { items } => (Some(LessonOrder::Landscape(items)), None),
+        LessonAction::Sweep { stored, patterns, noise, control } => {
+            let noise = noise.parse().map_err(|e| format!("{e}"))?;
+            let control = control.as_deref().map_or(Ok(SweepControl::None), str::parse)?;
+            (Some(LessonOrder::Sweep { stored, data: patterns == "data", noise, control }), None)
+        }
+        LessonAction::Compare(names) => (Some(LessonOrder::Compare(names.iter().map(|n| n.parse()).collect::<Result<_, _>>()?)), None),
+        LessonAction::Train => (Some(LessonOrder::Train), None),
+        LessonAction::Wait => (None, Some(LessonWait::Settled(then))),
+    })
+}
+
+fn panel_named(name: &str) -> Result<LessonPanel, String> {
+    Ok(match name {
+        "basins" => LessonPanel::Basins,
+        "sweeps" => LessonPanel::Sweeps,
+        "train" => LessonPanel::Train,
+        other => return Err(format!("no panel {other:?} (basins, sweeps or train)")),
+    })
 }

@@ -4,10 +4,14 @@
 mod app;
 pub mod compare;
 mod demo;
-mod files;
-pub mod lesson_run;
-mod plots_panel;
+pub mod episode;
 pub mod exports;
+pub mod files;
+pub mod job;
+pub mod jobs;
+pub mod lesson_run;
+pub mod loaded_memory;
+pub mod messages;
 pub mod frame_bench;
 pub mod read_session;
 pub mod settings;
@@ -16,7 +20,7 @@ pub mod views;
 pub mod worker;
 
 pub use app::ExplorerApp;
-pub use demo::{Demo, DemoStage};
+pub use demo::Demo;
 pub use exports::ExportKind;
 pub use read_session::ReadSession;
 pub use settings::{ClickTarget, CorruptionKind, Settings};
@@ -63,11 +67,9 @@ pub fn run_native(start: StartOptions) -> eframe::Result<()> {
                 app.send(worker::Command::OpenScene(scene));
             }
             if let Some(lesson) = start.lesson {
-                app.start_lesson(lesson);
-            }
-            if start.demo.is_some() {
-                app.demo = Some(DemoStage::WaitForModel);
-                app.demo_kind = start.demo;
+                app.start_lesson(lesson, false);
+            } else if let Some(demo) = start.demo {
+                app.start_lesson(demo.lesson(), true);
             }
             Ok(Box::new(app))
         }),

@@ -16,7 +16,7 @@ use crate::catalog::MemorySpec;
 use crate::data::{Image, ImageSet, InkPolarity, load_model_images};
 use crate::scene::{Scene, SceneMemory, SceneRequest, locate_checkpoint, scene_images};
 use crate::eval::{BasinCell, Landscape, LandscapeRequest, PatternSource, SweepControl, landscape, SweepPoint, SweepSetting, basin_map, sample_and_clean_up, sweep};
-use crate::memory::{AttractorMemory, Iterate, Panel, ReadPlan, WriteReport};
+use crate::memory::{AttractorMemory, Iterate, MemoryInfo, Panel, ReadPlan, WriteReport, read_step, start_read};
 use crate::train::{TrainEvent, TrainJob, TrainOutcome};
 
 /// What the UI asks for.
@@ -38,9 +38,9 @@ pub enum Command {
     /// A sweep (capacity or corruption level) of the current memory (its contents are
     /// restored afterwards).
     Sweep { patterns: Option<Arc<ImageSet>>, settings: Vec<SweepSetting>, plan: ReadPlan, control: SweepControl, cancel: Arc<AtomicBool> },
-    /// Train a model on its own thread (reads stay responsive); progress comes as events.
-    Train(TrainJob),
-    CancelTraining,
+    /// Train a model on its own thread (reads stay responsive); progress comes as events;
+    /// `cancel` stops it (its last checkpoint is kept).
+    Train { job: TrainJob, cancel: Arc<AtomicBool> },
     /// The energy landscape through two or three stored items, with `read` projected on it.
     Landscape { request: LandscapeRequest, read: Vec<Iterate>, cancel: Arc<AtomicBool> },
     /// Open a scene: its memory, its episode written, then `SceneOpened` with its query.
@@ -54,13 +54,52 @@ pub enum Command {
     Shutdown,
 }
 
+/// Which of the explorer's jobs a command belongs to: its answers and its errors go back to
+/// that job alone, so one failure ends only its own job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Job {
+    /// Choosing or building a memory.
+    Memory,
+    /// Opening images.
+    Data,
+    Write,
+    /// Read `id` (its start and its steps).
+    Read(u64),
+    Sample,
+    Basins,
+    Sweep,
+    Train,
+    Landscape,
+    /// Opening or saving a scene.
+    Scene,
+    /// The worker itself (a crash while handling a command).
+    Worker,
+}
+
+impl Command {
+    /// The job this command serves.
+    pub fn job(&self) -> Job {
+        match self {
+            Command::SelectModel(_) => Job::Memory,
+            Command::LoadData(_) | Command::LoadTrainingSet => Job::Data,
+            Command::Write(_) => Job::Write,
+            Command::StartRead { read_id, .. } | Command::Step { read_id, .. } => Job::Read(*read_id),
+            Command::Sample { .. } => Job::Sample,
+            Command::BasinMap { .. } => Job::Basins,
+            Command::Sweep { .. } => Job::Sweep,
+            Command::Train { .. } => Job::Train,
+            Command::Landscape { .. } => Job::Landscape,
+            Command::OpenScene(_) | Command::UseScene { .. } | Command::SaveScene(..) => Job::Scene,
+            Command::Crash | Command::Shutdown => Job::Worker,
+        }
+    }
+}
+
 /// What the worker reports.
 #[derive(Debug, Clone)]
 pub enum Event {
-    /// `holds_address`: reads hold an address, so every [`Addressing`] applies.
-    /// `has_landscape`: the memory can draw an energy landscape.
-    /// `weights_label`: what the evaluation's weights are (title, x axis).
-    ModelReady { name: String, energy_unit: String, weights_label: (String, String), generative: bool, holds_address: bool, has_landscape: bool, choice: MemorySpec },
+    /// A memory is loaded: what it is and can do, and the choice that made it.
+    ModelReady { info: MemoryInfo, choice: MemorySpec },
     DataLoaded(Arc<ImageSet>),
     TrainingSetLoaded(Arc<ImageSet>),
     /// `embeddings`: the stored images in the memory's own space (DKM codes), if it has one.
@@ -79,7 +118,8 @@ pub enum Event {
     SceneOpened { path: PathBuf, query: Image, plan: ReadPlan },
     /// A scene was saved (with this many iterates recorded).
     SceneSaved { path: PathBuf, iterates: usize },
-    Error(AppError),
+    /// A command of `job` failed.
+    Failed { job: Job, error: AppError },
 }
 
 /// An error on its way to the status bar, with its chain of causes (shown as "what: why").
@@ -178,19 +218,26 @@ impl WorkerState {
 
     /// Handles one command; a panic inside is reported and the memory rebuilt.
     fn guarded(&mut self, command: Command) {
+        let job = command.job();
         let result = std::panic::catch_unwind(AssertUnwindSafe(|| self.handle(command)));
         match result {
             Ok(Ok(())) => {}
-            Ok(Err(error)) => self.emit(Event::Error(error.into())),
+            Ok(Err(error)) => self.emit(Event::Failed { job, error: error.into() }),
             Err(panic) => {
                 let what = panic
                     .downcast_ref::<String>()
                     .cloned()
                     .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
                     .unwrap_or_else(|| "unknown panic".into());
-                self.emit(Event::Error(AppError::msg(format!("the worker crashed ({what}); the memory was reset, please write the episode again"))));
+                // The memory is rebuilt empty: the job that crashed and every read of the old
+                // memory are over.
+                self.emit(Event::Failed { job, error: AppError::msg(format!("the worker crashed ({what}); the memory was reset, please write the episode again")) });
                 self.memory = self.choice.as_ref().and_then(|c| c.build().ok());
                 self.episode.clear();
+                // The explorer learns that its memory is empty again.
+                if let (Some(memory), Some(choice)) = (&self.memory, &self.choice) {
+                    self.emit(Event::ModelReady { info: MemoryInfo::of(memory.as_ref()), choice: choice.clone() });
+                }
             }
         }
     }
@@ -200,7 +247,7 @@ impl WorkerState {
     }
 
     fn embedding(&self, image: &Image) -> Option<Vec<f32>> {
-        self.memory.as_ref()?.embed(std::slice::from_ref(image))?.pop()
+        self.memory.as_ref()?.embedding()?.embed(std::slice::from_ref(image))?.pop()
     }
 
     fn distances(&self, image: &Image) -> Vec<f32> {
@@ -213,9 +260,8 @@ impl WorkerState {
         self.emit(Event::Iterate { read_id, index, iterate, distances, embedding });
     }
 
-    fn start_training(&mut self, job: TrainJob) -> anyhow::Result<()> {
+    fn start_training(&mut self, job: TrainJob, cancel: Arc<AtomicBool>) -> anyhow::Result<()> {
         anyhow::ensure!(!self.training.as_ref().is_some_and(|(t, _)| !t.is_finished()), "a training run is already going: cancel it first");
-        let cancel = Arc::new(AtomicBool::new(false));
         let (events, wake, flag) = (self.events.clone(), self.wake.clone(), cancel.clone());
         let thread = std::thread::Builder::new()
             .name("kanerva-train".into())
@@ -254,21 +300,13 @@ impl WorkerState {
             Command::SelectModel(choice) => {
                 let mut memory = choice.build()?;
                 let report = if self.episode.is_empty() { None } else { Some(memory.write(&self.episode).context("writing the episode into the new memory")?) };
-                self.emit(Event::ModelReady {
-                    name: memory.name(),
-                    energy_unit: memory.energy_unit().to_string(),
-                    weights_label: { let (title, axis) = memory.weights_label(); (title.to_string(), axis.to_string()) },
-                    generative: memory.sample(0).is_some(),
-                    holds_address: memory.holds_address(),
-                    has_landscape: memory.has_landscape(),
-                    choice: choice.clone(),
-                });
+                self.emit(Event::ModelReady { info: MemoryInfo::of(memory.as_ref()), choice: choice.clone() });
                 if let Some(report) = report {
                     self.emit(Event::Written {
                         report,
                         stored: self.episode.clone(),
                         panels: memory.inspect(),
-                        embeddings: memory.embed(&self.episode),
+                        embeddings: memory.embedding().and_then(|e| e.embed(&self.episode)),
                     });
                 }
                 self.memory = Some(memory);
@@ -286,16 +324,16 @@ impl WorkerState {
                 let memory = self.memory.as_mut().context("no model is loaded")?;
                 let report = memory.write(&episode)?;
                 let panels = memory.inspect();
-                let embeddings = memory.embed(&episode);
+                let embeddings = memory.embedding().and_then(|e| e.embed(&episode));
                 self.episode = episode.clone();
                 self.emit(Event::Written { report, stored: episode, panels, embeddings });
             }
             Command::StartRead { read_id, query, plan } => {
-                let iterate = self.memory()?.start_read(&query, &plan)?;
+                let iterate = start_read(self.memory()?, &query, &plan)?;
                 self.emit_iterate(read_id, 0, iterate);
             }
             Command::Step { read_id, index, from, plan, seed } => {
-                let iterate = self.memory()?.read_step(&from, &plan, seed)?;
+                let iterate = read_step(self.memory()?, &from, &plan, seed)?;
                 self.emit_iterate(read_id, index, iterate);
             }
             Command::Sample { count, cleanup } => {
@@ -320,7 +358,7 @@ impl WorkerState {
                 });
                 // The sweep overwrote the memory: put the person's episode back.
                 let restored = if self.episode.is_empty() { Ok(()) } else { memory.write(&self.episode).map(|_| ()) };
-                let name = memory.name();
+                let name = memory.about().name;
                 let points = result?;
                 restored.context("writing the episode back after the sweep")?;
                 self.emit(Event::SweepFinished { model: name, cancelled: points.len() < settings.len(), points });
@@ -344,12 +382,7 @@ impl WorkerState {
                 scene.write(&path)?;
                 self.emit(Event::SceneSaved { path, iterates: scene.recorded.len() });
             }
-            Command::Train(request) => self.start_training(request)?,
-            Command::CancelTraining => {
-                if let Some((_, cancel)) = &self.training {
-                    cancel.store(true, Ordering::Relaxed);
-                }
-            }
+            Command::Train { job, cancel } => self.start_training(job, cancel)?,
             Command::Crash => panic!("fault injected by Command::Crash"),
             Command::Shutdown => {}
         }

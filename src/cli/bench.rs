@@ -7,7 +7,7 @@ use burn::tensor::{Distribution, Tensor};
 use kanerva::backend::{inference_device, training_device};
 use kanerva::memory::dkm::{self as mem, Addresser, WriteMode};
 use kanerva::data::Image;
-use kanerva::memory::{AddressStep, Addressing, AttractorMemory, ReadPlan};
+use kanerva::memory::{AddressStep, AddressedRead, Addressing, AttractorMemory, ReadPlan};
 use kanerva::model::{Arch, DkmAttractor, DkmConfig, bernoulli_log_likelihood};
 
 #[derive(Debug, clap::Args)]
@@ -299,16 +299,16 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     // (b') one read iteration of one query as the explorer steps it, per addressing: the
     // optimised one adds the search (target: at most 5 ms, so Play never waits).
     {
-        let mut memory = DkmAttractor::new("dkm", infer.clone(), config.clone(), dev.clone());
+        let mut memory = DkmAttractor::explorable("dkm", infer.clone(), config.clone(), dev.clone());
         let episode: Vec<Image> = (0..t).map(|i| Image::new(28, 28, (0..784).map(|p| f32::from((p * 7 + i * 13) % 11 == 0)).collect())).collect();
         memory.write(&episode).expect("the bench episode writes");
         let query = kanerva::data::Corruption::SaltPepper { p: 0.15 }.apply(&episode[0], 1);
         for addressing in Addressing::ALL {
             let plan = ReadPlan { addressing, ..ReadPlan::default() };
-            let start = memory.start_read(&query, &plan).expect("a read starts");
+            let start = memory.form().start_read(&query, &plan).expect("a read starts");
             let mut steps = Vec::new();
             let ms = median_ms(args.reps * 10, 2, || {
-                let next = memory.read_step(&start, &plan, 0).expect("a read step");
+                let next = memory.form().read_step(&start, &plan, 0).expect("a read step");
                 if let Some(AddressStep::Optimised { steps: s }) = next.address_step {
                     steps.push(s as f64);
                 }

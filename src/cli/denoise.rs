@@ -78,7 +78,7 @@ fn run_gap(args: &DenoiseArgs) -> anyhow::Result<()> {
     let loaded = load_checkpoint(&args.checkpoint.checkpoint, &device)?;
     let found = loaded.card.model_kind;
     let mut memory = loaded.model.into_attractor(found.name(), device);
-    if !memory.holds_address() {
+    if memory.addressed().is_none() {
         anyhow::bail!("--amortization-gap splits reads that hold an address (the DKM's); {} holds a \"{found}\" model", args.checkpoint.checkpoint.display());
     }
     let set = load_data(&args.data)?;

@@ -51,9 +51,7 @@ pub struct GapReport {
 /// Runs both readings (mode update) on one corrupted query per stored item of `episodes`
 /// standard test episodes, each step split into its pixel and address half-steps.
 pub fn amortization_gap(memory: &mut dyn AttractorMemory, set: &ImageSet, corruption: Corruption, iterations: usize, episodes: usize, episode_size: usize, seed: u64) -> Result<GapReport, MemoryError> {
-    if !memory.holds_address() {
-        return Err(MemoryError::AddressingUnsupported { memory: memory.name(), addressing: Addressing::Guarded.name() });
-    }
+    crate::memory::check_addressing(memory, Addressing::Guarded)?;
     let all = standard_test_episodes(set, episode_size, episodes);
     let mut plain_error = vec![0.0; iterations + 1];
     let mut guarded_error = vec![0.0; iterations + 1];

@@ -68,7 +68,7 @@ pub fn denoise(memory: &mut dyn AttractorMemory, set: &ImageSet, corruption: Cor
             let query_seed = query_seed(seed, e * episode_size + t);
             let query = corruption.apply(target, query_seed);
             let iterates = read_iterations(memory, &query, &plan.with_seed(query_seed))?;
-            let clean = memory.start_read(target, plan)?.evaluation.energy;
+            let clean = crate::memory::start_read(memory, target, plan)?.evaluation.energy;
             if let (Some(clean), Some(last)) = (clean, iterates.last().and_then(|it| it.evaluation.energy)) {
                 clean_energy += clean;
                 as_deep += usize::from(last <= clean + ENERGY_TOLERANCE);

@@ -72,9 +72,10 @@ pub fn landscape(memory: &dyn AttractorMemory, request: &LandscapeRequest, read:
     if !(2..=200).contains(&request.resolution) || !(request.extent.is_finite() && (0.0..=10.0).contains(&request.extent)) {
         return Err(MemoryError::Model(format!("resolution {} (2 to 200) and extent {} (0 to 10)", request.resolution, request.extent)));
     }
+    let space = memory.landscape().ok_or_else(|| MemoryError::Model(format!("{} has no state space to draw a landscape in", memory.about().name)))?;
     let point_of = |image: &Image| -> Result<Vec<f64>, MemoryError> {
-        let start = memory.start_read(image, &ReadPlan::default())?;
-        memory.landscape_point(&start).ok_or_else(|| MemoryError::Model(format!("{} has no state space to draw a landscape in", memory.name())))
+        let start = crate::memory::start_read(memory, image, &ReadPlan::default())?;
+        space.point(&start).ok_or_else(|| MemoryError::Model(format!("no landscape point for {}'s read", memory.about().name)))
     };
     let points: Vec<Vec<f64>> = request.items.iter().map(|&i| point_of(&stored[i])).collect::<Result<_, _>>()?;
     let zero = vec![0.0; points[0].len()];
@@ -91,7 +92,7 @@ pub fn landscape(memory: &dyn AttractorMemory, request: &LandscapeRequest, read:
     for (row, &b) in axis.iter().enumerate() {
         for &a in &axis {
             let point: Vec<f64> = (0..origin.len()).map(|k| origin[k] + a * u[k] + b * v[k]).collect();
-            let (energy, image) = memory.landscape_energy(&point).expect("a memory with landscape points has landscape energies")?;
+            let (energy, image) = space.energy_at(&point)?;
             energies.push(energy);
             images.push(image);
         }
@@ -100,6 +101,6 @@ pub fn landscape(memory: &dyn AttractorMemory, request: &LandscapeRequest, read:
         }
     }
     let mut landscape = Landscape { items: request.items.clone(), axis, energies, images, item_coords, trajectory: Vec::new(), origin, u, v };
-    landscape.trajectory = read.iter().filter_map(|it| memory.landscape_point(it)).map(|p| landscape.project(&p)).collect();
+    landscape.trajectory = read.iter().filter_map(|it| space.point(it)).map(|p| landscape.project(&p)).collect();
     Ok(Some(landscape))
 }

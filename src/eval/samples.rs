@@ -12,10 +12,8 @@ pub fn sample_and_clean_up(memory: &dyn AttractorMemory, count: usize, plan: &Re
     let mut samples = Vec::with_capacity(count);
     for i in 0..count as u64 {
         let seed = plan.seed.wrapping_add(i.wrapping_mul(7919));
-        let Some(first) = memory.sample(seed) else {
-            return Err(MemoryError::Model(format!("{} is not generative: it has no samples", memory.name())));
-        };
-        let mut x = first?;
+        let generator = memory.generator().ok_or_else(|| MemoryError::Model(format!("{} is not generative: it has no samples", memory.about().name)))?;
+        let mut x = generator.sample(seed)?;
         for n in 0..plan.iterations as u64 {
             x = memory.step(&x, plan.update, seed.wrapping_add(n + 1))?;
         }

@@ -181,7 +181,7 @@ pub fn sweep(
             recall_error: recall / n as f64,
             query_error: query_error / n as f64,
             blank_error: blank_error / n as f64,
-            memory_floats: memory.memory_floats(),
+            memory_floats: memory.about().floats,
         };
         points.push(point);
         if !progress(done + 1, settings.len(), &point) {

@@ -181,15 +181,78 @@ impl ReadPlan {
     }
 }
 
-/// A memory that can be explored: write, evaluate, step, sample, inspect.
-pub trait AttractorMemory: Send {
+/// What a memory says of itself: its name, units and size. Together with what it can do
+/// ([`Capabilities`]) it is the [`MemoryInfo`] the explorer shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct About {
     /// Human-readable name ("Hopfield (Hebbian)", "DKM", ...).
-    fn name(&self) -> String;
+    pub name: String,
+    /// Unit of [`Evaluation::energy`] ("nats", "", ...).
+    pub energy_unit: &'static str,
+    /// What [`Evaluation::weights`] holds: the plot's title and its x axis.
+    pub weights_label: (&'static str, &'static str),
+    /// The numbers the memory holds for its current episode (its size on a distortion/rate
+    /// axis): N² for a Hopfield network, the patterns for a modern one, the counters of an SDM,
+    /// K·C + K² for a DKM's or KM's memory, the fast weights of an EBMM. Fixed structure (an
+    /// SDM's random addresses, trained networks) is not counted.
+    pub floats: usize,
+}
 
-    /// Unit of `Evaluation::energy` ("nats", "", ...).
-    fn energy_unit(&self) -> &'static str {
-        ""
+impl About {
+    /// A memory called `name` whose energy is in `energy_unit`, with addressing weights over
+    /// slots (the common case; [`Self::weights`] names others).
+    pub fn new(name: impl Into<String>, energy_unit: &'static str, floats: usize) -> Self {
+        Self { name: name.into(), energy_unit, weights_label: ("addressing weights", "slot"), floats }
     }
+
+    /// The same, with [`Evaluation::weights`] titled `title` over `axis`.
+    pub fn weights(self, title: &'static str, axis: &'static str) -> Self {
+        Self { weights_label: (title, axis), ..self }
+    }
+}
+
+/// The optional abilities of a memory, read off its facets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Capabilities {
+    /// Reads hold an address ([`AttractorMemory::addressed`]): every [`Addressing`] applies.
+    pub holds_address: bool,
+    /// It draws samples ([`AttractorMemory::generator`]).
+    pub generative: bool,
+    /// It has an energy landscape ([`AttractorMemory::landscape`]).
+    pub landscape: bool,
+    /// It has a space of its own for maps ([`AttractorMemory::embedding`]).
+    pub embedding: bool,
+}
+
+impl Capabilities {
+    pub fn of<M: AttractorMemory + ?Sized>(memory: &M) -> Self {
+        Self {
+            holds_address: memory.addressed().is_some(),
+            generative: memory.generator().is_some(),
+            landscape: memory.landscape().is_some(),
+            embedding: memory.embedding().is_some(),
+        }
+    }
+}
+
+/// Everything the explorer knows of a loaded memory, as one value sent by the worker.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemoryInfo {
+    pub about: About,
+    pub capabilities: Capabilities,
+}
+
+impl MemoryInfo {
+    pub fn of<M: AttractorMemory + ?Sized>(memory: &M) -> Self {
+        Self { about: memory.about(), capabilities: Capabilities::of(memory) }
+    }
+}
+
+/// A memory that can be explored: write, evaluate, step, inspect; optional abilities come as
+/// facets (an address held between iterations, a landscape, samples, a space for maps).
+pub trait AttractorMemory: Send {
+    /// Its name, units and size.
+    fn about(&self) -> About;
 
     /// Replaces the memory's contents with this episode (images in [0,1], model size).
     fn write(&mut self, episode: &[Image]) -> Result<WriteReport, MemoryError>;
@@ -202,12 +265,6 @@ pub trait AttractorMemory: Send {
     /// the episode: the no-write control of a sweep. A memory with nothing to read from after
     /// it (the modern Hopfield network) reads [`MemoryError::Empty`].
     fn forget(&mut self);
-
-    /// The numbers the memory holds for an episode (its size on a distortion/rate axis): N² for
-    /// a Hopfield network, the patterns for a modern one, the counters of an SDM, K·C + K² for a
-    /// DKM's or KM's memory, the fast weights of an EBMM. Fixed structure (an SDM's random
-    /// addresses, trained networks) is not counted.
-    fn memory_floats(&self) -> usize;
 
     /// Energy, terms and weights at `image`, memory fixed.
     fn evaluate(&self, image: &Image) -> Result<Evaluation, MemoryError>;
@@ -222,77 +279,98 @@ pub trait AttractorMemory: Send {
         Ok((self.evaluate(image)?, self.step(image, update, seed)?))
     }
 
-    /// A fresh image from the memory, where the model is generative.
-    fn sample(&self, _seed: u64) -> Option<Result<Image, MemoryError>> {
-        None
-    }
-
     /// What to draw in the memory panel.
     fn inspect(&self) -> Vec<Panel>;
 
-    /// The space the memory works in, for maps of it: a DKM's codes e(x). `None` (the
+    /// Facet: reads that hold an address between iterations. None (the default): the read
+    /// is image -> image and only the amortised read exists.
+    fn addressed(&self) -> Option<&dyn AddressedRead> {
+        None
+    }
+
+    /// Facet: an energy landscape over the memory's own state space.
+    fn landscape(&self) -> Option<&dyn LandscapeSpace> {
+        None
+    }
+
+    /// Facet: fresh images from the memory, where the model is generative.
+    fn generator(&self) -> Option<&dyn Generator> {
+        None
+    }
+
+    /// Facet: the space the memory works in, for maps of it (a DKM's codes e(x)). None (the
     /// default) means the pixels themselves.
-    fn embed(&self, _images: &[Image]) -> Option<Vec<Vec<f32>>> {
+    fn embedding(&self) -> Option<&dyn Embedding> {
         None
     }
+}
 
-    /// Whether reads of this memory hold an address between iterations (then every
-    /// [`Addressing`] applies, and iterates carry [`HeldAddress`]). False (the default): the
-    /// read is image -> image and only the amortised read exists.
-    fn holds_address(&self) -> bool {
-        false
-    }
+/// Reads of a memory whose energy is a function of an image and an address, F(x, μ) (the
+/// DKM): every iteration holds an address, and every [`Addressing`] applies.
+pub trait AddressedRead {
+    /// Iterate 0 of a read from `query`: the query with its evaluation and the address chosen
+    /// for it (the optimised read starts by optimising it).
+    fn start_read(&self, query: &Image, plan: &ReadPlan) -> Result<Iterate, MemoryError>;
 
-    /// Iterate 0 of a read from `query`: the query with its evaluation (and, for memories that
-    /// hold an address, the address chosen for it: the optimised read starts by optimising it).
-    fn start_read(&self, query: &Image, plan: &ReadPlan) -> Result<Iterate, MemoryError> {
-        self.check_addressing(plan.addressing)?;
-        Ok(Iterate::new(query.clone(), self.evaluate(query)?))
-    }
+    /// The iterate after `current` (`plan.seed` is ignored: `seed` is this step's), stepping
+    /// from the address `current` holds.
+    fn read_step(&self, current: &Iterate, plan: &ReadPlan, seed: u64) -> Result<Iterate, MemoryError>;
+}
 
-    /// The iterate after `current` (`plan.seed` is ignored: `seed` is this step's): `step` then
-    /// `evaluate` by default; memories that hold an address step from the address `current`
-    /// holds.
-    fn read_step(&self, current: &Iterate, plan: &ReadPlan, seed: u64) -> Result<Iterate, MemoryError> {
-        self.check_addressing(plan.addressing)?;
-        let next = self.step(&current.image, plan.update, seed)?;
-        let evaluation = self.evaluate(&next)?;
-        Ok(Iterate::new(next, evaluation))
-    }
+/// An energy landscape: points of the memory's own state space and the energy there.
+pub trait LandscapeSpace {
+    /// The point of `iterate`: the spins of a Hopfield network, the address a DKM holds, the
+    /// KM's address and K++'s key of the image, the EBMM's pixels.
+    fn point(&self, iterate: &Iterate) -> Option<Vec<f64>>;
 
-    /// What [`Evaluation::weights`] holds: the plot's title and its x axis.
-    fn weights_label(&self) -> (&'static str, &'static str) {
-        ("addressing weights", "slot")
-    }
+    /// The energy at a point, and the image there (a Hopfield network's relaxed spins clipped
+    /// to [−1, 1]; a DKM's F(x*(μ), μ) with x* the most likely image at μ; for the KM and K++
+    /// the energy of the image the memory reads at that address or key; the EBMM's E(x) at
+    /// pixels clipped to [0, 1]).
+    fn energy_at(&self, point: &[f64]) -> Result<(f64, Image), MemoryError>;
+}
 
-    /// Whether [`Self::landscape_point`] and [`Self::landscape_energy`] answer.
-    fn has_landscape(&self) -> bool {
-        false
-    }
+/// A generative memory: a fresh image from what it holds.
+pub trait Generator {
+    fn sample(&self, seed: u64) -> Result<Image, MemoryError>;
+}
 
-    /// The point of `iterate` in the memory's own state space, for energy landscapes: the
-    /// spins of a Hopfield network, the address a DKM holds, the KM's address and K++'s key
-    /// of the image, the EBMM's pixels. None (the default): no landscape.
-    fn landscape_point(&self, _iterate: &Iterate) -> Option<Vec<f64>> {
-        None
-    }
+/// A space of the memory's own for maps of it (a DKM's codes e(x)).
+pub trait Embedding {
+    /// # Shapes
+    /// - images: M images -> M vectors (None when an image does not fit the model)
+    fn embed(&self, images: &[Image]) -> Option<Vec<Vec<f32>>>;
+}
 
-    /// The energy at a point of that space, and the image there (a Hopfield network's relaxed
-    /// spins clipped to [−1, 1]; a DKM's F(x*(μ), μ) with x* the most likely image at μ; for
-    /// the KM and K++ the energy of the image the memory reads at that address or key; the
-    /// EBMM's E(x) at pixels clipped to [0, 1]).
-    fn landscape_energy(&self, _point: &[f64]) -> Option<Result<(f64, Image), MemoryError>> {
-        None
+/// An error unless `memory` can read with `addressing`.
+pub fn check_addressing<M: AttractorMemory + ?Sized>(memory: &M, addressing: Addressing) -> Result<(), MemoryError> {
+    if addressing == Addressing::Amortised || memory.addressed().is_some() {
+        Ok(())
+    } else {
+        Err(MemoryError::AddressingUnsupported { memory: memory.about().name, addressing: addressing.name() })
     }
+}
 
-    /// An error unless this memory can read with `addressing`.
-    fn check_addressing(&self, addressing: Addressing) -> Result<(), MemoryError> {
-        if addressing == Addressing::Amortised || self.holds_address() {
-            Ok(())
-        } else {
-            Err(MemoryError::AddressingUnsupported { memory: self.name(), addressing: addressing.name() })
-        }
+/// Iterate 0 of a read from `query`: the query with its evaluation (and, for memories that
+/// hold an address, the address chosen for it).
+pub fn start_read<M: AttractorMemory + ?Sized>(memory: &M, query: &Image, plan: &ReadPlan) -> Result<Iterate, MemoryError> {
+    if let Some(addressed) = memory.addressed() {
+        return addressed.start_read(query, plan);
     }
+    check_addressing(memory, plan.addressing)?;
+    Ok(Iterate::new(query.clone(), memory.evaluate(query)?))
+}
+
+/// The iterate after `current` (`seed` is this step's): `step` then `evaluate`, or the
+/// addressed read's step from the address `current` holds.
+pub fn read_step<M: AttractorMemory + ?Sized>(memory: &M, current: &Iterate, plan: &ReadPlan, seed: u64) -> Result<Iterate, MemoryError> {
+    if let Some(addressed) = memory.addressed() {
+        return addressed.read_step(current, plan, seed);
+    }
+    check_addressing(memory, plan.addressing)?;
+    let next = memory.step(&current.image, plan.update, seed)?;
+    let evaluation = memory.evaluate(&next)?;
+    Ok(Iterate::new(next, evaluation))
 }
 
 /// The address a read holds with its image, and the decoder's output there, so that the next
@@ -349,16 +427,16 @@ impl Iterate {
 pub fn read_iterations(memory: &dyn AttractorMemory, query: &Image, plan: &ReadPlan) -> Result<Vec<Iterate>, MemoryError> {
     plan.validate()?;
     let mut out = Vec::with_capacity(plan.iterations + 1);
-    if memory.holds_address() {
-        out.push(memory.start_read(query, plan)?);
+    if let Some(addressed) = memory.addressed() {
+        out.push(addressed.start_read(query, plan)?);
         for n in 0..plan.iterations {
-            let next = memory.read_step(out.last().expect("iterate 0"), plan, plan.seed.wrapping_add(n as u64))?;
+            let next = addressed.read_step(out.last().expect("iterate 0"), plan, plan.seed.wrapping_add(n as u64))?;
             out.push(next);
         }
         return Ok(out);
     }
     // Stateless memories: the evaluation and the step share one pass.
-    memory.check_addressing(plan.addressing)?;
+    check_addressing(memory, plan.addressing)?;
     let mut image = query.clone();
     for n in 0..plan.iterations {
         let (evaluation, next) = memory.evaluate_and_step(&image, plan.update, plan.seed.wrapping_add(n as u64))?;

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::data::{Image, SIDE};
 use crate::rng::SplitMix64;
 
-use super::attractor::{AttractorMemory, Evaluation, Iterate, MemoryError, Panel, ReadUpdate, Term, WriteReport, check_size, from_spins, to_spins};
+use super::attractor::{About, AttractorMemory, Evaluation, Iterate, LandscapeSpace, MemoryError, Panel, ReadUpdate, Term, WriteReport, check_size, from_spins, to_spins};
 use super::dense::Mat;
 
 /// How patterns become weights.
@@ -246,8 +246,11 @@ impl Hopfield {
 }
 
 impl AttractorMemory for Hopfield {
-    fn name(&self) -> String {
-        format!("Hopfield ({:?}, {:?})", self.config.rule, self.config.order)
+    /// N² couplings (the covariance rule adds its N thresholds).
+    fn about(&self) -> About {
+        let n = self.units();
+        let floats = n * n + if self.config.rule == LearningRule::Covariance { n } else { 0 };
+        About::new(format!("Hopfield ({:?}, {:?})", self.config.rule, self.config.order), "", floats).weights("overlap m with each stored pattern", "pattern")
     }
 
     fn write(&mut self, episode: &[Image]) -> Result<WriteReport, MemoryError> {
@@ -275,31 +278,8 @@ impl AttractorMemory for Hopfield {
         self.patterns.clear();
     }
 
-    /// N² couplings (the covariance rule adds its N thresholds).
-    fn memory_floats(&self) -> usize {
-        let n = self.units();
-        n * n + if self.config.rule == LearningRule::Covariance { n } else { 0 }
-    }
-
-    fn weights_label(&self) -> (&'static str, &'static str) {
-        ("overlap m with each stored pattern", "pattern")
-    }
-
-    fn has_landscape(&self) -> bool {
-        true
-    }
-
-    fn landscape_point(&self, iterate: &Iterate) -> Option<Vec<f64>> {
-        Some(to_spins(&iterate.image).into_iter().map(f64::from).collect())
-    }
-
-    /// The continuous relaxation: E(s) = −½ sᵀWs at s clipped to [−1, 1].
-    fn landscape_energy(&self, point: &[f64]) -> Option<Result<(f64, Image), MemoryError>> {
-        if point.len() != self.units() {
-            return Some(Err(MemoryError::Model(format!("a landscape point of {} values for {} units", point.len(), self.units()))));
-        }
-        let spins: Vec<f32> = point.iter().map(|&s| s.clamp(-1.0, 1.0) as f32).collect();
-        Some(Ok((self.energy_of_spins(&spins), from_spins(&spins, self.rows, self.cols))))
+    fn landscape(&self) -> Option<&dyn LandscapeSpace> {
+        Some(self)
     }
 
     fn evaluate(&self, image: &Image) -> Result<Evaluation, MemoryError> {
@@ -344,5 +324,20 @@ impl AttractorMemory for Hopfield {
                 images: self.patterns.clone(),
             },
         ]
+    }
+}
+
+impl LandscapeSpace for Hopfield {
+    fn point(&self, iterate: &Iterate) -> Option<Vec<f64>> {
+        Some(to_spins(&iterate.image).into_iter().map(f64::from).collect())
+    }
+
+    /// The continuous relaxation: E(s) = −½ sᵀWs at s clipped to [−1, 1].
+    fn energy_at(&self, point: &[f64]) -> Result<(f64, Image), MemoryError> {
+        if point.len() != self.units() {
+            return Err(MemoryError::Model(format!("a landscape point of {} values for {} units", point.len(), self.units())));
+        }
+        let spins: Vec<f32> = point.iter().map(|&s| s.clamp(-1.0, 1.0) as f32).collect();
+        Ok((self.energy_of_spins(&spins), from_spins(&spins, self.rows, self.cols)))
     }
 }

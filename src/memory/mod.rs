@@ -11,5 +11,5 @@ pub mod modern_hopfield;
 pub mod product;
 pub mod sdm;
 
-pub use attractor::{AddressStep, Addressing, AttractorMemory, DEFAULT_SEARCH_STEPS, HeldAddress, Evaluation, Iterate, MemoryError, Panel, ReadPlan, ReadUpdate, Term, WriteReport, read_iterations};
+pub use attractor::{About, AddressStep, AddressedRead, Addressing, AttractorMemory, Capabilities, Embedding, Generator, LandscapeSpace, MemoryInfo, check_addressing, read_step, start_read, DEFAULT_SEARCH_STEPS, HeldAddress, Evaluation, Iterate, MemoryError, Panel, ReadPlan, ReadUpdate, Term, WriteReport, read_iterations};
 pub use limits::SettingsError;

@@ -6,7 +6,7 @@
 
 use crate::data::{Image, SIDE};
 
-use super::attractor::{AttractorMemory, Evaluation, Iterate, MemoryError, Panel, ReadUpdate, Term, WriteReport, check_size};
+use super::attractor::{About, AttractorMemory, Evaluation, Iterate, LandscapeSpace, MemoryError, Panel, ReadUpdate, Term, WriteReport, check_size};
 
 #[derive(Debug, Clone)]
 pub struct ModernHopfield {
@@ -85,8 +85,9 @@ impl ModernHopfield {
 }
 
 impl AttractorMemory for ModernHopfield {
-    fn name(&self) -> String {
-        format!("Modern Hopfield (β = {})", self.beta)
+    /// Its size: the stored patterns, N numbers each.
+    fn about(&self) -> About {
+        About::new(format!("Modern Hopfield (β = {})", self.beta), "", self.patterns.len() * self.rows * self.cols).weights("attention over the stored patterns", "pattern")
     }
 
     fn write(&mut self, episode: &[Image]) -> Result<WriteReport, MemoryError> {
@@ -106,35 +107,13 @@ impl AttractorMemory for ModernHopfield {
         &self.stored
     }
 
-    fn weights_label(&self) -> (&'static str, &'static str) {
-        ("attention over the stored patterns", "pattern")
-    }
-
-    fn has_landscape(&self) -> bool {
-        true
-    }
-
-    /// The encoded (centred, unit-norm) state of the iterate's image.
-    fn landscape_point(&self, iterate: &Iterate) -> Option<Vec<f64>> {
-        Some(self.encode(&iterate.image))
-    }
-
-    /// E(ξ) at a continuous state, and the image it decodes to.
-    fn landscape_energy(&self, point: &[f64]) -> Option<Result<(f64, Image), MemoryError>> {
-        if point.len() != self.rows * self.cols {
-            return Some(Err(MemoryError::Model(format!("a landscape point of {} values for {} pixels", point.len(), self.rows * self.cols))));
-        }
-        Some(Ok((self.energy_of_state(point), self.decode(point))))
+    fn landscape(&self) -> Option<&dyn LandscapeSpace> {
+        Some(self)
     }
 
     fn forget(&mut self) {
         self.patterns.clear();
         self.stored.clear();
-    }
-
-    /// The stored patterns, N numbers each.
-    fn memory_floats(&self) -> usize {
-        self.patterns.len() * self.rows * self.cols
     }
 
     fn evaluate(&self, image: &Image) -> Result<Evaluation, MemoryError> {
@@ -165,5 +144,20 @@ impl AttractorMemory for ModernHopfield {
             title: "stored patterns (columns of X)".into(),
             images: self.stored.clone(),
         }]
+    }
+}
+
+impl LandscapeSpace for ModernHopfield {
+    /// The encoded (centred, unit-norm) state of the iterate's image.
+    fn point(&self, iterate: &Iterate) -> Option<Vec<f64>> {
+        Some(self.encode(&iterate.image))
+    }
+
+    /// E(ξ) at a continuous state, and the image it decodes to.
+    fn energy_at(&self, point: &[f64]) -> Result<(f64, Image), MemoryError> {
+        if point.len() != self.rows * self.cols {
+            return Err(MemoryError::Model(format!("a landscape point of {} values for {} pixels", point.len(), self.rows * self.cols)));
+        }
+        Ok((self.energy_of_state(point), self.decode(point)))
     }
 }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::data::{Image, SIDE};
 use crate::rng::SplitMix64;
 
-use super::attractor::{AttractorMemory, Evaluation, MemoryError, Panel, ReadUpdate, Term, WriteReport, check_size};
+use super::attractor::{About, AttractorMemory, Evaluation, MemoryError, Panel, ReadUpdate, Term, WriteReport, check_size};
 use super::limits::{MAX_SDM_ACTIVATION, MAX_SDM_LOCATIONS, SettingsError, check_count};
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -160,8 +160,10 @@ impl Sdm {
 }
 
 impl AttractorMemory for Sdm {
-    fn name(&self) -> String {
-        format!("SDM ({} locations, r = {})", self.config.locations, self.radius)
+    /// No energy (spec §15.3); its size is locations × N counters (the random addresses come
+    /// from a seed and are not counted).
+    fn about(&self) -> About {
+        About::new(format!("SDM ({} locations, r = {})", self.config.locations, self.radius), "", self.counters.len())
     }
 
     fn write(&mut self, episode: &[Image]) -> Result<WriteReport, MemoryError> {
@@ -195,11 +197,6 @@ impl AttractorMemory for Sdm {
     fn forget(&mut self) {
         self.counters.iter_mut().for_each(|c| *c = 0);
         self.stored.clear();
-    }
-
-    /// locations × N counters (the random addresses come from a seed and are not counted).
-    fn memory_floats(&self) -> usize {
-        self.counters.len()
     }
 
     fn evaluate(&self, image: &Image) -> Result<Evaluation, MemoryError> {

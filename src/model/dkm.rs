@@ -265,6 +265,6 @@ impl super::TrainableModel for Dkm {
     }
 
     fn into_attractor(self, name: &str, config: DkmConfig, device: Device) -> Box<dyn crate::memory::AttractorMemory> {
-        Box::new(super::DkmAttractor::new(name, self, config, device))
+        Box::new(super::DkmAttractor::explorable(name, self, config, device))
     }
 }

@@ -436,7 +436,7 @@ impl super::TrainableModel for Ebmm {
         false
     }
 
-    fn into_attractor(self, name: &str, config: EbmmConfig, device: Device) -> Box<dyn crate::memory::AttractorMemory> {
-        Box::new(super::EbmmAttractor::new(name, self, config, device))
+    fn into_attractor(self, name: &str, _config: EbmmConfig, device: Device) -> Box<dyn crate::memory::AttractorMemory> {
+        Box::new(super::EbmmAttractor::explorable(name, self, device))
     }
 }

@@ -5,14 +5,14 @@
 use burn::tensor::{Device, Tensor};
 
 use crate::data::{Image, PIXELS, SIDE};
-use crate::memory::attractor::{AttractorMemory, Evaluation, Iterate, MemoryError, Panel, ReadUpdate, Term, WriteReport, check_size};
+use crate::memory::attractor::{About, Evaluation, Iterate, LandscapeSpace, MemoryError, Panel, ReadUpdate, Term, WriteReport};
 
 use super::ebmm::{Fast, energy, energy_gradient, writing_loss};
-use super::reading::{check_episode, images_tensor, to_f32};
-use super::{Ebmm, EbmmConfig};
+use super::explorable::{Explorable, TrainedAttractor};
+use super::reading::{images_tensor, to_f32};
+use super::Ebmm;
 
 pub struct EbmmAttractor {
-    pub name: String,
     model: Ebmm,
     device: Device,
     written: Option<Written>,
@@ -21,7 +21,6 @@ pub struct EbmmAttractor {
 struct Written {
     /// W and b after the write. [1, H, D] and [1, H]
     fast: Fast,
-    stored: Vec<Image>,
     /// The stored items' energies along the write (none after `forget`).
     write_curves: Option<Panel>,
 }
@@ -30,8 +29,13 @@ struct Written {
 const MAX_CURVES: usize = 16;
 
 impl EbmmAttractor {
-    pub fn new(name: &str, model: Ebmm, _config: EbmmConfig, device: Device) -> Self {
-        Self { name: name.to_string(), model, device, written: None }
+    pub fn new(model: Ebmm, device: Device) -> Self {
+        Self { model, device, written: None }
+    }
+
+    /// The explorable memory called `name`.
+    pub fn explorable(name: &str, model: Ebmm, device: Device) -> Explorable<Self> {
+        Explorable::new(name, Self::new(model, device))
     }
 
     fn written(&self) -> Result<&Written, MemoryError> {
@@ -52,18 +56,13 @@ impl EbmmAttractor {
     }
 }
 
-impl AttractorMemory for EbmmAttractor {
-    fn name(&self) -> String {
-        self.name.clone()
-    }
-
-    /// The energy has no unit (it is not a likelihood).
-    fn energy_unit(&self) -> &'static str {
-        ""
+impl TrainedAttractor for EbmmAttractor {
+    /// No unit (the energy is not a likelihood); its size: the fast weights W (H × 784) and b (H).
+    fn about(&self, name: String) -> About {
+        About::new(name, "", self.model.hidden() * (PIXELS + 1)).weights("responsibilities p: how much each row of W pulls the image", "row of W")
     }
 
     fn write(&mut self, episode: &[Image]) -> Result<WriteReport, MemoryError> {
-        check_episode(episode)?;
         let x = self.tensor(episode);
         let ws = self.model.write_steps(x.clone());
         let slow = self.model.slow();
@@ -90,26 +89,20 @@ impl AttractorMemory for EbmmAttractor {
             lines: (0..shown).map(|i| (format!("item {i}"), item_energy(i))).collect(),
             stored_items: true,
         };
-        self.written = Some(Written { fast, stored: episode.to_vec(), write_curves: Some(write_curves) });
+        self.written = Some(Written { fast, write_curves: Some(write_curves) });
         Ok(WriteReport { stored: episode.len(), terms })
-    }
-
-    fn stored(&self) -> &[Image] {
-        self.written.as_ref().map_or(&[], |w| &w.stored)
     }
 
     /// The learned initial fast weights W̄, as before any write step.
     fn forget(&mut self) {
-        self.written = Some(Written { fast: self.model.initial_fast(1), stored: Vec::new(), write_curves: None });
+        self.written = Some(Written { fast: self.model.initial_fast(1), write_curves: None });
     }
 
-    /// The fast weights: W (H × 784) and b (H).
-    fn memory_floats(&self) -> usize {
-        self.model.hidden() * (PIXELS + 1)
+    fn evaluate_and_step(&self, image: &Image, update: ReadUpdate, seed: u64) -> Result<(Evaluation, Image), MemoryError> {
+        Ok((self.evaluate(image)?, self.step(image, update, seed)?))
     }
 
     fn evaluate(&self, image: &Image) -> Result<Evaluation, MemoryError> {
-        check_size(std::slice::from_ref(image), SIDE, SIDE)?;
         let written = self.written()?;
         let x = self.tensor(std::slice::from_ref(image));
         let slow = self.model.slow();
@@ -123,7 +116,6 @@ impl AttractorMemory for EbmmAttractor {
     /// and `seed` do not change it (mode and mean are the same step, and the error a read is
     /// scored with thresholds at ½).
     fn step(&self, image: &Image, _update: ReadUpdate, _seed: u64) -> Result<Image, MemoryError> {
-        check_size(std::slice::from_ref(image), SIDE, SIDE)?;
         let written = self.written()?;
         let x = self.tensor(std::slice::from_ref(image));
         let (g, _) = energy_gradient(x.clone(), &written.fast, &self.model.slow());
@@ -131,33 +123,7 @@ impl AttractorMemory for EbmmAttractor {
         Ok(Image::new(SIDE, SIDE, to_f32(next)))
     }
 
-    fn weights_label(&self) -> (&'static str, &'static str) {
-        ("responsibilities p: how much each row of W pulls the image", "row of W")
-    }
-
-    fn has_landscape(&self) -> bool {
-        true
-    }
-
-    /// The iterate's pixels: the EBMM's state is the image itself.
-    fn landscape_point(&self, iterate: &Iterate) -> Option<Vec<f64>> {
-        Some(iterate.image.pixels.iter().map(|&p| f64::from(p)).collect())
-    }
-
-    /// E(x) at the point clipped to [0, 1] (the read's projection), and that image.
-    fn landscape_energy(&self, point: &[f64]) -> Option<Result<(f64, Image), MemoryError>> {
-        Some((|| {
-            let written = self.written()?;
-            if point.len() != PIXELS {
-                return Err(MemoryError::Model(format!("a landscape point of {} values for {PIXELS} pixels", point.len())));
-            }
-            let image = Image::new(SIDE, SIDE, point.iter().map(|&p| p.clamp(0.0, 1.0) as f32).collect());
-            let e = energy(self.tensor(std::slice::from_ref(&image)), &written.fast, &self.model.slow());
-            Ok((f64::from(to_f32(e)[0]), image))
-        })())
-    }
-
-    fn inspect(&self) -> Vec<Panel> {
+    fn inspect(&self, _stored: &[Image]) -> Vec<Panel> {
         let Some(written) = &self.written else { return Vec::new() };
         let h = self.model.hidden();
         let w = to_f32(written.fast.w.clone().reshape([h, PIXELS]));
@@ -174,5 +140,27 @@ impl AttractorMemory for EbmmAttractor {
         panels.push(Panel::Images { title: "the rows of W the write moved most, as images (the energy's valleys)".into(), images });
         panels.push(Panel::Heatmap { title: format!("fast weights W (H = {h} rows × 784 pixels)"), rows: h, cols: PIXELS, values: w });
         panels
+    }
+
+    fn landscape(&self) -> Option<&dyn LandscapeSpace> {
+        Some(self)
+    }
+}
+
+impl LandscapeSpace for EbmmAttractor {
+    /// The iterate's pixels: the EBMM's state is the image itself.
+    fn point(&self, iterate: &Iterate) -> Option<Vec<f64>> {
+        Some(iterate.image.pixels.iter().map(|&p| f64::from(p)).collect())
+    }
+
+    /// E(x) at the point clipped to [0, 1] (the read's projection), and that image.
+    fn energy_at(&self, point: &[f64]) -> Result<(f64, Image), MemoryError> {
+        let written = self.written()?;
+        if point.len() != PIXELS {
+            return Err(MemoryError::Model(format!("a landscape point of {} values for {PIXELS} pixels", point.len())));
+        }
+        let image = Image::new(SIDE, SIDE, point.iter().map(|&p| p.clamp(0.0, 1.0) as f32).collect());
+        let e = energy(self.tensor(std::slice::from_ref(&image)), &written.fast, &self.model.slow());
+        Ok((f64::from(to_f32(e)[0]), image))
     }
 }

@@ -372,6 +372,6 @@ impl super::TrainableModel for Km {
     }
 
     fn into_attractor(self, name: &str, config: KmConfig, device: Device) -> Box<dyn crate::memory::AttractorMemory> {
-        Box::new(super::KmAttractor::new(name, self, config, device))
+        Box::new(super::KmAttractor::explorable(name, self, config, device))
     }
 }

@@ -8,20 +8,21 @@
 use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::data::{Image, SIDE};
-use crate::memory::attractor::{AttractorMemory, Evaluation, Iterate, MemoryError, Panel, ReadUpdate, Term, WriteReport, check_size};
+use crate::memory::attractor::{About, Evaluation, Generator, Iterate, LandscapeSpace, MemoryError, Panel, ReadUpdate, Term, WriteReport, check_size};
 use crate::memory::dkm::{self as mem, MemoryState};
 use crate::rng::SplitMix64;
 
 use super::km::{kl_code, kl_standard_normal, quadratic_form};
-use super::reading::{encoder_embeddings, check_episode, write_report, decode_probabilities, images_tensor, landscape_at_code, latent_point, latent_tensor, memory_panels, next_iterate, to_f32, to_f64_scalar};
+use super::explorable::{Explorable, TrainedAttractor};
+use super::networks::Encoder;
+use super::reading::{write_report, decode_probabilities, images_tensor, landscape_at_code, latent_point, latent_tensor, memory_panels, next_iterate, to_f32, to_f64_scalar};
 use super::{Km, KmConfig, bernoulli_log_likelihood};
 
 pub struct KmAttractor {
-    pub name: String,
     model: Km,
     config: KmConfig,
     device: Device,
-    written: Option<(MemoryState, Vec<Image>)>,
+    written: Option<MemoryState>,
 }
 
 /// One query read against the written memory.
@@ -34,16 +35,20 @@ struct Read {
 
 impl KmAttractor {
     /// `model` should live on `device` without autodiff (see backend.rs).
-    pub fn new(name: &str, model: Km, config: KmConfig, device: Device) -> Self {
-        Self { name: name.to_string(), model, config, device, written: None }
+    pub fn new(model: Km, config: KmConfig, device: Device) -> Self {
+        Self { model, config, device, written: None }
+    }
+
+    /// The explorable memory called `name`.
+    pub fn explorable(name: &str, model: Km, config: KmConfig, device: Device) -> Explorable<Self> {
+        Explorable::new(name, Self::new(model, config, device))
     }
 
     fn state(&self) -> Result<&MemoryState, MemoryError> {
-        self.written.as_ref().map(|(s, _)| s).ok_or(MemoryError::Empty)
+        self.written.as_ref().ok_or(MemoryError::Empty)
     }
 
     fn read(&self, image: &Image) -> Result<Read, MemoryError> {
-        check_size(std::slice::from_ref(image), SIDE, SIDE)?;
         let state = self.state()?;
         let (features, q_y) = self.model.encode_and_address(images_tensor(std::slice::from_ref(image), &self.device));
         let weights = self.model.weights(q_y.mean.clone()); // [1, K]
@@ -59,41 +64,24 @@ impl KmAttractor {
     }
 }
 
-impl AttractorMemory for KmAttractor {
-    fn name(&self) -> String {
-        self.name.clone()
-    }
-
-    fn energy_unit(&self) -> &'static str {
-        "nats"
+impl TrainedAttractor for KmAttractor {
+    /// Its size: the memory's mean K·C and covariance K².
+    fn about(&self, name: String) -> About {
+        let (k, c) = (self.config.memory.slots, self.config.memory.code_size);
+        About::new(name, "nats", k * c + k * k)
     }
 
     fn write(&mut self, episode: &[Image]) -> Result<WriteReport, MemoryError> {
-        check_episode(episode)?;
         let (features, q_y) = self.model.encode_and_address(images_tensor(episode, &self.device));
         let weights = self.model.weights(q_y.mean).reshape([1, episode.len(), self.config.memory.slots]);
         let state = self.model.write(features, weights, &self.config);
         let kl = to_f64_scalar(mem::kl_memory(&state, self.model.prior_mean.val(), self.model.prior_log_var.val()));
-        self.written = Some((state, episode.to_vec()));
+        self.written = Some(state);
         Ok(write_report(kl, episode.len()))
     }
 
-    fn stored(&self) -> &[Image] {
-        self.written.as_ref().map_or(&[], |(_, s)| s)
-    }
-
     fn forget(&mut self) {
-        self.written = Some((self.model.memory_prior(1), Vec::new()));
-    }
-
-    /// The memory's mean K·C and covariance K².
-    fn memory_floats(&self) -> usize {
-        let (k, c) = (self.config.memory.slots, self.config.memory.code_size);
-        k * c + k * k
-    }
-
-    fn evaluate(&self, image: &Image) -> Result<Evaluation, MemoryError> {
-        self.evaluate_and_step(image, ReadUpdate::Mode, 0).map(|(evaluation, _)| evaluation)
+        self.written = Some(self.model.memory_prior(1));
     }
 
     fn step(&self, image: &Image, update: ReadUpdate, seed: u64) -> Result<Image, MemoryError> {
@@ -116,12 +104,30 @@ impl AttractorMemory for KmAttractor {
         Ok((evaluation, next))
     }
 
-    fn has_landscape(&self) -> bool {
-        true
+    fn inspect(&self, _stored: &[Image]) -> Vec<Panel> {
+        let Some(state) = &self.written else { return vec![] };
+        let mut panels = memory_panels(state, &self.model.decoder);
+        let [s, k] = self.model.keys.val().dims();
+        panels.push(Panel::Heatmap { title: "addressing keys A (S × K)".into(), rows: s, cols: k, values: to_f32(self.model.keys.val()) });
+        panels
     }
 
+    fn encoder(&self) -> Option<(&Encoder, &Device)> {
+        Some((&self.model.encoder, &self.device))
+    }
+
+    fn landscape(&self) -> Option<&dyn LandscapeSpace> {
+        Some(self)
+    }
+
+    fn generator(&self) -> Option<&dyn Generator> {
+        Some(self)
+    }
+}
+
+impl LandscapeSpace for KmAttractor {
     /// The iterate's address: the mean of q(y | x).
-    fn landscape_point(&self, iterate: &Iterate) -> Option<Vec<f64>> {
+    fn point(&self, iterate: &Iterate) -> Option<Vec<f64>> {
         check_size(std::slice::from_ref(&iterate.image), SIDE, SIDE).ok()?;
         let (_, q_y) = self.model.encode_and_address(images_tensor(std::slice::from_ref(&iterate.image), &self.device));
         Some(latent_point(q_y.mean))
@@ -129,41 +135,26 @@ impl AttractorMemory for KmAttractor {
 
     /// At address y: the decoder's mode at the memory's read Rᵀw(y), w = yA/√S (the prior
     /// mean of z given y and M), and that image's energy.
-    fn landscape_energy(&self, point: &[f64]) -> Option<Result<(f64, Image), MemoryError>> {
-        Some((|| {
-            let state = self.state()?;
-            let y = latent_tensor(point, self.config.address_size, "address", &self.device)?;
-            let weights = self.model.weights(y);
-            let k = weights.dims()[1];
-            let code = mem::read(weights.reshape([1, 1, k]), state.mean.clone()).reshape([1, self.config.memory.code_size]);
-            landscape_at_code(self, &self.model.decoder, code)
-        })())
-    }
-
-    /// y ~ N(0, I), w = yA/√S, z = Rᵀw, decode (means).
-    fn sample(&self, seed: u64) -> Option<Result<Image, MemoryError>> {
-        Some((|| {
-            let state = self.state()?;
-            let s = self.config.address_size;
-            let mut rng = SplitMix64::new(seed);
-            let y: Vec<f32> = (0..s).map(|_| rng.normal() as f32).collect();
-            let weights = self.model.weights(Tensor::from_data(TensorData::new(y, [1, s]), &self.device));
-            let k = weights.dims()[1];
-            let z = mem::read(weights.reshape([1, 1, k]), state.mean.clone()).reshape([1, self.config.memory.code_size]);
-            Ok(decode_probabilities(&self.model.decoder, z).remove(0))
-        })())
-    }
-
-    fn embed(&self, images: &[Image]) -> Option<Vec<Vec<f32>>> {
-        encoder_embeddings(&self.model.encoder, images, &self.device)
-    }
-
-    fn inspect(&self) -> Vec<Panel> {
-        let Some((state, _)) = &self.written else { return vec![] };
-        let mut panels = memory_panels(state, &self.model.decoder);
-        let [s, k] = self.model.keys.val().dims();
-        panels.push(Panel::Heatmap { title: "addressing keys A (S × K)".into(), rows: s, cols: k, values: to_f32(self.model.keys.val()) });
-        panels
+    fn energy_at(&self, point: &[f64]) -> Result<(f64, Image), MemoryError> {
+        let state = self.state()?;
+        let y = latent_tensor(point, self.config.address_size, "address", &self.device)?;
+        let weights = self.model.weights(y);
+        let k = weights.dims()[1];
+        let code = mem::read(weights.reshape([1, 1, k]), state.mean.clone()).reshape([1, self.config.memory.code_size]);
+        landscape_at_code(self, &self.model.decoder, code)
     }
 }
 
+impl Generator for KmAttractor {
+    /// y ~ N(0, I), w = yA/√S, z = Rᵀw, decode (means).
+    fn sample(&self, seed: u64) -> Result<Image, MemoryError> {
+        let state = self.state()?;
+        let s = self.config.address_size;
+        let mut rng = SplitMix64::new(seed);
+        let y: Vec<f32> = (0..s).map(|_| rng.normal() as f32).collect();
+        let weights = self.model.weights(Tensor::from_data(TensorData::new(y, [1, s]), &self.device));
+        let k = weights.dims()[1];
+        let z = mem::read(weights.reshape([1, 1, k]), state.mean.clone()).reshape([1, self.config.memory.code_size]);
+        Ok(decode_probabilities(&self.model.decoder, z).remove(0))
+    }
+}

@@ -311,6 +311,6 @@ impl super::TrainableModel for Kpp {
     }
 
     fn into_attractor(self, name: &str, config: KppConfig, device: Device) -> Box<dyn crate::memory::AttractorMemory> {
-        Box::new(super::KppAttractor::new(name, self, config, device))
+        Box::new(super::KppAttractor::explorable(name, self, config, device))
     }
 }

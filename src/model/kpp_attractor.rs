@@ -6,15 +6,16 @@
 use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::data::{Image, SIDE};
-use crate::memory::attractor::{AttractorMemory, Evaluation, Iterate, MemoryError, Panel, ReadUpdate, Term, WriteReport, check_size};
+use crate::memory::attractor::{About, Evaluation, Generator, Iterate, LandscapeSpace, MemoryError, Panel, ReadUpdate, Term, WriteReport, check_size};
 use crate::rng::SplitMix64;
 
 use super::kpp::Gaussian;
-use super::reading::{check_episode, decode_probabilities, encoder_embeddings, images_tensor, landscape_at_code, latent_point, latent_tensor, next_iterate, to_f32, to_f64_scalar};
+use super::explorable::{Explorable, TrainedAttractor};
+use super::networks::Encoder;
+use super::reading::{decode_probabilities, images_tensor, landscape_at_code, latent_point, latent_tensor, next_iterate, to_f32, to_f64_scalar};
 use super::{Kpp, KppConfig, bernoulli_log_likelihood};
 
 pub struct KppAttractor {
-    pub name: String,
     model: Kpp,
     config: KppConfig,
     device: Device,
@@ -26,7 +27,6 @@ struct Written {
     memory: Tensor<4>,
     /// Each stored item's key mean and std (3 + 3 numbers).
     keys: Vec<[f32; 6]>,
-    stored: Vec<Image>,
 }
 
 /// One image's read.
@@ -37,8 +37,13 @@ struct Read {
 }
 
 impl KppAttractor {
-    pub fn new(name: &str, model: Kpp, config: KppConfig, device: Device) -> Self {
-        Self { name: name.to_string(), model, config, device, written: None }
+    pub fn new(model: Kpp, config: KppConfig, device: Device) -> Self {
+        Self { model, config, device, written: None }
+    }
+
+    /// The explorable memory called `name`.
+    pub fn explorable(name: &str, model: Kpp, config: KppConfig, device: Device) -> Explorable<Self> {
+        Explorable::new(name, Self::new(model, config, device))
     }
 
     fn written(&self) -> Result<&Written, MemoryError> {
@@ -66,17 +71,14 @@ impl KppAttractor {
     }
 }
 
-impl AttractorMemory for KppAttractor {
-    fn name(&self) -> String {
-        self.name.clone()
-    }
-
-    fn energy_unit(&self) -> &'static str {
-        "nats"
+impl TrainedAttractor for KppAttractor {
+    /// Its size: C_m · S · S.
+    fn about(&self, name: String) -> About {
+        let floats = self.config.memory_channels * self.config.memory_side * self.config.memory_side;
+        About::new(name, "nats", floats).weights("the key's read window", "0: scale, 1: shift x, 2: shift y")
     }
 
     fn write(&mut self, episode: &[Image]) -> Result<WriteReport, MemoryError> {
-        check_episode(episode)?;
         let features = self.model.encoder.forward(images_tensor(episode, &self.device));
         let f = features.dims()[1];
         let memory = self.model.write(features.clone().reshape([1, episode.len(), f]), &self.config);
@@ -84,12 +86,8 @@ impl AttractorMemory for KppAttractor {
         let (mean, log_std) = (to_f32(q_y.mean), to_f32(q_y.log_std));
         let keys = (0..episode.len()).map(|i| [mean[3 * i], mean[3 * i + 1], mean[3 * i + 2], log_std[3 * i].exp(), log_std[3 * i + 1].exp(), log_std[3 * i + 2].exp()]).collect();
         let norm = to_f64_scalar(memory.clone().square().sum().sqrt());
-        self.written = Some(Written { memory, keys, stored: episode.to_vec() });
+        self.written = Some(Written { memory, keys });
         Ok(WriteReport { stored: episode.len(), terms: vec![Term::new("|M|", norm)] })
-    }
-
-    fn stored(&self) -> &[Image] {
-        self.written.as_ref().map_or(&[], |w| &w.stored)
     }
 
     /// The memory of an empty episode: the write's sum over items is zero, then the write's
@@ -97,16 +95,7 @@ impl AttractorMemory for KppAttractor {
     fn forget(&mut self) {
         let (c, s) = (self.config.memory_channels, self.config.memory_side);
         let memory = crate::kernels::fast_conv::FusedForward::forward_fused(&self.model.write_conv, Tensor::zeros([1, c, s, s], &self.device));
-        self.written = Some(Written { memory, keys: Vec::new(), stored: Vec::new() });
-    }
-
-    /// C_m · S · S.
-    fn memory_floats(&self) -> usize {
-        self.config.memory_channels * self.config.memory_side * self.config.memory_side
-    }
-
-    fn evaluate(&self, image: &Image) -> Result<Evaluation, MemoryError> {
-        self.evaluate_and_step(image, ReadUpdate::Mode, 0).map(|(evaluation, _)| evaluation)
+        self.written = Some(Written { memory, keys: Vec::new() });
     }
 
     fn step(&self, image: &Image, update: ReadUpdate, seed: u64) -> Result<Image, MemoryError> {
@@ -130,48 +119,7 @@ impl AttractorMemory for KppAttractor {
         Ok((evaluation, next))
     }
 
-    fn weights_label(&self) -> (&'static str, &'static str) {
-        ("the key's read window", "0: scale, 1: shift x, 2: shift y")
-    }
-
-    fn has_landscape(&self) -> bool {
-        true
-    }
-
-    /// The iterate's key: the mean of q(y | x) (scale and shift of its read window).
-    fn landscape_point(&self, iterate: &Iterate) -> Option<Vec<f64>> {
-        let (q_y, _) = self.posteriors(&iterate.image).ok()?;
-        Some(latent_point(q_y.mean))
-    }
-
-    /// At key y: the decoder's mode at the prior mean μ_p(M, y) of the block y's window
-    /// reads (what a read step decodes), and that image's energy.
-    fn landscape_energy(&self, point: &[f64]) -> Option<Result<(f64, Image), MemoryError>> {
-        Some((|| {
-            let written = self.written()?;
-            let y = latent_tensor(point, 3, "key", &self.device)?;
-            let prior = self.model.memory_prior(written.memory.clone(), y, &self.config);
-            landscape_at_code(self, &self.model.decoder, prior.mean)
-        })())
-    }
-
-    /// y ~ N(0, I), the block at its window, z = μ_p, decode (means).
-    fn sample(&self, seed: u64) -> Option<Result<Image, MemoryError>> {
-        Some((|| {
-            let written = self.written()?;
-            let mut rng = SplitMix64::new(seed);
-            let y: Vec<f32> = (0..3).map(|_| rng.normal() as f32).collect();
-            let y = Tensor::<2>::from_data(TensorData::new(y, [1, 3]), &self.device);
-            let prior = self.model.memory_prior(written.memory.clone(), y, &self.config);
-            Ok(decode_probabilities(&self.model.decoder, prior.mean).remove(0))
-        })())
-    }
-
-    fn embed(&self, images: &[Image]) -> Option<Vec<Vec<f32>>> {
-        encoder_embeddings(&self.model.encoder, images, &self.device)
-    }
-
-    fn inspect(&self) -> Vec<Panel> {
+    fn inspect(&self, _stored: &[Image]) -> Vec<Panel> {
         let Some(w) = &self.written else { return Vec::new() };
         let [_, c, s, _] = w.memory.dims();
         let values = to_f32(w.memory.clone());
@@ -194,5 +142,46 @@ impl AttractorMemory for KppAttractor {
         }
         panels.insert(0, Panel::Heatmap { title: format!("read windows of the {} stored items (count per cell)", w.keys.len()), rows: s, cols: s, values: coverage });
         panels
+    }
+
+    fn encoder(&self) -> Option<(&Encoder, &Device)> {
+        Some((&self.model.encoder, &self.device))
+    }
+
+    fn landscape(&self) -> Option<&dyn LandscapeSpace> {
+        Some(self)
+    }
+
+    fn generator(&self) -> Option<&dyn Generator> {
+        Some(self)
+    }
+}
+
+impl LandscapeSpace for KppAttractor {
+    /// The iterate's key: the mean of q(y | x) (scale and shift of its read window).
+    fn point(&self, iterate: &Iterate) -> Option<Vec<f64>> {
+        let (q_y, _) = self.posteriors(&iterate.image).ok()?;
+        Some(latent_point(q_y.mean))
+    }
+
+    /// At key y: the decoder's mode at the prior mean μ_p(M, y) of the block y's window
+    /// reads (what a read step decodes), and that image's energy.
+    fn energy_at(&self, point: &[f64]) -> Result<(f64, Image), MemoryError> {
+        let written = self.written()?;
+        let y = latent_tensor(point, 3, "key", &self.device)?;
+        let prior = self.model.memory_prior(written.memory.clone(), y, &self.config);
+        landscape_at_code(self, &self.model.decoder, prior.mean)
+    }
+}
+
+impl Generator for KppAttractor {
+    /// y ~ N(0, I), the block at its window, z = μ_p, decode (means).
+    fn sample(&self, seed: u64) -> Result<Image, MemoryError> {
+        let written = self.written()?;
+        let mut rng = SplitMix64::new(seed);
+        let y: Vec<f32> = (0..3).map(|_| rng.normal() as f32).collect();
+        let y = Tensor::<2>::from_data(TensorData::new(y, [1, 3]), &self.device);
+        let prior = self.model.memory_prior(written.memory.clone(), y, &self.config);
+        Ok(decode_probabilities(&self.model.decoder, prior.mean).remove(0))
     }
 }

@@ -3,11 +3,12 @@
 //! [`TrainableModel`] impl) plus a [`ModelKind`] variant and a catalog entry.
 
 pub mod address_search;
-pub mod attractor;
 pub mod block_read;
 pub mod dkm;
+pub mod dkm_attractor;
 pub mod ebmm;
 pub mod ebmm_attractor;
+pub mod explorable;
 pub mod km;
 pub mod km_attractor;
 pub mod kpp;
@@ -20,11 +21,12 @@ pub mod pkm_attractor;
 mod reading;
 pub mod trainable;
 
-pub use attractor::DkmAttractor;
+pub use dkm_attractor::DkmAttractor;
 pub(crate) use dkm::truncated_normal;
 pub use dkm::{Dkm, DkmConfig, EpisodeTerms};
 pub use ebmm::{Ebmm, EbmmConfig};
 pub use ebmm_attractor::EbmmAttractor;
+pub use explorable::{Explorable, TrainedAttractor};
 pub use kind::ModelKind;
 pub use km::{Km, KmConfig};
 pub use km_attractor::KmAttractor;

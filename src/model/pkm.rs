@@ -456,6 +456,6 @@ impl super::TrainableModel for Pkm {
     }
 
     fn into_attractor(self, name: &str, config: PkmConfig, device: Device) -> Box<dyn crate::memory::AttractorMemory> {
-        Box::new(super::PkmAttractor::new(name, self, config, device))
+        Box::new(super::PkmAttractor::explorable(name, self, config, device))
     }
 }

@@ -9,17 +9,18 @@
 use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::data::{Image, PIXELS, SIDE};
-use crate::memory::attractor::{AttractorMemory, Evaluation, MemoryError, Panel, ReadUpdate, Term, WriteReport, check_size};
+use crate::memory::attractor::{About, Evaluation, Generator, MemoryError, Panel, ReadUpdate, Term, WriteReport, check_size};
 use crate::memory::dkm::{self as mem, Addresser, MemoryState};
 use crate::memory::product::{kl_machines, per_machine, product_read};
 use crate::rng::SplitMix64;
 
-use super::reading::{check_episode, decode_probabilities, encoder_embeddings, images_tensor, next_iterate, probability_images, to_f32, to_f64_scalar, write_report};
+use super::explorable::{Explorable, TrainedAttractor};
+use super::networks::Encoder;
+use super::reading::{decode_probabilities, images_tensor, next_iterate, probability_images, to_f32, to_f64_scalar, write_report};
 use super::{Pkm, PkmConfig, bernoulli_log_likelihood};
 
 /// A PKM on an inference device with (optionally) a written episode.
 pub struct PkmAttractor {
-    pub name: String,
     model: Pkm,
     config: PkmConfig,
     device: Device,
@@ -32,7 +33,6 @@ struct Written {
     addresser: Addresser,
     /// The stored items' gates. [T, N]
     gates: Vec<f32>,
-    stored: Vec<Image>,
 }
 
 /// What one image's read goes through.
@@ -49,8 +49,13 @@ struct Read {
 
 impl PkmAttractor {
     /// `model` should live on `device` without autodiff.
-    pub fn new(name: &str, model: Pkm, config: PkmConfig, device: Device) -> Self {
-        Self { name: name.to_string(), model, config, device, written: None }
+    pub fn new(model: Pkm, config: PkmConfig, device: Device) -> Self {
+        Self { model, config, device, written: None }
+    }
+
+    /// The explorable memory called `name`.
+    pub fn explorable(name: &str, model: Pkm, config: PkmConfig, device: Device) -> Explorable<Self> {
+        Explorable::new(name, Self::new(model, config, device))
     }
 
     fn written(&self) -> Result<&Written, MemoryError> {
@@ -66,7 +71,6 @@ impl PkmAttractor {
 
     /// Gates, addresses, each machine's decoded read and their q-weighted logits, of one image.
     fn read(&self, image: &Image) -> Result<Read, MemoryError> {
-        check_size(std::slice::from_ref(image), SIDE, SIDE)?;
         let written = self.written()?;
         let n = self.model.machines();
         let z = self.model.encoder.forward(images_tensor(std::slice::from_ref(image), &self.device));
@@ -94,17 +98,14 @@ impl PkmAttractor {
     }
 }
 
-impl AttractorMemory for PkmAttractor {
-    fn name(&self) -> String {
-        self.name.clone()
-    }
-
-    fn energy_unit(&self) -> &'static str {
-        "nats"
+impl TrainedAttractor for PkmAttractor {
+    /// Its size: N machines of K·C + K².
+    fn about(&self, name: String) -> About {
+        let (k, c) = (self.config.memory.slots, self.config.memory.code_size);
+        About::new(name, "nats", self.config.machines * (k * c + k * k))
     }
 
     fn write(&mut self, episode: &[Image]) -> Result<WriteReport, MemoryError> {
-        check_episode(episode)?;
         let images = images_tensor(episode, &self.device).reshape([1, episode.len(), PIXELS]);
         let written = self.model.write(images, &self.config);
         let kl = to_f64_scalar(kl_machines(&written.state, self.model.prior_mean.val(), self.model.prior_log_var.val()).sum());
@@ -112,28 +113,13 @@ impl AttractorMemory for PkmAttractor {
             addresser: Addresser::new(written.state.mean.clone(), &self.config.memory).with_address_map(),
             state: written.state,
             gates: to_f32(written.gates),
-            stored: episode.to_vec(),
         });
         Ok(write_report(kl, episode.len()))
     }
 
-    fn stored(&self) -> &[Image] {
-        self.written.as_ref().map_or(&[], |w| &w.stored)
-    }
-
     fn forget(&mut self) {
         let state = self.model.memory_prior(1);
-        self.written = Some(Written { addresser: Addresser::new(state.mean.clone(), &self.config.memory).with_address_map(), state, gates: Vec::new(), stored: Vec::new() });
-    }
-
-    /// N machines of K·C + K².
-    fn memory_floats(&self) -> usize {
-        let (k, c) = (self.config.memory.slots, self.config.memory.code_size);
-        self.config.machines * (k * c + k * k)
-    }
-
-    fn evaluate(&self, image: &Image) -> Result<Evaluation, MemoryError> {
-        self.evaluate_and_step(image, ReadUpdate::Mode, 0).map(|(evaluation, _)| evaluation)
+        self.written = Some(Written { addresser: Addresser::new(state.mean.clone(), &self.config.memory).with_address_map(), state, gates: Vec::new() });
     }
 
     fn step(&self, image: &Image, update: ReadUpdate, seed: u64) -> Result<Image, MemoryError> {
@@ -156,35 +142,10 @@ impl AttractorMemory for PkmAttractor {
         Ok((evaluation, next_iterate(read.logits, update, seed)))
     }
 
-    /// c ~ U(N), w ~ N(0, σp² I) in machine c, its read z0 = R_cᵀ w, one read of z0 through
-    /// the memory with all the gate on machine c, decode (means).
-    fn sample(&self, seed: u64) -> Option<Result<Image, MemoryError>> {
-        Some((|| {
-            let written = self.written()?;
-            let (n, k) = (self.model.machines(), self.config.memory.slots);
-            let mut rng = SplitMix64::new(seed);
-            let machine = rng.below(n);
-            let w: Vec<f32> = (0..n * k).map(|_| (rng.normal() * self.config.memory.w_prior_std) as f32).collect();
-            let w = Tensor::<3>::from_data(TensorData::new(w, [n, 1, k]), &self.device);
-            let mut one_hot = vec![0.0f32; n];
-            one_hot[machine] = self.config.gate_total() as f32;
-            let gates = Tensor::<3>::from_data(TensorData::new(one_hot, [1, 1, n]), &self.device);
-            let z0 = product_read(mem::read(w, written.state.mean.clone()), gates.clone()); // [1, 1, C]
-            let mu = written.addresser.address(per_machine(z0, n));
-            let zhat = product_read(mem::read(mu, written.state.mean.clone()), gates);
-            let c = zhat.dims()[2];
-            Ok(decode_probabilities(&self.model.decoder, zhat.reshape([1, c])).remove(0))
-        })())
-    }
-
-    fn embed(&self, images: &[Image]) -> Option<Vec<Vec<f32>>> {
-        encoder_embeddings(&self.model.encoder, images, &self.device)
-    }
-
-    fn inspect(&self) -> Vec<Panel> {
+    fn inspect(&self, stored: &[Image]) -> Vec<Panel> {
         let Some(w) = &self.written else { return Vec::new() };
         let [n, k, c] = w.state.mean.dims();
-        let t = w.stored.len();
+        let t = stored.len();
         let mut usage = vec![0.0f32; n];
         for row in w.gates.chunks(n) {
             usage.iter_mut().zip(row).for_each(|(u, g)| *u += g / (self.config.gate_total() as f32 * t as f32));
@@ -193,7 +154,7 @@ impl AttractorMemory for PkmAttractor {
         // Which machine each stored item went to: its largest gate, i.e. its most likely c.
         let dominant: Vec<usize> = w.gates.chunks(n).map(|g| (0..n).max_by(|&a, &b| g[a].total_cmp(&g[b])).unwrap_or(0)).collect();
         let by_machine = (0..n).map(|m| {
-            let items: Vec<Image> = dominant.iter().zip(&w.stored).filter(|(d, _)| **d == m).map(|(_, im)| im.clone()).collect();
+            let items: Vec<Image> = dominant.iter().zip(stored).filter(|(d, _)| **d == m).map(|(_, im)| im.clone()).collect();
             Panel::Images { title: format!("machine {m}: the stored items whose most likely machine it is"), images: items }
         });
         let mut panels: Vec<Panel> = by_machine.collect();
@@ -204,5 +165,34 @@ impl AttractorMemory for PkmAttractor {
             Panel::Images { title: "decoded memory rows d(R_k), machine after machine".into(), images: decode_probabilities(&self.model.decoder, rows) },
         ]);
         panels
+    }
+
+    fn encoder(&self) -> Option<(&Encoder, &Device)> {
+        Some((&self.model.encoder, &self.device))
+    }
+
+    fn generator(&self) -> Option<&dyn Generator> {
+        Some(self)
+    }
+}
+
+impl Generator for PkmAttractor {
+    /// c ~ U(N), w ~ N(0, σp² I) in machine c, its read z0 = R_cᵀ w, one read of z0 through
+    /// the memory with all the gate on machine c, decode (means).
+    fn sample(&self, seed: u64) -> Result<Image, MemoryError> {
+        let written = self.written()?;
+        let (n, k) = (self.model.machines(), self.config.memory.slots);
+        let mut rng = SplitMix64::new(seed);
+        let machine = rng.below(n);
+        let w: Vec<f32> = (0..n * k).map(|_| (rng.normal() * self.config.memory.w_prior_std) as f32).collect();
+        let w = Tensor::<3>::from_data(TensorData::new(w, [n, 1, k]), &self.device);
+        let mut one_hot = vec![0.0f32; n];
+        one_hot[machine] = self.config.gate_total() as f32;
+        let gates = Tensor::<3>::from_data(TensorData::new(one_hot, [1, 1, n]), &self.device);
+        let z0 = product_read(mem::read(w, written.state.mean.clone()), gates.clone()); // [1, 1, C]
+        let mu = written.addresser.address(per_machine(z0, n));
+        let zhat = product_read(mem::read(mu, written.state.mean.clone()), gates);
+        let c = zhat.dims()[2];
+        Ok(decode_probabilities(&self.model.decoder, zhat.reshape([1, c])).remove(0))
     }
 }

@@ -6,10 +6,11 @@ use burn::tensor::activation::sigmoid;
 use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::data::{Image, PIXELS, SIDE};
-use crate::memory::attractor::{AttractorMemory, MemoryError, Panel, ReadUpdate, Term, WriteReport, check_size};
+use crate::memory::attractor::{MemoryError, Panel, ReadUpdate, Term, WriteReport, check_size};
 use crate::memory::dkm::MemoryState;
 use crate::rng::SplitMix64;
 
+use super::explorable::TrainedAttractor;
 use super::networks::{Decoder, Encoder};
 
 pub(crate) fn to_f32<const D: usize>(t: Tensor<D>) -> Vec<f32> {
@@ -133,7 +134,7 @@ pub(crate) fn latent_tensor(point: &[f64], size: usize, what: &str, device: &Dev
 ///
 /// # Shapes
 /// - code: [1, C]
-pub(crate) fn landscape_at_code(memory: &dyn AttractorMemory, decoder: &Decoder, code: Tensor<2>) -> Result<(f64, Image), MemoryError> {
+pub(crate) fn landscape_at_code(memory: &impl TrainedAttractor, decoder: &Decoder, code: Tensor<2>) -> Result<(f64, Image), MemoryError> {
     let image = next_iterate(decoder.forward(code), ReadUpdate::Mode, 0);
     let energy = memory.evaluate(&image)?.energy.ok_or_else(|| MemoryError::Model("this memory reports no energy".into()))?;
     Ok((energy, image))

@@ -58,10 +58,24 @@ pub enum LessonAction {
     /// A basin map between stored items a and b.
     BasinMap { a: usize, b: usize },
     /// A capacity sweep of the current memory at these stored counts, on `random` patterns
-    /// or the loaded `data`, with this corruption.
-    Sweep { stored: Vec<usize>, patterns: String, noise: String },
+    /// or the loaded `data`, with this corruption; `control`: `no-write` or `other-episode`
+    /// (the controls of a recall figure), none by default.
+    Sweep {
+        stored: Vec<usize>,
+        patterns: String,
+        noise: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        control: Option<String>,
+    },
     /// The energy landscape through these two or three stored items, with the read on it.
     Landscape { items: Vec<usize> },
+    /// Read a second memory side by side: the first of these names that is available (a
+    /// trained kind's shipped MNIST weights, or a classical memory).
+    Compare(Vec<String>),
+    /// Start a training run with the train panel's settings (saved in the temporary folder).
+    Train,
+    /// Wait until the read has played out and every job (sweep, basin map, landscape) is done.
+    Wait,
 }
 
 /// The scenes the built-in lessons open, by name.
@@ -72,10 +86,18 @@ pub const BUILT_IN_SCENES: [(&str, &str); 4] = [
     ("hopfield-mixture", include_str!("../../assets/scenes/hopfield-mixture.json")),
 ];
 
-const BUILT_IN_LESSONS: [&str; 3] = [
+const BUILT_IN_LESSONS: [&str; 9] = [
     include_str!("../../assets/lessons/hopfield-capacity.json"),
     include_str!("../../assets/lessons/dkm-denoising.json"),
     include_str!("../../assets/lessons/basins.json"),
+    // The scripted demos of `kanerva gui --demo NAME`: one step each, played without the
+    // lesson window.
+    include_str!("../../assets/lessons/demo-denoise.json"),
+    include_str!("../../assets/lessons/demo-basins.json"),
+    include_str!("../../assets/lessons/demo-train.json"),
+    include_str!("../../assets/lessons/demo-compare.json"),
+    include_str!("../../assets/lessons/demo-landscape.json"),
+    include_str!("../../assets/lessons/demo-sweeps.json"),
 ];
 
 /// A lesson and the folder its files are relative to (None: built in).
@@ -138,7 +160,15 @@ impl LessonAction {
                 }
                 check_count("fill count", *count, MAX_EXPLORER_EPISODE).map_err(|e| e.to_string())?;
             }
-            LessonAction::Write | LessonAction::Play => {}
+            LessonAction::Write | LessonAction::Play | LessonAction::Train | LessonAction::Wait => {}
+            LessonAction::Compare(names) => {
+                if names.is_empty() {
+                    return Err("compare: no memory named".into());
+                }
+                for name in names {
+                    name.parse::<MemoryName>()?;
+                }
+            }
             LessonAction::Query { stored, noise: corruption } => {
                 item("query", *stored)?;
                 corruption.as_deref().map(noise).transpose()?;
@@ -155,7 +185,10 @@ impl LessonAction {
                     return Err(format!("a basin map between item {a} and itself"));
                 }
             }
-            LessonAction::Sweep { stored, patterns, noise: corruption } => {
+            LessonAction::Sweep { stored, patterns, noise: corruption, control } => {
+                if let Some(control) = control {
+                    control.parse::<crate::eval::SweepControl>()?;
+                }
                 check_count("sweep points", stored.len(), MAX_SWEEP_POINTS).map_err(|e| e.to_string())?;
                 for &n in stored {
                     check_count("sweep stored", n, MAX_EPISODE).map_err(|e| e.to_string())?;

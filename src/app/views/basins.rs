@@ -6,6 +6,7 @@ use egui_plot::{ItemId, Line, Plot, PlotPoints, Points, Text};
 
 use super::palette::item_colour;
 
+use crate::app::job::JobState;
 use crate::app::texture::TextureCache;
 use crate::app::worker::Command;
 use crate::data::Image;
@@ -41,14 +42,14 @@ pub struct BasinView {
     pub columns: usize,
     pub noises: Vec<f32>,
     pub result: Option<(usize, usize, Vec<f32>, Vec<f32>, Vec<BasinCell>)>,
-    pub pending: bool,
+    pub job: JobState,
     /// The fitted map, with what it was fitted on (item count, space name).
     projection: Option<((usize, &'static str), Projection)>,
 }
 
 impl Default for BasinView {
     fn default() -> Self {
-        Self { a: 0, b: 1, columns: 21, noises: vec![0.0, 0.05, 0.1, 0.2, 0.3], result: None, pending: false, projection: None }
+        Self { a: 0, b: 1, columns: 21, noises: vec![0.0, 0.05, 0.1, 0.2, 0.3], result: None, job: JobState::default(), projection: None }
     }
 }
 
@@ -57,13 +58,20 @@ impl BasinView {
     pub fn reset(&mut self) {
         self.result = None;
         self.projection = None;
-        self.pending = false;
+        self.job.finish();
+    }
+
+    /// A basin map came back: (a, b, alphas, noises, cells).
+    pub fn on_finished(&mut self, result: (usize, usize, Vec<f32>, Vec<f32>, Vec<BasinCell>)) {
+        self.job.finish();
+        self.result = Some(result);
     }
 
     /// The command for a basin map between stored items `a` and `b`, read with `plan`; the
     /// view waits for its answer.
     pub fn start(&mut self, a: usize, b: usize, plan: ReadPlan) -> Command {
-        (self.a, self.b, self.pending) = (a, b, true);
+        (self.a, self.b) = (a, b);
+        self.job.start();
         let alphas = (0..self.columns).map(|i| i as f32 / (self.columns - 1) as f32).collect();
         Command::BasinMap { a, b, alphas, noises: self.noises.clone(), plan }
     }
@@ -110,11 +118,12 @@ impl BasinView {
             ui.add(egui::DragValue::new(&mut self.a).range(0..=max).prefix("from item "));
             ui.add(egui::DragValue::new(&mut self.b).range(0..=max).prefix("to item "));
             ui.add(egui::DragValue::new(&mut self.columns).range(3..=41).prefix("steps "));
-            let label = if self.pending { "Computing..." } else { "Compute basin map" };
-            if ui.add_enabled(!self.pending && self.a != self.b, egui::Button::new(label)).clicked() {
+            let label = if self.job.is_running() { "Computing..." } else { "Compute basin map" };
+            if ui.add_enabled(!self.job.is_running() && self.a != self.b, egui::Button::new(label)).clicked() {
                 command = Some(self.start(self.a, self.b, plan));
             }
         });
+        self.job.status_ui(ui, "");
         if let Some((a, b, alphas, noises, cells)) = &self.result {
             ui.horizontal(|ui| {
                 textures.show(ui, &stored[*a], 32.0);

@@ -116,3 +116,23 @@ impl DatasetBrowser {
 fn short_source(source: &str) -> &str {
     source.rsplit('/').next().unwrap_or(source)
 }
+
+/// The data panel: where a click sends an image, and the browser (or a note that nothing is
+/// loaded). Returns the image clicked.
+pub fn panel(ui: &mut egui::Ui, browser: Option<&mut DatasetBrowser>, click_target: &mut crate::app::settings::ClickTarget, episode: &[Image], textures: &mut TextureCache) -> Option<Image> {
+    use crate::app::settings::ClickTarget;
+    ui.heading("Data");
+    ui.horizontal(|ui| {
+        ui.label("click puts image into:");
+        ui.selectable_value(click_target, ClickTarget::Episode, "episode");
+        ui.selectable_value(click_target, ClickTarget::Query, "query");
+    });
+    let Some(browser) = browser else {
+        ui.label("no data loaded");
+        return None;
+    };
+    match egui::ScrollArea::vertical().show(ui, |ui| browser.ui(ui, episode, textures)).inner {
+        Some(BrowserAction::Clicked { image, .. }) => Some(image),
+        None => None,
+    }
+}

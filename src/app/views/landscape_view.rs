@@ -2,11 +2,9 @@
 //! items (eval::landscape), the items marked in their colours, the read's trajectory on top,
 //! a colour key, and the image at the cell under the pointer.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-
 use eframe::egui::{self, Color32, Rect, Sense, Stroke, Vec2};
 
+use crate::app::job::JobState;
 use crate::app::texture::TextureCache;
 use crate::app::worker::Command;
 use crate::eval::{Landscape, LandscapeRequest};
@@ -21,14 +19,12 @@ pub struct LandscapeView {
     pub resolution: usize,
     pub extent: f64,
     pub result: Option<Landscape>,
-    pub running: bool,
-    pub progress: Option<(usize, usize)>,
-    cancel: Arc<AtomicBool>,
+    pub job: JobState,
 }
 
 impl Default for LandscapeView {
     fn default() -> Self {
-        Self { items: [0, 1, 2], three: true, resolution: 31, extent: 0.5, result: None, running: false, progress: None, cancel: Arc::new(AtomicBool::new(false)) }
+        Self { items: [0, 1, 2], three: true, resolution: 31, extent: 0.5, result: None, job: JobState::default() }
     }
 }
 
@@ -51,16 +47,13 @@ impl LandscapeView {
     /// The command for the landscape through `items` at the view's resolution and extent,
     /// with `read` on it; the view's Cancel button stops it.
     pub fn start(&mut self, items: Vec<usize>, read: &[Iterate]) -> Command {
-        self.cancel = Arc::new(AtomicBool::new(false));
-        self.running = true;
-        self.progress = None;
+        let cancel = self.job.start();
         let request = LandscapeRequest { items, resolution: self.resolution, extent: self.extent };
-        Command::Landscape { request, read: read.to_vec(), cancel: self.cancel.clone() }
+        Command::Landscape { request, read: read.to_vec(), cancel }
     }
 
     pub fn on_finished(&mut self, result: Option<Landscape>) {
-        self.running = false;
-        self.progress = None;
+        self.job.finish();
         if result.is_some() {
             self.result = result;
         }
@@ -85,15 +78,13 @@ impl LandscapeView {
         let items: Vec<usize> = if self.three { self.items.to_vec() } else { self.items[..2].to_vec() };
         let distinct = items.iter().enumerate().all(|(i, a)| items[i + 1..].iter().all(|b| a != b));
         ui.horizontal(|ui| {
-            if ui.add_enabled(!self.running && distinct && stored >= items.len(), egui::Button::new("Compute landscape")).clicked() {
+            if ui.add_enabled(!self.job.is_running() && distinct && stored >= items.len(), egui::Button::new("Compute landscape")).clicked() {
                 command = Some(self.start(items.clone(), read));
             }
-            if ui.add_enabled(self.running, egui::Button::new("Cancel")).clicked() {
-                self.cancel.store(true, Ordering::Relaxed);
+            if ui.add_enabled(self.job.is_running(), egui::Button::new("Cancel")).clicked() {
+                self.job.cancel();
             }
-            if let (true, Some((done, total))) = (self.running, self.progress) {
-                ui.add(egui::ProgressBar::new(done as f32 / total.max(1) as f32).text(format!("row {done}/{total}")).desired_width(160.0));
-            }
+            self.job.status_ui(ui, "rows");
         });
         if let Some(map) = &self.result {
             self.draw(ui, map, textures);

@@ -3,10 +3,14 @@
 pub mod basins;
 pub mod canvas;
 pub mod dataset;
+pub mod episode_strip;
 pub mod filmstrip;
 pub mod help;
+pub mod job_sections;
+pub mod keys;
 pub mod landscape_view;
 pub mod lesson_panel;
+pub mod memory_column;
 pub mod memory_panel;
 pub mod palette;
 pub mod path_prompt;

@@ -27,7 +27,7 @@ pub enum ReadAction {
 
 /// Draws the read controls and the filmstrips; edits the read settings.
 #[allow(clippy::too_many_arguments)]
-pub fn ui(ui: &mut egui::Ui, read: &ReadSession, compare: Option<&CompareSession>, memory_empty: bool, holds_address: bool, playing: bool, settings: &mut Settings, textures: &mut TextureCache) -> Option<ReadAction> {
+pub fn ui(ui: &mut egui::Ui, read: &ReadSession, compare: Option<&CompareSession>, memory_empty: bool, holds_address: bool, settings: &mut Settings, textures: &mut TextureCache) -> Option<ReadAction> {
     let mut action = None;
     ui.heading("Read");
     ui.label(if memory_empty { "Write an episode first: the memory is empty." } else { "Memory holds the episode; read from the query." });
@@ -35,7 +35,7 @@ pub fn ui(ui: &mut egui::Ui, read: &ReadSession, compare: Option<&CompareSession
         if ui.button("Step").on_hover_text("one attractor iteration (S)").clicked() {
             action = Some(ReadAction::Step);
         }
-        if ui.button(if playing { "Pause" } else { "Play" }).on_hover_text("P").clicked() {
+        if ui.button(if read.playing { "Pause" } else { "Play" }).on_hover_text("P").clicked() {
             action = Some(ReadAction::TogglePlay);
         }
         if ui.button("Reset").on_hover_text("restart from the query (R)").clicked() {

@@ -5,13 +5,13 @@
 //! return the blank page), and a second plot puts the error against the memory's size.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use eframe::egui;
 use egui_plot::{Corner, Legend, Line, Plot, PlotPoints, Points};
 
 use super::palette::series_colour;
 
+use crate::app::job::JobState;
 use crate::app::worker::Command;
 use crate::memory::{Addressing, ReadPlan};
 use crate::data::{Corruption, ImageSet, Region};
@@ -49,10 +49,8 @@ pub struct SweepPanel {
     pub control: SweepControl,
     /// Show the distortion/rate plot: recall error against the floats the memory holds.
     pub show_rate: bool,
-    pub running: bool,
-    pub progress: Option<(usize, usize)>,
+    pub job: JobState,
     pub results: Vec<SweepResult>,
-    cancel: Arc<AtomicBool>,
     pending: Option<(String, SweepAxis)>,
 }
 
@@ -66,10 +64,8 @@ impl Default for SweepPanel {
             use_data: None,
             control: SweepControl::None,
             show_rate: true,
-            running: false,
-            progress: None,
+            job: JobState::default(),
             results: Vec::new(),
-            cancel: Arc::new(AtomicBool::new(false)),
             pending: None,
         }
     }
@@ -85,12 +81,8 @@ fn parse_list<T: std::str::FromStr>(text: &str) -> Result<Vec<T>, String> {
 }
 
 impl SweepPanel {
-    pub fn on_progress(&mut self, done: usize, total: usize) {
-        self.progress = Some((done, total));
-    }
-
     pub fn on_finished(&mut self, model: String, points: Vec<SweepPoint>, cancelled: bool) {
-        self.running = false;
+        self.job.finish();
         if let (false, false, Some((source, axis))) = (cancelled, points.is_empty(), self.pending.take()) {
             // The memory's short name ("DKM", "Hopfield"): the legend sits over the plot.
             let short = model.split(" (").next().unwrap_or(&model);
@@ -98,9 +90,17 @@ impl SweepPanel {
         }
     }
 
-    pub fn on_error(&mut self) {
-        self.running = false;
+    pub fn on_error(&mut self, error: String) {
+        self.job.fail(error);
         self.pending = None;
+    }
+
+    /// Sets the fields to a capacity sweep at `stored` counts, on the data shown (`data`) or
+    /// random patterns, with `noise` and `control`.
+    pub fn set_capacity_sweep(&mut self, stored: &[usize], data: bool, noise: Corruption, control: SweepControl) {
+        self.axis = SweepAxis::Stored;
+        self.counts = stored.iter().map(usize::to_string).collect::<Vec<_>>().join(",");
+        (self.noise, self.use_data, self.control) = (noise, Some(data), control);
     }
 
     /// The sweep the current fields describe, or why they don't.
@@ -117,9 +117,7 @@ impl SweepPanel {
     pub fn start(&mut self, data: Option<&Arc<ImageSet>>, trained: bool, addressing: Addressing) -> Option<Command> {
         let settings = self.settings().ok()?;
         let use_data = self.uses_data(trained);
-        self.cancel = Arc::new(AtomicBool::new(false));
-        self.running = true;
-        self.progress = None;
+        let cancel = self.job.start();
         let source = if use_data { data.map_or("data".into(), |d| d.source.clone()) } else { "random".into() };
         let mut source = match self.axis {
             SweepAxis::Stored => format!("{source} · {}", self.noise),
@@ -136,7 +134,7 @@ impl SweepPanel {
             // addressing.
             plan: ReadPlan { addressing, ..ReadPlan::default() },
             control: self.control,
-            cancel: self.cancel.clone(),
+            cancel,
         })
     }
 
@@ -202,19 +200,17 @@ impl SweepPanel {
             if let Err(e) = &settings {
                 ui.colored_label(egui::Color32::from_rgb(255, 120, 100), e);
             }
-            if ui.add_enabled(!self.running && settings.is_ok(), egui::Button::new("Run sweep")).clicked() {
+            if ui.add_enabled(!self.job.is_running() && settings.is_ok(), egui::Button::new("Run sweep")).clicked() {
                 command = self.start(data, trained, addressing);
             }
-            if ui.add_enabled(self.running, egui::Button::new("Cancel sweep")).clicked() {
-                self.cancel.store(true, Ordering::Relaxed);
+            if ui.add_enabled(self.job.is_running(), egui::Button::new("Cancel sweep")).clicked() {
+                self.job.cancel();
             }
             if ui.add_enabled(!self.results.is_empty(), egui::Button::new("Clear plot")).clicked() {
                 self.results.clear();
             }
         });
-        if let (true, Some((done, total))) = (self.running, self.progress) {
-            ui.add(egui::ProgressBar::new(done as f32 / total.max(1) as f32).text(format!("{done}/{total} points")));
-        }
+        self.job.status_ui(ui, "points");
         let shown: Vec<&SweepResult> = self.results.iter().filter(|r| r.axis == self.axis).collect();
         if !shown.is_empty() {
             let x_label = match self.axis {

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use eframe::egui;
 use egui_plot::{Legend, Line, Plot, PlotPoints};
 
+use crate::app::job::JobState;
 use crate::app::worker::{AppError, Command};
 use crate::catalog::{MemorySpec, ModelKind, model_spec};
 use crate::data::ImageSet;
@@ -27,7 +28,7 @@ pub struct TrainPanel {
     pub training_set: Option<Arc<ImageSet>>,
     pub out: String,
     pub resume: bool,
-    pub running: bool,
+    pub job: JobState,
     pub history: Vec<(u64, StepMetrics)>,
     pub progress: Option<(u64, u64, f64, f64)>,
     pub message: String,
@@ -52,7 +53,7 @@ impl Default for TrainPanel {
             training_set: None,
             out: "runs/explorer.ckpt".into(),
             resume: false,
-            running: false,
+            job: JobState::default(),
             history: Vec::new(),
             progress: None,
             message: String::new(),
@@ -77,7 +78,7 @@ impl TrainPanel {
     }
 
     pub fn on_finished(&mut self, result: Result<(TrainOutcome, PathBuf), AppError>) {
-        self.running = false;
+        self.job.finish();
         match result {
             Ok((outcome, path)) => {
                 self.message = match outcome {
@@ -87,12 +88,32 @@ impl TrainPanel {
                 };
                 self.finished = Some(path);
             }
-            Err(e) => self.message = format!("training stopped: {e}"),
+            Err(e) => {
+                self.message = format!("training stopped: {e}");
+                self.job.fail(e.to_string());
+            }
         }
     }
 
+    /// Copies the last finished run's checkpoint (and card) to `dest`; the panel says so.
+    pub fn save_copy(&mut self, dest: &std::path::Path) -> Result<(), String> {
+        let source = self.finished.as_ref().ok_or("no finished checkpoint to save")?;
+        copy_checkpoint(source, dest).map_err(|e| format!("could not save: {e}"))?;
+        self.message = format!("saved a copy to {}", dest.display());
+        Ok(())
+    }
+
+    /// Starts a run of the current settings on `data`: the command for the worker.
+    pub fn start(&mut self, data: Arc<ImageSet>) -> Command {
+        self.history.clear();
+        self.progress = None;
+        self.finished = None;
+        let cancel = self.job.start();
+        Command::Train { job: self.train_job(data), cancel }
+    }
+
     /// The job for the current settings, training on `data`.
-    pub fn job(&self, data: Arc<ImageSet>) -> TrainJob {
+    pub fn train_job(&self, data: Arc<ImageSet>) -> TrainJob {
         let train = TrainConfig::default();
         TrainJob {
             model: model_spec(self.kind, &self.options, train.seed),
@@ -118,7 +139,7 @@ impl TrainPanel {
     pub fn ui(&mut self, ui: &mut egui::Ui, data: Option<&Arc<ImageSet>>) -> Option<Command> {
         let mut command = None;
         ui.horizontal(|ui| {
-            ui.add_enabled_ui(!self.running, |ui| {
+            ui.add_enabled_ui(!self.job.is_running(), |ui| {
                 for kind in ModelKind::ALL {
                     ui.selectable_value(&mut self.kind, kind, kind.label()).on_hover_text(kind.title());
                 }
@@ -147,18 +168,14 @@ impl TrainPanel {
             ui.colored_label(egui::Color32::from_rgb(255, 190, 90), "the data shown is a test set: a model trained on it cannot be evaluated on it");
         }
         ui.horizontal(|ui| {
-            let can_start = !self.running && source.is_some_and(|d| d.rows == 28 && d.cols == 28 && d.len() > 0);
+            let can_start = !self.job.is_running() && source.is_some_and(|d| d.rows == 28 && d.cols == 28 && d.len() > 0);
             if ui.add_enabled(can_start, egui::Button::new("Start training")).on_hover_text("trains on the training split, or on the data shown").clicked() {
                 if let Some(data) = source {
-                    self.running = true;
-                    self.history.clear();
-                    self.progress = None;
-                    self.finished = None;
-                    command = Some(Command::Train(self.job(data.clone())));
+                    command = Some(self.start(data.clone()));
                 }
             }
-            if ui.add_enabled(self.running, egui::Button::new("Cancel training")).clicked() {
-                command = Some(Command::CancelTraining);
+            if ui.add_enabled(self.job.is_running(), egui::Button::new("Cancel training")).clicked() {
+                self.job.cancel();
             }
             if let Some(path) = self.finished.clone() {
                 if ui.button("Use trained model").clicked() {
@@ -172,7 +189,7 @@ impl TrainPanel {
         if let Some((step, total, rate, eta)) = self.progress {
             let fraction = step as f32 / total.max(1) as f32;
             // The ETA belongs to a running job: after a cancel or a stop it would be a lie.
-            let text = if self.running { format!("step {step}/{total} · {rate:.2} steps/s · ETA {eta:.0} s") } else { format!("step {step}/{total} · stopped") };
+            let text = if self.job.is_running() { format!("step {step}/{total} · {rate:.2} steps/s · ETA {eta:.0} s") } else { format!("step {step}/{total} · stopped") };
             ui.add(egui::ProgressBar::new(fraction).text(text));
         }
         if !self.message.is_empty() {

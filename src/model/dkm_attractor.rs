@@ -7,18 +7,18 @@ use std::sync::OnceLock;
 use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::data::{Image, PIXELS, SIDE};
-use crate::memory::attractor::{AddressStep, Addressing, AttractorMemory, Evaluation, HeldAddress, Iterate, MemoryError, Panel, ReadPlan, ReadUpdate, Term, WriteReport, check_size};
+use crate::memory::attractor::{About, AddressStep, AddressedRead, Addressing, Evaluation, Generator, HeldAddress, Iterate, LandscapeSpace, MemoryError, Panel, ReadPlan, ReadUpdate, Term, WriteReport, check_size};
 use crate::memory::dkm::{self as mem, Addresser, MemoryState};
 use crate::rng::SplitMix64;
 
 use super::address_search::{AddressEnergy, AddressSearch, Found, reconstruction_nats};
-use super::reading::{check_episode, decode_probabilities, encoder_embeddings, images_tensor, iterate_from_logits, memory_panels, to_f32, to_f64_scalar, write_report};
-use super::networks::DecoderConfig;
+use super::explorable::{Explorable, TrainedAttractor};
+use super::reading::{decode_probabilities, images_tensor, iterate_from_logits, memory_panels, to_f32, to_f64_scalar, write_report};
+use super::networks::{DecoderConfig, Encoder};
 use super::{Dkm, DkmConfig};
 
 /// A DKM on an inference device with (optionally) a written memory.
 pub struct DkmAttractor {
-    pub name: String,
     model: Dkm,
     config: DkmConfig,
     device: Device,
@@ -31,13 +31,17 @@ struct Written {
     state: MemoryState,
     addresser: Addresser,
     energy: AddressEnergy,
-    stored: Vec<Image>,
 }
 
 impl DkmAttractor {
     /// `model` should live on `device` without autodiff (see backend.rs).
-    pub fn new(name: &str, model: Dkm, config: DkmConfig, device: Device) -> Self {
-        Self { name: name.to_string(), model, config, device, written: None, search: OnceLock::new() }
+    pub fn new(model: Dkm, config: DkmConfig, device: Device) -> Self {
+        Self { model, config, device, written: None, search: OnceLock::new() }
+    }
+
+    /// The explorable memory called `name`.
+    pub fn explorable(name: &str, model: Dkm, config: DkmConfig, device: Device) -> Explorable<Self> {
+        Explorable::new(name, Self::new(model, config, device))
     }
 
     pub fn config(&self) -> &DkmConfig {
@@ -45,7 +49,7 @@ impl DkmAttractor {
     }
 
     /// Holds `state` as the memory read from, with its addresser and energy.
-    fn install(&mut self, state: MemoryState, stored: Vec<Image>) {
+    fn install(&mut self, state: MemoryState) {
         let [_, slots, code_size] = state.mean.dims();
         let prior_std = self.config.memory.w_prior_std;
         let log_w_std = to_f64_scalar(self.model.log_w_std.val());
@@ -60,7 +64,6 @@ impl DkmAttractor {
             addresser: Addresser::new(state.mean.clone(), &self.config.memory).with_address_map(),
             energy,
             state,
-            stored,
         });
     }
 
@@ -137,44 +140,23 @@ fn evaluation(recon: f64, kl_w: f64, mu: &[f64]) -> Evaluation {
     }
 }
 
-impl AttractorMemory for DkmAttractor {
-    fn name(&self) -> String {
-        self.name.clone()
-    }
-
-    fn energy_unit(&self) -> &'static str {
-        "nats"
+impl TrainedAttractor for DkmAttractor {
+    /// Its size: the memory's mean K·C and covariance K².
+    fn about(&self, name: String) -> About {
+        let (k, c) = (self.config.memory.slots, self.config.memory.code_size);
+        About::new(name, "nats", k * c + k * k)
     }
 
     fn write(&mut self, episode: &[Image]) -> Result<WriteReport, MemoryError> {
-        check_episode(episode)?;
         let images = images_tensor(episode, &self.device).reshape([1, episode.len(), PIXELS]);
         let (state, _) = self.model.write(images, &self.config);
         let kl = to_f64_scalar(mem::kl_memory(&state, self.model.prior_mean.val(), self.model.prior_log_var.val()));
-        self.install(state, episode.to_vec());
+        self.install(state);
         Ok(write_report(kl, episode.len()))
     }
 
     fn forget(&mut self) {
-        self.install(self.model.memory_prior(1), Vec::new());
-    }
-
-    /// The memory's mean K·C and covariance K².
-    fn memory_floats(&self) -> usize {
-        let (k, c) = (self.config.memory.slots, self.config.memory.code_size);
-        k * c + k * k
-    }
-
-    fn stored(&self) -> &[Image] {
-        self.written.as_ref().map_or(&[], |w| &w.stored)
-    }
-
-    fn evaluate(&self, image: &Image) -> Result<Evaluation, MemoryError> {
-        self.evaluate_and_step(image, ReadUpdate::Mode, 0).map(|(evaluation, _)| evaluation)
-    }
-
-    fn step(&self, image: &Image, update: ReadUpdate, seed: u64) -> Result<Image, MemoryError> {
-        self.evaluate_and_step(image, update, seed).map(|(_, next)| next)
+        self.install(self.model.memory_prior(1));
     }
 
     fn evaluate_and_step(&self, image: &Image, update: ReadUpdate, seed: u64) -> Result<(Evaluation, Image), MemoryError> {
@@ -183,10 +165,28 @@ impl AttractorMemory for DkmAttractor {
         Ok((evaluation(recon, kl_w, &found.mu), iterate_from_logits(&found.logits, update, seed)))
     }
 
-    fn holds_address(&self) -> bool {
-        true
+    fn inspect(&self, _stored: &[Image]) -> Vec<Panel> {
+        self.written.as_ref().map_or_else(Vec::new, |w| memory_panels(&w.state, &self.model.decoder))
     }
 
+    fn encoder(&self) -> Option<(&Encoder, &Device)> {
+        Some((&self.model.encoder, &self.device))
+    }
+
+    fn addressed(&self) -> Option<&dyn AddressedRead> {
+        Some(self)
+    }
+
+    fn landscape(&self) -> Option<&dyn LandscapeSpace> {
+        Some(self)
+    }
+
+    fn generator(&self) -> Option<&dyn Generator> {
+        Some(self)
+    }
+}
+
+impl AddressedRead for DkmAttractor {
     fn start_read(&self, query: &Image, plan: &ReadPlan) -> Result<Iterate, MemoryError> {
         let amortised = self.found(query, self.address(query)?)?;
         match plan.addressing {
@@ -226,48 +226,36 @@ impl AttractorMemory for DkmAttractor {
         };
         self.iterate(next, found, Some(pixel_step_energy), step)
     }
+}
 
-    fn has_landscape(&self) -> bool {
-        true
-    }
-
-    fn landscape_point(&self, iterate: &Iterate) -> Option<Vec<f64>> {
+impl LandscapeSpace for DkmAttractor {
+    fn point(&self, iterate: &Iterate) -> Option<Vec<f64>> {
         iterate.held.as_ref().map(|held| held.weights.clone())
     }
 
     /// F(x*(μ), μ): the energy of the most likely image at address μ, and that image.
-    fn landscape_energy(&self, point: &[f64]) -> Option<Result<(f64, Image), MemoryError>> {
-        Some((|| {
-            if point.len() != self.config.memory.slots {
-                return Err(MemoryError::Model(format!("a landscape point of {} values for {} slots", point.len(), self.config.memory.slots)));
-            }
-            let logits = self.logits_at(point)?;
-            let image = iterate_from_logits(&logits, ReadUpdate::Mode, 0);
-            let (recon, kl) = self.energy_terms(&image, point, &logits)?;
-            Ok((recon + kl, image))
-        })())
+    fn energy_at(&self, point: &[f64]) -> Result<(f64, Image), MemoryError> {
+        if point.len() != self.config.memory.slots {
+        return Err(MemoryError::Model(format!("a landscape point of {} values for {} slots", point.len(), self.config.memory.slots)));
+        }
+        let logits = self.logits_at(point)?;
+        let image = iterate_from_logits(&logits, ReadUpdate::Mode, 0);
+        let (recon, kl) = self.energy_terms(&image, point, &logits)?;
+        Ok((recon + kl, image))
     }
+}
 
+impl Generator for DkmAttractor {
     /// Spec §8.4: w ~ N(0, σp² I), z = Rᵀw, one read through the memory, decode (means).
-    fn sample(&self, seed: u64) -> Option<Result<Image, MemoryError>> {
-        Some((|| {
-            let written = self.written()?;
-            let k = self.config.memory.slots;
-            let mut rng = SplitMix64::new(seed);
-            let w: Vec<f32> = (0..k).map(|_| (rng.normal() * self.config.memory.w_prior_std) as f32).collect();
-            let w = Tensor::<3>::from_data(TensorData::new(w, [1, 1, k]), &self.device);
-            let z0 = mem::read(w, written.state.mean.clone());
-            let zhat = mem::read(written.addresser.address(z0), written.state.mean.clone());
-            let c = zhat.dims()[2];
-            Ok(decode_probabilities(&self.model.decoder, zhat.reshape([1, c])).remove(0))
-        })())
-    }
-
-    fn embed(&self, images: &[Image]) -> Option<Vec<Vec<f32>>> {
-        encoder_embeddings(&self.model.encoder, images, &self.device)
-    }
-
-    fn inspect(&self) -> Vec<Panel> {
-        self.written.as_ref().map_or_else(Vec::new, |w| memory_panels(&w.state, &self.model.decoder))
+    fn sample(&self, seed: u64) -> Result<Image, MemoryError> {
+        let written = self.written()?;
+        let k = self.config.memory.slots;
+        let mut rng = SplitMix64::new(seed);
+        let w: Vec<f32> = (0..k).map(|_| (rng.normal() * self.config.memory.w_prior_std) as f32).collect();
+        let w = Tensor::<3>::from_data(TensorData::new(w, [1, 1, k]), &self.device);
+        let z0 = mem::read(w, written.state.mean.clone());
+        let zhat = mem::read(written.addresser.address(z0), written.state.mean.clone());
+        let c = zhat.dims()[2];
+        Ok(decode_probabilities(&self.model.decoder, zhat.reshape([1, c])).remove(0))
     }
 }

@@ -1,0 +1,32 @@
+//! The keyboard: what each key asks for (none while a text field has the keyboard).
+
+use eframe::egui::{self, Key, Modifiers};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyAction {
+    /// Ctrl+Z: undo the last stroke on the canvas.
+    Undo,
+    /// S: one read step.
+    Step,
+    /// P: play or pause.
+    TogglePlay,
+    /// R: restart the read from the query.
+    Reset,
+    /// C: clear the canvas.
+    ClearCanvas,
+}
+
+/// The keys pressed this frame, consumed.
+pub fn pressed(ctx: &egui::Context) -> Vec<KeyAction> {
+    if ctx.egui_wants_keyboard_input() {
+        return Vec::new();
+    }
+    let bindings = [
+        (Modifiers::COMMAND, Key::Z, KeyAction::Undo),
+        (Modifiers::NONE, Key::S, KeyAction::Step),
+        (Modifiers::NONE, Key::P, KeyAction::TogglePlay),
+        (Modifiers::NONE, Key::R, KeyAction::Reset),
+        (Modifiers::NONE, Key::C, KeyAction::ClearCanvas),
+    ];
+    bindings.into_iter().filter(|&(modifiers, key, _)| ctx.input_mut(|i| i.consume_key(modifiers, key))).map(|(_, _, action)| action).collect()
+}
