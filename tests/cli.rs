@@ -260,3 +260,21 @@ fn gui_refuses_paths_that_cannot_be_used() {
         assert!(err.contains(path.file_name().unwrap().to_str().unwrap()), "{err}");
     }
 }
+
+#[test]
+fn every_help_that_lists_memories_names_every_memory_and_every_kind() {
+    use kanerva::catalog::{MemoryName, ModelKind};
+    for command in [&["sweep", "--help"][..], &["scene", "save", "--help"], &["train", "--help"]] {
+        let out = kanerva().args(command).output().unwrap();
+        assert!(out.status.success(), "{command:?}");
+        let help = String::from_utf8(out.stdout).unwrap();
+        for kind in ModelKind::ALL {
+            assert!(help.contains(kind.name()), "{command:?} does not name {kind}:\n{help}");
+        }
+        if command[0] != "train" {
+            for name in MemoryName::all() {
+                assert!(help.contains(name.name()), "{command:?} does not name {}:\n{help}", name.name());
+            }
+        }
+    }
+}

@@ -17,6 +17,7 @@ trait KindEntry: Sync {
     fn train(&self, job: &TrainJob, device: &Device, cancel: &AtomicBool, on_event: &mut dyn FnMut(TrainEvent)) -> Result<TrainOutcome, TrainError>;
     fn load(&self, file: &CheckpointFile, device: &Device) -> Result<Box<dyn TrainedModel>, CheckpointError>;
     fn spec(&self, options: &ModelOptions, seed: u64) -> ModelSpec;
+    fn fine_tune_spec(&self, source: &CheckpointFile, options: &ModelOptions) -> Result<ModelSpec, CheckpointError>;
 }
 
 struct Entry<M>(PhantomData<fn() -> M>);
@@ -35,6 +36,11 @@ impl<M: TrainableModel> KindEntry for Entry<M> {
 
     fn spec(&self, options: &ModelOptions, seed: u64) -> ModelSpec {
         ModelSpec::from_options::<M>(options, seed)
+    }
+
+    fn fine_tune_spec(&self, source: &CheckpointFile, options: &ModelOptions) -> Result<ModelSpec, CheckpointError> {
+        source.expect_kind(M::KIND)?;
+        Ok(ModelSpec::of::<M>(&M::fine_tune_config(source.config::<M>()?, options)))
     }
 }
 
@@ -57,6 +63,12 @@ pub fn train(job: &TrainJob, device: &Device, cancel: &AtomicBool, on_event: &mu
 /// The model `options` describe, for `kind`.
 pub fn model_spec(kind: ModelKind, options: &ModelOptions, seed: u64) -> ModelSpec {
     entry(kind).spec(options, seed)
+}
+
+/// The model of a run that fine-tunes `source` (a checkpoint of `kind`): the source's config
+/// with the loss weights `options` give (see [`TrainableModel::fine_tune_config`]).
+pub fn fine_tune_spec(kind: ModelKind, source: &CheckpointFile, options: &ModelOptions) -> Result<ModelSpec, CheckpointError> {
+    entry(kind).fine_tune_spec(source, options)
 }
 
 /// Reads a checkpoint of any kind onto `device`.

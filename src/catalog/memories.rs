@@ -64,6 +64,13 @@ impl MemoryName {
     pub fn list() -> String {
         Self::all().into_iter().map(MemoryName::name).collect::<Vec<_>>().join(", ")
     }
+
+    /// The help of a `--model` option that takes any memory: the classical ones, then the
+    /// trained kinds (which need `--checkpoint`), all from [`Self::all`].
+    pub fn help() -> String {
+        let classical: Vec<&str> = Self::all().into_iter().filter(|n| !matches!(n, MemoryName::Trained(_))).map(MemoryName::name).collect();
+        format!("The memory: {}, or a trained kind ({}) with --checkpoint", classical.join(", "), ModelKind::names())
+    }
 }
 
 impl std::str::FromStr for MemoryName {

@@ -13,6 +13,6 @@ pub mod memories;
 pub mod shipped;
 
 pub use crate::model::ModelKind;
-pub use kinds::{load_checkpoint, load_file, model_spec, train};
+pub use kinds::{fine_tune_spec, load_checkpoint, load_file, model_spec, train};
 pub use memories::{BuildError, MemoryName, MemorySpec};
 pub use shipped::{EMBEDDED_DKM, assets_dir, shipped_checkpoints};

@@ -23,9 +23,7 @@ pub enum SceneCommand {
 
 #[derive(Debug, clap::Args)]
 pub struct SaveArgs {
-    /// The memory: hopfield, hopfield-storkey, hopfield-pinv, modern-hopfield, sdm, or a
-    /// trained kind (dkm, km, kpp, pkm, ebmm) with --checkpoint.
-    #[arg(long)]
+    #[arg(long, help = MemoryName::help())]
     pub model: MemoryName,
     /// The checkpoint of a trained --model (`embedded:dkm_mnist.ckpt`: the built-in DKM).
     #[arg(long)]

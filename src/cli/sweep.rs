@@ -14,9 +14,7 @@ use super::options::{JsonArg, ReadArgs};
 
 #[derive(Debug, clap::Args)]
 pub struct SweepArgs {
-    /// The memory: hopfield, hopfield-storkey, hopfield-pinv, hopfield-covariance,
-    /// modern-hopfield, sdm, or a trained kind (dkm, km, kpp, pkm, ebmm) with --checkpoint.
-    #[arg(long)]
+    #[arg(long, help = MemoryName::help())]
     pub model: MemoryName,
     /// The checkpoint of a trained --model.
     #[arg(long)]

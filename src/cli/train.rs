@@ -157,21 +157,9 @@ fn check_writable(out: &Path) -> anyhow::Result<()> {
 }
 
 /// The model config of a `--fine-tune-from` run: the source's (so its parameters fit), with
-/// the loss weights of the command line where the kind has them (a DKM card older than a
-/// weight gets it added; an EBMM, which has neither, keeps its config as it is).
+/// the loss weights of the command line where the kind has them.
 fn fine_tune_spec(source: &Path, kind: ModelKind, options: &ModelOptions) -> anyhow::Result<ModelSpec> {
-    let file = CheckpointFile::read(source)?;
-    file.expect_kind(kind)?;
-    let mut config = file.card.config.clone();
-    let weights = [("kl_addressing_weight", serde_json::to_value(options.kl_addressing_weight)?), ("ae_weight", options.ae_weight.into())];
-    for (key, value) in weights {
-        if let Some(slot) = config.get_mut(key) {
-            *slot = value;
-        } else if let (ModelKind::Dkm, Some(object)) = (kind, config.as_object_mut()) {
-            object.insert(key.into(), value);
-        }
-    }
-    Ok(ModelSpec { kind, config })
+    Ok(kanerva::catalog::fine_tune_spec(kind, &CheckpointFile::read(source)?, options)?)
 }
 
 pub fn format_duration(seconds: f64) -> String {

@@ -202,6 +202,11 @@ impl super::TrainableModel for Dkm {
             .with_ae_weight(options.ae_weight)
     }
 
+    /// The source's shapes with the command line's KL(w) and autoencoder weights.
+    fn fine_tune_config(source: DkmConfig, options: &super::ModelOptions) -> DkmConfig {
+        source.with_kl_addressing_weight(options.kl_addressing_weight).with_ae_weight(options.ae_weight)
+    }
+
     fn check_config(config: &DkmConfig) -> Result<(), String> {
         super::check_memory_config(&config.memory)?;
         super::check_finite_weight("ae_weight", config.ae_weight)?;

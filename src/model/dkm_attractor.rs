@@ -12,9 +12,9 @@ use crate::memory::dkm::{self as mem, Addresser, MemoryState};
 use crate::rng::SplitMix64;
 
 use super::address_search::{AddressEnergy, AddressSearch, Found, reconstruction_nats};
-use super::explorable::{Explorable, TrainedAttractor};
+use super::explorable::{Explorable, Facets, TrainedAttractor};
 use super::reading::{decode_probabilities, images_tensor, iterate_from_logits, memory_panels, to_f32, to_f64_scalar, write_report};
-use super::networks::{DecoderConfig, Encoder};
+use super::networks::DecoderConfig;
 use super::{Dkm, DkmConfig};
 
 /// A DKM on an inference device with (optionally) a written memory.
@@ -169,20 +169,8 @@ impl TrainedAttractor for DkmAttractor {
         self.written.as_ref().map_or_else(Vec::new, |w| memory_panels(&w.state, &self.model.decoder))
     }
 
-    fn encoder(&self) -> Option<(&Encoder, &Device)> {
-        Some((&self.model.encoder, &self.device))
-    }
-
-    fn addressed(&self) -> Option<&dyn AddressedRead> {
-        Some(self)
-    }
-
-    fn landscape(&self) -> Option<&dyn LandscapeSpace> {
-        Some(self)
-    }
-
-    fn generator(&self) -> Option<&dyn Generator> {
-        Some(self)
+    fn facets(&self) -> Facets<'_> {
+        Facets { addressed: Some(self), landscape: Some(self), generator: Some(self), encoder: Some((&self.model.encoder, &self.device)) }
     }
 }
 

@@ -8,7 +8,7 @@ use crate::data::{Image, PIXELS, SIDE};
 use crate::memory::attractor::{About, Evaluation, Iterate, LandscapeSpace, MemoryError, Panel, ReadUpdate, Term, WriteReport};
 
 use super::ebmm::{Fast, energy, energy_gradient, writing_loss};
-use super::explorable::{Explorable, TrainedAttractor};
+use super::explorable::{Explorable, Facets, TrainedAttractor};
 use super::reading::{images_tensor, to_f32};
 use super::Ebmm;
 
@@ -142,8 +142,8 @@ impl TrainedAttractor for EbmmAttractor {
         panels
     }
 
-    fn landscape(&self) -> Option<&dyn LandscapeSpace> {
-        Some(self)
+    fn facets(&self) -> Facets<'_> {
+        Facets { landscape: Some(self), ..Facets::default() }
     }
 }
 

@@ -40,26 +40,24 @@ pub trait TrainedAttractor: Send + 'static {
     /// The memory panel's pictures, `stored` being what was last written.
     fn inspect(&self, stored: &[Image]) -> Vec<Panel>;
 
+    /// Its optional abilities (none by default).
+    fn facets(&self) -> Facets<'_> {
+        Facets::default()
+    }
+}
+
+/// The optional abilities of a trained form (see the facets of [`AttractorMemory`]).
+#[derive(Default)]
+pub struct Facets<'a> {
+    /// Reads that hold an address.
+    pub addressed: Option<&'a dyn AddressedRead>,
+    /// An energy landscape.
+    pub landscape: Option<&'a dyn LandscapeSpace>,
+    /// Samples.
+    pub generator: Option<&'a dyn Generator>,
     /// The encoder whose codes e(x) are the model's own space, and its device (None: the
     /// pixels are).
-    fn encoder(&self) -> Option<(&Encoder, &Device)> {
-        None
-    }
-
-    /// Facet: reads that hold an address (see [`AttractorMemory::addressed`]).
-    fn addressed(&self) -> Option<&dyn AddressedRead> {
-        None
-    }
-
-    /// Facet: an energy landscape (see [`AttractorMemory::landscape`]).
-    fn landscape(&self) -> Option<&dyn LandscapeSpace> {
-        None
-    }
-
-    /// Facet: samples (see [`AttractorMemory::generator`]).
-    fn generator(&self) -> Option<&dyn Generator> {
-        None
-    }
+    pub encoder: Option<(&'a Encoder, &'a Device)>,
 }
 
 /// A trained model's form with a name and the episode it holds: the [`AttractorMemory`] of
@@ -122,25 +120,25 @@ impl<M: TrainedAttractor> AttractorMemory for Explorable<M> {
     }
 
     fn addressed(&self) -> Option<&dyn AddressedRead> {
-        self.form.addressed()
+        self.form.facets().addressed
     }
 
     fn landscape(&self) -> Option<&dyn LandscapeSpace> {
-        self.form.landscape()
+        self.form.facets().landscape
     }
 
     fn generator(&self) -> Option<&dyn Generator> {
-        self.form.generator()
+        self.form.facets().generator
     }
 
     fn embedding(&self) -> Option<&dyn Embedding> {
-        self.form.encoder().map(|_| self as &dyn Embedding)
+        self.form.facets().encoder.map(|_| self as &dyn Embedding)
     }
 }
 
 impl<M: TrainedAttractor> Embedding for Explorable<M> {
     fn embed(&self, images: &[Image]) -> Option<Vec<Vec<f32>>> {
-        let (encoder, device) = self.form.encoder()?;
+        let (encoder, device) = self.form.facets().encoder?;
         encoder_embeddings(encoder, images, device)
     }
 }

@@ -59,6 +59,22 @@ impl ModelKind {
         }
     }
 
+    /// The state space its energy landscape is drawn in ("addresses"), None where it has no
+    /// landscape (the PKM: its state is one address per machine).
+    pub fn landscape_space(self) -> Option<&'static str> {
+        match self {
+            ModelKind::Dkm | ModelKind::Km => Some("addresses"),
+            ModelKind::Kpp => Some("keys"),
+            ModelKind::Ebmm => Some("pixels"),
+            ModelKind::Pkm => None,
+        }
+    }
+
+    /// "dkm, km, kpp, pkm, ebmm": every kind's name, in the declared order.
+    pub fn names() -> String {
+        Self::ALL.map(ModelKind::name).join(", ")
+    }
+
     /// The kind a card's `model_kind` names, if any.
     pub fn from_name(name: &str) -> Option<ModelKind> {
         Self::ALL.into_iter().find(|k| k.name() == name)

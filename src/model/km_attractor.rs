@@ -13,8 +13,7 @@ use crate::memory::dkm::{self as mem, MemoryState};
 use crate::rng::SplitMix64;
 
 use super::km::{kl_code, kl_standard_normal, quadratic_form};
-use super::explorable::{Explorable, TrainedAttractor};
-use super::networks::Encoder;
+use super::explorable::{Explorable, Facets, TrainedAttractor};
 use super::reading::{write_report, decode_probabilities, images_tensor, landscape_at_code, latent_point, latent_tensor, memory_panels, next_iterate, to_f32, to_f64_scalar};
 use super::{Km, KmConfig, bernoulli_log_likelihood};
 
@@ -112,16 +111,8 @@ impl TrainedAttractor for KmAttractor {
         panels
     }
 
-    fn encoder(&self) -> Option<(&Encoder, &Device)> {
-        Some((&self.model.encoder, &self.device))
-    }
-
-    fn landscape(&self) -> Option<&dyn LandscapeSpace> {
-        Some(self)
-    }
-
-    fn generator(&self) -> Option<&dyn Generator> {
-        Some(self)
+    fn facets(&self) -> Facets<'_> {
+        Facets { landscape: Some(self), generator: Some(self), encoder: Some((&self.model.encoder, &self.device)), ..Facets::default() }
     }
 }
 

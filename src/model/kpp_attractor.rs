@@ -10,8 +10,7 @@ use crate::memory::attractor::{About, Evaluation, Generator, Iterate, LandscapeS
 use crate::rng::SplitMix64;
 
 use super::kpp::Gaussian;
-use super::explorable::{Explorable, TrainedAttractor};
-use super::networks::Encoder;
+use super::explorable::{Explorable, Facets, TrainedAttractor};
 use super::reading::{decode_probabilities, images_tensor, landscape_at_code, latent_point, latent_tensor, next_iterate, to_f32, to_f64_scalar};
 use super::{Kpp, KppConfig, bernoulli_log_likelihood};
 
@@ -144,16 +143,8 @@ impl TrainedAttractor for KppAttractor {
         panels
     }
 
-    fn encoder(&self) -> Option<(&Encoder, &Device)> {
-        Some((&self.model.encoder, &self.device))
-    }
-
-    fn landscape(&self) -> Option<&dyn LandscapeSpace> {
-        Some(self)
-    }
-
-    fn generator(&self) -> Option<&dyn Generator> {
-        Some(self)
+    fn facets(&self) -> Facets<'_> {
+        Facets { landscape: Some(self), generator: Some(self), encoder: Some((&self.model.encoder, &self.device)), ..Facets::default() }
     }
 }
 

@@ -208,3 +208,13 @@ pub fn bernoulli_log_likelihood_generic(targets: Tensor<2>, logits: Tensor<2>) -
     let softplus = logits.clone().clamp_min(0.0) + logits.clone().abs().neg().exp().log1p();
     (targets * logits - softplus).sum_dim(1).reshape([n])
 }
+
+/// ln N(x; μ, σ² I) summed over the last axis, with ln σ given.
+///
+/// # Shapes
+/// - x, mean, log_std: [M, D] (log_std broadcastable) -> [M]
+pub(crate) fn gaussian_log_density(x: Tensor<2>, mean: Tensor<2>, log_std: Tensor<2>) -> Tensor<1> {
+    let [m, d] = x.dims();
+    let z = (x - mean) / log_std.clone().exp();
+    (z.square().mul_scalar(-0.5) - log_std).sum_dim(1).reshape([m]).sub_scalar(0.5 * d as f64 * (2.0 * std::f64::consts::PI).ln())
+}

@@ -369,6 +369,11 @@ impl super::TrainableModel for Pkm {
         PkmConfig::new().with_arch(options.arch).with_seed(seed).with_machines(options.machines).with_memory(memory).with_ae_weight(options.ae_weight).with_scored_machines(scored)
     }
 
+    /// The source's shapes with the command line's autoencoder weight.
+    fn fine_tune_config(source: PkmConfig, options: &super::ModelOptions) -> PkmConfig {
+        source.with_ae_weight(options.ae_weight)
+    }
+
     fn check_config(config: &PkmConfig) -> Result<(), String> {
         super::check_memory_config(&config.memory)?;
         super::check_size("machines", config.machines)?;

@@ -14,8 +14,7 @@ use crate::memory::dkm::{self as mem, Addresser, MemoryState};
 use crate::memory::product::{kl_machines, per_machine, product_read};
 use crate::rng::SplitMix64;
 
-use super::explorable::{Explorable, TrainedAttractor};
-use super::networks::Encoder;
+use super::explorable::{Explorable, Facets, TrainedAttractor};
 use super::reading::{decode_probabilities, images_tensor, next_iterate, probability_images, to_f32, to_f64_scalar, write_report};
 use super::{Pkm, PkmConfig, bernoulli_log_likelihood};
 
@@ -167,12 +166,8 @@ impl TrainedAttractor for PkmAttractor {
         panels
     }
 
-    fn encoder(&self) -> Option<(&Encoder, &Device)> {
-        Some((&self.model.encoder, &self.device))
-    }
-
-    fn generator(&self) -> Option<&dyn Generator> {
-        Some(self)
+    fn facets(&self) -> Facets<'_> {
+        Facets { generator: Some(self), encoder: Some((&self.model.encoder, &self.device)), ..Facets::default() }
     }
 }
 

@@ -118,6 +118,13 @@ pub trait TrainableModel: Module + Sized + 'static {
     /// The config the command line's and the train panel's model options describe.
     fn config_from(options: &ModelOptions, seed: u64) -> Self::Config;
 
+    /// The config of a fine-tuning run from a checkpoint whose config is `source`: its shapes
+    /// kept (so the parameters fit), the loss weights of `options` where the kind has them.
+    /// By default the source's config unchanged (a kind without loss weights).
+    fn fine_tune_config(source: Self::Config, _options: &ModelOptions) -> Self::Config {
+        source
+    }
+
     /// Refuses configs no model can be built from (zero sizes, sizes that would not fit in
     /// memory), before anything is allocated.
     fn check_config(config: &Self::Config) -> Result<(), String>;

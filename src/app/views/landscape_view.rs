@@ -5,6 +5,7 @@
 use eframe::egui::{self, Color32, Rect, Sense, Stroke, Vec2};
 
 use crate::app::job::JobState;
+use crate::catalog::ModelKind;
 use crate::app::texture::TextureCache;
 use crate::app::worker::Command;
 use crate::eval::{Landscape, LandscapeRequest};
@@ -61,9 +62,11 @@ impl LandscapeView {
 
     pub fn ui(&mut self, ui: &mut egui::Ui, stored: usize, holds_state: bool, read: &[Iterate], textures: &mut TextureCache) -> Option<Command> {
         let mut command = None;
-        ui.label("Energy landscape: the energy on the plane through stored items in the memory's own state space (addresses for the DKM and KM, keys for K++, pixels for the EBMM, relaxed spins for a Hopfield network), with the read's trajectory");
+        let spaces: Vec<String> = ModelKind::ALL.into_iter().filter_map(|k| Some(format!("{} for the {}", k.landscape_space()?, k.label()))).collect();
+        ui.label(format!("Energy landscape: the energy on the plane through stored items in the memory's own state space ({}, relaxed spins for a Hopfield network), with the read's trajectory", spaces.join(", ")));
         if !holds_state {
-            ui.small("this memory has no state space to draw (the Hopfield networks, DKM, KM, K++ and EBMM have)");
+            let with: Vec<&str> = ModelKind::ALL.into_iter().filter(|k| k.landscape_space().is_some()).map(ModelKind::label).collect();
+            ui.small(format!("this memory has no state space to draw (the Hopfield networks and the {} have)", with.join(", ")));
             return None;
         }
         ui.horizontal(|ui| {
