@@ -79,7 +79,7 @@ pub enum Panel {
 /// How a read turns the model's output into the next iterate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum ReadUpdate {
-    /// x <- 1[p >= 1/2]: the pixel step that cannot lower the likelihood (spec §8.3).
+    /// x <- 1[p >= 1/2]: the pixel step that cannot lower the likelihood (docs/attractor.md).
     #[default]
     Mode,
     /// x <- p (mean field).

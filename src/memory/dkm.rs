@@ -1,8 +1,8 @@
-//! The DKM's linear-Gaussian Bayesian memory (docs/model.md; the spec's §2-§6):
+//! The DKM's linear-Gaussian Bayesian memory (docs/model.md):
 //! q(M) = MN(R, U, I_C), content-based ridge addressing, the Bayesian write, reads and the KL
 //! terms. Pure tensor math, batched over B episodes; no networks here.
 //!
-//! Symbols (spec §1): B episodes, T items, K slots, C code size. R: posterior mean [B,K,C],
+//! Symbols (docs/model.md): B episodes, T items, K slots, C code size. R: posterior mean [B,K,C],
 //! U: row covariance [B,K,K], W: addressing weights [B,T,K], Z: codes [B,T,C].
 
 use burn::tensor::Tensor;
@@ -10,14 +10,14 @@ use serde::{Deserialize, Serialize};
 
 use super::linalg::{cholesky_shifted, cholesky_solve, diagonal, diagonal_matrix_like, eye_like, gram, logdet_from_cholesky, mt, solve_lower, trace};
 
-/// Lower bound of diag(U) after a write (official `memory.py` clip, spec §4.1).
+/// Lower bound of diag(U) after a write (official `memory.py` clip, docs/model.md).
 pub const MIN_COV_DIAG: f64 = 1e-6;
 /// Upper bound of diag(U) after a write.
 pub const MAX_COV_DIAG: f64 = 1e10;
 /// Added to the prior variance: u0 = exp(s) + 1e-6.
 pub const PRIOR_VAR_EPSILON: f64 = 1e-6;
 
-/// How the addressing weights are solved (spec §3).
+/// How the addressing weights are solved (docs/model.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub enum AddressingMode {
     /// μ = (R Rᵀ + λI)⁻¹ R z: the MAP estimate of w. Recommended.
@@ -28,7 +28,7 @@ pub enum AddressingMode {
     OfficialTf,
 }
 
-/// How an episode is written (spec §4.2-§4.3). On the command line: `sequential`, `static`.
+/// How an episode is written (docs/model.md). On the command line: `sequential`, `static`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, clap::ValueEnum)]
 pub enum WriteMode {
     /// Official: item t is addressed against the memory after items 1..t-1, then a rank-1 update.
@@ -81,7 +81,7 @@ impl MemoryConfig {
 }
 
 /// q(M) = MN(R, U, I_C) for a batch of episodes, with ln det U tracked through the writes
-/// (spec §4.4) so the KL needs no factorisation.
+/// (docs/model.md) so the KL needs no factorisation.
 #[derive(Debug, Clone)]
 pub struct MemoryState {
     /// R, posterior mean. [B, K, C]
@@ -208,7 +208,7 @@ impl Addresser {
     }
 }
 
-/// Addressing means of T codes against memory `memory` (spec §3).
+/// Addressing means of T codes against memory `memory` (docs/model.md).
 ///
 /// # Shapes
 /// - codes: [B, T, C]; memory: [B, K, C]; returns W: [B, T, K]
@@ -233,7 +233,7 @@ fn clip_cov_diagonal(cov: Tensor<3>) -> Tensor<3> {
     cov.max_pair(lower).min_pair(upper)
 }
 
-/// Bayesian write of T codes with fixed weights, in closed form (spec §4.3):
+/// Bayesian write of T codes with fixed weights, in closed form (docs/model.md):
 /// Σc = W U, Σz = W U Wᵀ + σξ² I, R ← R + Σcᵀ Σz⁻¹ (Z − W R), U ← U − Σcᵀ Σz⁻¹ Σc.
 /// Computed with one forward solve against chol(Σz) = Lz: with V = Lz⁻¹ Σc, U ← U − VᵀV is
 /// symmetric by construction.
@@ -259,7 +259,7 @@ pub fn write_batched(state: MemoryState, codes: Tensor<3>, weights: Tensor<3>, c
     MemoryState { mean, cov, logdet_cov }
 }
 
-/// One rank-1 Bayesian update per episode (spec §4.1): Δ = z − Rᵀw, c = U w,
+/// One rank-1 Bayesian update per episode (docs/model.md): Δ = z − Rᵀw, c = U w,
 /// s = wᵀUw + σξ², R ← R + cΔᵀ/s, U ← U − ccᵀ/s, ln det U += ln σξ² − ln s.
 ///
 /// # Shapes
@@ -317,7 +317,7 @@ pub fn write(state: MemoryState, codes: Tensor<3>, config: &MemoryConfig) -> (Me
     }
 }
 
-/// KL(N(μ, σw² I) ‖ N(0, σp² I)) per item (spec §6.1).
+/// KL(N(μ, σw² I) ‖ N(0, σp² I)) per item (docs/model.md).
 ///
 /// # Shapes
 /// - weights (μ): [B, T, K]; log_w_std (ln σw): [1]; returns: [B, T]
@@ -331,7 +331,7 @@ pub fn kl_addressing(weights: Tensor<3>, log_w_std: Tensor<1>, w_prior_std: f64)
     sq_norm.div_scalar(2.0 * prior_var) + per_item.reshape([1, 1])
 }
 
-/// Exact KL(q(M) ‖ p(M)) for q = MN(R, U, I), p = MN(R0, u0 I, I) (spec §6.2):
+/// Exact KL(q(M) ‖ p(M)) for q = MN(R, U, I), p = MN(R0, u0 I, I) (docs/model.md):
 /// ½[C tr(U)/u0 + ‖R − R0‖²/u0 − KC + CK ln u0 − C ln det U], with ln det U from the state.
 ///
 /// # Shapes
@@ -347,7 +347,7 @@ pub fn kl_memory(state: &MemoryState, prior_mean: Tensor<2>, log_var_scale: Tens
     (scaled + constant - state.logdet_cov.clone().mul_scalar(c)).mul_scalar(0.5)
 }
 
-/// What the official `get_dkl_total` computes (spec §6.2): no ½ and Σ ln U_kk in place of
+/// What the official `get_dkl_total` computes (docs/model.md): no ½ and Σ ln U_kk in place of
 /// ln det U. For parity experiments only.
 ///
 /// # Shapes

@@ -1,4 +1,4 @@
-//! The classical Hopfield network (Hopfield 1982; spec §15.1): ±1 units over the pixels,
+//! The classical Hopfield network (Hopfield 1982; docs/capacity.md): ±1 units over the pixels,
 //! symmetric weights with zero diagonal, energy E(s) = −½ sᵀWs.
 
 use serde::{Deserialize, Serialize};
@@ -108,7 +108,7 @@ impl Hopfield {
                 SplitMix64::new(seed).shuffle(&mut order);
                 for i in order {
                     let h = self.field(spins, i);
-                    // Ties keep the current state (spec §15.1).
+                    // Ties keep the current state (docs/capacity.md).
                     if h != 0.0 {
                         spins[i] = h.signum();
                     }

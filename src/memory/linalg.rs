@@ -10,7 +10,7 @@
 
 use burn::tensor::{Tensor, TensorData};
 
-/// Pivots are clamped to this before the square root (spec §3).
+/// Pivots are clamped to this before the square root (docs/model.md).
 const MIN_PIVOT: f64 = 1e-10;
 
 /// Identity with the dtype and device of `like`.

@@ -1,4 +1,4 @@
-//! Dense ("modern") Hopfield network (Ramsauer et al. 2020; spec §15.2): ξ <- X softmax(β Xᵀξ),
+//! Dense ("modern") Hopfield network (Ramsauer et al. 2020; docs/capacity.md): ξ <- X softmax(β Xᵀξ),
 //! energy E(ξ) = −β⁻¹ ln Σ exp(β xᵢᵀξ) + ½ξᵀξ + β⁻¹ ln P + ½M².
 //!
 //! Patterns are centred (2x − 1) and scaled to unit norm (÷√N), so xᵢᵀξ ∈ [−1, 1] and β in

@@ -1,4 +1,4 @@
-//! Kanerva's sparse distributed memory (Kanerva 1988; spec §15.3): fixed random binary
+//! Kanerva's sparse distributed memory (Kanerva 1988; docs/capacity.md): fixed random binary
 //! addresses ("hard locations"), each with a counter per data bit. Writing x adds ±1 to the
 //! counters of every location within Hamming radius r of x; reading sums the active counters
 //! and thresholds at 0. Autoassociative, iterated reading: x <- read(x).
@@ -160,7 +160,7 @@ impl Sdm {
 }
 
 impl AttractorMemory for Sdm {
-    /// No energy (spec §15.3); its size is locations × N counters (the random addresses come
+    /// No energy (docs/capacity.md); its size is locations × N counters (the random addresses come
     /// from a seed and are not counted).
     fn about(&self) -> About {
         About::new(format!("SDM ({} locations, r = {})", self.config.locations, self.radius), "", self.counters.len())
@@ -203,7 +203,7 @@ impl AttractorMemory for Sdm {
         check_size(std::slice::from_ref(image), self.rows, self.cols)?;
         let (next, active) = self.read(image);
         let moved = image.pixel_error(&next) as f64 * image.pixels.len() as f64;
-        // No exact energy (spec §15.3): report the distance a read would move and the activity.
+        // No exact energy (docs/capacity.md): report the distance a read would move and the activity.
         Ok(Evaluation {
             energy: None,
             terms: vec![

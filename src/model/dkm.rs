@@ -1,5 +1,5 @@
 //! The Dynamic Kanerva Machine as a burn Module: encoder, decoder and the memory prior, with
-//! the episode loss of spec §7.1.
+//! the episode loss of docs/model.md
 
 use burn::config::Config;
 use burn::module::{Module, Param};
@@ -18,10 +18,10 @@ pub struct DkmConfig {
     pub arch: Arch,
     #[config(default = "MemoryConfig::default()")]
     pub memory: MemoryConfig,
-    /// ln σw at initialisation (σw = 0.3, spec §2.1).
+    /// ln σw at initialisation (σw = 0.3, docs/model.md).
     #[config(default = -1.2039728043259361)]
     pub init_log_w_std: f64,
-    /// Weight of the autoencoder term in the training loss (spec §7.1; 1.0).
+    /// Weight of the autoencoder term in the training loss (docs/model.md; 1.0).
     #[config(default = 1.0)]
     pub ae_weight: f64,
     /// Weight of KL(q(w)‖p(w)) in the training loss (None: 1, the ELBO). Only the loss
@@ -122,7 +122,7 @@ impl Dkm {
         (state, codes)
     }
 
-    /// The episode bound of spec §7.1: write, read each item back through q(w), decode.
+    /// The episode bound of docs/model.md: write, read each item back through q(w), decode.
     /// `sample_w`: read with w = μ + σw ε instead of μ.
     ///
     /// # Shapes

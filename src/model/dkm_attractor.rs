@@ -1,6 +1,6 @@
 //! A trained DKM as an explorable [`AttractorMemory`]: write an episode from the prior, then
-//! read iteratively with encode -> address -> read -> decode (spec §8), energy
-//! F(x, μ) = −ln p(x | Rᵀμ) + KL(q(w)‖p(w)) (spec §8.2).
+//! read iteratively with encode -> address -> read -> decode (docs/attractor.md), energy
+//! F(x, μ) = −ln p(x | Rᵀμ) + KL(q(w)‖p(w)) (docs/attractor.md).
 
 use std::sync::OnceLock;
 
@@ -103,7 +103,7 @@ impl DkmAttractor {
     }
 
     /// (−ln p(x | d(Rᵀμ)), KL(q(w)‖p(w))) in nats, from the logits at μ; their sum is
-    /// F(x, μ) (spec §8.2).
+    /// F(x, μ) (docs/attractor.md).
     fn energy_terms(&self, image: &Image, mu: &[f64], logits: &[f32]) -> Result<(f64, f64), MemoryError> {
         Ok((reconstruction_nats(&image.pixels, logits), self.written()?.energy.kl(mu)))
     }
@@ -187,7 +187,7 @@ impl AddressedRead for DkmAttractor {
         }
     }
 
-    /// The pixel step from the held address, then the address step (spec §8.3 and
+    /// The pixel step from the held address, then the address step (docs/attractor.md and
     /// [`Addressing`]): F(x_{n+1}, μ_n) <= F(x_n, μ_n) for the mode update, and the guarded
     /// and optimised address steps never raise F(x_{n+1}, ·) above F(x_{n+1}, μ_n).
     fn read_step(&self, current: &Iterate, plan: &ReadPlan, seed: u64) -> Result<Iterate, MemoryError> {
@@ -234,7 +234,7 @@ impl LandscapeSpace for DkmAttractor {
 }
 
 impl Generator for DkmAttractor {
-    /// Spec §8.4: w ~ N(0, σp² I), z = Rᵀw, one read through the memory, decode (means).
+    /// A sample: w ~ N(0, σp² I), z = Rᵀw, one read through the memory, decode (means).
     fn sample(&self, seed: u64) -> Result<Image, MemoryError> {
         let written = self.written()?;
         let k = self.config.memory.slots;

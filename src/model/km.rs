@@ -1,5 +1,5 @@
 //! The Kanerva Machine (Wu, Wayne, Graves, Lillicrap, ICLR 2018), the DKM's predecessor, in the
-//! simplified form of spec §11: the same memory q(M) = MN(R, U, I) and Bayesian write as the
+//! simplified form of docs/model.md: the same memory q(M) = MN(R, U, I) and Bayesian write as the
 //! DKM, but
 //! - learned, content-independent addressing: q(y|x) = N(μ_y(e(x)), diag σ_y²(e(x))),
 //!   y ∈ R^S, p(y) = N(0, I), and w = yA / √S with trainable keys A [S, K];

@@ -1,7 +1,7 @@
 //! A trained Kanerva Machine as an explorable [`AttractorMemory`]. A read step is
 //! encode -> y = μ_y -> w = yA/√S -> z = mean of q(z | e(x), Rᵀw) -> decode; its energy is the
 //! item's negative bound −ln p(x|z) + KL(q(z)‖p(z|y,M)) + KL(q(y)‖p(y)). Unlike the DKM's,
-//! this iteration has no convergence guarantee (spec §11.5): the code posterior mixes the
+//! this iteration has no convergence guarantee (docs/model.md): the code posterior mixes the
 //! query's own evidence with the memory read, so a corrupted query can pull the read toward
 //! itself.
 

@@ -1,4 +1,4 @@
-//! Encoder e(x) -> z and decoder d(z) -> Bernoulli logits for 28x28x1 images (spec §9.2 and
+//! Encoder e(x) -> z and decoder d(z) -> Bernoulli logits for 28x28x1 images (docs/model.md and
 //! the PyTorch reference's `--arch simple|resnet`, so the two can be compared layer for layer).
 
 use burn::config::Config;
@@ -20,7 +20,7 @@ pub enum Arch {
     /// 2 strided convs + linear; mirror with transposed convs (the reference's default).
     #[default]
     Simple,
-    /// The spec's §9.2 networks: strided convs interleaved with residual blocks.
+    /// Strided convolutions interleaved with residual blocks.
     Resnet,
 }
 
