@@ -172,3 +172,10 @@ fn the_impl_parser_finds_the_implemented_type() {
     assert_eq!(implemented_type("impl<M: TrainedAttractor> AttractorMemory for Explorable<M> {").as_deref(), Some("Explorable"));
     assert_eq!(implemented_type("impl Default for LandscapeView {").as_deref(), Some("LandscapeView"));
 }
+
+#[test]
+fn the_readme_is_a_users_page_under_15000_bytes() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    assert!(readme.len() <= 15_000, "README.md is {} bytes", readme.len());
+    assert!(!readme.contains('§'), "the README points at spec sections that are not in the repository");
+}
