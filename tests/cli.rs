@@ -278,3 +278,25 @@ fn every_help_that_lists_memories_names_every_memory_and_every_kind() {
         }
     }
 }
+
+#[test]
+fn oversized_samples_and_windows_larger_than_the_memory_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = kanerva().args(["sample", "--checkpoint", "embedded:dkm_mnist.ckpt", "--n", "100000", "--out"]).arg(dir.path().join("grid.png")).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && stderr.contains("--n") && stderr.contains("at most"), "{stderr}");
+    let ckpt = dir.path().join("kpp.ckpt");
+    let out = kanerva()
+        .args(["train", "--model", "kpp", "--data", "embedded:mnist-test", "--steps", "1", "--memory-side", "4", "--window", "6", "--out"])
+        .arg(&ckpt)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && stderr.contains("window") && stderr.contains("larger than the memory"), "{stderr}");
+    assert!(!ckpt.exists());
+    for bad in ["erase:30,30,5,5", "occlude:0"] {
+        let out = kanerva().args(["denoise", "--checkpoint", "embedded:dkm_mnist.ckpt", "--data", "embedded:mnist-test", "--noise", bad]).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success() && stderr.contains(bad), "{bad}: {stderr}");
+    }
+}

@@ -155,3 +155,11 @@ fn pictures_of_any_size_and_colour_become_28x28_ink_images() {
     assert_eq!((small.rows, small.cols), (28, 28));
     assert_eq!(small.bytes(0)[100], 255);
 }
+
+#[test]
+fn a_bad_label_range_on_embedded_data_is_named_as_such() {
+    let error = kanerva::data::load_named("embedded:mnist-test#labels=").unwrap_err().to_string();
+    assert!(error.contains("labels=A..B") && !error.contains("no embedded data set"), "{error}");
+    let subset = kanerva::data::load_named("embedded:mnist-test#labels=3..4").unwrap();
+    assert!(subset.len() > 500 && subset.labels.as_ref().unwrap().iter().all(|&l| l == 3));
+}

@@ -55,8 +55,13 @@ pub fn save_grid(images: &[Image], columns: usize, path: &std::path::Path) -> an
     grid.save(path).with_context(|| format!("writing {}", path.display()))
 }
 
+/// Most samples one `kanerva sample` draws.
+const MAX_SAMPLES: usize = 1024;
+
 pub fn run(args: SampleArgs) -> anyhow::Result<()> {
     at_least_one("--n", args.n)?;
+    // A grid of more would be a picture no one looks at, and minutes of decoding.
+    anyhow::ensure!(args.n <= MAX_SAMPLES, "--n: {} (at most {MAX_SAMPLES})", args.n);
     at_least_one("--episode-size", args.episode_size)?;
     let device = inference_device();
     let loaded = load_checkpoint(&args.checkpoint.checkpoint, &device)?;

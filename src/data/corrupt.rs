@@ -173,14 +173,15 @@ impl FromStr for Corruption {
                 .split(',')
                 .map(|s| s.trim().parse().map_err(|_| err("not a whole number")))
                 .collect::<Result<_, _>>()?;
+            // Regions of the 28x28 images: a square of 1..=28, a rectangle inside the image.
+            let side = crate::data::SIDE;
             match parts.as_slice() {
-                [side] => Ok(Region::RandomSquare(*side)),
-                [row, col, height, width] => Ok(Region::At(Rect {
-                    row: *row,
-                    col: *col,
-                    height: *height,
-                    width: *width,
-                })),
+                [n] if (1..=side).contains(n) => Ok(Region::RandomSquare(*n)),
+                [_] => Err(err(&format!("a square's side must be 1 to {side}"))),
+                [row, col, height, width] if *height >= 1 && *width >= 1 && row.saturating_add(*height) <= side && col.saturating_add(*width) <= side => {
+                    Ok(Region::At(Rect { row: *row, col: *col, height: *height, width: *width }))
+                }
+                [_, _, _, _] => Err(err(&format!("the rectangle must have a height and width of at least 1 and lie inside the {side}x{side} image"))),
                 _ => Err(err("expected N or ROW,COL,H,W")),
             }
         };
@@ -224,6 +225,16 @@ mod tests {
 
     fn checker() -> Image {
         Image::new(28, 28, (0..784).map(|i| ((i / 28 + i % 28) % 2) as f32).collect())
+    }
+
+    #[test]
+    fn regions_outside_the_image_or_empty_are_refused() {
+        for bad in ["erase:30,30,5,5", "occlude:0", "occlude:29", "erase:0,0,0,3", "occlude:20,20,10,5"] {
+            assert!(bad.parse::<Corruption>().is_err(), "{bad} was accepted");
+        }
+        for good in ["erase:0,0,28,28", "occlude:10", "occlude:1", "erase:27,27,1,1"] {
+            assert!(good.parse::<Corruption>().is_ok(), "{good} was refused");
+        }
     }
 
     #[test]

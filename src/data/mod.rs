@@ -36,15 +36,16 @@ pub fn load_named(name_or_path: &str) -> Result<ImageSet, DataError> {
     if let Some(e) = Embedded::from_name(name_or_path) {
         return e.load();
     }
-    if let Some(unknown) = name_or_path.strip_prefix("embedded:").filter(|_| !Path::new(name_or_path).exists()) {
-        let known: Vec<&str> = Embedded::ALL.iter().map(|e| e.name()).collect();
-        return Err(DataError::Unsupported { path: name_or_path.into(), problem: format!("no embedded data set {unknown:?} (there are {})", known.join(", ")) });
-    }
+    // A label range first: `embedded:mnist-test#labels=` is a bad range, not an unknown set.
     if !Path::new(name_or_path).exists()
         && let Some(selection) = parse_label_selection(name_or_path)?
     {
         let set = load_named(selection.path)?;
         return select_labels(set, &selection.labels, name_or_path);
+    }
+    if let Some(unknown) = name_or_path.strip_prefix("embedded:").filter(|_| !Path::new(name_or_path).exists()) {
+        let known: Vec<&str> = Embedded::ALL.iter().map(|e| e.name()).collect();
+        return Err(DataError::Unsupported { path: name_or_path.into(), problem: format!("no embedded data set {unknown:?} (there are {})", known.join(", ")) });
     }
     load_images(Path::new(name_or_path), InkPolarity::Auto)
 }

@@ -257,6 +257,9 @@ impl super::TrainableModel for Kpp {
         if config.memory_channels * config.memory_side * config.memory_side > super::MAX_DIMENSION * 64 {
             return Err("the memory (memory_channels × memory_side²) is too large".into());
         }
+        if config.window > config.memory_side {
+            return Err(format!("window = {} is larger than the memory (memory_side = {})", config.window, config.memory_side));
+        }
         if !(config.min_scale > 0.0 && config.min_scale <= 1.0) {
             return Err(format!("min_scale = {} must be in (0, 1]", config.min_scale));
         }
