@@ -66,8 +66,14 @@ pub fn rises(iterates: &[Iterate]) -> Vec<usize> {
         .collect()
 }
 
-/// "the energy fell or held in k of m steps", and what the two half-steps did in total;
-/// `risen`: [`rises`] of `iterates`.
+/// The points of an energy path (see [`energy_path`]) that lie above the point before them
+/// (by more than float noise): every rise, at either half-step.
+pub fn path_rises(path: &[[f64; 2]]) -> Vec<[f64; 2]> {
+    path.windows(2).filter(|w| w[1][1] > w[0][1] + ENERGY_TOLERANCE).map(|w| w[1]).collect()
+}
+
+/// "the energy fell or held in k of m steps", how many half-steps rose, and what the two
+/// half-steps did in total; `risen`: [`rises`] of `iterates`.
 pub fn monotone_summary(iterates: &[Iterate], risen: &[usize]) -> Option<String> {
     let steps = iterates.windows(2).filter(|w| w[0].evaluation.energy.is_some() && w[1].evaluation.energy.is_some()).count();
     if steps == 0 {
@@ -78,7 +84,8 @@ pub fn monotone_summary(iterates: &[Iterate], risen: &[usize]) -> Option<String>
     let halves: Vec<(f64, f64)> = iterates.windows(2).filter_map(|w| w[1].half_steps(&w[0])).collect();
     if !halves.is_empty() {
         let (pixel, address) = halves.iter().fold((0.0, 0.0), |(a, b), h| (a + h.0, b + h.1));
-        text.push_str(&format!("; pixel steps {pixel:+.2}, address steps {address:+.2}"));
+        let half_rises = path_rises(&energy_path(iterates)).len();
+        text.push_str(&format!("; half-steps rose {half_rises} of {} times; pixel steps {pixel:+.2}, address steps {address:+.2}", 2 * halves.len()));
     }
     Some(text)
 }
@@ -88,8 +95,9 @@ pub fn monotone_summary(iterates: &[Iterate], risen: &[usize]) -> Option<String>
 /// both half-steps (pixel step at n − ½, address step at n); every rise is marked.
 pub fn energy_plot_with_id(ui: &mut egui::Ui, id: &str, iterates: &[Iterate], unit: &str, height: f32, y_range: Option<(f64, f64)>) {
     let risen = rises(iterates);
+    let marked = path_rises(&energy_path(iterates));
     if let Some(summary) = monotone_summary(iterates, &risen) {
-        let color = if risen.is_empty() { ui.visuals().weak_text_color() } else { egui::Color32::from_rgb(255, 140, 120) };
+        let color = if marked.is_empty() { ui.visuals().weak_text_color() } else { egui::Color32::from_rgb(255, 140, 120) };
         ui.label(egui::RichText::new(summary).small().color(color));
     }
     let mut names: Vec<String> = Vec::new();
@@ -131,9 +139,9 @@ pub fn energy_plot_with_id(ui: &mut egui::Ui, id: &str, iterates: &[Iterate], un
             if !halves.is_empty() {
                 plot.points(Points::new("after the pixel step (n − ½)", PlotPoints::from(halves)).radius(3.0).shape(MarkerShape::Diamond));
             }
-            let risen: Vec<[f64; 2]> = risen.iter().filter_map(|&n| iterates[n].evaluation.energy.map(|e| [n as f64, e])).collect();
-            if !risen.is_empty() {
-                plot.points(Points::new("energy rose", PlotPoints::from(risen)).radius(5.0).color(egui::Color32::from_rgb(255, 90, 70)));
+            // Every rise, at either half-step, as a red dot where it ended.
+            if !marked.is_empty() {
+                plot.points(Points::new("energy rose", PlotPoints::from(marked.clone())).radius(5.0).color(egui::Color32::from_rgb(255, 90, 70)));
             }
             for name in &names {
                 let points: Vec<[f64; 2]> = iterates
@@ -198,4 +206,27 @@ pub fn write_history_plot(ui: &mut egui::Ui, name: &str, history: &[f64], height
             // Markers: one write is one point, which a line alone would not show.
             plot.points(Points::new(name.to_string(), points).radius(4.0));
         });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{energy_path, monotone_summary, path_rises, rises};
+    use crate::data::Image;
+    use crate::memory::{Evaluation, Iterate};
+
+    fn iterate(energy: f64, after_pixel_step: Option<f64>) -> Iterate {
+        let evaluation = Evaluation { energy: Some(energy), ..Evaluation::default() };
+        Iterate { pixel_step_energy: after_pixel_step, ..Iterate::new(Image::new(2, 2, vec![0.0; 4]), evaluation) }
+    }
+
+    #[test]
+    fn a_rise_at_the_address_half_step_is_marked_though_the_whole_step_fell() {
+        // 80 -> (pixel step) 70 -> (address step) 75: the step fell, its second half rose.
+        // Then 75 -> 77 -> 76: the step rose, and so did its pixel half.
+        let read = [iterate(80.0, None), iterate(75.0, Some(70.0)), iterate(76.0, Some(77.0))];
+        assert_eq!(rises(&read), vec![2]);
+        assert_eq!(path_rises(&energy_path(&read)), vec![[1.0, 75.0], [1.5, 77.0]]);
+        let summary = monotone_summary(&read, &rises(&read)).unwrap();
+        assert!(summary.contains("1 of 2 steps") && summary.contains("half-steps rose 2 of 4"), "{summary}");
+    }
 }
