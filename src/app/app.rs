@@ -445,7 +445,7 @@ impl ExplorerApp {
         let holds_address = self.memory.capabilities().holds_address;
         let action = ui.columns(2, |cols| {
             query_panel::ui(&mut cols[0], &mut self.canvas, &mut self.settings, &mut self.textures);
-            read_panel::ui(&mut cols[1], &self.read, self.compare.as_ref(), self.memory.stored.is_empty(), holds_address, &mut self.settings, &mut self.textures)
+            read_panel::ui(&mut cols[1], &self.read, self.compare.as_ref(), self.memory.stored.is_empty(), stale, holds_address, &mut self.settings, &mut self.textures)
         });
         self.apply_read_action(action);
         ui.separator();

@@ -208,8 +208,10 @@ impl MemorySpec {
 
     /// The memories available here: the classical ones, and one per shipped checkpoint.
     pub fn available() -> Vec<MemorySpec> {
-        let mut out: Vec<MemorySpec> = [MemoryName::Hopfield(LearningRule::Hebbian), MemoryName::Hopfield(LearningRule::Covariance), MemoryName::Hopfield(LearningRule::PseudoInverse), MemoryName::ModernHopfield, MemoryName::Sdm]
+        // Every classical memory, in the order of the names.
+        let mut out: Vec<MemorySpec> = MemoryName::all()
             .into_iter()
+            .filter(|name| !matches!(name, MemoryName::Trained(_)))
             .map(|name| MemorySpec::from_name(name, None, DEFAULT_BETA, SdmConfig::default().locations).expect("classical memories need no checkpoint"))
             .collect();
         let shipped = shipped_checkpoints();

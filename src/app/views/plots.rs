@@ -100,12 +100,20 @@ pub fn energy_plot_with_id(ui: &mut egui::Ui, id: &str, iterates: &[Iterate], un
         let color = if marked.is_empty() { ui.visuals().weak_text_color() } else { egui::Color32::from_rgb(255, 140, 120) };
         ui.label(egui::RichText::new(summary).small().color(color));
     }
+    // Terms in the energy's unit are its parts and share its axis; the others (a Hopfield
+    // overlap, |grad E|, an attention entropy) are diagnostics, shown as numbers instead.
     let mut names: Vec<String> = Vec::new();
     for it in iterates {
         for t in &it.evaluation.terms {
-            if !names.contains(&t.name) {
+            if !names.contains(&t.name) && is_energy_term(&t.name, unit) {
                 names.push(t.name.clone());
             }
+        }
+    }
+    if let Some(last) = iterates.last() {
+        let diagnostics: Vec<String> = last.evaluation.terms.iter().filter(|t| !is_energy_term(&t.name, unit)).map(|t| format!("{} {:.3}", t.name, t.value)).collect();
+        if !diagnostics.is_empty() {
+            ui.label(egui::RichText::new(format!("current iterate: {}", diagnostics.join(" · "))).small());
         }
     }
     let y_label = if unit.is_empty() { "energy".to_string() } else { format!("energy ({unit})") };
@@ -114,6 +122,9 @@ pub fn energy_plot_with_id(ui: &mut egui::Ui, id: &str, iterates: &[Iterate], un
         .legend(Legend::default().text_style(egui::TextStyle::Small))
         .x_axis_label("iteration")
         .y_axis_label(y_label)
+        // A read of one iterate still shows an iteration axis, not −10..10.
+        .include_x(0.0)
+        .include_x(1.0)
         // Marks at 1, 2, 5 x 10^n (base 10 alone often labels a single line on this height).
         .y_grid_spacer(egui_plot::log_grid_spacer(5))
         .allow_scroll(false)
@@ -154,6 +165,12 @@ pub fn energy_plot_with_id(ui: &mut egui::Ui, id: &str, iterates: &[Iterate], un
         });
 }
 
+/// Whether a term named `name` is a part of an energy in `unit` ("reconstruction nats" of
+/// nats), to be drawn on the energy's axis.
+fn is_energy_term(name: &str, unit: &str) -> bool {
+    !unit.is_empty() && name.contains(unit)
+}
+
 /// Fraction of differing pixels between each iterate and each stored image, one line per
 /// stored item in its own colour (the episode strip's); hovering a line shows the item.
 pub fn distance_plot_with_id(ui: &mut egui::Ui, id: &str, distances: &[Vec<f32>], stored: &[Image], textures: &mut TextureCache, height: f32) {
@@ -162,6 +179,8 @@ pub fn distance_plot_with_id(ui: &mut egui::Ui, id: &str, distances: &[Vec<f32>]
         .x_axis_label("iteration")
         .y_axis_label("pixel distance to stored item")
         .include_y(0.0)
+        .include_x(0.0)
+        .include_x(1.0)
         .allow_scroll(false)
         .show(ui, |plot| {
             let items = distances.iter().map(Vec::len).max().unwrap_or(0);

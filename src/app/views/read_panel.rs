@@ -26,11 +26,16 @@ pub enum ReadAction {
 }
 
 /// Draws the read controls and the filmstrips; edits the read settings.
+/// `stale`: the episode on screen changed since the memory was written.
 #[allow(clippy::too_many_arguments)]
-pub fn ui(ui: &mut egui::Ui, read: &ReadSession, compare: Option<&CompareSession>, memory_empty: bool, holds_address: bool, settings: &mut Settings, textures: &mut TextureCache) -> Option<ReadAction> {
+pub fn ui(ui: &mut egui::Ui, read: &ReadSession, compare: Option<&CompareSession>, memory_empty: bool, stale: bool, holds_address: bool, settings: &mut Settings, textures: &mut TextureCache) -> Option<ReadAction> {
     let mut action = None;
     ui.heading("Read");
-    ui.label(if memory_empty { "Write an episode first: the memory is empty." } else { "Memory holds the episode; read from the query." });
+    ui.label(match (memory_empty, stale) {
+        (true, _) => "Write an episode first: the memory is empty.",
+        (false, true) => "Memory holds the episode written last (not the one shown); read from the query.",
+        (false, false) => "Memory holds the episode; read from the query.",
+    });
     ui.horizontal(|ui| {
         if ui.button("Step").on_hover_text("one attractor iteration (S)").clicked() {
             action = Some(ReadAction::Step);
@@ -55,7 +60,8 @@ pub fn ui(ui: &mut egui::Ui, read: &ReadSession, compare: Option<&CompareSession
     if addressing_ui(ui, &mut settings.read, holds_address) {
         action = Some(ReadAction::Reset);
     }
-    ui.label(format!("filmstrip ({} iterates)", read.iterates.len()));
+    let n = read.iterates.len();
+    ui.label(format!("filmstrip ({n} iterate{})", if n == 1 { "" } else { "s" }));
     filmstrip::ui(ui, "filmstrip", &read.iterates, textures);
     // Models that combine several partial reads (the PKM's machines) show each one for the
     // current iterate, beside what the combined read gives (the next iterate).
