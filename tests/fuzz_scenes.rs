@@ -237,7 +237,7 @@ fn play_lesson(found: FoundLesson, limit: Duration) -> Result<(), String> {
     // harness would panic on it instead, which is not what a person sees.
     let mut h = Harness::builder().with_size([1500.0, 1000.0]).allow_missing_glyphs().build_ui_state(|ui, app: &mut ExplorerApp| app.show(ui), app);
     let steps = found.lesson.steps.len();
-    h.state_mut().start_lesson(found, false);
+    h.state_mut().lessons.start(found, false);
     for step in 0..steps {
         if step > 0 {
             h.state_mut().lessons.enter_step(step);

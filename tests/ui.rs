@@ -546,6 +546,8 @@ fn without_a_file_dialog_a_typed_path_opens_data_and_is_remembered() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("one.png");
     image::GrayImage::from_fn(28, 28, |x, _| image::Luma([if x < 14 { 255 } else { 0 }])).save(&path).unwrap();
+    h.get_by_label("File").click();
+    h.run_steps(2);
     h.get_by_label("Open data...").click();
     // A window's first frame only measures it.
     h.run_steps(4);
@@ -558,6 +560,8 @@ fn without_a_file_dialog_a_typed_path_opens_data_and_is_remembered() {
     assert_eq!(h.state().settings.recent_paths, vec![path.display().to_string()]);
     assert!(h.state().files.prompt.purpose.is_none(), "the prompt closed");
     // The prompt opened on purpose offers the recent path.
+    h.get_by_label("File").click();
+    h.run_steps(2);
     h.get_by_label("Type a path...").click();
     h.run_steps(4);
     h.get_by_label(&path.display().to_string()).click();
@@ -614,7 +618,7 @@ fn every_lesson_walks_through_all_its_steps_without_an_error() {
         let name = found.lesson.name.clone();
         let steps = found.lesson.steps.len();
         let mut h = harness();
-        h.state_mut().start_lesson(found, false);
+        h.state_mut().lessons.start(found, false);
         for step in 0..steps {
             if step > 0 {
                 h.get_by_label("Next").click();
@@ -650,7 +654,7 @@ fn a_lesson_step_whose_scene_fails_stops_with_the_reason() {
     ]}"#;
     let lesson = Lesson::parse(text, "broken lesson").unwrap();
     let mut h = harness();
-    h.state_mut().start_lesson(FoundLesson { lesson, dir: None }, false);
+    h.state_mut().lessons.start(FoundLesson { lesson, dir: None }, false);
     wait_up_to(&mut h, "the failed step to stop", 60, |app| app.lesson_idle());
     let errors = h.state().messages.errors.join(" | ");
     assert!(errors.contains("/dev/zero") && errors.contains("step 1 stopped"), "{errors}");
@@ -721,4 +725,23 @@ fn a_failing_landscape_ends_only_its_own_job_while_a_sweep_runs() {
     let app = h.state();
     assert_eq!(app.jobs.sweep.job.error(), None);
     assert_eq!(app.jobs.sweep.results.last().map(|r| r.points.len()), Some(4), "the sweep finished all its points");
+}
+
+#[test]
+fn the_lessons_menu_starts_a_lesson_and_page_down_turns_its_steps() {
+    let mut h = harness();
+    let titles: Vec<String> = h.state().lessons.available.iter().map(|l| l.lesson.title.clone()).collect();
+    assert!(titles.len() >= 3 && !h.state().lessons.available.iter().any(|l| l.lesson.name.starts_with("demo-")), "{titles:?}");
+    let basins = h.state().lessons.available.iter().find(|l| l.lesson.name == "basins").unwrap().lesson.title.clone();
+    h.get_by_label("Lessons").click();
+    h.run_steps(2);
+    h.get_by_label(&basins).click();
+    h.run_steps(2);
+    assert_eq!(h.state().lessons.session.as_ref().map(|l| (l.found.lesson.name.as_str(), l.step)), Some(("basins", 0)));
+    h.key_press(egui::Key::PageDown);
+    h.run_steps(1);
+    assert_eq!(h.state().lessons.session.as_ref().unwrap().step, 1, "Page Down: the next step");
+    h.key_press(egui::Key::ArrowLeft);
+    h.run_steps(1);
+    assert_eq!(h.state().lessons.session.as_ref().unwrap().step, 0, "←: the step before");
 }

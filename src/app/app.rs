@@ -12,7 +12,6 @@ use crate::catalog::MemorySpec;
 use crate::data::Embedded;
 use crate::memory::{ReadPlan, ReadUpdate};
 use crate::scene::SceneRequest;
-use crate::scene::lesson::FoundLesson;
 
 use super::compare::CompareSession;
 use super::episode::Episode;
@@ -74,6 +73,7 @@ impl ExplorerApp {
             messages: Messages::default(),
             ctx: ctx.clone(),
         };
+        app.lessons = Lessons::found(&mut app.messages.errors);
         // The train panel trains on the training split by default; it loads on the worker.
         app.send(Command::LoadTrainingSet);
         match Embedded::MnistTest.load() {
@@ -85,11 +85,6 @@ impl ExplorerApp {
 
     pub fn send(&self, command: Command) {
         self.worker.send(command);
-    }
-
-    /// Starts `found` at its first step; `windowless`: a scripted demo (no lesson window).
-    pub fn start_lesson(&mut self, found: FoundLesson, windowless: bool) {
-        self.lessons.start(found, windowless);
     }
 
     /// True when the lesson's step is done and answered, and no read step or job is pending.
@@ -355,6 +350,7 @@ impl ExplorerApp {
                 KeyAction::TogglePlay => self.read.playing = !self.read.playing,
                 KeyAction::Reset => self.reset_read(),
                 KeyAction::ClearCanvas => self.canvas.clear(),
+                KeyAction::NextStep | KeyAction::PreviousStep => self.lessons.page(key == KeyAction::NextStep),
             }
         }
         // Playing: the next step when it is due.
@@ -414,7 +410,8 @@ impl ExplorerApp {
 
     fn top_bar(&mut self, ui: &mut egui::Ui) {
         let compare = self.compare.as_ref().map(|c| c.choice.clone());
-        match top_bar::ui(ui, &self.memory.choices, &mut self.settings.model, compare.as_ref(), &mut self.settings.show_help) {
+        let lessons = self.lessons.menu();
+        match top_bar::ui(ui, &self.memory.choices, &mut self.settings.model, compare.as_ref(), &lessons, &mut self.settings.show_help) {
             Some(TopBarAction::Select(m)) => self.send(Command::SelectModel(m)),
             Some(TopBarAction::Compare(choice)) => self.set_compare(choice),
             Some(TopBarAction::OpenData) => self.files.ask(PathPurpose::OpenData),
@@ -422,6 +419,7 @@ impl ExplorerApp {
             Some(TopBarAction::LoadCheckpoint) => self.files.ask(PathPurpose::LoadCheckpoint),
             Some(TopBarAction::TypePath) => self.files.prompt.open(PathPurpose::OpenData, None),
             Some(TopBarAction::OpenScene) => self.files.ask(PathPurpose::OpenScene),
+            Some(TopBarAction::StartLesson(i)) => self.lessons.start_available(i),
             None => {}
         }
     }

@@ -95,6 +95,9 @@ pub enum LessonOrder {
 /// The lesson being played, if any, and the worker's answers it waits on.
 #[derive(Default)]
 pub struct Lessons {
+    /// The lessons the Lessons menu offers (built in, and the lesson files beside the weights;
+    /// the scripted demos left out).
+    pub available: Vec<FoundLesson>,
     pub session: Option<LessonSession>,
     pub answers: Answers,
     /// A panel a lesson asked to open (applied once, scrolled into view).
@@ -102,6 +105,38 @@ pub struct Lessons {
 }
 
 impl Lessons {
+    /// With the lessons found here; a folder of lessons that cannot be read is reported, the
+    /// built-in ones are offered still.
+    pub fn found(errors: &mut Vec<String>) -> Self {
+        let dir = crate::scene::lesson::lessons_dir();
+        let all = crate::scene::lesson::all_lessons(dir.as_deref()).or_else(|e| {
+            errors.push(format!("lessons: {e}"));
+            crate::scene::lesson::all_lessons(None)
+        });
+        let available = all.unwrap_or_default().into_iter().filter(|l| !l.lesson.name.starts_with("demo-")).collect();
+        Self { available, ..Self::default() }
+    }
+
+    /// Plays lesson `i` of the menu from its first step.
+    pub fn start_available(&mut self, i: usize) {
+        if let Some(found) = self.available.get(i).cloned() {
+            self.start(found, false);
+        }
+    }
+
+    /// The menu's entries: each lesson's name and title.
+    pub fn menu(&self) -> Vec<(String, String)> {
+        self.available.iter().map(|l| (l.lesson.name.clone(), l.lesson.title.clone())).collect()
+    }
+
+    /// Moves the lesson shown in its window `by` steps (keys; a demo has no window to page).
+    pub fn page(&mut self, forward: bool) {
+        if let Some(lesson) = self.session.as_ref().filter(|l| !l.windowless) {
+            let step = if forward { lesson.step + 1 } else { lesson.step.saturating_sub(1) };
+            self.enter_step(step);
+        }
+    }
+
     /// Starts `found` at its first step (`windowless`: a demo, played without the window).
     pub fn start(&mut self, found: FoundLesson, windowless: bool) {
         self.session = Some(LessonSession { found, step: 0, queue: VecDeque::new(), wait: None, windowless });

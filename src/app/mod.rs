@@ -67,9 +67,9 @@ pub fn run_native(start: StartOptions) -> eframe::Result<()> {
                 app.send(worker::Command::OpenScene(scene));
             }
             if let Some(lesson) = start.lesson {
-                app.start_lesson(lesson, false);
+                app.lessons.start(lesson, false);
             } else if let Some(demo) = start.demo {
-                app.start_lesson(demo.lesson(), true);
+                app.lessons.start(demo.lesson(), true);
             }
             Ok(Box::new(app))
         }),

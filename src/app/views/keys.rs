@@ -14,6 +14,10 @@ pub enum KeyAction {
     Reset,
     /// C: clear the canvas.
     ClearCanvas,
+    /// Page Down or →: the lesson's next step (a presenter's clicker sends Page Down).
+    NextStep,
+    /// Page Up or ←: the lesson's step before.
+    PreviousStep,
 }
 
 /// The keys pressed this frame, consumed.
@@ -27,6 +31,10 @@ pub fn pressed(ctx: &egui::Context) -> Vec<KeyAction> {
         (Modifiers::NONE, Key::P, KeyAction::TogglePlay),
         (Modifiers::NONE, Key::R, KeyAction::Reset),
         (Modifiers::NONE, Key::C, KeyAction::ClearCanvas),
+        (Modifiers::NONE, Key::PageDown, KeyAction::NextStep),
+        (Modifiers::NONE, Key::ArrowRight, KeyAction::NextStep),
+        (Modifiers::NONE, Key::PageUp, KeyAction::PreviousStep),
+        (Modifiers::NONE, Key::ArrowLeft, KeyAction::PreviousStep),
     ];
     bindings.into_iter().filter(|&(modifiers, key, _)| ctx.input_mut(|i| i.consume_key(modifiers, key))).map(|(_, _, action)| action).collect()
 }

@@ -18,11 +18,14 @@ pub enum TopBarAction {
     /// Type a path (no dialog needed).
     TypePath,
     OpenScene,
+    /// Play the lesson at this index of the list shown.
+    StartLesson(usize),
 }
 
 /// Draws the bar. `current`: the memory in use (its β is edited in place while dragging);
 /// `compare`: the comparison memory, if any.
-pub fn ui(ui: &mut egui::Ui, models: &[MemorySpec], current: &mut Option<MemorySpec>, compare: Option<&MemorySpec>, show_help: &mut bool) -> Option<TopBarAction> {
+/// `lessons`: the lessons' names and titles, for the Lessons menu.
+pub fn ui(ui: &mut egui::Ui, models: &[MemorySpec], current: &mut Option<MemorySpec>, compare: Option<&MemorySpec>, lessons: &[(String, String)], show_help: &mut bool) -> Option<TopBarAction> {
     let mut action = None;
     ui.horizontal(|ui| {
         ui.heading("Kanerva Explorer");
@@ -58,21 +61,30 @@ pub fn ui(ui: &mut egui::Ui, models: &[MemorySpec], current: &mut Option<MemoryS
             }
         });
         ui.separator();
-        if ui.button("Open data...").on_hover_text("IMG1, MNIST IDX, PNG/JPEG or a folder; or drop a file here").clicked() {
-            action = Some(TopBarAction::OpenData);
-        }
-        if ui.button("Open folder...").on_hover_text("a folder of pictures (PNG, JPEG, GIF...), each resized to 28x28").clicked() {
-            action = Some(TopBarAction::OpenFolder);
-        }
-        if ui.button("Load checkpoint...").on_hover_text("a checkpoint (.ckpt) of any model kind, written by `kanerva train` or the train panel").clicked() {
-            action = Some(TopBarAction::LoadCheckpoint);
-        }
-        if ui.button("Open scene...").on_hover_text("a scene file (kanerva scene save, or Save scene in the read panel): its memory, episode, query and read settings").clicked() {
-            action = Some(TopBarAction::OpenScene);
-        }
-        if ui.button("Type a path...").on_hover_text("open data by typing its path, with the recent paths (where no file dialog can open)").clicked() {
-            action = Some(TopBarAction::TypePath);
-        }
+        // The file commands in one menu, so the bar fits at 1500 points whatever is picked.
+        ui.menu_button("File", |ui| {
+            let items = [
+                ("Open data...", "IMG1, MNIST IDX, PNG/JPEG or a folder; or drop a file on the window", TopBarAction::OpenData),
+                ("Open folder...", "a folder of pictures (PNG, JPEG, GIF...), each resized to 28x28", TopBarAction::OpenFolder),
+                ("Load checkpoint...", "a checkpoint (.ckpt) of any model kind, written by `kanerva train` or the train panel", TopBarAction::LoadCheckpoint),
+                ("Open scene...", "a scene file (kanerva scene save, or Save scene in the read panel): its memory, episode, query and read settings", TopBarAction::OpenScene),
+                ("Type a path...", "open data by typing its path, with the recent paths (where no file dialog can open)", TopBarAction::TypePath),
+            ];
+            for (label, hint, chosen) in items {
+                if ui.button(label).on_hover_text(hint).clicked() {
+                    action = Some(chosen);
+                    ui.close();
+                }
+            }
+        });
+        ui.menu_button("Lessons", |ui| {
+            for (i, (name, title)) in lessons.iter().enumerate() {
+                if ui.button(title).on_hover_text(format!("kanerva gui --lesson {name}")).clicked() {
+                    action = Some(TopBarAction::StartLesson(i));
+                    ui.close();
+                }
+            }
+        });
         ui.toggle_value(show_help, "Help");
     });
     action
