@@ -15,14 +15,16 @@ pub enum LessonNav {
 pub fn ui(ctx: &egui::Context, lesson: &LessonSession, busy: bool) -> Option<LessonNav> {
     let mut nav = None;
     let steps = lesson.found.lesson.steps.len();
-    egui::Window::new(format!("Lesson: {}", lesson.found.lesson.title))
+    // The title inside, wrapped: in the title bar a long one was cut.
+    egui::Window::new("Lesson")
         .id(egui::Id::unique("lesson_window"))
-        // Over the free space below the data grid, clear of the canvas, filmstrip and plots.
-        .default_pos([6.0, 680.0])
-        .default_width(320.0)
+        // Over the lower part of the data column, clear of the canvas, filmstrip and plots.
+        .default_pos([6.0, 560.0])
+        .default_width(330.0)
         .collapsible(true)
         .show(ctx, |ui| {
-            ui.label(egui::RichText::new(format!("step {} of {steps}", lesson.step + 1)).small().weak());
+            ui.label(egui::RichText::new(&lesson.found.lesson.title).strong().size(15.0));
+            ui.label(egui::RichText::new(format!("step {} of {steps} · Page Down / Page Up", lesson.step + 1)).small().weak());
             ui.label(&lesson.found.lesson.steps[lesson.step].text);
             ui.horizontal(|ui| {
                 if ui.add_enabled(lesson.step > 0, egui::Button::new("Back")).clicked() {
