@@ -62,7 +62,16 @@ impl LandscapeView {
 
     pub fn ui(&mut self, ui: &mut egui::Ui, stored: usize, holds_state: bool, read: &[Iterate], textures: &mut TextureCache) -> Option<Command> {
         let mut command = None;
-        let spaces: Vec<String> = ModelKind::ALL.into_iter().filter_map(|k| Some(format!("{} for the {}", k.landscape_space()?, k.label()))).collect();
+        // "addresses for the DKM and KM, keys for the K++, ...": the kinds grouped by space.
+        let mut spaces: Vec<(&str, Vec<&str>)> = Vec::new();
+        for kind in ModelKind::ALL {
+            let Some(space) = kind.landscape_space() else { continue };
+            match spaces.iter_mut().find(|(s, _)| *s == space) {
+                Some((_, kinds)) => kinds.push(kind.label()),
+                None => spaces.push((space, vec![kind.label()])),
+            }
+        }
+        let spaces: Vec<String> = spaces.into_iter().map(|(space, kinds)| format!("{space} for the {}", kinds.join(" and "))).collect();
         ui.label(format!("Energy landscape: the energy on the plane through stored items in the memory's own state space ({}, relaxed spins for a Hopfield network), with the read's trajectory", spaces.join(", ")));
         if !holds_state {
             let with: Vec<&str> = ModelKind::ALL.into_iter().filter(|k| k.landscape_space().is_some()).map(ModelKind::label).collect();
