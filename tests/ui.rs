@@ -745,3 +745,34 @@ fn the_lessons_menu_starts_a_lesson_and_page_down_turns_its_steps() {
     h.run_steps(1);
     assert_eq!(h.state().lessons.session.as_ref().unwrap().step, 0, "←: the step before");
 }
+
+#[test]
+fn a_scene_recorded_with_another_checkpoint_or_kind_is_refused_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let shipped = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/scenes/dkm-denoise.json")).unwrap();
+    let mut scene: serde_json::Value = serde_json::from_str(&shipped).unwrap();
+    let checkpoint = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/dkm_mnist.ckpt");
+    scene["memory"]["trained"]["checkpoint"] = checkpoint.into();
+    let write = |name: &str, scene: &serde_json::Value| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, serde_json::to_string(scene).unwrap()).unwrap();
+        path
+    };
+    let mut other_hash = scene.clone();
+    other_hash["memory"]["trained"]["sha256"] = "00".repeat(32).into();
+    let mut other_kind = scene.clone();
+    other_kind["memory"]["trained"]["kind"] = "km".into();
+    let mut h = harness();
+    for (path, says) in [(write("hash.json", &other_hash), "SHA-256"), (write("kind.json", &other_kind), "km")] {
+        let errors_before = h.state().messages.errors.len();
+        h.state().send(kanerva::app::worker::Command::OpenScene(path.clone()));
+        wait_for(&mut h, "the refusal", |app| app.messages.errors.len() > errors_before);
+        let error = h.state().messages.errors.last().unwrap().clone();
+        assert!(error.contains(says), "{error}");
+        assert!(h.state().memory.name().starts_with("Hopfield"), "the memory in use stays: {}", h.state().memory.name());
+        assert!(!h.state().messages.status.starts_with("opened scene"));
+    }
+    // The same scene with its own checkpoint opens.
+    h.state().send(kanerva::app::worker::Command::OpenScene(write("good.json", &scene)));
+    wait_for(&mut h, "the scene", |app| app.messages.status.starts_with("opened scene"));
+}

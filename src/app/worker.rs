@@ -286,11 +286,28 @@ impl WorkerState {
     fn use_scene(&mut self, scene: Scene, path: PathBuf) -> anyhow::Result<()> {
         let spec = match &scene.memory {
             SceneMemory::Classical(spec) => spec.clone(),
-            SceneMemory::Trained { checkpoint, .. } => MemorySpec::trained(locate_checkpoint(checkpoint, path.parent().unwrap_or(Path::new(".")))?),
+            // Refused, as `kanerva scene replay` refuses it: another checkpoint (its SHA-256) or
+            // another kind would read another read than the one recorded.
+            SceneMemory::Trained { kind, checkpoint, sha256 } => {
+                let found = locate_checkpoint(checkpoint, path.parent().unwrap_or(Path::new(".")))?;
+                let actual = crate::scene::sha256_hex(&crate::catalog::shipped::checkpoint_bytes(&found)?);
+                anyhow::ensure!(
+                    actual == *sha256,
+                    "{}: {} is not the checkpoint the scene was recorded with (its SHA-256 is {actual}, the scene's {sha256}); its read would differ",
+                    path.display(),
+                    found.display()
+                );
+                MemorySpec::Trained { kind: Some(*kind), checkpoint: found }
+            }
         };
         let (episode, _, query) = scene_images(&scene).with_context(|| path.display().to_string())?;
-        self.episode = episode;
-        self.handle(Command::SelectModel(spec))?;
+        // The new memory writes the scene's episode; a memory that cannot be built leaves the
+        // one in use with its own episode.
+        let previous = std::mem::replace(&mut self.episode, episode);
+        if let Err(e) = self.handle(Command::SelectModel(spec)) {
+            self.episode = previous;
+            return Err(e);
+        }
         self.emit(Event::SceneOpened { path, query, plan: scene.read });
         Ok(())
     }

@@ -5,5 +5,5 @@ pub mod format;
 pub mod lesson;
 pub mod play;
 
-pub use format::{RecordedStep, SCENE_VERSION, Scene, SceneError, SceneImage, SceneMemory};
+pub use format::{RecordedStep, SCENE_VERSION, Scene, SceneError, SceneImage, SceneMemory, sha256_hex};
 pub use play::{ReplayReport, SceneRequest, locate_checkpoint, record, replay, scene_images};
