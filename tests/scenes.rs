@@ -99,7 +99,7 @@ fn bad_scene_files_get_clear_errors() {
     let text = std::fs::read_to_string(&scene).unwrap();
     let cases = [
         ("truncated.json", text[..text.len() / 2].to_string(), "not a scene file"),
-        ("newer.json", text.replacen("\"version\": 1", "\"version\": 7", 1), "newer version"),
+        ("newer.json", text.replacen(&format!("\"version\": {}", kanerva::scene::SCENE_VERSION), "\"version\": 7", 1), "newer version"),
         ("other.json", "{\"format\": \"something-else\", \"version\": 1}".to_string(), "not \"kanerva-scene\""),
         ("empty-episode.json", {
             let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();

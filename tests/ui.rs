@@ -776,3 +776,49 @@ fn a_scene_recorded_with_another_checkpoint_or_kind_is_refused_with_the_reason()
     h.state().send(kanerva::app::worker::Command::OpenScene(write("good.json", &scene)));
     wait_for(&mut h, "the scene", |app| app.messages.status.starts_with("opened scene"));
 }
+
+#[test]
+fn a_scene_saved_after_a_grey_query_holds_the_read_on_screen_exactly() {
+    use kanerva::app::views::path_prompt::PathPurpose;
+    let mut h = harness();
+    h.state().send(Command::SelectModel(MemorySpec::trained(kanerva::catalog::EMBEDDED_DKM.into())));
+    wait_for(&mut h, "the DKM", |app| app.memory.name().starts_with("DKM"));
+    h.state_mut().settings.read.iterations = 3;
+    // Grey digits of the embedded test set are the episode; the query is a grey stroke drawn
+    // over item 2 (pixels of 0.3, 0.55 and 0.8 beside the digit's own grey).
+    write_random_episode(&mut h);
+    let mut query = h.state().memory.stored[2].clone();
+    for (i, p) in query.pixels.iter_mut().enumerate().filter(|(i, _)| i % 28 == 14) {
+        *p = [0.3, 0.55, 0.8][i % 3];
+    }
+    assert!(query.pixels.iter().any(|&v| v > 0.0 && v < 1.0 && v != 0.5), "a grey query");
+    start_read(&mut h, query.clone());
+    for _ in 0..3 {
+        step_by_key(&mut h);
+    }
+    let on_screen: Vec<f64> = h.state().read.iterates.iter().map(|it| it.evaluation.energy.unwrap()).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("grey.json");
+    h.state_mut().use_path(PathPurpose::SaveScene, path.clone());
+    wait_for(&mut h, "the scene file", |app| app.messages.status.starts_with("saved scene"));
+    let scene = kanerva::scene::Scene::read(&path).unwrap();
+    let recorded: Vec<f64> = scene.recorded.iter().map(|s| s.energy.unwrap()).collect();
+    assert_eq!(recorded.len(), on_screen.len());
+    for (a, b) in recorded.iter().zip(&on_screen) {
+        assert!((a - b).abs() <= 1e-9 * b.abs().max(1.0), "recorded {recorded:?} against on screen {on_screen:?}");
+    }
+    assert!(kanerva::scene::replay(&scene, &path).unwrap().matches, "the CLI's replay matches");
+    // Reopened, the query is the grey one, pixel for pixel, and the read steps to the same energies.
+    let mut fresh = harness();
+    fresh.state().send(Command::OpenScene(path.clone()));
+    wait_for(&mut fresh, "the scene", |app| app.messages.status.starts_with("opened scene") && app.memory.stored.len() == 16);
+    wait_for(&mut fresh, "the scene's read", |app| !app.read.pending && !app.read.iterates.is_empty());
+    assert_eq!(fresh.state().read.iterates[0].image.pixels, query.pixels, "the same grey pixels");
+    for _ in 0..3 {
+        step_by_key(&mut fresh);
+    }
+    let reopened: Vec<f64> = fresh.state().read.iterates.iter().map(|it| it.evaluation.energy.unwrap()).collect();
+    for (a, b) in reopened.iter().zip(&on_screen) {
+        assert!((a - b).abs() <= 1e-9 * b.abs().max(1.0), "reopened {reopened:?} against on screen {on_screen:?}");
+    }
+}

@@ -70,7 +70,7 @@ impl Files {
 }
 
 /// The scene of what is on screen: the memory `model`, the written episode and the read's
-/// query (both as binary pixels), and the read `plan`. None before a write and a read.
+/// query (exactly: grey pixels stay grey), and the read `plan`. None before a write and a read.
 pub fn scene_request(model: Option<&MemorySpec>, stored: &[Image], read: &ReadSession, plan: ReadPlan) -> Option<SceneRequest> {
     let query = read.iterates.first()?.image.clone();
     if stored.is_empty() {
@@ -78,8 +78,8 @@ pub fn scene_request(model: Option<&MemorySpec>, stored: &[Image], read: &ReadSe
     }
     Some(SceneRequest {
         memory: model?.clone(),
-        episode: stored.iter().map(SceneImage::pixels).collect(),
-        query: SceneImage::pixels(&query),
+        episode: stored.iter().map(SceneImage::exact).collect(),
+        query: SceneImage::exact(&query),
         corruption: None,
         corruption_seed: 0,
         read: plan,

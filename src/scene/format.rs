@@ -16,7 +16,8 @@ use crate::memory::ReadPlan;
 /// The file's `format` field.
 pub const SCENE_FORMAT: &str = "kanerva-scene";
 /// This program's scene version; newer files are refused as newer.
-pub const SCENE_VERSION: u32 = 1;
+/// 2: grey pixels (`grey`) besides packed binary ones; version 1 files read as before.
+pub const SCENE_VERSION: u32 = 2;
 /// A scene larger than this is not a scene (a 64-image episode of packed pixels is ~10 KB).
 const MAX_SCENE_BYTES: u64 = 16 << 20;
 
@@ -45,13 +46,14 @@ pub enum SceneMemory {
     Trained { kind: ModelKind, checkpoint: PathBuf, sha256: String },
 }
 
-/// One image: an item of a data set, or the pixels themselves (binary, packed 8 to a byte,
-/// MSB first, as hex).
+/// One image: an item of a data set, or the pixels themselves: binary ones packed 8 to a byte,
+/// MSB first, as hex; grey ones exactly, each pixel's f32 as 8 hex digits (big-endian bits).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SceneImage {
     Data { source: String, index: usize },
     Pixels { rows: usize, cols: usize, bits: String },
+    Grey { rows: usize, cols: usize, values: String },
 }
 
 /// One iterate of the recorded read.
@@ -107,8 +109,10 @@ impl Scene {
     fn check(&self) -> Result<(), String> {
         check_count("episode", self.episode.len(), MAX_EPISODE).map_err(|e| e.to_string())?;
         for image in self.episode.iter().chain(std::iter::once(&self.query)) {
-            if let SceneImage::Pixels { rows, cols, bits } = image {
-                unpack_bits(*rows, *cols, bits)?;
+            match image {
+                SceneImage::Pixels { rows, cols, bits } => drop(unpack_bits(*rows, *cols, bits)?),
+                SceneImage::Grey { rows, cols, values } => drop(unpack_grey(*rows, *cols, values)?),
+                SceneImage::Data { .. } => {}
             }
         }
         self.read.validate().map_err(|e| format!("read.{e}"))?;
@@ -131,6 +135,14 @@ impl SceneImage {
         SceneImage::Pixels { rows: image.rows, cols: image.cols, bits: bytes.iter().map(|b| format!("{b:02x}")).collect() }
     }
 
+    /// The image exactly as it is: packed bits when every pixel is 0 or 1, else grey values.
+    pub fn exact(image: &Image) -> SceneImage {
+        if image.pixels.iter().all(|&v| v == 0.0 || v == 1.0) {
+            return SceneImage::pixels(image);
+        }
+        SceneImage::Grey { rows: image.rows, cols: image.cols, values: image.pixels.iter().map(|v| format!("{:08x}", v.to_bits())).collect() }
+    }
+
     /// The image, with `load` giving the data sets by source name (each loaded once).
     pub fn image(&self, load: &mut impl FnMut(&str) -> Result<std::sync::Arc<ImageSet>, String>) -> Result<Image, String> {
         match self {
@@ -142,6 +154,7 @@ impl SceneImage {
                 Ok(set.binary_image(*index))
             }
             SceneImage::Pixels { rows, cols, bits } => Ok(Image::new(*rows, *cols, unpack_bits(*rows, *cols, bits)?)),
+            SceneImage::Grey { rows, cols, values } => Ok(Image::new(*rows, *cols, unpack_grey(*rows, *cols, values)?)),
         }
     }
 }
@@ -160,6 +173,26 @@ fn unpack_bits(rows: usize, cols: usize, bits: &str) -> Result<Vec<f32>, String>
     let hex = |c: u8| (c as char).to_digit(16).ok_or_else(|| "packed pixels that are not hex digits".to_string());
     let bytes = digits.chunks(2).map(|pair| Ok((hex(pair[0])? << 4 | hex(pair[1])?) as u8)).collect::<Result<Vec<u8>, String>>()?;
     Ok((0..rows * cols).map(|i| if bytes[i / 8] & (0x80 >> (i % 8)) != 0 { 1.0 } else { 0.0 }).collect())
+}
+
+/// The pixels of a grey `rows` x `cols` image (8 hex digits a pixel, an f32's bits), checked
+/// before anything is allocated: the model's size, the length, and every value in [0, 1].
+fn unpack_grey(rows: usize, cols: usize, values: &str) -> Result<Vec<f32>, String> {
+    if (rows, cols) != (SIDE, SIDE) {
+        return Err(format!("a grey {rows}x{cols} image (scenes hold {SIDE}x{SIDE} images)"));
+    }
+    let digits = values.as_bytes();
+    if digits.len() != rows * cols * 8 {
+        return Err(format!("a grey {rows}x{cols} image with {} characters of hex (it needs {})", values.chars().count(), rows * cols * 8));
+    }
+    digits
+        .chunks(8)
+        .map(|chunk| {
+            let text = std::str::from_utf8(chunk).map_err(|_| "grey pixels that are not hex digits".to_string())?;
+            let v = f32::from_bits(u32::from_str_radix(text, 16).map_err(|_| "grey pixels that are not hex digits".to_string())?);
+            if (0.0..=1.0).contains(&v) { Ok(v) } else { Err(format!("a grey pixel of {v} (pixels lie in [0, 1])")) }
+        })
+        .collect()
 }
 
 /// A scene or lesson file's bytes, refused over `max` bytes before they are read.
