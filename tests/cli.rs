@@ -300,3 +300,22 @@ fn oversized_samples_and_windows_larger_than_the_memory_are_refused() {
         assert!(!out.status.success() && stderr.contains(bad), "{bad}: {stderr}");
     }
 }
+
+/// A binary copied without its weights refuses a lesson that needs them before any window
+/// opens, naming the file and the step (the built-in DKM lesson used to stop at step 5), and
+/// still starts one that needs none.
+#[test]
+fn gui_refuses_a_lesson_whose_weights_are_not_here() {
+    let empty = tempfile::tempdir().unwrap();
+    let out = kanerva()
+        .current_dir(empty.path())
+        .env("KANERVA_ASSETS", empty.path())
+        .args(["gui", "--lesson", "dkm-denoising"])
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("km_mnist.ckpt") && err.contains("step"), "{err}");
+}

@@ -792,7 +792,10 @@ fn a_scene_saved_after_a_grey_query_holds_the_read_on_screen_exactly() {
         *p = [0.3, 0.55, 0.8][i % 3];
     }
     assert!(query.pixels.iter().any(|&v| v > 0.0 && v < 1.0 && v != 0.5), "a grey query");
-    start_read(&mut h, query.clone());
+    // Drawn over item 2 as the episode strip puts it on the canvas: item 2 is the clean item.
+    let clean = h.state().memory.stored[2].clone();
+    h.state_mut().canvas.set_query(query.clone(), Some(clean.clone()));
+    wait_for(&mut h, "the query's evaluation", |app| app.read.iterates.len() == 1);
     for _ in 0..3 {
         step_by_key(&mut h);
     }
@@ -808,6 +811,9 @@ fn a_scene_saved_after_a_grey_query_holds_the_read_on_screen_exactly() {
         assert!((a - b).abs() <= 1e-9 * b.abs().max(1.0), "recorded {recorded:?} against on screen {on_screen:?}");
     }
     assert!(kanerva::scene::replay(&scene, &path).unwrap().matches, "the CLI's replay matches");
+    // Pixel errors are against the clean item, not against the drawn query.
+    let against_clean = f64::from(query.pixel_error(&clean));
+    assert!(against_clean > 0.0 && (scene.recorded[0].pixel_error - against_clean).abs() < 1e-9, "{} vs {against_clean}", scene.recorded[0].pixel_error);
     // Reopened, the query is the grey one, pixel for pixel, and the read steps to the same energies.
     let mut fresh = harness();
     fresh.state().send(Command::OpenScene(path.clone()));

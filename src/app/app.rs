@@ -158,12 +158,12 @@ impl ExplorerApp {
             }
             Event::LandscapeProgress { done, total } => self.jobs.landscape.job.on_progress(done, total),
             Event::Landscape(result) => self.jobs.landscape.on_finished(result.map(|l| *l)),
-            Event::SceneOpened { path, query, plan } => {
+            Event::SceneOpened { path, query, clean, plan } => {
                 self.lessons.answers.scenes += 1;
                 // The scene's episode is what the memory holds: show it as the episode.
                 self.episode.items = self.memory.stored.clone();
                 self.settings.read = plan;
-                self.canvas.set_image(query);
+                self.canvas.set_query(query, Some(clean));
                 *status = format!("opened scene {}", path.display());
                 remember(&mut self.settings.recent_paths, &path);
             }
@@ -271,7 +271,7 @@ impl ExplorerApp {
             LessonOrder::Write => {
                 self.write_episode();
             }
-            LessonOrder::Query(image) => self.canvas.set_image(image),
+            LessonOrder::Query { image, clean } => self.canvas.set_query(image, Some(clean)),
             LessonOrder::Addressing(addressing) => {
                 self.settings.read.addressing = addressing;
                 self.reset_read();
@@ -333,7 +333,9 @@ impl ExplorerApp {
 
     /// The scene of what is on screen (None before a write and a read).
     pub fn scene_request(&self) -> Option<SceneRequest> {
-        scene_request(self.settings.model.as_ref(), &self.memory.stored, &self.read, self.memory.plan(&self.settings.read))
+        // The canvas's clean item belongs to the read only while the read is of the canvas.
+        let clean = self.canvas.clean.as_ref().filter(|_| self.read.is_current(self.canvas.version));
+        scene_request(self.settings.model.as_ref(), &self.memory.stored, &self.read, clean, self.memory.plan(&self.settings.read))
     }
 
     fn handle_input(&mut self, ctx: &egui::Context) {
@@ -382,7 +384,7 @@ impl ExplorerApp {
             ui.set_min_width(ui.available_width());
             match dataset::panel(ui, self.episode.data.as_mut(), &mut self.settings.click_target, &self.episode.items, &mut self.textures) {
                 Some(image) if self.settings.click_target == ClickTarget::Episode => self.episode.items.push(image),
-                Some(image) => self.canvas.set_image(image),
+                Some(image) => self.canvas.set_item(image),
                 None => {}
             }
         });
@@ -436,7 +438,7 @@ impl ExplorerApp {
             Some(EpisodeAction::Write) => {
                 self.write_episode();
             }
-            Some(EpisodeAction::ToQuery(i)) => self.canvas.set_image(self.episode.items[i].clone()),
+            Some(EpisodeAction::ToQuery(i)) => self.canvas.set_item(self.episode.items[i].clone()),
             None => {}
         }
         ui.separator();

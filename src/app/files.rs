@@ -70,8 +70,9 @@ impl Files {
 }
 
 /// The scene of what is on screen: the memory `model`, the written episode and the read's
-/// query (exactly: grey pixels stay grey), and the read `plan`. None before a write and a read.
-pub fn scene_request(model: Option<&MemorySpec>, stored: &[Image], read: &ReadSession, plan: ReadPlan) -> Option<SceneRequest> {
+/// query (exactly: grey pixels stay grey), the clean item the query was made from (`clean`,
+/// when it differs), and the read `plan`. None before a write and a read.
+pub fn scene_request(model: Option<&MemorySpec>, stored: &[Image], read: &ReadSession, clean: Option<&Image>, plan: ReadPlan) -> Option<SceneRequest> {
     let query = read.iterates.first()?.image.clone();
     if stored.is_empty() {
         return None;
@@ -82,6 +83,7 @@ pub fn scene_request(model: Option<&MemorySpec>, stored: &[Image], read: &ReadSe
         query: SceneImage::exact(&query),
         corruption: None,
         corruption_seed: 0,
+        target: clean.filter(|c| **c != query).map(SceneImage::exact),
         read: plan,
     })
 }

@@ -80,7 +80,8 @@ pub enum LessonOrder {
     Fill { patterns: bool, count: usize },
     Write,
     /// Put this image on the canvas as the query.
-    Query(Image),
+    /// The query, and the clean item it was made from.
+    Query { image: Image, clean: Image },
     Addressing(Addressing),
     Play,
     Open(LessonPanel),
@@ -90,6 +91,15 @@ pub enum LessonOrder {
     /// Read beside the first of these memories that is available.
     Compare(Vec<MemoryName>),
     Train,
+}
+
+/// One lesson in the Lessons menu.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MenuEntry {
+    pub name: String,
+    pub title: String,
+    /// What it needs that this binary lacks (then it is offered greyed out, saying so).
+    pub lacks: Option<String>,
 }
 
 /// The lesson being played, if any, and the worker's answers it waits on.
@@ -124,9 +134,20 @@ impl Lessons {
         }
     }
 
-    /// The menu's entries: each lesson's name and title.
-    pub fn menu(&self) -> Vec<(String, String)> {
-        self.available.iter().map(|l| (l.lesson.name.clone(), l.lesson.title.clone())).collect()
+    /// The menu's entries: each lesson's name, title, and what it needs that this binary
+    /// lacks (None: it can be played).
+    pub fn menu(&self) -> Vec<MenuEntry> {
+        self.available
+            .iter()
+            .map(|l| {
+                let missing = crate::scene::lesson::missing_weights(l);
+                let lacks = (!missing.is_empty()).then(|| {
+                    let what: Vec<String> = missing.iter().map(|(step, file)| format!("{file} (step {step})")).collect();
+                    format!("needs weights this binary lacks: {}", what.join(", "))
+                });
+                MenuEntry { name: l.lesson.name.clone(), title: l.lesson.title.clone(), lacks }
+            })
+            .collect()
     }
 
     /// Moves the lesson shown in its window `by` steps (keys; a demo has no window to page).
@@ -240,7 +261,7 @@ fn order_for(action: LessonAction, view: &LessonView<'_>, dir: Option<&std::path
         LessonAction::Query { stored, noise } => {
             let image = item(stored)?;
             let noise: Option<Corruption> = noise.as_deref().map(str::parse).transpose().map_err(|e| format!("{e}"))?;
-            (Some(LessonOrder::Query(noise.map_or(image.clone(), |c| c.apply(&image, view.seed)))), Some(LessonWait::ReadStarted(then)))
+            (Some(LessonOrder::Query { image: noise.map_or(image.clone(), |c| c.apply(&image, view.seed)), clean: image.clone() }), Some(LessonWait::ReadStarted(then)))
         }
         LessonAction::Addressing(name) => {
             // With nothing written no read starts: nothing to wait for.

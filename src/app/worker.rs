@@ -115,7 +115,8 @@ pub enum Event {
     /// A finished landscape (None: cancelled).
     Landscape(Option<Box<Landscape>>),
     /// A scene's memory and episode are in place: read `query` with `plan`.
-    SceneOpened { path: PathBuf, query: Image, plan: ReadPlan },
+    /// `clean`: the item its pixel errors are measured against.
+    SceneOpened { path: PathBuf, query: Image, clean: Image, plan: ReadPlan },
     /// A scene was saved (with this many iterates recorded).
     SceneSaved { path: PathBuf, iterates: usize },
     /// A command of `job` failed.
@@ -300,7 +301,7 @@ impl WorkerState {
                 MemorySpec::Trained { kind: Some(*kind), checkpoint: found }
             }
         };
-        let (episode, _, query) = scene_images(&scene).with_context(|| path.display().to_string())?;
+        let (episode, clean, query) = scene_images(&scene).with_context(|| path.display().to_string())?;
         // The new memory writes the scene's episode; a memory that cannot be built leaves the
         // one in use with its own episode.
         let previous = std::mem::replace(&mut self.episode, episode);
@@ -308,7 +309,7 @@ impl WorkerState {
             self.episode = previous;
             return Err(e);
         }
-        self.emit(Event::SceneOpened { path, query, plan: scene.read });
+        self.emit(Event::SceneOpened { path, query, clean, plan: scene.read });
         Ok(())
     }
 

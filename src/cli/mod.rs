@@ -107,6 +107,16 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         #[cfg(feature = "gui")]
         Command::Gui { demo, checkpoint, data, addressing, scene, lesson } => {
             let lesson = lesson.map(|l| kanerva::scene::lesson::find_lesson(&l, kanerva::scene::lesson::lessons_dir().as_deref())).transpose()?;
+            // A lesson that would stop half-way for weights this binary lacks says so now.
+            if let Some(found) = &lesson {
+                let missing = kanerva::scene::lesson::missing_weights(found);
+                anyhow::ensure!(
+                    missing.is_empty(),
+                    "lesson {:?} needs weights that are not here: {} (put the shipped assets/ beside the binary)",
+                    found.lesson.name,
+                    missing.iter().map(|(step, file)| format!("{file} at step {step}")).collect::<Vec<_>>().join(", ")
+                );
+            }
             // Paths that cannot be used are refused here, before a window opens on other data
             // or another memory without a word.
             if let Some(path) = &checkpoint {

@@ -87,6 +87,7 @@ pub fn run(command: SceneCommand) -> anyhow::Result<()> {
                 query: image(args.query),
                 corruption: args.noise,
                 corruption_seed: args.read.seed,
+                target: None,
                 read: args.read.plan()?,
             };
             let scene = record(&request)?;

@@ -16,8 +16,9 @@ use crate::memory::ReadPlan;
 /// The file's `format` field.
 pub const SCENE_FORMAT: &str = "kanerva-scene";
 /// This program's scene version; newer files are refused as newer.
-/// 2: grey pixels (`grey`) besides packed binary ones; version 1 files read as before.
-pub const SCENE_VERSION: u32 = 2;
+/// 2: grey pixels (`grey`) besides packed binary ones; 3: `target`, the clean item a query
+/// drawn or corrupted by hand was made from. Older files read as before.
+pub const SCENE_VERSION: u32 = 3;
 /// A scene larger than this is not a scene (a 64-image episode of packed pixels is ~10 KB).
 const MAX_SCENE_BYTES: u64 = 16 << 20;
 
@@ -31,6 +32,11 @@ pub struct Scene {
     /// The corruption applied to the query (`salt-pepper:0.15`, ...), if any, and its seed.
     pub corruption: Option<String>,
     pub corruption_seed: u64,
+    /// The clean item the query was made from when it was edited by hand (drawn on,
+    /// corrupted in the explorer): pixel errors are measured against it. Absent: against the
+    /// query before `corruption`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<SceneImage>,
     pub read: ReadPlan,
     /// What the read showed when the scene was saved: one step per iterate (0: the query).
     pub recorded: Vec<RecordedStep>,
@@ -61,7 +67,7 @@ pub enum SceneImage {
 pub struct RecordedStep {
     pub iteration: usize,
     pub energy: Option<f64>,
-    /// Fraction of pixels that differ from the uncorrupted query.
+    /// Fraction of pixels that differ from the clean item (`target`, else the uncorrupted query).
     pub pixel_error: f64,
 }
 
@@ -108,7 +114,7 @@ impl Scene {
     /// settings (the limits of [`crate::memory::limits`]).
     fn check(&self) -> Result<(), String> {
         check_count("episode", self.episode.len(), MAX_EPISODE).map_err(|e| e.to_string())?;
-        for image in self.episode.iter().chain(std::iter::once(&self.query)) {
+        for image in self.episode.iter().chain(std::iter::once(&self.query)).chain(&self.target) {
             match image {
                 SceneImage::Pixels { rows, cols, bits } => drop(unpack_bits(*rows, *cols, bits)?),
                 SceneImage::Grey { rows, cols, values } => drop(unpack_grey(*rows, *cols, values)?),

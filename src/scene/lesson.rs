@@ -257,6 +257,25 @@ pub fn find_lesson(name_or_path: &str, dir: Option<&Path>) -> Result<FoundLesson
     lessons.into_iter().find(|l| l.lesson.name == name_or_path).ok_or_else(|| SceneError::Invalid(format!("no lesson {name_or_path:?} (there are {})", names.join(", "))))
 }
 
+/// The checkpoints a lesson's scenes need that cannot be found here (a binary copied without
+/// its weights), each with the step (from 1) that opens it: the lesson says so before it starts.
+pub fn missing_weights(found: &FoundLesson) -> Vec<(usize, String)> {
+    let mut missing = Vec::new();
+    for (n, step) in found.lesson.steps.iter().enumerate() {
+        for action in &step.actions {
+            let LessonAction::Scene(name) = action else { continue };
+            let Ok((scene, path)) = lesson_scene(name, found.dir.as_deref()) else { continue };
+            if let super::format::SceneMemory::Trained { checkpoint, .. } = &scene.memory
+                && super::play::locate_checkpoint(checkpoint, path.parent().unwrap_or(Path::new("."))).is_err()
+            {
+                let file = checkpoint.file_name().map_or_else(|| checkpoint.display().to_string(), |f| f.to_string_lossy().into_owned());
+                missing.push((n + 1, file));
+            }
+        }
+    }
+    missing
+}
+
 /// The scene a lesson step names: built in by name, else a file in the lesson's folder.
 pub fn lesson_scene(name: &str, lesson_dir: Option<&Path>) -> Result<(Scene, PathBuf), SceneError> {
     if let Some((_, text)) = BUILT_IN_SCENES.iter().find(|(n, _)| *n == name) {
@@ -265,4 +284,23 @@ pub fn lesson_scene(name: &str, lesson_dir: Option<&Path>) -> Result<(Scene, Pat
     }
     let path = lesson_dir.map_or_else(|| PathBuf::from(name), |d| d.join(name));
     Ok((Scene::read(&path)?, path))
+}
+
+#[cfg(test)]
+mod weights_tests {
+    use super::{FoundLesson, Lesson, missing_weights};
+
+    #[test]
+    fn a_lesson_whose_scene_needs_absent_weights_says_which_and_where() {
+        let dir = tempfile::tempdir().unwrap();
+        let shipped = include_str!("../../assets/scenes/km-denoise.json");
+        let mut scene: serde_json::Value = serde_json::from_str(shipped).unwrap();
+        scene["memory"]["trained"]["checkpoint"] = "nowhere/absent_weights.ckpt".into();
+        std::fs::write(dir.path().join("absent.json"), scene.to_string()).unwrap();
+        let text = r#"{"name": "t", "title": "T", "steps": [
+            {"text": "a built-in scene", "actions": [{"scene": "dkm-denoise"}]},
+            {"text": "a scene whose weights are absent", "actions": [{"scene": "absent.json"}]}]}"#;
+        let found = FoundLesson { lesson: Lesson::parse(text, "t").unwrap(), dir: Some(dir.path().to_path_buf()) };
+        assert_eq!(missing_weights(&found), vec![(2, "absent_weights.ckpt".to_string())]);
+    }
 }

@@ -27,6 +27,8 @@ pub struct SceneRequest {
     pub query: SceneImage,
     pub corruption: Option<Corruption>,
     pub corruption_seed: u64,
+    /// The clean item a hand-edited query was made from (pixel errors are against it).
+    pub target: Option<SceneImage>,
     pub read: ReadPlan,
 }
 
@@ -100,19 +102,24 @@ pub fn locate_checkpoint(recorded: &Path, scene_dir: &Path) -> Result<PathBuf, S
     Err(SceneError::Invalid(format!("the scene's checkpoint {} is not there, nor beside the scene, nor among the shipped weights", recorded.display())))
 }
 
-/// A scene's episode, its clean query and the query corrupted as recorded.
+/// A scene's episode, the clean item its pixel errors are against, and the query corrupted
+/// as recorded.
 pub fn scene_images(scene: &Scene) -> Result<(Vec<Image>, Image, Image), SceneError> {
     let corruption = scene.corruption.as_deref().map(str::parse::<Corruption>).transpose().map_err(|e| SceneError::Invalid(format!("the scene's corruption: {e}")))?;
-    images(&scene.episode, &scene.query, corruption, scene.corruption_seed)
+    images(&scene.episode, &scene.query, scene.target.as_ref(), corruption, scene.corruption_seed)
 }
 
-/// The episode, the clean query and the corrupted one.
-fn images(scene_episode: &[SceneImage], query: &SceneImage, corruption: Option<Corruption>, seed: u64) -> Result<(Vec<Image>, Image, Image), SceneError> {
+/// The episode, the clean item (`target`, else the query) and the corrupted query.
+fn images(scene_episode: &[SceneImage], query: &SceneImage, target: Option<&SceneImage>, corruption: Option<Corruption>, seed: u64) -> Result<(Vec<Image>, Image, Image), SceneError> {
     let mut cache = DataCache::default();
     let mut load = |s: &str| cache.load(s);
     let episode = scene_episode.iter().map(|i| i.image(&mut load)).collect::<Result<Vec<_>, _>>().map_err(SceneError::Invalid)?;
-    let clean = query.image(&mut load).map_err(SceneError::Invalid)?;
-    let corrupted = corruption.map_or_else(|| clean.clone(), |c| c.apply(&clean, seed));
+    let uncorrupted = query.image(&mut load).map_err(SceneError::Invalid)?;
+    let corrupted = corruption.map_or_else(|| uncorrupted.clone(), |c| c.apply(&uncorrupted, seed));
+    let clean = target.map(|t| t.image(&mut load)).transpose().map_err(SceneError::Invalid)?.unwrap_or(uncorrupted);
+    if (clean.rows, clean.cols) != (corrupted.rows, corrupted.cols) {
+        return Err(SceneError::Invalid(format!("the scene's target is {}x{}, its query {}x{}", clean.rows, clean.cols, corrupted.rows, corrupted.cols)));
+    }
     Ok((episode, clean, corrupted))
 }
 
@@ -140,7 +147,7 @@ pub fn record(request: &SceneRequest) -> Result<Scene, SceneError> {
         }
         classical => (classical.build().map_err(|e| SceneError::Invalid(e.to_string()))?, SceneMemory::Classical(classical.clone())),
     };
-    let (episode, clean, query) = images(&request.episode, &request.query, request.corruption, request.corruption_seed)?;
+    let (episode, clean, query) = images(&request.episode, &request.query, request.target.as_ref(), request.corruption, request.corruption_seed)?;
     let recorded = run(built.as_mut(), &episode, &clean, &query, &request.read)?;
     Ok(Scene {
         format: SCENE_FORMAT.into(),
@@ -150,6 +157,7 @@ pub fn record(request: &SceneRequest) -> Result<Scene, SceneError> {
         query: request.query.clone(),
         corruption: request.corruption.map(|c| c.to_string()),
         corruption_seed: request.corruption_seed,
+        target: request.target.clone(),
         read: request.read,
         recorded,
     })

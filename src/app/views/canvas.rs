@@ -16,9 +16,14 @@ pub enum Tool {
 pub struct Canvas {
     pub image: Image,
     pub tool: Tool,
+    /// The clean item the query was made from (an episode or data item, before it was drawn
+    /// on or corrupted); None for a drawing from scratch. A saved scene's pixel errors are
+    /// measured against it.
+    pub clean: Option<Image>,
     /// Brush radius in pixels of the 28x28 image.
     pub brush_radius: f32,
-    undo: Vec<Image>,
+    /// Earlier (image, clean item) pairs, newest last.
+    undo: Vec<(Image, Option<Image>)>,
     /// Occlusion rectangle being dragged, in pixel coordinates (start, current).
     drag_rect: Option<(Pos2, Pos2)>,
     /// Bumped on every change, so others can tell the query changed.
@@ -29,7 +34,7 @@ pub struct Canvas {
 
 impl Default for Canvas {
     fn default() -> Self {
-        Self { image: Image::blank(), tool: Tool::Brush, brush_radius: 1.3, undo: Vec::new(), drag_rect: None, version: 0, last_dab: None }
+        Self { image: Image::blank(), tool: Tool::Brush, clean: None, brush_radius: 1.3, undo: Vec::new(), drag_rect: None, version: 0, last_dab: None }
     }
 }
 
@@ -52,31 +57,49 @@ impl PixelTransform {
 }
 
 impl Canvas {
-    /// Replaces the image (undoable).
+    /// Makes `image` the query, with no clean item known (undoable).
     pub fn set_image(&mut self, image: Image) {
+        self.set_query(image, None);
+    }
+
+    /// Makes `item` the query: it is its own clean item until edited (undoable).
+    pub fn set_item(&mut self, item: Image) {
+        self.set_query(item.clone(), Some(item));
+    }
+
+    /// Makes `image` the query, made from the clean item `clean` if any (undoable).
+    pub fn set_query(&mut self, image: Image, clean: Option<Image>) {
         self.push_undo();
         self.image = image;
+        self.clean = clean;
         self.version += 1;
     }
 
+    /// An edit of the query: the clean item it was made from stays.
+    fn edit(&mut self, image: Image) {
+        let clean = self.clean.take();
+        self.set_query(image, clean);
+    }
+
     pub fn clear(&mut self) {
-        self.set_image(Image::blank());
+        self.set_query(Image::blank(), None);
     }
 
     pub fn invert(&mut self) {
         let inverted = Image::new(self.image.rows, self.image.cols, self.image.pixels.iter().map(|v| 1.0 - v).collect());
-        self.set_image(inverted);
+        self.edit(inverted);
     }
 
     pub fn apply(&mut self, corruption: &Corruption, seed: u64) {
         let corrupted = corruption.apply(&self.image, seed);
-        self.set_image(corrupted);
+        self.edit(corrupted);
     }
 
     pub fn undo(&mut self) -> bool {
         match self.undo.pop() {
-            Some(previous) => {
-                self.image = previous;
+            Some((image, clean)) => {
+                self.image = image;
+                self.clean = clean;
                 self.version += 1;
                 true
             }
@@ -89,7 +112,7 @@ impl Canvas {
     }
 
     fn push_undo(&mut self) {
-        self.undo.push(self.image.clone());
+        self.undo.push((self.image.clone(), self.clean.clone()));
         if self.undo.len() > 50 {
             self.undo.remove(0);
         }
@@ -180,5 +203,29 @@ impl Canvas {
         }
         painter.rect_stroke(rect, 0.0, Stroke::new(1.0, Color32::GRAY), StrokeKind::Inside);
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Canvas;
+    use crate::data::{Corruption, Image};
+
+    /// The clean item follows the query through edits and undo, and goes with a clear.
+    #[test]
+    fn the_clean_item_stays_through_edits_and_goes_with_a_clear() {
+        let item = Corruption::BitFlip { p: 0.5 }.apply(&Image::blank(), 3);
+        let mut canvas = Canvas::default();
+        canvas.set_item(item.clone());
+        canvas.apply(&Corruption::BitFlip { p: 0.2 }, 1);
+        canvas.invert();
+        assert_ne!(canvas.image, item);
+        assert_eq!(canvas.clean.as_ref(), Some(&item));
+        canvas.clear();
+        assert_eq!(canvas.clean, None);
+        assert!(canvas.undo());
+        assert_eq!(canvas.clean.as_ref(), Some(&item), "undo brings the clean item back with the image");
+        canvas.set_image(Image::blank());
+        assert_eq!(canvas.clean, None, "an image from elsewhere has no clean item");
     }
 }

@@ -3,6 +3,7 @@
 
 use eframe::egui;
 
+use crate::app::lesson_run::MenuEntry;
 use crate::catalog::MemorySpec;
 
 /// What the person asked for in the top bar.
@@ -24,8 +25,8 @@ pub enum TopBarAction {
 
 /// Draws the bar. `current`: the memory in use (its β is edited in place while dragging);
 /// `compare`: the comparison memory, if any.
-/// `lessons`: the lessons' names and titles, for the Lessons menu.
-pub fn ui(ui: &mut egui::Ui, models: &[MemorySpec], current: &mut Option<MemorySpec>, compare: Option<&MemorySpec>, lessons: &[(String, String)], show_help: &mut bool) -> Option<TopBarAction> {
+/// `lessons`: the Lessons menu's entries.
+pub fn ui(ui: &mut egui::Ui, models: &[MemorySpec], current: &mut Option<MemorySpec>, compare: Option<&MemorySpec>, lessons: &[MenuEntry], show_help: &mut bool) -> Option<TopBarAction> {
     let mut action = None;
     ui.horizontal(|ui| {
         ui.heading("Kanerva Explorer");
@@ -78,8 +79,12 @@ pub fn ui(ui: &mut egui::Ui, models: &[MemorySpec], current: &mut Option<MemoryS
             }
         });
         ui.menu_button("Lessons", |ui| {
-            for (i, (name, title)) in lessons.iter().enumerate() {
-                if ui.button(title).on_hover_text(format!("kanerva gui --lesson {name}")).clicked() {
+            for (i, entry) in lessons.iter().enumerate() {
+                let button = ui.add_enabled(entry.lacks.is_none(), egui::Button::new(&entry.title));
+                let button = button.on_hover_text(format!("kanerva gui --lesson {}", entry.name));
+                if let Some(lacks) = &entry.lacks {
+                    button.on_disabled_hover_text(lacks);
+                } else if button.clicked() {
                     action = Some(TopBarAction::StartLesson(i));
                     ui.close();
                 }
