@@ -608,9 +608,10 @@ fn a_saved_scene_opens_in_a_fresh_explorer_and_steps_to_the_recorded_energies() 
 }
 
 /// Every lesson (built in, and in assets/lessons) walks through all its steps with Next:
-/// each step's scene, memory, episode, query, read, sweep or basin map lands without an error.
+/// each step's scene, memory, episode, query, read, sweep or basin map lands without an error,
+/// and every claim the step makes about the screen holds (its checks), ticked in the window.
 #[test]
-fn every_lesson_walks_through_all_its_steps_without_an_error() {
+fn every_lesson_walks_through_all_its_steps_and_its_claims_hold() {
     use kanerva::scene::lesson::{all_lessons, lessons_dir};
     let lessons = all_lessons(lessons_dir().as_deref()).unwrap();
     assert!(lessons.len() >= 3);
@@ -630,6 +631,17 @@ fn every_lesson_walks_through_all_its_steps_without_an_error() {
             eprintln!("{name}, step {}: {:.1} s", step + 1, started.elapsed().as_secs_f64());
             assert!(h.state().messages.errors.is_empty(), "{name}, step {}: {:?}", step + 1, h.state().messages.errors);
             h.get_by_label_contains(&format!("step {} of {steps}", step + 1));
+            let checks = h.state().lessons.session.as_ref().unwrap().found.lesson.steps[step].checks.clone();
+            let outcomes = kanerva::app::lesson_checks::judge(&checks, h.state());
+            for outcome in &outcomes {
+                eprintln!("  {} {} ({})", if outcome.holds { "holds" } else { "FAILS" }, outcome.claim, outcome.seen);
+            }
+            let failed: Vec<_> = outcomes.iter().filter(|o| !o.holds).collect();
+            assert!(failed.is_empty(), "{name}, step {}: the screen does not show what the text claims: {failed:?}", step + 1);
+            if let Some(first) = outcomes.first() {
+                h.run_steps(3);
+                h.get_by_label_contains(&format!("shown: {}", first.claim));
+            }
         }
         // What the steps set up is there at the end: a memory with an episode and a read.
         let app = h.state();
@@ -638,6 +650,31 @@ fn every_lesson_walks_through_all_its_steps_without_an_error() {
         h.run_steps(2);
         assert!(h.state().lessons.session.is_none());
     }
+}
+
+/// A lesson whose text claims what the screen does not show fails its check, crossed in the
+/// window with what the screen shows instead.
+#[test]
+fn a_lesson_claim_the_screen_does_not_show_fails() {
+    use kanerva::scene::lesson::{FoundLesson, Lesson};
+    let text = r#"{"name": "wrong", "title": "A wrong claim", "steps": [
+        {"text": "16 random patterns; pattern 0 read back from a 10%-flipped copy ends at pattern 5.",
+         "actions": [{"memory": "hopfield"}, {"fill": {"with": "patterns", "count": 16}}, "write",
+                     {"query": {"stored": 0, "noise": "flip:0.1"}}, "play"],
+         "checks": [{"stored": 16}, {"read_ends_at": [5]}, "a_rise_is_marked"]}]}"#;
+    let lesson = Lesson::parse(text, "wrong lesson").unwrap();
+    let mut h = harness();
+    h.state_mut().lessons.start(FoundLesson { lesson: lesson.clone(), dir: None }, false);
+    wait_up_to(&mut h, "the step", 120, |app| app.lesson_idle() && app.read.iterates.len() > 1);
+    let outcomes = kanerva::app::lesson_checks::judge(&lesson.steps[0].checks, h.state());
+    let holds: Vec<bool> = outcomes.iter().map(|o| o.holds).collect();
+    assert_eq!(holds, vec![true, false, false], "{outcomes:?}");
+    assert_eq!(outcomes[1].seen.split(',').next(), Some("item 0"), "{outcomes:?}");
+    h.run_steps(1);
+    h.get_by_label_contains("NOT shown: the read ends at item 5 (item 0");
+    // A check that names an item past any episode is refused with the lesson.
+    let bad = text.replace("[5]", "[100000]");
+    assert!(Lesson::parse(&bad, "bad").unwrap_err().to_string().contains("read_ends_at"));
 }
 
 /// A step whose scene cannot load stops there with the reason shown, instead of playing a

@@ -87,9 +87,11 @@ impl ExplorerApp {
         self.worker.send(command);
     }
 
-    /// True when the lesson's step is done and answered, and no read step or job is pending.
+    /// True when the lesson's step is done and answered, the read has played out and no job
+    /// is running: what the step claims can be judged (between two steps of a playing read
+    /// nothing is pending, yet the read is not over).
     pub fn lesson_idle(&self) -> bool {
-        self.lessons.step_done() && !self.jobs.busy() && !self.read.pending
+        self.lessons.step_done() && !self.jobs.busy() && !self.read.pending && !self.read.playing
     }
 
     /// Writes the current read to `path` (used by the export buttons and tests).
@@ -397,7 +399,10 @@ impl ExplorerApp {
         });
         if let Some(lesson) = self.lessons.session.as_ref().filter(|l| !l.windowless) {
             let step = lesson.step;
-            match lesson_panel::ui(&ctx, lesson, !self.lesson_idle()) {
+            let idle = self.lesson_idle();
+            // Once the step has set up, its claims are judged against the screen.
+            let outcomes = idle.then(|| super::lesson_checks::judge(&lesson.found.lesson.steps[step].checks, self));
+            match lesson_panel::ui(&ctx, lesson, !idle, outcomes.as_deref()) {
                 Some(LessonNav::Back) => self.lessons.enter_step(step.saturating_sub(1)),
                 Some(LessonNav::Next) => self.lessons.enter_step(step + 1),
                 Some(LessonNav::Close) => self.lessons.session = None,

@@ -9,6 +9,7 @@ pub mod exports;
 pub mod files;
 pub mod job;
 pub mod jobs;
+pub mod lesson_checks;
 pub mod lesson_run;
 pub mod loaded_memory;
 pub mod messages;

@@ -16,6 +16,7 @@ use crate::memory::limits::{MAX_EPISODE, MAX_EXPLORER_EPISODE, check_count};
 use crate::memory::sdm::SdmConfig;
 
 use super::format::{Scene, SceneError};
+pub use super::lesson_check::{CheckOutcome, LessonCheck};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Lesson {
@@ -32,6 +33,9 @@ pub struct LessonStep {
     /// Done, in order, when the step opens.
     #[serde(default)]
     pub actions: Vec<LessonAction>,
+    /// What must hold on screen once the actions are done (what the text claims).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<LessonCheck>,
 }
 
 /// What a lesson step can do.
@@ -129,6 +133,9 @@ impl Lesson {
             }
             for action in &step.actions {
                 action.check().map_err(|e| format!("step {}: {e}", n + 1))?;
+            }
+            for check in &step.checks {
+                check.check().map_err(|e| format!("step {}: checks: {e}", n + 1))?;
             }
         }
         Ok(())

@@ -3,6 +3,7 @@
 
 pub mod format;
 pub mod lesson;
+pub mod lesson_check;
 pub mod play;
 
 pub use format::{RecordedStep, SCENE_VERSION, Scene, SceneError, SceneImage, SceneMemory, sha256_hex};
