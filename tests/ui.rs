@@ -466,7 +466,7 @@ fn a_stored_item_is_one_click_from_the_query_and_a_stale_memory_says_so() {
     h.state_mut().episode.items.pop();
     h.run_steps(2);
     assert!(h.state().episode.is_stale(&h.state().memory.stored));
-    h.get_by_label_contains("still hold the older one");
+    h.get_by_label_contains("changed since the last write");
 }
 
 /// The read panel's addressing choice: a DKM read with the optimised address step never
@@ -863,5 +863,60 @@ fn a_scene_saved_after_a_grey_query_holds_the_read_on_screen_exactly() {
     let reopened: Vec<f64> = fresh.state().read.iterates.iter().map(|it| it.evaluation.energy.unwrap()).collect();
     for (a, b) in reopened.iter().zip(&on_screen) {
         assert!((a - b).abs() <= 1e-9 * b.abs().max(1.0), "reopened {reopened:?} against on screen {on_screen:?}");
+    }
+}
+
+/// Projector mode: at 150% (View menu) the bar, the query and the read fit the window sideways
+/// (the read goes under the query), the scale is kept in the settings, and F10 goes back.
+#[test]
+fn at_ui_scale_150_nothing_is_cut_off_sideways_and_f10_toggles_projector_mode() {
+    let mut h = harness();
+    write_random_episode(&mut h);
+    h.get_by_label("View").click();
+    h.run_steps(2);
+    h.get_by_label("150%").click();
+    h.run_steps(4);
+    assert_eq!(h.state().settings.ui_scale, 1.5);
+    let width = h.ctx.content_rect().width();
+    assert!((width - 1000.0).abs() < 1.0, "1500 pixels at 150% are 1000 points: {width}");
+    for label in ["Help", "View", "Lessons", "Step", "Play", "Invert", "Apply corruption", "Write to memory", "Random patterns"] {
+        let rect = h.get_by_label(label).rect();
+        assert!(rect.min.x >= 0.0 && rect.max.x <= width + 0.5, "{label} at {rect:?} in a window {width} points wide");
+    }
+    let (query, read) = (h.get_by_label("Invert").rect(), h.get_by_label("Step").rect());
+    assert!(read.min.y > query.max.y, "the read is under the query: {read:?} / {query:?}");
+    h.key_press(egui::Key::F10);
+    h.run_steps(3);
+    assert_eq!(h.state().settings.ui_scale, 1.0, "F10 from 150%: back to 100%");
+    h.key_press(egui::Key::F10);
+    h.run_steps(3);
+    assert_eq!(h.state().settings.ui_scale, 1.5, "F10: projector scale");
+}
+
+/// Switching the memory does not move the query panel's buttons on any frame (a warning
+/// that came and went for a frame moved them, and the next click hit Invert).
+#[test]
+fn a_model_switch_does_not_move_the_query_panel() {
+    let mut h = harness();
+    h.state_mut().settings.show_help = true;
+    // The help opens with an animation.
+    h.run_steps(20);
+    write_random_episode(&mut h);
+    h.run_steps(3);
+    let before = (h.get_by_label("Invert").rect(), h.get_by_label("Apply corruption").rect());
+    let dkm = MemorySpec::trained(kanerva::catalog::EMBEDDED_DKM.into());
+    for (spec, name) in [(MemorySpec::ModernHopfield { beta: 100.0 }, "Modern"), (dkm, "DKM"), (MemorySpec::Hopfield(Default::default()), "Hopfield")] {
+        h.state().send(Command::SelectModel(spec));
+        for _ in 0..2000 {
+            h.step();
+            assert_eq!((h.get_by_label("Invert").rect(), h.get_by_label("Apply corruption").rect()), before, "the query panel moved while switching to {name}");
+            if h.state().memory.name().starts_with(name) && !h.state().episode.is_stale(&h.state().memory.stored) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(h.state().memory.name().starts_with(name), "{}", h.state().memory.name());
+        h.run_steps(3);
+        assert_eq!((h.get_by_label("Invert").rect(), h.get_by_label("Apply corruption").rect()), before, "after switching to {name}");
     }
 }

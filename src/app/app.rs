@@ -24,6 +24,7 @@ use super::messages::Messages;
 use super::read_session::ReadSession;
 use super::settings::{ClickTarget, Settings};
 use super::texture::TextureCache;
+use super::ui_scale;
 use super::views::canvas::Canvas;
 use super::views::episode_strip::{self, EpisodeAction};
 use super::views::job_sections::{self, SectionContext};
@@ -355,6 +356,8 @@ impl ExplorerApp {
                 KeyAction::Reset => self.reset_read(),
                 KeyAction::ClearCanvas => self.canvas.clear(),
                 KeyAction::NextStep | KeyAction::PreviousStep => self.lessons.page(key == KeyAction::NextStep),
+                KeyAction::Projector => ui_scale::toggle_projector(ctx),
+                KeyAction::FullScreen => ui_scale::set_full_screen(ctx, !ui_scale::is_full_screen(ctx)),
             }
         }
         // Playing: the next step when it is due.
@@ -381,8 +384,12 @@ impl ExplorerApp {
         self.handle_input(&ctx);
         egui::Panel::top("top_bar").show(ui, |ui| self.top_bar(ui));
         egui::Panel::bottom("status_bar").show(ui, |ui| self.messages.ui(ui, self.worker.is_alive()));
+        // The scale is egui's zoom (the View menu, F10, Ctrl+plus): kept in the settings.
+        self.settings.ui_scale = ctx.zoom_factor();
         // Side panels fill their width, so content never shrinks or grows them frame by frame.
-        egui::Panel::left("dataset_panel").default_size(340.0).show(ui, |ui| {
+        let (data_id, data_width) = ui_scale::side_panel(&ctx, "dataset_panel");
+        let (plots_id, plots_width) = ui_scale::side_panel(&ctx, "plots_panel");
+        egui::Panel::left(data_id).default_size(data_width).show(ui, |ui| {
             ui.set_min_width(ui.available_width());
             match dataset::panel(ui, self.episode.data.as_mut(), &mut self.settings.click_target, &self.episode.items, &mut self.textures) {
                 Some(image) if self.settings.click_target == ClickTarget::Episode => self.episode.items.push(image),
@@ -390,7 +397,7 @@ impl ExplorerApp {
                 None => {}
             }
         });
-        egui::Panel::right("plots_panel").default_size(420.0).show(ui, |ui| {
+        egui::Panel::right(plots_id).default_size(plots_width).show(ui, |ui| {
             ui.set_min_width(ui.available_width());
             egui::ScrollArea::vertical().show(ui, |ui| memory_column::ui(ui, &mut self.memory, &self.read, self.compare.as_mut(), &mut self.textures));
         });
@@ -448,9 +455,15 @@ impl ExplorerApp {
         }
         ui.separator();
         let holds_address = self.memory.capabilities().holds_address;
-        let action = ui.columns(2, |cols| {
+        // Side by side where they fit; at a large scale the read goes under the query.
+        let side_by_side = ui.available_width() >= ui_scale::SIDE_BY_SIDE_WIDTH;
+        let action = ui.columns(if side_by_side { 2 } else { 1 }, |cols| {
             query_panel::ui(&mut cols[0], &mut self.canvas, &mut self.settings, &mut self.textures);
-            read_panel::ui(&mut cols[1], &self.read, self.compare.as_ref(), self.memory.stored.is_empty(), stale, holds_address, &mut self.settings, &mut self.textures)
+            let read = cols.last_mut().expect("one column at least");
+            if !side_by_side {
+                read.separator();
+            }
+            read_panel::ui(read, &self.read, self.compare.as_ref(), self.memory.stored.is_empty(), stale, holds_address, &mut self.settings, &mut self.textures)
         });
         self.apply_read_action(action);
         ui.separator();

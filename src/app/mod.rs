@@ -17,6 +17,7 @@ pub mod frame_bench;
 pub mod read_session;
 pub mod settings;
 pub mod texture;
+pub mod ui_scale;
 pub mod views;
 pub mod worker;
 
@@ -41,12 +42,16 @@ pub struct StartOptions {
     pub scene: Option<std::path::PathBuf>,
     /// Play this lesson from its first step.
     pub lesson: Option<crate::scene::lesson::FoundLesson>,
+    /// The UI scale (else the saved one).
+    pub scale: Option<f32>,
+    /// Start full screen.
+    pub full_screen: bool,
 }
 
 /// Opens the explorer window.
 pub fn run_native(start: StartOptions) -> eframe::Result<()> {
     let options = eframe::NativeOptions {
-        viewport: eframe::egui::ViewportBuilder::default().with_inner_size([1500.0, 940.0]).with_title("Kanerva Explorer"),
+        viewport: eframe::egui::ViewportBuilder::default().with_inner_size([1500.0, 940.0]).with_title("Kanerva Explorer").with_fullscreen(start.full_screen),
         ..Default::default()
     };
     eframe::run_native(
@@ -60,6 +65,7 @@ pub fn run_native(start: StartOptions) -> eframe::Result<()> {
             if let Some(addressing) = start.addressing {
                 settings.read.addressing = addressing;
             }
+            self::ui_scale::set_scale(&cc.egui_ctx, start.scale.unwrap_or(settings.ui_scale));
             let mut app = ExplorerApp::new(&cc.egui_ctx, settings);
             if let Some(data) = start.data {
                 app.send(worker::Command::LoadData(data));

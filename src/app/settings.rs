@@ -42,6 +42,8 @@ pub struct Settings {
     pub model: Option<MemorySpec>,
     /// Paths opened or saved to, newest first (the path prompt offers them).
     pub recent_paths: Vec<String>,
+    /// The UI scale (egui's zoom; the View menu, F10, Ctrl+plus).
+    pub ui_scale: f32,
 }
 
 impl Default for Settings {
@@ -58,6 +60,7 @@ impl Default for Settings {
             show_help: true,
             model: None,
             recent_paths: Vec::new(),
+            ui_scale: 1.0,
         }
     }
 }
@@ -74,6 +77,7 @@ impl Settings {
             probability: if (0.0..=1.0).contains(&self.probability) { self.probability } else { default.probability },
             sigma: if (0.0..=10.0).contains(&self.sigma) { self.sigma } else { default.sigma },
             square: if self.square <= crate::data::SIDE { self.square } else { default.square },
+            ui_scale: if crate::app::ui_scale::SCALE_RANGE.contains(&self.ui_scale) { self.ui_scale } else { default.ui_scale },
             ..self
         }
     }

@@ -56,6 +56,15 @@ pub enum Command {
         #[cfg(feature = "gui")]
         #[arg(long)]
         lesson: Option<String>,
+        /// The UI scale (1.5 for a projector; 0.5 to 3; the View menu and Ctrl+plus change it
+        /// later). Default: the scale saved from the last session, else 1.
+        #[cfg(feature = "gui")]
+        #[arg(long, value_parser = options::parse_ui_scale)]
+        scale: Option<f32>,
+        /// Start full screen (F11 leaves it).
+        #[cfg(feature = "gui")]
+        #[arg(long)]
+        full_screen: bool,
     },
     /// List the guided lessons (built in, and `assets/lessons/*.json`).
     Lessons(JsonArg),
@@ -103,9 +112,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         scene: None,
         #[cfg(feature = "gui")]
         lesson: None,
+        #[cfg(feature = "gui")]
+        scale: None,
+        #[cfg(feature = "gui")]
+        full_screen: false,
     }) {
         #[cfg(feature = "gui")]
-        Command::Gui { demo, checkpoint, data, addressing, scene, lesson } => {
+        Command::Gui { demo, checkpoint, data, addressing, scene, lesson, scale, full_screen } => {
             let lesson = lesson.map(|l| kanerva::scene::lesson::find_lesson(&l, kanerva::scene::lesson::lessons_dir().as_deref())).transpose()?;
             // A lesson that would stop half-way for weights this binary lacks says so now.
             if let Some(found) = &lesson {
@@ -128,7 +141,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             if let Some(path) = &scene {
                 kanerva::scene::Scene::read(path)?;
             }
-            run_gui(kanerva::app::StartOptions { demo, checkpoint, data, addressing, scene, lesson })
+            run_gui(kanerva::app::StartOptions { demo, checkpoint, data, addressing, scene, lesson, scale, full_screen })
         }
         #[cfg(not(feature = "gui"))]
         Command::Gui {} => run_gui(),

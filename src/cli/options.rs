@@ -57,6 +57,16 @@ pub fn parse_addressing(s: &str) -> Result<Addressing, String> {
     s.parse()
 }
 
+/// A UI scale between 0.5 and 3.
+#[cfg(feature = "gui")]
+pub fn parse_ui_scale(s: &str) -> Result<f32, String> {
+    let range = kanerva::app::ui_scale::SCALE_RANGE;
+    match s.parse::<f32>() {
+        Ok(v) if range.contains(&v) => Ok(v),
+        _ => Err(format!("{s:?}: a scale from {} to {} (1.5 for a projector)", range.start(), range.end())),
+    }
+}
+
 /// Machine-readable output.
 #[derive(Debug, clap::Args)]
 pub struct JsonArg {

@@ -25,7 +25,15 @@ pub enum EpisodeAction {
 /// `stale`: the memory holds an older episode than the one shown.
 pub fn ui(ui: &mut egui::Ui, episode: &mut Episode, settings: &mut Settings, stale: bool, textures: &mut TextureCache) -> Option<EpisodeAction> {
     let mut action = None;
-    ui.heading(format!("Episode ({} images)", episode.items.len()));
+    // The stale warning sits in the heading's row: a line that came and went moved everything
+    // below it (a model switch showed it for a frame, and the next click hit another button).
+    ui.horizontal(|ui| {
+        ui.heading(format!("Episode ({} images)", episode.items.len()));
+        if stale {
+            ui.colored_label(egui::Color32::from_rgb(255, 190, 90), "changed since the last write: press \"Write to memory\"")
+                .on_hover_text("The memory (and the plots of distances and basins) still hold the older episode.");
+        }
+    });
     ui.horizontal(|ui| {
         ui.add(egui::DragValue::new(&mut settings.episode_size).range(1..=MAX_EXPLORER_EPISODE).prefix("T = "));
         if ui.button("Fill random").on_hover_text("T random items of the data shown (its label filter applies)").clicked() {
@@ -44,9 +52,6 @@ pub fn ui(ui: &mut egui::Ui, episode: &mut Episode, settings: &mut Settings, sta
             action = Some(EpisodeAction::Write);
         }
     });
-    if stale {
-        ui.colored_label(egui::Color32::from_rgb(255, 190, 90), "The episode changed since the last write: the memory (and the plots of distances and basins) still hold the older one. Press \"Write to memory\".");
-    }
     let (hint, to_query) = match settings.click_target {
         ClickTarget::Query => ("click to make it the query", true),
         ClickTarget::Episode => ("click to remove it from the episode", false),

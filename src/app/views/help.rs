@@ -19,10 +19,11 @@ pub const HOW_TO: &str = "\
    errors of returning the query and the blank page; \"control\" re-runs a sweep with nothing or
    another episode written), training.
 
-Lessons (top bar) walk through the ideas step by step.
+Lessons (top bar) walk through the ideas step by step. View sets the UI scale (for a projector).
 
 Keys: S step · P play/pause · R reset the read · C clear the canvas · Ctrl+Z undo on the canvas ·
-Page Down / → and Page Up / ← a lesson's next and previous step.";
+Page Down or the right arrow, Page Up or the left arrow: a lesson's next and previous step ·
+Ctrl+plus / Ctrl+minus / Ctrl+0 the UI scale · F10 projector (150% and full screen) · F11 full screen.";
 
 pub fn ui(ui: &mut egui::Ui) {
     ui.label(HOW_TO);

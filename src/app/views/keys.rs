@@ -18,6 +18,10 @@ pub enum KeyAction {
     NextStep,
     /// Page Up or ←: the lesson's step before.
     PreviousStep,
+    /// F10: projector mode (150% and full screen, or back).
+    Projector,
+    /// F11: full screen or back.
+    FullScreen,
 }
 
 /// The keys pressed this frame, consumed.
@@ -35,6 +39,8 @@ pub fn pressed(ctx: &egui::Context) -> Vec<KeyAction> {
         (Modifiers::NONE, Key::ArrowRight, KeyAction::NextStep),
         (Modifiers::NONE, Key::PageUp, KeyAction::PreviousStep),
         (Modifiers::NONE, Key::ArrowLeft, KeyAction::PreviousStep),
+        (Modifiers::NONE, Key::F10, KeyAction::Projector),
+        (Modifiers::NONE, Key::F11, KeyAction::FullScreen),
     ];
     bindings.into_iter().filter(|&(modifiers, key, _)| ctx.input_mut(|i| i.consume_key(modifiers, key))).map(|(_, _, action)| action).collect()
 }

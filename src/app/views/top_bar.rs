@@ -28,7 +28,8 @@ pub enum TopBarAction {
 /// `lessons`: the Lessons menu's entries.
 pub fn ui(ui: &mut egui::Ui, models: &[MemorySpec], current: &mut Option<MemorySpec>, compare: Option<&MemorySpec>, lessons: &[MenuEntry], show_help: &mut bool) -> Option<TopBarAction> {
     let mut action = None;
-    ui.horizontal(|ui| {
+    // Wrapped, so that at a large scale (or with the β slider) nothing falls off the bar.
+    ui.horizontal_wrapped(|ui| {
         ui.heading("Kanerva Explorer");
         ui.separator();
         egui::ComboBox::new("model_picker", "memory").width(260.0).selected_text(current.as_ref().map_or("...".into(), MemorySpec::label)).show_ui(ui, |ui| {
@@ -90,6 +91,7 @@ pub fn ui(ui: &mut egui::Ui, models: &[MemorySpec], current: &mut Option<MemoryS
                 }
             }
         });
+        ui.menu_button("View", crate::app::ui_scale::menu);
         ui.toggle_value(show_help, "Help");
     });
     action
