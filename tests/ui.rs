@@ -920,3 +920,53 @@ fn a_model_switch_does_not_move_the_query_panel() {
         assert_eq!((h.get_by_label("Invert").rect(), h.get_by_label("Apply corruption").rect()), before, "after switching to {name}");
     }
 }
+
+/// Every text the explorer shows from data (the memory cards, the help, the lessons) draws with
+/// the fonts it has: a missing glyph is a box on screen (the help's arrows were).
+#[test]
+fn the_cards_help_and_lessons_have_every_glyph_in_the_fonts() {
+    use kanerva::catalog::{MemoryName, cards::card};
+    let ctx = egui::Context::default();
+    let mut output = ctx.run_ui(Default::default(), |_| {});
+    output.textures_delta.clear();
+    let mut texts: Vec<String> = MemoryName::all().into_iter().map(|n| card(n).text()).collect();
+    texts.push(kanerva::app::views::help::HOW_TO.to_string());
+    for found in kanerva::scene::lesson::all_lessons(None).unwrap() {
+        texts.push(found.lesson.title.clone());
+        texts.extend(found.lesson.steps.iter().map(|s| s.text.clone()));
+        texts.extend(found.lesson.steps.iter().flat_map(|s| s.checks.iter().map(|c| c.claim())));
+    }
+    let font = egui::FontId::proportional(14.0);
+    for text in texts {
+        let missing: String = text.chars().filter(|c| !c.is_control() && !ctx.fonts_mut(|f| f.has_glyphs(&font, &c.to_string()))).collect();
+        assert!(missing.is_empty(), "no glyph for {missing:?} in {text:?}");
+    }
+}
+
+/// The memory column says what the memory is (its card), and a trained memory says how far the
+/// written episode is from its training data: digits are near the MNIST DKM's, random binary
+/// patterns far.
+#[test]
+fn a_trained_memory_says_what_it_is_and_when_the_data_is_far_from_its_training_data() {
+    use kanerva::catalog::{MemoryName, ModelKind, cards::card};
+    let mut h = harness();
+    h.get_by_label_contains(card(MemoryName::Hopfield(Default::default())).what);
+    h.state().send(Command::SelectModel(MemorySpec::trained(kanerva::catalog::EMBEDDED_DKM.into())));
+    wait_for(&mut h, "the DKM", |app| app.memory.name().starts_with("DKM"));
+    assert!(!h.state().memory.name().contains('/'), "no folder in the header: {}", h.state().memory.name());
+    h.get_by_label_contains(card(MemoryName::Trained(ModelKind::Dkm)).what);
+    write_random_episode(&mut h);
+    wait_for(&mut h, "the familiarity", |app| app.memory.familiarity.is_some());
+    let digits = h.state().memory.familiarity.clone().unwrap();
+    assert!(!digits.is_far(), "{digits:?}");
+    h.get_by_label_contains("Near its training data");
+    h.get_by_label("Random patterns").click();
+    h.step();
+    h.get_by_label("Write to memory").click();
+    wait_for(&mut h, "the patterns' familiarity", |app| app.memory.familiarity.as_ref().is_some_and(|f| f.episode != digits.episode));
+    let patterns = h.state().memory.familiarity.clone().unwrap();
+    assert!(patterns.is_far() && patterns.episode > 2.0 * digits.episode, "{patterns:?} against digits {digits:?}");
+    eprintln!("digits: {}; random patterns: {}", digits.summary(), patterns.summary());
+    h.run_steps(2);
+    h.get_by_label_contains("Far from its training data");
+}

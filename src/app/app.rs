@@ -137,10 +137,10 @@ impl ExplorerApp {
             }
             Event::DataLoaded(set) => *status = self.episode.set_data(set),
             Event::TrainingSetLoaded(set) => self.jobs.train.training_set = Some(set),
-            Event::Written { report, stored, panels, embeddings } => {
+            Event::Written { report, stored, panels, embeddings, familiarity } => {
                 self.lessons.answers.writes += 1;
                 *status = format!("wrote {} images into {}", report.stored, self.memory.name());
-                self.memory.on_written(report, stored, panels, embeddings);
+                self.memory.on_written(report, stored, panels, embeddings, familiarity);
                 self.jobs.on_memory_changed();
                 self.reset_read();
             }
@@ -399,7 +399,8 @@ impl ExplorerApp {
         });
         egui::Panel::right(plots_id).default_size(plots_width).show(ui, |ui| {
             ui.set_min_width(ui.available_width());
-            egui::ScrollArea::vertical().show(ui, |ui| memory_column::ui(ui, &mut self.memory, &self.read, self.compare.as_mut(), &mut self.textures));
+            let card = self.settings.model.as_ref().and_then(MemorySpec::name).map(crate::catalog::cards::card);
+            egui::ScrollArea::vertical().show(ui, |ui| memory_column::ui(ui, &mut self.memory, card, &self.read, self.compare.as_mut(), &mut self.textures));
         });
         egui::CentralPanel::default().show(ui, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| self.central_panel(ui));

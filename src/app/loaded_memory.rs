@@ -29,6 +29,8 @@ pub struct LoadedMemory {
     pub panels: Vec<Panel>,
     pub heatmaps: Vec<egui::TextureHandle>,
     pub samples: Vec<Image>,
+    /// A trained memory's objective on the written episode beside its training level.
+    pub familiarity: Option<crate::eval::Familiarity>,
 }
 
 impl LoadedMemory {
@@ -98,9 +100,11 @@ impl LoadedMemory {
         self.write_history.clear();
         self.write_terms.clear();
         self.samples.clear();
+        self.familiarity = None;
     }
 
-    pub fn on_written(&mut self, report: WriteReport, stored: Vec<Image>, panels: Vec<Panel>, embeddings: Option<Vec<Vec<f32>>>) {
+    pub fn on_written(&mut self, report: WriteReport, stored: Vec<Image>, panels: Vec<Panel>, embeddings: Option<Vec<Vec<f32>>>, familiarity: Option<crate::eval::Familiarity>) {
+        self.familiarity = familiarity;
         if let Some(first) = report.terms.first() {
             self.write_history.push(first.value);
         }

@@ -15,7 +15,7 @@ use crate::backend::training_device;
 use crate::catalog::MemorySpec;
 use crate::data::{Image, ImageSet, InkPolarity, load_model_images};
 use crate::scene::{Scene, SceneMemory, SceneRequest, locate_checkpoint, scene_images};
-use crate::eval::{BasinCell, Landscape, LandscapeRequest, PatternSource, SweepControl, landscape, SweepPoint, SweepSetting, basin_map, sample_and_clean_up, sweep};
+use crate::eval::{BasinCell, Familiarity, Landscape, LandscapeRequest, PatternSource, SweepControl, landscape, SweepPoint, SweepSetting, basin_map, sample_and_clean_up, sweep};
 use crate::memory::{AttractorMemory, Iterate, MemoryInfo, Panel, ReadPlan, WriteReport, read_step, start_read};
 use crate::train::{TrainEvent, TrainJob, TrainOutcome};
 
@@ -103,7 +103,8 @@ pub enum Event {
     DataLoaded(Arc<ImageSet>),
     TrainingSetLoaded(Arc<ImageSet>),
     /// `embeddings`: the stored images in the memory's own space (DKM codes), if it has one.
-    Written { report: WriteReport, stored: Vec<Image>, panels: Vec<Panel>, embeddings: Option<Vec<Vec<f32>>> },
+    /// `familiarity`: a trained memory's objective on the episode beside its training level.
+    Written { report: WriteReport, stored: Vec<Image>, panels: Vec<Panel>, embeddings: Option<Vec<Vec<f32>>>, familiarity: Option<Familiarity> },
     Iterate { read_id: u64, index: usize, iterate: Iterate, distances: Vec<f32>, embedding: Option<Vec<f32>> },
     Sampled(Vec<Image>),
     BasinMap { a: usize, b: usize, alphas: Vec<f32>, noises: Vec<f32>, cells: Vec<BasinCell> },
@@ -191,11 +192,20 @@ struct WorkerState {
     /// The last written episode, rewritten after a model switch so comparisons need no retyping.
     episode: Vec<Image>,
     training: Option<(JoinHandle<()>, Arc<AtomicBool>)>,
+    /// A trained memory's model and card, to tell how far a written episode is from its
+    /// training data (a second copy of the weights: the memory consumed the first).
+    trained: Option<crate::train::LoadedCheckpoint>,
 }
 
 impl WorkerState {
     fn new(events: Sender<Event>, wake: Box<dyn Fn() + Send + Sync>) -> Self {
-        Self { events, wake: Arc::from(wake), choice: None, memory: None, episode: Vec::new(), training: None }
+        Self { events, wake: Arc::from(wake), choice: None, memory: None, episode: Vec::new(), training: None, trained: None }
+    }
+
+    /// How far `episode` is from the trained memory's training data (None for the others).
+    fn familiarity(&self, episode: &[Image]) -> Option<Familiarity> {
+        let trained = self.trained.as_ref()?;
+        crate::eval::familiarity(trained.model.as_ref(), &trained.card, episode, &crate::backend::inference_device())
     }
 
     fn emit(&self, event: Event) {
@@ -318,6 +328,10 @@ impl WorkerState {
             Command::SelectModel(choice) => {
                 let mut memory = choice.build()?;
                 let report = if self.episode.is_empty() { None } else { Some(memory.write(&self.episode).context("writing the episode into the new memory")?) };
+                self.trained = match &choice {
+                    MemorySpec::Trained { checkpoint, .. } => crate::catalog::load_checkpoint(checkpoint, &crate::backend::inference_device()).ok(),
+                    _ => None,
+                };
                 self.emit(Event::ModelReady { info: MemoryInfo::of(memory.as_ref()), choice: choice.clone() });
                 if let Some(report) = report {
                     self.emit(Event::Written {
@@ -325,6 +339,7 @@ impl WorkerState {
                         stored: self.episode.clone(),
                         panels: memory.inspect(),
                         embeddings: memory.embedding().and_then(|e| e.embed(&self.episode)),
+                        familiarity: self.familiarity(&self.episode),
                     });
                 }
                 self.memory = Some(memory);
@@ -344,7 +359,8 @@ impl WorkerState {
                 let panels = memory.inspect();
                 let embeddings = memory.embedding().and_then(|e| e.embed(&episode));
                 self.episode = episode.clone();
-                self.emit(Event::Written { report, stored: episode, panels, embeddings });
+                let familiarity = self.familiarity(&episode);
+                self.emit(Event::Written { report, stored: episode, panels, embeddings, familiarity });
             }
             Command::StartRead { read_id, query, plan } => {
                 let iterate = start_read(self.memory()?, &query, &plan)?;

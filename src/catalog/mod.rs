@@ -8,6 +8,7 @@
 //! [`crate::model::TrainableModel`] impl), a [`ModelKind`] variant, and its line in
 //! [`kinds::entry`].
 
+pub mod cards;
 pub mod kinds;
 pub mod memories;
 pub mod shipped;

@@ -91,8 +91,31 @@ pub struct LoadedCheckpoint {
 }
 
 impl LoadedCheckpoint {
-    /// "DKM (embedded:mnist-train, 9500 steps)": how the explorer names a loaded model.
+    /// How the explorer names a loaded model: "DKM (mnist_train.img1.gz, 9500 steps)": the kind, the training data's file name (the
+    /// folder it was trained from means nothing on another machine; the card keeps it) and
+    /// the steps.
     pub fn display_name(&self) -> String {
-        format!("{} ({}, {} steps)", self.card.model_kind.label(), self.card.data, self.card.steps)
+        format!("{} ({}, {} steps)", self.card.model_kind.label(), data_file_name(&self.card.data), self.card.steps)
+    }
+}
+
+/// The file name of a data argument (`../shared/datasets/x.img1.gz#labels=0..864` ->
+/// `x.img1.gz#labels=0..864`; `embedded:mnist-test` stays).
+fn data_file_name(data: &str) -> &str {
+    let (path, _) = data.split_once('#').unwrap_or((data, ""));
+    match path.rfind(['/', '\\']) {
+        Some(slash) => &data[slash + 1..],
+        None => data,
+    }
+}
+
+#[cfg(test)]
+mod name_tests {
+    #[test]
+    fn the_displayed_data_is_its_file_name_with_its_label_range() {
+        assert_eq!(super::data_file_name("../shared/datasets/omniglot.img1.gz#labels=0..864"), "omniglot.img1.gz#labels=0..864");
+        assert_eq!(super::data_file_name("datasets/mnist_train.img1.gz"), "mnist_train.img1.gz");
+        assert_eq!(super::data_file_name("embedded:mnist-test"), "embedded:mnist-test");
+        assert_eq!(super::data_file_name("C:\\data\\x.img1"), "x.img1");
     }
 }

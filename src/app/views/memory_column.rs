@@ -7,11 +7,29 @@ use crate::app::compare::CompareSession;
 use crate::app::loaded_memory::LoadedMemory;
 use crate::app::read_session::ReadSession;
 use crate::app::texture::TextureCache;
+use crate::catalog::cards::MemoryCard;
 
 use super::{memory_panel, plots};
 
-pub fn ui(ui: &mut egui::Ui, memory: &mut LoadedMemory, read: &ReadSession, compare: Option<&mut CompareSession>, textures: &mut TextureCache) {
+/// `card`: what the memory is and does badly (None for a checkpoint of unknown kind).
+pub fn ui(ui: &mut egui::Ui, memory: &mut LoadedMemory, card: Option<MemoryCard>, read: &ReadSession, compare: Option<&mut CompareSession>, textures: &mut TextureCache) {
     ui.heading(format!("Memory: {}", memory.name()));
+    if let Some(card) = card {
+        ui.label(egui::RichText::new(card.what).small());
+        egui::CollapsingHeader::new("About this memory: what to look for, what it does badly").id_salt("memory_card").show(ui, |ui| {
+            ui.label(egui::RichText::new(format!("From: {}", card.source)).small());
+            ui.label(egui::RichText::new(format!("Look for: {}", card.look_for)).small());
+            ui.label(egui::RichText::new(format!("Does badly: {}", card.weak)).small());
+        });
+    }
+    if let Some(familiarity) = &memory.familiarity {
+        // Data unlike the training data: the reads below may not mean much.
+        if familiarity.is_far() {
+            ui.colored_label(egui::Color32::from_rgb(255, 190, 90), format!("Far from its training data: {}. Its reads may not mean much here.", familiarity.summary()));
+        } else {
+            ui.label(egui::RichText::new(format!("Near its training data: {}.", familiarity.summary())).small().weak());
+        }
+    }
     for t in &memory.write_terms {
         ui.label(format!("{}: {:.3}", t.name, t.value));
     }

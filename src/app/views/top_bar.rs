@@ -34,7 +34,12 @@ pub fn ui(ui: &mut egui::Ui, models: &[MemorySpec], current: &mut Option<MemoryS
         ui.separator();
         egui::ComboBox::new("model_picker", "memory").width(260.0).selected_text(current.as_ref().map_or("...".into(), MemorySpec::label)).show_ui(ui, |ui| {
             for m in models {
-                if ui.selectable_label(current.as_ref() == Some(m), m.label()).clicked() {
+                let entry = ui.selectable_label(current.as_ref() == Some(m), m.label());
+                let entry = match m.name() {
+                    Some(name) => entry.on_hover_text(crate::catalog::cards::card(name).text()),
+                    None => entry,
+                };
+                if entry.clicked() {
                     action = Some(TopBarAction::Select(m.clone()));
                 }
             }
