@@ -114,7 +114,7 @@ mod tests {
         for name in MemoryName::all() {
             let c = card(name);
             for (part, text) in [("what", c.what), ("source", c.source), ("look_for", c.look_for), ("weak", c.weak)] {
-                assert!(text.len() > 20, "{name}: {part} is {text:?}");
+                assert!(text.len() >= 10 && text.ends_with('.'), "{name}: {part} is {text:?}");
             }
         }
     }
