@@ -553,11 +553,27 @@ fn without_a_file_dialog_a_typed_path_opens_data_and_is_remembered() {
     h.run_steps(4);
     assert_eq!(h.state().files.prompt.purpose, Some(kanerva::app::views::path_prompt::PathPurpose::OpenData), "status: {}", h.state().messages.status);
     h.get_by_label_contains("No file dialog could open here");
+    // A typo keeps the prompt open, says why, and is not remembered.
+    let typo = dir.path().join("onee.png");
+    h.state_mut().files.prompt.text = typo.display().to_string();
+    h.run_steps(1);
+    h.get_by_label("Open").click();
+    h.run_steps(2);
+    assert_eq!(h.state().files.prompt.purpose, Some(kanerva::app::views::path_prompt::PathPurpose::OpenData), "the prompt stays open");
+    h.get_by_label_contains("onee.png: no such file or folder");
+    // A file that exists but is not data fails on the worker: an error, not a recent path.
+    let bad = dir.path().join("notes.txt");
+    std::fs::write(&bad, "not an image").unwrap();
+    h.state_mut().use_path(kanerva::app::views::path_prompt::PathPurpose::OpenData, bad.clone());
+    wait_for(&mut h, "the bad file's error", |app| !app.messages.errors.is_empty());
     h.state_mut().files.prompt.text = path.display().to_string();
     h.run_steps(1);
     h.get_by_label("Open").click();
     wait_for(&mut h, "the typed data", |app| app.episode.data.as_ref().is_some_and(|b| b.set.len() == 1));
-    assert_eq!(h.state().settings.recent_paths, vec![path.display().to_string()]);
+    let recent = &h.state().settings.recent;
+    assert_eq!(recent.data, vec![path.display().to_string()], "only the path that worked");
+    assert!(recent.checkpoints.is_empty() && recent.scenes.is_empty());
+    assert!(h.state().messages.errors.is_empty(), "the earlier error went with the success: {:?}", h.state().messages.errors);
     assert!(h.state().files.prompt.purpose.is_none(), "the prompt closed");
     // The prompt opened on purpose offers the recent path.
     h.get_by_label("File").click();

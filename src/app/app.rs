@@ -30,7 +30,7 @@ use super::views::episode_strip::{self, EpisodeAction};
 use super::views::job_sections::{self, SectionContext};
 use super::views::keys::{self, KeyAction};
 use super::views::lesson_panel::{self, LessonNav};
-use super::views::path_prompt::{PathPurpose, remember};
+use super::views::path_prompt::PathPurpose;
 use super::views::read_panel::{self, ReadAction};
 use super::views::top_bar::{self, TopBarAction};
 use super::views::{dataset, help, memory_column, query_panel};
@@ -133,9 +133,13 @@ impl ExplorerApp {
                 self.memory.on_ready(info);
                 self.jobs.on_memory_changed();
                 self.settings.model = Some(choice);
+                self.path_worked(PathPurpose::LoadCheckpoint);
                 self.reset_read();
             }
-            Event::DataLoaded(set) => *status = self.episode.set_data(set),
+            Event::DataLoaded(set) => {
+                *status = self.episode.set_data(set);
+                self.path_worked(PathPurpose::OpenData);
+            }
             Event::TrainingSetLoaded(set) => self.jobs.train.training_set = Some(set),
             Event::Written { report, stored, panels, embeddings, familiarity } => {
                 self.lessons.answers.writes += 1;
@@ -168,11 +172,11 @@ impl ExplorerApp {
                 self.settings.read = plan;
                 self.canvas.set_query(query, Some(clean));
                 *status = format!("opened scene {}", path.display());
-                remember(&mut self.settings.recent_paths, &path);
+                self.path_worked(PathPurpose::OpenScene);
             }
             Event::SceneSaved { path, iterates } => {
                 *status = format!("saved scene {} ({iterates} iterates recorded)", path.display());
-                remember(&mut self.settings.recent_paths, &path);
+                self.path_worked(PathPurpose::SaveScene);
             }
             // A failure ends its own job and no other (a job with a panel says so there too).
             Event::Failed { job, error } => {
@@ -182,6 +186,16 @@ impl ExplorerApp {
                 }
                 self.jobs.on_failed(job, &error);
                 self.messages.errors.push(error.to_string());
+                // A path that did not work does not join the recent paths.
+                match job {
+                    Job::Data => self.files.failed(PathPurpose::OpenData),
+                    Job::Memory => self.files.failed(PathPurpose::LoadCheckpoint),
+                    Job::Scene => {
+                        self.files.failed(PathPurpose::OpenScene);
+                        self.files.failed(PathPurpose::SaveScene);
+                    }
+                    _ => {}
+                }
             }
         }
     }
@@ -316,22 +330,35 @@ impl ExplorerApp {
         match purpose {
             PathPurpose::OpenData => self.send(Command::LoadData(path.clone())),
             PathPurpose::LoadCheckpoint => self.send(Command::SelectModel(MemorySpec::trained(path.clone()))),
-            PathPurpose::Export(kind) => match self.export_read(kind, &path) {
-                Ok(()) => self.messages.status = format!("exported {}", path.display()),
-                Err(e) => self.messages.errors.push(e.to_string()),
-            },
             PathPurpose::OpenScene => self.send(Command::OpenScene(path.clone())),
             PathPurpose::SaveScene => match self.scene_request() {
                 Some(request) => self.send(Command::SaveScene(path.clone(), Box::new(request))),
-                None => self.messages.errors.push("nothing to save yet: write an episode and start a read".into()),
+                None => return self.messages.errors.push("nothing to save yet: write an episode and start a read".into()),
+            },
+            PathPurpose::Export(kind) => match self.export_read(kind, &path) {
+                Ok(()) => self.messages.status = format!("exported {}", path.display()),
+                Err(e) => return self.messages.errors.push(e.to_string()),
             },
             PathPurpose::SaveCheckpointCopy => {
                 if let Err(e) = self.jobs.train.save_copy(&path) {
-                    self.messages.errors.push(e);
+                    return self.messages.errors.push(e);
                 }
             }
         }
-        remember(&mut self.settings.recent_paths, &path);
+        self.files.wait_for(purpose, path);
+        // Exports and copies are done; the worker's answer says whether the others worked.
+        if matches!(purpose, PathPurpose::Export(_) | PathPurpose::SaveCheckpointCopy) {
+            self.path_worked(purpose);
+        }
+    }
+
+    /// A path the person gave worked: it joins the recent paths of its kind, and the errors of
+    /// earlier tries go.
+    fn path_worked(&mut self, purpose: PathPurpose) {
+        if let Some(path) = self.files.worked(purpose) {
+            self.settings.recent.remember(purpose, &path);
+            self.messages.errors.clear();
+        }
     }
 
     /// The scene of what is on screen (None before a write and a read).
@@ -377,7 +404,7 @@ impl ExplorerApp {
         // The sideways strips (episode, filmstrips) scroll with the plain mouse wheel.
         ui.style_mut().always_scroll_the_only_direction = true;
         self.drain_events();
-        for (purpose, path) in self.files.chosen(&ctx, &self.settings.recent_paths, &mut self.messages.status) {
+        for (purpose, path) in self.files.chosen(&ctx, &self.settings.recent, &mut self.messages.status) {
             self.use_path(purpose, path);
         }
         self.run_lesson();

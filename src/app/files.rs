@@ -11,6 +11,7 @@ use crate::data::Image;
 use crate::memory::ReadPlan;
 use crate::scene::{SceneImage, SceneRequest};
 
+use super::recent_paths::RecentPaths;
 use super::read_session::ReadSession;
 use super::views::path_prompt::{DialogOutcome, DialogOutcomes, Dialogs, PathPrompt, PathPurpose, spawn_dialog};
 
@@ -20,6 +21,9 @@ pub struct Files {
     pub dialogs: Dialogs,
     outcomes: DialogOutcomes,
     pub prompt: PathPrompt,
+    /// Paths handed to the worker, waiting for it to say they worked (then they join the
+    /// recent paths) or failed.
+    pending: Vec<(PathPurpose, PathBuf)>,
 }
 
 impl Files {
@@ -49,9 +53,26 @@ impl Files {
         spawn_dialog(self.dialogs, PathPurpose::OpenData, &self.outcomes, dialog);
     }
 
+    /// `path` for `purpose` went to the worker: it joins the recent paths once it worked.
+    pub fn wait_for(&mut self, purpose: PathPurpose, path: PathBuf) {
+        self.pending.retain(|(p, _)| *p != purpose);
+        self.pending.push((purpose, path));
+    }
+
+    /// The worker did what `purpose`'s path asked: that path, to remember.
+    pub fn worked(&mut self, purpose: PathPurpose) -> Option<PathBuf> {
+        let at = self.pending.iter().position(|(p, _)| *p == purpose)?;
+        Some(self.pending.remove(at).1)
+    }
+
+    /// The worker could not: the path is forgotten.
+    pub fn failed(&mut self, purpose: PathPurpose) {
+        self.pending.retain(|(p, _)| *p != purpose);
+    }
+
     /// The paths chosen since the last call, in dialogs or the prompt (`recent`: the paths the
     /// prompt offers). A dialog that could not open opens the prompt; the status line says so.
-    pub fn chosen(&mut self, ctx: &egui::Context, recent: &[String], status: &mut String) -> Vec<(PathPurpose, PathBuf)> {
+    pub fn chosen(&mut self, ctx: &egui::Context, recent: &RecentPaths, status: &mut String) -> Vec<(PathPurpose, PathBuf)> {
         let outcomes: Vec<DialogOutcome> = self.outcomes.lock().expect("dialog outcomes lock").drain(..).collect();
         let mut chosen = Vec::new();
         for outcome in outcomes {
@@ -64,7 +85,7 @@ impl Files {
                 }
             }
         }
-        chosen.extend(self.prompt.ui(ctx, recent));
+        chosen.extend(self.prompt.ui(ctx, recent.of(self.prompt.purpose.unwrap_or(PathPurpose::OpenData))));
         chosen
     }
 }

@@ -15,6 +15,7 @@ pub mod loaded_memory;
 pub mod messages;
 pub mod frame_bench;
 pub mod read_session;
+pub mod recent_paths;
 pub mod settings;
 pub mod texture;
 pub mod ui_scale;

@@ -40,8 +40,8 @@ pub struct Settings {
     pub click_target: ClickTarget,
     pub show_help: bool,
     pub model: Option<MemorySpec>,
-    /// Paths opened or saved to, newest first (the path prompt offers them).
-    pub recent_paths: Vec<String>,
+    /// Paths opened or saved to, per kind of file, newest first (the path prompt offers them).
+    pub recent: crate::app::recent_paths::RecentPaths,
     /// The UI scale (egui's zoom; the View menu, F10, Ctrl+plus).
     pub ui_scale: f32,
 }
@@ -59,7 +59,7 @@ impl Default for Settings {
             click_target: ClickTarget::Episode,
             show_help: true,
             model: None,
-            recent_paths: Vec::new(),
+            recent: Default::default(),
             ui_scale: 1.0,
         }
     }

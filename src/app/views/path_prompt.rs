@@ -36,6 +36,23 @@ impl PathPurpose {
         }
     }
 
+    fn opens(self) -> bool {
+        matches!(self, PathPurpose::OpenData | PathPurpose::LoadCheckpoint | PathPurpose::OpenScene)
+    }
+
+    /// Why `path` cannot serve this purpose, found before anything is done with it: a file to
+    /// open must exist, a file to save needs its folder.
+    pub fn check(self, path: &std::path::Path) -> Result<(), String> {
+        if self.opens() {
+            return if path.exists() { Ok(()) } else { Err(format!("{}: no such file or folder", path.display())) };
+        }
+        match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            Some(folder) if !folder.is_dir() => Err(format!("{}: no such folder to save into", folder.display())),
+            _ if path.is_dir() => Err(format!("{}: a folder; give a file name", path.display())),
+            _ => Ok(()),
+        }
+    }
+
     /// The button that confirms.
     fn verb(self) -> &'static str {
         match self {
@@ -94,12 +111,15 @@ pub struct PathPrompt {
     pub text: String,
     /// Why the prompt opened (no dialog), shown above the field.
     pub reason: Option<String>,
+    /// Why the path typed cannot be used (the prompt stays open to mend it).
+    pub problem: Option<String>,
 }
 
 impl PathPrompt {
     pub fn open(&mut self, purpose: PathPurpose, reason: Option<String>) {
         self.purpose = Some(purpose);
         self.reason = reason;
+        self.problem = None;
     }
 
     /// Draws the window while open; returns the purpose and the path when confirmed.
@@ -117,12 +137,19 @@ impl PathPrompt {
                 let entered = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
                 let path = self.text.trim();
                 if (ui.add_enabled(!path.is_empty(), egui::Button::new(purpose.verb())).clicked() || (entered && !path.is_empty())) && !path.is_empty() {
-                    chosen = Some((purpose, expand_home(path)));
+                    let path = expand_home(path);
+                    match purpose.check(&path) {
+                        Ok(()) => chosen = Some((purpose, path)),
+                        Err(problem) => self.problem = Some(problem),
+                    }
                 }
                 if ui.button("Cancel").clicked() {
                     close = true;
                 }
             });
+            if let Some(problem) = &self.problem {
+                ui.colored_label(egui::Color32::from_rgb(255, 120, 100), problem);
+            }
             if !recent.is_empty() {
                 ui.label("recent:");
                 for path in recent {
@@ -135,6 +162,7 @@ impl PathPrompt {
         if chosen.is_some() || close {
             self.purpose = None;
             self.reason = None;
+            self.problem = None;
         }
         chosen
     }
@@ -146,12 +174,4 @@ fn expand_home(path: &str) -> PathBuf {
         (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
         _ => PathBuf::from(path),
     }
-}
-
-/// Puts `path` first in `recent` (no duplicates, at most 8).
-pub fn remember(recent: &mut Vec<String>, path: &std::path::Path) {
-    let path = path.display().to_string();
-    recent.retain(|p| *p != path);
-    recent.insert(0, path);
-    recent.truncate(8);
 }
