@@ -2,7 +2,7 @@
 //! stored image, and KL(M) (or other write terms) after each write.
 
 use eframe::egui;
-use egui_plot::{ItemId, Legend, Line, MarkerShape, Plot, PlotPoint, PlotPoints, Points, Text};
+use egui_plot::{ItemId, Line, MarkerShape, Plot, PlotPoints, Points};
 
 use crate::app::texture::TextureCache;
 use crate::data::Image;
@@ -26,8 +26,8 @@ pub fn descent_range(iterates: &[Iterate]) -> Option<(f64, f64)> {
     }
     let (lo, hi) = values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
     let margin = ((hi - lo) * 0.1).max(hi.abs().max(1.0) * 0.02);
-    // Headroom above the data for the legend (top right), so it never covers the descent.
-    Some((lo - margin, hi + margin + (hi - lo) * 0.8))
+    // The key sits above the plot (see `key_row`), so the data can use its whole height.
+    Some((lo - margin, hi + margin))
 }
 
 /// The union of two ranges (the comparison's two energy plots share one scale).
@@ -116,10 +116,32 @@ pub fn energy_plot_with_id(ui: &mut egui::Ui, id: &str, iterates: &[Iterate], un
             ui.label(egui::RichText::new(format!("current iterate: {}", diagnostics.join(" · "))).small());
         }
     }
+    // The key above the plot, never over a curve: each series' colour and name, and the
+    // query's energy when it lies above the axis.
+    let energy_colour = egui::Color32::from_rgb(120, 170, 255);
+    let half_colour = egui::Color32::from_rgb(200, 200, 120);
+    let rose_colour = egui::Color32::from_rgb(255, 90, 70);
+    let has_energy = iterates.iter().any(|it| it.evaluation.energy.is_some());
+    let has_halves = iterates.iter().skip(1).any(|it| it.pixel_step_energy.is_some());
+    let mut key: Vec<(String, egui::Color32)> = Vec::new();
+    if has_energy {
+        key.push(("energy".into(), energy_colour));
+    }
+    if has_halves {
+        key.push(("after the pixel step (n − ½)".into(), half_colour));
+    }
+    if !marked.is_empty() {
+        key.push(("energy rose".into(), rose_colour));
+    }
+    key.extend(names.iter().enumerate().map(|(i, name)| (name.clone(), term_colour(i))));
+    let query_off_scale = match (y_range, iterates.first().and_then(|it| it.evaluation.energy)) {
+        (Some((_, hi)), Some(query)) if query > hi => Some(query),
+        _ => None,
+    };
+    key_row(ui, &key, query_off_scale);
     let y_label = if unit.is_empty() { "energy".to_string() } else { format!("energy ({unit})") };
     Plot::new(id)
         .height(height)
-        .legend(Legend::default().text_style(egui::TextStyle::Small))
         .x_axis_label("iteration")
         .y_axis_label(y_label)
         // A read of one iterate still shows an iteration axis, not −10..10.
@@ -134,35 +156,59 @@ pub fn energy_plot_with_id(ui: &mut egui::Ui, id: &str, iterates: &[Iterate], un
                 .enumerate()
                 .filter_map(|(n, it)| it.evaluation.energy.map(|e| [n as f64, e]))
                 .collect();
-            if let (Some((lo, hi)), Some(&[_, query])) = (y_range, energy.first()) {
+            if let (Some((lo, hi)), false) = (y_range, energy.is_empty()) {
                 plot.set_plot_bounds_x(-0.2..=(iterates.len().max(2) - 1) as f64 + 0.2);
                 plot.set_plot_bounds_y(lo..=hi);
-                if query > hi {
-                    // No name: the marker stays out of the legend.
-                    let label = egui::RichText::new(format!("^ query: {query:.1} (off scale)")).size(12.0).color(egui::Color32::from_rgb(255, 140, 120));
-                    plot.text(Text::new("", PlotPoint::new(0.05, hi - (hi - lo) * 0.08), label).anchor(egui::Align2::LEFT_CENTER));
-                }
             }
             if !energy.is_empty() {
-                plot.line(Line::new("energy", PlotPoints::from(energy_path(iterates))).width(2.5));
+                plot.line(Line::new("energy", PlotPoints::from(energy_path(iterates))).width(2.5).color(energy_colour));
             }
             let halves: Vec<[f64; 2]> = iterates.iter().enumerate().skip(1).filter_map(|(n, it)| it.pixel_step_energy.map(|p| [n as f64 - 0.5, p])).collect();
             if !halves.is_empty() {
-                plot.points(Points::new("after the pixel step (n − ½)", PlotPoints::from(halves)).radius(3.0).shape(MarkerShape::Diamond));
+                plot.points(Points::new("after the pixel step (n − ½)", PlotPoints::from(halves)).radius(3.0).shape(MarkerShape::Diamond).color(half_colour));
             }
             // Every rise, at either half-step, as a red dot where it ended.
             if !marked.is_empty() {
-                plot.points(Points::new("energy rose", PlotPoints::from(marked.clone())).radius(5.0).color(egui::Color32::from_rgb(255, 90, 70)));
+                plot.points(Points::new("energy rose", PlotPoints::from(marked.clone())).radius(5.0).color(rose_colour));
             }
-            for name in &names {
+            for (i, name) in names.iter().enumerate() {
                 let points: Vec<[f64; 2]> = iterates
                     .iter()
                     .enumerate()
                     .filter_map(|(n, it)| it.evaluation.terms.iter().find(|t| &t.name == name).map(|t| [n as f64, t.value]))
                     .collect();
-                plot.line(Line::new(name.clone(), PlotPoints::from(points)));
+                plot.line(Line::new(name.clone(), PlotPoints::from(points)).color(term_colour(i)));
             }
         });
+}
+
+/// The colour of the energy plot's `i`-th term line.
+fn term_colour(i: usize) -> egui::Color32 {
+    const TERMS: [egui::Color32; 5] = [
+        egui::Color32::from_rgb(240, 130, 200),
+        egui::Color32::from_rgb(150, 220, 110),
+        egui::Color32::from_rgb(250, 170, 80),
+        egui::Color32::from_rgb(150, 130, 250),
+        egui::Color32::from_rgb(100, 210, 210),
+    ];
+    TERMS[i % TERMS.len()]
+}
+
+/// A plot's key as a row above it: a dot of each series' colour and its name (wrapping), then
+/// the query's energy when it lies above the axis.
+fn key_row(ui: &mut egui::Ui, key: &[(String, egui::Color32)], query_off_scale: Option<f64>) {
+    ui.horizontal_wrapped(|ui| {
+        ui.spacing_mut().item_spacing.x = 4.0;
+        for (name, colour) in key {
+            let (rect, _) = ui.allocate_exact_size(egui::vec2(9.0, 9.0), egui::Sense::hover());
+            ui.painter().circle_filled(rect.center(), 4.0, *colour);
+            ui.label(egui::RichText::new(name).small());
+            ui.add_space(6.0);
+        }
+        if let Some(query) = query_off_scale {
+            ui.label(egui::RichText::new(format!("query {query:.1}: above the axis")).small().color(egui::Color32::from_rgb(255, 140, 120)));
+        }
+    });
 }
 
 /// Whether a term named `name` is a part of an energy in `unit` ("reconstruction nats" of
