@@ -20,11 +20,16 @@ const PLOTS_PANEL_FRACTION: f32 = 0.28;
 pub const SIDE_BY_SIDE_WIDTH: f32 = 600.0;
 
 /// A side panel's id and starting width at the context's current scale: a new scale starts
-/// from the fractions (a width dragged at 100% would crowd the centre at 150%).
-pub fn side_panel(ctx: &egui::Context, name: &'static str) -> ((&'static str, u32), f32) {
+/// from the fractions (a width dragged at 100% would crowd the centre at 150%). eframe's first
+/// passes, before the window is there, lay out on a huge canvas (6667 points wide at 150%):
+/// panels laid out then get ids of their own, so the window's first real frame starts from the
+/// fractions of its real width.
+pub fn side_panel(ctx: &egui::Context, name: &'static str) -> ((&'static str, u32, bool), f32) {
     let fraction = if name == "dataset_panel" { DATA_PANEL_FRACTION } else { PLOTS_PANEL_FRACTION };
-    let width = ctx.content_rect().width() * fraction;
-    ((name, scale_percent(ctx.zoom_factor())), width)
+    let width = ctx.content_rect().width();
+    let window = ctx.input(|i| i.viewport().inner_rect);
+    let real = window.is_none_or(|w| (w.width() - width).abs() < 1.0);
+    ((name, scale_percent(ctx.zoom_factor()), real), width * fraction)
 }
 
 /// The scale as a whole percentage (how it is named in ids and in the menu).

@@ -29,10 +29,13 @@ pub enum TopBarAction {
 pub fn ui(ui: &mut egui::Ui, models: &[MemorySpec], current: &mut Option<MemorySpec>, compare: Option<&MemorySpec>, lessons: &[MenuEntry], show_help: &mut bool) -> Option<TopBarAction> {
     let mut action = None;
     // Wrapped, so that at a large scale (or with the β slider) nothing falls off the bar.
+    // Narrower pickers in a narrow window (a large UI scale), so the bar keeps to one line.
+    let narrow = ui.available_width() < 1300.0;
+    let (picker_width, compare_width) = if narrow { (190.0, 140.0) } else { (260.0, 200.0) };
     ui.horizontal_wrapped(|ui| {
         ui.heading("Kanerva Explorer");
         ui.separator();
-        egui::ComboBox::new("model_picker", "memory").width(260.0).selected_text(current.as_ref().map_or("...".into(), MemorySpec::label)).show_ui(ui, |ui| {
+        egui::ComboBox::new("model_picker", "memory").width(picker_width).selected_text(current.as_ref().map_or("...".into(), MemorySpec::label)).show_ui(ui, |ui| {
             for m in models {
                 let entry = ui.selectable_label(current.as_ref() == Some(m), m.label());
                 let entry = match m.name() {
@@ -57,7 +60,7 @@ pub fn ui(ui: &mut egui::Ui, models: &[MemorySpec], current: &mut Option<MemoryS
             }
         }
         ui.separator();
-        egui::ComboBox::new("compare_picker", "compare with").width(200.0).selected_text(compare.map_or("nothing".into(), MemorySpec::label)).show_ui(ui, |ui| {
+        egui::ComboBox::new("compare_picker", if narrow { "compare" } else { "compare with" }).width(compare_width).selected_text(compare.map_or("nothing".into(), MemorySpec::label)).show_ui(ui, |ui| {
             if ui.selectable_label(compare.is_none(), "nothing").clicked() {
                 action = Some(TopBarAction::Compare(None));
             }
