@@ -34,7 +34,8 @@ pub fn ui(ui: &mut egui::Ui, episode: &mut Episode, settings: &mut Settings, sta
                 .on_hover_text("The memory (and the plots of distances and basins) still hold the older episode.");
         }
     });
-    ui.horizontal(|ui| {
+    // Wrapped: at a large UI scale the buttons take two lines instead of running off the edge.
+    ui.horizontal_wrapped(|ui| {
         ui.add(egui::DragValue::new(&mut settings.episode_size).range(1..=MAX_EXPLORER_EPISODE).prefix("T = "));
         if ui.button("Fill random").on_hover_text("T random items of the data shown (its label filter applies)").clicked() {
             action = Some(EpisodeAction::FillRandom);
