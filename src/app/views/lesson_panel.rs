@@ -21,10 +21,10 @@ pub fn ui(ctx: &egui::Context, lesson: &LessonSession, busy: bool, outcomes: Opt
     egui::Window::new("Lesson")
         .id(egui::Id::unique("lesson_window"))
         // At the foot of the data column, clear of the filmstrip and the plots, at any UI scale;
-        // wide enough for a paragraph to read as one (a projector's 150% included).
+        // as wide as the data column at 100%.
         .pivot(egui::Align2::LEFT_BOTTOM)
         .default_pos([6.0, ctx.content_rect().bottom() - 40.0])
-        .default_width(380.0)
+        .default_width(330.0)
         .collapsible(true)
         .show(ctx, |ui| {
             ui.label(egui::RichText::new(&lesson.found.lesson.title).strong().size(15.0));

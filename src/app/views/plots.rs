@@ -196,7 +196,7 @@ fn term_colour(i: usize) -> egui::Color32 {
 
 /// A plot's key as a row above it: a dot of each series' colour and its name (wrapping), then
 /// the query's energy when it lies above the axis.
-fn key_row(ui: &mut egui::Ui, key: &[(String, egui::Color32)], query_off_scale: Option<f64>) {
+pub fn key_row(ui: &mut egui::Ui, key: &[(String, egui::Color32)], query_off_scale: Option<f64>) {
     ui.horizontal_wrapped(|ui| {
         ui.spacing_mut().item_spacing.x = 4.0;
         for (name, colour) in key {

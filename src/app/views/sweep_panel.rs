@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use eframe::egui;
-use egui_plot::{Corner, Legend, Line, Plot, PlotPoints, Points};
+use egui_plot::{Line, Plot, PlotPoints, Points};
 
 use super::palette::series_colour;
 
@@ -217,13 +217,13 @@ impl SweepPanel {
                 SweepAxis::Stored => "stored patterns".to_string(),
                 SweepAxis::NoiseLevel => format!("{} level", self.noise.kind()),
             };
-            // Error grows to the right: the legend sits top left, over the low-load points, and
-            // the y range leaves room above the highest line for it.
-            let top = shown.iter().flat_map(|r| r.points.iter()).map(|p| p.recall_error.max(p.query_error).max(p.blank_error)).fold(0.1, f64::max);
+            // The key above the plot, never over a line.
+            let mut key: Vec<(String, egui::Color32)> = shown.iter().enumerate().map(|(i, r)| (r.name.clone(), series_colour(i))).collect();
+            key.push((format!("{REFERENCE_QUERY}, dashed"), egui::Color32::from_gray(150)));
+            key.push((format!("{REFERENCE_BLANK}, dotted"), egui::Color32::from_gray(90)));
+            super::plots::key_row(ui, &key, None);
             let mut plot = Plot::new("sweep_plot")
                 .height(220.0)
-                .include_y(top * 1.8)
-                .legend(Legend::default().position(Corner::LeftTop))
                 .x_axis_label(x_label)
                 .y_axis_label("recall error (pixels)")
                 .include_x(0.0)
@@ -260,11 +260,10 @@ pub const REFERENCE_BLANK: &str = "return the blank page (reference)";
 /// Distortion/rate: each result's recall error against log10 of the floats its memory held,
 /// several memories on one plot (sizes span 10² to 10⁶, hence the log axis).
 fn rate_plot(ui: &mut egui::Ui, shown: &[&SweepResult]) {
-    let top = shown.iter().flat_map(|r| r.points.iter()).map(|p| p.recall_error).fold(0.1, f64::max);
+    let key: Vec<(String, egui::Color32)> = shown.iter().enumerate().map(|(i, r)| (r.name.clone(), series_colour(i))).collect();
+    super::plots::key_row(ui, &key, None);
     Plot::new("sweep_rate_plot")
         .height(180.0)
-        .legend(Legend::default().position(Corner::LeftTop))
-        .include_y(top * 1.8)
         .x_axis_label("numbers the memory holds (log scale)")
         .y_axis_label("recall error (pixels)")
         .x_axis_formatter(|mark, _| if mark.value.fract() == 0.0 { format!("10^{}", mark.value) } else { String::new() })
