@@ -17,6 +17,7 @@ pub mod backend;
 pub mod catalog;
 pub mod data;
 pub mod eval;
+pub mod experiment;
 pub mod export;
 pub mod finite;
 pub mod kernels;

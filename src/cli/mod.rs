@@ -7,6 +7,7 @@ mod denoise;
 mod eval;
 mod options;
 use options::JsonArg;
+mod experiment;
 mod scene;
 mod sample;
 mod sweep;
@@ -80,6 +81,11 @@ pub enum Command {
     Sweep(sweep::SweepArgs),
     /// Time the hot paths (training step, reading step, episode write).
     Bench(bench::BenchArgs),
+    /// The papers' experiments, built in: list them, run one (JSON record, CSV, PNG plots).
+    Experiment {
+        #[command(subcommand)]
+        command: experiment::ExperimentCommand,
+    },
     /// Scenes: save a read with everything that determines it; replay one and compare.
     Scene {
         #[command(subcommand)]
@@ -153,6 +159,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Sample(args) => sample::run(args),
         Command::Sweep(args) => sweep::run(args),
         Command::Scene { command } => scene::run(command),
+        Command::Experiment { command } => experiment::run_command(command),
         Command::Lessons(output) => scene::list_lessons(output.json),
     }
 }

@@ -1,0 +1,102 @@
+//! What an experiment run leaves: one JSON record (the program's version, the command, each
+//! checkpoint's SHA-256, every series of points and the plots they belong to), a CSV of the
+//! same points, and PNG plots. Two runs with the same seeds write the same record apart from
+//! `seconds`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExperimentRecord {
+    pub experiment: String,
+    pub title: String,
+    pub quick: bool,
+    /// "kanerva-explorer 0.1.0".
+    pub program: String,
+    /// The command that reproduces this record.
+    pub command: String,
+    /// The checkpoints used, by file name: their SHA-256.
+    pub checkpoints: BTreeMap<String, String>,
+    pub plots: Vec<PlotSpec>,
+    pub series: Vec<Series>,
+    /// Numbers that are not points of a curve (the share of read steps whose energy held).
+    pub scalars: BTreeMap<String, f64>,
+    /// Wall time of the run (the one field that differs between two runs).
+    pub seconds: f64,
+}
+
+/// One plot of the record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlotSpec {
+    pub id: String,
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    /// Draw x on a log10 axis.
+    #[serde(default)]
+    pub log_x: bool,
+}
+
+/// One curve: its plot, its name, its points in x order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Series {
+    pub plot: String,
+    pub name: String,
+    pub points: Vec<[f64; 2]>,
+}
+
+/// The files a run wrote.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Written {
+    pub json: PathBuf,
+    pub csv: PathBuf,
+    pub pngs: Vec<PathBuf>,
+}
+
+impl ExperimentRecord {
+    /// The series `name` of plot `plot`, created empty if new.
+    pub fn series_mut(&mut self, plot: &str, name: &str) -> &mut Series {
+        if let Some(i) = self.series.iter().position(|s| s.plot == plot && s.name == name) {
+            return &mut self.series[i];
+        }
+        self.series.push(Series { plot: plot.into(), name: name.into(), points: Vec::new() });
+        self.series.last_mut().expect("just pushed")
+    }
+
+    /// The series of plot `plot`.
+    pub fn series_of<'a>(&'a self, plot: &'a str) -> impl Iterator<Item = &'a Series> + 'a {
+        self.series.iter().filter(move |s| s.plot == plot)
+    }
+
+    /// The points as CSV: `plot,series,x,y`, one row a point.
+    pub fn csv(&self) -> String {
+        let mut out = String::from("plot,series,x,y\n");
+        let quote = |s: &str| if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() };
+        for series in &self.series {
+            for [x, y] in &series.points {
+                out.push_str(&format!("{},{},{x},{y}\n", quote(&series.plot), quote(&series.name)));
+            }
+        }
+        out
+    }
+
+    /// Writes `NAME.json`, `NAME.csv` and one `NAME-PLOT.png` a plot into `dir` (created if
+    /// missing), each atomically.
+    pub fn write(&self, dir: &Path) -> Result<Written, String> {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let write = |path: &Path, bytes: &[u8]| crate::train::checkpoint::write_atomically(path, bytes).map_err(|e| e.to_string());
+        let json = dir.join(format!("{}.json", self.experiment));
+        write(&json, &serde_json::to_vec_pretty(self).expect("a record always serialises"))?;
+        let csv = dir.join(format!("{}.csv", self.experiment));
+        write(&csv, self.csv().as_bytes())?;
+        let mut pngs = Vec::new();
+        for plot in &self.plots {
+            let png = dir.join(format!("{}-{}.png", self.experiment, plot.id));
+            write(&png, &super::plot::png(self, plot)?)?;
+            pngs.push(png);
+        }
+        Ok(Written { json, csv, pngs })
+    }
+}

@@ -1,0 +1,269 @@
+//! Runs an experiment's protocol and records every point. Each point is reported as it lands
+//! (`progress`), so the CLI shows progress and the explorer can draw the curves filling in;
+//! `progress` returning false cancels the run.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use crate::backend::inference_device;
+use crate::catalog::memories::DEFAULT_BETA;
+use crate::catalog::shipped::checkpoint_bytes;
+use crate::catalog::{EMBEDDED_DKM, MemoryName, MemorySpec, load_checkpoint, shipped_checkpoints};
+use crate::data::{Corruption, ImageSet, PIXELS, load_named, to_model_size};
+use crate::eval::{PatternSource, Scoring, capacity_sweep, denoise, evaluate_bound, evaluate_importance_weighted};
+use crate::memory::sdm::SdmConfig;
+use crate::memory::{Addressing, ReadPlan, ReadUpdate};
+use crate::model::HeadlineBound;
+
+use super::record::{ExperimentRecord, PlotSpec};
+use super::spec::{BoundKind, BoundProtocol, ExperimentSpec, MemoryRef, Protocol, ReadingProtocol, RecallAxis, RecallProtocol};
+
+/// A point that just landed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Progress {
+    pub done: usize,
+    pub total: usize,
+    pub plot: String,
+    pub series: String,
+    pub point: [f64; 2],
+}
+
+/// Runs `spec` (its quick protocol when `quick`); `command` is recorded as the way to
+/// reproduce it.
+pub fn run(spec: &ExperimentSpec, quick: bool, command: &str, progress: &mut dyn FnMut(&Progress) -> bool) -> Result<ExperimentRecord, String> {
+    let started = std::time::Instant::now();
+    let protocol = spec.protocol_for(quick)?;
+    let mut record = ExperimentRecord {
+        experiment: spec.name.clone(),
+        title: spec.title.clone(),
+        quick,
+        program: format!("{} {}", env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION")),
+        command: command.into(),
+        checkpoints: BTreeMap::new(),
+        plots: Vec::new(),
+        series: Vec::new(),
+        scalars: BTreeMap::new(),
+        seconds: 0.0,
+    };
+    let mut recorder = Recorder { record: &mut record, done: 0, total: total_points(&protocol), progress };
+    match &protocol {
+        Protocol::Reading(p) => reading(p, &mut recorder)?,
+        Protocol::Recall(p) => recall(p, &mut recorder)?,
+        Protocol::Bound(p) => bound(p, &mut recorder)?,
+    }
+    record.seconds = started.elapsed().as_secs_f64();
+    Ok(record)
+}
+
+/// Adds points to the record and reports them.
+struct Recorder<'a> {
+    record: &'a mut ExperimentRecord,
+    done: usize,
+    total: usize,
+    progress: &'a mut dyn FnMut(&Progress) -> bool,
+}
+
+impl Recorder<'_> {
+    fn plot(&mut self, id: &str, title: &str, x_label: &str, y_label: &str, log_x: bool) {
+        if !self.record.plots.iter().any(|p| p.id == id) {
+            self.record.plots.push(PlotSpec { id: id.into(), title: title.into(), x_label: x_label.into(), y_label: y_label.into(), log_x });
+        }
+    }
+
+    /// Adds `point` to `series` of `plot`; Err when the person cancelled.
+    fn point(&mut self, plot: &str, series: &str, point: [f64; 2]) -> Result<(), String> {
+        self.record.series_mut(plot, series).points.push(point);
+        self.done += 1;
+        let report = Progress { done: self.done, total: self.total, plot: plot.into(), series: series.into(), point };
+        if (self.progress)(&report) { Ok(()) } else { Err("cancelled".into()) }
+    }
+
+    /// Records the SHA-256 of a checkpoint used.
+    fn checkpoint(&mut self, path: &std::path::Path) -> Result<(), String> {
+        let bytes = checkpoint_bytes(path).map_err(|e| e.to_string())?;
+        let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+        self.record.checkpoints.insert(name, crate::scene::sha256_hex(&bytes));
+        Ok(())
+    }
+}
+
+/// The points a protocol will record (for progress).
+fn total_points(protocol: &Protocol) -> usize {
+    match protocol {
+        Protocol::Reading(p) => p.memories.len() * p.noises.len() * 2 * (p.iterations + 1),
+        Protocol::Recall(p) => p.patterns.len() * p.noises.len() * (p.memories.len() + 2) * p.stored.len(),
+        Protocol::Bound(p) => p.memories.len() * p.bounds.len() * p.episode_sizes.len(),
+    }
+}
+
+/// A shipped checkpoint by file name (the MNIST DKM is built into the binary).
+fn shipped(file: &str) -> Result<PathBuf, String> {
+    if let Some(path) = shipped_checkpoints().into_iter().find(|p| p.file_name().is_some_and(|n| n == file)) {
+        return Ok(path);
+    }
+    if file == "dkm_mnist.ckpt" {
+        return Ok(PathBuf::from(EMBEDDED_DKM));
+    }
+    Err(format!("the shipped weights {file} are not here (put the shipped assets/ beside the binary)"))
+}
+
+/// The memory a reference names, and its checkpoint if trained.
+fn memory_spec(r: &MemoryRef) -> Result<(MemorySpec, Option<PathBuf>), String> {
+    let name: MemoryName = r.memory.parse()?;
+    if let MemoryName::Trained(kind) = name {
+        let file = r.checkpoint.clone().unwrap_or_else(|| format!("{}_mnist.ckpt", kind.name()));
+        let path = shipped(&file)?;
+        return Ok((MemorySpec::Trained { kind: Some(kind), checkpoint: path.clone() }, Some(path)));
+    }
+    let spec = MemorySpec::from_name(name, None, r.beta.unwrap_or(DEFAULT_BETA), SdmConfig::default().locations).map_err(|e| e.to_string())?;
+    Ok((spec, None))
+}
+
+/// How a memory is named in the series: `dkm`, `dkm optimised`, `modern-hopfield β=20`.
+fn label(r: &MemoryRef) -> String {
+    let mut label = r.memory.clone();
+    if let Some(a) = &r.addressing {
+        label.push_str(&format!(" {a}"));
+    }
+    if let Some(b) = r.beta {
+        label.push_str(&format!(" β={b}"));
+    }
+    if let Some(c) = &r.checkpoint {
+        label.push_str(&format!(" ({c})"));
+    }
+    label
+}
+
+fn data(name: &str) -> Result<ImageSet, String> {
+    Ok(to_model_size(load_named(name).map_err(|e| e.to_string())?))
+}
+
+fn corruption(text: &str) -> Result<Corruption, String> {
+    text.parse::<Corruption>().map_err(|e| format!("noise {text:?}: {e}"))
+}
+
+fn reading(p: &ReadingProtocol, rec: &mut Recorder<'_>) -> Result<(), String> {
+    let set = data(&p.data)?;
+    rec.plot("pixel-error", "Pixel error per iteration", "iteration", "pixel error against the clean item", false);
+    rec.plot("energy", "Energy per iteration", "iteration", "energy (nats)", false);
+    for r in &p.memories {
+        let (spec, checkpoint) = memory_spec(r)?;
+        if let Some(path) = &checkpoint {
+            rec.checkpoint(path)?;
+        }
+        let mut memory = spec.build().map_err(|e| e.to_string())?;
+        let addressing = r.addressing.as_deref().map(str::parse::<Addressing>).transpose()?.unwrap_or_default();
+        let plan = ReadPlan { iterations: p.iterations, update: ReadUpdate::Mode, seed: p.seed, addressing, ..ReadPlan::default() };
+        for noise in &p.noises {
+            let report = denoise(memory.as_mut(), &set, corruption(noise)?, &plan, p.episodes, p.episode_size).map_err(|e| e.to_string())?;
+            let name = format!("{} · {noise}", label(r));
+            for step in &report.steps {
+                rec.point("pixel-error", &name, [step.iteration as f64, step.pixel_error])?;
+            }
+            for step in &report.steps {
+                rec.point("energy", &name, [step.iteration as f64, step.energy_nats])?;
+            }
+            if let Some(held) = report.monotone_fraction {
+                rec.record.scalars.insert(format!("{name} · share of steps whose energy did not rise"), held);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn recall(p: &RecallProtocol, rec: &mut Recorder<'_>) -> Result<(), String> {
+    let x_label = match p.x {
+        RecallAxis::Stored => "stored patterns",
+        RecallAxis::Load => "load (stored / N, N = 784)",
+        RecallAxis::Floats => "numbers the memory holds",
+    };
+    for patterns in &p.patterns {
+        let source = if patterns == "random" { PatternSource::Random { seed: p.seed } } else { PatternSource::Data(data(patterns)?) };
+        for noise in &p.noises {
+            let id = format!("{}-{}", if patterns == "random" { "random" } else { "data" }, noise.replace([':', ','], "-"));
+            rec.plot(&id, &format!("Recall error: {patterns}, {noise}"), x_label, "recall error (fraction of pixels)", p.x == RecallAxis::Floats);
+            let plan = ReadPlan { iterations: p.iterations, update: ReadUpdate::Mode, seed: p.seed, ..ReadPlan::default() };
+            let mut references_done = false;
+            for r in &p.memories {
+                let (spec, checkpoint) = memory_spec(r)?;
+                if let Some(path) = &checkpoint {
+                    rec.checkpoint(path)?;
+                }
+                let mut memory = spec.build().map_err(|e| e.to_string())?;
+                let points = capacity_sweep(memory.as_mut(), &source, &p.stored, corruption(noise)?, &plan, &mut |_, _, _| true).map_err(|e| e.to_string())?;
+                let x = |point: &crate::eval::SweepPoint| match p.x {
+                    RecallAxis::Stored => point.stored as f64,
+                    RecallAxis::Load => point.stored as f64 / PIXELS as f64,
+                    RecallAxis::Floats => point.memory_floats as f64,
+                };
+                for point in &points {
+                    rec.point(&id, &label(r), [x(point), point.recall_error])?;
+                }
+                // The trivial answers, once a plot (the same patterns and corruptions for every
+                // memory); on a floats axis they have no x of their own, so they go by stored.
+                if !references_done && p.x != RecallAxis::Floats {
+                    for point in &points {
+                        rec.point(&id, "return the query (reference)", [x(point), point.query_error])?;
+                    }
+                    for point in &points {
+                        rec.point(&id, "return the blank page (reference)", [x(point), point.blank_error])?;
+                    }
+                    references_done = true;
+                } else if !references_done {
+                    for point in &points {
+                        rec.record.scalars.insert(format!("{id} · {} stored · query error", point.stored), point.query_error);
+                        rec.record.scalars.insert(format!("{id} · {} stored · blank page error", point.stored), point.blank_error);
+                    }
+                    rec.done += 2 * points.len();
+                    references_done = true;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn bound(p: &BoundProtocol, rec: &mut Recorder<'_>) -> Result<(), String> {
+    let set = data(&p.data)?;
+    let device = inference_device();
+    for kind in &p.bounds {
+        let (id, title) = match kind {
+            BoundKind::Joint => ("joint", "Joint bound per image (KL(M)/T included)".to_string()),
+            BoundKind::Conditional => ("conditional", "Memory-conditional bound per image".to_string()),
+            BoundKind::ImportanceWeighted => ("importance-weighted", format!("Memory-conditional importance-weighted bound ({} samples)", p.samples)),
+        };
+        rec.plot(id, &title, "episode size T", "nats per image", false);
+    }
+    for r in &p.memories {
+        let (_, checkpoint) = memory_spec(r)?;
+        let path = checkpoint.ok_or_else(|| format!("{}: a bound needs a trained memory", r.memory))?;
+        rec.checkpoint(&path)?;
+        let loaded = load_checkpoint(&path, &device).map_err(|e| e.to_string())?;
+        let model = loaded.model.as_ref();
+        for kind in &p.bounds {
+            for &t in &p.episode_sizes {
+                let episodes = p.episodes.min(set.len() / t);
+                // Latents sampled (a bound, not a plug-in value), from a seed per point: the
+                // same numbers whatever ran before.
+                device.seed(p.seed);
+                let value = match kind {
+                    // K++ has no memory prior, so no joint bound: its points are left out.
+                    BoundKind::Joint if model.headline_bound() != HeadlineBound::Joint => None,
+                    BoundKind::Joint => evaluate_bound(model, &set, episodes, t, true, Scoring::ModelTerms, &device).map(|r| r.headline()),
+                    BoundKind::Conditional => evaluate_bound(model, &set, episodes, t, true, Scoring::Conditional, &device).map(|r| r.headline()),
+                    BoundKind::ImportanceWeighted => evaluate_importance_weighted(model, &set, episodes, t, p.samples, &device),
+                };
+                let id = match kind {
+                    BoundKind::Joint => "joint",
+                    BoundKind::Conditional => "conditional",
+                    BoundKind::ImportanceWeighted => "importance-weighted",
+                };
+                match value {
+                    Some(v) => rec.point(id, &label(r), [t as f64, v])?,
+                    None => rec.done += 1,
+                }
+            }
+        }
+    }
+    Ok(())
+}
