@@ -986,3 +986,38 @@ fn a_trained_memory_says_what_it_is_and_when_the_data_is_far_from_its_training_d
     h.run_steps(2);
     h.get_by_label_contains("Far from its training data");
 }
+
+/// The Experiments section runs an experiment on its own thread, the curves fill in as its
+/// points land, and Save writes the same files as `kanerva experiment run`.
+#[test]
+fn an_experiment_runs_from_the_explorer_with_live_curves_and_saves_its_record() {
+    use kanerva::app::views::path_prompt::PathPurpose;
+    let mut h = harness();
+    h.get_by_label("Experiments: the papers' results").click();
+    h.run_steps(3);
+    let choice = h.state().jobs.experiment.experiments.iter().position(|e| e.name == "distortion-rate").unwrap();
+    h.state_mut().jobs.experiment.choice = choice;
+    h.run_steps(1);
+    h.get_by_label("Run experiment").click();
+    wait_up_to(&mut h, "the experiment", 300, |app| !app.jobs.experiment.job.is_running());
+    let live = h.state().jobs.experiment.live.clone().unwrap();
+    assert!(h.state().jobs.experiment.job.error().is_none(), "{:?}", h.state().jobs.experiment.job.error());
+    assert_eq!(live.experiment, "distortion-rate");
+    assert!(!live.program.is_empty(), "the finished record replaced the live one");
+    let points: usize = live.series.iter().map(|s| s.points.len()).sum();
+    assert!(points >= 8, "{points} points");
+    // A point that lands joins the live curves at once, its plot with it.
+    let mut panel = kanerva::app::views::experiment_panel::ExperimentPanel::default();
+    let _command = panel.start();
+    let plot = live.plots[0].clone();
+    panel.on_progress(kanerva::experiment::Progress { done: 1, total: 9, plot: plot.clone(), series: "hopfield".into(), point: [1.0, 0.5] });
+    let partial = panel.live.as_ref().unwrap();
+    assert_eq!((partial.plots.len(), partial.series[0].points.clone()), (1, vec![[1.0, 0.5]]));
+    assert_eq!(panel.job.progress(), Some((1, 9)));
+    h.run_steps(2);
+    h.get_by_label(&live.plots[0].title);
+    let dir = tempfile::tempdir().unwrap();
+    h.state_mut().use_path(PathPurpose::SaveExperiment, dir.path().join("run"));
+    assert!(dir.path().join("run/distortion-rate.json").is_file() && dir.path().join("run/distortion-rate-data-occlude-10.png").is_file());
+    assert_eq!(h.state().settings.recent.exports, vec![dir.path().join("run").display().to_string()]);
+}

@@ -165,6 +165,8 @@ impl ExplorerApp {
             }
             Event::LandscapeProgress { done, total } => self.jobs.landscape.job.on_progress(done, total),
             Event::Landscape(result) => self.jobs.landscape.on_finished(result.map(|l| *l)),
+            Event::ExperimentProgress(progress) => self.jobs.experiment.on_progress(*progress),
+            Event::ExperimentFinished(result) => self.jobs.experiment.on_finished(result),
             Event::SceneOpened { path, query, clean, plan } => {
                 self.lessons.answers.scenes += 1;
                 // The scene's episode is what the memory holds: show it as the episode.
@@ -344,10 +346,15 @@ impl ExplorerApp {
                     return self.messages.errors.push(e);
                 }
             }
+            PathPurpose::SaveExperiment => match self.jobs.experiment.live.as_ref().map(|r| r.write(&path)) {
+                Some(Ok(written)) => self.messages.status = format!("saved {} and {} plots", written.json.display(), written.pngs.len()),
+                Some(Err(e)) => return self.messages.errors.push(e),
+                None => return self.messages.errors.push("no experiment has run yet".into()),
+            },
         }
         self.files.wait_for(purpose, path);
         // Exports and copies are done; the worker's answer says whether the others worked.
-        if matches!(purpose, PathPurpose::Export(_) | PathPurpose::SaveCheckpointCopy) {
+        if matches!(purpose, PathPurpose::Export(_) | PathPurpose::SaveCheckpointCopy | PathPurpose::SaveExperiment) {
             self.path_worked(purpose);
         }
     }
@@ -511,6 +518,9 @@ impl ExplorerApp {
         let commands = job_sections::ui(ui, &mut self.jobs, &context, &mut self.textures);
         if std::mem::take(&mut self.jobs.train.save_as_requested) {
             self.files.ask(PathPurpose::SaveCheckpointCopy);
+        }
+        if std::mem::take(&mut self.jobs.experiment.save_requested) {
+            self.files.ask(PathPurpose::SaveExperiment);
         }
         for command in commands {
             self.send(command);

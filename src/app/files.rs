@@ -38,6 +38,7 @@ impl Files {
                 PathPurpose::SaveCheckpointCopy => dialog.set_file_name("model.ckpt").add_filter("checkpoint", &["ckpt"]).save_file(),
                 PathPurpose::OpenScene => dialog.set_title("Open a scene").add_filter("scene", &["json"]).pick_file(),
                 PathPurpose::SaveScene => dialog.set_file_name("scene.json").add_filter("scene", &["json"]).save_file(),
+                PathPurpose::SaveExperiment => dialog.set_title(purpose.title()).pick_folder(),
                 PathPurpose::Export(kind) => {
                     let (name, ext) = kind.file_name();
                     dialog.set_title(purpose.title()).set_file_name(name).add_filter(ext, &[ext]).save_file()

@@ -1,8 +1,9 @@
 //! The explorer's long jobs, each with its panel and its [`super::job::JobState`]: the basin
-//! map, the energy landscape, the sweeps and training. The worker's answers and failures reach
+//! map, the energy landscape, the sweeps, training and the experiments. The worker's answers and failures reach
 //! the job they belong to and no other.
 
 use super::views::basins::BasinView;
+use super::views::experiment_panel::ExperimentPanel;
 use super::views::landscape_view::LandscapeView;
 use super::views::sweep_panel::SweepPanel;
 use super::views::train_panel::TrainPanel;
@@ -14,13 +15,14 @@ pub struct Jobs {
     pub landscape: LandscapeView,
     pub sweep: SweepPanel,
     pub train: TrainPanel,
+    pub experiment: ExperimentPanel,
 }
 
 impl Jobs {
     /// Whether any job that waits on the worker is running (training runs beside the others
     /// and is not counted).
     pub fn busy(&self) -> bool {
-        self.sweep.job.is_running() || self.basins.job.is_running() || self.landscape.job.is_running()
+        self.sweep.job.is_running() || self.basins.job.is_running() || self.landscape.job.is_running() || self.experiment.job.is_running()
     }
 
     /// Ends `job` with `error`, if it is one of these jobs.
@@ -31,6 +33,7 @@ impl Jobs {
             Job::Landscape => self.landscape.job.fail(message),
             Job::Sweep => self.sweep.on_error(message),
             Job::Train => self.train.job.fail(message),
+            Job::Experiment => self.experiment.job.fail(message),
             _ => {}
         }
     }

@@ -55,6 +55,7 @@ pub enum LessonPanel {
     Basins,
     Sweeps,
     Train,
+    Experiments,
 }
 
 /// What the explorer is like when a lesson's next action runs.
@@ -296,6 +297,7 @@ fn panel_named(name: &str) -> Result<LessonPanel, String> {
         "basins" => LessonPanel::Basins,
         "sweeps" => LessonPanel::Sweeps,
         "train" => LessonPanel::Train,
-        other => return Err(format!("no panel {other:?} (basins, sweeps or train)")),
+        "experiments" => LessonPanel::Experiments,
+        other => return Err(format!("no panel {other:?} (basins, sweeps, train or experiments)")),
     })
 }

@@ -6,6 +6,7 @@ pub mod compare;
 mod demo;
 pub mod episode;
 pub mod exports;
+pub mod experiment_job;
 pub mod files;
 pub mod job;
 pub mod jobs;

@@ -27,7 +27,7 @@ impl RecentPaths {
             PathPurpose::OpenData => &self.data,
             PathPurpose::LoadCheckpoint | PathPurpose::SaveCheckpointCopy => &self.checkpoints,
             PathPurpose::OpenScene | PathPurpose::SaveScene => &self.scenes,
-            PathPurpose::Export(_) => &self.exports,
+            PathPurpose::Export(_) | PathPurpose::SaveExperiment => &self.exports,
         }
     }
 
@@ -37,7 +37,7 @@ impl RecentPaths {
             PathPurpose::OpenData => &mut self.data,
             PathPurpose::LoadCheckpoint | PathPurpose::SaveCheckpointCopy => &mut self.checkpoints,
             PathPurpose::OpenScene | PathPurpose::SaveScene => &mut self.scenes,
-            PathPurpose::Export(_) => &mut self.exports,
+            PathPurpose::Export(_) | PathPurpose::SaveExperiment => &mut self.exports,
         };
         let path = path.display().to_string();
         list.retain(|p| *p != path);

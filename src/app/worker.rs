@@ -38,6 +38,9 @@ pub enum Command {
     /// A sweep (capacity or corruption level) of the current memory (its contents are
     /// restored afterwards).
     Sweep { patterns: Option<Arc<ImageSet>>, settings: Vec<SweepSetting>, plan: ReadPlan, control: SweepControl, cancel: Arc<AtomicBool> },
+    /// Run an experiment on its own thread (reads stay responsive); its points come as
+    /// events; `cancel` stops it.
+    RunExperiment { spec: Box<crate::experiment::ExperimentSpec>, quick: bool, cancel: Arc<AtomicBool> },
     /// Train a model on its own thread (reads stay responsive); progress comes as events;
     /// `cancel` stops it (its last checkpoint is kept).
     Train { job: TrainJob, cancel: Arc<AtomicBool> },
@@ -70,6 +73,7 @@ pub enum Job {
     Sweep,
     Train,
     Landscape,
+    Experiment,
     /// Opening or saving a scene.
     Scene,
     /// The worker itself (a crash while handling a command).
@@ -88,6 +92,7 @@ impl Command {
             Command::BasinMap { .. } => Job::Basins,
             Command::Sweep { .. } => Job::Sweep,
             Command::Train { .. } => Job::Train,
+            Command::RunExperiment { .. } => Job::Experiment,
             Command::Landscape { .. } => Job::Landscape,
             Command::OpenScene(_) | Command::UseScene { .. } | Command::SaveScene(..) => Job::Scene,
             Command::Crash | Command::Shutdown => Job::Worker,
@@ -115,6 +120,10 @@ pub enum Event {
     LandscapeProgress { done: usize, total: usize },
     /// A finished landscape (None: cancelled).
     Landscape(Option<Box<Landscape>>),
+    /// A point of the running experiment.
+    ExperimentProgress(Box<crate::experiment::Progress>),
+    /// The experiment's record, or why there is none ("cancelled" when cancelled).
+    ExperimentFinished(Result<Box<crate::experiment::ExperimentRecord>, String>),
     /// A scene's memory and episode are in place: read `query` with `plan`.
     /// `clean`: the item its pixel errors are measured against.
     SceneOpened { path: PathBuf, query: Image, clean: Image, plan: ReadPlan },
@@ -417,6 +426,14 @@ impl WorkerState {
                 self.emit(Event::SceneSaved { path, iterates: scene.recorded.len() });
             }
             Command::Train { job, cancel } => self.start_training(job, cancel)?,
+            Command::RunExperiment { spec, quick, cancel } => {
+                let events = self.events.clone();
+                let wake = self.wake.clone();
+                super::experiment_job::spawn(*spec, quick, cancel, move |event| {
+                    let _ = events.send(event);
+                    wake();
+                })?;
+            }
             Command::Crash => panic!("fault injected by Command::Crash"),
             Command::Shutdown => {}
         }

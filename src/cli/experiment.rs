@@ -57,7 +57,7 @@ pub fn run_command(command: ExperimentCommand) -> anyhow::Result<()> {
             let command = format!("kanerva experiment run {}{} --out {}", spec.name, if args.quick { " --quick" } else { "" }, args.out.display());
             // Ctrl-C stops the run; nothing is written until it is done (atomically).
             let mut report = |p: &Progress| {
-                eprint!("\r{}/{} points  {} · {}          ", p.done, p.total, p.plot, p.series);
+                eprint!("\r{}/{} points  {} · {}          ", p.done, p.total, p.plot.id, p.series);
                 let _ = std::io::stderr().flush();
                 true
             };

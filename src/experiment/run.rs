@@ -23,7 +23,8 @@ use super::spec::{BoundKind, BoundProtocol, ExperimentSpec, MemoryRef, Protocol,
 pub struct Progress {
     pub done: usize,
     pub total: usize,
-    pub plot: String,
+    /// The plot the point belongs to (its axes and title: a live view draws it at once).
+    pub plot: PlotSpec,
     pub series: String,
     pub point: [f64; 2],
 }
@@ -74,7 +75,8 @@ impl Recorder<'_> {
     fn point(&mut self, plot: &str, series: &str, point: [f64; 2]) -> Result<(), String> {
         self.record.series_mut(plot, series).points.push(point);
         self.done += 1;
-        let report = Progress { done: self.done, total: self.total, plot: plot.into(), series: series.into(), point };
+        let spec = self.record.plots.iter().find(|p| p.id == plot).cloned().expect("a point's plot is declared first");
+        let report = Progress { done: self.done, total: self.total, plot: spec, series: series.into(), point };
         if (self.progress)(&report) { Ok(()) } else { Err("cancelled".into()) }
     }
 

@@ -219,7 +219,7 @@ impl LessonAction {
 }
 
 /// The panels a lesson can open.
-pub const LESSON_PANELS: [&str; 3] = ["basins", "sweeps", "train"];
+pub const LESSON_PANELS: [&str; 4] = ["basins", "sweeps", "train", "experiments"];
 
 /// Every lesson: the built-in ones, then `*.json` in `dir` (the assets folder's `lessons/`),
 /// a file's lesson replacing a built-in one of the same name.

@@ -46,6 +46,8 @@ pub fn ui(ui: &mut egui::Ui, jobs: &mut Jobs, context: &SectionContext<'_>, text
     });
     ui.separator();
     section(ui, "Train a model", LessonPanel::Train, context.opened, |ui| commands.extend(jobs.train.ui(ui, context.data.as_ref())));
+    ui.separator();
+    section(ui, "Experiments: the papers' results", LessonPanel::Experiments, context.opened, |ui| commands.extend(jobs.experiment.ui(ui)));
     commands
 }
 

@@ -4,6 +4,7 @@ pub mod basins;
 pub mod canvas;
 pub mod dataset;
 pub mod episode_strip;
+pub mod experiment_panel;
 pub mod filmstrip;
 pub mod help;
 pub mod job_sections;

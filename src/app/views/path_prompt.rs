@@ -22,6 +22,8 @@ pub enum PathPurpose {
     OpenScene,
     /// Save the current memory, episode, query and read as a scene.
     SaveScene,
+    /// Save the experiment's record, CSV and plots into a folder.
+    SaveExperiment,
 }
 
 impl PathPurpose {
@@ -33,6 +35,7 @@ impl PathPurpose {
             PathPurpose::SaveCheckpointCopy => "Save a copy of the checkpoint as".into(),
             PathPurpose::OpenScene => "Open a scene (.json)".into(),
             PathPurpose::SaveScene => "Save the scene as (.json)".into(),
+            PathPurpose::SaveExperiment => "Save the experiment's record and plots into the folder".into(),
         }
     }
 
@@ -48,7 +51,8 @@ impl PathPurpose {
         }
         match path.parent().filter(|p| !p.as_os_str().is_empty()) {
             Some(folder) if !folder.is_dir() => Err(format!("{}: no such folder to save into", folder.display())),
-            _ if path.is_dir() => Err(format!("{}: a folder; give a file name", path.display())),
+            // An experiment saves into a folder (made if new); the others into a file.
+            _ if path.is_dir() && self != PathPurpose::SaveExperiment => Err(format!("{}: a folder; give a file name", path.display())),
             _ => Ok(()),
         }
     }
@@ -57,7 +61,7 @@ impl PathPurpose {
     fn verb(self) -> &'static str {
         match self {
             PathPurpose::OpenData | PathPurpose::LoadCheckpoint | PathPurpose::OpenScene => "Open",
-            PathPurpose::Export(_) | PathPurpose::SaveCheckpointCopy | PathPurpose::SaveScene => "Save",
+            PathPurpose::Export(_) | PathPurpose::SaveCheckpointCopy | PathPurpose::SaveScene | PathPurpose::SaveExperiment => "Save",
         }
     }
 }
