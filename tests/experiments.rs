@@ -71,14 +71,17 @@ fn classical_capacity_pseudo_inverse_recalls_and_hebb_breaks_down_with_the_load(
 #[test]
 fn distortion_rate_puts_every_memory_on_its_floats() {
     let (record, _dir) = quick("distortion-rate");
-    let plot = "data-occlude-10";
-    for name in ["hopfield", "modern-hopfield β=20", "dkm", "ebmm"] {
-        let p = points(&record, plot, name);
-        assert!(p.iter().all(|[x, y]| *x > 0.0 && (0.0..=1.0).contains(y)), "{name}: {p:?}");
+    for plot in ["data-occlude-10-4", "data-occlude-10-16"] {
+        for name in ["hopfield", "modern-hopfield β=20", "dkm", "ebmm"] {
+            let p = points(&record, plot, name);
+            assert!(p.len() == 1 && p[0][0] > 0.0 && (0.0..=1.0).contains(&p[0][1]), "{name}: {p:?}");
+        }
     }
-    // A memory that keeps the patterns recalls 4 at least as well as 16.
-    let modern = points(&record, plot, "modern-hopfield β=20");
-    assert!(modern[0][1] <= modern[1][1], "{modern:?}");
+    // A memory that keeps the patterns holds 4 times the numbers for 4 times the patterns, and
+    // recalls 4 at least as well as 16.
+    let (four, sixteen) = (points(&record, "data-occlude-10-4", "modern-hopfield β=20")[0], points(&record, "data-occlude-10-16", "modern-hopfield β=20")[0]);
+    assert_eq!(sixteen[0], 4.0 * four[0]);
+    assert!(four[1] <= sixteen[1], "{four:?} {sixteen:?}");
     assert!(record.plots[0].log_x);
 }
 

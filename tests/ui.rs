@@ -1018,6 +1018,25 @@ fn an_experiment_runs_from_the_explorer_with_live_curves_and_saves_its_record() 
     h.get_by_label(&live.plots[0].title);
     let dir = tempfile::tempdir().unwrap();
     h.state_mut().use_path(PathPurpose::SaveExperiment, dir.path().join("run"));
-    assert!(dir.path().join("run/distortion-rate.json").is_file() && dir.path().join("run/distortion-rate-data-occlude-10.png").is_file());
+    assert!(dir.path().join("run/distortion-rate.json").is_file() && dir.path().join("run/distortion-rate-data-occlude-10-4.png").is_file());
     assert_eq!(h.state().settings.recent.exports, vec![dir.path().join("run").display().to_string()]);
+}
+
+/// A lesson step can run one of the papers' experiments; its claims see the result.
+#[test]
+fn a_lesson_step_runs_an_experiment() {
+    use kanerva::scene::lesson::{FoundLesson, Lesson};
+    let text = r#"{"name": "exp", "title": "An experiment", "steps": [
+        {"text": "Distortion against rate.", "actions": [{"experiment": {"name": "distortion-rate", "quick": true}}, "wait"]}]}"#;
+    let lesson = Lesson::parse(text, "experiment lesson").unwrap();
+    let mut h = harness();
+    h.state_mut().lessons.start(FoundLesson { lesson, dir: None }, false);
+    wait_up_to(&mut h, "the experiment", 300, |app| app.lesson_idle() && app.jobs.experiment.live.as_ref().is_some_and(|l| !l.program.is_empty()));
+    assert!(h.state().messages.errors.is_empty(), "{:?}", h.state().messages.errors);
+    assert_eq!(h.state().jobs.experiment.live.as_ref().unwrap().experiment, "distortion-rate");
+    let unknown = text.replace("distortion-rate", "no-such-experiment");
+    let mut h = harness();
+    h.state_mut().lessons.start(FoundLesson { lesson: Lesson::parse(&unknown, "x").unwrap(), dir: None }, false);
+    wait_up_to(&mut h, "the refusal", 60, |app| !app.messages.errors.is_empty());
+    assert!(h.state().messages.errors[0].contains("no-such-experiment"), "{:?}", h.state().messages.errors);
 }

@@ -18,7 +18,7 @@ use super::episode::Episode;
 use super::exports::{ExportKind, write_export};
 use super::files::{Files, scene_request};
 use super::jobs::Jobs;
-use super::lesson_run::{LessonOrder, LessonPanel, LessonView, Lessons};
+use super::lesson_run::Lessons;
 use super::loaded_memory::LoadedMemory;
 use super::messages::Messages;
 use super::read_session::ReadSession;
@@ -263,7 +263,7 @@ impl ExplorerApp {
     }
 
     /// Starts the sweep panel's sweep on the loaded data with the read panel's addressing.
-    fn start_panel_sweep(&mut self) {
+    pub(super) fn start_panel_sweep(&mut self) {
         let trained = matches!(self.settings.model, Some(MemorySpec::Trained { .. }));
         let addressing = self.memory.plan(&self.settings.read).addressing;
         if let Some(command) = self.jobs.sweep.start(self.episode.data_set().as_ref(), trained, addressing) {
@@ -271,101 +271,14 @@ impl ExplorerApp {
         }
     }
 
-    /// Runs the lesson's next action, if the last one is done (once a frame).
-    fn run_lesson(&mut self) {
-        let view = LessonView {
-            stored: &self.memory.stored,
-            episode_len: self.episode.items.len(),
-            read_current: self.read.is_current(self.canvas.version),
-            settled: self.read.is_settled(self.settings.read.iterations) && !self.jobs.busy(),
-            seed: self.settings.read.seed,
-        };
-        let Some(order) = self.lessons.next(&view, &mut self.messages.errors) else { return };
-        match order {
-            LessonOrder::Send(command) => self.send(command),
-            LessonOrder::Fill { patterns, count } => {
-                self.settings.episode_size = count;
-                self.fill_episode(patterns);
-            }
-            LessonOrder::Write => {
-                self.write_episode();
-            }
-            LessonOrder::Query { image, clean } => self.canvas.set_query(image, Some(clean)),
-            LessonOrder::Addressing(addressing) => {
-                self.settings.read.addressing = addressing;
-                self.reset_read();
-            }
-            LessonOrder::Play => self.read.playing = true,
-            LessonOrder::Open(_) => {}
-            LessonOrder::BasinMap { a, b } => {
-                self.lessons.open_panel = Some(LessonPanel::Basins);
-                let command = self.jobs.basins.start(a, b, self.memory.plan(&self.settings.read));
-                self.send(command);
-            }
-            LessonOrder::Landscape(items) => {
-                self.lessons.open_panel = Some(LessonPanel::Basins);
-                let command = self.jobs.landscape.start(items, &self.read.iterates);
-                self.send(command);
-            }
-            LessonOrder::Sweep { stored, data, noise, control } => {
-                self.lessons.open_panel = Some(LessonPanel::Sweeps);
-                self.jobs.sweep.set_capacity_sweep(&stored, data, noise, control);
-                self.start_panel_sweep();
-            }
-            LessonOrder::Compare(names) => match self.memory.first_available(&names) {
-                Some(partner) => self.set_compare(Some(partner)),
-                None => self.messages.errors.push("lesson: none of the memories to compare with is available".into()),
-            },
-            LessonOrder::Train => match self.episode.data_set() {
-                Some(data) => {
-                    self.jobs.train.out = std::env::temp_dir().join("kanerva-lesson-train.ckpt").display().to_string();
-                    let command = self.jobs.train.start(data);
-                    self.send(command);
-                }
-                None => self.messages.errors.push("lesson: no data to train on".into()),
-            },
-        }
-    }
-
     /// Acts on a path a person chose for `purpose` (from a dialog or the path prompt).
     pub fn use_path(&mut self, purpose: PathPurpose, path: PathBuf) {
-        match purpose {
-            PathPurpose::OpenData => self.send(Command::LoadData(path.clone())),
-            PathPurpose::LoadCheckpoint => self.send(Command::SelectModel(MemorySpec::trained(path.clone()))),
-            PathPurpose::OpenScene => self.send(Command::OpenScene(path.clone())),
-            PathPurpose::SaveScene => match self.scene_request() {
-                Some(request) => self.send(Command::SaveScene(path.clone(), Box::new(request))),
-                None => return self.messages.errors.push("nothing to save yet: write an episode and start a read".into()),
-            },
-            PathPurpose::Export(kind) => match self.export_read(kind, &path) {
-                Ok(()) => self.messages.status = format!("exported {}", path.display()),
-                Err(e) => return self.messages.errors.push(e.to_string()),
-            },
-            PathPurpose::SaveCheckpointCopy => {
-                if let Err(e) = self.jobs.train.save_copy(&path) {
-                    return self.messages.errors.push(e);
-                }
-            }
-            PathPurpose::SaveExperiment => match self.jobs.experiment.live.as_ref().map(|r| r.write(&path)) {
-                Some(Ok(written)) => self.messages.status = format!("saved {} and {} plots", written.json.display(), written.pngs.len()),
-                Some(Err(e)) => return self.messages.errors.push(e),
-                None => return self.messages.errors.push("no experiment has run yet".into()),
-            },
-        }
-        self.files.wait_for(purpose, path);
-        // Exports and copies are done; the worker's answer says whether the others worked.
-        if matches!(purpose, PathPurpose::Export(_) | PathPurpose::SaveCheckpointCopy | PathPurpose::SaveExperiment) {
-            self.path_worked(purpose);
-        }
+        super::path_actions::use_path(self, purpose, path);
     }
 
-    /// A path the person gave worked: it joins the recent paths of its kind, and the errors of
-    /// earlier tries go.
+    /// A path the person gave worked (see [`super::path_actions::path_worked`]).
     fn path_worked(&mut self, purpose: PathPurpose) {
-        if let Some(path) = self.files.worked(purpose) {
-            self.settings.recent.remember(purpose, &path);
-            self.messages.errors.clear();
-        }
+        super::path_actions::path_worked(self, purpose);
     }
 
     /// The scene of what is on screen (None before a write and a read).
@@ -414,7 +327,7 @@ impl ExplorerApp {
         for (purpose, path) in self.files.chosen(&ctx, &self.settings.recent, &mut self.messages.status) {
             self.use_path(purpose, path);
         }
-        self.run_lesson();
+        super::lesson_orders::run_lesson(self);
         self.handle_input(&ctx);
         egui::Panel::top("top_bar").show(ui, |ui| self.top_bar(ui));
         egui::Panel::bottom("status_bar").show(ui, |ui| self.messages.ui(ui, self.worker.is_alive()));

@@ -18,6 +18,9 @@ pub enum FrameScenario {
     /// The Basins panel open while the worker computes 81 x 81 energy landscapes, one after
     /// another (each finished one drawn).
     Landscape,
+    /// The Experiments section open while the full distortion/rate experiment runs on its
+    /// thread, its curves filling in (restarted when done).
+    Experiment,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -74,6 +77,7 @@ pub fn measure(scenario: FrameScenario, frames: usize, settings: Settings) -> Fr
             app.read.playing = true;
         }
         FrameScenario::Landscape => start_landscape(&mut app),
+        FrameScenario::Experiment => start_experiment(&mut app),
         FrameScenario::Training => {
             let data = app.episode.data_set().expect("data is loaded");
             app.jobs.train.out = std::env::temp_dir().join(format!("kanerva-frame-bench-{}.ckpt", std::process::id())).display().to_string();
@@ -94,20 +98,38 @@ pub fn measure(scenario: FrameScenario, frames: usize, settings: Settings) -> Fr
             landscapes += 1;
             start_landscape(&mut app);
         }
+        if scenario == FrameScenario::Experiment && !app.jobs.experiment.job.is_running() {
+            landscapes += 1;
+            start_experiment(&mut app);
+        }
         let spent = t0.elapsed();
         std::thread::sleep(Duration::from_millis(16).saturating_sub(spent));
     }
     let progress = match scenario {
         FrameScenario::PlayingRead => app.read.iterates.len(),
         FrameScenario::Training => app.jobs.train.history.last().map_or(0, |h| h.0 as usize),
-        FrameScenario::Landscape => landscapes,
+        FrameScenario::Landscape | FrameScenario::Experiment => landscapes,
     };
     if scenario == FrameScenario::Training {
         app.jobs.train.job.cancel();
     }
+    if scenario == FrameScenario::Experiment {
+        app.jobs.experiment.job.cancel();
+    }
     times.sort_by(f64::total_cmp);
     let pick = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize];
     FrameStats { scenario, model: app.memory.name().to_string(), frames, p50_ms: pick(0.5), p99_ms: pick(0.99), max_ms: *times.last().unwrap_or(&0.0), progress }
+}
+
+/// Opens the Experiments section and starts the full distortion/rate experiment.
+fn start_experiment(app: &mut ExplorerApp) {
+    app.lessons.open_panel = Some(super::lesson_run::LessonPanel::Experiments);
+    let panel = &mut app.jobs.experiment;
+    panel.choice = panel.experiments.iter().position(|e| e.name == "distortion-rate").unwrap_or(0);
+    panel.quick = false;
+    if let Some(command) = panel.start() {
+        app.send(command);
+    }
 }
 
 /// Opens the Basins panel and starts an 81 x 81 landscape through stored items 0, 1, 2.

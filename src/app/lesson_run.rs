@@ -92,6 +92,8 @@ pub enum LessonOrder {
     /// Read beside the first of these memories that is available.
     Compare(Vec<MemoryName>),
     Train,
+    /// Run this experiment (quick or full) in the Experiments section.
+    Experiment { name: String, quick: bool },
 }
 
 /// One lesson in the Lessons menu.
@@ -288,6 +290,10 @@ fn order_for(action: LessonAction, view: &LessonView<'_>, dir: Option<&std::path
         }
         LessonAction::Compare(names) => (Some(LessonOrder::Compare(names.iter().map(|n| n.parse()).collect::<Result<_, _>>()?)), None),
         LessonAction::Train => (Some(LessonOrder::Train), None),
+        LessonAction::Experiment { name, quick } => {
+            crate::experiment::find(&name)?;
+            (Some(LessonOrder::Experiment { name, quick }), None)
+        }
         LessonAction::Wait => (None, Some(LessonWait::Settled(then))),
     })
 }

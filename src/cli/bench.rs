@@ -153,7 +153,7 @@ fn memory_maths_breakdown(
 fn run_ui(args: &BenchArgs) -> anyhow::Result<()> {
     use kanerva::app::frame_bench::{FrameScenario, measure};
     let mut all = Vec::new();
-    for scenario in [FrameScenario::PlayingRead, FrameScenario::Training, FrameScenario::Landscape] {
+    for scenario in [FrameScenario::PlayingRead, FrameScenario::Training, FrameScenario::Landscape, FrameScenario::Experiment] {
         let stats = measure(scenario, args.frames, kanerva::app::Settings::default());
         eprintln!("{:?} ({}): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms over {} frames; progress {}", stats.scenario, stats.model, stats.p50_ms, stats.p99_ms, stats.max_ms, stats.frames, stats.progress);
         all.push(stats);

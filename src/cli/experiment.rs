@@ -16,6 +16,11 @@ pub enum ExperimentCommand {
     },
     /// Run an experiment and write NAME.json, NAME.csv and NAME-PLOT.png into --out.
     Run(RunArgs),
+    /// Print a record's tables as Markdown (what docs/experiments.md quotes).
+    Table {
+        /// A record written by `kanerva experiment run` (NAME.json).
+        record: PathBuf,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -50,6 +55,15 @@ pub fn run_command(command: ExperimentCommand) -> anyhow::Result<()> {
                 }
                 println!("run one with: kanerva experiment run NAME [--quick]");
             }
+            Ok(())
+        }
+        ExperimentCommand::Table { record } => {
+            let bytes = kanerva::data::read_bounded(&record, 64 << 20).map_err(|e| match e {
+                kanerva::data::BoundedReadError::Io(e) => anyhow::anyhow!("{}: {e}", record.display()),
+                kanerva::data::BoundedReadError::TooLarge => anyhow::anyhow!("{}: over 64 MB, not an experiment record", record.display()),
+            })?;
+            let record: kanerva::experiment::ExperimentRecord = serde_json::from_slice(&bytes).map_err(|e| anyhow::anyhow!("{}: not an experiment record: {e}", record.display()))?;
+            print!("{}", record.markdown());
             Ok(())
         }
         ExperimentCommand::Run(args) => {

@@ -82,6 +82,55 @@ impl ExperimentRecord {
         out
     }
 
+    /// The record as Markdown, one table a plot (a row a series, a column an x), then the
+    /// scalars: what docs/ quote, made from the record itself.
+    pub fn markdown(&self) -> String {
+        let number = |v: f64| if v.abs() >= 100.0 { format!("{v:.1}") } else if v.abs() >= 1.0 { format!("{v:.2}") } else { format!("{v:.4}") };
+        let mut out = format!("`{}` ({}; {} s)\n", self.command, self.program, self.seconds.round());
+        for plot in &self.plots {
+            // Series of one point each (memories against their floats): one row each.
+            let reference = |s: &Series| s.name.ends_with("(reference)");
+            if self.series_of(&plot.id).all(|s| s.points.len() <= 1 || reference(s)) {
+                out.push_str(&format!("\n{}\n\n| series | {} | {} |\n|---|---|---|\n", plot.title, plot.x_label, plot.y_label));
+                let mut rows: Vec<&Series> = self.series_of(&plot.id).collect();
+                rows.sort_by_key(|s| reference(s));
+                for series in rows {
+                    if let Some([x, y]) = series.points.first() {
+                        let x = if reference(series) { "(a level)".to_string() } else { number(*x) };
+                        out.push_str(&format!("| {} | {x} | {} |\n", series.name, number(*y)));
+                    }
+                }
+                continue;
+            }
+            let mut xs: Vec<f64> = self.series_of(&plot.id).flat_map(|s| s.points.iter().map(|p| p[0])).collect();
+            xs.sort_by(f64::total_cmp);
+            xs.dedup();
+            if xs.len() > 12 {
+                // Long axes (iterations): every other column, and the last.
+                let last = *xs.last().expect("not empty");
+                xs = xs.iter().copied().step_by(2).collect();
+                if xs.last() != Some(&last) {
+                    xs.push(last);
+                }
+            }
+            out.push_str(&format!("\n{} ({} against {})\n\n| series | {} |\n|---|{}\n", plot.title, plot.y_label, plot.x_label, xs.iter().map(|&x| number(x)).collect::<Vec<_>>().join(" | "), "---|".repeat(xs.len())));
+            // The memories, then the trivial answers.
+            let mut rows: Vec<&Series> = self.series_of(&plot.id).collect();
+            rows.sort_by_key(|s| s.name.ends_with("(reference)"));
+            for series in rows {
+                let cells: Vec<String> = xs.iter().map(|x| series.points.iter().find(|p| p[0] == *x).map_or("-".into(), |p| number(p[1]))).collect();
+                out.push_str(&format!("| {} | {} |\n", series.name, cells.join(" | ")));
+            }
+        }
+        if !self.scalars.is_empty() {
+            out.push('\n');
+            for (name, value) in &self.scalars {
+                out.push_str(&format!("- {name}: {}\n", number(*value)));
+            }
+        }
+        out
+    }
+
     /// Writes `NAME.json`, `NAME.csv` and one `NAME-PLOT.png` a plot into `dir` (created if
     /// missing), each atomically.
     pub fn write(&self, dir: &Path) -> Result<Written, String> {

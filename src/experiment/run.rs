@@ -93,7 +93,7 @@ impl Recorder<'_> {
 fn total_points(protocol: &Protocol) -> usize {
     match protocol {
         Protocol::Reading(p) => p.memories.len() * p.noises.len() * 2 * (p.iterations + 1),
-        Protocol::Recall(p) => p.patterns.len() * p.noises.len() * (p.memories.len() + 2) * p.stored.len(),
+        Protocol::Recall(p) => p.patterns.len() * p.noises.len() * (p.memories.len() + 2) * p.stored.len() + if p.x == RecallAxis::Floats { p.patterns.len() * p.noises.len() * p.stored.len() * 2 } else { 0 },
         Protocol::Bound(p) => p.memories.len() * p.bounds.len() * p.episode_sizes.len(),
     }
 }
@@ -183,9 +183,16 @@ fn recall(p: &RecallProtocol, rec: &mut Recorder<'_>) -> Result<(), String> {
         let source = if patterns == "random" { PatternSource::Random { seed: p.seed } } else { PatternSource::Data(data(patterns)?) };
         for noise in &p.noises {
             let id = format!("{}-{}", if patterns == "random" { "random" } else { "data" }, noise.replace([':', ','], "-"));
-            rec.plot(&id, &format!("Recall error: {patterns}, {noise}"), x_label, "recall error (fraction of pixels)", p.x == RecallAxis::Floats);
+            // Against the floats, a plot a stored count (each memory one point: most hold the
+            // same numbers whatever they store); otherwise one plot, a curve a memory.
+            let plot_of = |stored: usize| if p.x == RecallAxis::Floats { format!("{id}-{stored}") } else { id.clone() };
+            for &stored in if p.x == RecallAxis::Floats { &p.stored[..] } else { &p.stored[..1] } {
+                let title = if p.x == RecallAxis::Floats { format!("Recall error: {patterns}, {noise}, {stored} stored") } else { format!("Recall error: {patterns}, {noise}") };
+                rec.plot(&plot_of(stored), &title, x_label, "recall error (fraction of pixels)", p.x == RecallAxis::Floats);
+            }
             let plan = ReadPlan { iterations: p.iterations, update: ReadUpdate::Mode, seed: p.seed, ..ReadPlan::default() };
             let mut references_done = false;
+            let mut references: Vec<(usize, f64, f64)> = Vec::new();
             for r in &p.memories {
                 let (spec, checkpoint) = memory_spec(r)?;
                 if let Some(path) = &checkpoint {
@@ -199,7 +206,7 @@ fn recall(p: &RecallProtocol, rec: &mut Recorder<'_>) -> Result<(), String> {
                     RecallAxis::Floats => point.memory_floats as f64,
                 };
                 for point in &points {
-                    rec.point(&id, &label(r), [x(point), point.recall_error])?;
+                    rec.point(&plot_of(point.stored), &label(r), [x(point), point.recall_error])?;
                 }
                 // The trivial answers, once a plot (the same patterns and corruptions for every
                 // memory); on a floats axis they have no x of their own, so they go by stored.
@@ -212,12 +219,19 @@ fn recall(p: &RecallProtocol, rec: &mut Recorder<'_>) -> Result<(), String> {
                     }
                     references_done = true;
                 } else if !references_done {
-                    for point in &points {
-                        rec.record.scalars.insert(format!("{id} · {} stored · query error", point.stored), point.query_error);
-                        rec.record.scalars.insert(format!("{id} · {} stored · blank page error", point.stored), point.blank_error);
-                    }
-                    rec.done += 2 * points.len();
+                    references = points.iter().map(|p| (p.stored, p.query_error, p.blank_error)).collect();
                     references_done = true;
+                }
+            }
+            // Against the floats the trivial answers hold no numbers: level lines across
+            // the plot, from its smallest memory to its largest.
+            for &(stored, query, blank) in &references {
+                let plot = plot_of(stored);
+                let xs: Vec<f64> = rec.record.series_of(&plot).flat_map(|s| s.points.iter().map(|p| p[0])).collect();
+                let (lo, hi) = xs.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
+                for (name, level) in [("return the query (reference)", query), ("return the blank page (reference)", blank)] {
+                    rec.point(&plot, name, [lo, level])?;
+                    rec.point(&plot, name, [hi, level])?;
                 }
             }
         }

@@ -78,6 +78,13 @@ pub enum LessonAction {
     Compare(Vec<String>),
     /// Start a training run with the train panel's settings (saved in the temporary folder).
     Train,
+    /// Run one of the papers' experiments (`kanerva experiment list`), quick or full, in the
+    /// Experiments section.
+    Experiment {
+        name: String,
+        #[serde(default)]
+        quick: bool,
+    },
     /// Wait until the read has played out and every job (sweep, basin map, landscape) is done.
     Wait,
 }
@@ -168,6 +175,8 @@ impl LessonAction {
                 check_count("fill count", *count, MAX_EXPLORER_EPISODE).map_err(|e| e.to_string())?;
             }
             LessonAction::Write | LessonAction::Play | LessonAction::Train | LessonAction::Wait => {}
+            LessonAction::Experiment { name, .. } if name.trim().is_empty() => return Err("experiment: no name".into()),
+            LessonAction::Experiment { .. } => {}
             LessonAction::Compare(names) => {
                 if names.is_empty() {
                     return Err("compare: no memory named".into());

@@ -99,7 +99,7 @@ impl LoadedCheckpoint {
     }
 }
 
-/// The file name of a data argument (`../shared/datasets/x.img1.gz#labels=0..864` ->
+/// The file name of a data argument (`data/sets/x.img1.gz#labels=0..864` ->
 /// `x.img1.gz#labels=0..864`; `embedded:mnist-test` stays).
 fn data_file_name(data: &str) -> &str {
     let (path, _) = data.split_once('#').unwrap_or((data, ""));
@@ -113,7 +113,7 @@ fn data_file_name(data: &str) -> &str {
 mod name_tests {
     #[test]
     fn the_displayed_data_is_its_file_name_with_its_label_range() {
-        assert_eq!(super::data_file_name("../shared/datasets/omniglot.img1.gz#labels=0..864"), "omniglot.img1.gz#labels=0..864");
+        assert_eq!(super::data_file_name("data/sets/omniglot.img1.gz#labels=0..864"), "omniglot.img1.gz#labels=0..864");
         assert_eq!(super::data_file_name("datasets/mnist_train.img1.gz"), "mnist_train.img1.gz");
         assert_eq!(super::data_file_name("embedded:mnist-test"), "embedded:mnist-test");
         assert_eq!(super::data_file_name("C:\\data\\x.img1"), "x.img1");
