@@ -54,6 +54,8 @@ shoot explorer-landscape 30 gui --demo landscape
 shoot explorer-landscape-kpp 40 gui --demo landscape --checkpoint assets/kpp_mnist.ckpt
 # A guided lesson (its first step: a scene, playing).
 shoot explorer-lesson 25 gui --lesson dkm-denoising
+# The Experiments section: the distortion/rate experiment run from a lesson, its plots live.
+shoot explorer-experiments 40 gui --lesson experiments
 # The same lesson in projector mode (UI scale 1.5): the read under the query, the bar wrapped.
 shoot explorer-projector 25 gui --lesson dkm-denoising --scale 1.5
 # The basin map between the first two stored items, with the read's trajectory on the PCA map.

@@ -1,7 +1,7 @@
 //! Guided lessons are data: a JSON file of steps, each a short text and what to do when the
 //! step opens (open a scene, pick a memory, fill and write an episode, make a query, play,
 //! open a panel, run a sweep or a basin map). Teachers write their own without code and put
-//! them in `assets/lessons/` (or open one by path); three are built in.
+//! them in `assets/lessons/` (or open one by path); four are built in.
 
 use std::path::{Path, PathBuf};
 
@@ -97,10 +97,11 @@ pub const BUILT_IN_SCENES: [(&str, &str); 4] = [
     ("hopfield-mixture", include_str!("../../assets/scenes/hopfield-mixture.json")),
 ];
 
-const BUILT_IN_LESSONS: [&str; 9] = [
+const BUILT_IN_LESSONS: [&str; 10] = [
     include_str!("../../assets/lessons/hopfield-capacity.json"),
     include_str!("../../assets/lessons/dkm-denoising.json"),
     include_str!("../../assets/lessons/basins.json"),
+    include_str!("../../assets/lessons/experiments.json"),
     // The scripted demos of `kanerva gui --demo NAME`: one step each, played without the
     // lesson window.
     include_str!("../../assets/lessons/demo-denoise.json"),

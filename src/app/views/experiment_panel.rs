@@ -24,11 +24,13 @@ pub struct ExperimentPanel {
     pub job: JobState,
     /// The person asked to save the record (the app asks where).
     pub save_requested: bool,
+    /// Scroll the first plot into view once it appears (a run just started).
+    scroll_to_plots: bool,
 }
 
 impl Default for ExperimentPanel {
     fn default() -> Self {
-        Self { experiments: built_in(), choice: 0, quick: true, live: None, job: JobState::default(), save_requested: false }
+        Self { experiments: built_in(), choice: 0, quick: true, live: None, job: JobState::default(), save_requested: false, scroll_to_plots: false }
     }
 }
 
@@ -37,6 +39,7 @@ impl ExperimentPanel {
     pub fn start(&mut self) -> Option<Command> {
         let spec = self.experiments.get(self.choice)?.clone();
         let cancel = self.job.start();
+        self.scroll_to_plots = true;
         self.live = Some(ExperimentRecord {
             experiment: spec.name.clone(),
             title: spec.title.clone(),
@@ -106,8 +109,13 @@ impl ExperimentPanel {
         }
         self.job.status_ui(ui, "points");
         if let Some(live) = &self.live {
-            for plot in &live.plots {
-                plot_ui(ui, live, &plot.id);
+            for (i, plot) in live.plots.iter().enumerate() {
+                let shown = plot_ui(ui, live, &plot.id);
+                // The curves a run fills in are below the section's controls: bring the first
+                // into view when it appears.
+                if i == 0 && std::mem::take(&mut self.scroll_to_plots) {
+                    shown.scroll_to_me(Some(egui::Align::TOP));
+                }
             }
             for (name, value) in &live.scalars {
                 ui.label(egui::RichText::new(format!("{name}: {value:.4}")).small());
@@ -118,9 +126,10 @@ impl ExperimentPanel {
 }
 
 /// One plot of the record, live: its series in colour (the references grey), its key above.
-fn plot_ui(ui: &mut egui::Ui, record: &ExperimentRecord, id: &str) {
-    let Some(spec) = record.plots.iter().find(|p| p.id == id) else { return };
-    ui.label(egui::RichText::new(&spec.title).strong());
+/// Returns its title's response.
+fn plot_ui(ui: &mut egui::Ui, record: &ExperimentRecord, id: &str) -> egui::Response {
+    let spec = record.plots.iter().find(|p| p.id == id).expect("the plot is the record's");
+    let title = ui.label(egui::RichText::new(&spec.title).strong());
     let series: Vec<_> = record.series_of(id).collect();
     let mut memories = 0;
     let colours: Vec<egui::Color32> = series
@@ -151,4 +160,5 @@ fn plot_ui(ui: &mut egui::Ui, record: &ExperimentRecord, id: &str) {
                 plot.points(Points::new(s.name.clone(), points).radius(2.5).color(*colour));
             }
         });
+    title
 }
