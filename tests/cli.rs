@@ -319,3 +319,30 @@ fn gui_refuses_a_lesson_whose_weights_are_not_here() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("km_mnist.ckpt") && err.contains("step"), "{err}");
 }
+
+/// `experiment list --json` names the six experiments; `experiment run --quick --json` writes
+/// the record, CSV and plots and prints the record; an unknown name is refused with the list.
+#[test]
+fn experiments_are_listed_run_and_refused_by_name() {
+    let out = kanerva().args(["experiment", "list", "--json"]).output().unwrap();
+    assert!(out.status.success());
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<&str> = list.as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap()).collect();
+    for name in ["iterative-reading", "capacity-bound", "distortion-rate", "classical-capacity", "product-machines", "conditional-likelihood"] {
+        assert!(names.contains(&name), "{names:?}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = kanerva().args(["experiment", "run", "capacity-bound", "--quick", "--json", "--out"]).arg(dir.path()).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let record: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(record["experiment"], "capacity-bound");
+    assert!(record["checkpoints"].as_object().unwrap().len() >= 4, "{}", record["checkpoints"]);
+    for file in ["capacity-bound.json", "capacity-bound.csv", "capacity-bound-joint.png", "capacity-bound-conditional.png"] {
+        assert!(dir.path().join(file).is_file(), "{file}");
+    }
+    let table = kanerva().args(["experiment", "table"]).arg(dir.path().join("capacity-bound.json")).output().unwrap();
+    assert!(String::from_utf8_lossy(&table.stdout).contains("| dkm |"));
+    let out = kanerva().args(["experiment", "run", "no-such"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("classical-capacity"), "{}", String::from_utf8_lossy(&out.stderr));
+}
