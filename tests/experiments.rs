@@ -44,7 +44,7 @@ fn iterative_reading_the_dkm_reads_below_its_query_error_and_guarded_reads_never
     // The optimised read descends the energy further but ends farther from the stored items
     // on this protocol (0.078 -> 0.086 in the quick run): a lower energy is not a better recall.
     for addressing in ["amortised", "guarded"] {
-        let error = points(&record, "pixel-error", &format!("dkm {addressing} · salt-pepper:0.15"));
+        let error = points(&record, "pixel-error-salt-pepper-0.15", &format!("dkm {addressing}"));
         assert_eq!(error.len(), 11);
         assert!(error[10][1] < error[0][1], "{addressing}: {error:?}");
     }

@@ -59,7 +59,14 @@ fn draw(record: &ExperimentRecord, plot: &PlotSpec, pixels: &mut [u8]) -> DrawRe
         .collect();
     let all: Vec<(f64, f64)> = series.iter().flat_map(|(_, p)| p.iter().copied()).collect();
     let (x0, x1) = padded(all.iter().map(|p| p.0));
-    let (y0, y1) = padded(all.iter().map(|p| p.1));
+    // A first point far above the rest (a corrupted query's energy) would flatten the descent:
+    // the axis is fitted to the points after the first x, and the key says what lies above.
+    let first_x = all.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
+    let rest_top = all.iter().filter(|p| p.0 > first_x).map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
+    let (all_lo, all_hi) = padded(all.iter().map(|p| p.1));
+    let clipped = rest_top.is_finite() && all_hi - all_lo > 0.0 && rest_top - all_lo < 0.25 * (all_hi - all_lo);
+    let (y0, y1) = if clipped { padded(all.iter().map(|p| p.1.min(rest_top))) } else { (all_lo, all_hi) };
+    let series: Vec<(&str, Vec<(f64, f64)>)> = series.into_iter().map(|(name, points)| (name, points.into_iter().map(|(x, y)| (x, y.min(y1))).collect())).collect();
     let mut chart = ChartBuilder::on(&chart_area)
         .caption(&plot.title, ("sans-serif", 20))
         .margin(12)
@@ -100,6 +107,12 @@ fn draw(record: &ExperimentRecord, plot: &PlotSpec, pixels: &mut [u8]) -> DrawRe
         let y = 40 + row as i32 * line_height;
         key_area.draw(&PathElement::new(vec![(8, y), (32, y)], colour.stroke_width(3)))?;
         key_area.draw(&Text::new(series[i].0.to_string(), (38, y - 8), ("sans-serif", 14)))?;
+    }
+    if clipped {
+        let y = 40 + order.len() as i32 * line_height + 10;
+        let top = all.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
+        key_area.draw(&Text::new(format!("points at x = {} reach {}:", tick(first_x), tick(top)), (8, y), ("sans-serif", 14)))?;
+        key_area.draw(&Text::new("drawn at the top edge".to_string(), (8, y + 18), ("sans-serif", 14)))?;
     }
     root.present()?;
     Ok(())

@@ -146,8 +146,12 @@ fn corruption(text: &str) -> Result<Corruption, String> {
 
 fn reading(p: &ReadingProtocol, rec: &mut Recorder<'_>) -> Result<(), String> {
     let set = data(&p.data)?;
-    rec.plot("pixel-error", "Pixel error per iteration", "iteration", "pixel error against the clean item", false);
-    rec.plot("energy", "Energy per iteration", "iteration", "energy (nats)", false);
+    // A plot a noise, a curve a memory (20 curves on one plot could not be told apart).
+    let id = |what: &str, noise: &str| format!("{what}-{}", noise.replace([':', ','], "-"));
+    for noise in &p.noises {
+        rec.plot(&id("pixel-error", noise), &format!("Pixel error per iteration, {noise}"), "iteration", "pixel error against the clean item", false);
+        rec.plot(&id("energy", noise), &format!("Energy per iteration, {noise}"), "iteration", "energy (nats)", false);
+    }
     for r in &p.memories {
         let (spec, checkpoint) = memory_spec(r)?;
         if let Some(path) = &checkpoint {
@@ -158,15 +162,15 @@ fn reading(p: &ReadingProtocol, rec: &mut Recorder<'_>) -> Result<(), String> {
         let plan = ReadPlan { iterations: p.iterations, update: ReadUpdate::Mode, seed: p.seed, addressing, ..ReadPlan::default() };
         for noise in &p.noises {
             let report = denoise(memory.as_mut(), &set, corruption(noise)?, &plan, p.episodes, p.episode_size).map_err(|e| e.to_string())?;
-            let name = format!("{} · {noise}", label(r));
+            let name = label(r);
             for step in &report.steps {
-                rec.point("pixel-error", &name, [step.iteration as f64, step.pixel_error])?;
+                rec.point(&id("pixel-error", noise), &name, [step.iteration as f64, step.pixel_error])?;
             }
             for step in &report.steps {
-                rec.point("energy", &name, [step.iteration as f64, step.energy_nats])?;
+                rec.point(&id("energy", noise), &name, [step.iteration as f64, step.energy_nats])?;
             }
             if let Some(held) = report.monotone_fraction {
-                rec.record.scalars.insert(format!("{name} · share of steps whose energy did not rise"), held);
+                rec.record.scalars.insert(format!("{name} · {noise} · share of steps whose energy did not rise"), held);
             }
         }
     }
