@@ -59,13 +59,8 @@ fn draw(record: &ExperimentRecord, plot: &PlotSpec, pixels: &mut [u8]) -> DrawRe
         .collect();
     let all: Vec<(f64, f64)> = series.iter().flat_map(|(_, p)| p.iter().copied()).collect();
     let (x0, x1) = padded(all.iter().map(|p| p.0));
-    // A first point far above the rest (a corrupted query's energy) would flatten the descent:
-    // the axis is fitted to the points after the first x, and the key says what lies above.
+    let (y0, y1, clipped) = fitted_y_range(&all);
     let first_x = all.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
-    let rest_top = all.iter().filter(|p| p.0 > first_x).map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
-    let (all_lo, all_hi) = padded(all.iter().map(|p| p.1));
-    let clipped = rest_top.is_finite() && all_hi - all_lo > 0.0 && rest_top - all_lo < 0.25 * (all_hi - all_lo);
-    let (y0, y1) = if clipped { padded(all.iter().map(|p| p.1.min(rest_top))) } else { (all_lo, all_hi) };
     let series: Vec<(&str, Vec<(f64, f64)>)> = series.into_iter().map(|(name, points)| (name, points.into_iter().map(|(x, y)| (x, y.min(y1))).collect())).collect();
     let mut chart = ChartBuilder::on(&chart_area)
         .caption(&plot.title, ("sans-serif", 20))
@@ -118,6 +113,24 @@ fn draw(record: &ExperimentRecord, plot: &PlotSpec, pixels: &mut [u8]) -> DrawRe
     Ok(())
 }
 
+/// The y axis for `points`, with a margin, and whether it was clipped: a first point more than
+/// four times the highest later one (a corrupted query's energy, ten times the descent's)
+/// would flatten the descent, so the axis is fitted to the later points. A first error two or
+/// three times the later ones is what the plot is about, and stays.
+pub fn fitted_y_range(points: &[(f64, f64)]) -> (f64, f64, bool) {
+    let first_x = points.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
+    let rest_top = points.iter().filter(|p| p.0 > first_x).map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
+    let top = points.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
+    let (lo, hi) = padded(points.iter().map(|p| p.1));
+    let clipped = rest_top.is_finite() && rest_top > 0.0 && top > 4.0 * rest_top;
+    if clipped {
+        let (lo, hi) = padded(points.iter().map(|p| p.1.min(rest_top)));
+        (lo, hi, true)
+    } else {
+        (lo, hi, false)
+    }
+}
+
 /// A tick's label: whole numbers as such, others to three significant digits (no float noise
 /// such as 0.12000000000000001).
 fn tick(v: f64) -> String {
@@ -148,5 +161,15 @@ mod tests {
         assert_eq!(super::tick(0.0125), "0.0125");
         assert_eq!(super::tick(-0.2), "-0.2");
         assert_eq!(super::tick(87.654), "87.7");
+    }
+
+    #[test]
+    fn a_towering_first_point_is_left_above_the_axis_and_an_ordinary_one_is_not() {
+        let descent = [(0.0, 700.0), (1.0, 60.0), (2.0, 55.0), (3.0, 52.0)];
+        let (lo, hi, clipped) = super::fitted_y_range(&descent);
+        assert!(clipped && lo < 52.0 && hi > 60.0 && hi < 70.0, "{lo}..{hi}");
+        let errors = [(0.0, 0.075), (1.0, 0.03), (2.0, 0.028)];
+        let (lo, hi, clipped) = super::fitted_y_range(&errors);
+        assert!(!clipped && lo < 0.028 && hi > 0.075, "{lo}..{hi}");
     }
 }

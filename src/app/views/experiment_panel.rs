@@ -147,6 +147,12 @@ fn plot_ui(ui: &mut egui::Ui, record: &ExperimentRecord, id: &str) -> egui::Resp
     key_row(ui, &key, None);
     let x = |v: f64| if spec.log_x { v.max(1e-300).log10() } else { v };
     let log_x = spec.log_x;
+    // The same axis as the PNG: a towering first point (the query's energy) is left above it.
+    let all: Vec<(f64, f64)> = series.iter().flat_map(|s| s.points.iter().filter(|p| p[0].is_finite() && p[1].is_finite()).map(|p| (x(p[0]), p[1]))).collect();
+    let (y0, y1, clipped) = crate::experiment::plot::fitted_y_range(&all);
+    if clipped {
+        ui.label(egui::RichText::new("the first points lie above the axis (the corrupted queries)").small().weak());
+    }
     Plot::new(("experiment_plot", id))
         .height(200.0)
         .x_axis_label(if log_x { format!("{} (log scale)", spec.x_label) } else { spec.x_label.clone() })
@@ -154,6 +160,11 @@ fn plot_ui(ui: &mut egui::Ui, record: &ExperimentRecord, id: &str) -> egui::Resp
         .x_axis_formatter(move |mark, _| if log_x { if mark.value.fract() == 0.0 { format!("10^{}", mark.value) } else { String::new() } } else { format!("{}", mark.value) })
         .allow_scroll(false)
         .show(ui, |plot| {
+            if clipped {
+                let (x0, x1) = all.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p.0), b.max(p.0)));
+                plot.set_plot_bounds_x(x0 - 0.5..=x1 + 0.5);
+                plot.set_plot_bounds_y(y0..=y1);
+            }
             for (s, colour) in series.iter().zip(&colours) {
                 let points: Vec<[f64; 2]> = s.points.iter().filter(|p| p[1].is_finite()).map(|p| [x(p[0]), p[1]]).collect();
                 plot.line(Line::new(s.name.clone(), PlotPoints::from(points.clone())).color(*colour));
