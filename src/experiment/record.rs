@@ -56,6 +56,23 @@ pub struct Written {
 }
 
 impl ExperimentRecord {
+    /// A record of `spec` with no points yet (the program and command are filled in by the
+    /// run that makes it).
+    pub fn empty(spec: &super::ExperimentSpec, quick: bool) -> Self {
+        ExperimentRecord {
+            experiment: spec.name.clone(),
+            title: spec.title.clone(),
+            quick,
+            program: String::new(),
+            command: String::new(),
+            checkpoints: BTreeMap::new(),
+            plots: Vec::new(),
+            series: Vec::new(),
+            scalars: BTreeMap::new(),
+            seconds: 0.0,
+        }
+    }
+
     /// The series `name` of plot `plot`, created empty if new.
     pub fn series_mut(&mut self, plot: &str, name: &str) -> &mut Series {
         if let Some(i) = self.series.iter().position(|s| s.plot == plot && s.name == name) {

@@ -2,7 +2,6 @@
 //! (`progress`), so the CLI shows progress and the explorer can draw the curves filling in;
 //! `progress` returning false cancels the run.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use crate::backend::inference_device;
@@ -34,18 +33,9 @@ pub struct Progress {
 pub fn run(spec: &ExperimentSpec, quick: bool, command: &str, progress: &mut dyn FnMut(&Progress) -> bool) -> Result<ExperimentRecord, String> {
     let started = std::time::Instant::now();
     let protocol = spec.protocol_for(quick)?;
-    let mut record = ExperimentRecord {
-        experiment: spec.name.clone(),
-        title: spec.title.clone(),
-        quick,
-        program: format!("{} {}", env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION")),
-        command: command.into(),
-        checkpoints: BTreeMap::new(),
-        plots: Vec::new(),
-        series: Vec::new(),
-        scalars: BTreeMap::new(),
-        seconds: 0.0,
-    };
+    let mut record = ExperimentRecord::empty(spec, quick);
+    record.program = format!("{} {}", env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"));
+    record.command = command.into();
     let mut recorder = Recorder { record: &mut record, done: 0, total: total_points(&protocol), progress };
     match &protocol {
         Protocol::Reading(p) => reading(p, &mut recorder)?,
@@ -248,9 +238,9 @@ fn bound(p: &BoundProtocol, rec: &mut Recorder<'_>) -> Result<(), String> {
     let device = inference_device();
     for kind in &p.bounds {
         let (id, title) = match kind {
-            BoundKind::Joint => ("joint", "Joint bound per image (KL(M)/T included)".to_string()),
-            BoundKind::Conditional => ("conditional", "Memory-conditional bound per image".to_string()),
-            BoundKind::ImportanceWeighted => ("importance-weighted", format!("Memory-conditional importance-weighted bound ({} samples)", p.samples)),
+            BoundKind::Joint => (kind.plot_id(), "Joint bound per image (KL(M)/T included)".to_string()),
+            BoundKind::Conditional => (kind.plot_id(), "Memory-conditional bound per image".to_string()),
+            BoundKind::ImportanceWeighted => (kind.plot_id(), format!("Memory-conditional importance-weighted bound ({} samples)", p.samples)),
         };
         rec.plot(id, &title, "episode size T", "nats per image", false);
     }
@@ -273,11 +263,7 @@ fn bound(p: &BoundProtocol, rec: &mut Recorder<'_>) -> Result<(), String> {
                     BoundKind::Conditional => evaluate_bound(model, &set, episodes, t, true, Scoring::Conditional, &device).map(|r| r.headline()),
                     BoundKind::ImportanceWeighted => evaluate_importance_weighted(model, &set, episodes, t, p.samples, &device),
                 };
-                let id = match kind {
-                    BoundKind::Joint => "joint",
-                    BoundKind::Conditional => "conditional",
-                    BoundKind::ImportanceWeighted => "importance-weighted",
-                };
+                let id = kind.plot_id();
                 match value {
                     Some(v) => rec.point(id, &label(r), [t as f64, v])?,
                     None => rec.done += 1,

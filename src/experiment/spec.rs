@@ -118,6 +118,17 @@ pub struct BoundProtocol {
     pub seed: u64,
 }
 
+impl BoundKind {
+    /// The id of the plot this bound's points go to.
+    pub fn plot_id(self) -> &'static str {
+        match self {
+            BoundKind::Joint => "joint",
+            BoundKind::Conditional => "conditional",
+            BoundKind::ImportanceWeighted => "importance-weighted",
+        }
+    }
+}
+
 fn default_samples() -> usize {
     10
 }

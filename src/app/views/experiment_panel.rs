@@ -2,7 +2,6 @@
 //! its own thread with progress and cancel, watch its curves fill in point by point, and save
 //! its JSON record, CSV and PNG plots. The same runs as `kanerva experiment run`.
 
-use std::collections::BTreeMap;
 
 use eframe::egui;
 use egui_plot::{Line, Plot, PlotPoints, Points};
@@ -40,18 +39,7 @@ impl ExperimentPanel {
         let spec = self.experiments.get(self.choice)?.clone();
         let cancel = self.job.start();
         self.scroll_to_plots = true;
-        self.live = Some(ExperimentRecord {
-            experiment: spec.name.clone(),
-            title: spec.title.clone(),
-            quick: self.quick,
-            program: String::new(),
-            command: String::new(),
-            checkpoints: BTreeMap::new(),
-            plots: Vec::new(),
-            series: Vec::new(),
-            scalars: BTreeMap::new(),
-            seconds: 0.0,
-        });
+        self.live = Some(ExperimentRecord::empty(&spec, self.quick));
         Some(Command::RunExperiment { spec: Box::new(spec), quick: self.quick, cancel })
     }
 
