@@ -3,7 +3,16 @@
 
 use kanerva::experiment::{ExperimentRecord, built_in, find, run};
 
+/// Runs that sample on the device (the bounds seed its one random stream) take turns: two at
+/// once would interleave their draws and neither would see its own seed's numbers.
+static DEVICE_RNG: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn device_rng() -> std::sync::MutexGuard<'static, ()> {
+    DEVICE_RNG.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 fn quick(name: &str) -> (ExperimentRecord, tempfile::TempDir) {
+    let _turn = device_rng();
     let spec = find(name).unwrap();
     let record = run(&spec, true, &format!("kanerva experiment run {name} --quick"), &mut |_| true).unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -110,6 +119,7 @@ fn bounds_the_conditional_bound_is_below_the_joint_and_the_importance_weighted_b
 
 /// A quick run of `name` as JSON, its timing zeroed.
 fn record_without_timing(name: &str) -> String {
+    let _turn = device_rng();
     let mut record = run(&find(name).unwrap(), true, "same", &mut |_| true).unwrap();
     record.seconds = 0.0;
     serde_json::to_string(&record).unwrap()
