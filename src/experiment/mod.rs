@@ -4,10 +4,13 @@
 //! the catalog, the evaluations and scenes; below the app and the CLI.
 
 pub mod plot;
+pub mod point_scene;
 pub mod record;
 pub mod run;
 pub mod spec;
+pub mod style;
 
+pub use point_scene::{EpisodeChoice, PointOrigin, scene_request};
 pub use record::{ExperimentRecord, PlotSpec, Series, Written};
 pub use run::{Progress, run};
 pub use spec::{ExperimentSpec, Protocol, built_in, find};

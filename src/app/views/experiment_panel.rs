@@ -2,7 +2,6 @@
 //! its own thread with progress and cancel, watch its curves fill in point by point, and save
 //! its JSON record, CSV and PNG plots. The same runs as `kanerva experiment run`.
 
-
 use eframe::egui;
 use egui_plot::{Line, Plot, PlotPoints, Points};
 
@@ -11,7 +10,7 @@ use crate::app::worker::Command;
 use crate::experiment::{ExperimentRecord, ExperimentSpec, Progress, built_in};
 
 use super::plots::key_row;
-use super::palette::series_colour;
+use crate::experiment::style::{SeriesKind, series_styles};
 
 pub struct ExperimentPanel {
     pub experiments: Vec<ExperimentSpec>,
@@ -25,11 +24,30 @@ pub struct ExperimentPanel {
     pub save_requested: bool,
     /// Scroll the first plot into view once it appears (a run just started).
     scroll_to_plots: bool,
+    /// The point clicked on a plot (it opens as a scene).
+    pub selected: Option<SelectedPoint>,
+}
+
+/// A point of the live record: its plot, its series (by name) and its index along it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SelectedPoint {
+    pub plot: String,
+    pub series: String,
+    pub index: usize,
 }
 
 impl Default for ExperimentPanel {
     fn default() -> Self {
-        Self { experiments: built_in(), choice: 0, quick: true, live: None, job: JobState::default(), save_requested: false, scroll_to_plots: false }
+        Self {
+            experiments: built_in(),
+            choice: 0,
+            quick: true,
+            live: None,
+            job: JobState::default(),
+            save_requested: false,
+            scroll_to_plots: false,
+            selected: None,
+        }
     }
 }
 
@@ -39,8 +57,13 @@ impl ExperimentPanel {
         let spec = self.experiments.get(self.choice)?.clone();
         let cancel = self.job.start();
         self.scroll_to_plots = true;
+        self.selected = None;
         self.live = Some(ExperimentRecord::empty(&spec, self.quick));
-        Some(Command::RunExperiment { spec: Box::new(spec), quick: self.quick, cancel })
+        Some(Command::RunExperiment {
+            spec: Box::new(spec),
+            quick: self.quick,
+            cancel,
+        })
     }
 
     /// A point landed: it joins the live curves.
@@ -50,7 +73,13 @@ impl ExperimentPanel {
             if !live.plots.iter().any(|p| p.id == progress.plot.id) {
                 live.plots.push(progress.plot.clone());
             }
-            live.series_mut(&progress.plot.id, &progress.series).points.push(progress.point);
+            live.add_point(
+                &progress.plot.id,
+                &progress.series,
+                progress.point,
+                progress.origin.as_ref(),
+                progress.size,
+            );
         }
     }
 
@@ -90,15 +119,26 @@ impl ExperimentPanel {
         });
         if let Some(spec) = self.experiments.get(self.choice) {
             ui.label(egui::RichText::new(format!("{}. Claim: {}", spec.paper, spec.claim)).small());
-            egui::CollapsingHeader::new("Protocol: the paper's and ours").id_salt("experiment_protocol").show(ui, |ui| {
-                ui.label(egui::RichText::new(format!("Paper: {}", spec.protocol_paper)).small());
-                ui.label(egui::RichText::new(format!("Ours: {}", spec.protocol_ours)).small());
-            });
+            egui::CollapsingHeader::new("Protocol: the paper's and ours")
+                .id_salt("experiment_protocol")
+                .show(ui, |ui| {
+                    ui.label(
+                        egui::RichText::new(format!("Paper: {}", spec.protocol_paper)).small(),
+                    );
+                    ui.label(egui::RichText::new(format!("Ours: {}", spec.protocol_ours)).small());
+                });
         }
         self.job.status_ui(ui, "points");
         if let Some(live) = &self.live {
+            ui.label(egui::RichText::new("Click a point to open the read behind it as a scene (its first episode and query).").small().weak());
             for (i, plot) in live.plots.iter().enumerate() {
-                let shown = plot_ui(ui, live, &plot.id);
+                let (shown, clicked) = plot_ui(ui, live, &plot.id, self.selected.as_ref());
+                if let Some(point) = clicked {
+                    self.selected = Some(point);
+                }
+                if self.selected.as_ref().is_some_and(|s| s.plot == plot.id) {
+                    command = command.or(self.selected_ui(ui, live));
+                }
                 // The curves a run fills in are below the section's controls: bring the first
                 // into view when it appears.
                 if i == 0 && std::mem::take(&mut self.scroll_to_plots) {
@@ -113,51 +153,213 @@ impl ExperimentPanel {
     }
 }
 
-/// One plot of the record, live: its series in colour (the references grey), its key above.
-/// Returns its title's response.
-fn plot_ui(ui: &mut egui::Ui, record: &ExperimentRecord, id: &str) -> egui::Response {
-    let spec = record.plots.iter().find(|p| p.id == id).expect("the plot is the record's");
+impl ExperimentPanel {
+    /// The selected point's line: what it is, and the button that opens it as a scene.
+    fn selected_ui(&self, ui: &mut egui::Ui, live: &ExperimentRecord) -> Option<Command> {
+        let selected = self.selected.as_ref()?;
+        let series = live
+            .series
+            .iter()
+            .find(|s| s.plot == selected.plot && s.name == selected.series)?;
+        let [x, y] = *series.points.get(selected.index)?;
+        let mut command = None;
+        ui.horizontal_wrapped(|ui| {
+            ui.label(format!("selected: {} at x = {}, y = {:.4}", series.name, number(x), y));
+            match (&series.origin, series.sizes.get(selected.index)) {
+                (Some(origin), Some(&size)) => {
+                    let opens = origin.control != Some(crate::eval::SweepControl::NoWrite);
+                    let button = ui.add_enabled(opens, egui::Button::new("Open as scene")).on_hover_text("write the point's first episode, read its first query as the experiment did, and show it in the explorer");
+                    if button.clicked() {
+                        let name = format!("{} · {} · point {} ({size} stored)", live.experiment, series.name, selected.index);
+                        command = Some(Command::OpenExperimentPoint { origin: Box::new(origin.clone()), size, name });
+                    }
+                    if !opens {
+                        ui.label(egui::RichText::new("a no-write control writes nothing: there is no episode to open").small().weak());
+                    }
+                }
+                _ => {
+                    ui.label(egui::RichText::new("a trivial answer, not a read: nothing to open").small().weak());
+                }
+            }
+        });
+        command
+    }
+}
+
+/// A coordinate for the selected point's line.
+fn number(v: f64) -> String {
+    if v == v.round() && v.abs() < 1e9 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v:.4}")
+    }
+}
+
+/// The point of `series` nearest `pointer` on screen, within `reach` pixels: (series, index).
+pub fn nearest_point(
+    series: &[Vec<egui::Pos2>],
+    pointer: egui::Pos2,
+    reach: f32,
+) -> Option<(usize, usize)> {
+    let mut best: Option<(usize, usize, f32)> = None;
+    for (s, points) in series.iter().enumerate() {
+        for (i, p) in points.iter().enumerate() {
+            let d = p.distance(pointer);
+            if d <= reach && best.is_none_or(|b| d < b.2) {
+                best = Some((s, i, d));
+            }
+        }
+    }
+    best.map(|(s, i, _)| (s, i))
+}
+
+/// One plot of the record, live: its series styled as the PNG's, its key above, the selected
+/// point ringed. Returns its title's response and the point a click picked.
+fn plot_ui(
+    ui: &mut egui::Ui,
+    record: &ExperimentRecord,
+    id: &str,
+    selected: Option<&SelectedPoint>,
+) -> (egui::Response, Option<SelectedPoint>) {
+    let spec = record
+        .plots
+        .iter()
+        .find(|p| p.id == id)
+        .expect("the plot is the record's");
     let title = ui.label(egui::RichText::new(&spec.title).strong());
     let series: Vec<_> = record.series_of(id).collect();
-    let mut memories = 0;
-    let colours: Vec<egui::Color32> = series
+    // The PNG's styles: a control in its memory's colour, dashed; references grey, dashed.
+    let names: Vec<&str> = series.iter().map(|s| s.name.as_str()).collect();
+    let styles = series_styles(&names);
+    let colours: Vec<egui::Color32> = styles
         .iter()
-        .map(|s| {
-            if s.name.ends_with("(reference)") {
-                egui::Color32::from_gray(if s.name.contains("blank") { 90 } else { 150 })
-            } else {
-                memories += 1;
-                series_colour(memories - 1)
-            }
-        })
+        .map(|s| egui::Color32::from_rgb(s.rgb[0], s.rgb[1], s.rgb[2]))
         .collect();
-    let key: Vec<(String, egui::Color32)> = series.iter().zip(&colours).map(|(s, c)| (s.name.clone(), *c)).collect();
+    let key: Vec<(String, egui::Color32)> = series
+        .iter()
+        .zip(&colours)
+        .map(|(s, c)| (s.name.clone(), *c))
+        .collect();
     key_row(ui, &key, None);
     let x = |v: f64| if spec.log_x { v.max(1e-300).log10() } else { v };
     let log_x = spec.log_x;
     // The same axis as the PNG: a towering first point (the query's energy) is left above it.
-    let all: Vec<(f64, f64)> = series.iter().flat_map(|s| s.points.iter().filter(|p| p[0].is_finite() && p[1].is_finite()).map(|p| (x(p[0]), p[1]))).collect();
+    let all: Vec<(f64, f64)> = series
+        .iter()
+        .flat_map(|s| {
+            s.points
+                .iter()
+                .filter(|p| p[0].is_finite() && p[1].is_finite())
+                .map(|p| (x(p[0]), p[1]))
+        })
+        .collect();
     let (y0, y1, clipped) = crate::experiment::plot::fitted_y_range(&all);
     if clipped {
-        ui.label(egui::RichText::new("the first points lie above the axis (the corrupted queries)").small().weak());
+        ui.label(
+            egui::RichText::new("the first points lie above the axis (the corrupted queries)")
+                .small()
+                .weak(),
+        );
     }
+    let mut clicked = None;
+    let ring = ui.visuals().strong_text_color();
     Plot::new(("experiment_plot", id))
         .height(200.0)
-        .x_axis_label(if log_x { format!("{} (log scale)", spec.x_label) } else { spec.x_label.clone() })
+        .x_axis_label(if log_x {
+            format!("{} (log scale)", spec.x_label)
+        } else {
+            spec.x_label.clone()
+        })
         .y_axis_label(spec.y_label.clone())
-        .x_axis_formatter(move |mark, _| if log_x { if mark.value.fract() == 0.0 { format!("10^{}", mark.value) } else { String::new() } } else { format!("{}", mark.value) })
+        .x_axis_formatter(move |mark, _| {
+            if log_x {
+                if mark.value.fract() == 0.0 {
+                    format!("10^{}", mark.value)
+                } else {
+                    String::new()
+                }
+            } else {
+                format!("{}", mark.value)
+            }
+        })
         .allow_scroll(false)
         .show(ui, |plot| {
             if clipped {
-                let (x0, x1) = all.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p.0), b.max(p.0)));
+                let (x0, x1) = all
+                    .iter()
+                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
+                        (a.min(p.0), b.max(p.0))
+                    });
                 plot.set_plot_bounds_x(x0 - 0.5..=x1 + 0.5);
                 plot.set_plot_bounds_y(y0..=y1);
             }
-            for (s, colour) in series.iter().zip(&colours) {
-                let points: Vec<[f64; 2]> = s.points.iter().filter(|p| p[1].is_finite()).map(|p| [x(p[0]), p[1]]).collect();
-                plot.line(Line::new(s.name.clone(), PlotPoints::from(points.clone())).color(*colour));
-                plot.points(Points::new(s.name.clone(), points).radius(2.5).color(*colour));
+            for ((s, colour), style) in series.iter().zip(&colours).zip(&styles) {
+                let points: Vec<[f64; 2]> = s
+                    .points
+                    .iter()
+                    .filter(|p| p[1].is_finite())
+                    .map(|p| [x(p[0]), p[1]])
+                    .collect();
+                let line =
+                    Line::new(s.name.clone(), PlotPoints::from(points.clone())).color(*colour);
+                plot.line(if style.dashed() {
+                    line.style(egui_plot::LineStyle::dashed_loose())
+                } else {
+                    line
+                });
+                if style.kind != SeriesKind::Reference {
+                    plot.points(
+                        Points::new(s.name.clone(), points)
+                            .radius(2.5)
+                            .color(*colour)
+                            .filled(style.kind == SeriesKind::Memory),
+                    );
+                }
+            }
+            if let Some(sel) = selected.filter(|sel| sel.plot == id) {
+                if let Some(p) = series
+                    .iter()
+                    .find(|s| s.name == sel.series)
+                    .and_then(|s| s.points.get(sel.index))
+                {
+                    plot.points(
+                        Points::new("selected", vec![[x(p[0]), p[1]]])
+                            .radius(7.0)
+                            .filled(false)
+                            .color(ring),
+                    );
+                }
+            }
+            // A click picks the nearest point of a read (not of a trivial answer).
+            if plot.response().clicked() {
+                if let Some(pointer) = plot.response().interact_pointer_pos() {
+                    let on_screen: Vec<Vec<egui::Pos2>> = series
+                        .iter()
+                        .map(|s| {
+                            if s.origin.is_none() {
+                                Vec::new()
+                            } else {
+                                s.points
+                                    .iter()
+                                    .map(|p| {
+                                        plot.screen_from_plot(egui_plot::PlotPoint::new(
+                                            x(p[0]),
+                                            p[1],
+                                        ))
+                                    })
+                                    .collect()
+                            }
+                        })
+                        .collect();
+                    if let Some((s, index)) = nearest_point(&on_screen, pointer, 12.0) {
+                        clicked = Some(SelectedPoint {
+                            plot: id.to_string(),
+                            series: series[s].name.clone(),
+                            index,
+                        });
+                    }
+                }
             }
         });
-    title
+    (title, clicked)
 }
