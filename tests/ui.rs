@@ -1827,6 +1827,18 @@ fn an_experiment_runs_from_the_explorer_with_live_curves_and_saves_its_record() 
         h.state().settings.recent.exports,
         vec![dir.path().join("run").display().to_string()]
     );
+    // A point of a read opens as a scene: its episode written, its query on the canvas.
+    let (plot_id, size) = {
+        let dkm = live.series.iter().find(|s| s.name == "dkm" && s.origin.is_some()).expect("a dkm series with its origin");
+        (dkm.plot.clone(), dkm.sizes[0])
+    };
+    h.state_mut().jobs.experiment.selected = Some(kanerva::app::views::experiment_panel::SelectedPoint { plot: plot_id, series: "dkm".into(), index: 0 });
+    h.run_steps(2);
+    h.get_by_label("Open as scene").click();
+    wait_up_to(&mut h, "the point's scene", 120, |app| app.messages.status.starts_with("opened scene distortion-rate"));
+    assert_eq!(h.state().memory.stored.len(), size, "the point's episode is written");
+    let canvas = &h.state().canvas;
+    assert!(canvas.clean.as_ref().is_some_and(|clean| canvas.image.pixel_error(clean) > 0.01), "the query is the corrupted item");
 }
 
 /// A lesson step can run one of the papers' experiments; its claims see the result.

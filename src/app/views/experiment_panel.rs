@@ -363,3 +363,17 @@ fn plot_ui(
         });
     (title, clicked)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::nearest_point;
+    use eframe::egui::pos2;
+
+    #[test]
+    fn a_click_picks_the_nearest_point_within_reach_only() {
+        let series = vec![vec![pos2(10.0, 10.0), pos2(50.0, 10.0)], vec![], vec![pos2(52.0, 14.0)]];
+        assert_eq!(nearest_point(&series, pos2(49.0, 11.0), 12.0), Some((0, 1)));
+        assert_eq!(nearest_point(&series, pos2(53.0, 15.0), 12.0), Some((2, 0)));
+        assert_eq!(nearest_point(&series, pos2(200.0, 200.0), 12.0), None);
+    }
+}
