@@ -22,15 +22,7 @@ pub fn ensure_finite<T: Serialize + ?Sized>(value: &T, what: &str) -> Result<(),
     let mut walker = Walker { path: Vec::new() };
     match value.serialize(&mut walker) {
         Ok(()) => Ok(()),
-        Err(Stop::NonFinite(path, value)) => Err(NonFinite {
-            what: what.to_string(),
-            path: if path.is_empty() {
-                "the value".into()
-            } else {
-                path
-            },
-            value,
-        }),
+        Err(Stop::NonFinite(path, value)) => Err(NonFinite { what: what.to_string(), path: if path.is_empty() { "the value".into() } else { path }, value }),
         // A type that cannot be walked (a custom error while serialising) has no number to check.
         Err(Stop::Other) => Ok(()),
     }
@@ -63,11 +55,7 @@ struct Walker {
 
 impl Walker {
     fn number(&self, v: f64) -> Result<(), Stop> {
-        if v.is_finite() {
-            Ok(())
-        } else {
-            Err(Stop::NonFinite(self.joined(), v))
-        }
+        if v.is_finite() { Ok(()) } else { Err(Stop::NonFinite(self.joined(), v)) }
     }
 
     fn joined(&self) -> String {
@@ -100,11 +88,7 @@ struct Compound<'a> {
 
 impl<'a> Compound<'a> {
     fn new(walker: &'a mut Walker) -> Self {
-        Self {
-            walker,
-            index: 0,
-            key: None,
-        }
+        Self { walker, index: 0, key: None }
     }
 
     fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Stop> {
@@ -159,20 +143,10 @@ impl<'a> ser::Serializer for &'a mut Walker {
     fn serialize_unit_variant(self, _: &'static str, _: u32, _: &'static str) -> Result<(), Stop> {
         Ok(())
     }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        value: &T,
-    ) -> Result<(), Stop> {
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, value: &T) -> Result<(), Stop> {
         value.serialize(self)
     }
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        _: u32,
-        variant: &'static str,
-        value: &T,
-    ) -> Result<(), Stop> {
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(self, _: &'static str, _: u32, variant: &'static str, value: &T) -> Result<(), Stop> {
         self.within(variant.to_string(), value)
     }
     fn serialize_seq(self, _: Option<usize>) -> Result<Compound<'a>, Stop> {
@@ -184,13 +158,7 @@ impl<'a> ser::Serializer for &'a mut Walker {
     fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Compound<'a>, Stop> {
         Ok(Compound::new(self))
     }
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Compound<'a>, Stop> {
+    fn serialize_tuple_variant(self, _: &'static str, _: u32, _: &'static str, _: usize) -> Result<Compound<'a>, Stop> {
         Ok(Compound::new(self))
     }
     fn serialize_map(self, _: Option<usize>) -> Result<Compound<'a>, Stop> {
@@ -199,13 +167,7 @@ impl<'a> ser::Serializer for &'a mut Walker {
     fn serialize_struct(self, _: &'static str, _: usize) -> Result<Compound<'a>, Stop> {
         Ok(Compound::new(self))
     }
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Compound<'a>, Stop> {
+    fn serialize_struct_variant(self, _: &'static str, _: u32, _: &'static str, _: usize) -> Result<Compound<'a>, Stop> {
         Ok(Compound::new(self))
     }
 }
@@ -237,11 +199,7 @@ impl ser::SerializeMap for Compound<'_> {
     type Error = Stop;
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Stop> {
         // Keys are strings or numbers in every result here; JSON text names them.
-        self.key = Some(
-            serde_json::to_string(key)
-                .map(|k| k.trim_matches('"').to_string())
-                .unwrap_or_else(|_| "?".into()),
-        );
+        self.key = Some(serde_json::to_string(key).map(|k| k.trim_matches('"').to_string()).unwrap_or_else(|_| "?".into()));
         Ok(())
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Stop> {
@@ -259,11 +217,7 @@ macro_rules! struct_compound {
         impl ser::$trait for Compound<'_> {
             type Ok = ();
             type Error = Stop;
-            fn serialize_field<T: Serialize + ?Sized>(
-                &mut self,
-                key: &'static str,
-                value: &T,
-            ) -> Result<(), Stop> {
+            fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Stop> {
                 self.walker.within(key.to_string(), value)
             }
             fn end(self) -> Result<(), Stop> {
@@ -296,42 +250,16 @@ mod tests {
 
     #[test]
     fn the_first_non_finite_number_is_named_by_its_path() {
-        let mut report = Report {
-            name: "x".into(),
-            steps: vec![
-                Step {
-                    iteration: 0,
-                    energy: Some(1.0),
-                },
-                Step {
-                    iteration: 1,
-                    energy: None,
-                },
-            ],
-            extra: Default::default(),
-        };
+        let mut report = Report { name: "x".into(), steps: vec![Step { iteration: 0, energy: Some(1.0) }, Step { iteration: 1, energy: None }], extra: Default::default() };
         assert_eq!(ensure_finite(&report, "denoise"), Ok(()));
-        report.steps.push(Step {
-            iteration: 2,
-            energy: Some(f64::NAN),
-        });
+        report.steps.push(Step { iteration: 2, energy: Some(f64::NAN) });
         let err = ensure_finite(&report, "denoise").unwrap_err();
         assert_eq!(err.path, "steps[2].energy");
-        assert!(
-            err.to_string()
-                .starts_with("denoise: steps[2].energy is NaN"),
-            "{err}"
-        );
+        assert!(err.to_string().starts_with("denoise: steps[2].energy is NaN"), "{err}");
         report.steps.pop();
         report.extra.insert("kl_memory_nats".into(), f64::INFINITY);
-        assert_eq!(
-            ensure_finite(&report, "eval").unwrap_err().path,
-            "kl_memory_nats"
-        );
-        assert_eq!(
-            ensure_finite(&f32::NEG_INFINITY, "x").unwrap_err().path,
-            "the value"
-        );
+        assert_eq!(ensure_finite(&report, "eval").unwrap_err().path, "kl_memory_nats");
+        assert_eq!(ensure_finite(&f32::NEG_INFINITY, "x").unwrap_err().path, "the value");
         // serde_json would have printed null for both.
         assert!(serde_json::to_string(&report).unwrap().contains("null"));
     }

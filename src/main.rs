@@ -41,9 +41,6 @@ mod tests {
     /// test binary sets it, unless MIMALLOC_PURGE_DELAY is in the environment).
     #[test]
     fn option_15_is_mimallocs_purge_delay() {
-        assert_eq!(
-            unsafe { libmimalloc_sys::mi_option_get(super::MI_OPTION_PURGE_DELAY) },
-            1000
-        );
+        assert_eq!(unsafe { libmimalloc_sys::mi_option_get(super::MI_OPTION_PURGE_DELAY) }, 1000);
     }
 }

@@ -9,9 +9,7 @@ use common::training::train_images;
 use kanerva::backend::inference_device;
 use kanerva::data::{Corruption, Embedded, Image};
 use kanerva::memory::dkm::WriteMode;
-use kanerva::memory::{
-    AddressStep, Addressing, AttractorMemory, Iterate, ReadPlan, read_iterations, start_read,
-};
+use kanerva::memory::{AddressStep, Addressing, AttractorMemory, Iterate, ReadPlan, read_iterations, start_read};
 use kanerva::model::{DkmAttractor, DkmConfig, Explorable};
 
 /// Energies are compared in f64 from the same logits: a rise this small is rounding.
@@ -43,11 +41,7 @@ fn energy(it: &Iterate) -> f64 {
 }
 
 /// Reads every corrupted item of `episode` with `plan` and checks what every read must hold.
-fn reads(
-    memory: &mut dyn AttractorMemory,
-    episode: &[Image],
-    plan: &ReadPlan,
-) -> Vec<Vec<Iterate>> {
+fn reads(memory: &mut dyn AttractorMemory, episode: &[Image], plan: &ReadPlan) -> Vec<Vec<Iterate>> {
     memory.write(episode).unwrap();
     episode
         .iter()
@@ -57,18 +51,10 @@ fn reads(
             let read = read_iterations(memory, &query, &plan.with_seed(i as u64)).unwrap();
             assert_eq!(read.len(), plan.iterations + 1);
             for pair in read.windows(2) {
-                let (pixel, address) = pair[1]
-                    .half_steps(&pair[0])
-                    .expect("every step after the query is split");
+                let (pixel, address) = pair[1].half_steps(&pair[0]).expect("every step after the query is split");
                 let whole = energy(&pair[1]) - energy(&pair[0]);
-                assert!(
-                    (pixel + address - whole).abs() <= 1e-9 * whole.abs().max(1.0),
-                    "halves {pixel} + {address} != {whole}"
-                );
-                assert!(
-                    pixel <= ROUNDING,
-                    "the mode's pixel step raised F(., mu) by {pixel}"
-                );
+                assert!((pixel + address - whole).abs() <= 1e-9 * whole.abs().max(1.0), "halves {pixel} + {address} != {whole}");
+                assert!(pixel <= ROUNDING, "the mode's pixel step raised F(., mu) by {pixel}");
             }
             read
         })
@@ -76,22 +62,13 @@ fn reads(
 }
 
 fn plan(addressing: Addressing) -> ReadPlan {
-    ReadPlan {
-        iterations: 6,
-        addressing,
-        ..ReadPlan::default()
-    }
+    ReadPlan { iterations: 6, addressing, ..ReadPlan::default() }
 }
 
 fn assert_monotone(reads: &[Vec<Iterate>], what: &str) {
     for (q, read) in reads.iter().enumerate() {
         for (n, pair) in read.windows(2).enumerate() {
-            assert!(
-                energy(&pair[1]) <= energy(&pair[0]) + ROUNDING,
-                "{what}: query {q} rose at step {n}: {} -> {}",
-                energy(&pair[0]),
-                energy(&pair[1])
-            );
+            assert!(energy(&pair[1]) <= energy(&pair[0]) + ROUNDING, "{what}: query {q} rose at step {n}: {} -> {}", energy(&pair[0]), energy(&pair[1]));
         }
     }
 }
@@ -102,18 +79,10 @@ fn guarded_and_optimised_reads_never_raise_the_energy_of_an_untrained_model() {
     let episode = images(12, 0);
     // The amortised read's rises on an untrained model: tests/dkm_model.rs. Here its halves.
     reads(&mut memory, &episode, &plan(Addressing::Amortised));
-    assert_monotone(
-        &reads(&mut memory, &episode, &plan(Addressing::Guarded)),
-        "guarded",
-    );
+    assert_monotone(&reads(&mut memory, &episode, &plan(Addressing::Guarded)), "guarded");
     let optimised = reads(&mut memory, &episode, &plan(Addressing::Optimised));
     assert_monotone(&optimised, "optimised");
-    assert!(
-        optimised
-            .iter()
-            .flatten()
-            .all(|it| matches!(it.address_step, Some(AddressStep::Optimised { .. })))
-    );
+    assert!(optimised.iter().flatten().all(|it| matches!(it.address_step, Some(AddressStep::Optimised { .. }))));
 }
 
 #[test]
@@ -121,14 +90,8 @@ fn guarded_and_optimised_reads_never_raise_the_energy_of_the_shipped_model() {
     let mut memory = shipped();
     for (e, offset) in [0, 16].into_iter().enumerate() {
         let episode = images(16, offset);
-        assert_monotone(
-            &reads(memory.as_mut(), &episode, &plan(Addressing::Guarded)),
-            &format!("guarded, episode {e}"),
-        );
-        assert_monotone(
-            &reads(memory.as_mut(), &episode, &plan(Addressing::Optimised)),
-            &format!("optimised, episode {e}"),
-        );
+        assert_monotone(&reads(memory.as_mut(), &episode, &plan(Addressing::Guarded)), &format!("guarded, episode {e}"));
+        assert_monotone(&reads(memory.as_mut(), &episode, &plan(Addressing::Optimised)), &format!("optimised, episode {e}"));
     }
 }
 
@@ -140,25 +103,13 @@ fn the_optimised_address_is_no_worse_than_the_encoders_and_usually_better() {
         let probes = images(20, 100);
         for (i, image) in probes.iter().enumerate() {
             let image = Corruption::BitFlip { p: 0.1 }.apply(image, i as u64);
-            let amortised =
-                start_read(memory.as_ref(), &image, &plan(Addressing::Amortised)).unwrap();
-            let optimised =
-                start_read(memory.as_ref(), &image, &plan(Addressing::Optimised)).unwrap();
+            let amortised = start_read(memory.as_ref(), &image, &plan(Addressing::Amortised)).unwrap();
+            let optimised = start_read(memory.as_ref(), &image, &plan(Addressing::Optimised)).unwrap();
             assert_eq!(optimised.image, image);
-            assert!(
-                energy(&optimised) <= energy(&amortised) + ROUNDING,
-                "{} > {}",
-                energy(&optimised),
-                energy(&amortised)
-            );
+            assert!(energy(&optimised) <= energy(&amortised) + ROUNDING, "{} > {}", energy(&optimised), energy(&amortised));
             better += usize::from(energy(&optimised) < energy(&amortised) - 0.1);
         }
-        assert!(
-            better >= probes.len() / 2,
-            "{}: the search lowered F by 0.1 nats on only {better} of {} images",
-            memory.about().name,
-            probes.len()
-        );
+        assert!(better >= probes.len() / 2, "{}: the search lowered F by 0.1 nats on only {better} of {} images", memory.about().name, probes.len());
     }
 }
 
@@ -173,10 +124,7 @@ fn the_guarded_read_keeps_the_held_address_exactly_when_the_encoders_is_worse() 
                 // Kept: the energy is the pixel step's, the address the previous one.
                 Some(AddressStep::Kept) => {
                     assert_eq!(energy(&pair[1]), after_pixels);
-                    assert_eq!(
-                        pair[1].held.as_ref().unwrap().weights,
-                        pair[0].held.as_ref().unwrap().weights
-                    );
+                    assert_eq!(pair[1].held.as_ref().unwrap().weights, pair[0].held.as_ref().unwrap().weights);
                 }
                 Some(AddressStep::Amortised) => assert!(energy(&pair[1]) <= after_pixels),
                 other => panic!("a guarded read reported {other:?}"),
@@ -192,9 +140,7 @@ fn memories_without_an_address_refuse_guarded_and_optimised_reads() {
     hopfield.write(&episode).unwrap();
     assert!(hopfield.addressed().is_none());
     assert!(read_iterations(&hopfield, &episode[0], &plan(Addressing::Amortised)).is_ok());
-    let error = read_iterations(&hopfield, &episode[0], &plan(Addressing::Optimised))
-        .unwrap_err()
-        .to_string();
+    let error = read_iterations(&hopfield, &episode[0], &plan(Addressing::Optimised)).unwrap_err().to_string();
     assert!(error.contains("optimised"), "{error}");
 }
 
@@ -207,22 +153,8 @@ fn the_optimised_read_holds_clean_stored_items_closer_than_the_amortised_read() 
     let mut memory = shipped();
     memory.write(&episode).unwrap();
     let drift = |addressing| {
-        episode
-            .iter()
-            .map(|item| {
-                read_iterations(memory.as_ref(), item, &plan(addressing))
-                    .unwrap()
-                    .last()
-                    .unwrap()
-                    .image
-                    .pixel_error(item) as f64
-            })
-            .sum::<f64>()
-            / episode.len() as f64
+        episode.iter().map(|item| read_iterations(memory.as_ref(), item, &plan(addressing)).unwrap().last().unwrap().image.pixel_error(item) as f64).sum::<f64>() / episode.len() as f64
     };
     let (amortised, optimised) = (drift(Addressing::Amortised), drift(Addressing::Optimised));
-    assert!(
-        optimised < amortised,
-        "clean items drift {optimised} (optimised) vs {amortised} (amortised)"
-    );
+    assert!(optimised < amortised, "clean items drift {optimised} (optimised) vs {amortised} (amortised)");
 }

@@ -23,9 +23,7 @@ const T: usize = 8;
 static DEVICE_RNG: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn device_rng() -> std::sync::MutexGuard<'static, ()> {
-    DEVICE_RNG
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    DEVICE_RNG.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn images() -> ImageSet {
@@ -38,47 +36,26 @@ fn dkm() -> Box<dyn TrainedModel> {
     config.memory.slots = 8;
     config.memory.code_size = 12;
     config.memory.write_mode = WriteMode::StaticBatched;
-    Box::new(Trained::<Dkm> {
-        model: config.init(&inference_device()),
-        config,
-    })
+    Box::new(Trained::<Dkm> { model: config.init(&inference_device()), config })
 }
 
 fn km() -> Box<dyn TrainedModel> {
-    let mut config = KmConfig::new()
-        .with_seed(5)
-        .with_address_size(6)
-        .with_hidden_size(16);
+    let mut config = KmConfig::new().with_seed(5).with_address_size(6).with_hidden_size(16);
     config.memory.slots = 8;
     config.memory.code_size = 12;
-    Box::new(Trained::<Km> {
-        model: config.init(&inference_device()),
-        config,
-    })
+    Box::new(Trained::<Km> { model: config.init(&inference_device()), config })
 }
 
 fn kpp() -> Box<dyn TrainedModel> {
-    let config = KppConfig::new()
-        .with_feature_size(24)
-        .with_code_size(8)
-        .with_memory_channels(4)
-        .with_memory_side(6)
-        .with_window(3)
-        .with_seed(2);
-    Box::new(Trained::<Kpp> {
-        model: config.init(&inference_device()),
-        config,
-    })
+    let config = KppConfig::new().with_feature_size(24).with_code_size(8).with_memory_channels(4).with_memory_side(6).with_window(3).with_seed(2);
+    Box::new(Trained::<Kpp> { model: config.init(&inference_device()), config })
 }
 
 fn pkm() -> Box<dyn TrainedModel> {
     let mut config = PkmConfig::new().with_seed(3).with_machines(3);
     config.memory.slots = 4;
     config.memory.code_size = 12;
-    Box::new(Trained::<Pkm> {
-        model: config.init(&inference_device()),
-        config,
-    })
+    Box::new(Trained::<Pkm> { model: config.init(&inference_device()), config })
 }
 
 fn bound(model: &dyn TrainedModel, data: &ImageSet, scoring: Scoring) -> kanerva::eval::ElboReport {
@@ -98,23 +75,12 @@ fn every_trained_kind_has_a_conditional_bound_and_an_importance_weighted_one_bel
         let kind = model.kind();
         let conditional = bound(model.as_ref(), &data, Scoring::Conditional).headline();
         dev.seed(11);
-        let iwae_1 =
-            evaluate_importance_weighted(model.as_ref(), &data, EPISODES, T, 1, &dev).unwrap();
+        let iwae_1 = evaluate_importance_weighted(model.as_ref(), &data, EPISODES, T, 1, &dev).unwrap();
         dev.seed(11);
-        let iwae_20 =
-            evaluate_importance_weighted(model.as_ref(), &data, EPISODES, T, 20, &dev).unwrap();
-        assert!(
-            conditional.is_finite() && conditional > 0.0,
-            "{kind}: {conditional}"
-        );
-        assert!(
-            (iwae_1 - conditional).abs() < 0.02 * conditional,
-            "{kind}: IWAE_1 {iwae_1} vs conditional −ELBO {conditional}"
-        );
-        assert!(
-            iwae_20 < iwae_1,
-            "{kind}: IWAE_20 {iwae_20} should be below IWAE_1 {iwae_1}"
-        );
+        let iwae_20 = evaluate_importance_weighted(model.as_ref(), &data, EPISODES, T, 20, &dev).unwrap();
+        assert!(conditional.is_finite() && conditional > 0.0, "{kind}: {conditional}");
+        assert!((iwae_1 - conditional).abs() < 0.02 * conditional, "{kind}: IWAE_1 {iwae_1} vs conditional −ELBO {conditional}");
+        assert!(iwae_20 < iwae_1, "{kind}: IWAE_20 {iwae_20} should be below IWAE_1 {iwae_1}");
     }
 }
 
@@ -131,12 +97,7 @@ fn the_joint_bound_is_the_conditional_one_plus_the_memorys_kl() {
         let kl_m = joint.terms.get("kl_memory_nats").unwrap();
         assert!(kl_m > 0.0);
         let gap = joint.headline() - kl_m - conditional;
-        assert!(
-            gap.abs() < 1e-3 * joint.headline(),
-            "{}: joint {} − KL(M)/T {kl_m} − conditional {conditional} = {gap}",
-            model.kind(),
-            joint.headline()
-        );
+        assert!(gap.abs() < 1e-3 * joint.headline(), "{}: joint {} − KL(M)/T {kl_m} − conditional {conditional} = {gap}", model.kind(), joint.headline());
     }
 }
 
@@ -149,10 +110,7 @@ fn kanerva_plus_plus_reports_a_conditional_bound_and_no_joint_one() {
     assert_eq!(model.headline_bound(), HeadlineBound::Conditional);
     let own = bound(model.as_ref(), &data, Scoring::ModelTerms).headline();
     let conditional = bound(model.as_ref(), &data, Scoring::Conditional).headline();
-    assert!(
-        (own - conditional).abs() < 1e-3 * own,
-        "{own} vs {conditional}"
-    );
+    assert!((own - conditional).abs() < 1e-3 * own, "{own} vs {conditional}");
 }
 
 /// The KM's joint bound writes with sampled addresses and pays KL(M); its conditional bound
@@ -166,14 +124,8 @@ fn the_km_has_both_bounds() {
     let joint = bound(model.as_ref(), &data, Scoring::ModelTerms);
     let conditional = bound(model.as_ref(), &data, Scoring::Conditional);
     assert!(joint.headline().is_finite() && conditional.headline().is_finite());
-    let sum: f64 = ["recon_nats", "kl_addressing_nats", "kl_code_nats"]
-        .iter()
-        .map(|k| conditional.terms.get(k).unwrap())
-        .sum();
-    assert!(
-        (sum - conditional.headline()).abs() < 1e-3 * sum,
-        "the conditional bound is the sum of its terms"
-    );
+    let sum: f64 = ["recon_nats", "kl_addressing_nats", "kl_code_nats"].iter().map(|k| conditional.terms.get(k).unwrap()).sum();
+    assert!((sum - conditional.headline()).abs() < 1e-3 * sum, "the conditional bound is the sum of its terms");
 }
 
 /// The other-episode control exists for every kind with a bound and scores the same images.
@@ -189,97 +141,38 @@ fn another_episodes_memory_can_be_scored_for_every_kind_with_a_bound() {
 }
 
 fn eval(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_kanerva"))
-        .arg("eval")
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
+    let out = Command::new(env!("CARGO_BIN_EXE_kanerva")).arg("eval").args(args).output().unwrap();
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
 }
 
 #[test]
 fn eval_names_both_bounds_and_refuses_what_a_model_cannot_do() {
     let _rng = device_rng();
-    let (ok, out, err) = eval(&[
-        "--checkpoint",
-        "assets/dkm_mnist.ckpt",
-        "--data",
-        "embedded:mnist-test",
-        "--episodes",
-        "2",
-        "--memory-gain",
-        "--json",
-    ]);
+    let (ok, out, err) = eval(&["--checkpoint", "assets/dkm_mnist.ckpt", "--data", "embedded:mnist-test", "--episodes", "2", "--memory-gain", "--json"]);
     assert!(ok, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let (joint, conditional, kl_m) = (
-        v["joint_nats_per_image"].as_f64().unwrap(),
-        v["conditional_nats_per_image"].as_f64().unwrap(),
-        v["kl_memory_nats"].as_f64().unwrap(),
-    );
+    let (joint, conditional, kl_m) = (v["joint_nats_per_image"].as_f64().unwrap(), v["conditional_nats_per_image"].as_f64().unwrap(), v["kl_memory_nats"].as_f64().unwrap());
     assert!((joint - kl_m - conditional).abs() < 1e-3 * joint, "{v}");
     assert!(v["memory_gain_nats"].as_f64().unwrap().is_finite());
     // Plug-in values are named as such.
-    let (ok, out, err) = eval(&[
-        "--checkpoint",
-        "assets/dkm_mnist.ckpt",
-        "--data",
-        "embedded:mnist-test",
-        "--episodes",
-        "2",
-        "--mean-w",
-        "--json",
-    ]);
+    let (ok, out, err) = eval(&["--checkpoint", "assets/dkm_mnist.ckpt", "--data", "embedded:mnist-test", "--episodes", "2", "--mean-w", "--json"]);
     assert!(ok, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert!(
-        v.get("joint_nats_per_image").is_none() && v["joint_plug_in_nats_per_image"].is_f64(),
-        "{v}"
-    );
+    assert!(v.get("joint_nats_per_image").is_none() && v["joint_plug_in_nats_per_image"].is_f64(), "{v}");
     assert!(v["estimate"].as_str().unwrap().contains("not a bound"));
     // K++ says why it has no joint bound.
-    let (ok, out, err) = eval(&[
-        "--checkpoint",
-        "assets/kpp_mnist.ckpt",
-        "--data",
-        "embedded:mnist-test",
-        "--episodes",
-        "2",
-        "--json",
-    ]);
+    let (ok, out, err) = eval(&["--checkpoint", "assets/kpp_mnist.ckpt", "--data", "embedded:mnist-test", "--episodes", "2", "--json"]);
     assert!(ok, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert!(
-        v.get("joint_nats_per_image").is_none()
-            && v["joint_bound"].as_str().unwrap().starts_with("none:"),
-        "{v}"
-    );
+    assert!(v.get("joint_nats_per_image").is_none() && v["joint_bound"].as_str().unwrap().starts_with("none:"), "{v}");
     for (args, expected) in [
-        (
-            vec![
-                "--checkpoint",
-                "assets/dkm_mnist.ckpt",
-                "--importance-samples",
-                "0",
-            ],
-            "--importance-samples",
-        ),
-        (
-            vec!["--checkpoint", "assets/ebmm_mnist.ckpt", "--memory-gain"],
-            "not a bound",
-        ),
+        (vec!["--checkpoint", "assets/dkm_mnist.ckpt", "--importance-samples", "0"], "--importance-samples"),
+        (vec!["--checkpoint", "assets/ebmm_mnist.ckpt", "--memory-gain"], "not a bound"),
     ] {
         let mut all = args.clone();
         all.extend(["--data", "embedded:mnist-test", "--episodes", "1"]);
         let (ok, _, err) = eval(&all);
-        assert!(
-            !ok && err.contains(expected) && err.trim().lines().count() == 1,
-            "{args:?}: {err}"
-        );
+        assert!(!ok && err.contains(expected) && err.trim().lines().count() == 1, "{args:?}: {err}");
     }
 }
 
@@ -305,52 +198,24 @@ fn the_pkm_bound_lies_above_the_exact_likelihood_of_a_model_small_enough_to_inte
     let episode = Tensor::<3>::from_data(TensorData::new(x.clone(), [1, t, 784]), &dev);
     // The machines' memory means M_c (K = 1: one row of C each).
     let means = model.write(episode.clone(), &config).state.mean; // [N, 1, C]
-    let m: Vec<f32> = means
-        .into_data()
-        .convert::<f32>()
-        .try_into_vec::<f32>()
-        .unwrap();
+    let m: Vec<f32> = means.into_data().convert::<f32>().try_into_vec::<f32>().unwrap();
     let (n, c, prior_std) = (2, 4, config.memory.w_prior_std);
     // Quadrature over w in ±8σp.
     let points = 801;
     let step = 16.0 * prior_std / (points - 1) as f64;
-    let grid: Vec<f64> = (0..points)
-        .map(|g| -8.0 * prior_std + g as f64 * step)
-        .collect();
-    let log_prior: Vec<f64> = grid
-        .iter()
-        .map(|w| {
-            -0.5 * (w / prior_std).powi(2)
-                - prior_std.ln()
-                - 0.5 * (2.0 * std::f64::consts::PI).ln()
-        })
-        .collect();
+    let grid: Vec<f64> = (0..points).map(|g| -8.0 * prior_std + g as f64 * step).collect();
+    let log_prior: Vec<f64> = grid.iter().map(|w| -0.5 * (w / prior_std).powi(2) - prior_std.ln() - 0.5 * (2.0 * std::f64::consts::PI).ln()).collect();
     let mut exact = 0.0;
     for i in 0..t {
         let image = &x[i * 784..(i + 1) * 784];
         let mut terms = Vec::with_capacity(n * points);
         for machine in 0..n {
             let row = &m[machine * c..(machine + 1) * c];
-            let codes: Vec<f32> = grid
-                .iter()
-                .flat_map(|&w| row.iter().map(move |&v| (w as f32) * v))
-                .collect();
-            let logits = model.decoder.forward(Tensor::<2>::from_data(
-                TensorData::new(codes, [points, c]),
-                &dev,
-            ));
-            let targets =
-                Tensor::<2>::from_data(TensorData::new(image.repeat(points), [points, 784]), &dev);
-            let ll: Vec<f64> = bernoulli_log_likelihood(targets, logits)
-                .into_data()
-                .convert::<f64>()
-                .try_into_vec::<f64>()
-                .unwrap();
-            terms.extend(
-                ll.iter()
-                    .zip(&log_prior)
-                    .map(|(l, p)| l + p + step.ln() - (n as f64).ln()),
-            );
+            let codes: Vec<f32> = grid.iter().flat_map(|&w| row.iter().map(move |&v| (w as f32) * v)).collect();
+            let logits = model.decoder.forward(Tensor::<2>::from_data(TensorData::new(codes, [points, c]), &dev));
+            let targets = Tensor::<2>::from_data(TensorData::new(image.repeat(points), [points, 784]), &dev);
+            let ll: Vec<f64> = bernoulli_log_likelihood(targets, logits).into_data().convert::<f64>().try_into_vec::<f64>().unwrap();
+            terms.extend(ll.iter().zip(&log_prior).map(|(l, p)| l + p + step.ln() - (n as f64).ln()));
         }
         let max = terms.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         exact -= max + terms.iter().map(|v| (v - max).exp()).sum::<f64>().ln();
@@ -361,80 +226,36 @@ fn the_pkm_bound_lies_above_the_exact_likelihood_of_a_model_small_enough_to_inte
     let mean_bound = |config: &PkmConfig| {
         (0..draws)
             .map(|_| {
-                let terms = model
-                    .conditional_terms(episode.clone(), episode.clone(), config, true)
-                    .unwrap();
-                terms.terms[0]
-                    .1
-                    .clone()
-                    .into_data()
-                    .convert::<f64>()
-                    .try_into_vec::<f64>()
-                    .unwrap()[0]
+                let terms = model.conditional_terms(episode.clone(), episode.clone(), config, true).unwrap();
+                terms.terms[0].1.clone().into_data().convert::<f64>().try_into_vec::<f64>().unwrap()[0]
             })
             .sum::<f64>()
             / draws as f64
     };
     dev.seed(3);
     let elbo = mean_bound(&config);
-    let log_w = model
-        .log_importance_weights(episode.clone(), &config, 64)
-        .unwrap();
-    let rows: Vec<f64> = log_w
-        .into_data()
-        .convert::<f64>()
-        .try_into_vec::<f64>()
-        .unwrap();
-    let iwae = -rows
-        .chunks(64)
-        .map(|r| {
-            let max = r.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            max + (r.iter().map(|v| (v - max).exp()).sum::<f64>() / 64.0).ln()
-        })
-        .sum::<f64>()
-        / t as f64;
+    let log_w = model.log_importance_weights(episode.clone(), &config, 64).unwrap();
+    let rows: Vec<f64> = log_w.into_data().convert::<f64>().try_into_vec::<f64>().unwrap();
+    let iwae = -rows.chunks(64).map(|r| {
+        let max = r.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        max + (r.iter().map(|v| (v - max).exp()).sum::<f64>() / 64.0).ln()
+    }).sum::<f64>() / t as f64;
     eprintln!("exact −ln p(x|M) {exact:.3}, IWAE-64 {iwae:.3}, −ELBO {elbo:.3} (nats per image)");
     assert!(elbo.is_finite() && exact.is_finite() && iwae.is_finite());
-    assert!(
-        elbo >= exact - 0.2,
-        "−ELBO {elbo} below the exact −ln p {exact}"
-    );
-    assert!(
-        iwae >= exact - 0.2,
-        "IWAE-64 {iwae} below the exact −ln p {exact}"
-    );
+    assert!(elbo >= exact - 0.2, "−ELBO {elbo} below the exact −ln p {exact}");
+    assert!(iwae >= exact - 0.2, "IWAE-64 {iwae} below the exact −ln p {exact}");
     assert!(iwae <= elbo + 0.2, "IWAE-64 {iwae} above the −ELBO {elbo}");
     // q(c | x) restricted to each item's most likely machine (the write unchanged: the restriction
     // is the bound's, not the memory's) is another variational posterior: still above −ln p.
     let restricted = mean_bound(&config.clone().with_scored_machines(Some(1)));
     eprintln!("−ELBO with q on each item's top machine {restricted:.3}");
-    assert!(
-        restricted >= exact - 0.2,
-        "restricted −ELBO {restricted} below the exact −ln p {exact}"
-    );
+    assert!(restricted >= exact - 0.2, "restricted −ELBO {restricted} below the exact −ln p {exact}");
     // With k = N the restriction is no restriction.
     let all = config.clone().with_scored_machines(Some(2));
     dev.seed(5);
-    let a = model
-        .conditional_terms(episode.clone(), episode.clone(), &all, false)
-        .unwrap();
+    let a = model.conditional_terms(episode.clone(), episode.clone(), &all, false).unwrap();
     dev.seed(5);
-    let b = model
-        .conditional_terms(episode.clone(), episode.clone(), &config, false)
-        .unwrap();
-    let v = |t: &kanerva::model::LossTerms| {
-        t.terms[0]
-            .1
-            .clone()
-            .into_data()
-            .convert::<f64>()
-            .try_into_vec::<f64>()
-            .unwrap()[0]
-    };
-    assert!(
-        (v(&a) - v(&b)).abs() < 1e-6 * v(&b).abs(),
-        "k = N: {} vs {}",
-        v(&a),
-        v(&b)
-    );
+    let b = model.conditional_terms(episode.clone(), episode.clone(), &config, false).unwrap();
+    let v = |t: &kanerva::model::LossTerms| t.terms[0].1.clone().into_data().convert::<f64>().try_into_vec::<f64>().unwrap()[0];
+    assert!((v(&a) - v(&b)).abs() < 1e-6 * v(&b).abs(), "k = N: {} vs {}", v(&a), v(&b));
 }

@@ -11,13 +11,7 @@ use kanerva::rng::SplitMix64;
 use proptest::prelude::*;
 
 fn random_image(rows: usize, cols: usize, rng: &mut SplitMix64) -> Image {
-    Image::new(
-        rows,
-        cols,
-        (0..rows * cols)
-            .map(|_| if rng.bernoulli(0.5) { 1.0 } else { 0.0 })
-            .collect(),
-    )
+    Image::new(rows, cols, (0..rows * cols).map(|_| if rng.bernoulli(0.5) { 1.0 } else { 0.0 }).collect())
 }
 
 proptest! {
@@ -61,32 +55,13 @@ proptest! {
 #[test]
 fn hopfield_weights_are_symmetric_with_zero_diagonal() {
     let mut rng = SplitMix64::new(2);
-    for rule in [
-        LearningRule::Hebbian,
-        LearningRule::Storkey,
-        LearningRule::PseudoInverse,
-    ] {
-        let mut net = Hopfield::with_size(
-            HopfieldConfig {
-                rule,
-                ..Default::default()
-            },
-            8,
-            8,
-        );
-        net.write(
-            &(0..6)
-                .map(|_| random_image(8, 8, &mut rng))
-                .collect::<Vec<_>>(),
-        )
-        .unwrap();
+    for rule in [LearningRule::Hebbian, LearningRule::Storkey, LearningRule::PseudoInverse] {
+        let mut net = Hopfield::with_size(HopfieldConfig { rule, ..Default::default() }, 8, 8);
+        net.write(&(0..6).map(|_| random_image(8, 8, &mut rng)).collect::<Vec<_>>()).unwrap();
         for i in 0..64 {
             assert_eq!(net.weight(i, i), 0.0);
             for j in 0..64 {
-                assert!(
-                    (net.weight(i, j) - net.weight(j, i)).abs() < 1e-5,
-                    "{rule:?}"
-                );
+                assert!((net.weight(i, j) - net.weight(j, i)).abs() < 1e-5, "{rule:?}");
             }
         }
     }
@@ -101,11 +76,7 @@ fn hopfield_random_patterns_below_capacity_are_fixed_points() {
     net.write(&stored).unwrap();
     for (i, p) in stored.iter().enumerate() {
         let next = net.step(p, ReadUpdate::Mode, i as u64).unwrap();
-        assert!(
-            next.pixel_error(p) < 0.005,
-            "pattern {i} moved {}",
-            next.pixel_error(p)
-        );
+        assert!(next.pixel_error(p) < 0.005, "pattern {i} moved {}", next.pixel_error(p));
     }
 }
 
@@ -141,11 +112,7 @@ fn modern_hopfield_retrieves_in_one_step_at_high_beta_and_energy_descends() {
     for (i, p) in stored.iter().enumerate() {
         let noisy = Corruption::BitFlip { p: 0.15 }.apply(p, i as u64);
         let once = net.step(&noisy, ReadUpdate::Mode, 0).unwrap();
-        assert!(
-            once.pixel_error(p) == 0.0,
-            "pattern {i}: {}",
-            once.pixel_error(p)
-        );
+        assert!(once.pixel_error(p) == 0.0, "pattern {i}: {}", once.pixel_error(p));
     }
     // Energy is non-increasing along the iteration, at any β (CCCP), from any start.
     for beta in [0.5, 2.0, 8.0, 50.0] {
@@ -163,10 +130,7 @@ fn modern_hopfield_retrieves_in_one_step_at_high_beta_and_energy_descends() {
     net.beta = 0.5;
     let mix = net.step(&stored[0], ReadUpdate::Mode, 0).unwrap();
     let w = net.evaluate(&stored[0]).unwrap().weights.unwrap();
-    assert!(
-        w.iter().cloned().fold(0.0, f32::max) < 0.2,
-        "attention should be spread at low β"
-    );
+    assert!(w.iter().cloned().fold(0.0, f32::max) < 0.2, "attention should be spread at low β");
     assert!(mix.pixel_error(&stored[0]) > 0.0);
 }
 
@@ -176,11 +140,7 @@ fn sdm_returns_a_single_stored_pattern_exactly_and_radius_matches_the_activation
     let r = radius_for_activation(n, 0.01);
     // Binomial(784, ½): mean 392, sd 14; the 1% quantile is about 2.33 sd below the mean.
     assert!((357..=362).contains(&r), "r = {r}");
-    let mut sdm = Sdm::new(SdmConfig {
-        locations: 5000,
-        activation: 0.01,
-        seed: 1,
-    });
+    let mut sdm = Sdm::new(SdmConfig { locations: 5000, activation: 0.01, seed: 1 });
     let mut rng = SplitMix64::new(9);
     let pattern = random_image(28, 28, &mut rng);
     sdm.write(std::slice::from_ref(&pattern)).unwrap();
@@ -190,11 +150,7 @@ fn sdm_returns_a_single_stored_pattern_exactly_and_radius_matches_the_activation
 
 #[test]
 fn sdm_recall_degrades_gracefully_with_noise() {
-    let mut sdm = Sdm::new(SdmConfig {
-        locations: 10_000,
-        activation: 0.01,
-        seed: 2,
-    });
+    let mut sdm = Sdm::new(SdmConfig { locations: 10_000, activation: 0.01, seed: 2 });
     let mut rng = SplitMix64::new(4);
     let stored: Vec<Image> = (0..10).map(|_| random_image(28, 28, &mut rng)).collect();
     sdm.write(&stored).unwrap();
@@ -213,10 +169,7 @@ fn sdm_recall_degrades_gracefully_with_noise() {
         errors.push(total / 30.0);
     }
     assert!(errors[0] < 0.01 && errors[1] < 0.01, "{errors:?}");
-    assert!(
-        errors.windows(2).all(|w| w[1] >= w[0] - 1e-6),
-        "not monotone: {errors:?}"
-    );
+    assert!(errors.windows(2).all(|w| w[1] >= w[0] - 1e-6), "not monotone: {errors:?}");
     assert!(errors[3] > errors[1], "{errors:?}");
 }
 
@@ -226,18 +179,7 @@ fn hopfield_capacity_sweep_on_random_patterns_breaks_down_near_0_14_n() {
     // N = 784: below the knee (0.10 N = 78 patterns) recall from 10% flips is almost perfect;
     // above it (0.20 N = 157) it fails. Tolerance: the knee lies somewhere in (0.10 N, 0.20 N).
     let mut net = Hopfield::new(HopfieldConfig::default());
-    let points = capacity_sweep(
-        &mut net,
-        &PatternSource::Random { seed: 1 },
-        &[78, 157],
-        Corruption::BitFlip { p: 0.1 },
-        &ReadPlan {
-            iterations: 3,
-            ..ReadPlan::default()
-        },
-        &mut |_, _, _| true,
-    )
-    .unwrap();
+    let points = capacity_sweep(&mut net, &PatternSource::Random { seed: 1 }, &[78, 157], Corruption::BitFlip { p: 0.1 }, &ReadPlan { iterations: 3, ..ReadPlan::default() }, &mut |_, _, _| true).unwrap();
     assert!(points[0].recall_error < 0.01, "{points:?}");
     assert!(points[1].recall_error > 0.1, "{points:?}");
     assert!(points.iter().all(|p| (p.query_error - 0.1).abs() < 0.01));
@@ -250,26 +192,9 @@ fn correlated_digits_break_hebbian_hopfield_far_earlier_than_random_patterns() {
     let mut net = Hopfield::new(HopfieldConfig::default());
     let digits = PatternSource::Data(Embedded::MnistTest.load().unwrap());
     let random = PatternSource::Random { seed: 2 };
-    let at = |net: &mut Hopfield, src: &PatternSource| {
-        capacity_sweep(
-            net,
-            src,
-            &[20],
-            Corruption::BitFlip { p: 0.1 },
-            &ReadPlan {
-                iterations: 3,
-                ..ReadPlan::default()
-            },
-            &mut |_, _, _| true,
-        )
-        .unwrap()[0]
-            .recall_error
-    };
+    let at = |net: &mut Hopfield, src: &PatternSource| capacity_sweep(net, src, &[20], Corruption::BitFlip { p: 0.1 }, &ReadPlan { iterations: 3, ..ReadPlan::default() }, &mut |_, _, _| true).unwrap()[0].recall_error;
     let (d, r) = (at(&mut net, &digits), at(&mut net, &random));
-    assert!(
-        r < 0.001 && d > 0.05,
-        "20 patterns (0.026 N): random {r}, digits {d}"
-    );
+    assert!(r < 0.001 && d > 0.05, "20 patterns (0.026 N): random {r}, digits {d}");
 }
 
 #[test]
@@ -280,18 +205,7 @@ fn basin_map_sends_each_end_of_the_line_to_its_own_pattern() {
     let mut net = Hopfield::new(HopfieldConfig::default());
     net.write(&stored).unwrap();
     let alphas = [0.0, 0.1, 0.9, 1.0];
-    let cells = basin_map(
-        &net,
-        0,
-        1,
-        &alphas,
-        &[0.0, 0.1],
-        &ReadPlan {
-            iterations: 5,
-            ..ReadPlan::default()
-        },
-    )
-    .unwrap();
+    let cells = basin_map(&net, 0, 1, &alphas, &[0.0, 0.1], &ReadPlan { iterations: 5, ..ReadPlan::default() }).unwrap();
     assert_eq!(cells.len(), 8);
     for c in &cells {
         let expected = if c.alpha < 0.5 { 0 } else { 1 };

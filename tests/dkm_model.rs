@@ -4,19 +4,14 @@ mod common;
 
 use burn::tensor::{Tensor, TensorData};
 use common::dense::{Mat, gaussian_kl};
-use common::training::{
-    bce, check_cancel, check_non_finite_stop, check_refusals, check_round_trip,
-    check_training_lowers_the_bound, f32_tensor, to_vec, train_images, vec_cols,
-};
+use common::training::{bce, check_cancel, check_non_finite_stop, check_refusals, check_round_trip, check_training_lowers_the_bound, f32_tensor, to_vec, train_images, vec_cols};
 use kanerva::backend::inference_device;
 use kanerva::memory::dkm::WriteMode;
 use kanerva::model::{Dkm, DkmConfig, Km, bernoulli_log_likelihood};
 use kanerva::train::checkpoint::write_atomically_with;
 
 fn small_config() -> DkmConfig {
-    let mut c = DkmConfig::new()
-        .with_seed(3)
-        .with_sample_w_in_training(false);
+    let mut c = DkmConfig::new().with_seed(3).with_sample_w_in_training(false);
     c.memory.slots = 8;
     c.memory.code_size = 12;
     c.memory.write_mode = WriteMode::StaticBatched;
@@ -30,11 +25,7 @@ fn episode_terms_match_a_hand_computation_in_f64() {
     let model = config.init(&dev);
     let (b, t, k, c) = (2, 5, 8, 12);
     let set = train_images(b * t);
-    let x: Vec<f32> = set
-        .pixels
-        .iter()
-        .map(|&v| if v > 127 { 1.0 } else { 0.0 })
-        .collect();
+    let x: Vec<f32> = set.pixels.iter().map(|&v| if v > 127 { 1.0 } else { 0.0 }).collect();
     let images = Tensor::<3>::from_data(TensorData::new(x.clone(), [b, t, 784]), &dev);
     let terms = model.episode_terms(images.clone(), &config, false);
 
@@ -43,14 +34,7 @@ fn episode_terms_match_a_hand_computation_in_f64() {
     let r0 = Mat::new(k, c, to_vec(model.prior_mean.val()));
     let u0 = to_vec(model.prior_log_var.val())[0].exp() + 1e-6;
     let sigma_w = to_vec(model.log_w_std.val())[0].exp();
-    let ridge = |r: &Mat, zs: &Mat| {
-        r.mul(&r.t())
-            .add(&Mat::eye(k))
-            .inv()
-            .mul(r)
-            .mul(&zs.t())
-            .t()
-    }; // λ = 1
+    let ridge = |r: &Mat, zs: &Mat| r.mul(&r.t()).add(&Mat::eye(k)).inv().mul(r).mul(&zs.t()).t(); // λ = 1
     let (mut recon, mut klw, mut klm, mut ae) = (0.0, 0.0, 0.0, 0.0);
     for e in 0..b {
         let ze = Mat::new(t, c, z[e * t * c..(e + 1) * t * c].to_vec());
@@ -65,60 +49,29 @@ fn episode_terms_match_a_hand_computation_in_f64() {
             let target = &x[(e * t + i) * 784..(e * t + i + 1) * 784];
             recon += bce(&logits[i * 784..(i + 1) * 784], target);
             ae += bce(&ae_logits[i * 784..(i + 1) * 784], target);
-            klw += (0..k)
-                .map(|j| (1.0 / sigma_w).ln() + (sigma_w.powi(2) + mu.at(i, j).powi(2)) / 2.0 - 0.5)
-                .sum::<f64>();
+            klw += (0..k).map(|j| (1.0 / sigma_w).ln() + (sigma_w.powi(2) + mu.at(i, j).powi(2)) / 2.0 - 0.5).sum::<f64>();
         }
-        klm += gaussian_kl(
-            &vec_cols(&r_post),
-            &Mat::eye(c).kron(&u_post),
-            &vec_cols(&r0),
-            &Mat::eye(k * c).scale(u0),
-        );
+        klm += gaussian_kl(&vec_cols(&r_post), &Mat::eye(c).kron(&u_post), &vec_cols(&r0), &Mat::eye(k * c).scale(u0));
     }
     let n = (b * t) as f64;
     let check = |name: &str, got: Tensor<1>, want: f64| {
         let got = to_vec(got)[0];
-        assert!(
-            (got - want).abs() <= 2e-3 * want.abs().max(1.0),
-            "{name}: model {got} vs hand {want}"
-        );
+        assert!((got - want).abs() <= 2e-3 * want.abs().max(1.0), "{name}: model {got} vs hand {want}");
     };
     check("recon", terms.recon_nats.clone(), recon / n);
     check("KL(w)", terms.kl_addressing_nats.clone(), klw / n);
     check("KL(M)", terms.kl_memory_nats.clone(), klm / n);
     check("AE", terms.ae_nats.clone(), ae / n);
-    check(
-        "-ELBO",
-        terms.nats_per_image.clone(),
-        (recon + klw + klm) / n,
-    );
+    check("-ELBO", terms.nats_per_image.clone(), (recon + klw + klm) / n);
     check("loss", terms.loss, (recon + klw + klm + ae) / n);
     // The experiment's weights change the loss only: β·KL(w) and λ·AE, the bound unchanged.
-    let weighted = config
-        .clone()
-        .with_kl_addressing_weight(Some(3.0))
-        .with_ae_weight(0.5);
+    let weighted = config.clone().with_kl_addressing_weight(Some(3.0)).with_ae_weight(0.5);
     let terms = model.episode_terms(images.clone(), &weighted, false);
-    check(
-        "-ELBO, weighted loss",
-        terms.nats_per_image.clone(),
-        (recon + klw + klm) / n,
-    );
-    check(
-        "weighted loss",
-        terms.loss,
-        (recon + 3.0 * klw + klm + 0.5 * ae) / n,
-    );
+    check("-ELBO, weighted loss", terms.nats_per_image.clone(), (recon + klw + klm) / n);
+    check("weighted loss", terms.loss, (recon + 3.0 * klw + klm + 0.5 * ae) / n);
     // And the likelihood helper agrees with the hand BCE on the first image.
-    let ll = bernoulli_log_likelihood(
-        Tensor::from_data(TensorData::new(x[..784].to_vec(), [1, 784]), &dev),
-        Tensor::zeros([1, 784], &dev),
-    );
-    assert!(
-        (to_vec(ll)[0] + 784.0 * std::f64::consts::LN_2).abs() < 1e-3,
-        "logit 0 means p = 1/2 per pixel"
-    );
+    let ll = bernoulli_log_likelihood(Tensor::from_data(TensorData::new(x[..784].to_vec(), [1, 784]), &dev), Tensor::zeros([1, 784], &dev));
+    assert!((to_vec(ll)[0] + 784.0 * std::f64::consts::LN_2).abs() < 1e-3, "logit 0 means p = 1/2 per pixel");
 }
 
 #[test]
@@ -141,9 +94,7 @@ fn checkpoint_round_trip_gives_bit_identical_outputs_and_resume_continues_the_co
 fn a_checkpoint_of_another_kind_or_config_or_a_damaged_one_is_refused_clearly() {
     let mut other = small_config();
     other.memory.slots = 16;
-    check_refusals::<Dkm, Km>(&small_config(), &other, "slots", |config| {
-        config["memory"]["code_size"] = 99.into()
-    });
+    check_refusals::<Dkm, Km>(&small_config(), &other, "slots", |config| config["memory"]["code_size"] = 99.into());
 }
 
 #[test]
@@ -152,16 +103,10 @@ fn an_interrupted_save_leaves_the_previous_checkpoint_intact() {
     let path = dir.path().join("m.ckpt");
     std::fs::write(&path, b"the previous checkpoint").unwrap();
     // The process dies after writing the temp file but before the rename.
-    let err = write_atomically_with(&path, b"a new checkpoint that never lands", || {
-        Err(std::io::Error::other("killed"))
-    })
-    .unwrap_err();
+    let err = write_atomically_with(&path, b"a new checkpoint that never lands", || Err(std::io::Error::other("killed"))).unwrap_err();
     assert!(err.to_string().contains("killed"));
     assert_eq!(std::fs::read(&path).unwrap(), b"the previous checkpoint");
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(leftovers.len(), 1, "temp file left behind: {leftovers:?}");
     write_atomically_with(&path, b"new", || Ok(())).unwrap();
     assert_eq!(std::fs::read(&path).unwrap(), b"new");
@@ -189,32 +134,13 @@ fn mode_reading_rises_come_only_from_readdressing_and_the_guarded_reading_is_mon
     let config = small_config();
     let mut memory = DkmAttractor::explorable("dkm", config.init(&dev), config, dev);
     let data = train_images(64);
-    let report = amortization_gap(
-        &mut memory,
-        &data,
-        Corruption::SaltPepper { p: 0.15 },
-        4,
-        2,
-        8,
-        0,
-    )
-    .unwrap();
+    let report = amortization_gap(&mut memory, &data, Corruption::SaltPepper { p: 0.15 }, 4, 2, 8, 0).unwrap();
     assert_eq!((report.queries, report.transitions), (16, 64));
-    assert!(
-        report.increase_fraction > 0.0,
-        "the untrained plain reading does rise somewhere: {report:?}"
-    );
+    assert!(report.increase_fraction > 0.0, "the untrained plain reading does rise somewhere: {report:?}");
     assert_eq!(report.pixel_step_increase_fraction, 0.0, "{report:?}");
     assert!(report.mean_pixel_step_nats <= 0.0);
     assert_eq!(report.rises_from_readdressing_fraction, 1.0, "{report:?}");
     assert_eq!(report.guarded_monotone_fraction, 1.0, "{report:?}");
-    assert!(
-        report
-            .guarded_energy_nats
-            .windows(2)
-            .all(|w| w[1] <= w[0] + 1e-3),
-        "{:?}",
-        report.guarded_energy_nats
-    );
+    assert!(report.guarded_energy_nats.windows(2).all(|w| w[1] <= w[0] + 1e-3), "{:?}", report.guarded_energy_nats);
     assert_eq!(report.plain_pixel_error.len(), 5);
 }

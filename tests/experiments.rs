@@ -8,92 +8,42 @@ use kanerva::experiment::{ExperimentRecord, built_in, find, run};
 static DEVICE_RNG: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn device_rng() -> std::sync::MutexGuard<'static, ()> {
-    DEVICE_RNG
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    DEVICE_RNG.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn quick(name: &str) -> (ExperimentRecord, tempfile::TempDir) {
     let _turn = device_rng();
     let spec = find(name).unwrap();
-    let record = run(
-        &spec,
-        true,
-        &format!("kanerva experiment run {name} --quick"),
-        &mut |_| true,
-    )
-    .unwrap();
+    let record = run(&spec, true, &format!("kanerva experiment run {name} --quick"), &mut |_| true).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let written = record.write(dir.path()).unwrap();
     // The record reads back as written; the CSV has a row a point; every plot is a PNG.
-    let back: ExperimentRecord =
-        serde_json::from_slice(&std::fs::read(&written.json).unwrap()).unwrap();
+    let back: ExperimentRecord = serde_json::from_slice(&std::fs::read(&written.json).unwrap()).unwrap();
     assert_eq!(back, record);
-    let rows = std::fs::read_to_string(&written.csv)
-        .unwrap()
-        .lines()
-        .count()
-        - 1;
-    assert_eq!(
-        rows,
-        record.series.iter().map(|s| s.points.len()).sum::<usize>()
-    );
+    let rows = std::fs::read_to_string(&written.csv).unwrap().lines().count() - 1;
+    assert_eq!(rows, record.series.iter().map(|s| s.points.len()).sum::<usize>());
     assert_eq!(written.pngs.len(), record.plots.len());
     for png in &written.pngs {
         let image = image::open(png).unwrap();
-        assert_eq!(
-            (image.width(), image.height()),
-            (960, 540),
-            "{}",
-            png.display()
-        );
+        assert_eq!((image.width(), image.height()), (960, 540), "{}", png.display());
     }
     for plot in &record.plots {
-        assert!(
-            record.series_of(&plot.id).any(|s| !s.points.is_empty()),
-            "{name}: plot {} is empty",
-            plot.id
-        );
+        assert!(record.series_of(&plot.id).any(|s| !s.points.is_empty()), "{name}: plot {} is empty", plot.id);
     }
     (record, dir)
 }
 
 /// The points of series `name` of plot `plot`.
 fn points(record: &ExperimentRecord, plot: &str, name: &str) -> Vec<[f64; 2]> {
-    record
-        .series_of(plot)
-        .find(|s| s.name == name)
-        .unwrap_or_else(|| {
-            panic!(
-                "no series {name:?} in {plot}: {:?}",
-                record.series_of(plot).map(|s| &s.name).collect::<Vec<_>>()
-            )
-        })
-        .points
-        .clone()
+    record.series_of(plot).find(|s| s.name == name).unwrap_or_else(|| panic!("no series {name:?} in {plot}: {:?}", record.series_of(plot).map(|s| &s.name).collect::<Vec<_>>())).points.clone()
 }
 
 #[test]
 fn at_least_the_six_experiments_are_listed_each_with_the_papers_protocol_and_ours() {
     let all = built_in();
-    for name in [
-        "iterative-reading",
-        "capacity-bound",
-        "distortion-rate",
-        "classical-capacity",
-        "product-machines",
-        "conditional-likelihood",
-    ] {
-        let spec = all
-            .iter()
-            .find(|e| e.name == name)
-            .unwrap_or_else(|| panic!("{name} is missing"));
-        assert!(
-            spec.protocol_paper.len() > 40
-                && spec.protocol_ours.len() > 40
-                && spec.paper.len() > 20,
-            "{name}"
-        );
+    for name in ["iterative-reading", "capacity-bound", "distortion-rate", "classical-capacity", "product-machines", "conditional-likelihood"] {
+        let spec = all.iter().find(|e| e.name == name).unwrap_or_else(|| panic!("{name} is missing"));
+        assert!(spec.protocol_paper.len() > 40 && spec.protocol_ours.len() > 40 && spec.paper.len() > 20, "{name}");
     }
 }
 
@@ -103,26 +53,15 @@ fn iterative_reading_the_dkm_reads_below_its_query_error_and_guarded_reads_never
     // The optimised read descends the energy further but ends farther from the stored items
     // on this protocol (0.078 -> 0.086 in the quick run): a lower energy is not a better recall.
     for addressing in ["amortised", "guarded"] {
-        let error = points(
-            &record,
-            "pixel-error-salt-pepper-0.15",
-            &format!("dkm {addressing}"),
-        );
+        let error = points(&record, "pixel-error-salt-pepper-0.15", &format!("dkm {addressing}"));
         assert_eq!(error.len(), 11);
         assert!(error[10][1] < error[0][1], "{addressing}: {error:?}");
     }
     for addressing in ["guarded", "optimised"] {
-        let held = record.scalars[&format!(
-            "dkm {addressing} · salt-pepper:0.15 · share of steps whose energy did not rise"
-        )];
+        let held = record.scalars[&format!("dkm {addressing} · salt-pepper:0.15 · share of steps whose energy did not rise")];
         assert_eq!(held, 1.0, "{addressing}");
     }
-    assert_eq!(
-        record.checkpoints.len(),
-        2,
-        "the DKM's and the KM's weights: {:?}",
-        record.checkpoints
-    );
+    assert_eq!(record.checkpoints.len(), 2, "the DKM's and the KM's weights: {:?}", record.checkpoints);
 }
 
 #[test]
@@ -132,16 +71,10 @@ fn classical_capacity_pseudo_inverse_recalls_and_hebb_breaks_down_with_the_load(
     let hebb = points(&record, plot, "hopfield");
     let pinv = points(&record, plot, "hopfield-pinv");
     assert_eq!(pinv[0][1], 0.0, "{pinv:?}");
-    assert!(
-        hebb[2][1] > hebb[0][1] + 0.05,
-        "160 random patterns are past 0.138 N: {hebb:?}"
-    );
+    assert!(hebb[2][1] > hebb[0][1] + 0.05, "160 random patterns are past 0.138 N: {hebb:?}");
     assert!((hebb[0][0] - 10.0 / 784.0).abs() < 1e-12, "x is the load");
     // The trivial answers are there.
-    assert_eq!(
-        points(&record, plot, "return the query (reference)").len(),
-        3
-    );
+    assert_eq!(points(&record, plot, "return the query (reference)").len(), 3);
 }
 
 #[test]
@@ -150,18 +83,12 @@ fn distortion_rate_puts_every_memory_on_its_floats() {
     for plot in ["data-occlude-10-4", "data-occlude-10-16"] {
         for name in ["hopfield", "modern-hopfield β=20", "dkm", "ebmm"] {
             let p = points(&record, plot, name);
-            assert!(
-                p.len() == 1 && p[0][0] > 0.0 && (0.0..=1.0).contains(&p[0][1]),
-                "{name}: {p:?}"
-            );
+            assert!(p.len() == 1 && p[0][0] > 0.0 && (0.0..=1.0).contains(&p[0][1]), "{name}: {p:?}");
         }
     }
     // A memory that keeps the patterns holds 4 times the numbers for 4 times the patterns, and
     // recalls 4 at least as well as 16.
-    let (four, sixteen) = (
-        points(&record, "data-occlude-10-4", "modern-hopfield β=20")[0],
-        points(&record, "data-occlude-10-16", "modern-hopfield β=20")[0],
-    );
+    let (four, sixteen) = (points(&record, "data-occlude-10-4", "modern-hopfield β=20")[0], points(&record, "data-occlude-10-16", "modern-hopfield β=20")[0]);
     assert_eq!(sixteen[0], 4.0 * four[0]);
     assert!(four[1] <= sixteen[1], "{four:?} {sixteen:?}");
     assert!(record.plots[0].log_x);
@@ -174,25 +101,16 @@ fn bounds_the_conditional_bound_is_below_the_joint_and_the_importance_weighted_b
         let joint = points(&capacity, "joint", name);
         let conditional = points(&capacity, "conditional", name);
         for (j, c) in joint.iter().zip(&conditional) {
-            assert!(
-                c[1] < j[1],
-                "{name}: conditional {c:?} against joint {j:?} (the joint adds KL(M)/T)"
-            );
+            assert!(c[1] < j[1], "{name}: conditional {c:?} against joint {j:?} (the joint adds KL(M)/T)");
         }
     }
-    assert!(
-        capacity.series_of("joint").all(|s| s.name != "kpp"),
-        "K++ has no joint bound"
-    );
+    assert!(capacity.series_of("joint").all(|s| s.name != "kpp"), "K++ has no joint bound");
     let (likelihood, _b) = quick("conditional-likelihood");
     for name in ["kpp", "dkm"] {
         let elbo = points(&likelihood, "conditional", name);
         let iw = points(&likelihood, "importance-weighted", name);
         for (e, w) in elbo.iter().zip(&iw) {
-            assert!(
-                w[1] < e[1] + 1.0,
-                "{name}: importance-weighted {w:?} against the ELBO {e:?}"
-            );
+            assert!(w[1] < e[1] + 1.0, "{name}: importance-weighted {w:?} against the ELBO {e:?}");
         }
     }
     let (machines, _c) = quick("product-machines");
@@ -211,11 +129,7 @@ fn record_without_timing(name: &str) -> String {
 fn the_same_seeds_give_the_same_record_apart_from_its_timing() {
     // A recall protocol (classical and trained memories) and a bound (sampled latents).
     for name in ["distortion-rate", "capacity-bound"] {
-        assert_eq!(
-            record_without_timing(name),
-            record_without_timing(name),
-            "{name}"
-        );
+        assert_eq!(record_without_timing(name), record_without_timing(name), "{name}");
     }
 }
 

@@ -41,9 +41,7 @@ fn a_checkpoint_from_a_newer_format_is_named_as_newer() {
     let path = std::path::Path::new("newer.ckpt");
     assert!(CheckpointFile::parse(path, &small_checkpoint(FORMAT_VERSION)).is_ok());
     for version in [FORMAT_VERSION + 1, 99, u32::MAX] {
-        let err = CheckpointFile::parse(path, &small_checkpoint(version))
-            .err()
-            .unwrap();
+        let err = CheckpointFile::parse(path, &small_checkpoint(version)).err().unwrap();
         assert!(matches!(err, CheckpointError::NewerFormat { .. }), "{err}");
         assert!(err.to_string().contains("newer version"), "{err}");
     }
@@ -54,9 +52,7 @@ fn bytes_after_the_last_section_are_refused() {
     let good = small_checkpoint(FORMAT_VERSION);
     let mut body = good[..good.len() - 4].to_vec();
     body.extend_from_slice(b"trailing");
-    let err = CheckpointFile::parse(std::path::Path::new("t.ckpt"), &with_crc(body))
-        .err()
-        .unwrap();
+    let err = CheckpointFile::parse(std::path::Path::new("t.ckpt"), &with_crc(body)).err().unwrap();
     assert!(err.to_string().contains("after the last section"), "{err}");
 }
 
@@ -78,32 +74,16 @@ fn a_multi_member_gzip_reads_every_member_and_an_endless_stream_is_cut() {
     // refused before they are opened instead of filling memory or waiting for ever.
     let zero = std::path::Path::new("/dev/zero");
     if zero.exists() {
-        assert!(matches!(
-            kanerva::data::read_bounded(zero, 1 << 20),
-            Err(kanerva::data::BoundedReadError::Io(_))
-        ));
-        let err = kanerva::data::read_file_bytes(zero)
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("is a device, pipe or socket, not a file"),
-            "{err}"
-        );
+        assert!(matches!(kanerva::data::read_bounded(zero, 1 << 20), Err(kanerva::data::BoundedReadError::Io(_))));
+        let err = kanerva::data::read_file_bytes(zero).unwrap_err().to_string();
+        assert!(err.contains("is a device, pipe or socket, not a file"), "{err}");
     }
     let fifo = dir.path().join("fifo");
-    if std::process::Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .is_ok_and(|s| s.success())
-    {
-        let err = kanerva::data::read_file_bytes(&fifo)
-            .unwrap_err()
-            .to_string();
+    if std::process::Command::new("mkfifo").arg(&fifo).status().is_ok_and(|s| s.success()) {
+        let err = kanerva::data::read_file_bytes(&fifo).unwrap_err().to_string();
         assert!(err.contains("not a file"), "{err}");
     }
-    let err = kanerva::data::read_file_bytes(dir.path())
-        .unwrap_err()
-        .to_string();
+    let err = kanerva::data::read_file_bytes(dir.path()).unwrap_err().to_string();
     assert!(err.contains("is a folder, not a file"), "{err}");
 }
 
@@ -114,9 +94,7 @@ fn bombs_sparse_files_and_overflowing_headers_are_refused_without_reading_them()
     let read = |name: &str, bytes: &[u8]| {
         let path = dir.path().join(name);
         std::fs::write(&path, bytes).unwrap();
-        kanerva::data::read_file_bytes(&path)
-            .unwrap_err()
-            .to_string()
+        kanerva::data::read_file_bytes(&path).unwrap_err().to_string()
     };
     let gz = |bytes: &[u8]| {
         let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
@@ -133,10 +111,7 @@ fn bombs_sparse_files_and_overflowing_headers_are_refused_without_reading_them()
         header.extend_from_slice(&v.to_le_bytes());
     }
     header.resize(32, 0);
-    let err = read(
-        "claims.img1.gz",
-        &gz(&[header.clone(), vec![0u8; 1 << 20]].concat()),
-    );
+    let err = read("claims.img1.gz", &gz(&[header.clone(), vec![0u8; 1 << 20]].concat()));
     assert!(err.contains("more than the"), "{err}");
     // IDX dimensions whose product would wrap a u64 (2^32 − 1 cubed).
     let mut idx = vec![0, 0, 8, 3];
@@ -150,14 +125,7 @@ fn bombs_sparse_files_and_overflowing_headers_are_refused_without_reading_them()
     let mut small = header.clone();
     small[8..12].copy_from_slice(&10u32.to_le_bytes());
     std::fs::write(&sparse, &small).unwrap();
-    std::fs::OpenOptions::new()
-        .write(true)
-        .open(&sparse)
-        .unwrap()
-        .set_len(5 << 29)
-        .unwrap();
-    let err = kanerva::data::read_file_bytes(&sparse)
-        .unwrap_err()
-        .to_string();
+    std::fs::OpenOptions::new().write(true).open(&sparse).unwrap().set_len(5 << 29).unwrap();
+    let err = kanerva::data::read_file_bytes(&sparse).unwrap_err().to_string();
     assert!(err.contains("but the file has 2684354560 bytes"), "{err}");
 }

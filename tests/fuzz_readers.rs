@@ -22,26 +22,16 @@ use kanerva::model::{Dkm, DkmConfig};
 use proptest::prelude::*;
 
 fn cases() -> u32 {
-    std::env::var("KANERVA_FUZZ_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(96)
+    std::env::var("KANERVA_FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(96)
 }
 
 fn config() -> ProptestConfig {
     use proptest::test_runner::{FileFailurePersistence, RngSeed};
     ProptestConfig {
         cases: cases(),
-        rng_seed: RngSeed::Fixed(
-            std::env::var("KANERVA_FUZZ_SEED")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0x5EED_F022),
-        ),
+        rng_seed: RngSeed::Fixed(std::env::var("KANERVA_FUZZ_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(0x5EED_F022)),
         max_shrink_iters: 64,
-        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
-            "tests/fuzz_readers.proptest-regressions",
-        ))),
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct("tests/fuzz_readers.proptest-regressions"))),
         ..ProptestConfig::default()
     }
 }
@@ -49,26 +39,12 @@ fn config() -> ProptestConfig {
 /// One edit of a byte string; positions and values come from the fuzzer's integers.
 #[derive(Debug, Clone)]
 enum Mutation {
-    Flip {
-        at: u32,
-        mask: u8,
-    },
+    Flip { at: u32, mask: u8 },
     /// Overwrite 4 bytes with an integer that breaks sizes: 0, 1, 2^31 − 1, 2^32 − 1, ...
-    Extreme {
-        at: u32,
-        which: u8,
-    },
-    Truncate {
-        at: u32,
-    },
-    Insert {
-        at: u32,
-        bytes: Vec<u8>,
-    },
-    Duplicate {
-        from: u32,
-        len: u16,
-    },
+    Extreme { at: u32, which: u8 },
+    Truncate { at: u32 },
+    Insert { at: u32, bytes: Vec<u8> },
+    Duplicate { from: u32, len: u16 },
 }
 
 fn mutation() -> impl Strategy<Value = Mutation> {
@@ -76,8 +52,7 @@ fn mutation() -> impl Strategy<Value = Mutation> {
         (any::<u32>(), 1..=255u8).prop_map(|(at, mask)| Mutation::Flip { at, mask }),
         (any::<u32>(), any::<u8>()).prop_map(|(at, which)| Mutation::Extreme { at, which }),
         any::<u32>().prop_map(|at| Mutation::Truncate { at }),
-        (any::<u32>(), prop::collection::vec(any::<u8>(), 1..16))
-            .prop_map(|(at, bytes)| Mutation::Insert { at, bytes }),
+        (any::<u32>(), prop::collection::vec(any::<u8>(), 1..16)).prop_map(|(at, bytes)| Mutation::Insert { at, bytes }),
         (any::<u32>(), any::<u16>()).prop_map(|(from, len)| Mutation::Duplicate { from, len }),
     ]
 }
@@ -94,21 +69,14 @@ fn apply(bytes: &mut Vec<u8>, mutation: &Mutation) {
             let i = at(*p, bytes.len() - 3);
             let v = VALUES[*which as usize % VALUES.len()];
             // Little- or big-endian: the formats use both.
-            let encoded = if which & 0x80 == 0 {
-                v.to_le_bytes()
-            } else {
-                v.to_be_bytes()
-            };
+            let encoded = if which & 0x80 == 0 { v.to_le_bytes() } else { v.to_be_bytes() };
             bytes[i..i + 4].copy_from_slice(&encoded);
         }
         Mutation::Truncate { at: p } => {
             let i = at(*p, bytes.len() + 1);
             bytes.truncate(i);
         }
-        Mutation::Insert {
-            at: p,
-            bytes: extra,
-        } => {
+        Mutation::Insert { at: p, bytes: extra } => {
             let i = at(*p, bytes.len() + 1);
             bytes.splice(i..i, extra.iter().copied());
         }
@@ -148,14 +116,10 @@ fn data_seeds() -> &'static [(&'static str, Vec<u8>)] {
             idx.extend_from_slice(&v.to_be_bytes());
         }
         idx.extend_from_slice(&set.pixels);
-        let picture =
-            image::GrayImage::from_fn(20, 30, |x, y| image::Luma([((x * 13 + y * 7) % 256) as u8]));
+        let picture = image::GrayImage::from_fn(20, 30, |x, y| image::Luma([((x * 13 + y * 7) % 256) as u8]));
         let encode = |format| {
             let mut out = std::io::Cursor::new(Vec::new());
-            image::DynamicImage::ImageLuma8(picture.clone())
-                .to_rgba8()
-                .write_to(&mut out, format)
-                .unwrap();
+            image::DynamicImage::ImageLuma8(picture.clone()).to_rgba8().write_to(&mut out, format).unwrap();
             out.into_inner()
         };
         vec![
@@ -182,14 +146,7 @@ fn checkpoint_seed() -> &'static [Vec<u8>; 3] {
     SEED.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("seed.ckpt");
-        train::<Dkm>(
-            &tiny(),
-            &small_train(2, 1e-3),
-            &train_images(32),
-            false,
-            &out,
-        )
-        .unwrap();
+        train::<Dkm>(&tiny(), &small_train(2, 1e-3), &train_images(32), false, &out).unwrap();
         sections(&std::fs::read(&out).unwrap())
     })
 }
@@ -197,11 +154,7 @@ fn checkpoint_seed() -> &'static [Vec<u8>; 3] {
 /// Runs `f`, failing the case (with `what`) if it panics.
 fn no_panic<T>(what: &str, f: impl FnOnce() -> T) -> Result<T, TestCaseError> {
     catch_unwind(AssertUnwindSafe(f)).map_err(|e| {
-        let message = e
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_default();
+        let message = e.downcast_ref::<String>().cloned().or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();
         TestCaseError::fail(format!("{what} panicked: {message}"))
     })
 }

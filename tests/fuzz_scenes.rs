@@ -60,42 +60,16 @@ fn step_limit() -> Duration {
 /// One edit of a JSON tree; `at` picks the node among those the edit applies to.
 #[derive(Debug, Clone)]
 enum Edit {
-    Number {
-        at: u32,
-        which: u8,
-    },
+    Number { at: u32, which: u8 },
     /// NaN, Infinity or -Infinity where a number was (not JSON: the parser must say so).
-    NotANumber {
-        at: u32,
-        which: u8,
-    },
-    WrongType {
-        at: u32,
-        which: u8,
-    },
-    UnknownVariant {
-        at: u32,
-    },
-    DeepNesting {
-        at: u32,
-        depth: u16,
-    },
-    NonAscii {
-        at: u32,
-        which: u8,
-        repeat: u16,
-    },
-    LongArray {
-        at: u32,
-        times: u16,
-    },
-    Path {
-        at: u32,
-        which: u8,
-    },
-    Remove {
-        at: u32,
-    },
+    NotANumber { at: u32, which: u8 },
+    WrongType { at: u32, which: u8 },
+    UnknownVariant { at: u32 },
+    DeepNesting { at: u32, depth: u16 },
+    NonAscii { at: u32, which: u8, repeat: u16 },
+    LongArray { at: u32, times: u16 },
+    Path { at: u32, which: u8 },
+    Remove { at: u32 },
 }
 
 fn edit() -> impl Strategy<Value = Edit> {
@@ -113,54 +87,19 @@ fn edit() -> impl Strategy<Value = Edit> {
 }
 
 /// Numbers that break sizes, counts, indices, probabilities and seeds.
-const NUMBERS: [&str; 14] = [
-    "0",
-    "-1",
-    "1",
-    "0.5",
-    "-0.0",
-    "1e-300",
-    "1e300",
-    "-1e300",
-    "255",
-    "4294967296",
-    "18446744073709551615",
-    "18446744073709551616",
-    "1000000000",
-    "9007199254740993",
-];
+const NUMBERS: [&str; 14] = ["0", "-1", "1", "0.5", "-0.0", "1e-300", "1e300", "-1e300", "255", "4294967296", "18446744073709551615", "18446744073709551616", "1000000000", "9007199254740993"];
 const NOT_NUMBERS: [&str; 3] = ["NaN", "Infinity", "-Infinity"];
 const NON_ASCII: [&str; 6] = ["😀", "é", "\u{301}", "\u{202e}", "\u{0}", "日本"];
 /// Paths a file can name: devices (one that never ends, one that blocks), folders, missing
 /// files, an embedded name that does not exist, a path through a file.
-const PATHS: [&str; 10] = [
-    "/dev/zero",
-    "/dev/stdin",
-    "/dev/urandom",
-    "/",
-    "/proc/self",
-    ".",
-    "screenshots",
-    "no/such/file.ckpt",
-    "embedded:nothing",
-    "Cargo.toml/inside",
-];
+const PATHS: [&str; 10] = ["/dev/zero", "/dev/stdin", "/dev/urandom", "/", "/proc/self", ".", "screenshots", "no/such/file.ckpt", "embedded:nothing", "Cargo.toml/inside"];
 
 /// Every node of `value` as a JSON pointer, in document order.
 fn pointers(value: &Value, at: String, out: &mut Vec<String>) {
     out.push(at.clone());
     match value {
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .for_each(|(i, v)| pointers(v, format!("{at}/{i}"), out)),
-        Value::Object(members) => members.iter().for_each(|(k, v)| {
-            pointers(
-                v,
-                format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
-                out,
-            )
-        }),
+        Value::Array(items) => items.iter().enumerate().for_each(|(i, v)| pointers(v, format!("{at}/{i}"), out)),
+        Value::Object(members) => members.iter().for_each(|(k, v)| pointers(v, format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")), out)),
         _ => {}
     }
 }
@@ -169,10 +108,7 @@ fn pointers(value: &Value, at: String, out: &mut Vec<String>) {
 fn pick(root: &Value, at: u32, keep: impl Fn(&Value) -> bool) -> Option<String> {
     let mut all = Vec::new();
     pointers(root, String::new(), &mut all);
-    let chosen: Vec<String> = all
-        .into_iter()
-        .filter(|p| root.pointer(p).is_some_and(&keep))
-        .collect();
+    let chosen: Vec<String> = all.into_iter().filter(|p| root.pointer(p).is_some_and(&keep)).collect();
     (!chosen.is_empty()).then(|| chosen[at as usize % chosen.len()].clone())
 }
 
@@ -196,46 +132,24 @@ fn apply(root: &mut Value, edits: &[Edit]) -> Vec<(String, String)> {
         match *edit {
             Edit::Number { at, which } => {
                 if let Some(p) = pick(root, at, Value::is_number) {
-                    replace(
-                        root,
-                        &p,
-                        marker(NUMBERS[which as usize % NUMBERS.len()].to_string()),
-                    );
+                    replace(root, &p, marker(NUMBERS[which as usize % NUMBERS.len()].to_string()));
                 }
             }
             Edit::NotANumber { at, which } => {
                 if let Some(p) = pick(root, at, Value::is_number) {
-                    replace(
-                        root,
-                        &p,
-                        marker(NOT_NUMBERS[which as usize % NOT_NUMBERS.len()].to_string()),
-                    );
+                    replace(root, &p, marker(NOT_NUMBERS[which as usize % NOT_NUMBERS.len()].to_string()));
                 }
             }
             Edit::WrongType { at, which } => {
                 if let Some(p) = pick(root, at, |_| true) {
-                    let with = [
-                        Value::Null,
-                        Value::Bool(true),
-                        Value::from(7),
-                        Value::from("text"),
-                        Value::Array(vec![]),
-                        Value::Object(Default::default()),
-                    ];
+                    let with = [Value::Null, Value::Bool(true), Value::from(7), Value::from("text"), Value::Array(vec![]), Value::Object(Default::default())];
                     replace(root, &p, with[which as usize % with.len()].clone());
                 }
             }
             Edit::UnknownVariant { at } => {
                 if let Some(p) = pick(root, at, |v| v.as_object().is_some_and(|o| o.len() == 1)) {
-                    let node = root
-                        .pointer_mut(&p)
-                        .and_then(Value::as_object_mut)
-                        .expect("an object");
-                    let (_, inner) = node
-                        .iter()
-                        .next()
-                        .map(|(k, v)| (k.clone(), v.clone()))
-                        .expect("one member");
+                    let node = root.pointer_mut(&p).and_then(Value::as_object_mut).expect("an object");
+                    let (_, inner) = node.iter().next().map(|(k, v)| (k.clone(), v.clone())).expect("one member");
                     node.clear();
                     node.insert("bogus_variant".into(), inner);
                 } else if let Some(p) = pick(root, at, Value::is_string) {
@@ -246,26 +160,18 @@ fn apply(root: &mut Value, edits: &[Edit]) -> Vec<(String, String)> {
                 if let Some(p) = pick(root, at, |_| true) {
                     let depth = 1 + depth as usize % 4000;
                     let inner = root.pointer(&p).map(|v| v.to_string()).unwrap_or_default();
-                    replace(
-                        root,
-                        &p,
-                        marker(format!("{}{inner}{}", "[".repeat(depth), "]".repeat(depth))),
-                    );
+                    replace(root, &p, marker(format!("{}{inner}{}", "[".repeat(depth), "]".repeat(depth))));
                 }
             }
             Edit::NonAscii { at, which, repeat } => {
                 if let Some(p) = pick(root, at, Value::is_string) {
-                    let text = NON_ASCII[which as usize % NON_ASCII.len()]
-                        .repeat(1 + repeat as usize % 3000);
+                    let text = NON_ASCII[which as usize % NON_ASCII.len()].repeat(1 + repeat as usize % 3000);
                     replace(root, &p, Value::String(text));
                 }
             }
             Edit::LongArray { at, times } => {
                 if let Some(p) = pick(root, at, |v| v.as_array().is_some_and(|a| !a.is_empty())) {
-                    let items = root
-                        .pointer_mut(&p)
-                        .and_then(Value::as_array_mut)
-                        .expect("an array");
+                    let items = root.pointer_mut(&p).and_then(Value::as_array_mut).expect("an array");
                     let first = items[0].clone();
                     let extra = 1 + times as usize % 2000;
                     items.extend(std::iter::repeat_n(first, extra));
@@ -280,9 +186,7 @@ fn apply(root: &mut Value, edits: &[Edit]) -> Vec<(String, String)> {
                 if let Some(p) = pick(root, at, |_| true).filter(|p| !p.is_empty()) {
                     let (parent, last) = p.rsplit_once('/').expect("a pointer below the root");
                     match root.pointer_mut(parent) {
-                        Some(Value::Object(members)) => {
-                            drop(members.remove(&last.replace("~1", "/").replace("~0", "~")))
-                        }
+                        Some(Value::Object(members)) => drop(members.remove(&last.replace("~1", "/").replace("~0", "~"))),
                         Some(Value::Array(items)) => {
                             if let Ok(i) = last.parse::<usize>() {
                                 items.remove(i);
@@ -311,47 +215,27 @@ fn mutant(original: &str, edits: &[Edit]) -> String {
 /// Runs `f`, failing the case (with `what`) if it panics.
 fn no_panic<T>(what: &str, f: impl FnOnce() -> T) -> Result<T, TestCaseError> {
     catch_unwind(AssertUnwindSafe(f)).map_err(|e| {
-        let message = e
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_default();
+        let message = e.downcast_ref::<String>().cloned().or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();
         TestCaseError::fail(format!("{what} panicked: {message}"))
     })
 }
 
 /// The JSON files of an assets folder (`scenes`, `lessons`), in name order.
 fn json_files(folder: &str) -> Vec<String> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("assets")
-        .join(folder);
-    let mut paths: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets").join(folder);
+    let mut paths: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "json")).collect();
     paths.sort();
-    paths
-        .iter()
-        .map(|p| std::fs::read_to_string(p).unwrap())
-        .collect()
+    paths.iter().map(|p| std::fs::read_to_string(p).unwrap()).collect()
 }
 
 /// Plays every step of `found` in a headless explorer, each within `limit`; a crashed worker
 /// or a step past the limit fails. Refusals (the app's error list) are fine.
 fn play_lesson(found: FoundLesson, limit: Duration) -> Result<(), String> {
-    let settings = Settings {
-        model: Some(MemorySpec::Hopfield(HopfieldConfig::default())),
-        show_help: false,
-        ..Settings::default()
-    };
+    let settings = Settings { model: Some(MemorySpec::Hopfield(HopfieldConfig::default())), show_help: false, ..Settings::default() };
     let app = ExplorerApp::new(&egui::Context::default(), settings);
     // A glyph the fonts lack is drawn as a box by the real app (egui's default); the test
     // harness would panic on it instead, which is not what a person sees.
-    let mut h = Harness::builder()
-        .with_size([1500.0, 1000.0])
-        .allow_missing_glyphs()
-        .build_ui_state(|ui, app: &mut ExplorerApp| app.show(ui), app);
+    let mut h = Harness::builder().with_size([1500.0, 1000.0]).allow_missing_glyphs().build_ui_state(|ui, app: &mut ExplorerApp| app.show(ui), app);
     let steps = found.lesson.steps.len();
     h.state_mut().lessons.start(found, false);
     for step in 0..steps {
@@ -369,13 +253,7 @@ fn play_lesson(found: FoundLesson, limit: Duration) -> Result<(), String> {
             }
             std::thread::sleep(Duration::from_millis(2));
         }
-        if let Some(crash) = h
-            .state()
-            .messages
-            .errors
-            .iter()
-            .find(|e| e.contains("crashed"))
-        {
+        if let Some(crash) = h.state().messages.errors.iter().find(|e| e.contains("crashed")) {
             return Err(format!("step {}: {crash}", step + 1));
         }
     }

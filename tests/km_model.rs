@@ -5,31 +5,21 @@ mod common;
 
 use burn::tensor::Tensor;
 use common::dense::{Mat, gaussian_kl};
-use common::training::{
-    bce, check_cancel, check_non_finite_stop, check_refusals, check_round_trip,
-    check_training_lowers_the_bound, f32_tensor, to_vec, train_images, vec_cols,
-};
+use common::training::{bce, check_cancel, check_non_finite_stop, check_refusals, check_round_trip, check_training_lowers_the_bound, f32_tensor, to_vec, train_images, vec_cols};
 use kanerva::backend::inference_device;
 use kanerva::data::Image;
 use kanerva::memory::{AttractorMemory, ReadUpdate};
-use kanerva::model::{Dkm, Km, KmAttractor, KmConfig};
+use kanerva::model::{Dkm, Km, KmConfig, KmAttractor};
 
 fn small_config() -> KmConfig {
-    let mut c = KmConfig::new()
-        .with_seed(5)
-        .with_address_size(6)
-        .with_hidden_size(16);
+    let mut c = KmConfig::new().with_seed(5).with_address_size(6).with_hidden_size(16);
     c.memory.slots = 8;
     c.memory.code_size = 12;
     c
 }
 
 fn binary_episode(b: usize, t: usize) -> Vec<f32> {
-    train_images(b * t)
-        .pixels
-        .iter()
-        .map(|&v| if v > 127 { 1.0 } else { 0.0 })
-        .collect()
+    train_images(b * t).pixels.iter().map(|&v| if v > 127 { 1.0 } else { 0.0 }).collect()
 }
 
 fn diag(values: &[f64]) -> Mat {
@@ -47,8 +37,7 @@ fn episode_terms_match_a_hand_computation_in_f64() {
     let model = config.init(&dev);
     let (b, t, k, c, s) = (2, 5, 8, 12, 6);
     let x = binary_episode(b, t);
-    let images =
-        Tensor::<3>::from_data(burn::tensor::TensorData::new(x.clone(), [b, t, 784]), &dev);
+    let images = Tensor::<3>::from_data(burn::tensor::TensorData::new(x.clone(), [b, t, 784]), &dev);
     let terms = model.episode_terms(images.clone(), &config, false);
 
     // Networks through the model; addressing, write, read and every KL in dense f64.
@@ -62,19 +51,9 @@ fn episode_terms_match_a_hand_computation_in_f64() {
     for e in 0..b {
         let rows = e * t..(e + 1) * t;
         let h = features.clone().slice([rows.clone(), 0..c]);
-        let w = Mat::new(t, s, mu_y[e * t * s..(e + 1) * t * s].to_vec())
-            .mul(&keys)
-            .scale(1.0 / (s as f64).sqrt());
+        let w = Mat::new(t, s, mu_y[e * t * s..(e + 1) * t * s].to_vec()).mul(&keys).scale(1.0 / (s as f64).sqrt());
         let prior_read = w.mul(&r0);
-        let z = Mat::new(
-            t,
-            c,
-            to_vec(
-                model
-                    .code_posterior(h.clone(), f32_tensor(&prior_read.v, [t, c]))
-                    .mean,
-            ),
-        );
+        let z = Mat::new(t, c, to_vec(model.code_posterior(h.clone(), f32_tensor(&prior_read.v, [t, c])).mean));
         // σξ = 1: U = (U0⁻¹ + WᵀW)⁻¹, R = U (U0⁻¹ R0 + WᵀZ).
         let u_post = Mat::eye(k).scale(1.0 / u0).add(&w.t().mul(&w)).inv();
         let r_post = u_post.mul(&r0.scale(1.0 / u0).add(&w.t().mul(&z)));
@@ -84,61 +63,29 @@ fn episode_terms_match_a_hand_computation_in_f64() {
         let logits = to_vec(model.decoder.forward(q_z.mean));
         for i in 0..t {
             let item = e * t + i;
-            recon += bce(
-                &logits[i * 784..(i + 1) * 784],
-                &x[item * 784..(item + 1) * 784],
-            );
+            recon += bce(&logits[i * 784..(i + 1) * 784], &x[item * 784..(item + 1) * 784]);
             let code = |v: &[f64]| v[i * c..(i + 1) * c].to_vec();
             let wi = Mat::new(1, k, w.v[i * k..(i + 1) * k].to_vec());
             let read_var = wi.mul(&u_post).mul(&wi.t()).at(0, 0);
             let var_z: Vec<f64> = code(&log_sz).iter().map(|l| (2.0 * l).exp()).collect();
             // E over M of the Gaussian KL = the KL against the mean read + C·wᵀUw/(2σξ²).
-            kl_z += gaussian_kl(
-                &code(&mu_z),
-                &diag(&var_z),
-                &read.v[i * c..(i + 1) * c],
-                &Mat::eye(c),
-            ) + c as f64 * read_var / 2.0;
-            let var_y: Vec<f64> = log_sy[item * s..(item + 1) * s]
-                .iter()
-                .map(|l| (2.0 * l).exp())
-                .collect();
-            kl_y += gaussian_kl(
-                &mu_y[item * s..(item + 1) * s],
-                &diag(&var_y),
-                &vec![0.0; s],
-                &Mat::eye(s),
-            );
+            kl_z += gaussian_kl(&code(&mu_z), &diag(&var_z), &read.v[i * c..(i + 1) * c], &Mat::eye(c)) + c as f64 * read_var / 2.0;
+            let var_y: Vec<f64> = log_sy[item * s..(item + 1) * s].iter().map(|l| (2.0 * l).exp()).collect();
+            kl_y += gaussian_kl(&mu_y[item * s..(item + 1) * s], &diag(&var_y), &vec![0.0; s], &Mat::eye(s));
         }
-        kl_m += gaussian_kl(
-            &vec_cols(&r_post),
-            &Mat::eye(c).kron(&u_post),
-            &vec_cols(&r0),
-            &Mat::eye(k * c).scale(u0),
-        );
+        kl_m += gaussian_kl(&vec_cols(&r_post), &Mat::eye(c).kron(&u_post), &vec_cols(&r0), &Mat::eye(k * c).scale(u0));
     }
     let n = (b * t) as f64;
     let check = |name: &str, got: Tensor<1>, want: f64| {
         let got = to_vec(got)[0];
-        assert!(
-            (got - want).abs() <= 2e-3 * want.abs().max(1.0),
-            "{name}: model {got} vs hand {want}"
-        );
+        assert!((got - want).abs() <= 2e-3 * want.abs().max(1.0), "{name}: model {got} vs hand {want}");
     };
     check("recon", terms.recon_nats.clone(), recon / n);
     check("KL(z)", terms.kl_code_nats.clone(), kl_z / n);
     check("KL(y)", terms.kl_addressing_nats.clone(), kl_y / n);
     check("KL(M)", terms.kl_memory_nats.clone(), kl_m / n);
-    check(
-        "-ELBO",
-        terms.nats_per_image.clone(),
-        (recon + kl_z + kl_y + kl_m) / n,
-    );
-    check(
-        "loss (no autoencoder term)",
-        terms.loss,
-        (recon + kl_z + kl_y + kl_m) / n,
-    );
+    check("-ELBO", terms.nats_per_image.clone(), (recon + kl_z + kl_y + kl_m) / n);
+    check("loss (no autoencoder term)", terms.loss, (recon + kl_z + kl_y + kl_m) / n);
 }
 
 #[test]
@@ -162,9 +109,7 @@ fn checkpoint_round_trip_gives_bit_identical_outputs_and_resume_continues_the_co
 #[test]
 fn a_checkpoint_of_another_kind_or_config_or_a_damaged_one_is_refused_clearly() {
     let other = small_config().with_address_size(7);
-    check_refusals::<Km, Dkm>(&small_config(), &other, "address_size", |config| {
-        config["hidden_size"] = 17.into()
-    });
+    check_refusals::<Km, Dkm>(&small_config(), &other, "address_size", |config| config["hidden_size"] = 17.into());
 }
 
 #[test]
@@ -186,46 +131,23 @@ fn the_explorable_km_agrees_with_the_bound_and_reads_generate_and_inspect() {
     let model = config.init(&dev);
     let t = 6;
     let x = binary_episode(1, t);
-    let episode: Vec<Image> = x
-        .chunks(784)
-        .map(|p| Image::new(28, 28, p.to_vec()))
-        .collect();
+    let episode: Vec<Image> = x.chunks(784).map(|p| Image::new(28, 28, p.to_vec())).collect();
     let images = Tensor::<3>::from_data(burn::tensor::TensorData::new(x, [1, t, 784]), &dev);
     let bound = to_vec(model.episode_terms(images, &config, false).nats_per_image)[0];
     let mut memory = KmAttractor::explorable("km", model, config, dev);
-    assert!(
-        memory.evaluate(&episode[0]).is_err(),
-        "reading an empty memory is an error"
-    );
+    assert!(memory.evaluate(&episode[0]).is_err(), "reading an empty memory is an error");
     let report = memory.write(&episode).unwrap();
     let kl_m = report.terms[0].value;
-    let energies: f64 = episode
-        .iter()
-        .map(|im| memory.evaluate(im).unwrap().energy.unwrap())
-        .sum();
-    assert!(
-        ((energies + kl_m) / t as f64 - bound).abs() < 1e-3 * bound,
-        "{} vs {bound}",
-        (energies + kl_m) / t as f64
-    );
+    let energies: f64 = episode.iter().map(|im| memory.evaluate(im).unwrap().energy.unwrap()).sum();
+    assert!(((energies + kl_m) / t as f64 - bound).abs() < 1e-3 * bound, "{} vs {bound}", (energies + kl_m) / t as f64);
     let eval = memory.evaluate(&episode[1]).unwrap();
     let parts: f64 = eval.terms.iter().map(|term| term.value).sum();
-    assert!(
-        (parts - eval.energy.unwrap()).abs() < 1e-6,
-        "the terms add up to the energy"
-    );
+    assert!((parts - eval.energy.unwrap()).abs() < 1e-6, "the terms add up to the energy");
     assert_eq!(eval.weights.unwrap().len(), 8);
     let next = memory.step(&episode[1], ReadUpdate::Mode, 0).unwrap();
     assert!(next.pixels.iter().all(|&v| v == 0.0 || v == 1.0));
-    let sample = memory
-        .generator()
-        .expect("the KM is generative")
-        .sample(1)
-        .unwrap();
+    let sample = memory.generator().expect("the KM is generative").sample(1).unwrap();
     assert!(sample.pixels.iter().all(|v| (0.0..=1.0).contains(v)));
     assert_eq!(memory.inspect().len(), 4, "R, U, decoded rows and the keys");
-    assert!(
-        memory.write(&[Image::new(14, 14, vec![0.0; 196])]).is_err(),
-        "wrong size refused"
-    );
+    assert!(memory.write(&[Image::new(14, 14, vec![0.0; 196])]).is_err(), "wrong size refused");
 }

@@ -7,8 +7,7 @@ use burn::tensor::Tensor;
 use common::dense::{Mat, gaussian_kl};
 use common::{batch_item, device, max_abs_diff, randn, t64, values};
 use kanerva::memory::dkm::{
-    self, AddressingMode, MemoryConfig, MemoryState, WriteMode, kl_addressing, kl_memory,
-    kl_memory_official,
+    self, AddressingMode, MemoryConfig, MemoryState, WriteMode, kl_addressing, kl_memory, kl_memory_official,
 };
 use kanerva::rng::SplitMix64;
 use proptest::prelude::*;
@@ -149,18 +148,12 @@ fn cached_address_map_equals_the_substitution_solve() {
     let dev = device();
     let mut rng = SplitMix64::new(17);
     for mode in [AddressingMode::Ridge, AddressingMode::OfficialTf] {
-        let cfg = MemoryConfig {
-            addressing: mode,
-            ..config(0.6)
-        };
+        let cfg = MemoryConfig { addressing: mode, ..config(0.6) };
         let r = randn([B, K, C], &mut rng, &dev);
         let z = randn([B, T, C], &mut rng, &dev);
         let plain = dkm::Addresser::new(r.clone(), &cfg).address(z.clone());
         let cached = dkm::Addresser::new(r, &cfg).with_address_map().address(z);
-        assert!(
-            max_abs_diff(&values(&plain), &values(&cached)) < 1e-9,
-            "{mode:?}"
-        );
+        assert!(max_abs_diff(&values(&plain), &values(&cached)) < 1e-9, "{mode:?}");
     }
 }
 
@@ -188,18 +181,12 @@ fn writing_then_reading_recovers_the_codes_better_as_noise_shrinks() {
         // T = 6 <= K = 8 items with random (full row rank) weights.
         let w = randn([B, T, K], &mut rng, &dev);
         let post = dkm::write_batched(state, z.clone(), w, &cfg);
-        let read_back = dkm::read(
-            dkm::address(z.clone(), post.mean.clone(), &cfg),
-            post.mean.clone(),
-        );
+        let read_back = dkm::read(dkm::address(z.clone(), post.mean.clone(), &cfg), post.mean.clone());
         let err = max_abs_diff(&values(&read_back), &values(&z));
         let norm = values(&z).iter().map(|x| x.abs()).fold(0.0, f64::max);
         errors.push(err / norm);
     }
-    assert!(
-        errors.windows(2).all(|p| p[1] < p[0]),
-        "not monotone: {errors:?}"
-    );
+    assert!(errors.windows(2).all(|p| p[1] < p[0]), "not monotone: {errors:?}");
     assert!(*errors.last().unwrap() < 1e-3, "{errors:?}");
 }
 
@@ -212,36 +199,19 @@ fn ridge_and_official_addressing_agree_as_lambda_vanishes_and_recover_planted_we
     let z = w0.clone().matmul(r.clone());
     let mut gaps = Vec::new();
     for noise in [1.0, 0.1, 0.01, 0.001] {
-        let ridge = dkm::address(
-            z.clone(),
-            r.clone(),
-            &MemoryConfig {
-                code_size: C + 4,
-                ..config(noise)
-            },
-        );
+        let ridge = dkm::address(z.clone(), r.clone(), &MemoryConfig { code_size: C + 4, ..config(noise) });
         let official = dkm::address(
             z.clone(),
             r.clone(),
-            &MemoryConfig {
-                code_size: C + 4,
-                addressing: AddressingMode::OfficialTf,
-                ..config(noise)
-            },
+            &MemoryConfig { code_size: C + 4, addressing: AddressingMode::OfficialTf, ..config(noise) },
         );
         gaps.push(max_abs_diff(&values(&ridge), &values(&official)));
         if noise == 0.001 {
             assert!(max_abs_diff(&values(&ridge), &values(&w0)) < 1e-4);
         }
     }
-    assert!(
-        gaps[0] > 1e-3,
-        "the two forms should differ at λ = 1: {gaps:?}"
-    );
-    assert!(
-        gaps[3] < 1e-4 && gaps.windows(2).all(|p| p[1] < p[0]),
-        "{gaps:?}"
-    );
+    assert!(gaps[0] > 1e-3, "the two forms should differ at λ = 1: {gaps:?}");
+    assert!(gaps[3] < 1e-4 && gaps.windows(2).all(|p| p[1] < p[0]), "{gaps:?}");
 }
 
 #[test]
@@ -250,38 +220,13 @@ fn static_write_is_permutation_invariant_and_sequential_write_is_not() {
     let mut rng = SplitMix64::new(11);
     let (_, _, state) = prior(&mut rng, 0.0);
     let z = randn([B, T, C], &mut rng, &dev);
-    let reversed = Tensor::cat(
-        (0..T)
-            .rev()
-            .map(|t| z.clone().slice([0..B, t..t + 1, 0..C]))
-            .collect(),
-        1,
-    );
-    let run = |mode, codes: Tensor<3>| {
-        dkm::write(
-            state.clone(),
-            codes,
-            &MemoryConfig {
-                write_mode: mode,
-                ..config(0.5)
-            },
-        )
-        .0
-    };
-    let (a, b) = (
-        run(WriteMode::StaticBatched, z.clone()),
-        run(WriteMode::StaticBatched, reversed.clone()),
-    );
+    let reversed = Tensor::cat((0..T).rev().map(|t| z.clone().slice([0..B, t..t + 1, 0..C])).collect(), 1);
+    let run = |mode, codes: Tensor<3>| dkm::write(state.clone(), codes, &MemoryConfig { write_mode: mode, ..config(0.5) }).0;
+    let (a, b) = (run(WriteMode::StaticBatched, z.clone()), run(WriteMode::StaticBatched, reversed.clone()));
     assert!(max_abs_diff(&values(&a.mean), &values(&b.mean)) < 1e-10);
     assert!(max_abs_diff(&values(&a.cov), &values(&b.cov)) < 1e-10);
-    let (a, b) = (
-        run(WriteMode::Sequential, z),
-        run(WriteMode::Sequential, reversed),
-    );
-    assert!(
-        max_abs_diff(&values(&a.mean), &values(&b.mean)) > 1e-6,
-        "order should matter with dynamic addressing"
-    );
+    let (a, b) = (run(WriteMode::Sequential, z), run(WriteMode::Sequential, reversed));
+    assert!(max_abs_diff(&values(&a.mean), &values(&b.mean)) > 1e-6, "order should matter with dynamic addressing");
 }
 
 #[test]
@@ -290,16 +235,10 @@ fn addressing_kl_matches_the_diagonal_gaussian_formula() {
     let mut rng = SplitMix64::new(3);
     let w = randn([B, T, K], &mut rng, &dev);
     let sigma_w: f64 = 0.3;
-    let kl = values(&kl_addressing(
-        w.clone(),
-        t64(vec![sigma_w.ln()], [1], &dev),
-        1.0,
-    ));
+    let kl = values(&kl_addressing(w.clone(), t64(vec![sigma_w.ln()], [1], &dev), 1.0));
     let wv = values(&w);
     for i in 0..B * T {
-        let expect: f64 = (0..K)
-            .map(|k| (1.0 / sigma_w).ln() + (sigma_w.powi(2) + wv[i * K + k].powi(2)) / 2.0 - 0.5)
-            .sum();
+        let expect: f64 = (0..K).map(|k| (1.0 / sigma_w).ln() + (sigma_w.powi(2) + wv[i * K + k].powi(2)) / 2.0 - 0.5).sum();
         assert!((kl[i] - expect).abs() < 1e-10);
         assert!(kl[i] >= 0.0);
     }
@@ -320,8 +259,7 @@ fn sampled_memory_columns_have_covariance_u() {
         cov: post.cov.clone().repeat_dim(0, s),
         logdet_cov: post.logdet_cov.clone().repeat_dim(0, s),
     };
-    let draws = dkm::sample_memory(&tiled, randn([s, K, C], &mut rng, &dev))
-        - post.mean.clone().repeat_dim(0, s);
+    let draws = dkm::sample_memory(&tiled, randn([s, K, C], &mut rng, &dev)) - post.mean.clone().repeat_dim(0, s);
     let d = values(&draws); // [S, K, C]; every column is one N(0, U) draw
     let mut emp = Mat::zeros(K, K);
     for i in 0..s {
@@ -335,12 +273,7 @@ fn sampled_memory_columns_have_covariance_u() {
     }
     let emp = emp.scale(1.0 / (s * C) as f64);
     let scale = u.v.iter().map(|x| x.abs()).fold(0.0, f64::max);
-    assert!(
-        max_abs_diff(&emp.v, &u.v) < 0.05 * scale,
-        "{:?} vs {:?}",
-        emp.v,
-        u.v
-    );
+    assert!(max_abs_diff(&emp.v, &u.v) < 0.05 * scale, "{:?} vs {:?}", emp.v, u.v);
 }
 
 #[test]
@@ -356,8 +289,7 @@ fn linear_code_space_reading_never_increases_its_energy() {
     let energy = |z: &Tensor<3>, w: &Tensor<3>| {
         let resid = values(&(z.clone() - w.clone().matmul(r.clone())));
         let wn = values(w);
-        0.5 * resid.iter().map(|x| x * x).sum::<f64>() / cfg.obs_noise_var()
-            + 0.5 * wn.iter().map(|x| x * x).sum::<f64>()
+        0.5 * resid.iter().map(|x| x * x).sum::<f64>() / cfg.obs_noise_var() + 0.5 * wn.iter().map(|x| x * x).sum::<f64>()
     };
     let mut last = energy(&z, &w);
     for _ in 0..20 {
@@ -385,10 +317,7 @@ fn gradients_flow_to_the_prior_mean_and_log_variance_and_match_finite_difference
         let z = t64(z_vals.clone(), [B, T, C], d);
         let state = MemoryState::prior(r0.clone(), s.clone(), B);
         let (post, _) = dkm::write(state, z.clone(), &cfg);
-        let zhat = dkm::read(
-            dkm::address(z.clone(), post.mean.clone(), &cfg),
-            post.mean.clone(),
-        );
+        let zhat = dkm::read(dkm::address(z.clone(), post.mean.clone(), &cfg), post.mean.clone());
         kl_memory(&post, r0, s).sum() + (zhat - z).square().sum()
     };
     let r0 = t64(r0_vals.clone(), [K, C], &grad_dev).require_grad();
@@ -396,28 +325,15 @@ fn gradients_flow_to_the_prior_mean_and_log_variance_and_match_finite_difference
     let grads = loss(r0.clone(), s.clone(), &grad_dev).backward();
     let g_r0 = values(&r0.grad(&grads).expect("no gradient reached R0"));
     let g_s = values(&s.grad(&grads).expect("no gradient reached s"))[0];
-    let eval = |r0v: Vec<f64>, sv: f64| {
-        values(&loss(
-            t64(r0v, [K, C], &dev),
-            t64(vec![sv], [1], &dev),
-            &dev,
-        ))[0]
-    };
+    let eval = |r0v: Vec<f64>, sv: f64| values(&loss(t64(r0v, [K, C], &dev), t64(vec![sv], [1], &dev), &dev))[0];
     let h = 1e-6;
     let fd_s = (eval(r0_vals.clone(), s_val + h) - eval(r0_vals.clone(), s_val - h)) / (2.0 * h);
-    assert!(
-        (g_s - fd_s).abs() < 1e-5 * fd_s.abs().max(1.0),
-        "ds: autodiff {g_s} vs fd {fd_s}"
-    );
+    assert!((g_s - fd_s).abs() < 1e-5 * fd_s.abs().max(1.0), "ds: autodiff {g_s} vs fd {fd_s}");
     for idx in [0, 7, K * C - 1] {
         let (mut plus, mut minus) = (r0_vals.clone(), r0_vals.clone());
         plus[idx] += h;
         minus[idx] -= h;
         let fd = (eval(plus, s_val) - eval(minus, s_val)) / (2.0 * h);
-        assert!(
-            (g_r0[idx] - fd).abs() < 1e-5 * fd.abs().max(1.0),
-            "dR0[{idx}]: autodiff {} vs fd {fd}",
-            g_r0[idx]
-        );
+        assert!((g_r0[idx] - fd).abs() < 1e-5 * fd.abs().max(1.0), "dR0[{idx}]: autodiff {} vs fd {fd}", g_r0[idx]);
     }
 }

@@ -7,10 +7,7 @@ use kanerva::backend::{inference_device, training_device};
 use kanerva::kernels::parallel_relu::{is_threaded, relu};
 
 fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-    t.into_data()
-        .convert::<f32>()
-        .try_into_vec::<f32>()
-        .unwrap()
+    t.into_data().convert::<f32>().try_into_vec::<f32>().unwrap()
 }
 
 /// [2, 3, 150, 151] (135 900 elements, about two tasks): negatives, positives, +0 and -0.
@@ -37,11 +34,7 @@ fn assert_same_values_and_gradients(x: Tensor<4>) {
     assert_eq!(values(ours.clone()), values(burns.clone()), "forward");
     let g_ours = (ours * upstream.clone()).sum().backward();
     let g_burns = (burns * upstream).sum().backward();
-    assert_eq!(
-        values(x.grad(&g_ours).unwrap()),
-        values(x.grad(&g_burns).unwrap()),
-        "backward"
-    );
+    assert_eq!(values(x.grad(&g_ours).unwrap()), values(x.grad(&g_burns).unwrap()), "backward");
 }
 
 #[test]

@@ -24,14 +24,7 @@ fn small_config() -> DkmConfig {
 /// A checkpoint with optimizer state: two training steps.
 fn trained_checkpoint(dir: &Path) -> PathBuf {
     let out = dir.join("small.ckpt");
-    train::<Dkm>(
-        &small_config(),
-        &small_train(2, 1e-3),
-        &train_images(64),
-        false,
-        &out,
-    )
-    .unwrap();
+    train::<Dkm>(&small_config(), &small_train(2, 1e-3), &train_images(64), false, &out).unwrap();
     out
 }
 
@@ -39,12 +32,7 @@ fn trained_checkpoint(dir: &Path) -> PathBuf {
 fn edit_record(bytes: &[u8], mut edit: impl FnMut(Tensor) -> Tensor) -> Vec<u8> {
     let reader = Reader::from_bytes(Bytes::from_bytes_vec(bytes.to_vec())).unwrap();
     let (scalars, metadata) = (reader.scalars().clone(), reader.metadata().clone());
-    let tensors: Vec<Tensor> = reader
-        .into_tensors()
-        .unwrap()
-        .into_iter()
-        .map(&mut edit)
-        .collect();
+    let tensors: Vec<Tensor> = reader.into_tensors().unwrap().into_iter().map(&mut edit).collect();
     let mut writer = Writer::new(tensors);
     for (k, v) in &scalars {
         writer = writer.with_scalar(k, *v);
@@ -63,33 +51,19 @@ fn rewrite(path: &Path, index: usize, edit: impl FnMut(Tensor) -> Tensor) {
 }
 
 fn load_error(path: &Path) -> CheckpointError {
-    kanerva::catalog::load_checkpoint(path, &kanerva::backend::inference_device())
-        .err()
-        .expect("a mismatched record is refused")
+    kanerva::catalog::load_checkpoint(path, &kanerva::backend::inference_device()).err().expect("a mismatched record is refused")
 }
 
 fn resume_error(path: &Path) -> String {
-    match train::<Dkm>(
-        &small_config(),
-        &small_train(4, 1e-3),
-        &train_images(64),
-        true,
-        path,
-    ) {
+    match train::<Dkm>(&small_config(), &small_train(4, 1e-3), &train_images(64), true, path) {
         Err(TrainError::Checkpoint(e)) => e.to_string(),
         other => panic!("resume was not refused: {other:?}"),
     }
 }
 
 fn assert_one_line_mismatch(message: &str, path: &Path, names: &str) {
-    assert!(
-        message.contains("do not match the model the card describes") && message.contains(names),
-        "{message}"
-    );
-    assert!(
-        !message.contains('\n') && message.matches(&path.display().to_string()).count() == 1,
-        "one line, the path once: {message}"
-    );
+    assert!(message.contains("do not match the model the card describes") && message.contains(names), "{message}");
+    assert!(!message.contains('\n') && message.matches(&path.display().to_string()).count() == 1, "one line, the path once: {message}");
 }
 
 #[test]
@@ -103,38 +77,18 @@ fn an_i32_parameter_is_a_mismatch_not_a_panic() {
         }
         let (name, _, shape, id, bytes) = t.into_parts().unwrap();
         target = Some(name.clone());
-        let ints: Vec<u8> = bytes
-            .chunks(4)
-            .flat_map(|c| (f32::from_le_bytes(c.try_into().unwrap()) as i32).to_le_bytes())
-            .collect();
+        let ints: Vec<u8> = bytes.chunks(4).flat_map(|c| (f32::from_le_bytes(c.try_into().unwrap()) as i32).to_le_bytes()).collect();
         Tensor::new(name, DType::I32, shape, id, Bytes::from_bytes_vec(ints))
     });
     let name = target.unwrap();
     let err = load_error(&path);
-    assert!(
-        matches!(err, CheckpointError::RecordMismatch { .. }),
-        "{err}"
-    );
+    assert!(matches!(err, CheckpointError::RecordMismatch { .. }), "{err}");
     assert_one_line_mismatch(&err.to_string(), &path, &name);
     assert!(resume_error(&path).contains(&name));
     // The CLI says the same in one line and exits with an error.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kanerva"))
-        .args([
-            "eval",
-            "--data",
-            "embedded:mnist-test",
-            "--episodes",
-            "1",
-            "--checkpoint",
-        ])
-        .arg(&path)
-        .output()
-        .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kanerva")).args(["eval", "--data", "embedded:mnist-test", "--episodes", "1", "--checkpoint"]).arg(&path).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        !out.status.success() && stderr.contains("do not match") && !stderr.contains("panicked"),
-        "{stderr}"
-    );
+    assert!(!out.status.success() && stderr.contains("do not match") && !stderr.contains("panicked"), "{stderr}");
 }
 
 #[test]
@@ -151,20 +105,14 @@ fn a_parameter_of_another_shape_is_a_mismatch() {
         let flat = shape.iter().product::<usize>();
         Tensor::new(name, dtype, vec![flat], id, bytes)
     });
-    assert!(matches!(
-        load_error(&path),
-        CheckpointError::RecordMismatch { .. }
-    ));
+    assert!(matches!(load_error(&path), CheckpointError::RecordMismatch { .. }));
 }
 
 #[test]
 fn optimizer_state_of_another_rank_is_refused_before_resuming() {
     let dir = tempfile::tempdir().unwrap();
     let path = trained_checkpoint(dir.path());
-    assert!(
-        !sections(&std::fs::read(&path).unwrap())[2].is_empty(),
-        "training saved optimizer state"
-    );
+    assert!(!sections(&std::fs::read(&path).unwrap())[2].is_empty(), "training saved optimizer state");
     let mut target = None;
     rewrite(&path, 2, |t| {
         if target.is_some() || t.shape.len() < 2 {
@@ -172,20 +120,12 @@ fn optimizer_state_of_another_rank_is_refused_before_resuming() {
         }
         let (name, dtype, shape, id, bytes) = t.into_parts().unwrap();
         target = Some(name.clone());
-        Tensor::new(
-            name,
-            dtype,
-            vec![shape.iter().product::<usize>()],
-            id,
-            bytes,
-        )
+        Tensor::new(name, dtype, vec![shape.iter().product::<usize>()], id, bytes)
     });
     let message = resume_error(&path);
     assert_one_line_mismatch(&message, &path, &target.unwrap());
     // The parameters alone still load (eval and the explorer do not need the optimizer).
-    assert!(
-        kanerva::catalog::load_checkpoint(&path, &kanerva::backend::inference_device()).is_ok()
-    );
+    assert!(kanerva::catalog::load_checkpoint(&path, &kanerva::backend::inference_device()).is_ok());
 }
 
 #[test]
@@ -215,12 +155,5 @@ fn an_untouched_checkpoint_still_loads_and_resumes() {
     let dir = tempfile::tempdir().unwrap();
     let path = trained_checkpoint(dir.path());
     assert!(CheckpointFile::read(&path).is_ok());
-    train::<Dkm>(
-        &small_config(),
-        &small_train(4, 1e-3),
-        &train_images(64),
-        true,
-        &path,
-    )
-    .unwrap();
+    train::<Dkm>(&small_config(), &small_train(4, 1e-3), &train_images(64), true, &path).unwrap();
 }

@@ -96,18 +96,8 @@ impl ExplorerApp {
     }
 
     /// Writes the current read to `path` (used by the export buttons and tests).
-    pub fn export_read(
-        &self,
-        kind: ExportKind,
-        path: &std::path::Path,
-    ) -> Result<(), crate::export::ExportError> {
-        write_export(
-            kind,
-            &self.read.iterates,
-            &self.read.distances,
-            (self.settings.play_interval_s * 1000.0) as u32,
-            path,
-        )
+    pub fn export_read(&self, kind: ExportKind, path: &std::path::Path) -> Result<(), crate::export::ExportError> {
+        write_export(kind, &self.read.iterates, &self.read.distances, (self.settings.play_interval_s * 1000.0) as u32, path)
     }
 
     /// Starts (or stops, with None) the side-by-side comparison memory.
@@ -122,17 +112,11 @@ impl ExplorerApp {
             compare.drain(&mut self.messages.errors);
             // Its first write just landed: start its read from the current query.
             if had_nothing && compare.stored > 0 && !self.read.iterates.is_empty() {
-                compare.reset(
-                    self.read.id,
-                    &self.read.iterates[0].image,
-                    &self.settings.read,
-                );
+                compare.reset(self.read.id, &self.read.iterates[0].image, &self.settings.read);
             }
         }
         for _ in 0..256 {
-            let Ok(event) = self.worker.events.try_recv() else {
-                break;
-            };
+            let Ok(event) = self.worker.events.try_recv() else { break };
             self.on_event(event);
         }
     }
@@ -143,11 +127,7 @@ impl ExplorerApp {
             Event::ModelReady { info, choice } => {
                 self.lessons.answers.models += 1;
                 *status = match &choice {
-                    MemorySpec::Trained { checkpoint, .. } => format!(
-                        "model ready: {}, from {}",
-                        info.about.name,
-                        crate::catalog::shipped::origin(checkpoint)
-                    ),
+                    MemorySpec::Trained { checkpoint, .. } => format!("model ready: {}, from {}", info.about.name, crate::catalog::shipped::origin(checkpoint)),
                     _ => format!("model ready: {}", info.about.name),
                 };
                 self.memory.on_ready(info);
@@ -161,49 +141,19 @@ impl ExplorerApp {
                 self.path_worked(PathPurpose::OpenData);
             }
             Event::TrainingSetLoaded(set) => self.jobs.train.training_set = Some(set),
-            Event::Written {
-                report,
-                stored,
-                panels,
-                embeddings,
-                familiarity,
-            } => {
+            Event::Written { report, stored, panels, embeddings, familiarity } => {
                 self.lessons.answers.writes += 1;
                 *status = format!("wrote {} images into {}", report.stored, self.memory.name());
-                self.memory
-                    .on_written(report, stored, panels, embeddings, familiarity);
+                self.memory.on_written(report, stored, panels, embeddings, familiarity);
                 self.jobs.on_memory_changed();
                 self.reset_read();
             }
-            Event::Iterate {
-                read_id,
-                index,
-                iterate,
-                distances,
-                embedding,
-            } => self
-                .read
-                .accept(read_id, index, iterate, distances, embedding),
+            Event::Iterate { read_id, index, iterate, distances, embedding } => self.read.accept(read_id, index, iterate, distances, embedding),
             Event::Sampled(images) => self.memory.samples = images,
-            Event::BasinMap {
-                a,
-                b,
-                alphas,
-                noises,
-                cells,
-            } => self.jobs.basins.on_finished((a, b, alphas, noises, cells)),
-            Event::SweepProgress { done, total, .. } => {
-                self.jobs.sweep.job.on_progress(done, total)
-            }
-            Event::SweepFinished {
-                model,
-                points,
-                cancelled,
-            } => {
-                *status = format!(
-                    "sweep of {model} {}",
-                    if cancelled { "cancelled" } else { "done" }
-                );
+            Event::BasinMap { a, b, alphas, noises, cells } => self.jobs.basins.on_finished((a, b, alphas, noises, cells)),
+            Event::SweepProgress { done, total, .. } => self.jobs.sweep.job.on_progress(done, total),
+            Event::SweepFinished { model, points, cancelled } => {
+                *status = format!("sweep of {model} {}", if cancelled { "cancelled" } else { "done" });
                 self.jobs.sweep.on_finished(model, points, cancelled);
             }
             Event::Training(e) => self.jobs.train.on_event(e),
@@ -213,18 +163,11 @@ impl ExplorerApp {
                 }
                 self.jobs.train.on_finished(result);
             }
-            Event::LandscapeProgress { done, total } => {
-                self.jobs.landscape.job.on_progress(done, total)
-            }
+            Event::LandscapeProgress { done, total } => self.jobs.landscape.job.on_progress(done, total),
             Event::Landscape(result) => self.jobs.landscape.on_finished(result.map(|l| *l)),
             Event::ExperimentProgress(progress) => self.jobs.experiment.on_progress(*progress),
             Event::ExperimentFinished(result) => self.jobs.experiment.on_finished(result),
-            Event::SceneOpened {
-                path,
-                query,
-                clean,
-                plan,
-            } => {
+            Event::SceneOpened { path, query, clean, plan } => {
                 self.lessons.answers.scenes += 1;
                 // The scene's episode is what the memory holds: show it as the episode.
                 self.episode.items = self.memory.stored.clone();
@@ -234,10 +177,7 @@ impl ExplorerApp {
                 self.path_worked(PathPurpose::OpenScene);
             }
             Event::SceneSaved { path, iterates } => {
-                *status = format!(
-                    "saved scene {} ({iterates} iterates recorded)",
-                    path.display()
-                );
+                *status = format!("saved scene {} ({iterates} iterates recorded)", path.display());
                 self.path_worked(PathPurpose::SaveScene);
             }
             // A failure ends its own job and no other (a job with a panel says so there too).
@@ -268,11 +208,7 @@ impl ExplorerApp {
         if !self.memory.stored.is_empty() {
             self.read.pending = true;
             let plan = self.memory.plan(&self.settings.read);
-            self.send(Command::StartRead {
-                read_id: self.read.id,
-                query: self.canvas.image.clone(),
-                plan,
-            });
+            self.send(Command::StartRead { read_id: self.read.id, query: self.canvas.image.clone(), plan });
         }
         if let Some(compare) = &mut self.compare {
             compare.reset(self.read.id, &self.canvas.image, &self.settings.read);
@@ -292,13 +228,7 @@ impl ExplorerApp {
         self.read.pending = true;
         let seed = ReadSession::step_seed(self.settings.read.seed, index);
         let plan = self.memory.plan(&self.settings.read);
-        self.send(Command::Step {
-            read_id: self.read.id,
-            index,
-            from: Box::new(last.clone()),
-            plan,
-            seed,
-        });
+        self.send(Command::Step { read_id: self.read.id, index, from: Box::new(last.clone()), plan, seed });
         if let Some(compare) = &mut self.compare {
             compare.step(&self.settings.read, seed);
         }
@@ -309,9 +239,7 @@ impl ExplorerApp {
     /// the error list, when there was nothing to send.
     pub fn write_episode(&mut self) -> bool {
         if self.episode.items.is_empty() {
-            self.messages
-                .errors
-                .push("the episode is empty: add images first".into());
+            self.messages.errors.push("the episode is empty: add images first".into());
             return false;
         }
         self.send(Command::Write(self.episode.items.clone()));
@@ -328,13 +256,9 @@ impl ExplorerApp {
         let (count, seed) = (self.settings.episode_size, self.settings.read.seed);
         let turn = self.memory.write_history.len() as u64;
         if patterns {
-            self.episode
-                .fill_patterns(count, seed.wrapping_add(0x9A77_E125 + turn));
+            self.episode.fill_patterns(count, seed.wrapping_add(0x9A77_E125 + turn));
         } else {
-            self.episode.fill_random(
-                count,
-                seed.wrapping_add(turn * 31 + self.episode.items.len() as u64),
-            );
+            self.episode.fill_random(count, seed.wrapping_add(turn * 31 + self.episode.items.len() as u64));
         }
     }
 
@@ -342,11 +266,7 @@ impl ExplorerApp {
     pub(super) fn start_panel_sweep(&mut self) {
         let trained = matches!(self.settings.model, Some(MemorySpec::Trained { .. }));
         let addressing = self.memory.plan(&self.settings.read).addressing;
-        if let Some(command) =
-            self.jobs
-                .sweep
-                .start(self.episode.data_set().as_ref(), trained, addressing)
-        {
+        if let Some(command) = self.jobs.sweep.start(self.episode.data_set().as_ref(), trained, addressing) {
             self.send(command);
         }
     }
@@ -364,18 +284,8 @@ impl ExplorerApp {
     /// The scene of what is on screen (None before a write and a read).
     pub fn scene_request(&self) -> Option<SceneRequest> {
         // The canvas's clean item belongs to the read only while the read is of the canvas.
-        let clean = self
-            .canvas
-            .clean
-            .as_ref()
-            .filter(|_| self.read.is_current(self.canvas.version));
-        scene_request(
-            self.settings.model.as_ref(),
-            &self.memory.stored,
-            &self.read,
-            clean,
-            self.memory.plan(&self.settings.read),
-        )
+        let clean = self.canvas.clean.as_ref().filter(|_| self.read.is_current(self.canvas.version));
+        scene_request(self.settings.model.as_ref(), &self.memory.stored, &self.read, clean, self.memory.plan(&self.settings.read))
     }
 
     fn handle_input(&mut self, ctx: &egui::Context) {
@@ -392,23 +302,15 @@ impl ExplorerApp {
                 KeyAction::TogglePlay => self.read.playing = !self.read.playing,
                 KeyAction::Reset => self.reset_read(),
                 KeyAction::ClearCanvas => self.canvas.clear(),
-                KeyAction::NextStep | KeyAction::PreviousStep => {
-                    self.lessons.page(key == KeyAction::NextStep)
-                }
+                KeyAction::NextStep | KeyAction::PreviousStep => self.lessons.page(key == KeyAction::NextStep),
                 KeyAction::Projector => ui_scale::toggle_projector(ctx),
-                KeyAction::FullScreen => {
-                    ui_scale::set_full_screen(ctx, !ui_scale::is_full_screen(ctx))
-                }
+                KeyAction::FullScreen => ui_scale::set_full_screen(ctx, !ui_scale::is_full_screen(ctx)),
             }
         }
         // Playing: the next step when it is due.
         let now = ctx.input(|i| i.time);
         let interval = self.settings.play_interval_s;
-        if self
-            .read
-            .play_tick(now, interval as f64, self.settings.read.iterations)
-            && self.step()
-        {
+        if self.read.play_tick(now, interval as f64, self.settings.read.iterations) && self.step() {
             self.read.last_step_time = now;
         }
         if self.read.playing {
@@ -422,61 +324,31 @@ impl ExplorerApp {
         // The sideways strips (episode, filmstrips) scroll with the plain mouse wheel.
         ui.style_mut().always_scroll_the_only_direction = true;
         self.drain_events();
-        for (purpose, path) in
-            self.files
-                .chosen(&ctx, &self.settings.recent, &mut self.messages.status)
-        {
+        for (purpose, path) in self.files.chosen(&ctx, &self.settings.recent, &mut self.messages.status) {
             self.use_path(purpose, path);
         }
         super::lesson_orders::run_lesson(self);
         self.handle_input(&ctx);
         egui::Panel::top("top_bar").show(ui, |ui| self.top_bar(ui));
-        egui::Panel::bottom("status_bar")
-            .show(ui, |ui| self.messages.ui(ui, self.worker.is_alive()));
+        egui::Panel::bottom("status_bar").show(ui, |ui| self.messages.ui(ui, self.worker.is_alive()));
         // The scale is egui's zoom (the View menu, F10, Ctrl+plus): kept in the settings.
         self.settings.ui_scale = ctx.zoom_factor();
         // Side panels fill their width, so content never shrinks or grows them frame by frame.
         let (data_id, data_width) = ui_scale::side_panel(&ctx, "dataset_panel");
         let (plots_id, plots_width) = ui_scale::side_panel(&ctx, "plots_panel");
-        egui::Panel::left(data_id)
-            .default_size(data_width)
-            .show(ui, |ui| {
-                ui.set_min_width(ui.available_width());
-                match dataset::panel(
-                    ui,
-                    self.episode.data.as_mut(),
-                    &mut self.settings.click_target,
-                    &self.episode.items,
-                    &mut self.textures,
-                ) {
-                    Some(image) if self.settings.click_target == ClickTarget::Episode => {
-                        self.episode.items.push(image)
-                    }
-                    Some(image) => self.canvas.set_item(image),
-                    None => {}
-                }
-            });
-        egui::Panel::right(plots_id)
-            .default_size(plots_width)
-            .show(ui, |ui| {
-                ui.set_min_width(ui.available_width());
-                let card = self
-                    .settings
-                    .model
-                    .as_ref()
-                    .and_then(MemorySpec::name)
-                    .map(crate::catalog::cards::card);
-                egui::ScrollArea::vertical().show(ui, |ui| {
-                    memory_column::ui(
-                        ui,
-                        &mut self.memory,
-                        card,
-                        &self.read,
-                        self.compare.as_mut(),
-                        &mut self.textures,
-                    )
-                });
-            });
+        egui::Panel::left(data_id).default_size(data_width).show(ui, |ui| {
+            ui.set_min_width(ui.available_width());
+            match dataset::panel(ui, self.episode.data.as_mut(), &mut self.settings.click_target, &self.episode.items, &mut self.textures) {
+                Some(image) if self.settings.click_target == ClickTarget::Episode => self.episode.items.push(image),
+                Some(image) => self.canvas.set_item(image),
+                None => {}
+            }
+        });
+        egui::Panel::right(plots_id).default_size(plots_width).show(ui, |ui| {
+            ui.set_min_width(ui.available_width());
+            let card = self.settings.model.as_ref().and_then(MemorySpec::name).map(crate::catalog::cards::card);
+            egui::ScrollArea::vertical().show(ui, |ui| memory_column::ui(ui, &mut self.memory, card, &self.read, self.compare.as_mut(), &mut self.textures));
+        });
         egui::CentralPanel::default().show(ui, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| self.central_panel(ui));
         });
@@ -484,9 +356,7 @@ impl ExplorerApp {
             let step = lesson.step;
             let idle = self.lesson_idle();
             // Once the step has set up, its claims are judged against the screen.
-            let outcomes = idle.then(|| {
-                super::lesson_checks::judge(&lesson.found.lesson.steps[step].checks, self)
-            });
+            let outcomes = idle.then(|| super::lesson_checks::judge(&lesson.found.lesson.steps[step].checks, self));
             match lesson_panel::ui(&ctx, lesson, !idle, outcomes.as_deref()) {
                 Some(LessonNav::Back) => self.lessons.enter_step(step.saturating_sub(1)),
                 Some(LessonNav::Next) => self.lessons.enter_step(step + 1),
@@ -503,14 +373,7 @@ impl ExplorerApp {
     fn top_bar(&mut self, ui: &mut egui::Ui) {
         let compare = self.compare.as_ref().map(|c| c.choice.clone());
         let lessons = self.lessons.menu();
-        match top_bar::ui(
-            ui,
-            &self.memory.choices,
-            &mut self.settings.model,
-            compare.as_ref(),
-            &lessons,
-            &mut self.settings.show_help,
-        ) {
+        match top_bar::ui(ui, &self.memory.choices, &mut self.settings.model, compare.as_ref(), &lessons, &mut self.settings.show_help) {
             Some(TopBarAction::Select(m)) => self.send(Command::SelectModel(m)),
             Some(TopBarAction::Compare(choice)) => self.set_compare(choice),
             Some(TopBarAction::OpenData) => self.files.ask(PathPurpose::OpenData),
@@ -525,18 +388,10 @@ impl ExplorerApp {
 
     fn central_panel(&mut self, ui: &mut egui::Ui) {
         if self.settings.show_help {
-            egui::CollapsingHeader::new("How to use")
-                .default_open(self.lessons.session.is_none())
-                .show(ui, help::ui);
+            egui::CollapsingHeader::new("How to use").default_open(self.lessons.session.is_none()).show(ui, help::ui);
         }
         let stale = self.episode.is_stale(&self.memory.stored);
-        match episode_strip::ui(
-            ui,
-            &mut self.episode,
-            &mut self.settings,
-            stale,
-            &mut self.textures,
-        ) {
+        match episode_strip::ui(ui, &mut self.episode, &mut self.settings, stale, &mut self.textures) {
             Some(EpisodeAction::FillRandom) => self.fill_episode(false),
             Some(EpisodeAction::FillPatterns) => self.fill_episode(true),
             Some(EpisodeAction::AddDrawing) => self.episode.items.push(self.canvas.image.clone()),
@@ -551,26 +406,12 @@ impl ExplorerApp {
         // Side by side where they fit; at a large scale the read goes under the query.
         let side_by_side = ui.available_width() >= ui_scale::SIDE_BY_SIDE_WIDTH;
         let action = ui.columns(if side_by_side { 2 } else { 1 }, |cols| {
-            query_panel::ui(
-                &mut cols[0],
-                &mut self.canvas,
-                &mut self.settings,
-                &mut self.textures,
-            );
+            query_panel::ui(&mut cols[0], &mut self.canvas, &mut self.settings, &mut self.textures);
             let read = cols.last_mut().expect("one column at least");
             if !side_by_side {
                 read.separator();
             }
-            read_panel::ui(
-                read,
-                &self.read,
-                self.compare.as_ref(),
-                self.memory.stored.is_empty(),
-                stale,
-                holds_address,
-                &mut self.settings,
-                &mut self.textures,
-            )
+            read_panel::ui(read, &self.read, self.compare.as_ref(), self.memory.stored.is_empty(), stale, holds_address, &mut self.settings, &mut self.textures)
         });
         self.apply_read_action(action);
         ui.separator();
@@ -609,12 +450,7 @@ impl ExplorerApp {
             Some(ReadAction::Export(kind)) => self.files.ask(PathPurpose::Export(kind)),
             Some(ReadAction::SaveScene) => self.files.ask(PathPurpose::SaveScene),
             Some(ReadAction::Sample) => {
-                let cleanup = ReadPlan {
-                    iterations: 3,
-                    update: ReadUpdate::Mean,
-                    seed: self.settings.read.seed + self.memory.samples.len() as u64,
-                    ..ReadPlan::default()
-                };
+                let cleanup = ReadPlan { iterations: 3, update: ReadUpdate::Mean, seed: self.settings.read.seed + self.memory.samples.len() as u64, ..ReadPlan::default() };
                 self.send(Command::Sample { count: 16, cleanup });
             }
             None => {}

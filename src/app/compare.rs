@@ -34,16 +34,7 @@ impl CompareSession {
         if !episode.is_empty() {
             worker.send(Command::Write(episode.to_vec()));
         }
-        Self {
-            worker,
-            choice,
-            name: "loading...".into(),
-            energy_unit: String::new(),
-            read: ReadSession::default(),
-            stored: 0,
-            holds_address: false,
-            shared_scale: false,
-        }
+        Self { worker, choice, name: "loading...".into(), energy_unit: String::new(), read: ReadSession::default(), stored: 0, holds_address: false, shared_scale: false }
     }
 
     pub fn send(&self, command: Command) {
@@ -53,9 +44,7 @@ impl CompareSession {
     /// Applies the comparison worker's events; errors go to `errors`, tagged with the model.
     pub fn drain(&mut self, errors: &mut Vec<String>) {
         for _ in 0..256 {
-            let Ok(event) = self.worker.events.try_recv() else {
-                break;
-            };
+            let Ok(event) = self.worker.events.try_recv() else { break };
             match event {
                 Event::ModelReady { info, .. } => {
                     self.holds_address = info.capabilities.holds_address;
@@ -63,15 +52,8 @@ impl CompareSession {
                     self.energy_unit = info.about.energy_unit.to_string();
                 }
                 Event::Written { stored, .. } => self.stored = stored.len(),
-                Event::Iterate {
-                    read_id,
-                    index,
-                    iterate,
-                    distances,
-                    embedding,
-                } => {
-                    self.read
-                        .accept(read_id, index, iterate, distances, embedding);
+                Event::Iterate { read_id, index, iterate, distances, embedding } => {
+                    self.read.accept(read_id, index, iterate, distances, embedding);
                 }
                 Event::Failed { job, error } => {
                     if let Job::Read(id) = job {
@@ -86,17 +68,10 @@ impl CompareSession {
 
     /// Starts the comparison read `id` from `query`.
     pub fn reset(&mut self, id: u64, query: &Image, plan: &ReadPlan) {
-        self.read = ReadSession {
-            id,
-            ..Default::default()
-        };
+        self.read = ReadSession { id, ..Default::default() };
         if self.stored > 0 {
             self.read.pending = true;
-            self.send(Command::StartRead {
-                read_id: id,
-                query: query.clone(),
-                plan: plan_for(self.holds_address, plan),
-            });
+            self.send(Command::StartRead { read_id: id, query: query.clone(), plan: plan_for(self.holds_address, plan) });
         }
     }
 
@@ -105,17 +80,9 @@ impl CompareSession {
         if self.read.pending {
             return;
         }
-        let Some(last) = self.read.iterates.last() else {
-            return;
-        };
+        let Some(last) = self.read.iterates.last() else { return };
         let index = self.read.iterates.len();
         self.read.pending = true;
-        self.send(Command::Step {
-            read_id: self.read.id,
-            index,
-            from: Box::new(last.clone()),
-            plan: plan_for(self.holds_address, plan),
-            seed,
-        });
+        self.send(Command::Step { read_id: self.read.id, index, from: Box::new(last.clone()), plan: plan_for(self.holds_address, plan), seed });
     }
 }

@@ -32,17 +32,13 @@ impl Episode {
     /// `count` random items of the data shown (its label filter applies), drawn with `seed`;
     /// false when no data is shown.
     pub fn fill_random(&mut self, count: usize, seed: u64) -> bool {
-        let Some(browser) = &self.data else {
-            return false;
-        };
+        let Some(browser) = &self.data else { return false };
         let pool = browser.visible();
         if pool.is_empty() {
             return false;
         }
         let mut rng = SplitMix64::new(seed);
-        self.items = (0..count)
-            .map(|_| browser.set.image(pool[rng.below(pool.len())]))
-            .collect();
+        self.items = (0..count).map(|_| browser.set.image(pool[rng.below(pool.len())])).collect();
         true
     }
 
@@ -50,17 +46,7 @@ impl Episode {
     /// --patterns random` stores.
     pub fn fill_patterns(&mut self, count: usize, seed: u64) {
         let mut rng = SplitMix64::new(seed);
-        self.items = (0..count)
-            .map(|_| {
-                Image::new(
-                    SIDE,
-                    SIDE,
-                    (0..PIXELS)
-                        .map(|_| if rng.next_f32() < 0.5 { 1.0 } else { 0.0 })
-                        .collect(),
-                )
-            })
-            .collect();
+        self.items = (0..count).map(|_| Image::new(SIDE, SIDE, (0..PIXELS).map(|_| if rng.next_f32() < 0.5 { 1.0 } else { 0.0 }).collect())).collect();
     }
 
     /// Whether the episode differs from what the memory holds (edited after the last write).

@@ -11,20 +11,11 @@ use super::worker::Event;
 
 /// Starts `spec` (quick or full) on a thread of its own; `send` gets each point and then the
 /// record; `cancel` stops the run at its next point.
-pub fn spawn(
-    spec: ExperimentSpec,
-    quick: bool,
-    cancel: Arc<AtomicBool>,
-    send: impl Fn(Event) + Send + 'static,
-) -> anyhow::Result<()> {
+pub fn spawn(spec: ExperimentSpec, quick: bool, cancel: Arc<AtomicBool>, send: impl Fn(Event) + Send + 'static) -> anyhow::Result<()> {
     std::thread::Builder::new()
         .name("kanerva-experiment".into())
         .spawn(move || {
-            let command = format!(
-                "kanerva experiment run {}{}",
-                spec.name,
-                if quick { " --quick" } else { "" }
-            );
+            let command = format!("kanerva experiment run {}{}", spec.name, if quick { " --quick" } else { "" });
             let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 run(&spec, quick, &command, &mut |p| {
                     send(Event::ExperimentProgress(Box::new(p.clone())));

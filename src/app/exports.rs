@@ -13,11 +13,7 @@ pub enum ExportKind {
 }
 
 impl ExportKind {
-    pub const ALL: [ExportKind; 3] = [
-        ExportKind::FilmstripPng,
-        ExportKind::FilmstripGif,
-        ExportKind::EnergyCsv,
-    ];
+    pub const ALL: [ExportKind; 3] = [ExportKind::FilmstripPng, ExportKind::FilmstripGif, ExportKind::EnergyCsv];
 
     /// The button's label.
     pub fn label(self) -> &'static str {
@@ -40,13 +36,7 @@ impl ExportKind {
 
 /// Writes `kind` of a read (its iterates and distances) to `path`; a GIF shows each frame for
 /// `frame_ms`.
-pub fn write_export(
-    kind: ExportKind,
-    iterates: &[Iterate],
-    distances: &[Vec<f32>],
-    frame_ms: u32,
-    path: &Path,
-) -> Result<(), crate::export::ExportError> {
+pub fn write_export(kind: ExportKind, iterates: &[Iterate], distances: &[Vec<f32>], frame_ms: u32, path: &Path) -> Result<(), crate::export::ExportError> {
     match kind {
         ExportKind::FilmstripPng => crate::export::write_filmstrip_png(iterates, path),
         ExportKind::FilmstripGif => crate::export::write_filmstrip_gif(iterates, path, frame_ms),

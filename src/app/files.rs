@@ -11,11 +11,9 @@ use crate::data::Image;
 use crate::memory::ReadPlan;
 use crate::scene::{SceneImage, SceneRequest};
 
-use super::read_session::ReadSession;
 use super::recent_paths::RecentPaths;
-use super::views::path_prompt::{
-    DialogOutcome, DialogOutcomes, Dialogs, PathPrompt, PathPurpose, spawn_dialog,
-};
+use super::read_session::ReadSession;
+use super::views::path_prompt::{DialogOutcome, DialogOutcomes, Dialogs, PathPrompt, PathPurpose, spawn_dialog};
 
 #[derive(Default)]
 pub struct Files {
@@ -36,30 +34,14 @@ impl Files {
             let dialog = rfd::FileDialog::new();
             match purpose {
                 PathPurpose::OpenData => dialog.set_title("Open images").pick_file(),
-                PathPurpose::LoadCheckpoint => dialog
-                    .set_title("Load a checkpoint")
-                    .add_filter("checkpoint", &["ckpt"])
-                    .pick_file(),
-                PathPurpose::SaveCheckpointCopy => dialog
-                    .set_file_name("model.ckpt")
-                    .add_filter("checkpoint", &["ckpt"])
-                    .save_file(),
-                PathPurpose::OpenScene => dialog
-                    .set_title("Open a scene")
-                    .add_filter("scene", &["json"])
-                    .pick_file(),
-                PathPurpose::SaveScene => dialog
-                    .set_file_name("scene.json")
-                    .add_filter("scene", &["json"])
-                    .save_file(),
+                PathPurpose::LoadCheckpoint => dialog.set_title("Load a checkpoint").add_filter("checkpoint", &["ckpt"]).pick_file(),
+                PathPurpose::SaveCheckpointCopy => dialog.set_file_name("model.ckpt").add_filter("checkpoint", &["ckpt"]).save_file(),
+                PathPurpose::OpenScene => dialog.set_title("Open a scene").add_filter("scene", &["json"]).pick_file(),
+                PathPurpose::SaveScene => dialog.set_file_name("scene.json").add_filter("scene", &["json"]).save_file(),
                 PathPurpose::SaveExperiment => dialog.set_title(purpose.title()).pick_folder(),
                 PathPurpose::Export(kind) => {
                     let (name, ext) = kind.file_name();
-                    dialog
-                        .set_title(purpose.title())
-                        .set_file_name(name)
-                        .add_filter(ext, &[ext])
-                        .save_file()
+                    dialog.set_title(purpose.title()).set_file_name(name).add_filter(ext, &[ext]).save_file()
                 }
             }
         };
@@ -68,11 +50,7 @@ impl Files {
 
     /// A native folder picker for data.
     pub fn ask_for_folder(&self) {
-        let dialog = || {
-            rfd::FileDialog::new()
-                .set_title("Open a folder of pictures")
-                .pick_folder()
-        };
+        let dialog = || rfd::FileDialog::new().set_title("Open a folder of pictures").pick_folder();
         spawn_dialog(self.dialogs, PathPurpose::OpenData, &self.outcomes, dialog);
     }
 
@@ -95,18 +73,8 @@ impl Files {
 
     /// The paths chosen since the last call, in dialogs or the prompt (`recent`: the paths the
     /// prompt offers). A dialog that could not open opens the prompt; the status line says so.
-    pub fn chosen(
-        &mut self,
-        ctx: &egui::Context,
-        recent: &RecentPaths,
-        status: &mut String,
-    ) -> Vec<(PathPurpose, PathBuf)> {
-        let outcomes: Vec<DialogOutcome> = self
-            .outcomes
-            .lock()
-            .expect("dialog outcomes lock")
-            .drain(..)
-            .collect();
+    pub fn chosen(&mut self, ctx: &egui::Context, recent: &RecentPaths, status: &mut String) -> Vec<(PathPurpose, PathBuf)> {
+        let outcomes: Vec<DialogOutcome> = self.outcomes.lock().expect("dialog outcomes lock").drain(..).collect();
         let mut chosen = Vec::new();
         for outcome in outcomes {
             match outcome {
@@ -118,10 +86,7 @@ impl Files {
                 }
             }
         }
-        chosen.extend(self.prompt.ui(
-            ctx,
-            recent.of(self.prompt.purpose.unwrap_or(PathPurpose::OpenData)),
-        ));
+        chosen.extend(self.prompt.ui(ctx, recent.of(self.prompt.purpose.unwrap_or(PathPurpose::OpenData))));
         chosen
     }
 }
@@ -129,13 +94,7 @@ impl Files {
 /// The scene of what is on screen: the memory `model`, the written episode and the read's
 /// query (exactly: grey pixels stay grey), the clean item the query was made from (`clean`,
 /// when it differs), and the read `plan`. None before a write and a read.
-pub fn scene_request(
-    model: Option<&MemorySpec>,
-    stored: &[Image],
-    read: &ReadSession,
-    clean: Option<&Image>,
-    plan: ReadPlan,
-) -> Option<SceneRequest> {
+pub fn scene_request(model: Option<&MemorySpec>, stored: &[Image], read: &ReadSession, clean: Option<&Image>, plan: ReadPlan) -> Option<SceneRequest> {
     let query = read.iterates.first()?.image.clone();
     if stored.is_empty() {
         return None;
@@ -150,3 +109,4 @@ pub fn scene_request(
         read: plan,
     })
 }
+

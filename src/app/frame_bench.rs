@@ -38,10 +38,7 @@ pub struct FrameStats {
 fn frame(ctx: &egui::Context, app: &mut ExplorerApp, time: f64) -> f64 {
     let input = RawInput {
         time: Some(time),
-        screen_rect: Some(egui::Rect::from_min_size(
-            egui::Pos2::ZERO,
-            egui::vec2(1500.0, 940.0),
-        )),
+        screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1500.0, 940.0))),
         ..Default::default()
     };
     let start = Instant::now();
@@ -83,10 +80,7 @@ pub fn measure(scenario: FrameScenario, frames: usize, settings: Settings) -> Fr
         FrameScenario::Experiment => start_experiment(&mut app),
         FrameScenario::Training => {
             let data = app.episode.data_set().expect("data is loaded");
-            app.jobs.train.out = std::env::temp_dir()
-                .join(format!("kanerva-frame-bench-{}.ckpt", std::process::id()))
-                .display()
-                .to_string();
+            app.jobs.train.out = std::env::temp_dir().join(format!("kanerva-frame-bench-{}.ckpt", std::process::id())).display().to_string();
             app.jobs.train.steps = 1_000_000;
             let command = app.jobs.train.start(data);
             app.send(command);
@@ -124,26 +118,14 @@ pub fn measure(scenario: FrameScenario, frames: usize, settings: Settings) -> Fr
     }
     times.sort_by(f64::total_cmp);
     let pick = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize];
-    FrameStats {
-        scenario,
-        model: app.memory.name().to_string(),
-        frames,
-        p50_ms: pick(0.5),
-        p99_ms: pick(0.99),
-        max_ms: *times.last().unwrap_or(&0.0),
-        progress,
-    }
+    FrameStats { scenario, model: app.memory.name().to_string(), frames, p50_ms: pick(0.5), p99_ms: pick(0.99), max_ms: *times.last().unwrap_or(&0.0), progress }
 }
 
 /// Opens the Experiments section and starts the full distortion/rate experiment.
 fn start_experiment(app: &mut ExplorerApp) {
     app.lessons.open_panel = Some(super::lesson_run::LessonPanel::Experiments);
     let panel = &mut app.jobs.experiment;
-    panel.choice = panel
-        .experiments
-        .iter()
-        .position(|e| e.name == "distortion-rate")
-        .unwrap_or(0);
+    panel.choice = panel.experiments.iter().position(|e| e.name == "distortion-rate").unwrap_or(0);
     panel.quick = false;
     if let Some(command) = panel.start() {
         app.send(command);

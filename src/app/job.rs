@@ -64,17 +64,10 @@ impl JobState {
     /// after a failure.
     pub fn status_ui(&self, ui: &mut egui::Ui, unit: &str) {
         if let Some((done, total)) = self.progress() {
-            ui.add(
-                egui::ProgressBar::new(done as f32 / total.max(1) as f32)
-                    .text(format!("{done}/{total} {unit}"))
-                    .desired_width(200.0),
-            );
+            ui.add(egui::ProgressBar::new(done as f32 / total.max(1) as f32).text(format!("{done}/{total} {unit}")).desired_width(200.0));
         }
         if let Some(error) = &self.error {
-            ui.colored_label(
-                egui::Color32::from_rgb(255, 120, 100),
-                format!("failed: {error}"),
-            );
+            ui.colored_label(egui::Color32::from_rgb(255, 120, 100), format!("failed: {error}"));
         }
     }
 }
@@ -90,19 +83,13 @@ mod tests {
         job.on_progress(2, 5);
         assert_eq!(job.progress(), Some((2, 5)));
         job.cancel();
-        assert!(
-            flag.load(std::sync::atomic::Ordering::Relaxed),
-            "cancel reaches the worker's flag"
-        );
+        assert!(flag.load(std::sync::atomic::Ordering::Relaxed), "cancel reaches the worker's flag");
         job.fail("no landscape".into());
         assert!(!job.is_running());
         assert_eq!(job.progress(), None);
         assert_eq!(job.error(), Some("no landscape"));
         let fresh = job.start();
-        assert!(
-            !fresh.load(std::sync::atomic::Ordering::Relaxed),
-            "a new run gets a new flag"
-        );
+        assert!(!fresh.load(std::sync::atomic::Ordering::Relaxed), "a new run gets a new flag");
         assert_eq!(job.error(), None);
     }
 }

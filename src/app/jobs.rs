@@ -22,10 +22,7 @@ impl Jobs {
     /// Whether any job that waits on the worker is running (training runs beside the others
     /// and is not counted).
     pub fn busy(&self) -> bool {
-        self.sweep.job.is_running()
-            || self.basins.job.is_running()
-            || self.landscape.job.is_running()
-            || self.experiment.job.is_running()
+        self.sweep.job.is_running() || self.basins.job.is_running() || self.landscape.job.is_running() || self.experiment.job.is_running()
     }
 
     /// Ends `job` with `error`, if it is one of these jobs.

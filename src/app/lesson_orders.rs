@@ -13,9 +13,7 @@ pub fn run_lesson(app: &mut ExplorerApp) {
         settled: app.read.is_settled(app.settings.read.iterations) && !app.jobs.busy(),
         seed: app.settings.read.seed,
     };
-    let Some(order) = app.lessons.next(&view, &mut app.messages.errors) else {
-        return;
-    };
+    let Some(order) = app.lessons.next(&view, &mut app.messages.errors) else { return };
     match order {
         LessonOrder::Send(command) => app.send(command),
         LessonOrder::Fill { patterns, count } => {
@@ -34,10 +32,7 @@ pub fn run_lesson(app: &mut ExplorerApp) {
         LessonOrder::Open(_) => {}
         LessonOrder::BasinMap { a, b } => {
             app.lessons.open_panel = Some(LessonPanel::Basins);
-            let command = app
-                .jobs
-                .basins
-                .start(a, b, app.memory.plan(&app.settings.read));
+            let command = app.jobs.basins.start(a, b, app.memory.plan(&app.settings.read));
             app.send(command);
         }
         LessonOrder::Landscape(items) => {
@@ -45,33 +40,19 @@ pub fn run_lesson(app: &mut ExplorerApp) {
             let command = app.jobs.landscape.start(items, &app.read.iterates);
             app.send(command);
         }
-        LessonOrder::Sweep {
-            stored,
-            data,
-            noise,
-            control,
-        } => {
+        LessonOrder::Sweep { stored, data, noise, control } => {
             app.lessons.open_panel = Some(LessonPanel::Sweeps);
-            app.jobs
-                .sweep
-                .set_capacity_sweep(&stored, data, noise, control);
+            app.jobs.sweep.set_capacity_sweep(&stored, data, noise, control);
             app.start_panel_sweep();
         }
         LessonOrder::Compare(names) => match app.memory.first_available(&names) {
             Some(partner) => app.set_compare(Some(partner)),
-            None => app
-                .messages
-                .errors
-                .push("lesson: none of the memories to compare with is available".into()),
+            None => app.messages.errors.push("lesson: none of the memories to compare with is available".into()),
         },
         LessonOrder::Experiment { name, quick } => {
             app.lessons.open_panel = Some(LessonPanel::Experiments);
             let panel = &mut app.jobs.experiment;
-            panel.choice = panel
-                .experiments
-                .iter()
-                .position(|e| e.name == name)
-                .unwrap_or(0);
+            panel.choice = panel.experiments.iter().position(|e| e.name == name).unwrap_or(0);
             panel.quick = quick;
             if let Some(command) = panel.start() {
                 app.send(command);
@@ -79,17 +60,11 @@ pub fn run_lesson(app: &mut ExplorerApp) {
         }
         LessonOrder::Train => match app.episode.data_set() {
             Some(data) => {
-                app.jobs.train.out = std::env::temp_dir()
-                    .join("kanerva-lesson-train.ckpt")
-                    .display()
-                    .to_string();
+                app.jobs.train.out = std::env::temp_dir().join("kanerva-lesson-train.ckpt").display().to_string();
                 let command = app.jobs.train.start(data);
                 app.send(command);
             }
-            None => app
-                .messages
-                .errors
-                .push("lesson: no data to train on".into()),
+            None => app.messages.errors.push("lesson: no data to train on".into()),
         },
     }
 }

@@ -78,39 +78,22 @@ pub enum LessonOrder {
     /// A command for the worker as it is (a scene, a memory).
     Send(Command),
     /// Fill the episode with `count` items of the data shown, or random patterns.
-    Fill {
-        patterns: bool,
-        count: usize,
-    },
+    Fill { patterns: bool, count: usize },
     Write,
     /// Put this image on the canvas as the query.
     /// The query, and the clean item it was made from.
-    Query {
-        image: Image,
-        clean: Image,
-    },
+    Query { image: Image, clean: Image },
     Addressing(Addressing),
     Play,
     Open(LessonPanel),
-    BasinMap {
-        a: usize,
-        b: usize,
-    },
+    BasinMap { a: usize, b: usize },
     Landscape(Vec<usize>),
-    Sweep {
-        stored: Vec<usize>,
-        data: bool,
-        noise: Corruption,
-        control: SweepControl,
-    },
+    Sweep { stored: Vec<usize>, data: bool, noise: Corruption, control: SweepControl },
     /// Read beside the first of these memories that is available.
     Compare(Vec<MemoryName>),
     Train,
     /// Run this experiment (quick or full) in the Experiments section.
-    Experiment {
-        name: String,
-        quick: bool,
-    },
+    Experiment { name: String, quick: bool },
 }
 
 /// One lesson in the Lessons menu.
@@ -143,15 +126,8 @@ impl Lessons {
             errors.push(format!("lessons: {e}"));
             crate::scene::lesson::all_lessons(None)
         });
-        let available = all
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|l| !l.lesson.name.starts_with("demo-"))
-            .collect();
-        Self {
-            available,
-            ..Self::default()
-        }
+        let available = all.unwrap_or_default().into_iter().filter(|l| !l.lesson.name.starts_with("demo-")).collect();
+        Self { available, ..Self::default() }
     }
 
     /// Plays lesson `i` of the menu from its first step.
@@ -169,17 +145,10 @@ impl Lessons {
             .map(|l| {
                 let missing = crate::scene::lesson::missing_weights(l);
                 let lacks = (!missing.is_empty()).then(|| {
-                    let what: Vec<String> = missing
-                        .iter()
-                        .map(|(step, file)| format!("{file} (step {step})"))
-                        .collect();
+                    let what: Vec<String> = missing.iter().map(|(step, file)| format!("{file} (step {step})")).collect();
                     format!("needs weights this binary lacks: {}", what.join(", "))
                 });
-                MenuEntry {
-                    name: l.lesson.name.clone(),
-                    title: l.lesson.title.clone(),
-                    lacks,
-                }
+                MenuEntry { name: l.lesson.name.clone(), title: l.lesson.title.clone(), lacks }
             })
             .collect()
     }
@@ -187,24 +156,14 @@ impl Lessons {
     /// Moves the lesson shown in its window `by` steps (keys; a demo has no window to page).
     pub fn page(&mut self, forward: bool) {
         if let Some(lesson) = self.session.as_ref().filter(|l| !l.windowless) {
-            let step = if forward {
-                lesson.step + 1
-            } else {
-                lesson.step.saturating_sub(1)
-            };
+            let step = if forward { lesson.step + 1 } else { lesson.step.saturating_sub(1) };
             self.enter_step(step);
         }
     }
 
     /// Starts `found` at its first step (`windowless`: a demo, played without the window).
     pub fn start(&mut self, found: FoundLesson, windowless: bool) {
-        self.session = Some(LessonSession {
-            found,
-            step: 0,
-            queue: VecDeque::new(),
-            wait: None,
-            windowless,
-        });
+        self.session = Some(LessonSession { found, step: 0, queue: VecDeque::new(), wait: None, windowless });
         self.enter_step(0);
     }
 
@@ -213,20 +172,14 @@ impl Lessons {
         if let Some(lesson) = &mut self.session {
             let step = step.min(lesson.found.lesson.steps.len() - 1);
             lesson.step = step;
-            lesson.queue = lesson.found.lesson.steps[step]
-                .actions
-                .iter()
-                .cloned()
-                .collect();
+            lesson.queue = lesson.found.lesson.steps[step].actions.iter().cloned().collect();
             lesson.wait = None;
         }
     }
 
     /// True when the current step's actions are all done and answered.
     pub fn step_done(&self) -> bool {
-        self.session
-            .as_ref()
-            .is_none_or(|l| l.queue.is_empty() && l.wait.is_none())
+        self.session.as_ref().is_none_or(|l| l.queue.is_empty() && l.wait.is_none())
     }
 
     /// Drops the rest of the current step's actions, saying why in `errors`.
@@ -288,127 +241,54 @@ impl Lessons {
 }
 
 /// The order of `action` and what to wait for after it (`then`: the answers so far).
-fn order_for(
-    action: LessonAction,
-    view: &LessonView<'_>,
-    dir: Option<&std::path::Path>,
-    then: Answers,
-) -> Result<(Option<LessonOrder>, Option<LessonWait>), String> {
-    let item = |i: usize| {
-        view.stored
-            .get(i)
-            .cloned()
-            .ok_or_else(|| format!("no stored item {i} ({} stored)", view.stored.len()))
-    };
+fn order_for(action: LessonAction, view: &LessonView<'_>, dir: Option<&std::path::Path>, then: Answers) -> Result<(Option<LessonOrder>, Option<LessonWait>), String> {
+    let item = |i: usize| view.stored.get(i).cloned().ok_or_else(|| format!("no stored item {i} ({} stored)", view.stored.len()));
     Ok(match action {
         LessonAction::Scene(name) => {
             let (scene, path) = lesson_scene(&name, dir).map_err(|e| e.to_string())?;
-            (
-                Some(LessonOrder::Send(Command::UseScene {
-                    scene: Box::new(scene),
-                    path,
-                })),
-                Some(LessonWait::Scene(then)),
-            )
+            (Some(LessonOrder::Send(Command::UseScene { scene: Box::new(scene), path })), Some(LessonWait::Scene(then)))
         }
         LessonAction::Memory(name) => {
             let name: MemoryName = name.parse()?;
-            let spec =
-                MemorySpec::from_name(name, None, DEFAULT_BETA, SdmConfig::default().locations)
-                    .map_err(|e| e.to_string())?;
-            (
-                Some(LessonOrder::Send(Command::SelectModel(spec))),
-                Some(LessonWait::Model(then)),
-            )
+            let spec = MemorySpec::from_name(name, None, DEFAULT_BETA, SdmConfig::default().locations).map_err(|e| e.to_string())?;
+            (Some(LessonOrder::Send(Command::SelectModel(spec))), Some(LessonWait::Model(then)))
         }
         LessonAction::Fill { with, count } => match with.as_str() {
-            "random" => (
-                Some(LessonOrder::Fill {
-                    patterns: false,
-                    count,
-                }),
-                None,
-            ),
-            "patterns" => (
-                Some(LessonOrder::Fill {
-                    patterns: true,
-                    count,
-                }),
-                None,
-            ),
+            "random" => (Some(LessonOrder::Fill { patterns: false, count }), None),
+            "patterns" => (Some(LessonOrder::Fill { patterns: true, count }), None),
             other => return Err(format!("fill with {other:?} (random or patterns)")),
         },
         // Nothing sent to the worker: no answer would come to wait for.
-        LessonAction::Write if view.episode_len == 0 => {
-            return Err(
-                "write: the episode is empty, nothing was written (a fill or a scene comes first)"
-                    .into(),
-            );
-        }
+        LessonAction::Write if view.episode_len == 0 => return Err("write: the episode is empty, nothing was written (a fill or a scene comes first)".into()),
         LessonAction::Write => (Some(LessonOrder::Write), Some(LessonWait::Write(then))),
         LessonAction::Query { stored, noise } => {
             let image = item(stored)?;
-            let noise: Option<Corruption> = noise
-                .as_deref()
-                .map(str::parse)
-                .transpose()
-                .map_err(|e| format!("{e}"))?;
-            (
-                Some(LessonOrder::Query {
-                    image: noise.map_or(image.clone(), |c| c.apply(&image, view.seed)),
-                    clean: image.clone(),
-                }),
-                Some(LessonWait::ReadStarted(then)),
-            )
+            let noise: Option<Corruption> = noise.as_deref().map(str::parse).transpose().map_err(|e| format!("{e}"))?;
+            (Some(LessonOrder::Query { image: noise.map_or(image.clone(), |c| c.apply(&image, view.seed)), clean: image.clone() }), Some(LessonWait::ReadStarted(then)))
         }
         LessonAction::Addressing(name) => {
             // With nothing written no read starts: nothing to wait for.
             let wait = (!view.stored.is_empty()).then_some(LessonWait::ReadStarted(then));
             (Some(LessonOrder::Addressing(name.parse()?)), wait)
         }
-        LessonAction::Play if view.stored.is_empty() => {
-            return Err("play: no episode is written, so there is nothing to read".into());
-        }
+        LessonAction::Play if view.stored.is_empty() => return Err("play: no episode is written, so there is nothing to read".into()),
         // A read of the current query must be under way: wait for it, then play.
         LessonAction::Play if !view.read_current => (None, Some(LessonWait::ReadStarted(then))),
         LessonAction::Play => (Some(LessonOrder::Play), None),
         LessonAction::Open(panel) => (Some(LessonOrder::Open(panel_named(&panel)?)), None),
         LessonAction::BasinMap { a, b } => {
             if a.max(b) >= view.stored.len() || a == b {
-                return Err(format!(
-                    "a basin map between items {a} and {b} of {}",
-                    view.stored.len()
-                ));
+                return Err(format!("a basin map between items {a} and {b} of {}", view.stored.len()));
             }
             (Some(LessonOrder::BasinMap { a, b }), None)
         }
         LessonAction::Landscape { items } => (Some(LessonOrder::Landscape(items)), None),
-        LessonAction::Sweep {
-            stored,
-            patterns,
-            noise,
-            control,
-        } => {
+        LessonAction::Sweep { stored, patterns, noise, control } => {
             let noise = noise.parse().map_err(|e| format!("{e}"))?;
-            let control = control
-                .as_deref()
-                .map_or(Ok(SweepControl::None), str::parse)?;
-            (
-                Some(LessonOrder::Sweep {
-                    stored,
-                    data: patterns == "data",
-                    noise,
-                    control,
-                }),
-                None,
-            )
+            let control = control.as_deref().map_or(Ok(SweepControl::None), str::parse)?;
+            (Some(LessonOrder::Sweep { stored, data: patterns == "data", noise, control }), None)
         }
-        LessonAction::Compare(names) => (
-            Some(LessonOrder::Compare(
-                names.iter().map(|n| n.parse()).collect::<Result<_, _>>()?,
-            )),
-            None,
-        ),
+        LessonAction::Compare(names) => (Some(LessonOrder::Compare(names.iter().map(|n| n.parse()).collect::<Result<_, _>>()?)), None),
         LessonAction::Train => (Some(LessonOrder::Train), None),
         LessonAction::Experiment { name, quick } => {
             crate::experiment::find(&name)?;
@@ -424,10 +304,6 @@ fn panel_named(name: &str) -> Result<LessonPanel, String> {
         "sweeps" => LessonPanel::Sweeps,
         "train" => LessonPanel::Train,
         "experiments" => LessonPanel::Experiments,
-        other => {
-            return Err(format!(
-                "no panel {other:?} (basins, sweeps, train or experiments)"
-            ));
-        }
+        other => return Err(format!("no panel {other:?} (basins, sweeps, train or experiments)")),
     })
 }

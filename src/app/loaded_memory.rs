@@ -48,20 +48,9 @@ impl LoadedMemory {
         let initial = wanted
             .filter(|m| choices.contains(m))
             .cloned()
-            .or_else(|| {
-                choices
-                    .iter()
-                    .find(|m| m.is_trained(crate::catalog::ModelKind::Dkm))
-                    .cloned()
-            })
+            .or_else(|| choices.iter().find(|m| m.is_trained(crate::catalog::ModelKind::Dkm)).cloned())
             .unwrap_or_else(|| choices[0].clone());
-        (
-            Self {
-                choices,
-                ..Self::default()
-            },
-            initial,
-        )
+        (Self { choices, ..Self::default() }, initial)
     }
 
     /// True once the worker has built the first memory.
@@ -83,10 +72,7 @@ impl LoadedMemory {
     }
 
     pub fn capabilities(&self) -> Capabilities {
-        self.info
-            .as_ref()
-            .map(|i| i.capabilities)
-            .unwrap_or_default()
+        self.info.as_ref().map(|i| i.capabilities).unwrap_or_default()
     }
 
     /// The plan a read of this memory follows: the chosen addressing where it holds an address.
@@ -99,9 +85,7 @@ impl LoadedMemory {
     pub fn first_available(&self, names: &[MemoryName]) -> Option<MemorySpec> {
         names.iter().find_map(|&name| match name {
             MemoryName::Trained(kind) => self.choices.iter().find(|m| m.is_trained(kind)).cloned(),
-            _ => {
-                MemorySpec::from_name(name, None, DEFAULT_BETA, SdmConfig::default().locations).ok()
-            }
+            _ => MemorySpec::from_name(name, None, DEFAULT_BETA, SdmConfig::default().locations).ok(),
         })
     }
 
@@ -119,14 +103,7 @@ impl LoadedMemory {
         self.familiarity = None;
     }
 
-    pub fn on_written(
-        &mut self,
-        report: WriteReport,
-        stored: Vec<Image>,
-        panels: Vec<Panel>,
-        embeddings: Option<Vec<Vec<f32>>>,
-        familiarity: Option<crate::eval::Familiarity>,
-    ) {
+    pub fn on_written(&mut self, report: WriteReport, stored: Vec<Image>, panels: Vec<Panel>, embeddings: Option<Vec<Vec<f32>>>, familiarity: Option<crate::eval::Familiarity>) {
         self.familiarity = familiarity;
         if let Some(first) = report.terms.first() {
             self.write_history.push(first.value);

@@ -23,10 +23,7 @@ impl Messages {
         let mut dismiss = None;
         for (i, e) in self.errors.iter().enumerate().rev().take(3) {
             ui.horizontal(|ui| {
-                ui.colored_label(
-                    egui::Color32::from_rgb(255, 120, 100),
-                    format!("error: {e}"),
-                );
+                ui.colored_label(egui::Color32::from_rgb(255, 120, 100), format!("error: {e}"));
                 if ui.small_button("dismiss").clicked() {
                     dismiss = Some(i);
                 }

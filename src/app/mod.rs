@@ -5,10 +5,9 @@ mod app;
 pub mod compare;
 mod demo;
 pub mod episode;
-pub mod experiment_job;
 pub mod exports;
+pub mod experiment_job;
 pub mod files;
-pub mod frame_bench;
 pub mod job;
 pub mod jobs;
 pub mod lesson_checks;
@@ -16,6 +15,7 @@ pub mod lesson_orders;
 pub mod lesson_run;
 pub mod loaded_memory;
 pub mod messages;
+pub mod frame_bench;
 pub mod path_actions;
 pub mod read_session;
 pub mod recent_paths;
@@ -55,20 +55,14 @@ pub struct StartOptions {
 /// Opens the explorer window.
 pub fn run_native(start: StartOptions) -> eframe::Result<()> {
     let options = eframe::NativeOptions {
-        viewport: eframe::egui::ViewportBuilder::default()
-            .with_inner_size([1500.0, 940.0])
-            .with_title("Kanerva Explorer")
-            .with_fullscreen(start.full_screen),
+        viewport: eframe::egui::ViewportBuilder::default().with_inner_size([1500.0, 940.0]).with_title("Kanerva Explorer").with_fullscreen(start.full_screen),
         ..Default::default()
     };
     eframe::run_native(
         "Kanerva Explorer",
         options,
         Box::new(|cc| {
-            let mut settings: Settings = cc
-                .storage
-                .and_then(|s| eframe::get_value(s, eframe::APP_KEY))
-                .unwrap_or_default();
+            let mut settings: Settings = cc.storage.and_then(|s| eframe::get_value(s, eframe::APP_KEY)).unwrap_or_default();
             if let Some(checkpoint) = start.checkpoint {
                 settings.model = Some(crate::catalog::MemorySpec::trained(checkpoint));
             }

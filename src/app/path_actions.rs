@@ -13,18 +13,11 @@ use crate::catalog::MemorySpec;
 pub fn use_path(app: &mut ExplorerApp, purpose: PathPurpose, path: PathBuf) {
     match purpose {
         PathPurpose::OpenData => app.send(Command::LoadData(path.clone())),
-        PathPurpose::LoadCheckpoint => {
-            app.send(Command::SelectModel(MemorySpec::trained(path.clone())))
-        }
+        PathPurpose::LoadCheckpoint => app.send(Command::SelectModel(MemorySpec::trained(path.clone()))),
         PathPurpose::OpenScene => app.send(Command::OpenScene(path.clone())),
         PathPurpose::SaveScene => match app.scene_request() {
             Some(request) => app.send(Command::SaveScene(path.clone(), Box::new(request))),
-            None => {
-                return app
-                    .messages
-                    .errors
-                    .push("nothing to save yet: write an episode and start a read".into());
-            }
+            None => return app.messages.errors.push("nothing to save yet: write an episode and start a read".into()),
         },
         PathPurpose::Export(kind) => match app.export_read(kind, &path) {
             Ok(()) => app.messages.status = format!("exported {}", path.display()),
@@ -35,26 +28,15 @@ pub fn use_path(app: &mut ExplorerApp, purpose: PathPurpose, path: PathBuf) {
                 return app.messages.errors.push(e);
             }
         }
-        PathPurpose::SaveExperiment => {
-            match app.jobs.experiment.live.as_ref().map(|r| r.write(&path)) {
-                Some(Ok(written)) => {
-                    app.messages.status = format!(
-                        "saved {} and {} plots",
-                        written.json.display(),
-                        written.pngs.len()
-                    )
-                }
-                Some(Err(e)) => return app.messages.errors.push(e),
-                None => return app.messages.errors.push("no experiment has run yet".into()),
-            }
-        }
+        PathPurpose::SaveExperiment => match app.jobs.experiment.live.as_ref().map(|r| r.write(&path)) {
+            Some(Ok(written)) => app.messages.status = format!("saved {} and {} plots", written.json.display(), written.pngs.len()),
+            Some(Err(e)) => return app.messages.errors.push(e),
+            None => return app.messages.errors.push("no experiment has run yet".into()),
+        },
     }
     app.files.wait_for(purpose, path);
     // Exports and copies are done; the worker's answer says whether the others worked.
-    if matches!(
-        purpose,
-        PathPurpose::Export(_) | PathPurpose::SaveCheckpointCopy | PathPurpose::SaveExperiment
-    ) {
+    if matches!(purpose, PathPurpose::Export(_) | PathPurpose::SaveCheckpointCopy | PathPurpose::SaveExperiment) {
         path_worked(app, purpose);
     }
 }
@@ -67,3 +49,4 @@ pub fn path_worked(app: &mut ExplorerApp, purpose: PathPurpose) {
         app.messages.errors.clear();
     }
 }
+

@@ -23,23 +23,12 @@ pub struct ReadSession {
 impl ReadSession {
     /// A new read after `previous` (its id the next one), from the query of `query_version`.
     pub fn after(previous: &ReadSession, query_version: u64) -> Self {
-        Self {
-            id: previous.id + 1,
-            query_version,
-            ..Self::default()
-        }
+        Self { id: previous.id + 1, query_version, ..Self::default() }
     }
 
     /// Appends iterate `index` of read `read_id` when it is the next one of this read (answers
     /// to an older read, or out of order, are dropped).
-    pub fn accept(
-        &mut self,
-        read_id: u64,
-        index: usize,
-        iterate: Iterate,
-        distances: Vec<f32>,
-        embedding: Option<Vec<f32>>,
-    ) {
+    pub fn accept(&mut self, read_id: u64, index: usize, iterate: Iterate, distances: Vec<f32>, embedding: Option<Vec<f32>>) {
         if read_id == self.id && index == self.iterates.len() {
             self.iterates.push(iterate);
             self.distances.push(distances);

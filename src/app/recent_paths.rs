@@ -58,20 +58,13 @@ mod tests {
     fn each_kind_of_file_has_its_own_list_newest_first_without_duplicates() {
         let mut recent = RecentPaths::default();
         recent.remember(PathPurpose::OpenData, Path::new("a.png"));
-        recent.remember(
-            PathPurpose::Export(ExportKind::FilmstripPng),
-            Path::new("strip.png"),
-        );
+        recent.remember(PathPurpose::Export(ExportKind::FilmstripPng), Path::new("strip.png"));
         recent.remember(PathPurpose::LoadCheckpoint, Path::new("m.ckpt"));
         recent.remember(PathPurpose::OpenData, Path::new("b.img1"));
         recent.remember(PathPurpose::OpenData, Path::new("a.png"));
         assert_eq!(recent.of(PathPurpose::OpenData), ["a.png", "b.img1"]);
         assert_eq!(recent.of(PathPurpose::LoadCheckpoint), ["m.ckpt"]);
-        assert_eq!(
-            recent.of(PathPurpose::SaveCheckpointCopy),
-            ["m.ckpt"],
-            "saving a checkpoint offers checkpoints"
-        );
+        assert_eq!(recent.of(PathPurpose::SaveCheckpointCopy), ["m.ckpt"], "saving a checkpoint offers checkpoints");
         assert!(recent.of(PathPurpose::OpenScene).is_empty());
         for i in 0..20 {
             recent.remember(PathPurpose::SaveScene, Path::new(&format!("s{i}.json")));

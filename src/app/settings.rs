@@ -50,12 +50,7 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             episode_size: EXPLORER_EPISODE_SIZE,
-            read: ReadPlan {
-                iterations: 10,
-                update: ReadUpdate::Mode,
-                seed: 1,
-                ..ReadPlan::default()
-            },
+            read: ReadPlan { iterations: 10, update: ReadUpdate::Mode, seed: 1, ..ReadPlan::default() },
             play_interval_s: 0.3,
             corruption: CorruptionKind::SaltPepper,
             probability: 0.15,
@@ -76,41 +71,13 @@ impl Settings {
     pub fn within_limits(self) -> Self {
         let default = Settings::default();
         Settings {
-            episode_size: if (1..=MAX_EXPLORER_EPISODE).contains(&self.episode_size) {
-                self.episode_size
-            } else {
-                default.episode_size
-            },
-            read: if self.read.validate().is_ok() {
-                self.read
-            } else {
-                default.read
-            },
-            play_interval_s: if (0.0..=10.0).contains(&self.play_interval_s) {
-                self.play_interval_s
-            } else {
-                default.play_interval_s
-            },
-            probability: if (0.0..=1.0).contains(&self.probability) {
-                self.probability
-            } else {
-                default.probability
-            },
-            sigma: if (0.0..=10.0).contains(&self.sigma) {
-                self.sigma
-            } else {
-                default.sigma
-            },
-            square: if self.square <= crate::data::SIDE {
-                self.square
-            } else {
-                default.square
-            },
-            ui_scale: if crate::app::ui_scale::SCALE_RANGE.contains(&self.ui_scale) {
-                self.ui_scale
-            } else {
-                default.ui_scale
-            },
+            episode_size: if (1..=MAX_EXPLORER_EPISODE).contains(&self.episode_size) { self.episode_size } else { default.episode_size },
+            read: if self.read.validate().is_ok() { self.read } else { default.read },
+            play_interval_s: if (0.0..=10.0).contains(&self.play_interval_s) { self.play_interval_s } else { default.play_interval_s },
+            probability: if (0.0..=1.0).contains(&self.probability) { self.probability } else { default.probability },
+            sigma: if (0.0..=10.0).contains(&self.sigma) { self.sigma } else { default.sigma },
+            square: if self.square <= crate::data::SIDE { self.square } else { default.square },
+            ui_scale: if crate::app::ui_scale::SCALE_RANGE.contains(&self.ui_scale) { self.ui_scale } else { default.ui_scale },
             ..self
         }
     }
@@ -118,19 +85,11 @@ impl Settings {
     /// The corruption the query panel describes.
     pub fn corruption(&self) -> Corruption {
         match self.corruption {
-            CorruptionKind::SaltPepper => Corruption::SaltPepper {
-                p: self.probability,
-            },
-            CorruptionKind::BitFlip => Corruption::BitFlip {
-                p: self.probability,
-            },
+            CorruptionKind::SaltPepper => Corruption::SaltPepper { p: self.probability },
+            CorruptionKind::BitFlip => Corruption::BitFlip { p: self.probability },
             CorruptionKind::Gaussian => Corruption::Gaussian { sigma: self.sigma },
-            CorruptionKind::OccludeSquare => Corruption::Occlude {
-                region: Region::RandomSquare(self.square),
-            },
-            CorruptionKind::EraseSquare => Corruption::Erase {
-                region: Region::RandomSquare(self.square),
-            },
+            CorruptionKind::OccludeSquare => Corruption::Occlude { region: Region::RandomSquare(self.square) },
+            CorruptionKind::EraseSquare => Corruption::Erase { region: Region::RandomSquare(self.square) },
         }
     }
 }
@@ -138,12 +97,5 @@ impl Settings {
 /// The plan a read of a memory follows: the chosen addressing where the memory holds an
 /// address, else the amortised read (the only one it has).
 pub fn plan_for(holds_address: bool, chosen: &ReadPlan) -> ReadPlan {
-    ReadPlan {
-        addressing: if holds_address {
-            chosen.addressing
-        } else {
-            Addressing::Amortised
-        },
-        ..*chosen
-    }
+    ReadPlan { addressing: if holds_address { chosen.addressing } else { Addressing::Amortised }, ..*chosen }
 }

@@ -10,11 +10,7 @@ use crate::data::Image;
 
 /// Grey ink-on-black rendering of an image (1 = white ink, as MNIST).
 pub fn to_color_image(image: &Image) -> ColorImage {
-    let bytes: Vec<u8> = image
-        .pixels
-        .iter()
-        .map(|&v| (v.clamp(0.0, 1.0) * 255.0).round() as u8)
-        .collect();
+    let bytes: Vec<u8> = image.pixels.iter().map(|&v| (v.clamp(0.0, 1.0) * 255.0).round() as u8).collect();
     ColorImage::from_gray([image.cols, image.rows], &bytes)
 }
 
@@ -41,13 +37,9 @@ impl TextureCache {
             self.textures.clear();
         }
         let key = content_key(image);
-        self.textures.entry(key).or_insert_with(|| {
-            ctx.load_texture(
-                format!("img{key:x}"),
-                to_color_image(image),
-                TextureOptions::NEAREST,
-            )
-        })
+        self.textures
+            .entry(key)
+            .or_insert_with(|| ctx.load_texture(format!("img{key:x}"), to_color_image(image), TextureOptions::NEAREST))
     }
 
     /// Draws the image at `side` points square; returns a clickable response.

@@ -25,18 +25,11 @@ pub const SIDE_BY_SIDE_WIDTH: f32 = 600.0;
 /// panels laid out then get ids of their own, so the window's first real frame starts from the
 /// fractions of its real width.
 pub fn side_panel(ctx: &egui::Context, name: &'static str) -> ((&'static str, u32, bool), f32) {
-    let fraction = if name == "dataset_panel" {
-        DATA_PANEL_FRACTION
-    } else {
-        PLOTS_PANEL_FRACTION
-    };
+    let fraction = if name == "dataset_panel" { DATA_PANEL_FRACTION } else { PLOTS_PANEL_FRACTION };
     let width = ctx.content_rect().width();
     let window = ctx.input(|i| i.viewport().inner_rect);
     let real = window.is_none_or(|w| (w.width() - width).abs() < 1.0);
-    (
-        (name, scale_percent(ctx.zoom_factor()), real),
-        width * fraction,
-    )
+    ((name, scale_percent(ctx.zoom_factor()), real), width * fraction)
 }
 
 /// The scale as a whole percentage (how it is named in ids and in the menu).
@@ -69,17 +62,10 @@ pub fn toggle_projector(ctx: &egui::Context) {
 pub fn menu(ui: &mut egui::Ui) {
     let ctx = ui.ctx().clone();
     let current = scale_percent(ctx.zoom_factor());
-    ui.label(
-        egui::RichText::new("UI scale (Ctrl+plus / Ctrl+minus / Ctrl+0)")
-            .small()
-            .weak(),
-    );
+    ui.label(egui::RichText::new("UI scale (Ctrl+plus / Ctrl+minus / Ctrl+0)").small().weak());
     for scale in SCALES {
         let percent = scale_percent(scale);
-        if ui
-            .selectable_label(current == percent, format!("{percent}%"))
-            .clicked()
-        {
+        if ui.selectable_label(current == percent, format!("{percent}%")).clicked() {
             set_scale(&ctx, scale);
             ui.close();
         }

@@ -14,14 +14,9 @@ use crossbeam_channel::{Receiver, Sender, unbounded};
 use crate::backend::training_device;
 use crate::catalog::MemorySpec;
 use crate::data::{Image, ImageSet, InkPolarity, load_model_images};
-use crate::eval::{
-    BasinCell, Familiarity, Landscape, LandscapeRequest, PatternSource, SweepControl, SweepPoint,
-    SweepSetting, basin_map, landscape, sample_and_clean_up, sweep,
-};
-use crate::memory::{
-    AttractorMemory, Iterate, MemoryInfo, Panel, ReadPlan, WriteReport, read_step, start_read,
-};
 use crate::scene::{Scene, SceneMemory, SceneRequest, locate_checkpoint, scene_images};
+use crate::eval::{BasinCell, Familiarity, Landscape, LandscapeRequest, PatternSource, SweepControl, landscape, SweepPoint, SweepSetting, basin_map, sample_and_clean_up, sweep};
+use crate::memory::{AttractorMemory, Iterate, MemoryInfo, Panel, ReadPlan, WriteReport, read_step, start_read};
 use crate::train::{TrainEvent, TrainJob, TrainOutcome};
 
 /// What the UI asks for.
@@ -33,74 +28,31 @@ pub enum Command {
     LoadTrainingSet,
     Write(Vec<Image>),
     /// Start read `read_id` from `query`: its iterate 0 (with the address `addressing` holds).
-    StartRead {
-        read_id: u64,
-        query: Image,
-        plan: ReadPlan,
-    },
+    StartRead { read_id: u64, query: Image, plan: ReadPlan },
     /// One read step from `from` (iterate `index − 1`), producing iterate `index`.
-    Step {
-        read_id: u64,
-        index: usize,
-        from: Box<Iterate>,
-        plan: ReadPlan,
-        seed: u64,
-    },
+    Step { read_id: u64, index: usize, from: Box<Iterate>, plan: ReadPlan, seed: u64 },
     /// `count` samples, each cleaned up by `cleanup`'s read steps (eval::sample_and_clean_up).
-    Sample {
-        count: usize,
-        cleanup: ReadPlan,
-    },
+    Sample { count: usize, cleanup: ReadPlan },
     /// Read a grid of start points between stored items `a` and `b` (see eval::basin_map).
-    BasinMap {
-        a: usize,
-        b: usize,
-        alphas: Vec<f32>,
-        noises: Vec<f32>,
-        plan: ReadPlan,
-    },
+    BasinMap { a: usize, b: usize, alphas: Vec<f32>, noises: Vec<f32>, plan: ReadPlan },
     /// A sweep (capacity or corruption level) of the current memory (its contents are
     /// restored afterwards).
-    Sweep {
-        patterns: Option<Arc<ImageSet>>,
-        settings: Vec<SweepSetting>,
-        plan: ReadPlan,
-        control: SweepControl,
-        cancel: Arc<AtomicBool>,
-    },
+    Sweep { patterns: Option<Arc<ImageSet>>, settings: Vec<SweepSetting>, plan: ReadPlan, control: SweepControl, cancel: Arc<AtomicBool> },
     /// Run an experiment on its own thread (reads stay responsive); its points come as
     /// events; `cancel` stops it.
-    RunExperiment {
-        spec: Box<crate::experiment::ExperimentSpec>,
-        quick: bool,
-        cancel: Arc<AtomicBool>,
-    },
+    RunExperiment { spec: Box<crate::experiment::ExperimentSpec>, quick: bool, cancel: Arc<AtomicBool> },
     /// Train a model on its own thread (reads stay responsive); progress comes as events;
     /// `cancel` stops it (its last checkpoint is kept).
-    Train {
-        job: TrainJob,
-        cancel: Arc<AtomicBool>,
-    },
+    Train { job: TrainJob, cancel: Arc<AtomicBool> },
     /// The energy landscape through two or three stored items, with `read` projected on it.
-    Landscape {
-        request: LandscapeRequest,
-        read: Vec<Iterate>,
-        cancel: Arc<AtomicBool>,
-    },
+    Landscape { request: LandscapeRequest, read: Vec<Iterate>, cancel: Arc<AtomicBool> },
     /// Open a scene: its memory, its episode written, then `SceneOpened` with its query.
     OpenScene(PathBuf),
     /// Open a scene already read (a lesson's); `path` names it and locates its files.
-    UseScene {
-        scene: Box<Scene>,
-        path: PathBuf,
-    },
+    UseScene { scene: Box<Scene>, path: PathBuf },
     /// Open a point of an experiment as a scene (its first episode, query and read); `name`
     /// says which point in the status line.
-    OpenExperimentPoint {
-        origin: Box<crate::experiment::PointOrigin>,
-        size: usize,
-        name: String,
-    },
+    OpenExperimentPoint { origin: Box<crate::experiment::PointOrigin>, size: usize, level: Option<f64>, name: String },
     /// Record the read `request` describes and save it as a scene at the path.
     SaveScene(PathBuf, Box<SceneRequest>),
     /// Fault injection for tests: panic inside the worker.
@@ -138,19 +90,14 @@ impl Command {
             Command::SelectModel(_) => Job::Memory,
             Command::LoadData(_) | Command::LoadTrainingSet => Job::Data,
             Command::Write(_) => Job::Write,
-            Command::StartRead { read_id, .. } | Command::Step { read_id, .. } => {
-                Job::Read(*read_id)
-            }
+            Command::StartRead { read_id, .. } | Command::Step { read_id, .. } => Job::Read(*read_id),
             Command::Sample { .. } => Job::Sample,
             Command::BasinMap { .. } => Job::Basins,
             Command::Sweep { .. } => Job::Sweep,
             Command::Train { .. } => Job::Train,
             Command::RunExperiment { .. } => Job::Experiment,
             Command::Landscape { .. } => Job::Landscape,
-            Command::OpenScene(_)
-            | Command::UseScene { .. }
-            | Command::OpenExperimentPoint { .. }
-            | Command::SaveScene(..) => Job::Scene,
+            Command::OpenScene(_) | Command::UseScene { .. } | Command::OpenExperimentPoint { .. } | Command::SaveScene(..) => Job::Scene,
             Command::Crash | Command::Shutdown => Job::Worker,
         }
     }
@@ -160,52 +107,20 @@ impl Command {
 #[derive(Debug, Clone)]
 pub enum Event {
     /// A memory is loaded: what it is and can do, and the choice that made it.
-    ModelReady {
-        info: MemoryInfo,
-        choice: MemorySpec,
-    },
+    ModelReady { info: MemoryInfo, choice: MemorySpec },
     DataLoaded(Arc<ImageSet>),
     TrainingSetLoaded(Arc<ImageSet>),
     /// `embeddings`: the stored images in the memory's own space (DKM codes), if it has one.
     /// `familiarity`: a trained memory's objective on the episode beside its training level.
-    Written {
-        report: WriteReport,
-        stored: Vec<Image>,
-        panels: Vec<Panel>,
-        embeddings: Option<Vec<Vec<f32>>>,
-        familiarity: Option<Familiarity>,
-    },
-    Iterate {
-        read_id: u64,
-        index: usize,
-        iterate: Iterate,
-        distances: Vec<f32>,
-        embedding: Option<Vec<f32>>,
-    },
+    Written { report: WriteReport, stored: Vec<Image>, panels: Vec<Panel>, embeddings: Option<Vec<Vec<f32>>>, familiarity: Option<Familiarity> },
+    Iterate { read_id: u64, index: usize, iterate: Iterate, distances: Vec<f32>, embedding: Option<Vec<f32>> },
     Sampled(Vec<Image>),
-    BasinMap {
-        a: usize,
-        b: usize,
-        alphas: Vec<f32>,
-        noises: Vec<f32>,
-        cells: Vec<BasinCell>,
-    },
-    SweepProgress {
-        done: usize,
-        total: usize,
-        point: SweepPoint,
-    },
-    SweepFinished {
-        model: String,
-        points: Vec<SweepPoint>,
-        cancelled: bool,
-    },
+    BasinMap { a: usize, b: usize, alphas: Vec<f32>, noises: Vec<f32>, cells: Vec<BasinCell> },
+    SweepProgress { done: usize, total: usize, point: SweepPoint },
+    SweepFinished { model: String, points: Vec<SweepPoint>, cancelled: bool },
     Training(TrainEvent),
     TrainingFinished(Result<(TrainOutcome, PathBuf), AppError>),
-    LandscapeProgress {
-        done: usize,
-        total: usize,
-    },
+    LandscapeProgress { done: usize, total: usize },
     /// A finished landscape (None: cancelled).
     Landscape(Option<Box<Landscape>>),
     /// A point of the running experiment.
@@ -214,22 +129,11 @@ pub enum Event {
     ExperimentFinished(Result<Box<crate::experiment::ExperimentRecord>, String>),
     /// A scene's memory and episode are in place: read `query` with `plan`.
     /// `clean`: the item its pixel errors are measured against.
-    SceneOpened {
-        path: PathBuf,
-        query: Image,
-        clean: Image,
-        plan: ReadPlan,
-    },
+    SceneOpened { path: PathBuf, query: Image, clean: Image, plan: ReadPlan },
     /// A scene was saved (with this many iterates recorded).
-    SceneSaved {
-        path: PathBuf,
-        iterates: usize,
-    },
+    SceneSaved { path: PathBuf, iterates: usize },
     /// A command of `job` failed.
-    Failed {
-        job: Job,
-        error: AppError,
-    },
+    Failed { job: Job, error: AppError },
 }
 
 /// An error on its way to the status bar, with its chain of causes (shown as "what: why").
@@ -270,11 +174,7 @@ impl Worker {
             .name("kanerva-worker".into())
             .spawn(move || WorkerState::new(event_tx, Box::new(wake)).run(initial, command_rx))
             .expect("spawning the worker thread");
-        Self {
-            commands,
-            events,
-            thread: Some(thread),
-        }
+        Self { commands, events, thread: Some(thread) }
     }
 
     pub fn send(&self, command: Command) {
@@ -311,26 +211,13 @@ struct WorkerState {
 
 impl WorkerState {
     fn new(events: Sender<Event>, wake: Box<dyn Fn() + Send + Sync>) -> Self {
-        Self {
-            events,
-            wake: Arc::from(wake),
-            choice: None,
-            memory: None,
-            episode: Vec::new(),
-            training: None,
-            trained: None,
-        }
+        Self { events, wake: Arc::from(wake), choice: None, memory: None, episode: Vec::new(), training: None, trained: None }
     }
 
     /// How far `episode` is from the trained memory's training data (None for the others).
     fn familiarity(&self, episode: &[Image]) -> Option<Familiarity> {
         let trained = self.trained.as_ref()?;
-        crate::eval::familiarity(
-            trained.model.as_ref(),
-            &trained.card,
-            episode,
-            &crate::backend::inference_device(),
-        )
+        crate::eval::familiarity(trained.model.as_ref(), &trained.card, episode, &crate::backend::inference_device())
     }
 
     fn emit(&self, event: Event) {
@@ -358,10 +245,7 @@ impl WorkerState {
         let result = std::panic::catch_unwind(AssertUnwindSafe(|| self.handle(command)));
         match result {
             Ok(Ok(())) => {}
-            Ok(Err(error)) => self.emit(Event::Failed {
-                job,
-                error: error.into(),
-            }),
+            Ok(Err(error)) => self.emit(Event::Failed { job, error: error.into() }),
             Err(panic) => {
                 let what = panic
                     .downcast_ref::<String>()
@@ -375,10 +259,7 @@ impl WorkerState {
                 self.episode.clear();
                 // The explorer learns that its memory is empty again.
                 if let (Some(memory), Some(choice)) = (&self.memory, &self.choice) {
-                    self.emit(Event::ModelReady {
-                        info: MemoryInfo::of(memory.as_ref()),
-                        choice: choice.clone(),
-                    });
+                    self.emit(Event::ModelReady { info: MemoryInfo::of(memory.as_ref()), choice: choice.clone() });
                 }
             }
         }
@@ -389,42 +270,21 @@ impl WorkerState {
     }
 
     fn embedding(&self, image: &Image) -> Option<Vec<f32>> {
-        self.memory
-            .as_ref()?
-            .embedding()?
-            .embed(std::slice::from_ref(image))?
-            .pop()
+        self.memory.as_ref()?.embedding()?.embed(std::slice::from_ref(image))?.pop()
     }
 
     fn distances(&self, image: &Image) -> Vec<f32> {
-        self.memory.as_ref().map_or_else(Vec::new, |m| {
-            m.stored().iter().map(|s| image.pixel_error(s)).collect()
-        })
+        self.memory.as_ref().map_or_else(Vec::new, |m| m.stored().iter().map(|s| image.pixel_error(s)).collect())
     }
 
     /// Sends iterate `index` of read `read_id` with its distances to the stored items.
     fn emit_iterate(&self, read_id: u64, index: usize, iterate: Iterate) {
-        let (distances, embedding) = (
-            self.distances(&iterate.image),
-            self.embedding(&iterate.image),
-        );
-        self.emit(Event::Iterate {
-            read_id,
-            index,
-            iterate,
-            distances,
-            embedding,
-        });
+        let (distances, embedding) = (self.distances(&iterate.image), self.embedding(&iterate.image));
+        self.emit(Event::Iterate { read_id, index, iterate, distances, embedding });
     }
 
     fn start_training(&mut self, job: TrainJob, cancel: Arc<AtomicBool>) -> anyhow::Result<()> {
-        anyhow::ensure!(
-            !self
-                .training
-                .as_ref()
-                .is_some_and(|(t, _)| !t.is_finished()),
-            "a training run is already going: cancel it first"
-        );
+        anyhow::ensure!(!self.training.as_ref().is_some_and(|(t, _)| !t.is_finished()), "a training run is already going: cancel it first");
         let (events, wake, flag) = (self.events.clone(), self.wake.clone(), cancel.clone());
         let thread = std::thread::Builder::new()
             .name("kanerva-train".into())
@@ -433,17 +293,11 @@ impl WorkerState {
                     let _ = events.send(e);
                     wake();
                 };
-                let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                    crate::catalog::train(&job, &training_device(), &flag, &mut |e| {
-                        send(Event::Training(e))
-                    })
-                }));
+                let result = std::panic::catch_unwind(AssertUnwindSafe(|| crate::catalog::train(&job, &training_device(), &flag, &mut |e| send(Event::Training(e)))));
                 send(Event::TrainingFinished(match result {
                     Ok(Ok(outcome)) => Ok((outcome, job.out.clone())),
                     Ok(Err(e)) => Err(anyhow::Error::new(e).into()),
-                    Err(_) => Err(AppError::msg(
-                        "the training thread crashed; the last saved checkpoint is kept",
-                    )),
+                    Err(_) => Err(AppError::msg("the training thread crashed; the last saved checkpoint is kept")),
                 }));
             })
             .context("starting the training thread")?;
@@ -457,28 +311,19 @@ impl WorkerState {
             SceneMemory::Classical(spec) => spec.clone(),
             // Refused, as `kanerva scene replay` refuses it: another checkpoint (its SHA-256) or
             // another kind would read another read than the one recorded.
-            SceneMemory::Trained {
-                kind,
-                checkpoint,
-                sha256,
-            } => {
+            SceneMemory::Trained { kind, checkpoint, sha256 } => {
                 let found = locate_checkpoint(checkpoint, path.parent().unwrap_or(Path::new(".")))?;
-                let actual =
-                    crate::scene::sha256_hex(&crate::catalog::shipped::checkpoint_bytes(&found)?);
+                let actual = crate::scene::sha256_hex(&crate::catalog::shipped::checkpoint_bytes(&found)?);
                 anyhow::ensure!(
                     actual == *sha256,
                     "{}: {} is not the checkpoint the scene was recorded with (its SHA-256 is {actual}, the scene's {sha256}); its read would differ",
                     path.display(),
                     found.display()
                 );
-                MemorySpec::Trained {
-                    kind: Some(*kind),
-                    checkpoint: found,
-                }
+                MemorySpec::Trained { kind: Some(*kind), checkpoint: found }
             }
         };
-        let (episode, clean, query) =
-            scene_images(&scene).with_context(|| path.display().to_string())?;
+        let (episode, clean, query) = scene_images(&scene).with_context(|| path.display().to_string())?;
         // The new memory writes the scene's episode; a memory that cannot be built leaves the
         // one in use with its own episode.
         let previous = std::mem::replace(&mut self.episode, episode);
@@ -486,12 +331,7 @@ impl WorkerState {
             self.episode = previous;
             return Err(e);
         }
-        self.emit(Event::SceneOpened {
-            path,
-            query,
-            clean,
-            plan: scene.read,
-        });
+        self.emit(Event::SceneOpened { path, query, clean, plan: scene.read });
         Ok(())
     }
 
@@ -499,27 +339,12 @@ impl WorkerState {
         match command {
             Command::SelectModel(choice) => {
                 let mut memory = choice.build()?;
-                let report = if self.episode.is_empty() {
-                    None
-                } else {
-                    Some(
-                        memory
-                            .write(&self.episode)
-                            .context("writing the episode into the new memory")?,
-                    )
-                };
+                let report = if self.episode.is_empty() { None } else { Some(memory.write(&self.episode).context("writing the episode into the new memory")?) };
                 self.trained = match &choice {
-                    MemorySpec::Trained { checkpoint, .. } => crate::catalog::load_checkpoint(
-                        checkpoint,
-                        &crate::backend::inference_device(),
-                    )
-                    .ok(),
+                    MemorySpec::Trained { checkpoint, .. } => crate::catalog::load_checkpoint(checkpoint, &crate::backend::inference_device()).ok(),
                     _ => None,
                 };
-                self.emit(Event::ModelReady {
-                    info: MemoryInfo::of(memory.as_ref()),
-                    choice: choice.clone(),
-                });
+                self.emit(Event::ModelReady { info: MemoryInfo::of(memory.as_ref()), choice: choice.clone() });
                 if let Some(report) = report {
                     self.emit(Event::Written {
                         report,
@@ -547,29 +372,13 @@ impl WorkerState {
                 let embeddings = memory.embedding().and_then(|e| e.embed(&episode));
                 self.episode = episode.clone();
                 let familiarity = self.familiarity(&episode);
-                self.emit(Event::Written {
-                    report,
-                    stored: episode,
-                    panels,
-                    embeddings,
-                    familiarity,
-                });
+                self.emit(Event::Written { report, stored: episode, panels, embeddings, familiarity });
             }
-            Command::StartRead {
-                read_id,
-                query,
-                plan,
-            } => {
+            Command::StartRead { read_id, query, plan } => {
                 let iterate = start_read(self.memory()?, &query, &plan)?;
                 self.emit_iterate(read_id, 0, iterate);
             }
-            Command::Step {
-                read_id,
-                index,
-                from,
-                plan,
-                seed,
-            } => {
+            Command::Step { read_id, index, from, plan, seed } => {
                 let iterate = read_step(self.memory()?, &from, &plan, seed)?;
                 self.emit_iterate(read_id, index, iterate);
             }
@@ -577,71 +386,30 @@ impl WorkerState {
                 let samples = sample_and_clean_up(self.memory()?, count, &cleanup)?;
                 self.emit(Event::Sampled(samples));
             }
-            Command::BasinMap {
-                a,
-                b,
-                alphas,
-                noises,
-                plan,
-            } => {
+            Command::BasinMap { a, b, alphas, noises, plan } => {
                 let cells = basin_map(self.memory()?, a, b, &alphas, &noises, &plan)?;
-                self.emit(Event::BasinMap {
-                    a,
-                    b,
-                    alphas,
-                    noises,
-                    cells,
-                });
+                self.emit(Event::BasinMap { a, b, alphas, noises, cells });
             }
-            Command::Sweep {
-                patterns,
-                settings,
-                plan,
-                control,
-                cancel,
-            } => {
+            Command::Sweep { patterns, settings, plan, control, cancel } => {
                 let source = match patterns {
                     Some(set) => PatternSource::Data((*set).clone()),
                     None => PatternSource::Random { seed: 0 },
                 };
                 let (events, wake) = (self.events.clone(), self.wake.clone());
                 let memory = self.memory.as_mut().context("no model is loaded")?;
-                let result = sweep(
-                    memory.as_mut(),
-                    &source,
-                    &settings,
-                    &plan,
-                    control,
-                    &mut |done, total, point| {
-                        let _ = events.send(Event::SweepProgress {
-                            done,
-                            total,
-                            point: *point,
-                        });
-                        wake();
-                        !cancel.load(Ordering::Relaxed)
-                    },
-                );
+                let result = sweep(memory.as_mut(), &source, &settings, &plan, control, &mut |done, total, point| {
+                    let _ = events.send(Event::SweepProgress { done, total, point: *point });
+                    wake();
+                    !cancel.load(Ordering::Relaxed)
+                });
                 // The sweep overwrote the memory: put the person's episode back.
-                let restored = if self.episode.is_empty() {
-                    Ok(())
-                } else {
-                    memory.write(&self.episode).map(|_| ())
-                };
+                let restored = if self.episode.is_empty() { Ok(()) } else { memory.write(&self.episode).map(|_| ()) };
                 let name = memory.about().name;
                 let points = result?;
                 restored.context("writing the episode back after the sweep")?;
-                self.emit(Event::SweepFinished {
-                    model: name,
-                    cancelled: points.len() < settings.len(),
-                    points,
-                });
+                self.emit(Event::SweepFinished { model: name, cancelled: points.len() < settings.len(), points });
             }
-            Command::Landscape {
-                request,
-                read,
-                cancel,
-            } => {
+            Command::Landscape { request, read, cancel } => {
                 let (events, wake) = (self.events.clone(), self.wake.clone());
                 let result = landscape(self.memory()?, &request, &read, &mut |done, total| {
                     let _ = events.send(Event::LandscapeProgress { done, total });
@@ -655,26 +423,18 @@ impl WorkerState {
                 self.use_scene(scene, path)?;
             }
             Command::UseScene { scene, path } => self.use_scene(*scene, path)?,
-            Command::OpenExperimentPoint { origin, size, name } => {
-                let request =
-                    crate::experiment::scene_request(&origin, size).map_err(anyhow::Error::msg)?;
+            Command::OpenExperimentPoint { origin, size, level, name } => {
+                let request = crate::experiment::scene_request(&origin, size, level).map_err(anyhow::Error::msg)?;
                 let scene = crate::scene::record(&request)?;
                 self.use_scene(scene, PathBuf::from(name))?;
             }
             Command::SaveScene(path, request) => {
                 let scene = crate::scene::record(&request)?;
                 scene.write(&path)?;
-                self.emit(Event::SceneSaved {
-                    path,
-                    iterates: scene.recorded.len(),
-                });
+                self.emit(Event::SceneSaved { path, iterates: scene.recorded.len() });
             }
             Command::Train { job, cancel } => self.start_training(job, cancel)?,
-            Command::RunExperiment {
-                spec,
-                quick,
-                cancel,
-            } => {
+            Command::RunExperiment { spec, quick, cancel } => {
                 let events = self.events.clone();
                 let wake = self.wake.clone();
                 super::experiment_job::spawn(*spec, quick, cancel, move |event| {

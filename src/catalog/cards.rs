@@ -22,10 +22,7 @@ pub struct MemoryCard {
 impl MemoryCard {
     /// The card as one text (a tooltip).
     pub fn text(&self) -> String {
-        format!(
-            "{}\n\nFrom: {}\n\nLook for: {}\n\nDoes badly: {}",
-            self.what, self.source, self.look_for, self.weak
-        )
+        format!("{}\n\nFrom: {}\n\nLook for: {}\n\nDoes badly: {}", self.what, self.source, self.look_for, self.weak)
     }
 }
 
@@ -116,16 +113,8 @@ mod tests {
     fn every_memory_has_a_full_card() {
         for name in MemoryName::all() {
             let c = card(name);
-            for (part, text) in [
-                ("what", c.what),
-                ("source", c.source),
-                ("look_for", c.look_for),
-                ("weak", c.weak),
-            ] {
-                assert!(
-                    text.len() >= 10 && text.ends_with('.'),
-                    "{name}: {part} is {text:?}"
-                );
+            for (part, text) in [("what", c.what), ("source", c.source), ("look_for", c.look_for), ("weak", c.weak)] {
+                assert!(text.len() >= 10 && text.ends_with('.'), "{name}: {part} is {text:?}");
             }
         }
     }

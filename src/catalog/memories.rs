@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::backend::inference_device;
 use crate::memory::AttractorMemory;
-use crate::memory::hopfield::{Hopfield, HopfieldConfig, LearningRule};
 use crate::memory::limits::{SettingsError, check_beta};
+use crate::memory::hopfield::{Hopfield, HopfieldConfig, LearningRule};
 use crate::memory::modern_hopfield::ModernHopfield;
 use crate::memory::sdm::{Sdm, SdmConfig};
 use crate::model::ModelKind;
@@ -62,36 +62,21 @@ impl MemoryName {
 
     /// "hopfield, hopfield-storkey, ...": for help texts and errors.
     pub fn list() -> String {
-        Self::all()
-            .into_iter()
-            .map(MemoryName::name)
-            .collect::<Vec<_>>()
-            .join(", ")
+        Self::all().into_iter().map(MemoryName::name).collect::<Vec<_>>().join(", ")
     }
 
     /// The help of a `--model` option that takes any memory: the classical ones, then the
     /// trained kinds (which need `--checkpoint`), all from [`Self::all`].
     pub fn help() -> String {
-        let classical: Vec<&str> = Self::all()
-            .into_iter()
-            .filter(|n| !matches!(n, MemoryName::Trained(_)))
-            .map(MemoryName::name)
-            .collect();
-        format!(
-            "The memory: {}, or a trained kind ({}) with --checkpoint",
-            classical.join(", "),
-            ModelKind::names()
-        )
+        let classical: Vec<&str> = Self::all().into_iter().filter(|n| !matches!(n, MemoryName::Trained(_))).map(MemoryName::name).collect();
+        format!("The memory: {}, or a trained kind ({}) with --checkpoint", classical.join(", "), ModelKind::names())
     }
 }
 
 impl std::str::FromStr for MemoryName {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::all()
-            .into_iter()
-            .find(|n| n.name() == s)
-            .ok_or_else(|| format!("unknown memory {s:?} (one of: {})", Self::list()))
+        Self::all().into_iter().find(|n| n.name() == s).ok_or_else(|| format!("unknown memory {s:?} (one of: {})", Self::list()))
     }
 }
 
@@ -106,15 +91,10 @@ impl std::fmt::Display for MemoryName {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum MemorySpec {
     Hopfield(HopfieldConfig),
-    ModernHopfield {
-        beta: f64,
-    },
+    ModernHopfield { beta: f64 },
     Sdm(SdmConfig),
     /// A trained checkpoint; `kind` is its card's model kind (None: the card could not be read).
-    Trained {
-        kind: Option<ModelKind>,
-        checkpoint: PathBuf,
-    },
+    Trained { kind: Option<ModelKind>, checkpoint: PathBuf },
 }
 
 /// Why a memory could not be built.
@@ -125,39 +105,21 @@ pub enum BuildError {
     #[error("--model {0} needs --checkpoint")]
     NeedsCheckpoint(ModelKind),
     #[error("{path}: holds a \"{found}\" model, but --model {wanted} was asked for")]
-    KindMismatch {
-        path: PathBuf,
-        wanted: ModelKind,
-        found: ModelKind,
-    },
+    KindMismatch { path: PathBuf, wanted: ModelKind, found: ModelKind },
     #[error(transparent)]
     Settings(#[from] SettingsError),
 }
 
 impl MemorySpec {
     /// The spec `name` means on the command line, with the classical memories' settings.
-    pub fn from_name(
-        name: MemoryName,
-        checkpoint: Option<&Path>,
-        beta: f64,
-        locations: usize,
-    ) -> Result<MemorySpec, BuildError> {
+    pub fn from_name(name: MemoryName, checkpoint: Option<&Path>, beta: f64, locations: usize) -> Result<MemorySpec, BuildError> {
         Ok(match name {
-            MemoryName::Hopfield(rule) => MemorySpec::Hopfield(HopfieldConfig {
-                rule,
-                ..Default::default()
-            }),
+            MemoryName::Hopfield(rule) => MemorySpec::Hopfield(HopfieldConfig { rule, ..Default::default() }),
             MemoryName::ModernHopfield => MemorySpec::ModernHopfield { beta },
-            MemoryName::Sdm => MemorySpec::Sdm(SdmConfig {
-                locations,
-                ..SdmConfig::default()
-            }),
+            MemoryName::Sdm => MemorySpec::Sdm(SdmConfig { locations, ..SdmConfig::default() }),
             MemoryName::Trained(kind) => {
                 let checkpoint = checkpoint.ok_or(BuildError::NeedsCheckpoint(kind))?;
-                MemorySpec::Trained {
-                    kind: Some(kind),
-                    checkpoint: checkpoint.to_path_buf(),
-                }
+                MemorySpec::Trained { kind: Some(kind), checkpoint: checkpoint.to_path_buf() }
             }
         })
     }
@@ -189,10 +151,7 @@ impl MemorySpec {
             MemorySpec::Trained { kind, checkpoint } => format!(
                 "{} ({})",
                 kind.map_or("checkpoint", ModelKind::label),
-                checkpoint
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default()
+                checkpoint.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
             ),
         }
     }
@@ -226,11 +185,7 @@ impl MemorySpec {
                 if let Some(wanted) = *kind
                     && loaded.card.model_kind != wanted
                 {
-                    return Err(BuildError::KindMismatch {
-                        path: checkpoint.clone(),
-                        wanted,
-                        found: loaded.card.model_kind,
-                    });
+                    return Err(BuildError::KindMismatch { path: checkpoint.clone(), wanted, found: loaded.card.model_kind });
                 }
                 let name = loaded.display_name();
                 loaded.model.into_attractor(&name, device)
@@ -241,24 +196,13 @@ impl MemorySpec {
     /// A trained checkpoint, its kind read from the card beside it (or from the file itself).
     pub fn trained(checkpoint: PathBuf) -> MemorySpec {
         if super::shipped::is_embedded(&checkpoint) {
-            return MemorySpec::Trained {
-                kind: Some(ModelKind::Dkm),
-                checkpoint,
-            };
+            return MemorySpec::Trained { kind: Some(ModelKind::Dkm), checkpoint };
         }
         let beside = crate::data::read_bounded(&card_path(&checkpoint), 1 << 20)
             .ok()
             .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
-            .and_then(|card| {
-                card.get("model_kind")
-                    .and_then(|k| k.as_str())
-                    .and_then(ModelKind::from_name)
-            });
-        let kind = beside.or_else(|| {
-            super::shipped::read_checkpoint(&checkpoint)
-                .ok()
-                .map(|f| f.card.model_kind)
-        });
+            .and_then(|card| card.get("model_kind").and_then(|k| k.as_str()).and_then(ModelKind::from_name));
+        let kind = beside.or_else(|| super::shipped::read_checkpoint(&checkpoint).ok().map(|f| f.card.model_kind));
         MemorySpec::Trained { kind, checkpoint }
     }
 
@@ -268,24 +212,16 @@ impl MemorySpec {
         let mut out: Vec<MemorySpec> = MemoryName::all()
             .into_iter()
             .filter(|name| !matches!(name, MemoryName::Trained(_)))
-            .map(|name| {
-                MemorySpec::from_name(name, None, DEFAULT_BETA, SdmConfig::default().locations)
-                    .expect("classical memories need no checkpoint")
-            })
+            .map(|name| MemorySpec::from_name(name, None, DEFAULT_BETA, SdmConfig::default().locations).expect("classical memories need no checkpoint"))
             .collect();
         let shipped = shipped_checkpoints();
-        if !shipped
-            .iter()
-            .any(|p| p.file_name().is_some_and(|n| n == "dkm_mnist.ckpt"))
-        {
+        if !shipped.iter().any(|p| p.file_name().is_some_and(|n| n == "dkm_mnist.ckpt")) {
             // No folder of weights here (the binary runs outside its source tree): the DKM
             // built into it.
-            out.push(MemorySpec::Trained {
-                kind: Some(ModelKind::Dkm),
-                checkpoint: PathBuf::from(super::shipped::EMBEDDED_DKM),
-            });
+            out.push(MemorySpec::Trained { kind: Some(ModelKind::Dkm), checkpoint: PathBuf::from(super::shipped::EMBEDDED_DKM) });
         }
         out.extend(shipped.into_iter().map(MemorySpec::trained));
         out
     }
 }
+

@@ -21,11 +21,7 @@ pub fn is_embedded(path: &Path) -> bool {
 
 /// Reads a checkpoint file, or the built-in one.
 pub fn read_checkpoint(path: &Path) -> Result<CheckpointFile, CheckpointError> {
-    if is_embedded(path) {
-        CheckpointFile::parse(path, EMBEDDED_DKM_BYTES)
-    } else {
-        CheckpointFile::read(path)
-    }
+    if is_embedded(path) { CheckpointFile::parse(path, EMBEDDED_DKM_BYTES) } else { CheckpointFile::read(path) }
 }
 
 /// The folders searched for shipped weights, in order.
@@ -34,16 +30,11 @@ pub fn candidate_dirs() -> Vec<PathBuf> {
         return vec![PathBuf::from(dir)];
     }
     let mut dirs = Vec::new();
-    if let Some(exe_dir) = std::env::current_exe()
-        .ok()
-        .and_then(|e| e.parent().map(Path::to_path_buf))
-    {
+    if let Some(exe_dir) = std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_path_buf)) {
         dirs.push(exe_dir.join("assets"));
         dirs.push(exe_dir.join("../share/kanerva-explorer/assets"));
     }
-    let data_home = std::env::var_os("XDG_DATA_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")));
+    let data_home = std::env::var_os("XDG_DATA_HOME").map(PathBuf::from).or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")));
     if let Some(data_home) = data_home {
         dirs.push(data_home.join("kanerva-explorer/assets"));
     }
@@ -54,9 +45,7 @@ pub fn candidate_dirs() -> Vec<PathBuf> {
 
 /// The first candidate folder that holds a checkpoint.
 pub fn assets_dir() -> Option<PathBuf> {
-    candidate_dirs()
-        .into_iter()
-        .find(|dir| !checkpoints_in(dir).is_empty())
+    candidate_dirs().into_iter().find(|dir| !checkpoints_in(dir).is_empty())
 }
 
 /// `*.ckpt` files in `dir`, sorted.
@@ -73,9 +62,7 @@ fn checkpoints_in(dir: &Path) -> Vec<PathBuf> {
 
 /// The shipped checkpoints found (none when no folder holds any).
 pub fn shipped_checkpoints() -> Vec<PathBuf> {
-    assets_dir()
-        .map(|dir| checkpoints_in(&dir))
-        .unwrap_or_default()
+    assets_dir().map(|dir| checkpoints_in(&dir)).unwrap_or_default()
 }
 
 /// A shipped checkpoint by its name under the assets folder (`pkm_mnist.ckpt`, or in a
@@ -83,31 +70,19 @@ pub fn shipped_checkpoints() -> Vec<PathBuf> {
 pub fn find_shipped(name: &Path) -> Option<PathBuf> {
     let nested = name.components().count() > 1;
     let found = if nested {
-        assets_dir()
-            .map(|dir| dir.join(name))
-            .filter(|p| p.is_file())
+        assets_dir().map(|dir| dir.join(name)).filter(|p| p.is_file())
     } else {
-        shipped_checkpoints()
-            .into_iter()
-            .find(|p| p.file_name() == name.file_name())
+        shipped_checkpoints().into_iter().find(|p| p.file_name() == name.file_name())
     };
     found.or_else(|| (name.as_os_str() == "dkm_mnist.ckpt").then(|| PathBuf::from(EMBEDDED_DKM)))
 }
 
 /// Where the weights a memory was built from came from, for the status bar.
 pub fn origin(path: &Path) -> String {
-    if is_embedded(path) {
-        "the weights built into the binary".into()
-    } else {
-        path.display().to_string()
-    }
+    if is_embedded(path) { "the weights built into the binary".into() } else { path.display().to_string() }
 }
 
 /// The bytes of a checkpoint file, or of the built-in one (bounded like any checkpoint).
 pub fn checkpoint_bytes(path: &Path) -> Result<Vec<u8>, CheckpointError> {
-    if is_embedded(path) {
-        Ok(EMBEDDED_DKM_BYTES.to_vec())
-    } else {
-        CheckpointFile::read_bytes(path)
-    }
+    if is_embedded(path) { Ok(EMBEDDED_DKM_BYTES.to_vec()) } else { CheckpointFile::read_bytes(path) }
 }

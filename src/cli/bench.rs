@@ -5,8 +5,8 @@ use std::time::Instant;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Distribution, Tensor};
 use kanerva::backend::{inference_device, training_device};
-use kanerva::data::Image;
 use kanerva::memory::dkm::{self as mem, Addresser, WriteMode};
+use kanerva::data::Image;
 use kanerva::memory::{AddressStep, AddressedRead, Addressing, AttractorMemory, ReadPlan};
 use kanerva::model::{Arch, DkmAttractor, DkmConfig, bernoulli_log_likelihood};
 
@@ -82,10 +82,7 @@ fn start_counting_launches(on: bool) -> anyhow::Result<Option<impl Fn() -> usize
 
 #[cfg(not(feature = "wgpu"))]
 fn start_counting_launches(on: bool) -> anyhow::Result<Option<fn() -> usize>> {
-    anyhow::ensure!(
-        !on,
-        "--count-launches needs the GPU build (cargo build --release --no-default-features --features wgpu): the CPU backend launches no kernels"
-    );
+    anyhow::ensure!(!on, "--count-launches needs the GPU build (cargo build --release --no-default-features --features wgpu): the CPU backend launches no kernels");
     Ok(None)
 }
 
@@ -103,64 +100,22 @@ fn backward_synced(loss: Tensor<1>) {
 
 /// Forward + backward of each "simple" layer at N images, burn's convolutions (flex's forward,
 /// the generic backward) vs the fused im2col + GEMM ones (fast_conv.rs).
-fn conv_layer_breakdown(
-    n: usize,
-    reps: usize,
-    dev: &burn::tensor::Device,
-    record: &mut dyn FnMut(&str, f64),
-) {
+fn conv_layer_breakdown(n: usize, reps: usize, dev: &burn::tensor::Device, record: &mut dyn FnMut(&str, f64)) {
     use burn::nn::PaddingConfig2d;
     use burn::nn::conv::{Conv2dConfig, ConvTranspose2dConfig};
     use kanerva::kernels::fast_conv::{conv_transpose2d, conv2d, use_fused_convolutions};
-    let strided = |cin, cout| {
-        Conv2dConfig::new([cin, cout], [4, 4])
-            .with_stride([2, 2])
-            .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
-            .init(dev)
-    };
-    let upsample = |cin, cout| {
-        ConvTranspose2dConfig::new([cin, cout], [4, 4])
-            .with_stride([2, 2])
-            .with_padding([1, 1])
-            .init(dev)
-    };
-    let (conv1, conv2, deconv1, deconv2) = (
-        strided(1, 32),
-        strided(32, 64),
-        upsample(64, 32),
-        upsample(32, 1),
-    );
-    let input = |c: usize, side: usize| {
-        Tensor::<4>::random([n, c, side, side], Distribution::Normal(0.0, 1.0), dev).require_grad()
-    };
+    let strided = |cin, cout| Conv2dConfig::new([cin, cout], [4, 4]).with_stride([2, 2]).with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1)).init(dev);
+    let upsample = |cin, cout| ConvTranspose2dConfig::new([cin, cout], [4, 4]).with_stride([2, 2]).with_padding([1, 1]).init(dev);
+    let (conv1, conv2, deconv1, deconv2) = (strided(1, 32), strided(32, 64), upsample(64, 32), upsample(32, 1));
+    let input = |c: usize, side: usize| Tensor::<4>::random([n, c, side, side], Distribution::Normal(0.0, 1.0), dev).require_grad();
     let (x1, x2, x3, x4) = (input(1, 28), input(32, 14), input(64, 7), input(32, 14));
     for generic in [true, false] {
         use_fused_convolutions(!generic);
         let path = if generic { "generic" } else { "fused" };
-        record(
-            &format!("conv_1x32_{path}_fwd_bwd_ms"),
-            median_ms(reps, 2, || {
-                backward_synced(conv2d(&conv1, x1.clone()).sum());
-            }),
-        );
-        record(
-            &format!("conv_32x64_{path}_fwd_bwd_ms"),
-            median_ms(reps, 2, || {
-                backward_synced(conv2d(&conv2, x2.clone()).sum());
-            }),
-        );
-        record(
-            &format!("deconv_64x32_{path}_fwd_bwd_ms"),
-            median_ms(reps, 2, || {
-                backward_synced(conv_transpose2d(&deconv1, x3.clone()).sum());
-            }),
-        );
-        record(
-            &format!("deconv_32x1_{path}_fwd_bwd_ms"),
-            median_ms(reps, 2, || {
-                backward_synced(conv_transpose2d(&deconv2, x4.clone()).sum());
-            }),
-        );
+        record(&format!("conv_1x32_{path}_fwd_bwd_ms"), median_ms(reps, 2, || { backward_synced(conv2d(&conv1, x1.clone()).sum()); }));
+        record(&format!("conv_32x64_{path}_fwd_bwd_ms"), median_ms(reps, 2, || { backward_synced(conv2d(&conv2, x2.clone()).sum()); }));
+        record(&format!("deconv_64x32_{path}_fwd_bwd_ms"), median_ms(reps, 2, || { backward_synced(conv_transpose2d(&deconv1, x3.clone()).sum()); }));
+        record(&format!("deconv_32x1_{path}_fwd_bwd_ms"), median_ms(reps, 2, || { backward_synced(conv_transpose2d(&deconv2, x4.clone()).sum()); }));
     }
     use_fused_convolutions(true);
 }
@@ -176,17 +131,11 @@ fn memory_maths_breakdown(
     record: &mut dyn FnMut(&str, f64),
     counted: &dyn Fn(&str, &mut dyn FnMut()) -> Option<(String, usize)>,
 ) -> Vec<Option<(String, usize)>> {
-    let codes = Tensor::<3>::random(
-        [b, t, cfg.code_size],
-        Distribution::Normal(0.0, 1.0),
-        &training_device(),
-    )
-    .require_grad();
+    let codes = Tensor::<3>::random([b, t, cfg.code_size], Distribution::Normal(0.0, 1.0), &training_device()).require_grad();
     let mut memory_maths = || {
         let (state, _) = mem::write(model.memory_prior(b), codes.clone(), cfg);
         let w = mem::address(codes.clone(), state.mean.clone(), cfg);
-        let loss = mem::read(w, state.mean.clone()).sum()
-            + mem::kl_memory(&state, model.prior_mean.val(), model.prior_log_var.val()).sum();
+        let loss = mem::read(w, state.mean.clone()).sum() + mem::kl_memory(&state, model.prior_mean.val(), model.prior_log_var.val()).sum();
         let grads = loss.backward();
         // Waits for the GPU's queue (a no-op wait on the CPU).
         sync(codes.grad(&grads).expect("the codes take a gradient").sum());
@@ -194,10 +143,7 @@ fn memory_maths_breakdown(
     record("memory_fwd_bwd_ms", median_ms(reps, 2, &mut memory_maths));
     let with_kernels = counted("memory_fwd_bwd_launches", &mut memory_maths);
     kanerva::kernels::use_linalg_kernels(false);
-    record(
-        "memory_fwd_bwd_tensor_ops_ms",
-        median_ms(reps, 2, &mut memory_maths),
-    );
+    record("memory_fwd_bwd_tensor_ops_ms", median_ms(reps, 2, &mut memory_maths));
     let with_loops = counted("memory_fwd_bwd_tensor_ops_launches", &mut memory_maths);
     kanerva::kernels::use_linalg_kernels(true);
     vec![with_kernels, with_loops]
@@ -207,23 +153,9 @@ fn memory_maths_breakdown(
 fn run_ui(args: &BenchArgs) -> anyhow::Result<()> {
     use kanerva::app::frame_bench::{FrameScenario, measure};
     let mut all = Vec::new();
-    for scenario in [
-        FrameScenario::PlayingRead,
-        FrameScenario::Training,
-        FrameScenario::Landscape,
-        FrameScenario::Experiment,
-    ] {
+    for scenario in [FrameScenario::PlayingRead, FrameScenario::Training, FrameScenario::Landscape, FrameScenario::Experiment] {
         let stats = measure(scenario, args.frames, kanerva::app::Settings::default());
-        eprintln!(
-            "{:?} ({}): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms over {} frames; progress {}",
-            stats.scenario,
-            stats.model,
-            stats.p50_ms,
-            stats.p99_ms,
-            stats.max_ms,
-            stats.frames,
-            stats.progress
-        );
+        eprintln!("{:?} ({}): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms over {} frames; progress {}", stats.scenario, stats.model, stats.p50_ms, stats.p99_ms, stats.max_ms, stats.frames, stats.progress);
         all.push(stats);
     }
     if args.json {
@@ -297,10 +229,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     if args.breakdown {
         // The same step with burn's convolutions instead of the fused ones.
         kanerva::kernels::fast_conv::use_fused_convolutions(false);
-        record(
-            "train_step_generic_conv_ms",
-            median_ms(args.reps, 3, &mut train_step),
-        );
+        record("train_step_generic_conv_ms", median_ms(args.reps, 3, &mut train_step));
         kanerva::kernels::fast_conv::use_fused_convolutions(true);
         // The step without the optimizer (Adam's share is the difference).
         record(
@@ -309,83 +238,28 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                 backward_synced(model.episode_terms(x.clone(), &config, true).loss);
             }),
         );
-        let activations = Tensor::<4>::random(
-            [b * t, 32, 14, 14],
-            Distribution::Normal(0.0, 1.0),
-            &train_dev,
-        )
-        .require_grad();
-        record(
-            "relu_512x32x14x14_fwd_bwd_ms",
-            median_ms(args.reps, 2, || {
-                backward_synced(kanerva::kernels::parallel_relu::relu(activations.clone()).sum());
-            }),
-        );
+        let activations = Tensor::<4>::random([b * t, 32, 14, 14], Distribution::Normal(0.0, 1.0), &train_dev).require_grad();
+        record("relu_512x32x14x14_fwd_bwd_ms", median_ms(args.reps, 2, || { backward_synced(kanerva::kernels::parallel_relu::relu(activations.clone()).sum()); }));
         // The forward alone, burn's (one thread) and the threaded one the networks use.
         let plain = activations.clone().inner();
-        record(
-            "relu_burn_512x32x14x14_fwd_ms",
-            median_ms(args.reps, 2, || {
-                sync(
-                    burn::tensor::activation::relu(plain.clone())
-                        .slice([0..1, 0..1, 0..1, 0..1])
-                        .reshape([1]),
-                )
-            }),
-        );
-        record(
-            "relu_threaded_512x32x14x14_fwd_ms",
-            median_ms(args.reps, 2, || {
-                sync(
-                    kanerva::kernels::parallel_relu::relu(plain.clone())
-                        .slice([0..1, 0..1, 0..1, 0..1])
-                        .reshape([1]),
-                )
-            }),
-        );
+        record("relu_burn_512x32x14x14_fwd_ms", median_ms(args.reps, 2, || sync(burn::tensor::activation::relu(plain.clone()).slice([0..1, 0..1, 0..1, 0..1]).reshape([1]))));
+        record("relu_threaded_512x32x14x14_fwd_ms", median_ms(args.reps, 2, || sync(kanerva::kernels::parallel_relu::relu(plain.clone()).slice([0..1, 0..1, 0..1, 0..1]).reshape([1]))));
         conv_layer_breakdown(b * t, args.reps, &train_dev, &mut record);
         let flat = x.clone().reshape([b * t, 784]);
         // The likelihood of 512 images, fused (fused_bernoulli.rs) and as tensor ops.
-        let logits = Tensor::<2>::random([b * t, 784], Distribution::Normal(0.0, 3.0), &train_dev)
-            .require_grad();
-        record(
-            "bernoulli_generic_fwd_bwd_ms",
-            median_ms(args.reps, 2, || {
-                backward_synced(
-                    kanerva::model::bernoulli_log_likelihood_generic(flat.clone(), logits.clone())
-                        .sum(),
-                );
-            }),
-        );
-        record(
-            "bernoulli_fused_fwd_bwd_ms",
-            median_ms(args.reps, 2, || {
-                backward_synced(bernoulli_log_likelihood(flat.clone(), logits.clone()).sum());
-            }),
-        );
+        let logits = Tensor::<2>::random([b * t, 784], Distribution::Normal(0.0, 3.0), &train_dev).require_grad();
+        record("bernoulli_generic_fwd_bwd_ms", median_ms(args.reps, 2, || { backward_synced(kanerva::model::bernoulli_log_likelihood_generic(flat.clone(), logits.clone()).sum()); }));
+        record("bernoulli_fused_fwd_bwd_ms", median_ms(args.reps, 2, || { backward_synced(bernoulli_log_likelihood(flat.clone(), logits.clone()).sum()); }));
         record(
             "autoencoder_fwd_bwd_ms",
             median_ms(args.reps, 2, || {
-                let ll = bernoulli_log_likelihood(
-                    flat.clone(),
-                    model.decoder.forward(model.encoder.forward(flat.clone())),
-                );
+                let ll = bernoulli_log_likelihood(flat.clone(), model.decoder.forward(model.encoder.forward(flat.clone())));
                 backward_synced(ll.sum());
             }),
         );
-        launch_counts.extend(memory_maths_breakdown(
-            &model,
-            &cfg,
-            [b, t],
-            args.reps,
-            &mut record,
-            &counted,
-        ));
+        launch_counts.extend(memory_maths_breakdown(&model, &cfg, [b, t], args.reps, &mut record, &counted));
         let gram = Tensor::<3>::random([b, 32, 32], Distribution::Normal(0.0, 1.0), &dev);
-        let spd = gram.clone().matmul(gram.swap_dims(1, 2)).add_scalar(0.0)
-            + Tensor::<2>::eye(32, &dev)
-                .unsqueeze_dim::<3>(0)
-                .mul_scalar(32.0);
+        let spd = gram.clone().matmul(gram.swap_dims(1, 2)).add_scalar(0.0) + Tensor::<2>::eye(32, &dev).unsqueeze_dim::<3>(0).mul_scalar(32.0);
         record(
             "cholesky_16x32_fwd_ms",
             median_ms(args.reps, 2, || {
@@ -417,74 +291,31 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         let c = z.dims()[1];
         let codes = z.clone().reshape([1, 1, c]);
         let zhat = mem::read(addresser.address(codes.clone()), state.mean.clone()).reshape([1, c]);
-        record(
-            "read_encode_ms",
-            median_ms(args.reps * 10, 5, || {
-                sync(infer.encoder.forward(query.clone()).sum())
-            }),
-        );
-        record(
-            "read_address_and_read_ms",
-            median_ms(args.reps * 10, 5, || {
-                sync(mem::read(addresser.address(codes.clone()), state.mean.clone()).sum())
-            }),
-        );
-        record(
-            "read_decode_ms",
-            median_ms(args.reps * 10, 5, || {
-                sync(infer.decoder.forward(zhat.clone()).sum())
-            }),
-        );
-        record(
-            "tensor_op_overhead_ms",
-            median_ms(args.reps * 10, 5, || {
-                sync(zhat.clone().add_scalar(1.0).sum())
-            }),
-        );
+        record("read_encode_ms", median_ms(args.reps * 10, 5, || sync(infer.encoder.forward(query.clone()).sum())));
+        record("read_address_and_read_ms", median_ms(args.reps * 10, 5, || sync(mem::read(addresser.address(codes.clone()), state.mean.clone()).sum())));
+        record("read_decode_ms", median_ms(args.reps * 10, 5, || sync(infer.decoder.forward(zhat.clone()).sum())));
+        record("tensor_op_overhead_ms", median_ms(args.reps * 10, 5, || sync(zhat.clone().add_scalar(1.0).sum())));
     }
     // (b') one read iteration of one query as the explorer steps it, per addressing: the
     // optimised one adds the search (target: at most 5 ms, so Play never waits).
     {
-        let mut memory =
-            DkmAttractor::explorable("dkm", infer.clone(), config.clone(), dev.clone());
-        let episode: Vec<Image> = (0..t)
-            .map(|i| {
-                Image::new(
-                    28,
-                    28,
-                    (0..784)
-                        .map(|p| f32::from((p * 7 + i * 13) % 11 == 0))
-                        .collect(),
-                )
-            })
-            .collect();
+        let mut memory = DkmAttractor::explorable("dkm", infer.clone(), config.clone(), dev.clone());
+        let episode: Vec<Image> = (0..t).map(|i| Image::new(28, 28, (0..784).map(|p| f32::from((p * 7 + i * 13) % 11 == 0)).collect())).collect();
         memory.write(&episode).expect("the bench episode writes");
         let query = kanerva::data::Corruption::SaltPepper { p: 0.15 }.apply(&episode[0], 1);
         for addressing in Addressing::ALL {
-            let plan = ReadPlan {
-                addressing,
-                ..ReadPlan::default()
-            };
-            let start = memory
-                .form()
-                .start_read(&query, &plan)
-                .expect("a read starts");
+            let plan = ReadPlan { addressing, ..ReadPlan::default() };
+            let start = memory.form().start_read(&query, &plan).expect("a read starts");
             let mut steps = Vec::new();
             let ms = median_ms(args.reps * 10, 2, || {
-                let next = memory
-                    .form()
-                    .read_step(&start, &plan, 0)
-                    .expect("a read step");
+                let next = memory.form().read_step(&start, &plan, 0).expect("a read step");
                 if let Some(AddressStep::Optimised { steps: s }) = next.address_step {
                     steps.push(s as f64);
                 }
             });
             record(&format!("read_iteration_{}_ms", addressing.name()), ms);
             if addressing == Addressing::Optimised {
-                record(
-                    "optimised_search_steps_taken",
-                    steps.iter().sum::<f64>() / steps.len().max(1) as f64,
-                );
+                record("optimised_search_steps_taken", steps.iter().sum::<f64>() / steps.len().max(1) as f64);
             }
         }
     }
@@ -501,12 +332,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
 }
 
 /// Prints the results as one JSON object (with `--json`), launch counts and settings added.
-fn print_results(
-    args: BenchArgs,
-    cfg: &mem::MemoryConfig,
-    mut results: serde_json::Map<String, serde_json::Value>,
-    launch_counts: Vec<Option<(String, usize)>>,
-) -> anyhow::Result<()> {
+fn print_results(args: BenchArgs, cfg: &mem::MemoryConfig, mut results: serde_json::Map<String, serde_json::Value>, launch_counts: Vec<Option<(String, usize)>>) -> anyhow::Result<()> {
     let (b, t) = (EPISODES, EPISODE_LENGTH);
     for (name, n) in launch_counts.into_iter().flatten() {
         results.insert(name, n.into());

@@ -23,13 +23,7 @@ fn median(mut times: Vec<f64>) -> f64 {
 /// The peak resident set since the last [`reset_peak_rss`], in MB (Linux; None elsewhere).
 fn peak_rss_mb() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let kb: f64 = status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()?;
+    let kb: f64 = status.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb / 1024.0)
 }
 
@@ -39,11 +33,7 @@ fn reset_peak_rss() {
 }
 
 /// Times `kind` and adds `KIND.key` entries to `results`.
-pub fn bench_kind(
-    kind: ModelKind,
-    reps: usize,
-    results: &mut serde_json::Map<String, serde_json::Value>,
-) -> anyhow::Result<()> {
+pub fn bench_kind(kind: ModelKind, reps: usize, results: &mut serde_json::Map<String, serde_json::Value>) -> anyhow::Result<()> {
     reset_peak_rss();
     let mut record = |key: &str, value: f64| {
         eprintln!("{:<32} {value:>10.3}", format!("{kind}.{key}"));
@@ -55,36 +45,15 @@ pub fn bench_kind(
     // The real loop, one event a step: the time between two events is one step (batching,
     // forward, backward, Adam, the loss read back).
     let warm = 3;
-    let train = TrainConfig {
-        steps: (warm + reps) as u64,
-        log_every: 1,
-        checkpoint_every: 1_000_000,
-        ..TrainConfig::default()
-    };
-    let job = TrainJob {
-        model: model_spec(kind, &ModelOptions::default(), 0),
-        train,
-        data: data.clone(),
-        data_name: "embedded:mnist-train".into(),
-        start: TrainStart::Fresh,
-        out: out.clone(),
-    };
+    let train = TrainConfig { steps: (warm + reps) as u64, log_every: 1, checkpoint_every: 1_000_000, ..TrainConfig::default() };
+    let job = TrainJob { model: model_spec(kind, &ModelOptions::default(), 0), train, data: data.clone(), data_name: "embedded:mnist-train".into(), start: TrainStart::Fresh, out: out.clone() };
     let mut stamps = Vec::new();
-    kanerva::catalog::train(
-        &job,
-        &training_device(),
-        &AtomicBool::new(false),
-        &mut |e| {
-            if let TrainEvent::Metrics { .. } = e {
-                stamps.push(Instant::now());
-            }
-        },
-    )?;
-    let steps: Vec<f64> = stamps
-        .windows(2)
-        .skip(warm - 1)
-        .map(|w| (w[1] - w[0]).as_secs_f64() * 1e3)
-        .collect();
+    kanerva::catalog::train(&job, &training_device(), &AtomicBool::new(false), &mut |e| {
+        if let TrainEvent::Metrics { .. } = e {
+            stamps.push(Instant::now());
+        }
+    })?;
+    let steps: Vec<f64> = stamps.windows(2).skip(warm - 1).map(|w| (w[1] - w[0]).as_secs_f64() * 1e3).collect();
     record("train_loop_step_ms", median(steps));
     // The explorable form of the model just saved.
     let device = inference_device();
@@ -104,9 +73,7 @@ pub fn bench_kind(
     let read: Vec<f64> = (0..reps * 10)
         .map(|i| {
             let t = Instant::now();
-            memory
-                .evaluate_and_step(&query, ReadUpdate::Mode, i as u64)
-                .expect("a read step");
+            memory.evaluate_and_step(&query, ReadUpdate::Mode, i as u64).expect("a read step");
             t.elapsed().as_secs_f64() * 1e3
         })
         .collect();

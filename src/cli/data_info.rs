@@ -19,10 +19,7 @@ pub fn run(args: InfoArgs) -> anyhow::Result<()> {
         args.files
     };
     if !args.json {
-        println!(
-            "{:<48} {:>7} {:>9} {:>7} {:>10} {:>7}",
-            "data", "count", "shape", "labels", "mean pixel", "binary"
-        );
+        println!("{:<48} {:>7} {:>9} {:>7} {:>10} {:>7}", "data", "count", "shape", "labels", "mean pixel", "binary");
     }
     for name in files {
         let set = load_named(&name)?;

@@ -6,8 +6,8 @@ use anyhow::Context;
 use kanerva::backend::inference_device;
 use kanerva::catalog::load_checkpoint;
 use kanerva::data::{load_named, to_model_size};
-use kanerva::eval::{Scoring, allocation_clustering, evaluate_bound, evaluate_importance_weighted};
 use kanerva::finite::ensure_finite;
+use kanerva::eval::{Scoring, allocation_clustering, evaluate_bound, evaluate_importance_weighted};
 use kanerva::model::HeadlineBound;
 use kanerva::train::DEFAULT_EPISODE_SIZE;
 
@@ -57,18 +57,9 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
     let model = loaded.model.as_ref();
     let kind = model.kind();
     let has_bound = model.headline_bound() != HeadlineBound::NotABound;
-    anyhow::ensure!(
-        has_bound || (args.importance_samples.is_none() && !args.memory_gain),
-        "--importance-samples and --memory-gain: a {kind}'s loss is not a bound, so it has neither"
-    );
+    anyhow::ensure!(has_bound || (args.importance_samples.is_none() && !args.memory_gain), "--importance-samples and --memory-gain: a {kind}'s loss is not a bound, so it has neither");
     let set = to_model_size(load_named(&args.data)?);
-    anyhow::ensure!(
-        set.len() >= args.episode_size,
-        "{}: {} images, fewer than one episode of {}",
-        args.data,
-        set.len(),
-        args.episode_size
-    );
+    anyhow::ensure!(set.len() >= args.episode_size, "{}: {} images, fewer than one episode of {}", args.data, set.len(), args.episode_size);
     let sampled = !args.mean_w;
     let (episodes, size) = (args.episodes, args.episode_size);
     // Same seed before each pass: the latent draws are reproducible, and the joint and
@@ -79,39 +70,25 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
     };
     let report = score(Scoring::ModelTerms).expect("every model has its own terms");
     ensure_finite(&report, "eval")?;
-    let conditional = if has_bound {
-        score(Scoring::Conditional)
-    } else {
-        None
-    };
+    let conditional = if has_bound { score(Scoring::Conditional) } else { None };
     if let Some(c) = &conditional {
         ensure_finite(c, "eval conditional bound")?;
     }
-    let other_episode = if args.memory_gain {
-        score(Scoring::OtherEpisodeMemory)
-    } else {
-        None
-    };
+    let other_episode = if args.memory_gain { score(Scoring::OtherEpisodeMemory) } else { None };
     if let Some(o) = &other_episode {
         ensure_finite(o, "eval --memory-gain")?;
     }
     let iwae = match args.importance_samples {
         Some(k) => {
             device.seed(0);
-            let value = evaluate_importance_weighted(model, &set, episodes, size, k, &device)
-                .with_context(|| {
-                    format!("--importance-samples: no importance-weighted bound for a {kind}")
-                })?;
+            let value = evaluate_importance_weighted(model, &set, episodes, size, k, &device).with_context(|| format!("--importance-samples: no importance-weighted bound for a {kind}"))?;
             ensure_finite(&value, "eval --importance-samples")?;
             Some((k, value))
         }
         None => None,
     };
     let joint = (model.headline_bound() == HeadlineBound::Joint).then(|| report.headline());
-    let gain = other_episode
-        .as_ref()
-        .zip(conditional.as_ref())
-        .map(|(o, c)| o.headline() - c.headline());
+    let gain = other_episode.as_ref().zip(conditional.as_ref()).map(|(o, c)| o.headline() - c.headline());
     // A plug-in value (latents at their means) is not a bound and is never named as one.
     let plug = if sampled { "" } else { "plug_in_" };
     if args.output.json {
@@ -141,49 +118,27 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
         }
         // Models that allocate items among memory parts (the PKM): do the parts cluster the
         // classes? (The evaluated images, against their labels.)
-        if let Some(clustering) =
-            allocation_clustering(model, &set, report.episodes * report.episode_size, &device)
-        {
+        if let Some(clustering) = allocation_clustering(model, &set, report.episodes * report.episode_size, &device) {
             ensure_finite(&clustering, "eval clustering")?;
             value["clustering"] = serde_json::to_value(clustering)?;
         }
         println!("{value}");
     } else {
-        let what = if sampled {
-            "bound"
-        } else {
-            "plug-in value, not a bound"
-        };
-        println!(
-            "{} on {} episodes of {}, latents {}; nats per image:",
-            kind.label(),
-            report.episodes,
-            report.episode_size,
-            if sampled { "sampled" } else { "at their means" }
-        );
+        let what = if sampled { "bound" } else { "plug-in value, not a bound" };
+        println!("{} on {} episodes of {}, latents {}; nats per image:", kind.label(), report.episodes, report.episode_size, if sampled { "sampled" } else { "at their means" });
         match joint {
-            Some(_) => println!(
-                "  joint {what} (KL(M)/T included): {}",
-                report.terms.summary()
-            ),
-            None if model.headline_bound() == HeadlineBound::NotABound => {
-                println!("  training loss, not a bound: {}", report.terms.summary())
-            }
+            Some(_) => println!("  joint {what} (KL(M)/T included): {}", report.terms.summary()),
+            None if model.headline_bound() == HeadlineBound::NotABound => println!("  training loss, not a bound: {}", report.terms.summary()),
             None => println!("  joint bound: {}", no_joint_bound(model.headline_bound())),
         }
         if let Some(c) = &conditional {
-            println!(
-                "  memory-conditional {what} (memory written from the episode, held fixed): {}",
-                c.terms.summary()
-            );
+            println!("  memory-conditional {what} (memory written from the episode, held fixed): {}", c.terms.summary());
         }
         if let Some((k, iwae)) = iwae {
             println!("  importance-weighted conditional bound, K = {k}: {iwae:.2}");
         }
         if let Some(gain) = gain {
-            println!(
-                "  memory gain (conditional against another episode's memory minus against its own): {gain:.2}"
-            );
+            println!("  memory gain (conditional against another episode's memory minus against its own): {gain:.2}");
         }
     }
     Ok(())
@@ -192,9 +147,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
 /// Why a model reports no joint bound.
 fn no_joint_bound(headline: HeadlineBound) -> &'static str {
     match headline {
-        HeadlineBound::Conditional => {
-            "none: the memory is a deterministic function of the episode with no prior over it, so the model defines no joint likelihood of an episode; its headline is the memory-conditional bound"
-        }
+        HeadlineBound::Conditional => "none: the memory is a deterministic function of the episode with no prior over it, so the model defines no joint likelihood of an episode; its headline is the memory-conditional bound",
         _ => "none: the training loss is not a bound",
     }
 }

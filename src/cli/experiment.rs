@@ -65,12 +65,9 @@ pub struct RunArgs {
 fn read_record(path: &std::path::Path) -> anyhow::Result<ExperimentRecord> {
     let bytes = kanerva::data::read_bounded(path, 64 << 20).map_err(|e| match e {
         kanerva::data::BoundedReadError::Io(e) => anyhow::anyhow!("{}: {e}", path.display()),
-        kanerva::data::BoundedReadError::TooLarge => {
-            anyhow::anyhow!("{}: over 64 MB, not an experiment record", path.display())
-        }
+        kanerva::data::BoundedReadError::TooLarge => anyhow::anyhow!("{}: over 64 MB, not an experiment record", path.display()),
     })?;
-    serde_json::from_slice(&bytes)
-        .map_err(|e| anyhow::anyhow!("{}: not an experiment record: {e}", path.display()))
+    serde_json::from_slice(&bytes).map_err(|e| anyhow::anyhow!("{}: not an experiment record: {e}", path.display()))
 }
 
 pub fn run_command(command: ExperimentCommand) -> anyhow::Result<()> {
@@ -97,48 +94,26 @@ pub fn run_command(command: ExperimentCommand) -> anyhow::Result<()> {
         }
         ExperimentCommand::Scene(args) => {
             let record = read_record(&args.record)?;
-            let request = record
-                .point_scene(&args.plot, &args.series, args.point)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", args.record.display()))?;
+            let request = record.point_scene(&args.plot, &args.series, args.point).map_err(|e| anyhow::anyhow!("{}: {e}", args.record.display()))?;
             let scene = kanerva::scene::record(&request)?;
             scene.write(&args.out)?;
             let last = scene.recorded.last().map_or(f64::NAN, |s| s.pixel_error);
-            eprintln!(
-                "wrote {} ({} iterates; pixel error {:.4} at the end)",
-                args.out.display(),
-                scene.recorded.len(),
-                last
-            );
+            eprintln!("wrote {} ({} iterates; pixel error {:.4} at the end)", args.out.display(), scene.recorded.len(), last);
             Ok(())
         }
         ExperimentCommand::Run(args) => {
             let spec = find(&args.name).map_err(anyhow::Error::msg)?;
-            let command = format!(
-                "kanerva experiment run {}{} --out {}",
-                spec.name,
-                if args.quick { " --quick" } else { "" },
-                args.out.display()
-            );
+            let command = format!("kanerva experiment run {}{} --out {}", spec.name, if args.quick { " --quick" } else { "" }, args.out.display());
             // Ctrl-C stops the run; nothing is written until it is done (atomically).
             let mut report = |p: &Progress| {
-                eprint!(
-                    "\r{}/{} points  {} · {}          ",
-                    p.done, p.total, p.plot.id, p.series
-                );
+                eprint!("\r{}/{} points  {} · {}          ", p.done, p.total, p.plot.id, p.series);
                 let _ = std::io::stderr().flush();
                 true
             };
-            let record =
-                run(&spec, args.quick, &command, &mut report).map_err(anyhow::Error::msg)?;
+            let record = run(&spec, args.quick, &command, &mut report).map_err(anyhow::Error::msg)?;
             eprintln!();
             let written = record.write(&args.out).map_err(anyhow::Error::msg)?;
-            eprintln!(
-                "wrote {}, {} and {} plots in {:.1} s",
-                written.json.display(),
-                written.csv.display(),
-                written.pngs.len(),
-                record.seconds
-            );
+            eprintln!("wrote {}, {} and {} plots in {:.1} s", written.json.display(), written.csv.display(), written.pngs.len(), record.seconds);
             if args.json {
                 println!("{}", serde_json::to_string(&record)?);
             }

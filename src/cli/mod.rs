@@ -8,8 +8,8 @@ mod eval;
 mod options;
 use options::JsonArg;
 mod experiment;
-mod sample;
 mod scene;
+mod sample;
 mod sweep;
 mod train;
 
@@ -124,24 +124,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         full_screen: false,
     }) {
         #[cfg(feature = "gui")]
-        Command::Gui {
-            demo,
-            checkpoint,
-            data,
-            addressing,
-            scene,
-            lesson,
-            scale,
-            full_screen,
-        } => {
-            let lesson = lesson
-                .map(|l| {
-                    kanerva::scene::lesson::find_lesson(
-                        &l,
-                        kanerva::scene::lesson::lessons_dir().as_deref(),
-                    )
-                })
-                .transpose()?;
+        Command::Gui { demo, checkpoint, data, addressing, scene, lesson, scale, full_screen } => {
+            let lesson = lesson.map(|l| kanerva::scene::lesson::find_lesson(&l, kanerva::scene::lesson::lessons_dir().as_deref())).transpose()?;
             // A lesson that would stop half-way for weights this binary lacks says so now.
             if let Some(found) = &lesson {
                 let missing = kanerva::scene::lesson::missing_weights(found);
@@ -149,11 +133,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     missing.is_empty(),
                     "lesson {:?} needs weights that are not here: {} (put the shipped assets/ beside the binary)",
                     found.lesson.name,
-                    missing
-                        .iter()
-                        .map(|(step, file)| format!("{file} at step {step}"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    missing.iter().map(|(step, file)| format!("{file} at step {step}")).collect::<Vec<_>>().join(", ")
                 );
             }
             // Paths that cannot be used are refused here, before a window opens on other data
@@ -162,31 +142,16 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 kanerva::catalog::load_checkpoint(path, &kanerva::backend::inference_device())?;
             }
             if let Some(path) = &data {
-                anyhow::ensure!(
-                    path.exists(),
-                    "--data {}: no such file or folder",
-                    path.display()
-                );
+                anyhow::ensure!(path.exists(), "--data {}: no such file or folder", path.display());
             }
             if let Some(path) = &scene {
                 kanerva::scene::Scene::read(path)?;
             }
-            run_gui(kanerva::app::StartOptions {
-                demo,
-                checkpoint,
-                data,
-                addressing,
-                scene,
-                lesson,
-                scale,
-                full_screen,
-            })
+            run_gui(kanerva::app::StartOptions { demo, checkpoint, data, addressing, scene, lesson, scale, full_screen })
         }
         #[cfg(not(feature = "gui"))]
         Command::Gui {} => run_gui(),
-        Command::Data {
-            command: DataCommand::Info(args),
-        } => data_info::run(args),
+        Command::Data { command: DataCommand::Info(args) } => data_info::run(args),
         Command::Train(args) => train::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Eval(args) => eval::run(args),
@@ -218,11 +183,7 @@ mod tests {
     fn every_option_has_help_text() {
         fn walk(command: &clap::Command, path: &str, missing: &mut Vec<String>) {
             for arg in command.get_arguments() {
-                if arg.get_id() != "help"
-                    && arg.get_id() != "version"
-                    && arg.get_help().is_none()
-                    && arg.get_long_help().is_none()
-                {
+                if arg.get_id() != "help" && arg.get_id() != "version" && arg.get_help().is_none() && arg.get_long_help().is_none() {
                     missing.push(format!("{path} --{}", arg.get_id()));
                 }
             }

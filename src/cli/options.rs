@@ -47,16 +47,8 @@ impl ReadArgs {
     /// The read these options describe, refused past the limits (`--iterations`,
     /// `--search-steps`) before any work starts.
     pub fn plan(&self) -> anyhow::Result<ReadPlan> {
-        let plan = ReadPlan {
-            iterations: self.iterations,
-            update: self.update,
-            seed: self.seed,
-            addressing: self.addressing,
-            search_steps: self.search_steps,
-            optimise_query: !self.encoder_query_address,
-        };
-        plan.validate()
-            .map_err(|e| anyhow::anyhow!("--{}", e.to_string().replacen('_', "-", 1)))?;
+        let plan = ReadPlan { iterations: self.iterations, update: self.update, seed: self.seed, addressing: self.addressing, search_steps: self.search_steps, optimise_query: !self.encoder_query_address };
+        plan.validate().map_err(|e| anyhow::anyhow!("--{}", e.to_string().replacen('_', "-", 1)))?;
         Ok(plan)
     }
 }
@@ -71,11 +63,7 @@ pub fn parse_ui_scale(s: &str) -> Result<f32, String> {
     let range = kanerva::app::ui_scale::SCALE_RANGE;
     match s.parse::<f32>() {
         Ok(v) if range.contains(&v) => Ok(v),
-        _ => Err(format!(
-            "{s:?}: a scale from {} to {} (1.5 for a projector)",
-            range.start(),
-            range.end()
-        )),
+        _ => Err(format!("{s:?}: a scale from {} to {} (1.5 for a projector)", range.start(), range.end())),
     }
 }
 
@@ -88,10 +76,7 @@ pub struct JsonArg {
 }
 
 pub fn parse_update(s: &str) -> Result<ReadUpdate, String> {
-    ReadUpdate::ALL
-        .into_iter()
-        .find(|u| u.name() == s)
-        .ok_or_else(|| format!("unknown update {s:?} (mode, mean or sample)"))
+    ReadUpdate::ALL.into_iter().find(|u| u.name() == s).ok_or_else(|| format!("unknown update {s:?} (mode, mean or sample)"))
 }
 
 /// Refuses a count of 0 for an option that needs at least one.

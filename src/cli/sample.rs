@@ -52,8 +52,7 @@ pub fn save_grid(images: &[Image], columns: usize, path: &std::path::Path) -> an
             }
         }
     }
-    grid.save(path)
-        .with_context(|| format!("writing {}", path.display()))
+    grid.save(path).with_context(|| format!("writing {}", path.display()))
 }
 
 /// Most samples one `kanerva sample` draws.
@@ -62,11 +61,7 @@ const MAX_SAMPLES: usize = 1024;
 pub fn run(args: SampleArgs) -> anyhow::Result<()> {
     at_least_one("--n", args.n)?;
     // A grid of more would be a picture no one looks at, and minutes of decoding.
-    anyhow::ensure!(
-        args.n <= MAX_SAMPLES,
-        "--n: {} (at most {MAX_SAMPLES})",
-        args.n
-    );
+    anyhow::ensure!(args.n <= MAX_SAMPLES, "--n: {} (at most {MAX_SAMPLES})", args.n);
     at_least_one("--episode-size", args.episode_size)?;
     let device = inference_device();
     let loaded = load_checkpoint(&args.checkpoint.checkpoint, &device)?;
@@ -74,29 +69,12 @@ pub fn run(args: SampleArgs) -> anyhow::Result<()> {
     let mut memory = loaded.model.into_attractor(kind.name(), device);
     let (name, set) = match &args.data {
         Some(d) => (d.clone(), to_model_size(load_named(d)?)),
-        None => (
-            Embedded::MnistTest.name().to_string(),
-            Embedded::MnistTest.load()?,
-        ),
+        None => (Embedded::MnistTest.name().to_string(), Embedded::MnistTest.load()?),
     };
-    anyhow::ensure!(
-        set.len() >= args.episode_size,
-        "{name}: {} images, fewer than one episode of {}",
-        set.len(),
-        args.episode_size
-    );
-    let episode: Vec<Image> = test_episodes(set.len(), args.episode_size, 1, args.seed)
-        .into_iter()
-        .flatten()
-        .map(|i| set.image(i))
-        .collect();
+    anyhow::ensure!(set.len() >= args.episode_size, "{name}: {} images, fewer than one episode of {}", set.len(), args.episode_size);
+    let episode: Vec<Image> = test_episodes(set.len(), args.episode_size, 1, args.seed).into_iter().flatten().map(|i| set.image(i)).collect();
     memory.write(&episode)?;
-    let plan = ReadPlan {
-        iterations: args.cleanup,
-        update: ReadUpdate::Mean,
-        seed: args.seed,
-        ..ReadPlan::default()
-    };
+    let plan = ReadPlan { iterations: args.cleanup, update: ReadUpdate::Mean, seed: args.seed, ..ReadPlan::default() };
     let samples = sample_and_clean_up(memory.as_ref(), args.n, &plan)?;
     save_grid(&samples, (args.n as f64).sqrt().ceil() as usize, &args.out)?;
     eprintln!("wrote {} samples to {}", samples.len(), args.out.display());

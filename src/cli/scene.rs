@@ -68,15 +68,9 @@ fn parse_indices(text: &str) -> anyhow::Result<Vec<usize>> {
             anyhow::ensure!(a < b, "--episode {text}: an empty range");
             (a..b).collect()
         }
-        None => text
-            .split(',')
-            .map(|i| i.trim().parse::<usize>())
-            .collect::<Result<_, _>>()?,
+        None => text.split(',').map(|i| i.trim().parse::<usize>()).collect::<Result<_, _>>()?,
     };
-    anyhow::ensure!(
-        !indices.is_empty() && indices.len() <= 1024,
-        "--episode {text}: 1 to 1024 indices"
-    );
+    anyhow::ensure!(!indices.is_empty() && indices.len() <= 1024, "--episode {text}: 1 to 1024 indices");
     Ok(indices)
 }
 
@@ -84,18 +78,9 @@ pub fn run(command: SceneCommand) -> anyhow::Result<()> {
     match command {
         SceneCommand::Save(args) => {
             let locations = SdmConfig::default().locations;
-            let memory = MemorySpec::from_name(
-                args.model,
-                args.checkpoint.as_deref(),
-                args.beta,
-                locations,
-            )?;
-            let image = |index| SceneImage::Data {
-                source: args.data.clone(),
-                index,
-            };
-            let indices = parse_indices(&args.episode)
-                .map_err(|e| anyhow::anyhow!("--episode {}: {e}", args.episode))?;
+            let memory = MemorySpec::from_name(args.model, args.checkpoint.as_deref(), args.beta, locations)?;
+            let image = |index| SceneImage::Data { source: args.data.clone(), index };
+            let indices = parse_indices(&args.episode).map_err(|e| anyhow::anyhow!("--episode {}: {e}", args.episode))?;
             let request = SceneRequest {
                 memory,
                 episode: indices.into_iter().map(image).collect(),
@@ -109,15 +94,8 @@ pub fn run(command: SceneCommand) -> anyhow::Result<()> {
             ensure_finite(&scene.recorded, "the recorded read")?;
             scene.write(&args.out)?;
             let last = scene.recorded.last().expect("the query at least");
-            let energy = last
-                .energy
-                .map_or("none".to_string(), |e| format!("{e:.2}"));
-            eprintln!(
-                "saved {} ({} iterates; last energy {energy}, pixel error {:.4})",
-                args.out.display(),
-                scene.recorded.len(),
-                last.pixel_error
-            );
+            let energy = last.energy.map_or("none".to_string(), |e| format!("{e:.2}"));
+            eprintln!("saved {} ({} iterates; last energy {energy}, pixel error {:.4})", args.out.display(), scene.recorded.len(), last.pixel_error);
             Ok(())
         }
         SceneCommand::Replay(args) => {
@@ -129,21 +107,9 @@ pub fn run(command: SceneCommand) -> anyhow::Result<()> {
             } else {
                 println!("{:>9} {:>14} {:>12}", "iteration", "energy", "pixel error");
                 for s in &report.steps {
-                    println!(
-                        "{:>9} {:>14} {:>12.4}",
-                        s.iteration,
-                        s.energy.map_or("-".into(), |e| format!("{e:.6}")),
-                        s.pixel_error
-                    );
+                    println!("{:>9} {:>14} {:>12.4}", s.iteration, s.energy.map_or("-".into(), |e| format!("{e:.6}")), s.pixel_error);
                 }
-                println!(
-                    "{}",
-                    if report.matches {
-                        "matches the recording".to_string()
-                    } else {
-                        format!("does NOT match: {}", report.problems.join("; "))
-                    }
-                );
+                println!("{}", if report.matches { "matches the recording".to_string() } else { format!("does NOT match: {}", report.problems.join("; ")) });
             }
             if !report.matches {
                 std::process::exit(1);
@@ -155,19 +121,13 @@ pub fn run(command: SceneCommand) -> anyhow::Result<()> {
 
 /// `kanerva lessons`: every lesson's name, title and number of steps.
 pub fn list_lessons(json: bool) -> anyhow::Result<()> {
-    let lessons =
-        kanerva::scene::lesson::all_lessons(kanerva::scene::lesson::lessons_dir().as_deref())?;
+    let lessons = kanerva::scene::lesson::all_lessons(kanerva::scene::lesson::lessons_dir().as_deref())?;
     if json {
         let list: Vec<serde_json::Value> = lessons.iter().map(|l| serde_json::json!({"name": l.lesson.name, "title": l.lesson.title, "steps": l.lesson.steps.len()})).collect();
         println!("{}", serde_json::Value::Array(list));
     } else {
         for l in &lessons {
-            println!(
-                "{:<20} {} ({} steps)",
-                l.lesson.name,
-                l.lesson.title,
-                l.lesson.steps.len()
-            );
+            println!("{:<20} {} ({} steps)", l.lesson.name, l.lesson.title, l.lesson.steps.len());
         }
         println!("open one with: kanerva gui --lesson NAME");
     }

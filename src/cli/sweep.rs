@@ -4,10 +4,10 @@
 use std::path::PathBuf;
 
 use kanerva::catalog::memories::DEFAULT_BETA;
+use kanerva::finite::ensure_finite;
 use kanerva::catalog::{MemoryName, MemorySpec};
 use kanerva::data::{Corruption, load_named, to_model_size};
 use kanerva::eval::{PatternSource, SweepAxis, SweepControl, check_sweep, sweep, sweep_settings};
-use kanerva::finite::ensure_finite;
 use kanerva::memory::sdm::SdmConfig;
 
 use super::options::{JsonArg, ReadArgs};
@@ -53,85 +53,39 @@ pub struct SweepArgs {
 pub fn run(args: SweepArgs) -> anyhow::Result<()> {
     let (axis, levels) = match &args.noise_levels {
         Some(levels) => {
-            anyhow::ensure!(
-                args.stored.len() == 1,
-                "--noise-levels sweeps the corruption at one --stored count; give exactly one"
-            );
+            anyhow::ensure!(args.stored.len() == 1, "--noise-levels sweeps the corruption at one --stored count; give exactly one");
             (SweepAxis::NoiseLevel, levels.clone())
         }
         None => (SweepAxis::Stored, Vec::new()),
     };
-    let control: SweepControl = args
-        .control
-        .parse()
-        .map_err(|e| anyhow::anyhow!("--control: {e}"))?;
+    let control: SweepControl = args.control.parse().map_err(|e| anyhow::anyhow!("--control: {e}"))?;
     let settings = sweep_settings(axis, &args.stored, args.noise, &levels);
     let plan = args.read.plan()?;
     // Every count checked before a memory is built or data loaded.
     check_sweep(&settings, &plan).map_err(|e| anyhow::anyhow!("--{e}"))?;
-    let spec = MemorySpec::from_name(
-        args.model,
-        args.checkpoint.as_deref(),
-        args.beta,
-        args.locations,
-    )?;
+    let spec = MemorySpec::from_name(args.model, args.checkpoint.as_deref(), args.beta, args.locations)?;
     spec.validate().map_err(|e| anyhow::anyhow!("--{e}"))?;
     let mut memory = spec.build()?;
     let source = if args.patterns == "random" {
-        PatternSource::Random {
-            seed: args.read.seed,
-        }
+        PatternSource::Random { seed: args.read.seed }
     } else {
         PatternSource::Data(to_model_size(load_named(&args.patterns)?))
     };
-    let points = sweep(
-        memory.as_mut(),
-        &source,
-        &settings,
-        &plan,
-        control,
-        &mut |done, total, p| {
-            eprintln!(
-                "[{done}/{total}] stored {:>4}, {} {:.3}: recall error {:.4} (query {:.4}, blank page {:.4})",
-                p.stored,
-                args.noise.kind(),
-                p.noise_level,
-                p.recall_error,
-                p.query_error,
-                p.blank_error
-            );
-            true
-        },
-    )?;
+    let points = sweep(memory.as_mut(), &source, &settings, &plan, control, &mut |done, total, p| {
+        eprintln!("[{done}/{total}] stored {:>4}, {} {:.3}: recall error {:.4} (query {:.4}, blank page {:.4})", p.stored, args.noise.kind(), p.noise_level, p.recall_error, p.query_error, p.blank_error);
+        true
+    })?;
     ensure_finite(&points, "sweep")?;
     if args.output.json {
-        let noise = if axis == SweepAxis::NoiseLevel {
-            args.noise.kind().to_string()
-        } else {
-            args.noise.to_string()
-        };
-        println!(
-            "{}",
-            serde_json::json!({ "model": args.model.name(), "patterns": args.patterns, "noise": noise, "axis": axis, "iterations": args.read.iterations, "control": control, "points": points })
-        );
+        let noise = if axis == SweepAxis::NoiseLevel { args.noise.kind().to_string() } else { args.noise.to_string() };
+        println!("{}", serde_json::json!({ "model": args.model.name(), "patterns": args.patterns, "noise": noise, "axis": axis, "iterations": args.read.iterations, "control": control, "points": points }));
     } else {
         if control != SweepControl::None {
             println!("control: {}", control.name());
         }
-        println!(
-            "{:>7} {:>12} {:>12} {:>12} {:>12} {:>14}",
-            "stored", "noise level", "recall error", "query error", "blank error", "memory floats"
-        );
+        println!("{:>7} {:>12} {:>12} {:>12} {:>12} {:>14}", "stored", "noise level", "recall error", "query error", "blank error", "memory floats");
         for p in &points {
-            println!(
-                "{:>7} {:>12.3} {:>12.4} {:>12.4} {:>12.4} {:>14}",
-                p.stored,
-                p.noise_level,
-                p.recall_error,
-                p.query_error,
-                p.blank_error,
-                p.memory_floats
-            );
+            println!("{:>7} {:>12.3} {:>12.4} {:>12.4} {:>12.4} {:>14}", p.stored, p.noise_level, p.recall_error, p.query_error, p.blank_error, p.memory_floats);
         }
     }
     Ok(())

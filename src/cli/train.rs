@@ -10,9 +10,7 @@ use kanerva::backend::training_device;
 use kanerva::catalog::{model_spec, train};
 use kanerva::data::{load_named, to_model_size};
 use kanerva::model::{ModelKind, ModelOptions};
-use kanerva::train::{
-    CheckpointFile, ModelSpec, TrainConfig, TrainEvent, TrainJob, TrainOutcome, TrainStart,
-};
+use kanerva::train::{CheckpointFile, ModelSpec, TrainConfig, TrainEvent, TrainJob, TrainOutcome, TrainStart};
 
 #[derive(Debug, clap::Args)]
 pub struct TrainArgs {
@@ -88,68 +86,30 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
         data = data.subset(&(0..n.min(data.len())).collect::<Vec<_>>());
     }
     let (model, start) = if let Some(source) = &args.fine_tune_from {
-        (
-            fine_tune_spec(source, args.model, &args.model_options)?,
-            TrainStart::FineTune(source.clone()),
-        )
+        (fine_tune_spec(source, args.model, &args.model_options)?, TrainStart::FineTune(source.clone()))
     } else if args.resume {
         // The architecture comes from the checkpoint; the flags must agree with it.
-        anyhow::ensure!(
-            args.out.exists(),
-            "--resume needs the checkpoint at --out ({} does not exist)",
-            args.out.display()
-        );
-        (
-            model_spec(args.model, &args.model_options, args.seed),
-            TrainStart::Resume,
-        )
+        anyhow::ensure!(args.out.exists(), "--resume needs the checkpoint at --out ({} does not exist)", args.out.display());
+        (model_spec(args.model, &args.model_options, args.seed), TrainStart::Resume)
     } else {
-        (
-            model_spec(args.model, &args.model_options, args.seed),
-            TrainStart::Fresh,
-        )
+        (model_spec(args.model, &args.model_options, args.seed), TrainStart::Fresh)
     };
     let cancel = Arc::new(AtomicBool::new(false));
     install_ctrl_c(cancel.clone());
     let json = args.json;
     let images = data.len();
-    let job = TrainJob {
-        model,
-        train: config,
-        data: Arc::new(data),
-        data_name: args.data.clone(),
-        start,
-        out: args.out.clone(),
-    };
+    let job = TrainJob { model, train: config, data: Arc::new(data), data_name: args.data.clone(), start, out: args.out.clone() };
     let mut on_event = |event: TrainEvent| match event {
-        TrainEvent::Started {
-            start_step,
-            total_steps,
-        } => {
+        TrainEvent::Started { start_step, total_steps } => {
             if json {
-                println!(
-                    "{}",
-                    serde_json::json!({"event": "started", "start_step": start_step, "total_steps": total_steps})
-                );
+                println!("{}", serde_json::json!({"event": "started", "start_step": start_step, "total_steps": total_steps}));
             } else {
-                eprintln!(
-                    "training {} on {} ({images} images) from step {start_step} to {total_steps}",
-                    args.model, args.data
-                );
+                eprintln!("training {} on {} ({images} images) from step {start_step} to {total_steps}", args.model, args.data);
             }
         }
-        TrainEvent::Metrics {
-            step,
-            total_steps,
-            metrics,
-            steps_per_s,
-            eta_s,
-        } => {
+        TrainEvent::Metrics { step, total_steps, metrics, steps_per_s, eta_s } => {
             if json {
-                println!(
-                    "{}",
-                    serde_json::json!({"event": "metrics", "step": step, "metrics": metrics, "steps_per_s": steps_per_s, "eta_s": eta_s})
-                );
+                println!("{}", serde_json::json!({"event": "metrics", "step": step, "metrics": metrics, "steps_per_s": steps_per_s, "eta_s": eta_s}));
             } else {
                 let width = 30;
                 let filled = (width as f64 * step as f64 / total_steps.max(1) as f64) as usize;
@@ -166,10 +126,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
         }
         TrainEvent::CheckpointSaved { step, path } => {
             if json {
-                println!(
-                    "{}",
-                    serde_json::json!({"event": "checkpoint", "step": step, "path": path})
-                );
+                println!("{}", serde_json::json!({"event": "checkpoint", "step": step, "path": path}));
             }
         }
     };
@@ -190,36 +147,19 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
 /// Fails early when `out`'s folder cannot be created or written (rather than after the first
 /// checkpoint interval of training).
 fn check_writable(out: &Path) -> anyhow::Result<()> {
-    anyhow::ensure!(
-        !out.is_dir(),
-        "--out {} is a folder; give a file name",
-        out.display()
-    );
-    let dir = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("--out: cannot create {}", dir.display()))?;
+    anyhow::ensure!(!out.is_dir(), "--out {} is a folder; give a file name", out.display());
+    let dir = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).with_context(|| format!("--out: cannot create {}", dir.display()))?;
     let probe = dir.join(format!(".kanerva-write-test-{}", std::process::id()));
-    std::fs::write(&probe, b"")
-        .with_context(|| format!("--out: cannot write in {}", dir.display()))?;
+    std::fs::write(&probe, b"").with_context(|| format!("--out: cannot write in {}", dir.display()))?;
     let _ = std::fs::remove_file(probe);
     Ok(())
 }
 
 /// The model config of a `--fine-tune-from` run: the source's (so its parameters fit), with
 /// the loss weights of the command line where the kind has them.
-fn fine_tune_spec(
-    source: &Path,
-    kind: ModelKind,
-    options: &ModelOptions,
-) -> anyhow::Result<ModelSpec> {
-    Ok(kanerva::catalog::fine_tune_spec(
-        kind,
-        &CheckpointFile::read(source)?,
-        options,
-    )?)
+fn fine_tune_spec(source: &Path, kind: ModelKind, options: &ModelOptions) -> anyhow::Result<ModelSpec> {
+    Ok(kanerva::catalog::fine_tune_spec(kind, &CheckpointFile::read(source)?, options)?)
 }
 
 pub fn format_duration(seconds: f64) -> String {
@@ -240,13 +180,15 @@ pub fn format_duration(seconds: f64) -> String {
 /// (seen on the GPU machine: it died without saving).
 fn install_ctrl_c(cancel: Arc<AtomicBool>) {
     let mut first: Option<std::time::Instant> = None;
-    let _ = ctrlc::set_handler(move || match first {
-        None => {
-            first = Some(std::time::Instant::now());
-            cancel.store(true, Ordering::SeqCst);
-            eprintln!("\nstopping after this step (Ctrl-C again to kill)...");
+    let _ = ctrlc::set_handler(move || {
+        match first {
+            None => {
+                first = Some(std::time::Instant::now());
+                cancel.store(true, Ordering::SeqCst);
+                eprintln!("\nstopping after this step (Ctrl-C again to kill)...");
+            }
+            Some(t) if t.elapsed() < std::time::Duration::from_secs(1) => {}
+            Some(_) => std::process::exit(130),
         }
-        Some(t) if t.elapsed() < std::time::Duration::from_secs(1) => {}
-        Some(_) => std::process::exit(130),
     });
 }

@@ -4,10 +4,7 @@ use crate::rng::SplitMix64;
 
 /// Pixel -> 1 when it is at least `threshold`, else 0.
 pub fn binarize_threshold(pixels: &[f32], threshold: f32) -> Vec<f32> {
-    pixels
-        .iter()
-        .map(|&v| if v >= threshold { 1.0 } else { 0.0 })
-        .collect()
+    pixels.iter().map(|&v| if v >= threshold { 1.0 } else { 0.0 }).collect()
 }
 
 /// Pixel -> 1 with probability equal to its grey value (dynamic binarization), seeded.
@@ -42,10 +39,7 @@ mod tests {
 
     #[test]
     fn threshold_is_inclusive_and_binary() {
-        assert_eq!(
-            binarize_threshold(&[0.0, 0.49, 0.5, 1.0], 0.5),
-            vec![0.0, 0.0, 1.0, 1.0]
-        );
+        assert_eq!(binarize_threshold(&[0.0, 0.49, 0.5, 1.0], 0.5), vec![0.0, 0.0, 1.0, 1.0]);
     }
 
     #[test]

@@ -36,18 +36,11 @@ pub fn read_file_bytes(path: &Path) -> Result<Vec<u8>> {
     let prefix = read_up_to(&mut reader, PREFIX_BYTES).map_err(|e| DataError::io(path, e))?;
     if prefix.starts_with(&GZIP_MAGIC) {
         if size > MAX_COMPRESSED_BYTES {
-            return Err(DataError::malformed(
-                path,
-                format!("gzip file is larger than {MAX_COMPRESSED_BYTES} bytes"),
-            ));
+            return Err(DataError::malformed(path, format!("gzip file is larger than {MAX_COMPRESSED_BYTES} bytes")));
         }
-        let raw = read_rest(&mut reader, prefix, MAX_COMPRESSED_BYTES)
-            .map_err(|e| DataError::io(path, e))?;
+        let raw = read_rest(&mut reader, prefix, MAX_COMPRESSED_BYTES).map_err(|e| DataError::io(path, e))?;
         if raw.len() as u64 > MAX_COMPRESSED_BYTES {
-            return Err(DataError::malformed(
-                path,
-                format!("gzip file is larger than {MAX_COMPRESSED_BYTES} bytes"),
-            ));
+            return Err(DataError::malformed(path, format!("gzip file is larger than {MAX_COMPRESSED_BYTES} bytes")));
         }
         return decompress_if_gzip(path, raw);
     }
@@ -56,13 +49,7 @@ pub fn read_file_bytes(path: &Path) -> Result<Vec<u8>> {
             let declared = checked_limit(path, declared)?;
             // A regular file's size is known: disagreeing with the header is an error now.
             if size > 0 && size != declared {
-                return Err(DataError::malformed(
-                    path,
-                    format!(
-                        "header says {what} = {declared} bytes, but the file has {size} bytes{}",
-                        if size < declared { " (truncated?)" } else { "" }
-                    ),
-                ));
+                return Err(DataError::malformed(path, format!("header says {what} = {declared} bytes, but the file has {size} bytes{}", if size < declared { " (truncated?)" } else { "" })));
             }
             declared
         }
@@ -73,27 +60,14 @@ pub fn read_file_bytes(path: &Path) -> Result<Vec<u8>> {
     };
     let bytes = read_rest(&mut reader, prefix, limit).map_err(|e| DataError::io(path, e))?;
     if bytes.len() as u64 > limit {
-        return Err(DataError::malformed(
-            path,
-            format!(
-                "more than {limit} bytes, {}",
-                if limit == MAX_PICTURE_BYTES {
-                    "larger than any picture read here"
-                } else {
-                    "more than its header declares"
-                }
-            ),
-        ));
+        return Err(DataError::malformed(path, format!("more than {limit} bytes, {}", if limit == MAX_PICTURE_BYTES { "larger than any picture read here" } else { "more than its header declares" })));
     }
     Ok(bytes)
 }
 
 /// The error for content that is no format we read.
 pub(crate) fn not_a_data_file(path: &Path) -> DataError {
-    DataError::Unsupported {
-        path: path.to_path_buf(),
-        problem: "not an IMG1, MNIST IDX, PNG, JPEG or GIF file (gzip is fine)".into(),
-    }
+    DataError::Unsupported { path: path.to_path_buf(), problem: "not an IMG1, MNIST IDX, PNG, JPEG or GIF file (gzip is fine)".into() }
 }
 
 /// A declared length as a read limit, refused over [`MAX_FILE_BYTES`].
@@ -101,14 +75,7 @@ fn checked_limit(path: &Path, declared: u128) -> Result<u64> {
     u64::try_from(declared)
         .ok()
         .filter(|&d| d <= MAX_FILE_BYTES)
-        .ok_or_else(|| {
-            DataError::malformed(
-                path,
-                format!(
-                    "the header declares {declared} bytes, more than the {MAX_FILE_BYTES} read here"
-                ),
-            )
-        })
+        .ok_or_else(|| DataError::malformed(path, format!("the header declares {declared} bytes, more than the {MAX_FILE_BYTES} read here")))
 }
 
 /// At most `n` bytes from `reader` (fewer only at its end).
@@ -132,15 +99,8 @@ fn read_rest(reader: &mut impl Read, mut start: Vec<u8>, limit: u64) -> std::io:
 pub fn open_regular_file(path: &Path) -> std::io::Result<std::fs::File> {
     let kind = std::fs::metadata(path)?.file_type();
     if !kind.is_file() {
-        let what = if kind.is_dir() {
-            "a folder"
-        } else {
-            "a device, pipe or socket"
-        };
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            format!("is {what}, not a file"),
-        ));
+        let what = if kind.is_dir() { "a folder" } else { "a device, pipe or socket" };
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("is {what}, not a file")));
     }
     std::fs::File::open(path)
 }
@@ -161,9 +121,7 @@ pub fn read_bounded(path: &Path, max: u64) -> std::result::Result<Vec<u8>, Bound
         return Err(BoundedReadError::TooLarge);
     }
     let mut out = Vec::with_capacity(size as usize);
-    file.take(max + 1)
-        .read_to_end(&mut out)
-        .map_err(BoundedReadError::Io)?;
+    file.take(max + 1).read_to_end(&mut out).map_err(BoundedReadError::Io)?;
     if out.len() as u64 > max {
         return Err(BoundedReadError::TooLarge);
     }
@@ -177,23 +135,14 @@ pub(crate) fn decompress_if_gzip(path: &Path, raw: Vec<u8>) -> Result<Vec<u8>> {
     if !raw.starts_with(&GZIP_MAGIC) {
         return Ok(raw);
     }
-    let damaged =
-        |e: std::io::Error| DataError::malformed(path, format!("gzip stream is damaged: {e}"));
+    let damaged = |e: std::io::Error| DataError::malformed(path, format!("gzip stream is damaged: {e}"));
     let mut decoder = flate2::read::MultiGzDecoder::new(raw.as_slice());
     let prefix = read_up_to(&mut decoder, PREFIX_BYTES).map_err(damaged)?;
-    let (declared, _) = declared_len(&prefix).ok_or_else(|| {
-        DataError::malformed(
-            path,
-            "the gzip stream holds neither an IMG1 nor an IDX file",
-        )
-    })?;
+    let (declared, _) = declared_len(&prefix).ok_or_else(|| DataError::malformed(path, "the gzip stream holds neither an IMG1 nor an IDX file"))?;
     let limit = checked_limit(path, declared)?;
     let out = read_rest(&mut decoder, prefix, limit).map_err(damaged)?;
     if out.len() as u64 > limit {
-        return Err(DataError::malformed(
-            path,
-            format!("decompresses to more than the {limit} bytes its header declares"),
-        ));
+        return Err(DataError::malformed(path, format!("decompresses to more than the {limit} bytes its header declares")));
     }
     Ok(out)
 }

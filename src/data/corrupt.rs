@@ -93,21 +93,11 @@ impl Corruption {
     pub fn with_level(&self, level: f64) -> Corruption {
         let level = level.max(0.0);
         match *self {
-            Corruption::SaltPepper { .. } => Corruption::SaltPepper {
-                p: level.min(1.0) as f32,
-            },
-            Corruption::BitFlip { .. } => Corruption::BitFlip {
-                p: level.min(1.0) as f32,
-            },
-            Corruption::Occlude { .. } => Corruption::Occlude {
-                region: Region::RandomSquare(level.round() as usize),
-            },
-            Corruption::Erase { .. } => Corruption::Erase {
-                region: Region::RandomSquare(level.round() as usize),
-            },
-            Corruption::Gaussian { .. } => Corruption::Gaussian {
-                sigma: level as f32,
-            },
+            Corruption::SaltPepper { .. } => Corruption::SaltPepper { p: level.min(1.0) as f32 },
+            Corruption::BitFlip { .. } => Corruption::BitFlip { p: level.min(1.0) as f32 },
+            Corruption::Occlude { .. } => Corruption::Occlude { region: Region::RandomSquare(level.round() as usize) },
+            Corruption::Erase { .. } => Corruption::Erase { region: Region::RandomSquare(level.round() as usize) },
+            Corruption::Gaussian { .. } => Corruption::Gaussian { sigma: level as f32 },
         }
     }
 
@@ -159,9 +149,7 @@ fn fill(image: &mut Image, region: Region, value: f32, rng: &mut SplitMix64) {
 
 /// A corruption string that could not be parsed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "bad corruption {text:?}: {problem}. Use salt-pepper:P, flip:P, occlude:N, occlude:ROW,COL,H,W, erase:N, erase:ROW,COL,H,W or gauss:SIGMA"
-)]
+#[error("bad corruption {text:?}: {problem}. Use salt-pepper:P, flip:P, occlude:N, occlude:ROW,COL,H,W, erase:N, erase:ROW,COL,H,W or gauss:SIGMA")]
 pub struct CorruptionParseError {
     pub text: String,
     pub problem: String,
@@ -178,11 +166,7 @@ impl FromStr for Corruption {
         let (kind, arg) = text.split_once(':').ok_or_else(|| err("missing ':'"))?;
         let probability = || -> Result<f32, CorruptionParseError> {
             let p: f32 = arg.trim().parse().map_err(|_| err("not a number"))?;
-            if (0.0..=1.0).contains(&p) {
-                Ok(p)
-            } else {
-                Err(err("probability outside [0, 1]"))
-            }
+            if (0.0..=1.0).contains(&p) { Ok(p) } else { Err(err("probability outside [0, 1]")) }
         };
         let region = || -> Result<Region, CorruptionParseError> {
             let parts: Vec<usize> = arg
@@ -194,22 +178,10 @@ impl FromStr for Corruption {
             match parts.as_slice() {
                 [n] if (1..=side).contains(n) => Ok(Region::RandomSquare(*n)),
                 [_] => Err(err(&format!("a square's side must be 1 to {side}"))),
-                [row, col, height, width]
-                    if *height >= 1
-                        && *width >= 1
-                        && row.saturating_add(*height) <= side
-                        && col.saturating_add(*width) <= side =>
-                {
-                    Ok(Region::At(Rect {
-                        row: *row,
-                        col: *col,
-                        height: *height,
-                        width: *width,
-                    }))
+                [row, col, height, width] if *height >= 1 && *width >= 1 && row.saturating_add(*height) <= side && col.saturating_add(*width) <= side => {
+                    Ok(Region::At(Rect { row: *row, col: *col, height: *height, width: *width }))
                 }
-                [_, _, _, _] => Err(err(&format!(
-                    "the rectangle must have a height and width of at least 1 and lie inside the {side}x{side} image"
-                ))),
+                [_, _, _, _] => Err(err(&format!("the rectangle must have a height and width of at least 1 and lie inside the {side}x{side} image"))),
                 _ => Err(err("expected N or ROW,COL,H,W")),
             }
         };
@@ -252,30 +224,15 @@ mod tests {
     use super::*;
 
     fn checker() -> Image {
-        Image::new(
-            28,
-            28,
-            (0..784).map(|i| ((i / 28 + i % 28) % 2) as f32).collect(),
-        )
+        Image::new(28, 28, (0..784).map(|i| ((i / 28 + i % 28) % 2) as f32).collect())
     }
 
     #[test]
     fn regions_outside_the_image_or_empty_are_refused() {
-        for bad in [
-            "erase:30,30,5,5",
-            "occlude:0",
-            "occlude:29",
-            "erase:0,0,0,3",
-            "occlude:20,20,10,5",
-        ] {
+        for bad in ["erase:30,30,5,5", "occlude:0", "occlude:29", "erase:0,0,0,3", "occlude:20,20,10,5"] {
             assert!(bad.parse::<Corruption>().is_err(), "{bad} was accepted");
         }
-        for good in [
-            "erase:0,0,28,28",
-            "occlude:10",
-            "occlude:1",
-            "erase:27,27,1,1",
-        ] {
+        for good in ["erase:0,0,28,28", "occlude:10", "occlude:1", "erase:27,27,1,1"] {
             assert!(good.parse::<Corruption>().is_ok(), "{good} was refused");
         }
     }
@@ -283,13 +240,7 @@ mod tests {
     #[test]
     fn corruptions_are_pure_functions_of_image_params_and_seed() {
         let im = checker();
-        for c in [
-            "salt-pepper:0.2",
-            "flip:0.1",
-            "occlude:10",
-            "erase:8",
-            "gauss:0.3",
-        ] {
+        for c in ["salt-pepper:0.2", "flip:0.1", "occlude:10", "erase:8", "gauss:0.3"] {
             let c: Corruption = c.parse().unwrap();
             assert_eq!(c.apply(&im, 5), c.apply(&im, 5), "{c}");
             assert_ne!(c.apply(&im, 5), im, "{c} changed nothing");
@@ -300,12 +251,7 @@ mod tests {
     #[test]
     fn bit_flip_rate_matches_p_and_salt_pepper_touches_half_as_many() {
         let im = checker();
-        let big = |c: Corruption| {
-            (0..50)
-                .map(|s| c.apply(&im, s).pixel_error(&im))
-                .sum::<f32>()
-                / 50.0
-        };
+        let big = |c: Corruption| (0..50).map(|s| c.apply(&im, s).pixel_error(&im)).sum::<f32>() / 50.0;
         let flip = big(Corruption::BitFlip { p: 0.2 });
         let sp = big(Corruption::SaltPepper { p: 0.2 });
         assert!((flip - 0.2).abs() < 0.01, "flip {flip}");
@@ -315,37 +261,18 @@ mod tests {
     #[test]
     fn occlusion_fills_exactly_the_rectangle() {
         let im = Image::blank();
-        let rect = Rect {
-            row: 3,
-            col: 4,
-            height: 5,
-            width: 6,
-        };
-        let out = Corruption::Occlude {
-            region: Region::At(rect),
-        }
-        .apply(&im, 0);
+        let rect = Rect { row: 3, col: 4, height: 5, width: 6 };
+        let out = Corruption::Occlude { region: Region::At(rect) }.apply(&im, 0);
         assert_eq!(out.pixels.iter().filter(|&&v| v == 1.0).count(), 30);
         assert_eq!(out.get(3, 4), 1.0);
         assert_eq!(out.get(8, 4), 0.0);
         // A rectangle hanging off the image is clipped, never a panic.
-        let edge = Rect {
-            row: 25,
-            col: 25,
-            height: 10,
-            width: 10,
-        };
-        let out = Corruption::Occlude {
-            region: Region::At(edge),
-        }
-        .apply(&im, 0);
+        let edge = Rect { row: 25, col: 25, height: 10, width: 10 };
+        let out = Corruption::Occlude { region: Region::At(edge) }.apply(&im, 0);
         assert_eq!(out.pixels.iter().filter(|&&v| v == 1.0).count(), 9);
         let mut full = Image::blank();
         full.pixels.fill(1.0);
-        let erased = Corruption::Erase {
-            region: Region::RandomSquare(10),
-        }
-        .apply(&full, 1);
+        let erased = Corruption::Erase { region: Region::RandomSquare(10) }.apply(&full, 1);
         assert_eq!(erased.pixels.iter().filter(|&&v| v == 0.0).count(), 100);
     }
 
@@ -357,13 +284,7 @@ mod tests {
 
     #[test]
     fn bad_corruption_strings_are_clear_errors() {
-        for bad in [
-            "salt-pepper",
-            "flip:1.5",
-            "occlude:1,2",
-            "blur:3",
-            "gauss:-1",
-        ] {
+        for bad in ["salt-pepper", "flip:1.5", "occlude:1,2", "blur:3", "gauss:-1"] {
             let e = bad.parse::<Corruption>().unwrap_err();
             assert!(e.to_string().contains(bad), "{e}");
         }

@@ -36,11 +36,7 @@ pub enum EpisodeError {
 }
 
 /// Draws the indices of one episode.
-pub fn sample_episode(
-    set: &ImageSet,
-    spec: EpisodeSpec,
-    rng: &mut SplitMix64,
-) -> Result<Vec<usize>, EpisodeError> {
+pub fn sample_episode(set: &ImageSet, spec: EpisodeSpec, rng: &mut SplitMix64) -> Result<Vec<usize>, EpisodeError> {
     if spec.size == 0 {
         return Err(EpisodeError::Empty);
     }
@@ -60,11 +56,7 @@ pub fn sample_episode(
     draw(&pool, spec, rng)
 }
 
-fn draw(
-    pool: &[usize],
-    spec: EpisodeSpec,
-    rng: &mut SplitMix64,
-) -> Result<Vec<usize>, EpisodeError> {
+fn draw(pool: &[usize], spec: EpisodeSpec, rng: &mut SplitMix64) -> Result<Vec<usize>, EpisodeError> {
     if pool.is_empty() || (!spec.replacement && pool.len() < spec.size) {
         return Err(EpisodeError::TooFewImages {
             wanted: spec.size,
@@ -72,9 +64,7 @@ fn draw(
         });
     }
     if spec.replacement {
-        return Ok((0..spec.size)
-            .map(|_| pool[rng.below(pool.len())])
-            .collect());
+        return Ok((0..spec.size).map(|_| pool[rng.below(pool.len())]).collect());
     }
     // Partial Fisher-Yates: only the first `size` positions are drawn.
     let mut items = pool.to_vec();
@@ -91,10 +81,7 @@ fn draw(
 /// such as the binarized MNIST test split give representative episodes. At most `count`.
 pub fn test_episodes(n_images: usize, size: usize, count: usize, seed: u64) -> Vec<Vec<usize>> {
     let perm = shuffle_permutation(n_images, seed);
-    perm.chunks_exact(size.max(1))
-        .take(count)
-        .map(<[usize]>::to_vec)
-        .collect()
+    perm.chunks_exact(size.max(1)).take(count).map(<[usize]>::to_vec).collect()
 }
 
 #[cfg(test)]
@@ -127,11 +114,7 @@ mod tests {
     #[test]
     fn class_episodes_use_only_the_chosen_classes() {
         let set = labelled(200, 20);
-        let spec = EpisodeSpec {
-            size: 16,
-            replacement: false,
-            classes: Some(2),
-        };
+        let spec = EpisodeSpec { size: 16, replacement: false, classes: Some(2) };
         let ep = sample_episode(&set, spec, &mut SplitMix64::new(9)).unwrap();
         let mut labels: Vec<u32> = ep.iter().map(|&i| set.label(i).unwrap()).collect();
         labels.sort_unstable();
@@ -144,21 +127,10 @@ mod tests {
         let set = labelled(5, 5);
         assert_eq!(
             sample_episode(&set, EpisodeSpec::new(6), &mut SplitMix64::new(0)),
-            Err(EpisodeError::TooFewImages {
-                wanted: 6,
-                available: 5
-            })
+            Err(EpisodeError::TooFewImages { wanted: 6, available: 5 })
         );
-        let with = EpisodeSpec {
-            replacement: true,
-            ..EpisodeSpec::new(6)
-        };
-        assert_eq!(
-            sample_episode(&set, with, &mut SplitMix64::new(0))
-                .unwrap()
-                .len(),
-            6
-        );
+        let with = EpisodeSpec { replacement: true, ..EpisodeSpec::new(6) };
+        assert_eq!(sample_episode(&set, with, &mut SplitMix64::new(0)).unwrap().len(), 6);
     }
 
     #[test]

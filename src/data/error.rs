@@ -6,10 +6,7 @@ use std::path::{Path, PathBuf};
 pub enum DataError {
     /// Not a `#[source]`: the message already says it, and error chains would say it twice.
     #[error("{path}: {error}")]
-    Io {
-        path: PathBuf,
-        error: std::io::Error,
-    },
+    Io { path: PathBuf, error: std::io::Error },
     /// The bytes are not what the format says (bad magic, truncated, inconsistent header...).
     #[error("{path}: {problem}")]
     Malformed { path: PathBuf, problem: String },
@@ -28,10 +25,7 @@ pub enum DataError {
 
 impl DataError {
     pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
-        Self::Io {
-            path: path.to_path_buf(),
-            error: source,
-        }
+        Self::Io { path: path.to_path_buf(), error: source }
     }
 
     pub(crate) fn malformed(path: &Path, problem: impl Into<String>) -> Self {

@@ -10,11 +10,7 @@ use super::image_set::ImageSet;
 
 /// True when `bytes` start like an IDX file of u8 elements.
 pub fn looks_like_idx(bytes: &[u8]) -> bool {
-    bytes.len() >= 4
-        && bytes[0] == 0
-        && bytes[1] == 0
-        && bytes[2] == 0x08
-        && (1..=3).contains(&bytes[3])
+    bytes.len() >= 4 && bytes[0] == 0 && bytes[1] == 0 && bytes[2] == 0x08 && (1..=3).contains(&bytes[3])
 }
 
 /// The whole file's length an IDX header of u8 elements declares and what it declares in
@@ -28,13 +24,8 @@ pub(crate) fn declared_len(prefix: &[u8]) -> Option<(u128, String)> {
     if prefix.len() < header {
         return None;
     }
-    let dims: Vec<u128> = (0..ndim)
-        .map(|d| u32::from_be_bytes(prefix[4 + 4 * d..8 + 4 * d].try_into().unwrap()) as u128)
-        .collect();
-    Some((
-        header as u128 + dims.iter().product::<u128>(),
-        format!("IDX dimensions {dims:?}"),
-    ))
+    let dims: Vec<u128> = (0..ndim).map(|d| u32::from_be_bytes(prefix[4 + 4 * d..8 + 4 * d].try_into().unwrap()) as u128).collect();
+    Some((header as u128 + dims.iter().product::<u128>(), format!("IDX dimensions {dims:?}")))
 }
 
 /// Parses an IDX file of u8 elements into (dims, data).
@@ -49,17 +40,12 @@ fn parse_idx<'a>(path: &Path, bytes: &'a [u8], want_dims: usize) -> Result<(Vec<
     if bytes[2] != 0x08 {
         return Err(DataError::Unsupported {
             path: path.to_path_buf(),
-            problem: format!(
-                "IDX element type 0x{:02x}; only u8 (0x08) is supported",
-                bytes[2]
-            ),
+            problem: format!("IDX element type 0x{:02x}; only u8 (0x08) is supported", bytes[2]),
         });
     }
     let ndim = bytes[3] as usize;
     if ndim != want_dims {
-        return Err(bad(format!(
-            "IDX file has {ndim} dimensions, expected {want_dims}"
-        )));
+        return Err(bad(format!("IDX file has {ndim} dimensions, expected {want_dims}")));
     }
     let header = 4 + 4 * ndim;
     if bytes.len() < header {
@@ -74,11 +60,7 @@ fn parse_idx<'a>(path: &Path, bytes: &'a [u8], want_dims: usize) -> Result<(Vec<
     if actual != expected {
         return Err(bad(format!(
             "header says {dims:?} = {expected} bytes of data, but the file has {actual}{}",
-            if actual < expected {
-                " (truncated?)"
-            } else {
-                ""
-            }
+            if actual < expected { " (truncated?)" } else { "" }
         )));
     }
     Ok((dims, &bytes[header..]))
@@ -91,14 +73,9 @@ pub fn read_idx_images(path: &Path, labels_path: Option<&Path>) -> Result<ImageS
     let (dims, data) = parse_idx(path, &bytes, 3)?;
     let (n, rows, cols) = (dims[0], dims[1], dims[2]);
     if rows == 0 || cols == 0 {
-        return Err(DataError::malformed(
-            path,
-            format!("zero-size images ({rows}x{cols})"),
-        ));
+        return Err(DataError::malformed(path, format!("zero-size images ({rows}x{cols})")));
     }
-    let labels_path = labels_path
-        .map(Path::to_path_buf)
-        .or_else(|| sibling_labels(path));
+    let labels_path = labels_path.map(Path::to_path_buf).or_else(|| sibling_labels(path));
     let labels = match labels_path {
         Some(lp) => {
             let lbytes = read_file_bytes(&lp)?;
@@ -149,11 +126,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let img = dir.path().join("t10k-images.idx3-ubyte");
         std::fs::write(&img, idx(&[2, 2, 2], &[0, 1, 2, 3, 4, 5, 6, 7])).unwrap();
-        std::fs::write(
-            dir.path().join("t10k-labels.idx1-ubyte"),
-            idx(&[2], &[7, 9]),
-        )
-        .unwrap();
+        std::fs::write(dir.path().join("t10k-labels.idx1-ubyte"), idx(&[2], &[7, 9])).unwrap();
         let set = read_idx_images(&img, None).unwrap();
         assert_eq!((set.len(), set.rows, set.cols), (2, 2, 2));
         assert_eq!(set.labels, Some(vec![7, 9]));
@@ -167,18 +140,8 @@ mod tests {
         let e = read_idx_images(&p, None).unwrap_err().to_string();
         assert!(e.contains("truncated") && e.contains("a-images"), "{e}");
         std::fs::write(&p, [1u8, 0, 8, 3]).unwrap();
-        assert!(
-            read_idx_images(&p, None)
-                .unwrap_err()
-                .to_string()
-                .contains("magic")
-        );
+        assert!(read_idx_images(&p, None).unwrap_err().to_string().contains("magic"));
         std::fs::write(&p, idx(&[2], &[0, 0])).unwrap();
-        assert!(
-            read_idx_images(&p, None)
-                .unwrap_err()
-                .to_string()
-                .contains("dimensions")
-        );
+        assert!(read_idx_images(&p, None).unwrap_err().to_string().contains("dimensions"));
     }
 }

@@ -15,11 +15,7 @@ pub struct Image {
 
 impl Image {
     pub fn new(rows: usize, cols: usize, pixels: Vec<f32>) -> Self {
-        assert_eq!(
-            pixels.len(),
-            rows * cols,
-            "pixel count must equal rows*cols"
-        );
+        assert_eq!(pixels.len(), rows * cols, "pixel count must equal rows*cols");
         Self { rows, cols, pixels }
     }
 
@@ -87,11 +83,7 @@ impl ImageSet {
 
     /// Image `index` as f32 in [0, 1].
     pub fn image(&self, index: usize) -> Image {
-        let pixels = self
-            .bytes(index)
-            .iter()
-            .map(|&b| b as f32 / 255.0)
-            .collect();
+        let pixels = self.bytes(index).iter().map(|&b| b as f32 / 255.0).collect();
         Image::new(self.rows, self.cols, pixels)
     }
 
@@ -140,11 +132,7 @@ impl ImageSet {
     /// Image `index` thresholded at 0.5: the binary pattern evaluations store and compare.
     pub fn binary_image(&self, index: usize) -> Image {
         let im = self.image(index);
-        Image::new(
-            im.rows,
-            im.cols,
-            crate::data::binarize_threshold(&im.pixels, 0.5),
-        )
+        Image::new(im.rows, im.cols, crate::data::binarize_threshold(&im.pixels, 0.5))
     }
 
     /// Indices of the images carrying `label`.
@@ -160,16 +148,8 @@ impl ImageSet {
         let (rows, cols) = images.first().map_or((SIDE, SIDE), |im| (im.rows, im.cols));
         let mut pixels = Vec::with_capacity(images.len() * rows * cols);
         for im in images {
-            assert_eq!(
-                (im.rows, im.cols),
-                (rows, cols),
-                "images must share one size"
-            );
-            pixels.extend(
-                im.pixels
-                    .iter()
-                    .map(|&v| (v.clamp(0.0, 1.0) * 255.0).round() as u8),
-            );
+            assert_eq!((im.rows, im.cols), (rows, cols), "images must share one size");
+            pixels.extend(im.pixels.iter().map(|&v| (v.clamp(0.0, 1.0) * 255.0).round() as u8));
         }
         ImageSet {
             rows,

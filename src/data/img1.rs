@@ -28,24 +28,14 @@ pub(crate) fn declared_len(prefix: &[u8]) -> Option<(u128, String)> {
     if prefix.len() < HEADER_BYTES || &prefix[0..4] != MAGIC {
         return None;
     }
-    let (n, rows, cols) = (
-        u32_le(&prefix[8..12]) as u128,
-        u32_le(&prefix[12..16]) as u128,
-        u32_le(&prefix[16..20]) as u128,
-    );
+    let (n, rows, cols) = (u32_le(&prefix[8..12]) as u128, u32_le(&prefix[12..16]) as u128, u32_le(&prefix[16..20]) as u128);
     let bytes_per_image = match prefix[4] {
         8 => rows * cols,
         1 => (rows * cols).div_ceil(8),
         _ => return None,
     };
-    let what = format!(
-        "{n} images of {rows}x{cols} (format {}, label width {})",
-        prefix[4], prefix[5]
-    );
-    Some((
-        HEADER_BYTES as u128 + n * bytes_per_image + n * prefix[5] as u128,
-        what,
-    ))
+    let what = format!("{n} images of {rows}x{cols} (format {}, label width {})", prefix[4], prefix[5]);
+    Some((HEADER_BYTES as u128 + n * bytes_per_image + n * prefix[5] as u128, what))
 }
 
 /// Parses IMG1 bytes (already decompressed). `path` is only used in error messages.
@@ -58,10 +48,7 @@ pub fn parse_img1(path: &Path, bytes: &[u8]) -> Result<ImageSet> {
         )));
     }
     if &bytes[0..4] != MAGIC {
-        return Err(bad(format!(
-            "wrong magic {:?}, expected \"IMG1\"",
-            &bytes[0..4]
-        )));
+        return Err(bad(format!("wrong magic {:?}, expected \"IMG1\"", &bytes[0..4])));
     }
     let pixel_format = bytes[4];
     let label_width = bytes[5] as usize;
@@ -75,16 +62,10 @@ pub fn parse_img1(path: &Path, bytes: &[u8]) -> Result<ImageSet> {
     let bytes_per_image = match pixel_format {
         8 => rows * cols,
         1 => (rows * cols).div_ceil(8),
-        other => {
-            return Err(bad(format!(
-                "unknown pixel format {other} (expected 8 or 1)"
-            )));
-        }
+        other => return Err(bad(format!("unknown pixel format {other} (expected 8 or 1)"))),
     };
     if !matches!(label_width, 0..=2) {
-        return Err(bad(format!(
-            "label width {label_width} (expected 0, 1 or 2)"
-        )));
+        return Err(bad(format!("label width {label_width} (expected 0, 1 or 2)")));
     }
     // Compared with the real size before anything is allocated.
     let expected = HEADER_BYTES as u128 + n * bytes_per_image + n * label_width as u128;
@@ -92,19 +73,12 @@ pub fn parse_img1(path: &Path, bytes: &[u8]) -> Result<ImageSet> {
         return Err(bad(format!(
             "header says {n} images of {rows}x{cols} (format {pixel_format}, label width {label_width}) = {expected} bytes, but the file has {} bytes{}",
             bytes.len(),
-            if (bytes.len() as u128) < expected {
-                " (truncated?)"
-            } else {
-                ""
-            }
+            if (bytes.len() as u128) < expected { " (truncated?)" } else { "" }
         )));
     }
     // Bit-packed pixels unpack to a byte each: bound what that allocates too.
     if n * rows * cols > super::bytes::MAX_FILE_BYTES as u128 {
-        return Err(bad(format!(
-            "{n} images of {rows}x{cols} unpack to more than {} bytes",
-            super::bytes::MAX_FILE_BYTES
-        )));
+        return Err(bad(format!("{n} images of {rows}x{cols} unpack to more than {} bytes", super::bytes::MAX_FILE_BYTES)));
     }
     let (n, rows, cols) = (n as usize, rows as usize, cols as usize);
     let body = &bytes[HEADER_BYTES..HEADER_BYTES + n * bytes_per_image as usize];
@@ -138,11 +112,7 @@ fn unpack_bits(body: &[u8], n: usize, pixels_per_image: usize) -> Vec<u8> {
     let mut out = Vec::with_capacity(n * pixels_per_image);
     for image in body.chunks_exact(stride) {
         out.extend((0..pixels_per_image).map(|k| {
-            if image[k / 8] >> (7 - k % 8) & 1 == 1 {
-                255
-            } else {
-                0
-            }
+            if image[k / 8] >> (7 - k % 8) & 1 == 1 { 255 } else { 0 }
         }));
     }
     out
@@ -221,34 +191,16 @@ mod tests {
         assert!(short.to_string().contains("truncated"), "{short}");
         assert!(short.to_string().contains("f.img1"), "{short}");
         let header = parse_img1(Path::new("f"), &good[..10]).unwrap_err();
-        assert!(
-            header.to_string().contains("truncated IMG1 header"),
-            "{header}"
-        );
+        assert!(header.to_string().contains("truncated IMG1 header"), "{header}");
         let mut magic = good.clone();
         magic[0] = b'X';
-        assert!(
-            parse_img1(Path::new("f"), &magic)
-                .unwrap_err()
-                .to_string()
-                .contains("magic")
-        );
+        assert!(parse_img1(Path::new("f"), &magic).unwrap_err().to_string().contains("magic"));
         let mut huge = good.clone();
         huge[8..12].copy_from_slice(&u32::MAX.to_le_bytes());
         huge[12..16].copy_from_slice(&u32::MAX.to_le_bytes());
-        assert!(
-            parse_img1(Path::new("f"), &huge)
-                .unwrap_err()
-                .to_string()
-                .contains("header says")
-        );
+        assert!(parse_img1(Path::new("f"), &huge).unwrap_err().to_string().contains("header says"));
         let mut zero = good;
         zero[12..16].copy_from_slice(&0u32.to_le_bytes());
-        assert!(
-            parse_img1(Path::new("f"), &zero)
-                .unwrap_err()
-                .to_string()
-                .contains("zero-size")
-        );
+        assert!(parse_img1(Path::new("f"), &zero).unwrap_err().to_string().contains("zero-size"));
     }
 }

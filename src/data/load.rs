@@ -8,9 +8,7 @@ use super::error::{DataError, Result};
 use super::idx::{looks_like_idx, read_idx_images};
 use super::image_set::{ImageSet, SIDE};
 use super::img1::{MAGIC, parse_img1};
-use super::picture::{
-    InkPolarity, area_resample, decode_picture, looks_like_picture, read_picture_folder,
-};
+use super::picture::{InkPolarity, area_resample, decode_picture, looks_like_picture, read_picture_folder};
 
 /// Loads any supported image source from `path`.
 pub fn load_images(path: &Path, polarity: InkPolarity) -> Result<ImageSet> {
@@ -27,11 +25,7 @@ pub fn load_images(path: &Path, polarity: InkPolarity) -> Result<ImageSet> {
         read_idx_images(path, None)
     } else if looks_like_picture(&bytes) {
         let image = decode_picture(path, &bytes, polarity)?;
-        Ok(ImageSet::from_images(
-            &[image],
-            None,
-            &path.display().to_string(),
-        ))
+        Ok(ImageSet::from_images(&[image], None, &path.display().to_string()))
     } else {
         Err(super::bytes::not_a_data_file(path))
     }

@@ -24,11 +24,8 @@ pub use idx::read_idx_images;
 pub use image_set::{Image, ImageSet, PIXELS, SIDE};
 pub use img1::{parse_img1, read_img1, to_img1_bytes};
 pub use load::{load_images, load_model_images, to_model_size};
-pub use picture::{
-    InkPolarity, MAX_PICTURE_SIDE, area_resample, decode_picture, picture_to_model_image,
-    read_picture,
-};
 pub use selection::{LabelSelection, parse_label_selection, select_labels};
+pub use picture::{InkPolarity, MAX_PICTURE_SIDE, area_resample, decode_picture, picture_to_model_image, read_picture};
 
 use std::path::Path;
 
@@ -46,18 +43,9 @@ pub fn load_named(name_or_path: &str) -> Result<ImageSet, DataError> {
         let set = load_named(selection.path)?;
         return select_labels(set, &selection.labels, name_or_path);
     }
-    if let Some(unknown) = name_or_path
-        .strip_prefix("embedded:")
-        .filter(|_| !Path::new(name_or_path).exists())
-    {
+    if let Some(unknown) = name_or_path.strip_prefix("embedded:").filter(|_| !Path::new(name_or_path).exists()) {
         let known: Vec<&str> = Embedded::ALL.iter().map(|e| e.name()).collect();
-        return Err(DataError::Unsupported {
-            path: name_or_path.into(),
-            problem: format!(
-                "no embedded data set {unknown:?} (there are {})",
-                known.join(", ")
-            ),
-        });
+        return Err(DataError::Unsupported { path: name_or_path.into(), problem: format!("no embedded data set {unknown:?} (there are {})", known.join(", ")) });
     }
     load_images(Path::new(name_or_path), InkPolarity::Auto)
 }

@@ -28,9 +28,7 @@ pub enum InkPolarity {
 
 /// True when the bytes start with a PNG, JPEG or GIF signature.
 pub fn looks_like_picture(bytes: &[u8]) -> bool {
-    bytes.starts_with(b"\x89PNG")
-        || bytes.starts_with(&[0xFF, 0xD8, 0xFF])
-        || bytes.starts_with(b"GIF8")
+    bytes.starts_with(b"\x89PNG") || bytes.starts_with(&[0xFF, 0xD8, 0xFF]) || bytes.starts_with(b"GIF8")
 }
 
 /// Decodes one picture file and converts it to a model image.
@@ -52,10 +50,7 @@ pub fn decode_picture(path: &Path, bytes: &[u8], polarity: InkPolarity) -> Resul
     };
     let (width, height) = reader()?.into_dimensions().map_err(undecodable)?;
     if width == 0 || height == 0 {
-        return Err(DataError::malformed(
-            path,
-            format!("zero-size image ({width}x{height})"),
-        ));
+        return Err(DataError::malformed(path, format!("zero-size image ({width}x{height})")));
     }
     if width > MAX_PICTURE_SIDE || height > MAX_PICTURE_SIDE {
         return Err(DataError::TooLarge {
@@ -101,10 +96,7 @@ pub fn picture_to_model_image(picture: &DynamicImage, polarity: InkPolarity) -> 
     let ink = Image::new(
         grey.rows,
         grey.cols,
-        grey.pixels
-            .iter()
-            .map(|&v| if dark_ink { 1.0 - v } else { v })
-            .collect(),
+        grey.pixels.iter().map(|&v| if dark_ink { 1.0 - v } else { v }).collect(),
     );
     area_resample(&pad_to_square(&ink), SIDE, SIDE)
 }
@@ -186,29 +178,19 @@ pub fn read_picture_folder(dir: &Path, polarity: InkPolarity) -> Result<ImageSet
         .filter_map(|entry| entry.ok().map(|e| e.path()))
         .filter(|p| {
             p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-                matches!(
-                    e.to_ascii_lowercase().as_str(),
-                    "png" | "jpg" | "jpeg" | "gif"
-                )
+                matches!(e.to_ascii_lowercase().as_str(), "png" | "jpg" | "jpeg" | "gif")
             })
         })
         .collect();
     paths.sort();
     if paths.is_empty() {
-        return Err(DataError::malformed(
-            dir,
-            "folder holds no PNG/JPEG/GIF pictures",
-        ));
+        return Err(DataError::malformed(dir, "folder holds no PNG/JPEG/GIF pictures"));
     }
     let images = paths
         .iter()
         .map(|p| read_picture(p, polarity))
         .collect::<Result<Vec<_>>>()?;
-    Ok(ImageSet::from_images(
-        &images,
-        None,
-        &dir.display().to_string(),
-    ))
+    Ok(ImageSet::from_images(&images, None, &dir.display().to_string()))
 }
 
 #[cfg(test)]
@@ -220,11 +202,7 @@ mod tests {
         let im = Image::new(4, 4, (0..16).map(|v| v as f32).collect());
         let half = area_resample(&im, 2, 2);
         assert_eq!(half.pixels, vec![2.5, 4.5, 10.5, 12.5]);
-        let odd = Image::new(
-            105,
-            105,
-            (0..105 * 105).map(|v| (v % 7) as f32 / 6.0).collect(),
-        );
+        let odd = Image::new(105, 105, (0..105 * 105).map(|v| (v % 7) as f32 / 6.0).collect());
         let small = area_resample(&odd, 28, 28);
         assert!((small.mean() - odd.mean()).abs() < 1e-4);
         let up = area_resample(&Image::new(2, 2, vec![0.0, 1.0, 1.0, 0.0]), 4, 4);

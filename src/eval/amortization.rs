@@ -14,10 +14,7 @@
 use serde::Serialize;
 
 use crate::data::{Corruption, Image, ImageSet};
-use crate::memory::{
-    AddressStep, Addressing, AttractorMemory, Iterate, MemoryError, ReadPlan, ReadUpdate,
-    read_iterations,
-};
+use crate::memory::{AddressStep, Addressing, AttractorMemory, Iterate, MemoryError, ReadPlan, ReadUpdate, read_iterations};
 use crate::train::standard_test_episodes;
 
 use super::denoise::{ENERGY_TOLERANCE, query_seed};
@@ -53,33 +50,18 @@ pub struct GapReport {
 
 /// Runs both readings (mode update) on one corrupted query per stored item of `episodes`
 /// standard test episodes, each step split into its pixel and address half-steps.
-pub fn amortization_gap(
-    memory: &mut dyn AttractorMemory,
-    set: &ImageSet,
-    corruption: Corruption,
-    iterations: usize,
-    episodes: usize,
-    episode_size: usize,
-    seed: u64,
-) -> Result<GapReport, MemoryError> {
+pub fn amortization_gap(memory: &mut dyn AttractorMemory, set: &ImageSet, corruption: Corruption, iterations: usize, episodes: usize, episode_size: usize, seed: u64) -> Result<GapReport, MemoryError> {
     crate::memory::check_addressing(memory, Addressing::Guarded)?;
     let all = standard_test_episodes(set, episode_size, episodes);
     let mut plain_error = vec![0.0; iterations + 1];
     let mut guarded_error = vec![0.0; iterations + 1];
     let mut plain_energy = vec![0.0; iterations + 1];
     let mut guarded_energy = vec![0.0; iterations + 1];
-    let (mut transitions, mut rises, mut pixel_rises, mut readdress_rises) =
-        (0usize, 0usize, 0usize, 0usize);
+    let (mut transitions, mut rises, mut pixel_rises, mut readdress_rises) = (0usize, 0usize, 0usize, 0usize);
     let (mut pixel_sum, mut readdress_sum) = (0.0, 0.0);
     let (mut guarded_monotone, mut kept) = (0usize, 0usize);
     let mut queries = 0usize;
-    let plan = |addressing| ReadPlan {
-        iterations,
-        update: ReadUpdate::Mode,
-        seed,
-        addressing,
-        ..ReadPlan::default()
-    };
+    let plan = |addressing| ReadPlan { iterations, update: ReadUpdate::Mode, seed, addressing, ..ReadPlan::default() };
     for (e, episode) in all.iter().enumerate() {
         let clean: Vec<Image> = episode.iter().map(|&i| set.binary_image(i)).collect();
         memory.write(&clean)?;
@@ -94,9 +76,7 @@ pub fn amortization_gap(
                 guarded_energy[n] += energy(g);
             }
             for pair in plain.windows(2) {
-                let (pixel_step, address_step) = pair[1]
-                    .half_steps(&pair[0])
-                    .expect("a memory that holds an address reports its half-steps");
+                let (pixel_step, address_step) = pair[1].half_steps(&pair[0]).expect("a memory that holds an address reports its half-steps");
                 transitions += 1;
                 pixel_sum += pixel_step;
                 readdress_sum += address_step;
@@ -107,8 +87,7 @@ pub fn amortization_gap(
                 }
             }
             for pair in guarded.windows(2) {
-                guarded_monotone +=
-                    usize::from(energy(&pair[1]) <= energy(&pair[0]) + ENERGY_TOLERANCE);
+                guarded_monotone += usize::from(energy(&pair[1]) <= energy(&pair[0]) + ENERGY_TOLERANCE);
                 kept += usize::from(pair[1].address_step == Some(AddressStep::Kept));
             }
             queries += 1;
@@ -122,11 +101,7 @@ pub fn amortization_gap(
         transitions,
         increase_fraction: rises as f64 / tr,
         pixel_step_increase_fraction: pixel_rises as f64 / tr,
-        rises_from_readdressing_fraction: if rises == 0 {
-            1.0
-        } else {
-            readdress_rises as f64 / rises as f64
-        },
+        rises_from_readdressing_fraction: if rises == 0 { 1.0 } else { readdress_rises as f64 / rises as f64 },
         mean_pixel_step_nats: pixel_sum / tr,
         mean_readdressing_nats: readdress_sum / tr,
         plain_pixel_error: mean(plain_error),

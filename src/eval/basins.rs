@@ -21,15 +21,7 @@ pub struct BasinCell {
 
 /// (1 − α)·a + α·b, pixelwise.
 pub fn mix(a: &Image, b: &Image, alpha: f32) -> Image {
-    Image::new(
-        a.rows,
-        a.cols,
-        a.pixels
-            .iter()
-            .zip(&b.pixels)
-            .map(|(x, y)| (1.0 - alpha) * x + alpha * y)
-            .collect(),
-    )
+    Image::new(a.rows, a.cols, a.pixels.iter().zip(&b.pixels).map(|(x, y)| (1.0 - alpha) * x + alpha * y).collect())
 }
 
 /// Index and distance of the stored image nearest to `image`.
@@ -43,40 +35,20 @@ pub fn nearest(stored: &[Image], image: &Image) -> Option<(usize, f32)> {
 
 /// Reads every start point of the grid `alphas` x `noises` (row-major: one row per noise level).
 /// Each cell's read follows `plan`, its seed moved by the cell's index.
-pub fn basin_map(
-    memory: &dyn AttractorMemory,
-    a: usize,
-    b: usize,
-    alphas: &[f32],
-    noises: &[f32],
-    plan: &ReadPlan,
-) -> Result<Vec<BasinCell>, MemoryError> {
+pub fn basin_map(memory: &dyn AttractorMemory, a: usize, b: usize, alphas: &[f32], noises: &[f32], plan: &ReadPlan) -> Result<Vec<BasinCell>, MemoryError> {
     let stored = memory.stored();
     if stored.is_empty() {
         return Err(MemoryError::Empty);
     }
-    let (ia, ib) = (
-        stored.get(a).ok_or(MemoryError::Empty)?,
-        stored.get(b).ok_or(MemoryError::Empty)?,
-    );
+    let (ia, ib) = (stored.get(a).ok_or(MemoryError::Empty)?, stored.get(b).ok_or(MemoryError::Empty)?);
     let mut cells = Vec::with_capacity(alphas.len() * noises.len());
     for (row, &noise) in noises.iter().enumerate() {
         for (col, &alpha) in alphas.iter().enumerate() {
-            let cell_seed = plan
-                .seed
-                .wrapping_add((row * alphas.len() + col) as u64 * 104_729);
+            let cell_seed = plan.seed.wrapping_add((row * alphas.len() + col) as u64 * 104_729);
             let start = Corruption::BitFlip { p: noise }.apply(&mix(ia, ib, alpha), cell_seed);
-            let end = read_iterations(memory, &start, &plan.with_seed(cell_seed))?
-                .pop()
-                .expect("the query at least")
-                .image;
+            let end = read_iterations(memory, &start, &plan.with_seed(cell_seed))?.pop().expect("the query at least").image;
             let (attractor, distance) = nearest(stored, &end).expect("stored is not empty");
-            cells.push(BasinCell {
-                alpha,
-                noise,
-                attractor,
-                distance,
-            });
+            cells.push(BasinCell { alpha, noise, attractor, distance });
         }
     }
     Ok(cells)
@@ -104,23 +76,14 @@ impl Projection {
         }
         let mut mean = vec![0.0f32; d];
         for v in vectors {
-            mean.iter_mut()
-                .zip(v.iter())
-                .for_each(|(m, x)| *m += x / n as f32);
+            mean.iter_mut().zip(v.iter()).for_each(|(m, x)| *m += x / n as f32);
         }
-        let centred: Vec<Vec<f32>> = vectors
-            .iter()
-            .map(|v| v.iter().zip(&mean).map(|(x, m)| x - m).collect())
-            .collect();
+        let centred: Vec<Vec<f32>> = vectors.iter().map(|v| v.iter().zip(&mean).map(|(x, m)| x - m).collect()).collect();
         let dot = |x: &[f32], y: &[f32]| x.iter().zip(y).map(|(a, b)| a * b).sum::<f32>();
-        let mut gram: Vec<Vec<f32>> = (0..n)
-            .map(|i| (0..n).map(|j| dot(&centred[i], &centred[j])).collect())
-            .collect();
+        let mut gram: Vec<Vec<f32>> = (0..n).map(|i| (0..n).map(|j| dot(&centred[i], &centred[j])).collect()).collect();
         let mut axes: Vec<Vec<f32>> = Vec::new();
         for k in 0..2 {
-            let mut v: Vec<f32> = (0..n)
-                .map(|i| 1.0 + ((i * 7 + k * 3) % 5) as f32 * 0.1)
-                .collect();
+            let mut v: Vec<f32> = (0..n).map(|i| 1.0 + ((i * 7 + k * 3) % 5) as f32 * 0.1).collect();
             let mut eigen = 0.0;
             for _ in 0..200 {
                 let w: Vec<f32> = (0..n).map(|i| dot(&gram[i], &v)).collect();
@@ -147,10 +110,7 @@ impl Projection {
         }
         let second = axes.pop()?;
         let first = axes.pop()?;
-        Some(Projection {
-            mean,
-            axes: [first, second],
-        })
+        Some(Projection { mean, axes: [first, second] })
     }
 
     pub fn project(&self, image: &Image) -> [f64; 2] {

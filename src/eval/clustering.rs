@@ -31,64 +31,33 @@ pub fn normalized_mutual_information(a: &[usize], b: &[usize]) -> f64 {
         return 0.0;
     }
     let mut joint = std::collections::HashMap::new();
-    let (mut pa, mut pb) = (
-        std::collections::HashMap::new(),
-        std::collections::HashMap::new(),
-    );
+    let (mut pa, mut pb) = (std::collections::HashMap::new(), std::collections::HashMap::new());
     for (&x, &y) in a.iter().zip(b) {
         *joint.entry((x, y)).or_insert(0.0) += 1.0 / n;
         *pa.entry(x).or_insert(0.0) += 1.0 / n;
         *pb.entry(y).or_insert(0.0) += 1.0 / n;
     }
-    let entropy = |p: &std::collections::HashMap<usize, f64>| {
-        -p.values().map(|&v| v * f64::ln(v)).sum::<f64>()
-    };
-    let mi: f64 = joint
-        .iter()
-        .map(|(&(x, y), &p)| p * (p / (pa[&x] * pb[&y])).ln())
-        .sum();
+    let entropy = |p: &std::collections::HashMap<usize, f64>| -p.values().map(|&v| v * f64::ln(v)).sum::<f64>();
+    let mi: f64 = joint.iter().map(|(&(x, y), &p)| p * (p / (pa[&x] * pb[&y])).ln()).sum();
     let (ha, hb) = (entropy(&pa), entropy(&pb));
-    if ha + hb <= 0.0 {
-        0.0
-    } else {
-        (2.0 * mi / (ha + hb)).clamp(0.0, 1.0)
-    }
+    if ha + hb <= 0.0 { 0.0 } else { (2.0 * mi / (ha + hb)).clamp(0.0, 1.0) }
 }
 
 /// The clustering of the first `count` images of `set` (which needs labels), or None when the
 /// model does not allocate or the set has no labels.
-pub fn allocation_clustering(
-    model: &dyn TrainedModel,
-    set: &ImageSet,
-    count: usize,
-    device: &Device,
-) -> Option<ClusteringReport> {
+pub fn allocation_clustering(model: &dyn TrainedModel, set: &ImageSet, count: usize, device: &Device) -> Option<ClusteringReport> {
     let labels = set.labels.as_ref()?;
     let n = count.min(set.len());
     let mut dominant = Vec::with_capacity(n);
     let mut parts = 0;
     for start in (0..n).step_by(256) {
         let end = (start + 256).min(n);
-        let pixels: Vec<f32> = (start..end)
-            .flat_map(|i| set.binary_image(i).pixels)
-            .collect();
-        let images = burn::tensor::Tensor::<2>::from_data(
-            burn::tensor::TensorData::new(pixels, [end - start, PIXELS]),
-            device,
-        );
+        let pixels: Vec<f32> = (start..end).flat_map(|i| set.binary_image(i).pixels).collect();
+        let images = burn::tensor::Tensor::<2>::from_data(burn::tensor::TensorData::new(pixels, [end - start, PIXELS]), device);
         let weights = model.allocation(images)?;
         parts = weights.dims()[1];
-        let values = weights
-            .into_data()
-            .convert::<f32>()
-            .try_into_vec::<f32>()
-            .ok()?;
-        dominant.extend(values.chunks(parts).map(|row| {
-            row.iter()
-                .enumerate()
-                .max_by(|x, y| x.1.total_cmp(y.1))
-                .map_or(0, |(k, _)| k)
-        }));
+        let values = weights.into_data().convert::<f32>().try_into_vec::<f32>().ok()?;
+        dominant.extend(values.chunks(parts).map(|row| row.iter().enumerate().max_by(|x, y| x.1.total_cmp(y.1)).map_or(0, |(k, _)| k)));
     }
     let labels: Vec<usize> = labels[..n].iter().map(|&l| l as usize).collect();
     let mut shuffled = labels.clone();
@@ -96,17 +65,8 @@ pub fn allocation_clustering(
     for i in (1..shuffled.len()).rev() {
         shuffled.swap(i, rng.below(i + 1));
     }
-    let used_parts = dominant
-        .iter()
-        .collect::<std::collections::BTreeSet<_>>()
-        .len();
-    Some(ClusteringReport {
-        nmi: normalized_mutual_information(&dominant, &labels),
-        nmi_shuffled_labels: normalized_mutual_information(&dominant, &shuffled),
-        images: n,
-        parts,
-        used_parts,
-    })
+    let used_parts = dominant.iter().collect::<std::collections::BTreeSet<_>>().len();
+    Some(ClusteringReport { nmi: normalized_mutual_information(&dominant, &labels), nmi_shuffled_labels: normalized_mutual_information(&dominant, &shuffled), images: n, parts, used_parts })
 }
 
 #[cfg(test)]

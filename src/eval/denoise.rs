@@ -50,21 +50,11 @@ pub(super) fn query_seed(seed: u64, query: usize) -> u64 {
 pub const ENERGY_TOLERANCE: f64 = 1e-3;
 
 /// Each query's read follows `plan`; its seed (also the corruption's) moves with the query.
-pub fn denoise(
-    memory: &mut dyn AttractorMemory,
-    set: &ImageSet,
-    corruption: Corruption,
-    plan: &ReadPlan,
-    episodes: usize,
-    episode_size: usize,
-) -> Result<DenoiseReport, MemoryError> {
+pub fn denoise(memory: &mut dyn AttractorMemory, set: &ImageSet, corruption: Corruption, plan: &ReadPlan, episodes: usize, episode_size: usize) -> Result<DenoiseReport, MemoryError> {
     let (iterations, seed) = (plan.iterations, plan.seed);
     let all = standard_test_episodes(set, episode_size, episodes);
     if all.is_empty() {
-        return Err(MemoryError::Model(format!(
-            "no test episodes: {} images, {episodes} episodes of {episode_size} asked for",
-            set.len()
-        )));
+        return Err(MemoryError::Model(format!("no test episodes: {} images, {episodes} episodes of {episode_size} asked for", set.len())));
     }
     let mut energy = vec![0.0; iterations + 1];
     let mut error = vec![0.0; iterations + 1];
@@ -78,12 +68,8 @@ pub fn denoise(
             let query_seed = query_seed(seed, e * episode_size + t);
             let query = corruption.apply(target, query_seed);
             let iterates = read_iterations(memory, &query, &plan.with_seed(query_seed))?;
-            let clean = crate::memory::start_read(memory, target, plan)?
-                .evaluation
-                .energy;
-            if let (Some(clean), Some(last)) =
-                (clean, iterates.last().and_then(|it| it.evaluation.energy))
-            {
+            let clean = crate::memory::start_read(memory, target, plan)?.evaluation.energy;
+            if let (Some(clean), Some(last)) = (clean, iterates.last().and_then(|it| it.evaluation.energy)) {
                 clean_energy += clean;
                 as_deep += usize::from(last <= clean + ENERGY_TOLERANCE);
             }
@@ -121,8 +107,7 @@ pub fn denoise(
                 pixel_error: error[n] / q,
             })
             .collect(),
-        monotone_fraction: (has_energy && transitions > 0)
-            .then(|| monotone as f64 / transitions as f64),
+        monotone_fraction: (has_energy && transitions > 0).then(|| monotone as f64 / transitions as f64),
         clean_energy_nats: has_energy.then(|| clean_energy / q),
         at_least_as_deep_as_clean_fraction: has_energy.then(|| as_deep as f64 / q),
     })

@@ -33,10 +33,7 @@ impl ElboReport {
 }
 
 fn value(t: Tensor<1>) -> f64 {
-    t.into_data()
-        .convert::<f64>()
-        .try_into_vec::<f64>()
-        .expect("float")[0]
+    t.into_data().convert::<f64>().try_into_vec::<f64>().expect("float")[0]
 }
 
 /// Which bound of each episode [`evaluate_bound`] computes.
@@ -54,37 +51,13 @@ pub enum Scoring {
 
 /// Evaluates up to `episodes` test episodes of `episode_size` (thresholded at 0.5), in chunks
 /// of 25 episodes. `device` should not be an autodiff device.
-pub fn evaluate_elbo(
-    model: &dyn TrainedModel,
-    set: &ImageSet,
-    episodes: usize,
-    episode_size: usize,
-    sampled_w: bool,
-    device: &Device,
-) -> ElboReport {
-    evaluate_bound(
-        model,
-        set,
-        episodes,
-        episode_size,
-        sampled_w,
-        Scoring::ModelTerms,
-        device,
-    )
-    .expect("every model has its own terms")
+pub fn evaluate_elbo(model: &dyn TrainedModel, set: &ImageSet, episodes: usize, episode_size: usize, sampled_w: bool, device: &Device) -> ElboReport {
+    evaluate_bound(model, set, episodes, episode_size, sampled_w, Scoring::ModelTerms, device).expect("every model has its own terms")
 }
 
 /// [`evaluate_elbo`] with the given scoring. None where the model has no conditional bound
 /// (the EBMM).
-pub fn evaluate_bound(
-    model: &dyn TrainedModel,
-    set: &ImageSet,
-    episodes: usize,
-    episode_size: usize,
-    sampled_w: bool,
-    scoring: Scoring,
-    device: &Device,
-) -> Option<ElboReport> {
+pub fn evaluate_bound(model: &dyn TrainedModel, set: &ImageSet, episodes: usize, episode_size: usize, sampled_w: bool, scoring: Scoring, device: &Device) -> Option<ElboReport> {
     let all = standard_test_episodes(set, episode_size, episodes);
     let mut sums: Vec<Metric> = Vec::new();
     let mut series: std::collections::BTreeMap<String, Vec<f64>> = Default::default();
@@ -95,36 +68,19 @@ pub fn evaluate_bound(
             Scoring::Conditional => model.conditional_terms(images.clone(), images, sampled_w)?,
             Scoring::OtherEpisodeMemory => {
                 let n = images.dims()[0];
-                let rolled = Tensor::cat(
-                    vec![images.clone().slice([1..n]), images.clone().slice([0..1])],
-                    0,
-                );
+                let rolled = Tensor::cat(vec![images.clone().slice([1..n]), images.clone().slice([0..1])], 0);
                 model.conditional_terms(images, rolled, sampled_w)?
             }
         };
         let weight = chunk.len() as f64;
         for (name, values) in out.series {
-            let values = values
-                .into_data()
-                .convert::<f64>()
-                .try_into_vec::<f64>()
-                .expect("float");
-            let sum = series
-                .entry(name.to_string())
-                .or_insert_with(|| vec![0.0; values.len()]);
-            sum.iter_mut()
-                .zip(values)
-                .for_each(|(s, v)| *s += v * weight);
+            let values = values.into_data().convert::<f64>().try_into_vec::<f64>().expect("float");
+            let sum = series.entry(name.to_string()).or_insert_with(|| vec![0.0; values.len()]);
+            sum.iter_mut().zip(values).for_each(|(s, v)| *s += v * weight);
         }
         let terms = out.terms;
         if sums.is_empty() {
-            sums = terms
-                .iter()
-                .map(|(name, _)| Metric {
-                    name: *name,
-                    value: 0.0,
-                })
-                .collect();
+            sums = terms.iter().map(|(name, _)| Metric { name: *name, value: 0.0 }).collect();
         }
         for (sum, (_, t)) in sums.iter_mut().zip(terms) {
             sum.value += value(t) * weight;
@@ -133,38 +89,21 @@ pub fn evaluate_bound(
     let n = all.len().max(1) as f64;
     sums.iter_mut().for_each(|m| m.value /= n);
     series.values_mut().flatten().for_each(|v| *v /= n);
-    Some(ElboReport {
-        terms: Metrics(sums),
-        series,
-        episodes: all.len(),
-        episode_size,
-        sampled_w,
-    })
+    Some(ElboReport { terms: Metrics(sums), series, episodes: all.len(), episode_size, sampled_w })
 }
 
 /// The memory-conditional importance-weighted bound, −(1/N) Σ_x ln (1/K) Σ_k w_k(x) in nats per
 /// image, from the model's proper log weights (K = `samples` per image, the memory written
 /// from the image's own episode and held fixed): an upper bound on −ln p(x | M) that tightens
 /// as K grows. None for models without log weights.
-pub fn evaluate_importance_weighted(
-    model: &dyn TrainedModel,
-    set: &ImageSet,
-    episodes: usize,
-    episode_size: usize,
-    samples: usize,
-    device: &Device,
-) -> Option<f64> {
+pub fn evaluate_importance_weighted(model: &dyn TrainedModel, set: &ImageSet, episodes: usize, episode_size: usize, samples: usize, device: &Device) -> Option<f64> {
     let all = standard_test_episodes(set, episode_size, episodes);
     let (mut total, mut count) = (0.0f64, 0usize);
     for chunk in all.chunks(25) {
         let images = evaluation_batch(set, chunk, device);
         let log_w = model.log_importance_weights(images, samples.max(1))?;
         let [n, k] = log_w.dims();
-        let values = log_w
-            .into_data()
-            .convert::<f64>()
-            .try_into_vec::<f64>()
-            .expect("float");
+        let values = log_w.into_data().convert::<f64>().try_into_vec::<f64>().expect("float");
         for row in values.chunks(k) {
             let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
             total += max + (row.iter().map(|v| (v - max).exp()).sum::<f64>() / k as f64).ln();

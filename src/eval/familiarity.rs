@@ -35,15 +35,8 @@ impl Familiarity {
 
     /// "−ELBO 183.2 nats per image on this episode; 100.5 in its last training steps".
     pub fn summary(&self) -> String {
-        let unit = if self.unit.is_empty() {
-            String::new()
-        } else {
-            format!(" {}", self.unit)
-        };
-        format!(
-            "{} {:.1}{unit} per image on this episode; {:.1} in its last training steps",
-            self.objective, self.episode, self.training
-        )
+        let unit = if self.unit.is_empty() { String::new() } else { format!(" {}", self.unit) };
+        format!("{} {:.1}{unit} per image on this episode; {:.1} in its last training steps", self.objective, self.episode, self.training)
     }
 }
 
@@ -52,39 +45,17 @@ impl Familiarity {
 ///
 /// # Shapes
 /// - the episode goes in as [1, T, 784]
-pub fn familiarity(
-    model: &dyn TrainedModel,
-    card: &CheckpointCard,
-    episode: &[Image],
-    device: &Device,
-) -> Option<Familiarity> {
+pub fn familiarity(model: &dyn TrainedModel, card: &CheckpointCard, episode: &[Image], device: &Device) -> Option<Familiarity> {
     if episode.is_empty() || episode.iter().any(|im| im.pixels.len() != PIXELS) {
         return None;
     }
-    let values: Vec<f32> = episode
-        .iter()
-        .flat_map(|im| im.pixels.iter().map(|v| v.clamp(0.0, 1.0)))
-        .collect();
-    let images = Tensor::<3>::from_data(
-        burn::tensor::TensorData::new(values, [1, episode.len(), PIXELS]),
-        device,
-    );
+    let values: Vec<f32> = episode.iter().flat_map(|im| im.pixels.iter().map(|v| v.clamp(0.0, 1.0))).collect();
+    let images = Tensor::<3>::from_data(burn::tensor::TensorData::new(values, [1, episode.len(), PIXELS]), device);
     let terms = model.loss_terms(images, false);
     let (name, value) = terms.terms.into_iter().next()?;
     let training = card.metrics.as_ref()?.get(name.key)?.as_f64()?;
-    let episode = value
-        .into_data()
-        .convert::<f64>()
-        .try_into_vec::<f64>()
-        .ok()?
-        .first()
-        .copied()?;
-    (episode.is_finite() && training.is_finite()).then_some(Familiarity {
-        objective: name.label,
-        unit: name.unit,
-        episode,
-        training,
-    })
+    let episode = value.into_data().convert::<f64>().try_into_vec::<f64>().ok()?.first().copied()?;
+    (episode.is_finite() && training.is_finite()).then_some(Familiarity { objective: name.label, unit: name.unit, episode, training })
 }
 
 #[cfg(test)]
@@ -93,27 +64,11 @@ mod tests {
 
     #[test]
     fn far_means_a_quarter_and_ten_units_above_the_training_level() {
-        let at = |episode| {
-            Familiarity {
-                objective: "-ELBO",
-                unit: "nats",
-                episode,
-                training: 100.0,
-            }
-            .is_far()
-        };
+        let at = |episode| Familiarity { objective: "-ELBO", unit: "nats", episode, training: 100.0 }.is_far();
         assert!(!at(82.7) && !at(113.0) && !at(125.0));
         assert!(at(126.0) && at(500.0));
         // A small objective needs the margin too (the EBMM's read loss is about 14 nats).
-        let small = |episode| {
-            Familiarity {
-                objective: "read",
-                unit: "nats",
-                episode,
-                training: 14.0,
-            }
-            .is_far()
-        };
+        let small = |episode| Familiarity { objective: "read", unit: "nats", episode, training: 14.0 }.is_far();
         assert!(!small(20.0) && small(25.0));
     }
 }

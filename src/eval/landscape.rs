@@ -45,11 +45,7 @@ impl Landscape {
     pub fn project(&self, point: &[f64]) -> [f64; 2] {
         let d: Vec<f64> = point.iter().zip(&self.origin).map(|(p, o)| p - o).collect();
         let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
-        let (uu, uv, vv) = (
-            dot(&self.u, &self.u),
-            dot(&self.u, &self.v),
-            dot(&self.v, &self.v),
-        );
+        let (uu, uv, vv) = (dot(&self.u, &self.u), dot(&self.u, &self.v), dot(&self.v, &self.v));
         let (du, dv) = (dot(&d, &self.u), dot(&d, &self.v));
         let det = uu * vv - uv * uv;
         if det.abs() < 1e-12 {
@@ -61,80 +57,41 @@ impl Landscape {
     /// The cell nearest to plane coordinates `(u, v)`.
     pub fn cell(&self, [u, v]: [f64; 2]) -> (usize, usize) {
         let step = self.axis[1] - self.axis[0];
-        let index = |x: f64| {
-            (((x - self.axis[0]) / step).round().max(0.0) as usize).min(self.axis.len() - 1)
-        };
+        let index = |x: f64| (((x - self.axis[0]) / step).round().max(0.0) as usize).min(self.axis.len() - 1);
         (index(u), index(v))
     }
 }
 
 /// Computes the landscape of `memory` (written) through `request.items`, projecting `read`
 /// onto it. `progress(done, total)` is called per row; returning false cancels (Ok(None)).
-pub fn landscape(
-    memory: &dyn AttractorMemory,
-    request: &LandscapeRequest,
-    read: &[Iterate],
-    progress: &mut dyn FnMut(usize, usize) -> bool,
-) -> Result<Option<Landscape>, MemoryError> {
+pub fn landscape(memory: &dyn AttractorMemory, request: &LandscapeRequest, read: &[Iterate], progress: &mut dyn FnMut(usize, usize) -> bool) -> Result<Option<Landscape>, MemoryError> {
     let stored = memory.stored();
     if !(2..=3).contains(&request.items.len()) || request.items.iter().any(|&i| i >= stored.len()) {
-        return Err(MemoryError::Model(format!(
-            "a landscape needs two or three of the {} stored items, got {:?}",
-            stored.len(),
-            request.items
-        )));
+        return Err(MemoryError::Model(format!("a landscape needs two or three of the {} stored items, got {:?}", stored.len(), request.items)));
     }
-    if !(2..=200).contains(&request.resolution)
-        || !(request.extent.is_finite() && (0.0..=10.0).contains(&request.extent))
-    {
-        return Err(MemoryError::Model(format!(
-            "resolution {} (2 to 200) and extent {} (0 to 10)",
-            request.resolution, request.extent
-        )));
+    if !(2..=200).contains(&request.resolution) || !(request.extent.is_finite() && (0.0..=10.0).contains(&request.extent)) {
+        return Err(MemoryError::Model(format!("resolution {} (2 to 200) and extent {} (0 to 10)", request.resolution, request.extent)));
     }
-    let space = memory.landscape().ok_or_else(|| {
-        MemoryError::Model(format!(
-            "{} has no state space to draw a landscape in",
-            memory.about().name
-        ))
-    })?;
+    let space = memory.landscape().ok_or_else(|| MemoryError::Model(format!("{} has no state space to draw a landscape in", memory.about().name)))?;
     let point_of = |image: &Image| -> Result<Vec<f64>, MemoryError> {
         let start = crate::memory::start_read(memory, image, &ReadPlan::default())?;
-        space.point(&start).ok_or_else(|| {
-            MemoryError::Model(format!(
-                "no landscape point for {}'s read",
-                memory.about().name
-            ))
-        })
+        space.point(&start).ok_or_else(|| MemoryError::Model(format!("no landscape point for {}'s read", memory.about().name)))
     };
-    let points: Vec<Vec<f64>> = request
-        .items
-        .iter()
-        .map(|&i| point_of(&stored[i]))
-        .collect::<Result<_, _>>()?;
+    let points: Vec<Vec<f64>> = request.items.iter().map(|&i| point_of(&stored[i])).collect::<Result<_, _>>()?;
     let zero = vec![0.0; points[0].len()];
     let sub = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x - y).collect::<Vec<f64>>();
     let (origin, u, v, item_coords) = match points.as_slice() {
         [a, b] => (zero, a.clone(), b.clone(), vec![[1.0, 0.0], [0.0, 1.0]]),
-        [a, b, c] => (
-            a.clone(),
-            sub(b, a),
-            sub(c, a),
-            vec![[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]],
-        ),
+        [a, b, c] => (a.clone(), sub(b, a), sub(c, a), vec![[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]]),
         _ => unreachable!("checked above"),
     };
     let n = request.resolution;
     let (lo, hi) = (-request.extent, 1.0 + request.extent);
-    let axis: Vec<f64> = (0..n)
-        .map(|i| lo + (hi - lo) * i as f64 / (n - 1) as f64)
-        .collect();
+    let axis: Vec<f64> = (0..n).map(|i| lo + (hi - lo) * i as f64 / (n - 1) as f64).collect();
     let (mut energies, mut images) = (Vec::with_capacity(n * n), Vec::with_capacity(n * n));
     for (row, &b) in axis.iter().enumerate() {
         for &a in &axis {
-            let point: Vec<f64> = (0..origin.len())
-                .map(|k| origin[k] + a * u[k] + b * v[k])
-                .collect();
+            let point: Vec<f64> = (0..origin.len()).map(|k| origin[k] + a * u[k] + b * v[k]).collect();
             let (energy, image) = space.energy_at(&point)?;
             energies.push(energy);
             images.push(image);
@@ -143,21 +100,7 @@ pub fn landscape(
             return Ok(None);
         }
     }
-    let mut landscape = Landscape {
-        items: request.items.clone(),
-        axis,
-        energies,
-        images,
-        item_coords,
-        trajectory: Vec::new(),
-        origin,
-        u,
-        v,
-    };
-    landscape.trajectory = read
-        .iter()
-        .filter_map(|it| space.point(it))
-        .map(|p| landscape.project(&p))
-        .collect();
+    let mut landscape = Landscape { items: request.items.clone(), axis, energies, images, item_coords, trajectory: Vec::new(), origin, u, v };
+    landscape.trajectory = read.iter().filter_map(|it| space.point(it)).map(|p| landscape.project(&p)).collect();
     Ok(Some(landscape))
 }

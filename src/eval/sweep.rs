@@ -23,22 +23,10 @@ impl PatternSource {
             PatternSource::Random { seed } => {
                 let mut rng = SplitMix64::new(*seed);
                 (0..n)
-                    .map(|_| {
-                        Image::new(
-                            SIDE,
-                            SIDE,
-                            (0..SIDE * SIDE)
-                                .map(|_| if rng.bernoulli(0.5) { 1.0 } else { 0.0 })
-                                .collect(),
-                        )
-                    })
+                    .map(|_| Image::new(SIDE, SIDE, (0..SIDE * SIDE).map(|_| if rng.bernoulli(0.5) { 1.0 } else { 0.0 }).collect()))
                     .collect()
             }
-            PatternSource::Data(set) => shuffle_permutation(set.len(), 0)
-                .into_iter()
-                .take(n)
-                .map(|i| set.binary_image(i))
-                .collect(),
+            PatternSource::Data(set) => shuffle_permutation(set.len(), 0).into_iter().take(n).map(|i| set.binary_image(i)).collect(),
         }
     }
 }
@@ -62,24 +50,10 @@ pub struct SweepSetting {
 
 /// The settings of a capacity sweep (`stored` varies) or a corruption sweep (`levels` vary
 /// at `stored[0]`).
-pub fn sweep_settings(
-    axis: SweepAxis,
-    stored: &[usize],
-    noise: Corruption,
-    levels: &[f64],
-) -> Vec<SweepSetting> {
+pub fn sweep_settings(axis: SweepAxis, stored: &[usize], noise: Corruption, levels: &[f64]) -> Vec<SweepSetting> {
     match axis {
-        SweepAxis::Stored => stored
-            .iter()
-            .map(|&n| SweepSetting { stored: n, noise })
-            .collect(),
-        SweepAxis::NoiseLevel => levels
-            .iter()
-            .map(|&l| SweepSetting {
-                stored: stored.first().copied().unwrap_or(0),
-                noise: noise.with_level(l),
-            })
-            .collect(),
+        SweepAxis::Stored => stored.iter().map(|&n| SweepSetting { stored: n, noise }).collect(),
+        SweepAxis::NoiseLevel => levels.iter().map(|&l| SweepSetting { stored: stored.first().copied().unwrap_or(0), noise: noise.with_level(l) }).collect(),
     }
 }
 
@@ -100,11 +74,7 @@ pub enum SweepControl {
 }
 
 impl SweepControl {
-    pub const ALL: [SweepControl; 3] = [
-        SweepControl::None,
-        SweepControl::NoWrite,
-        SweepControl::OtherEpisode,
-    ];
+    pub const ALL: [SweepControl; 3] = [SweepControl::None, SweepControl::NoWrite, SweepControl::OtherEpisode];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -118,10 +88,7 @@ impl SweepControl {
 impl std::str::FromStr for SweepControl {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|c| c.name() == s)
-            .ok_or_else(|| format!("unknown control {s:?} (none, no-write or other-episode)"))
+        Self::ALL.into_iter().find(|c| c.name() == s).ok_or_else(|| format!("unknown control {s:?} (none, no-write or other-episode)"))
     }
 }
 
@@ -184,30 +151,14 @@ pub fn sweep(
     }
     for (done, setting) in settings.iter().enumerate() {
         let n = setting.stored;
-        let wanted = if control == SweepControl::OtherEpisode {
-            2 * n
-        } else {
-            n
-        };
+        let wanted = if control == SweepControl::OtherEpisode { 2 * n } else { n };
         let all = source.patterns(wanted);
         if n == 0 || all.len() < wanted {
-            return Err(MemoryError::Model(format!(
-                "only {} patterns available, {wanted} needed{}",
-                all.len(),
-                if control == SweepControl::OtherEpisode {
-                    " (the other-episode control writes n others)"
-                } else {
-                    ""
-                }
-            )));
+            return Err(MemoryError::Model(format!("only {} patterns available, {wanted} needed{}", all.len(), if control == SweepControl::OtherEpisode { " (the other-episode control writes n others)" } else { "" })));
         }
         let patterns = &all[..n];
         if written != Some(n) && control != SweepControl::NoWrite {
-            memory.write(if control == SweepControl::OtherEpisode {
-                &all[n..]
-            } else {
-                patterns
-            })?;
+            memory.write(if control == SweepControl::OtherEpisode { &all[n..] } else { patterns })?;
             written = Some(n);
         }
         let (mut recall, mut query_error, mut blank_error) = (0.0, 0.0, 0.0);
@@ -215,8 +166,7 @@ pub fn sweep(
             let query_seed = plan.seed.wrapping_add(i as u64 * 7919 + n as u64);
             let query = setting.noise.apply(p, query_seed);
             query_error += query.pixel_error(p) as f64;
-            blank_error +=
-                p.pixels.iter().filter(|&&v| v >= 0.5).count() as f64 / p.pixels.len() as f64;
+            blank_error += p.pixels.iter().filter(|&&v| v >= 0.5).count() as f64 / p.pixels.len() as f64;
             let answer = match read_iterations(memory, &query, &plan.with_seed(query_seed)) {
                 Ok(iterates) => iterates.last().expect("at least the query").image.clone(),
                 // Nothing written and nothing to read from: the answer is the query.
@@ -250,12 +200,5 @@ pub fn capacity_sweep(
     plan: &ReadPlan,
     progress: &mut dyn FnMut(usize, usize, &SweepPoint) -> bool,
 ) -> Result<Vec<SweepPoint>, MemoryError> {
-    sweep(
-        memory,
-        source,
-        &sweep_settings(SweepAxis::Stored, stored, noise, &[]),
-        plan,
-        SweepControl::None,
-        progress,
-    )
+    sweep(memory, source, &sweep_settings(SweepAxis::Stored, stored, noise, &[]), plan, SweepControl::None, progress)
 }

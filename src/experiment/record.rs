@@ -54,6 +54,9 @@ pub struct Series {
     /// Each point's episode size (the stored count, T), beside `points`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sizes: Vec<usize>,
+    /// Each point's corruption level, beside `points`, where the level varies along the series.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub levels: Vec<f64>,
 }
 
 /// The files a run wrote.
@@ -84,82 +87,37 @@ impl ExperimentRecord {
 
     /// The series `name` of plot `plot`, created empty if new.
     pub fn series_mut(&mut self, plot: &str, name: &str) -> &mut Series {
-        if let Some(i) = self
-            .series
-            .iter()
-            .position(|s| s.plot == plot && s.name == name)
-        {
+        if let Some(i) = self.series.iter().position(|s| s.plot == plot && s.name == name) {
             return &mut self.series[i];
         }
-        self.series.push(Series {
-            plot: plot.into(),
-            name: name.into(),
-            points: Vec::new(),
-            origin: None,
-            sizes: Vec::new(),
-        });
+        self.series.push(Series { plot: plot.into(), name: name.into(), points: Vec::new(), origin: None, sizes: Vec::new(), levels: Vec::new() });
         self.series.last_mut().expect("just pushed")
     }
 
     /// Adds a point to `series` of `plot`, with its origin and episode size when it has them.
-    pub fn add_point(
-        &mut self,
-        plot: &str,
-        series: &str,
-        point: [f64; 2],
-        origin: Option<&PointOrigin>,
-        size: Option<usize>,
-    ) {
+    pub fn add_point(&mut self, plot: &str, series: &str, point: [f64; 2], origin: Option<&PointOrigin>, size: Option<usize>, level: Option<f64>) {
         let s = self.series_mut(plot, series);
         s.points.push(point);
         if let (Some(origin), Some(size)) = (origin, size) {
             s.origin.get_or_insert_with(|| origin.clone());
             s.sizes.push(size);
+            s.levels.extend(level);
         }
     }
 
     /// The scene of point `index` of series `series` of plot `plot`.
-    pub fn point_scene(
-        &self,
-        plot: &str,
-        series: &str,
-        index: usize,
-    ) -> Result<crate::scene::SceneRequest, String> {
-        let found = self
-            .series
-            .iter()
-            .find(|s| s.plot == plot && s.name == series)
-            .ok_or_else(|| {
-                let names: Vec<String> = self
-                    .series_of(plot)
-                    .map(|s| format!("{:?}", s.name))
-                    .collect();
-                if names.is_empty() {
-                    format!(
-                        "no plot {plot:?} (plots: {})",
-                        self.plots
-                            .iter()
-                            .map(|p| p.id.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
-                } else {
-                    format!(
-                        "plot {plot:?} has no series {series:?} (it has {})",
-                        names.join(", ")
-                    )
-                }
-            })?;
-        let origin = found.origin.as_ref().ok_or_else(|| {
-            format!("{series:?} is a trivial answer, not a read: it has no scene")
+    pub fn point_scene(&self, plot: &str, series: &str, index: usize) -> Result<crate::scene::SceneRequest, String> {
+        let found = self.series.iter().find(|s| s.plot == plot && s.name == series).ok_or_else(|| {
+            let names: Vec<String> = self.series_of(plot).map(|s| format!("{:?}", s.name)).collect();
+            if names.is_empty() {
+                format!("no plot {plot:?} (plots: {})", self.plots.iter().map(|p| p.id.as_str()).collect::<Vec<_>>().join(", "))
+            } else {
+                format!("plot {plot:?} has no series {series:?} (it has {})", names.join(", "))
+            }
         })?;
-        let size = *found.sizes.get(index).ok_or_else(|| {
-            format!(
-                "{series:?} has {} points; point {index} asked for",
-                found.sizes.len()
-            )
-        })?;
-        super::point_scene::scene_request(origin, size)
+        let origin = found.origin.as_ref().ok_or_else(|| format!("{series:?} is a trivial answer, not a read: it has no scene"))?;
+        let size = *found.sizes.get(index).ok_or_else(|| format!("{series:?} has {} points; point {index} asked for", found.sizes.len()))?;
+        super::point_scene::scene_request(origin, size, found.levels.get(index).copied())
     }
 
     /// The series of plot `plot`.
@@ -171,19 +129,11 @@ impl ExperimentRecord {
     pub fn csv(&self) -> String {
         let mut out = String::from("plot,series,x,y\n");
         let quote = |s: &str| {
-            if s.contains([',', '"', '\n']) {
-                format!("\"{}\"", s.replace('"', "\"\""))
-            } else {
-                s.to_string()
-            }
+            if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
         };
         for series in &self.series {
             for [x, y] in &series.points {
-                out.push_str(&format!(
-                    "{},{},{x},{y}\n",
-                    quote(&series.plot),
-                    quote(&series.name)
-                ));
+                out.push_str(&format!("{},{},{x},{y}\n", quote(&series.plot), quote(&series.name)));
             }
         }
         out
@@ -201,41 +151,23 @@ impl ExperimentRecord {
                 format!("{v:.4}")
             }
         };
-        let mut out = format!(
-            "`{}` ({}; {} s)\n",
-            self.command,
-            self.program,
-            self.seconds.round()
-        );
+        let mut out = format!("`{}` ({}; {} s)\n", self.command, self.program, self.seconds.round());
         for plot in &self.plots {
             // Series of one point each (memories against their floats): one row each.
             let reference = |s: &Series| s.name.ends_with("(reference)");
-            if self
-                .series_of(&plot.id)
-                .all(|s| s.points.len() <= 1 || reference(s))
-            {
-                out.push_str(&format!(
-                    "\n{}\n\n| series | {} | {} |\n|---|---|---|\n",
-                    plot.title, plot.x_label, plot.y_label
-                ));
+            if self.series_of(&plot.id).all(|s| s.points.len() <= 1 || reference(s)) {
+                out.push_str(&format!("\n{}\n\n| series | {} | {} |\n|---|---|---|\n", plot.title, plot.x_label, plot.y_label));
                 let mut rows: Vec<&Series> = self.series_of(&plot.id).collect();
                 rows.sort_by_key(|s| reference(s));
                 for series in rows {
                     if let Some([x, y]) = series.points.first() {
-                        let x = if reference(series) {
-                            "(a level)".to_string()
-                        } else {
-                            number(*x)
-                        };
+                        let x = if reference(series) { "(a level)".to_string() } else { number(*x) };
                         out.push_str(&format!("| {} | {x} | {} |\n", series.name, number(*y)));
                     }
                 }
                 continue;
             }
-            let mut xs: Vec<f64> = self
-                .series_of(&plot.id)
-                .flat_map(|s| s.points.iter().map(|p| p[0]))
-                .collect();
+            let mut xs: Vec<f64> = self.series_of(&plot.id).flat_map(|s| s.points.iter().map(|p| p[0])).collect();
             xs.sort_by(f64::total_cmp);
             xs.dedup();
             if xs.len() > 12 {
@@ -251,26 +183,14 @@ impl ExperimentRecord {
                 plot.title,
                 plot.y_label,
                 plot.x_label,
-                xs.iter()
-                    .map(|&x| number(x))
-                    .collect::<Vec<_>>()
-                    .join(" | "),
+                xs.iter().map(|&x| number(x)).collect::<Vec<_>>().join(" | "),
                 "---|".repeat(xs.len())
             ));
             // The memories, then the trivial answers.
             let mut rows: Vec<&Series> = self.series_of(&plot.id).collect();
             rows.sort_by_key(|s| s.name.ends_with("(reference)"));
             for series in rows {
-                let cells: Vec<String> = xs
-                    .iter()
-                    .map(|x| {
-                        series
-                            .points
-                            .iter()
-                            .find(|p| p[0] == *x)
-                            .map_or("-".into(), |p| number(p[1]))
-                    })
-                    .collect();
+                let cells: Vec<String> = xs.iter().map(|x| series.points.iter().find(|p| p[0] == *x).map_or("-".into(), |p| number(p[1]))).collect();
                 out.push_str(&format!("| {} | {} |\n", series.name, cells.join(" | ")));
             }
         }
@@ -287,14 +207,9 @@ impl ExperimentRecord {
     /// missing), each atomically.
     pub fn write(&self, dir: &Path) -> Result<Written, String> {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        let write = |path: &Path, bytes: &[u8]| {
-            crate::train::checkpoint::write_atomically(path, bytes).map_err(|e| e.to_string())
-        };
+        let write = |path: &Path, bytes: &[u8]| crate::train::checkpoint::write_atomically(path, bytes).map_err(|e| e.to_string());
         let json = dir.join(format!("{}.json", self.experiment));
-        write(
-            &json,
-            &serde_json::to_vec_pretty(self).expect("a record always serialises"),
-        )?;
+        write(&json, &serde_json::to_vec_pretty(self).expect("a record always serialises"))?;
         let csv = dir.join(format!("{}.csv", self.experiment));
         write(&csv, self.csv().as_bytes())?;
         let mut pngs = Vec::new();

@@ -77,6 +77,8 @@ pub enum RecallAxis {
     Load,
     /// The numbers the memory holds (log scale): distortion against rate.
     Floats,
+    /// The corruption's level (`levels`), at the first stored count.
+    NoiseLevel,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -94,6 +96,9 @@ pub struct RecallProtocol {
     /// same queries with nothing written or another episode written.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub controls: Vec<SweepControl>,
+    /// The corruption levels of a `noise_level` axis (each noise kind at each level).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub levels: Vec<f64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -145,62 +150,33 @@ fn default_samples() -> usize {
 
 /// The built-in experiments' files.
 const BUILT_IN: &[(&str, &str)] = &[
-    (
-        "iterative-reading",
-        include_str!("../../assets/experiments/iterative-reading.json"),
-    ),
-    (
-        "capacity-bound",
-        include_str!("../../assets/experiments/capacity-bound.json"),
-    ),
-    (
-        "distortion-rate",
-        include_str!("../../assets/experiments/distortion-rate.json"),
-    ),
-    (
-        "classical-capacity",
-        include_str!("../../assets/experiments/classical-capacity.json"),
-    ),
-    (
-        "product-machines",
-        include_str!("../../assets/experiments/product-machines.json"),
-    ),
-    (
-        "conditional-likelihood",
-        include_str!("../../assets/experiments/conditional-likelihood.json"),
-    ),
+    ("iterative-reading", include_str!("../../assets/experiments/iterative-reading.json")),
+    ("capacity-bound", include_str!("../../assets/experiments/capacity-bound.json")),
+    ("distortion-rate", include_str!("../../assets/experiments/distortion-rate.json")),
+    ("classical-capacity", include_str!("../../assets/experiments/classical-capacity.json")),
+    ("product-machines", include_str!("../../assets/experiments/product-machines.json")),
+    ("conditional-likelihood", include_str!("../../assets/experiments/conditional-likelihood.json")),
+    ("corruption", include_str!("../../assets/experiments/corruption.json")),
 ];
 
 /// Every built-in experiment, parsed and checked.
 pub fn built_in() -> Vec<ExperimentSpec> {
-    BUILT_IN
-        .iter()
-        .map(|(name, text)| {
-            ExperimentSpec::parse(text)
-                .unwrap_or_else(|e| panic!("built-in experiment {name}: {e}"))
-        })
-        .collect()
+    BUILT_IN.iter().map(|(name, text)| ExperimentSpec::parse(text).unwrap_or_else(|e| panic!("built-in experiment {name}: {e}"))).collect()
 }
 
 /// The built-in experiment called `name`.
 pub fn find(name: &str) -> Result<ExperimentSpec, String> {
     let all = built_in();
     let names: Vec<String> = all.iter().map(|e| e.name.clone()).collect();
-    all.into_iter()
-        .find(|e| e.name == name)
-        .ok_or_else(|| format!("no experiment {name:?} (there are {})", names.join(", ")))
+    all.into_iter().find(|e| e.name == name).ok_or_else(|| format!("no experiment {name:?} (there are {})", names.join(", ")))
 }
 
 impl ExperimentSpec {
     /// Parses and checks an experiment (its quick protocol too).
     pub fn parse(text: &str) -> Result<ExperimentSpec, String> {
         let spec: ExperimentSpec = serde_json::from_str(text).map_err(|e| e.to_string())?;
-        spec.protocol
-            .check()
-            .map_err(|e| format!("protocol: {e}"))?;
-        spec.protocol_for(true)?
-            .check()
-            .map_err(|e| format!("quick: {e}"))?;
+        spec.protocol.check().map_err(|e| format!("protocol: {e}"))?;
+        spec.protocol_for(true)?.check().map_err(|e| format!("quick: {e}"))?;
         Ok(spec)
     }
 
@@ -210,11 +186,7 @@ impl ExperimentSpec {
             return Ok(self.protocol.clone());
         }
         let mut value = serde_json::to_value(&self.protocol).map_err(|e| e.to_string())?;
-        let inner = value
-            .as_object_mut()
-            .and_then(|o| o.values_mut().next())
-            .and_then(|v| v.as_object_mut())
-            .ok_or("a protocol is an object")?;
+        let inner = value.as_object_mut().and_then(|o| o.values_mut().next()).and_then(|v| v.as_object_mut()).ok_or("a protocol is an object")?;
         for (key, field) in &self.quick {
             if !inner.contains_key(key) {
                 return Err(format!("quick.{key}: the protocol has no such field"));
@@ -242,31 +214,16 @@ impl Protocol {
             }
             Ok(())
         };
-        let noises = |n: &[String]| {
-            n.iter().try_for_each(|s| {
-                s.parse::<Corruption>()
-                    .map(drop)
-                    .map_err(|e| format!("noise {s:?}: {e}"))
-            })
-        };
+        let noises = |n: &[String]| n.iter().try_for_each(|s| s.parse::<Corruption>().map(drop).map_err(|e| format!("noise {s:?}: {e}")));
         let list = |what: &str, n: usize| {
-            if (1..=MAX_SETTINGS).contains(&n) {
-                Ok(())
-            } else {
-                Err(format!("{what}: {n} entries (1 to {MAX_SETTINGS})"))
-            }
+            if (1..=MAX_SETTINGS).contains(&n) { Ok(()) } else { Err(format!("{what}: {n} entries (1 to {MAX_SETTINGS})")) }
         };
         match self {
             Protocol::Reading(p) => {
                 memories(&p.memories)?;
                 noises(&p.noises)?;
                 list("noises", p.noises.len())?;
-                crate::memory::limits::check_count(
-                    "iterations",
-                    p.iterations,
-                    crate::memory::limits::MAX_ITERATIONS,
-                )
-                .map_err(|e| e.to_string())?;
+                crate::memory::limits::check_count("iterations", p.iterations, crate::memory::limits::MAX_ITERATIONS).map_err(|e| e.to_string())?;
                 list("episodes", p.episodes)?;
                 list("episode_size", p.episode_size)
             }
@@ -279,12 +236,13 @@ impl Protocol {
                 if p.stored.iter().any(|&n| n == 0 || n > 4096) {
                     return Err("stored: counts from 1 to 4096".into());
                 }
-                crate::memory::limits::check_count(
-                    "iterations",
-                    p.iterations,
-                    crate::memory::limits::MAX_ITERATIONS,
-                )
-                .map_err(|e| e.to_string())
+                if p.x == RecallAxis::NoiseLevel {
+                    list("levels", p.levels.len())?;
+                    if p.levels.iter().any(|l| !(0.0..=28.0).contains(l)) {
+                        return Err("levels: from 0 (a share of pixels, or an occluder's side up to 28)".into());
+                    }
+                }
+                crate::memory::limits::check_count("iterations", p.iterations, crate::memory::limits::MAX_ITERATIONS).map_err(|e| e.to_string())
             }
             Protocol::Bound(p) => {
                 memories(&p.memories)?;
@@ -311,12 +269,7 @@ mod tests {
         let all = built_in();
         assert!(all.len() >= 6);
         for spec in &all {
-            assert_ne!(
-                spec.protocol_for(true).unwrap(),
-                spec.protocol,
-                "{}: a quick protocol",
-                spec.name
-            );
+            assert_ne!(spec.protocol_for(true).unwrap(), spec.protocol, "{}: a quick protocol", spec.name);
         }
     }
 

@@ -15,7 +15,7 @@ use rayon::prelude::*;
 
 use super::thread_buffers::{with_scratch, zeroed_by_threads};
 
-use super::strided_copy::{self, HorizontalMap, VerticalMap};
+use super::strided_copy::{self, VerticalMap, HorizontalMap};
 
 /// How a convolution reads an image [C, H, W] as patch columns [C·KH·KW, OH·OW]: column
 /// `i·OW + j` holds the window whose top-left corner is `(i·s_h − p_h, j·s_w − p_w)`, rows in
@@ -53,18 +53,9 @@ impl Patches {
     /// (the others read padding), and the image row or column the first of them reads.
     #[inline]
     fn inside(&self, axis: usize, a: usize) -> (std::ops::Range<usize>, usize) {
-        let (s, p, n, out) = (
-            self.stride[axis],
-            self.padding[axis],
-            self.size[axis],
-            self.out[axis],
-        );
+        let (s, p, n, out) = (self.stride[axis], self.padding[axis], self.size[axis], self.out[axis]);
         // i·s + a − p ∈ [0, n)  <=>  ceil((p − a) / s) <= i <= (n − 1 + p − a) / s
-        let hi = if n + p > a {
-            ((n - 1 + p - a) / s + 1).min(out)
-        } else {
-            0
-        };
+        let hi = if n + p > a { ((n - 1 + p - a) / s + 1).min(out) } else { 0 };
         let lo = if p > a { (p - a).div_ceil(s) } else { 0 }.min(hi);
         (lo..hi, (lo * s + a).saturating_sub(p))
     }
@@ -73,40 +64,17 @@ impl Patches {
     /// `cols_len` floats whose rows are `row_len` long (`what` names the caller).
     fn assert_fits(&self, images_len: usize, cols_len: usize, row_len: usize, what: &str) {
         let count = images_len / self.image_len().max(1);
-        assert!(
-            images_len == count * self.image_len()
-                && count * self.positions() <= row_len
-                && cols_len >= self.rows() * row_len,
-            "{what}: sizes do not fit"
-        );
+        assert!(images_len == count * self.image_len() && count * self.positions() <= row_len && cols_len >= self.rows() * row_len, "{what}: sizes do not fit");
     }
 
     /// Visits the patch matrix's rows in order (channel, then the kernel offsets): the channel
     /// plane the row reads (its range within an image) and which output rows and columns of
     /// each window read that plane, and from where. Bounds are worked out once per kernel
     /// offset, not per cell (per-cell checks made im2col 14% of a training step).
-    fn for_each_row(
-        &self,
-        mut visit: impl FnMut(std::ops::Range<usize>, &VerticalMap, &HorizontalMap),
-    ) {
+    fn for_each_row(&self, mut visit: impl FnMut(std::ops::Range<usize>, &VerticalMap, &HorizontalMap)) {
         let plane = self.size[0] * self.size[1];
-        let verticals: Vec<VerticalMap> = (0..self.kernel[0])
-            .map(|a| self.inside(0, a))
-            .map(|(inside, y0)| VerticalMap {
-                inside,
-                y0,
-                stride: self.stride[0],
-            })
-            .collect();
-        let horizontals: Vec<HorizontalMap> = (0..self.kernel[1])
-            .map(|b| self.inside(1, b))
-            .map(|(inside, x0)| HorizontalMap {
-                width: self.out[1],
-                inside,
-                x0,
-                stride: self.stride[1],
-            })
-            .collect();
+        let verticals: Vec<VerticalMap> = (0..self.kernel[0]).map(|a| self.inside(0, a)).map(|(inside, y0)| VerticalMap { inside, y0, stride: self.stride[0] }).collect();
+        let horizontals: Vec<HorizontalMap> = (0..self.kernel[1]).map(|b| self.inside(1, b)).map(|(inside, x0)| HorizontalMap { width: self.out[1], inside, x0, stride: self.stride[1] }).collect();
         for c in 0..self.channels {
             for vertical in &verticals {
                 for horizontal in &horizontals {
@@ -131,10 +99,7 @@ impl Patches {
         // stride-2 layers).
         self.for_each_row(|plane, vertical, horizontal| {
             let full_row = rows.next().expect("checked by assert_fits");
-            for (image, block) in images
-                .chunks_exact(image_len)
-                .zip(full_row.chunks_exact_mut(positions))
-            {
+            for (image, block) in images.chunks_exact(image_len).zip(full_row.chunks_exact_mut(positions)) {
                 strided_copy::gather_block(&image[plane.clone()], w, vertical, horizontal, block);
             }
         });
@@ -151,17 +116,8 @@ impl Patches {
         let mut rows = cols.chunks_exact(row_len);
         self.for_each_row(|plane, vertical, horizontal| {
             let full_row = rows.next().expect("checked by assert_fits");
-            for (image, block) in images
-                .chunks_exact_mut(image_len)
-                .zip(full_row.chunks_exact(positions))
-            {
-                strided_copy::scatter_add_block(
-                    block,
-                    vertical,
-                    horizontal,
-                    &mut image[plane.clone()],
-                    w,
-                );
+            for (image, block) in images.chunks_exact_mut(image_len).zip(full_row.chunks_exact(positions)) {
+                strided_copy::scatter_add_block(block, vertical, horizontal, &mut image[plane.clone()], w);
             }
         });
     }
@@ -177,43 +133,22 @@ struct MatRef<'a> {
 
 impl<'a> MatRef<'a> {
     fn row_major(data: &'a [f32], cols: usize) -> Self {
-        Self {
-            data,
-            row_stride: cols,
-            col_stride: 1,
-        }
+        Self { data, row_stride: cols, col_stride: 1 }
     }
 
     /// The transpose of a row-major matrix with `cols` columns.
     fn transposed(data: &'a [f32], cols: usize) -> Self {
-        Self {
-            data,
-            row_stride: 1,
-            col_stride: cols,
-        }
+        Self { data, row_stride: 1, col_stride: cols }
     }
 
     fn covers(&self, rows: usize, cols: usize) -> bool {
-        rows == 0
-            || cols == 0
-            || (rows - 1) * self.row_stride + (cols - 1) * self.col_stride < self.data.len()
+        rows == 0 || cols == 0 || (rows - 1) * self.row_stride + (cols - 1) * self.col_stride < self.data.len()
     }
 }
 
 /// `dst = lhs · rhs` (or `dst += lhs · rhs` when `accumulate`), dst row-major [m, n].
-fn matmul(
-    m: usize,
-    n: usize,
-    k: usize,
-    dst: &mut [f32],
-    accumulate: bool,
-    lhs: MatRef,
-    rhs: MatRef,
-) {
-    assert!(
-        dst.len() >= m * n && lhs.covers(m, k) && rhs.covers(k, n),
-        "matmul: operand too small"
-    );
+fn matmul(m: usize, n: usize, k: usize, dst: &mut [f32], accumulate: bool, lhs: MatRef, rhs: MatRef) {
+    assert!(dst.len() >= m * n && lhs.covers(m, k) && rhs.covers(k, n), "matmul: operand too small");
     // SAFETY: the asserts above keep every index gemm forms (r·rs + c·cs over the given
     // extents) inside its slice; dst is borrowed mutably and does not alias lhs or rhs.
     unsafe {
@@ -283,14 +218,7 @@ fn images_per_chunk(per_image: usize) -> usize {
 /// [`images_per_chunk`] images, runs `per_chunk` on each, then sums the threads'
 /// accumulators.
 fn over_chunks(plan: ChunkPlan, per_chunk: impl Fn(ChunkStep) + Sync) -> LayerGrads {
-    let ChunkPlan {
-        images: n,
-        input_len,
-        want_input,
-        weight_len,
-        bias_len,
-        scratch_per_image,
-    } = plan;
+    let ChunkPlan { images: n, input_len, want_input, weight_len, bias_len, scratch_per_image } = plan;
     let share = n.div_ceil(rayon::current_num_threads().max(1)).max(1);
     let chunk = images_per_chunk(scratch_per_image);
     let mut input = want_input.then(|| zeroed_by_threads(n * input_len));
@@ -304,54 +232,38 @@ fn over_chunks(plan: ChunkPlan, per_chunk: impl Fn(ChunkStep) + Sync) -> LayerGr
         .map(|(t, mut slot)| {
             let (mut weight, mut bias) = (vec![0.0f32; weight_len], vec![0.0f32; bias_len]);
             let (start, end) = (t * share, n.min((t + 1) * share));
-            with_scratch(
-                [chunk.min(end - start) * scratch_per_image; 3],
-                |[a, b, c]| {
-                    for first in (start..end).step_by(chunk) {
-                        let images = first..end.min(first + chunk);
-                        let local = (first - start) * input_len..(images.end - start) * input_len;
-                        per_chunk(ChunkStep {
-                            input_grad: slot.as_deref_mut().map(|s| &mut s[local]),
-                            images,
-                            weight_grad: &mut weight,
-                            bias_grad: &mut bias,
-                            scratch: [&mut *a, &mut *b, &mut *c],
-                        });
-                    }
-                },
-            );
+            with_scratch([chunk.min(end - start) * scratch_per_image; 3], |[a, b, c]| {
+                for first in (start..end).step_by(chunk) {
+                    let images = first..end.min(first + chunk);
+                    let local = (first - start) * input_len..(images.end - start) * input_len;
+                    per_chunk(ChunkStep {
+                        input_grad: slot.as_deref_mut().map(|s| &mut s[local]),
+                        images,
+                        weight_grad: &mut weight,
+                        bias_grad: &mut bias,
+                        scratch: [&mut *a, &mut *b, &mut *c],
+                    });
+                }
+            });
             (weight, bias)
         })
         .collect();
     let mut parts = partials.into_iter();
-    let (mut weight, mut bias) = parts
-        .next()
-        .unwrap_or_else(|| (vec![0.0; weight_len], vec![0.0; bias_len]));
+    let (mut weight, mut bias) = parts.next().unwrap_or_else(|| (vec![0.0; weight_len], vec![0.0; bias_len]));
     for (w, b) in parts {
         weight.iter_mut().zip(&w).for_each(|(acc, v)| *acc += v);
         bias.iter_mut().zip(&b).for_each(|(acc, v)| *acc += v);
     }
-    LayerGrads {
-        input,
-        weight,
-        bias,
-    }
+    LayerGrads { input, weight, bias }
 }
 
 /// Lays the images `images` of a batch [N, C, P] side by side as one matrix [C, b·P].
-fn side_by_side(
-    batch: &[f32],
-    images: std::ops::Range<usize>,
-    channels: usize,
-    positions: usize,
-    out: &mut [f32],
-) {
+fn side_by_side(batch: &[f32], images: std::ops::Range<usize>, channels: usize, positions: usize, out: &mut [f32]) {
     let row_len = images.len() * positions;
     for (k, i) in images.enumerate() {
         for c in 0..channels {
             let src = &batch[(i * channels + c) * positions..(i * channels + c + 1) * positions];
-            out[c * row_len + k * positions..c * row_len + (k + 1) * positions]
-                .copy_from_slice(src);
+            out[c * row_len + k * positions..c * row_len + (k + 1) * positions].copy_from_slice(src);
         }
     }
 }
@@ -361,10 +273,7 @@ fn split_images(wide: &[f32], count: usize, channels: usize, positions: usize, o
     let row_len = count * positions;
     for k in 0..count {
         for c in 0..channels {
-            out[(k * channels + c) * positions..(k * channels + c + 1) * positions]
-                .copy_from_slice(
-                    &wide[c * row_len + k * positions..c * row_len + (k + 1) * positions],
-                );
+            out[(k * channels + c) * positions..(k * channels + c + 1) * positions].copy_from_slice(&wide[c * row_len + k * positions..c * row_len + (k + 1) * positions]);
         }
     }
 }
@@ -383,74 +292,41 @@ fn add_channel_sums(grad: &[f32], positions: usize, bias: &mut [f32]) {
 /// - x: [N, C_in, H, W] (`patches` describes one image of it)
 /// - weight: [C_out, C_in, KH, KW]; bias: [C_out]
 /// - returns [N, C_out, OH, OW]
-pub fn conv2d_forward(
-    x: &[f32],
-    weight: &[f32],
-    bias: &[f32],
-    n: usize,
-    patches: Patches,
-    c_out: usize,
-) -> Vec<f32> {
+pub fn conv2d_forward(x: &[f32], weight: &[f32], bias: &[f32], n: usize, patches: Patches, c_out: usize) -> Vec<f32> {
     let (rows, positions, image_len) = (patches.rows(), patches.positions(), patches.image_len());
     assert_eq!(x.len(), n * image_len, "conv2d_forward: input size");
     assert_eq!(weight.len(), c_out * rows, "conv2d_forward: weight size");
     assert_eq!(bias.len(), c_out, "conv2d_forward: bias size");
     let out_len = c_out * positions;
-    over_output_chunks(
-        n,
-        out_len,
-        images_per_chunk(rows.max(c_out) * positions),
-        [rows * positions, c_out * positions],
-        |first, images, [cols, wide]| {
-            let count = images.len() / out_len;
-            let span = count * positions;
-            patches.im2col(
-                &x[first * image_len..(first + count) * image_len],
-                cols,
-                span,
-            );
-            matmul(
-                c_out,
-                span,
-                rows,
-                wide,
-                false,
-                MatRef::row_major(weight, rows),
-                MatRef::row_major(&cols[..rows * span], span),
-            );
-            split_images(&wide[..c_out * span], count, c_out, positions, images);
-            add_bias(images, positions, bias);
-        },
-    )
+    over_output_chunks(n, out_len, images_per_chunk(rows.max(c_out) * positions), [rows * positions, c_out * positions], |first, images, [cols, wide]| {
+        let count = images.len() / out_len;
+        let span = count * positions;
+        patches.im2col(&x[first * image_len..(first + count) * image_len], cols, span);
+        matmul(c_out, span, rows, wide, false, MatRef::row_major(weight, rows), MatRef::row_major(&cols[..rows * span], span));
+        split_images(&wide[..c_out * span], count, c_out, positions, images);
+        add_bias(images, positions, bias);
+    })
 }
 
 /// Runs `per_chunk(first image, its outputs, two scratch buffers)` over the batch's outputs
 /// (`out_len` floats an image) in chunks of `chunk` images, the threads taking equal shares;
 /// returns the outputs (zeroed before).
-fn over_output_chunks(
-    n: usize,
-    out_len: usize,
-    chunk: usize,
-    scratch_per_image: [usize; 2],
-    per_chunk: impl Fn(usize, &mut [f32], [&mut [f32]; 2]) + Sync,
-) -> Vec<f32> {
+fn over_output_chunks(n: usize, out_len: usize, chunk: usize, scratch_per_image: [usize; 2], per_chunk: impl Fn(usize, &mut [f32], [&mut [f32]; 2]) + Sync) -> Vec<f32> {
     let mut out = zeroed_by_threads(n * out_len);
     if out.is_empty() {
         return out;
     }
     let share = n.div_ceil(rayon::current_num_threads().max(1)).max(1);
-    out.par_chunks_mut(share * out_len)
-        .enumerate()
-        .for_each(|(t, part)| {
-            // Scratch for the chunk size actually used: a single image (a query being read) must
-            // not pay for zeroing a 64-image chunk on the thread's first call.
-            let images = chunk.min(part.len() / out_len);
-            with_scratch(scratch_per_image.map(|len| len * images), |[a, b]| {
-                for (c, images) in part.chunks_mut(chunk * out_len).enumerate() {
-                    per_chunk(t * share + c * chunk, images, [&mut *a, &mut *b]);
-                }
-            });
+    out.par_chunks_mut(share * out_len).enumerate().for_each(|(t, part)| {
+        // Scratch for the chunk size actually used: a single image (a query being read) must
+        // not pay for zeroing a 64-image chunk on the thread's first call.
+        let images = chunk.min(part.len() / out_len);
+        with_scratch(scratch_per_image.map(|len| len * images), |[a, b]| {
+            for (c, images) in part.chunks_mut(chunk * out_len).enumerate() {
+                per_chunk(t * share + c * chunk, images, [&mut *a, &mut *b]);
+            }
         });
+    });
     out
 }
 
@@ -469,67 +345,24 @@ fn add_bias(images: &mut [f32], plane: usize, bias: &[f32]) {
 /// - weight: [C_out, C_in, KH, KW]
 /// - grad_out: [N, C_out, OH, OW]
 /// - returns input [N, C_in, H, W] (if `want_input`), weight [C_out, C_in, KH, KW], bias [C_out]
-pub fn conv2d_backward(
-    x: &[f32],
-    weight: &[f32],
-    grad_out: &[f32],
-    n: usize,
-    patches: Patches,
-    c_out: usize,
-    want_input: bool,
-) -> LayerGrads {
+pub fn conv2d_backward(x: &[f32], weight: &[f32], grad_out: &[f32], n: usize, patches: Patches, c_out: usize, want_input: bool) -> LayerGrads {
     let (rows, positions, image_len) = (patches.rows(), patches.positions(), patches.image_len());
     assert_eq!(x.len(), n * image_len, "conv2d_backward: input size");
     assert_eq!(weight.len(), c_out * rows, "conv2d_backward: weight size");
-    assert_eq!(
-        grad_out.len(),
-        n * c_out * positions,
-        "conv2d_backward: output gradient size"
-    );
-    let plan = ChunkPlan {
-        images: n,
-        input_len: image_len,
-        want_input,
-        weight_len: c_out * rows,
-        bias_len: c_out,
-        scratch_per_image: rows.max(c_out) * positions,
-    };
+    assert_eq!(grad_out.len(), n * c_out * positions, "conv2d_backward: output gradient size");
+    let plan = ChunkPlan { images: n, input_len: image_len, want_input, weight_len: c_out * rows, bias_len: c_out, scratch_per_image: rows.max(c_out) * positions };
     over_chunks(plan, |step| {
         let wide = step.images.len() * positions;
         let [cols, gy, cols_grad] = step.scratch;
-        let (cols, gy, cols_grad) = (
-            &mut cols[..rows * wide],
-            &mut gy[..c_out * wide],
-            &mut cols_grad[..rows * wide],
-        );
-        patches.im2col(
-            &x[step.images.start * image_len..step.images.end * image_len],
-            cols,
-            wide,
-        );
+        let (cols, gy, cols_grad) = (&mut cols[..rows * wide], &mut gy[..c_out * wide], &mut cols_grad[..rows * wide]);
+        patches.im2col(&x[step.images.start * image_len..step.images.end * image_len], cols, wide);
         side_by_side(grad_out, step.images.clone(), c_out, positions, gy);
         // dW [C_out, rows] += dY [C_out, b·P] · colsᵀ [b·P, rows]
-        matmul(
-            c_out,
-            rows,
-            wide,
-            step.weight_grad,
-            true,
-            MatRef::row_major(gy, wide),
-            MatRef::transposed(cols, wide),
-        );
+        matmul(c_out, rows, wide, step.weight_grad, true, MatRef::row_major(gy, wide), MatRef::transposed(cols, wide));
         add_channel_sums(gy, wide, step.bias_grad);
         if let Some(gx) = step.input_grad {
             // dcols [rows, b·P] = Wᵀ [rows, C_out] · dY [C_out, b·P], folded back onto each image.
-            matmul(
-                rows,
-                wide,
-                c_out,
-                cols_grad,
-                false,
-                MatRef::transposed(weight, rows),
-                MatRef::row_major(gy, wide),
-            );
+            matmul(rows, wide, c_out, cols_grad, false, MatRef::transposed(weight, rows), MatRef::row_major(gy, wide));
             patches.col2im_add(cols_grad, wide, gx);
         }
     })
@@ -543,50 +376,21 @@ pub fn conv2d_backward(
 /// # Shapes
 /// - x: [N, C_in, H, W]; weight: [C_in, C_out, KH, KW]; bias: [C_out]
 /// - returns [N, C_out, OH, OW]
-pub fn conv_transpose2d_forward(
-    x: &[f32],
-    weight: &[f32],
-    bias: &[f32],
-    n: usize,
-    patches: Patches,
-    c_in: usize,
-) -> Vec<f32> {
+pub fn conv_transpose2d_forward(x: &[f32], weight: &[f32], bias: &[f32], n: usize, patches: Patches, c_in: usize) -> Vec<f32> {
     let (rows, positions, out_len) = (patches.rows(), patches.positions(), patches.image_len());
     let c_out = patches.channels;
-    assert_eq!(
-        x.len(),
-        n * c_in * positions,
-        "conv_transpose2d_forward: input size"
-    );
-    assert_eq!(
-        weight.len(),
-        c_in * rows,
-        "conv_transpose2d_forward: weight size"
-    );
+    assert_eq!(x.len(), n * c_in * positions, "conv_transpose2d_forward: input size");
+    assert_eq!(weight.len(), c_in * rows, "conv_transpose2d_forward: weight size");
     assert_eq!(bias.len(), c_out, "conv_transpose2d_forward: bias size");
     let plane = patches.size[0] * patches.size[1];
-    over_output_chunks(
-        n,
-        out_len,
-        images_per_chunk(rows.max(c_in) * positions),
-        [rows * positions, c_in * positions],
-        |first, images, [cols, xs]| {
-            let count = images.len() / out_len;
-            let span = count * positions;
-            side_by_side(x, first..first + count, c_in, positions, xs);
-            matmul(
-                rows,
-                span,
-                c_in,
-                cols,
-                false,
-                MatRef::transposed(weight, rows),
-                MatRef::row_major(&xs[..c_in * span], span),
-            );
-            patches.col2im_add(&cols[..rows * span], span, images);
-            add_bias(images, plane, bias);
-        },
-    )
+    over_output_chunks(n, out_len, images_per_chunk(rows.max(c_in) * positions), [rows * positions, c_in * positions], |first, images, [cols, xs]| {
+        let count = images.len() / out_len;
+        let span = count * positions;
+        side_by_side(x, first..first + count, c_in, positions, xs);
+        matmul(rows, span, c_in, cols, false, MatRef::transposed(weight, rows), MatRef::row_major(&xs[..c_in * span], span));
+        patches.col2im_add(&cols[..rows * span], span, images);
+        add_bias(images, plane, bias);
+    })
 }
 
 /// Gradients of `y = conv_transpose2d(x, weight) + bias` (dilation 1, groups 1, no output
@@ -599,48 +403,17 @@ pub fn conv_transpose2d_forward(
 /// - weight: [C_in, C_out, KH, KW]
 /// - grad_out: [N, C_out, OH, OW]
 /// - returns input [N, C_in, H, W] (if `want_input`), weight [C_in, C_out, KH, KW], bias [C_out]
-pub fn conv_transpose2d_backward(
-    x: &[f32],
-    weight: &[f32],
-    grad_out: &[f32],
-    n: usize,
-    patches: Patches,
-    c_in: usize,
-    want_input: bool,
-) -> LayerGrads {
+pub fn conv_transpose2d_backward(x: &[f32], weight: &[f32], grad_out: &[f32], n: usize, patches: Patches, c_in: usize, want_input: bool) -> LayerGrads {
     let (rows, positions, out_len) = (patches.rows(), patches.positions(), patches.image_len());
     let c_out = patches.channels;
-    assert_eq!(
-        x.len(),
-        n * c_in * positions,
-        "conv_transpose2d_backward: input size"
-    );
-    assert_eq!(
-        weight.len(),
-        c_in * rows,
-        "conv_transpose2d_backward: weight size"
-    );
-    assert_eq!(
-        grad_out.len(),
-        n * out_len,
-        "conv_transpose2d_backward: output gradient size"
-    );
-    let plan = ChunkPlan {
-        images: n,
-        input_len: c_in * positions,
-        want_input,
-        weight_len: c_in * rows,
-        bias_len: c_out,
-        scratch_per_image: rows.max(c_in) * positions,
-    };
+    assert_eq!(x.len(), n * c_in * positions, "conv_transpose2d_backward: input size");
+    assert_eq!(weight.len(), c_in * rows, "conv_transpose2d_backward: weight size");
+    assert_eq!(grad_out.len(), n * out_len, "conv_transpose2d_backward: output gradient size");
+    let plan = ChunkPlan { images: n, input_len: c_in * positions, want_input, weight_len: c_in * rows, bias_len: c_out, scratch_per_image: rows.max(c_in) * positions };
     over_chunks(plan, |step| {
         let wide = step.images.len() * positions;
         let [cols, xs, gxs] = step.scratch;
-        let (cols, xs, gxs) = (
-            &mut cols[..rows * wide],
-            &mut xs[..c_in * wide],
-            &mut gxs[..c_in * wide],
-        );
+        let (cols, xs, gxs) = (&mut cols[..rows * wide], &mut xs[..c_in * wide], &mut gxs[..c_in * wide]);
         let gy = &grad_out[step.images.start * out_len..step.images.end * out_len];
         patches.im2col(gy, cols, wide);
         for image in gy.chunks_exact(out_len) {
@@ -648,26 +421,10 @@ pub fn conv_transpose2d_backward(
         }
         side_by_side(x, step.images.clone(), c_in, positions, xs);
         // dW [C_in, rows] += X [C_in, b·P] · colsᵀ [b·P, rows]
-        matmul(
-            c_in,
-            rows,
-            wide,
-            step.weight_grad,
-            true,
-            MatRef::row_major(xs, wide),
-            MatRef::transposed(cols, wide),
-        );
+        matmul(c_in, rows, wide, step.weight_grad, true, MatRef::row_major(xs, wide), MatRef::transposed(cols, wide));
         if let Some(gx) = step.input_grad {
             // dX [C_in, b·P] = W [C_in, rows] · cols [rows, b·P]
-            matmul(
-                c_in,
-                wide,
-                rows,
-                gxs,
-                false,
-                MatRef::row_major(weight, rows),
-                MatRef::row_major(cols, wide),
-            );
+            matmul(c_in, wide, rows, gxs, false, MatRef::row_major(weight, rows), MatRef::row_major(cols, wide));
             split_images(gxs, step.images.len(), c_in, positions, gx);
         }
     })
@@ -677,22 +434,9 @@ pub fn conv_transpose2d_backward(
 mod tests {
     use super::*;
 
-    fn patches(
-        channels: usize,
-        size: [usize; 2],
-        kernel: usize,
-        stride: usize,
-        padding: usize,
-    ) -> Patches {
+    fn patches(channels: usize, size: [usize; 2], kernel: usize, stride: usize, padding: usize) -> Patches {
         let out = size.map(|s| (s + 2 * padding - kernel) / stride + 1);
-        Patches {
-            channels,
-            size,
-            kernel: [kernel; 2],
-            stride: [stride; 2],
-            padding: [padding; 2],
-            out,
-        }
+        Patches { channels, size, kernel: [kernel; 2], stride: [stride; 2], padding: [padding; 2], out }
     }
 
     fn pseudo_random(len: usize, seed: u32) -> Vec<f32> {
@@ -710,9 +454,7 @@ mod tests {
     /// Image row (or column) read by window `i`, kernel offset `a`, along `axis`; None when it
     /// falls in the padding. The definition, cell by cell, that the kernels' bounds must match.
     fn source(p: &Patches, axis: usize, i: usize, a: usize) -> Option<usize> {
-        (i * p.stride[axis] + a)
-            .checked_sub(p.padding[axis])
-            .filter(|&y| y < p.size[axis])
+        (i * p.stride[axis] + a).checked_sub(p.padding[axis]).filter(|&y| y < p.size[axis])
     }
 
     /// im2col against its definition, on geometries where windows start, end or lie wholly in
@@ -725,22 +467,8 @@ mod tests {
             patches(1, [6, 4], 2, 3, 0),
             patches(1, [3, 3], 2, 1, 2),
             patches(2, [4, 5], 5, 3, 2),
-            Patches {
-                channels: 1,
-                size: [28, 28],
-                kernel: [4, 4],
-                stride: [2, 2],
-                padding: [1, 1],
-                out: [14, 14],
-            },
-            Patches {
-                channels: 2,
-                size: [5, 6],
-                kernel: [3, 2],
-                stride: [1, 2],
-                padding: [0, 1],
-                out: [3, 4],
-            },
+            Patches { channels: 1, size: [28, 28], kernel: [4, 4], stride: [2, 2], padding: [1, 1], out: [14, 14] },
+            Patches { channels: 2, size: [5, 6], kernel: [3, 2], stride: [1, 2], padding: [0, 1], out: [3, 4] },
         ];
         for p in geometries {
             // Two images side by side, in rows with 5 spare columns that must stay untouched.
@@ -755,25 +483,14 @@ mod tests {
                     for i in 0..oh {
                         for j in 0..ow {
                             let expected = match (source(&p, 0, i, a), source(&p, 1, j, b)) {
-                                (Some(y), Some(xx)) => {
-                                    x[image * p.image_len() + (c * h + y) * w + xx]
-                                }
+                                (Some(y), Some(xx)) => x[image * p.image_len() + (c * h + y) * w + xx],
                                 _ => 0.0,
                             };
-                            assert_eq!(
-                                cols[row * row_len + image * p.positions() + i * ow + j],
-                                expected,
-                                "{p:?} image {image} row {row} ({i}, {j})"
-                            );
+                            assert_eq!(cols[row * row_len + image * p.positions() + i * ow + j], expected, "{p:?} image {image} row {row} ({i}, {j})");
                         }
                     }
                 }
-                assert!(
-                    cols[row * row_len + 2 * p.positions()..(row + 1) * row_len]
-                        .iter()
-                        .all(|v| v.is_nan()),
-                    "{p:?}: spare columns written"
-                );
+                assert!(cols[row * row_len + 2 * p.positions()..(row + 1) * row_len].iter().all(|v| v.is_nan()), "{p:?}: spare columns written");
             }
         }
     }
@@ -781,33 +498,16 @@ mod tests {
     /// ⟨im2col(x), c⟩ = ⟨x, col2im(c)⟩: col2im is im2col's adjoint.
     #[test]
     fn col2im_is_the_adjoint_of_im2col() {
-        for p in [
-            patches(2, [7, 9], 4, 2, 1),
-            patches(3, [5, 5], 3, 1, 1),
-            patches(1, [6, 4], 2, 3, 0),
-            patches(1, [3, 3], 2, 1, 2),
-            patches(2, [4, 5], 5, 3, 2),
-        ] {
+        for p in [patches(2, [7, 9], 4, 2, 1), patches(3, [5, 5], 3, 1, 1), patches(1, [6, 4], 2, 3, 0), patches(1, [3, 3], 2, 1, 2), patches(2, [4, 5], 5, 3, 2)] {
             let x = pseudo_random(3 * p.image_len(), 1);
             let c = pseudo_random(p.rows() * 3 * p.positions(), 2);
             let mut cols = vec![f32::NAN; c.len()];
             p.im2col(&x, &mut cols, 3 * p.positions());
             let mut back = vec![0.0; x.len()];
             p.col2im_add(&c, 3 * p.positions(), &mut back);
-            let lhs: f64 = cols
-                .iter()
-                .zip(&c)
-                .map(|(a, b)| f64::from(*a) * f64::from(*b))
-                .sum();
-            let rhs: f64 = x
-                .iter()
-                .zip(&back)
-                .map(|(a, b)| f64::from(*a) * f64::from(*b))
-                .sum();
-            assert!(
-                (lhs - rhs).abs() < 1e-3 * lhs.abs().max(1.0),
-                "{p:?}: {lhs} vs {rhs}"
-            );
+            let lhs: f64 = cols.iter().zip(&c).map(|(a, b)| f64::from(*a) * f64::from(*b)).sum();
+            let rhs: f64 = x.iter().zip(&back).map(|(a, b)| f64::from(*a) * f64::from(*b)).sum();
+            assert!((lhs - rhs).abs() < 1e-3 * lhs.abs().max(1.0), "{p:?}: {lhs} vs {rhs}");
         }
     }
 
@@ -823,16 +523,8 @@ mod tests {
                         for ci in 0..p.channels {
                             for a in 0..kh {
                                 for bb in 0..kw {
-                                    let (Some(yy), Some(xx)) =
-                                        (source(&p, 0, i, a), source(&p, 1, j, bb))
-                                    else {
-                                        continue;
-                                    };
-                                    acc +=
-                                        f64::from(w[((co * p.channels + ci) * kh + a) * kw + bb])
-                                            * f64::from(
-                                                x[((b * p.channels + ci) * h + yy) * wd + xx],
-                                            );
+                                    let (Some(yy), Some(xx)) = (source(&p, 0, i, a), source(&p, 1, j, bb)) else { continue };
+                                    acc += f64::from(w[((co * p.channels + ci) * kh + a) * kw + bb]) * f64::from(x[((b * p.channels + ci) * h + yy) * wd + xx]);
                                 }
                             }
                         }
@@ -854,22 +546,13 @@ mod tests {
         let w = pseudo_random(c_out * p.rows(), 4);
         let r = pseudo_random(n * c_out * p.positions(), 5);
         let g = conv2d_backward(&x, &w, &r, n, p, c_out, true);
-        let objective = |x: &[f32], w: &[f32]| -> f64 {
-            direct_conv(x, w, n, p, c_out)
-                .iter()
-                .zip(&r)
-                .map(|(y, r)| y * f64::from(*r))
-                .sum()
-        };
+        let objective = |x: &[f32], w: &[f32]| -> f64 { direct_conv(x, w, n, p, c_out).iter().zip(&r).map(|(y, r)| y * f64::from(*r)).sum() };
         let base = objective(&x, &w);
         for k in (0..x.len()).step_by(7) {
             let mut x2 = x.clone();
             x2[k] += 1.0;
             let expected = objective(&x2, &w) - base;
-            assert!(
-                (f64::from(g.input.as_ref().unwrap()[k]) - expected).abs() < 1e-4,
-                "d x[{k}]"
-            );
+            assert!((f64::from(g.input.as_ref().unwrap()[k]) - expected).abs() < 1e-4, "d x[{k}]");
         }
         for k in 0..w.len() {
             let mut w2 = w.clone();
@@ -878,22 +561,10 @@ mod tests {
             assert!((f64::from(g.weight[k]) - expected).abs() < 1e-4, "d w[{k}]");
         }
         for co in 0..c_out {
-            let expected: f64 = (0..n)
-                .flat_map(|b| {
-                    r[(b * c_out + co) * p.positions()..(b * c_out + co + 1) * p.positions()].iter()
-                })
-                .map(|v| f64::from(*v))
-                .sum();
-            assert!(
-                (f64::from(g.bias[co]) - expected).abs() < 1e-4,
-                "d bias[{co}]"
-            );
+            let expected: f64 = (0..n).flat_map(|b| r[(b * c_out + co) * p.positions()..(b * c_out + co + 1) * p.positions()].iter()).map(|v| f64::from(*v)).sum();
+            assert!((f64::from(g.bias[co]) - expected).abs() < 1e-4, "d bias[{co}]");
         }
-        assert!(
-            conv2d_backward(&x, &w, &r, n, p, c_out, false)
-                .input
-                .is_none()
-        );
+        assert!(conv2d_backward(&x, &w, &r, n, p, c_out, false).input.is_none());
     }
 
     /// A transposed convolution is the adjoint of a convolution with the same weight:
@@ -913,21 +584,12 @@ mod tests {
         }
         // dW[ci, co, a, b] = Σ x[n, ci, i, j] r[n, co, 2i − 1 + a, 2j − 1 + b]: the derivative
         // of ⟨x, conv(r)⟩ with respect to w, by the same finite difference.
-        let objective = |w: &[f32]| -> f64 {
-            direct_conv(&r, w, n, p, c_in)
-                .iter()
-                .zip(&x)
-                .map(|(y, x)| y * f64::from(*x))
-                .sum()
-        };
+        let objective = |w: &[f32]| -> f64 { direct_conv(&r, w, n, p, c_in).iter().zip(&x).map(|(y, x)| y * f64::from(*x)).sum() };
         let base = objective(&w);
         for k in 0..w.len() {
             let mut w2 = w.clone();
             w2[k] += 1.0;
-            assert!(
-                (f64::from(g.weight[k]) - (objective(&w2) - base)).abs() < 1e-4,
-                "d w[{k}]"
-            );
+            assert!((f64::from(g.weight[k]) - (objective(&w2) - base)).abs() < 1e-4, "d w[{k}]");
         }
     }
 
@@ -935,10 +597,7 @@ mod tests {
     /// the batch's gradients equal the sum of the images' own, either way.
     #[test]
     fn chunking_does_not_change_the_gradients() {
-        for (p, c_out) in [
-            (patches(64, [18, 18], 4, 1, 0), 2),
-            (patches(2, [6, 6], 3, 1, 1), 3),
-        ] {
+        for (p, c_out) in [(patches(64, [18, 18], 4, 1, 0), 2), (patches(2, [6, 6], 3, 1, 1), 3)] {
             let n = 5;
             let x = pseudo_random(n * p.image_len(), 9);
             let w = pseudo_random(c_out * p.rows(), 10);
@@ -946,46 +605,18 @@ mod tests {
             let batch = conv2d_backward(&x, &w, &r, n, p, c_out, true);
             let mut weight = vec![0.0f32; w.len()];
             for i in 0..n {
-                let one = conv2d_backward(
-                    &x[i * p.image_len()..(i + 1) * p.image_len()],
-                    &w,
-                    &r[i * c_out * p.positions()..(i + 1) * c_out * p.positions()],
-                    1,
-                    p,
-                    c_out,
-                    true,
-                );
-                weight
-                    .iter_mut()
-                    .zip(&one.weight)
-                    .for_each(|(a, b)| *a += b);
-                let got =
-                    &batch.input.as_ref().unwrap()[i * p.image_len()..(i + 1) * p.image_len()];
-                assert!(
-                    got.iter()
-                        .zip(one.input.as_ref().unwrap())
-                        .all(|(a, b)| (a - b).abs() < 1e-4),
-                    "d x of image {i}"
-                );
+                let one = conv2d_backward(&x[i * p.image_len()..(i + 1) * p.image_len()], &w, &r[i * c_out * p.positions()..(i + 1) * c_out * p.positions()], 1, p, c_out, true);
+                weight.iter_mut().zip(&one.weight).for_each(|(a, b)| *a += b);
+                let got = &batch.input.as_ref().unwrap()[i * p.image_len()..(i + 1) * p.image_len()];
+                assert!(got.iter().zip(one.input.as_ref().unwrap()).all(|(a, b)| (a - b).abs() < 1e-4), "d x of image {i}");
             }
-            assert!(
-                batch
-                    .weight
-                    .iter()
-                    .zip(&weight)
-                    .all(|(a, b)| (a - b).abs() < 1e-3 * (1.0 + b.abs())),
-                "d w ({p:?})"
-            );
+            assert!(batch.weight.iter().zip(&weight).all(|(a, b)| (a - b).abs() < 1e-3 * (1.0 + b.abs())), "d w ({p:?})");
         }
     }
 
     #[test]
     fn conv2d_forward_matches_the_direct_convolution() {
-        for (p, c_out, n) in [
-            (patches(2, [6, 5], 3, 2, 1), 4, 3),
-            (patches(64, [18, 18], 4, 1, 0), 2, 3),
-            (patches(1, [28, 28], 4, 2, 1), 5, 7),
-        ] {
+        for (p, c_out, n) in [(patches(2, [6, 5], 3, 2, 1), 4, 3), (patches(64, [18, 18], 4, 1, 0), 2, 3), (patches(1, [28, 28], 4, 2, 1), 5, 7)] {
             let x = pseudo_random(n * p.image_len(), 12);
             let w = pseudo_random(c_out * p.rows(), 13);
             let b = pseudo_random(c_out, 14);
@@ -993,10 +624,7 @@ mod tests {
             let direct = direct_conv(&x, &w, n, p, c_out);
             for (k, (got, want)) in y.iter().zip(&direct).enumerate() {
                 let want = want + f64::from(b[(k / p.positions()) % c_out]);
-                assert!(
-                    (f64::from(*got) - want).abs() < 1e-3,
-                    "{p:?} y[{k}]: {got} vs {want}"
-                );
+                assert!((f64::from(*got) - want).abs() < 1e-3, "{p:?} y[{k}]: {got} vs {want}");
             }
         }
     }
@@ -1011,20 +639,9 @@ mod tests {
         let r = pseudo_random(n * p.image_len(), 17);
         let zero_bias = vec![0.0f32; c_out];
         let y = conv_transpose2d_forward(&x, &w, &zero_bias, n, p, c_in);
-        let lhs: f64 = y
-            .iter()
-            .zip(&r)
-            .map(|(a, b)| f64::from(*a) * f64::from(*b))
-            .sum();
-        let rhs: f64 = direct_conv(&r, &w, n, p, c_in)
-            .iter()
-            .zip(&x)
-            .map(|(a, b)| a * f64::from(*b))
-            .sum();
-        assert!(
-            (lhs - rhs).abs() < 1e-3 * rhs.abs().max(1.0),
-            "{lhs} vs {rhs}"
-        );
+        let lhs: f64 = y.iter().zip(&r).map(|(a, b)| f64::from(*a) * f64::from(*b)).sum();
+        let rhs: f64 = direct_conv(&r, &w, n, p, c_in).iter().zip(&x).map(|(a, b)| a * f64::from(*b)).sum();
+        assert!((lhs - rhs).abs() < 1e-3 * rhs.abs().max(1.0), "{lhs} vs {rhs}");
         let bias = vec![0.5f32, -1.0];
         let shifted = conv_transpose2d_forward(&x, &w, &bias, n, p, c_in);
         for (k, (a, b)) in shifted.iter().zip(&y).enumerate() {

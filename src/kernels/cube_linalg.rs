@@ -41,12 +41,7 @@ pub fn cholesky(a: &Tensor<3>, shift: f64) -> Option<Tensor<3>> {
     if a.dims()[1] > MAX_ORDER {
         return None;
     }
-    custom_op(
-        CholeskyBackward,
-        [Input::<Cube>::of(a)?],
-        |[a]| factor(a, shift as f32),
-        |_, l| l.clone(),
-    )
+    custom_op(CholeskyBackward, [Input::<Cube>::of(a)?], |[a]| factor(a, shift as f32), |_, l| l.clone())
 }
 
 /// Solves L X = B (`transposed`: Lᵀ X = B) for lower-triangular L, or None where this path
@@ -85,11 +80,7 @@ pub fn cholesky_solve(l: &Tensor<3>, rhs: &Tensor<3>) -> Option<Tensor<3>> {
             intermediate.set(Some(y));
             x
         },
-        |[l, _], x| CholeskySolveState {
-            l,
-            y: intermediate.take().expect("the forward ran"),
-            x: x.clone(),
-        },
+        |[l, _], x| CholeskySolveState { l, y: intermediate.take().expect("the forward ran"), x: x.clone() },
     )
 }
 
@@ -157,14 +148,7 @@ fn cholesky_kernel(a: &[f32], l: &mut [f32], shift: f32, #[comptime] n: usize) {
 /// substitution; the workgroup shares the factor in workgroup memory. Reads the lower
 /// triangle of `l` only. `m` counts vectors.
 #[cube(launch)]
-fn solve_kernel<N: Size>(
-    l: &[f32],
-    rhs: &[Vector<f32, N>],
-    x: &mut [Vector<f32, N>],
-    m: u32,
-    #[comptime] n: usize,
-    #[comptime] transposed: bool,
-) {
+fn solve_kernel<N: Size>(l: &[f32], rhs: &[Vector<f32, N>], x: &mut [Vector<f32, N>], m: u32, #[comptime] n: usize, #[comptime] transposed: bool) {
     let batch = CUBE_POS_X as usize;
     let cols = m as usize;
     let col = CUBE_POS_Y as usize * CUBE_DIM_X as usize + UNIT_POS_X as usize;
@@ -180,14 +164,7 @@ fn solve_kernel<N: Size>(
 /// (L Lᵀ) X = B in one launch: each unit takes its column (N of them as one vector) through
 /// L Y = B, writes Y (the backward needs it), then through Lᵀ X = Y.
 #[cube(launch)]
-fn cholesky_solve_kernel<N: Size>(
-    l: &[f32],
-    rhs: &[Vector<f32, N>],
-    y: &mut [Vector<f32, N>],
-    x: &mut [Vector<f32, N>],
-    m: u32,
-    #[comptime] n: usize,
-) {
+fn cholesky_solve_kernel<N: Size>(l: &[f32], rhs: &[Vector<f32, N>], y: &mut [Vector<f32, N>], x: &mut [Vector<f32, N>], m: u32, #[comptime] n: usize) {
     let batch = CUBE_POS_X as usize;
     let cols = m as usize;
     let col = CUBE_POS_Y as usize * CUBE_DIM_X as usize + UNIT_POS_X as usize;
@@ -220,12 +197,7 @@ fn load_factor(l: &[f32], batch: usize, #[comptime] n: usize) -> Shared<[f32]> {
 /// unrolled when the kernel is expanded, so they stay in registers and every index below is a
 /// constant.
 #[cube]
-fn load_column<N: Size>(
-    values: &[Vector<f32, N>],
-    base: usize,
-    cols: usize,
-    #[comptime] n: usize,
-) -> Sequence<Vector<f32, N>> {
+fn load_column<N: Size>(values: &[Vector<f32, N>], base: usize, cols: usize, #[comptime] n: usize) -> Sequence<Vector<f32, N>> {
     let mut column = Sequence::<Vector<f32, N>>::new();
     #[unroll]
     for i in 0..n {
@@ -235,13 +207,7 @@ fn load_column<N: Size>(
 }
 
 #[cube]
-fn store_column<N: Size>(
-    out: &mut [Vector<f32, N>],
-    column: &Sequence<Vector<f32, N>>,
-    base: usize,
-    cols: usize,
-    #[comptime] n: usize,
-) {
+fn store_column<N: Size>(out: &mut [Vector<f32, N>], column: &Sequence<Vector<f32, N>>, base: usize, cols: usize, #[comptime] n: usize) {
     #[unroll]
     for i in 0..n {
         out[base + i * cols] = *column.index(i);
@@ -251,12 +217,7 @@ fn store_column<N: Size>(
 /// L x = b (`transposed`: Lᵀ x = b) in place, column-oriented: once x_i is known it is taken
 /// out of the rows still to come, each factor entry one load shared by the workgroup.
 #[cube]
-fn substitute_column<N: Size>(
-    factor: &Shared<[f32]>,
-    column: &mut Sequence<Vector<f32, N>>,
-    #[comptime] n: usize,
-    #[comptime] transposed: bool,
-) {
+fn substitute_column<N: Size>(factor: &Shared<[f32]>, column: &mut Sequence<Vector<f32, N>>, #[comptime] n: usize, #[comptime] transposed: bool) {
     #[unroll]
     for step in 0..n {
         if transposed {
@@ -287,12 +248,7 @@ fn substitute_column<N: Size>(
 /// on it, 0 above. The loops are unrolled at the comptime n (constant indices, as in the
 /// solves); N is 1 (the kernel shares the solves' vector-generic helpers).
 #[cube(launch)]
-fn cholesky_backward_kernel<N: Size>(
-    l: &[f32],
-    upstream: &[Vector<f32, N>],
-    grad: &mut [Vector<f32, N>],
-    #[comptime] n: usize,
-) {
+fn cholesky_backward_kernel<N: Size>(l: &[f32], upstream: &[Vector<f32, N>], grad: &mut [Vector<f32, N>], #[comptime] n: usize) {
     let batch = CUBE_POS_X as usize;
     let base = batch * n * n;
     let u = UNIT_POS_X as usize;
@@ -347,11 +303,7 @@ fn cholesky_backward_kernel<N: Size>(
 
 /// Entries `start..start + n` of workgroup memory into registers.
 #[cube]
-fn load_row<N: Size>(
-    values: &Shared<[Vector<f32, N>]>,
-    start: usize,
-    #[comptime] n: usize,
-) -> Sequence<Vector<f32, N>> {
+fn load_row<N: Size>(values: &Shared<[Vector<f32, N>]>, start: usize, #[comptime] n: usize) -> Sequence<Vector<f32, N>> {
     let mut row = Sequence::<Vector<f32, N>>::new();
     #[unroll]
     for i in 0..n {
@@ -410,12 +362,7 @@ fn column_vectors(m: usize) -> (usize, usize) {
 fn solve_grid(b: usize, m: usize) -> (usize, usize, CubeCount, CubeDim) {
     let (width, vectors) = column_vectors(m);
     let units = vectors.min(SOLVE_UNITS);
-    (
-        width,
-        vectors,
-        CubeCount::Static(b as u32, vectors.div_ceil(units) as u32, 1),
-        CubeDim::new_1d(units as u32),
-    )
+    (width, vectors, CubeCount::Static(b as u32, vectors.div_ceil(units) as u32, 1), CubeDim::new_1d(units as u32))
 }
 
 pub(super) fn dims3(t: &CubeTensor) -> [usize; 3] {
@@ -523,11 +470,7 @@ fn factor_backward(l: &CubeTensor, upstream: &CubeTensor) -> CubeTensor {
 
 /// # Shapes
 /// - a, b (and c, d): [B, n, m] contiguous -> −tril(A Bᵀ) (+ −tril(C Dᵀ)) [B, n, n]
-fn negative_lower_product(
-    a: &CubeTensor,
-    b: &CubeTensor,
-    pair: Option<(&CubeTensor, &CubeTensor)>,
-) -> CubeTensor {
+fn negative_lower_product(a: &CubeTensor, b: &CubeTensor, pair: Option<(&CubeTensor, &CubeTensor)>) -> CubeTensor {
     let [batch, n, m] = dims3(a);
     let out = empty_like(a, burn_backend::Shape::new([batch, n, n]));
     // Without a second pair the kernel is compiled without reading it; A and B stand in.
@@ -564,11 +507,7 @@ pub(super) fn primitive(t: Tensor<3>) -> CubeTensor {
 /// The solve on plain GPU tensors (either may be a non-contiguous view).
 fn solve(l: &Tensor<3>, rhs: Tensor<3>, transposed: bool) -> Tensor<3> {
     let (l, rhs) = (primitive(l.clone()), primitive(rhs));
-    tensor(substitute(
-        &Cube::contiguous(&l),
-        &Cube::contiguous(&rhs),
-        transposed,
-    ))
+    tensor(substitute(&Cube::contiguous(&l), &Cube::contiguous(&rhs), transposed))
 }
 
 /// Weights of the lower triangle: 1 below the diagonal, `diagonal` on it, 0 above.
@@ -583,10 +522,7 @@ fn lower_mask(n: usize, diagonal: f32, like: &Tensor<3>) -> Tensor<3> {
             std::cmp::Ordering::Less => 0.0,
         })
         .collect();
-    Tensor::from_data(
-        TensorData::new(values, [1, n, n]),
-        (&like.device(), like.dtype()),
-    )
+    Tensor::from_data(TensorData::new(values, [1, n, n]), (&like.device(), like.dtype()))
 }
 
 #[derive(Debug)]
@@ -602,20 +538,13 @@ impl Backward<Cube, 1> for CholeskyBackward {
         let [Some(node)] = ops.parents else { return };
         let upstream = grads.consume::<Cube>(&ops.node);
         if dims3(&ops.state)[1] <= MAX_FUSED_BACKWARD_ORDER {
-            grads.register::<Cube>(
-                node.id,
-                factor_backward(&ops.state, &Cube::contiguous(&upstream)),
-            );
+            grads.register::<Cube>(node.id, factor_backward(&ops.state, &Cube::contiguous(&upstream)));
             return;
         }
         let (upstream, l) = (tensor(upstream), tensor(ops.state));
         let n = l.dims()[1];
         let halved = lower_mask(n, 0.5, &l);
-        let p = l
-            .clone()
-            .swap_dims(1, 2)
-            .matmul(upstream * lower_mask(n, 1.0, &l))
-            * halved.clone();
+        let p = l.clone().swap_dims(1, 2).matmul(upstream * lower_mask(n, 1.0, &l)) * halved.clone();
         let y = solve(&l, p, true);
         let gt = solve(&l, y.swap_dims(1, 2), true);
         let folded = (gt.clone() + gt.swap_dims(1, 2)) * halved;
@@ -645,16 +574,9 @@ impl Backward<Cube, 2> for SolveBackward {
         let (l, x) = (tensor(ops.state.l), tensor(ops.state.x));
         let rhs_grad = solve(&l, upstream, !self.transposed);
         if let Some(node) = l_node {
-            let (first, second) = if self.transposed {
-                (x, rhs_grad.clone())
-            } else {
-                (rhs_grad.clone(), x)
-            };
+            let (first, second) = if self.transposed { (x, rhs_grad.clone()) } else { (rhs_grad.clone(), x) };
             let (first, second) = (primitive(first), primitive(second));
-            grads.register::<Cube>(
-                node.id,
-                negative_lower_product(&Cube::contiguous(&first), &Cube::contiguous(&second), None),
-            );
+            grads.register::<Cube>(node.id, negative_lower_product(&Cube::contiguous(&first), &Cube::contiguous(&second), None));
         }
         if let Some(node) = rhs_node {
             grads.register::<Cube>(node.id, primitive(rhs_grad));
@@ -678,21 +600,13 @@ impl Backward<Cube, 2> for CholeskySolveBackward {
 
     /// The two solves' backward composed: Ȳ = L⁻¹X̄ and B̄ = G = L⁻ᵀȲ (one launch of the same
     /// kernel), L̄ = −tril(X Ȳᵀ) − tril(G Yᵀ) (one launch).
-    fn backward(
-        self,
-        ops: Ops<CholeskySolveState, 2>,
-        grads: &mut Gradients,
-        _: &mut Checkpointer,
-    ) {
+    fn backward(self, ops: Ops<CholeskySolveState, 2>, grads: &mut Gradients, _: &mut Checkpointer) {
         let [l_node, rhs_node] = ops.parents;
         let upstream = Cube::contiguous(&grads.consume::<Cube>(&ops.node));
         let CholeskySolveState { l, y, x } = ops.state;
         let (y_grad, rhs_grad) = substitute_both(&l, &upstream);
         if let Some(node) = l_node {
-            grads.register::<Cube>(
-                node.id,
-                negative_lower_product(&x, &y_grad, Some((&rhs_grad, &y))),
-            );
+            grads.register::<Cube>(node.id, negative_lower_product(&x, &y_grad, Some((&rhs_grad, &y))));
         }
         if let Some(node) = rhs_node {
             grads.register::<Cube>(node.id, rhs_grad);

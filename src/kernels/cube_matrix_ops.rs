@@ -22,12 +22,7 @@ use super::dispatch::{Input, KernelBackend, custom_op};
 /// # Shapes
 /// - r: [B, n, m] -> [B, n, n]
 pub fn gram(r: &Tensor<3>) -> Option<Tensor<3>> {
-    custom_op(
-        GramBackward,
-        [Input::<Cube>::of(r)?],
-        |[r]| primitive(tensor(r.clone()).matmul(tensor(r.clone()).swap_dims(1, 2))),
-        |[r], _| r,
-    )
+    custom_op(GramBackward, [Input::<Cube>::of(r)?], |[r]| primitive(tensor(r.clone()).matmul(tensor(r.clone()).swap_dims(1, 2))), |[r], _| r)
 }
 
 /// scale · Σᵢ aᵢᵢ (`log`: scale · Σᵢ ln aᵢᵢ) of each matrix, one launch forward and one
@@ -37,28 +32,13 @@ pub fn gram(r: &Tensor<3>) -> Option<Tensor<3>> {
 /// # Shapes
 /// - a: [B, n, n] -> [B]
 pub fn diagonal_sum(a: &Tensor<3>, log: bool, scale: f64) -> Option<Tensor<1>> {
-    let op = DiagonalSumBackward {
-        log,
-        scale: scale as f32,
-    };
-    custom_op(
-        op,
-        [Input::<Cube>::of(a)?],
-        |[a]| sum_diagonals(a, log, scale as f32),
-        |[a], _| a,
-    )
+    let op = DiagonalSumBackward { log, scale: scale as f32 };
+    custom_op(op, [Input::<Cube>::of(a)?], |[a]| sum_diagonals(a, log, scale as f32), |[a], _| a)
 }
 
 /// out[b] = scale · Σᵢ f(a[b]ᵢᵢ), f the identity or ln: one unit a matrix.
 #[cube(launch)]
-fn diagonal_sum_kernel(
-    a: &[f32],
-    out: &mut [f32],
-    batch: u32,
-    scale: f32,
-    #[comptime] n: usize,
-    #[comptime] log: bool,
-) {
+fn diagonal_sum_kernel(a: &[f32], out: &mut [f32], batch: u32, scale: f32, #[comptime] n: usize, #[comptime] log: bool) {
     let b = ABSOLUTE_POS_X as usize;
     if b < batch as usize {
         let mut sum = 0.0f32;
@@ -76,15 +56,7 @@ fn diagonal_sum_kernel(
 
 /// The diagonal sum's backward: grad[b]ᵢⱼ = δᵢⱼ · scale · ḡ[b] (`log`: divided by a[b]ᵢᵢ).
 #[cube(launch)]
-fn diagonal_sum_backward_kernel(
-    a: &[f32],
-    upstream: &[f32],
-    grad: &mut [f32],
-    len: u32,
-    scale: f32,
-    #[comptime] n: usize,
-    #[comptime] log: bool,
-) {
+fn diagonal_sum_backward_kernel(a: &[f32], upstream: &[f32], grad: &mut [f32], len: u32, scale: f32, #[comptime] n: usize, #[comptime] log: bool) {
     let idx = ABSOLUTE_POS_X as usize;
     if idx < len as usize {
         let within = idx % (n * n);
@@ -130,12 +102,7 @@ fn sum_diagonals(a: &CubeTensor, log: bool, scale: f32) -> CubeTensor {
 
 /// # Shapes
 /// - a: [B, n, n], upstream: [B], both contiguous -> [B, n, n]
-fn sum_diagonals_backward(
-    a: &CubeTensor,
-    upstream: &CubeTensor,
-    log: bool,
-    scale: f32,
-) -> CubeTensor {
+fn sum_diagonals_backward(a: &CubeTensor, upstream: &CubeTensor, log: bool, scale: f32) -> CubeTensor {
     let [b, n, _] = dims3(a);
     let out = empty_like(a, a.shape());
     let len = b * n * n;
@@ -169,10 +136,7 @@ impl Backward<Cube, 1> for DiagonalSumBackward {
     fn backward(self, ops: Ops<CubeTensor, 1>, grads: &mut Gradients, _: &mut Checkpointer) {
         let [Some(node)] = ops.parents else { return };
         let upstream = Cube::contiguous(&grads.consume::<Cube>(&ops.node));
-        grads.register::<Cube>(
-            node.id,
-            sum_diagonals_backward(&ops.state, &upstream, self.log, self.scale),
-        );
+        grads.register::<Cube>(node.id, sum_diagonals_backward(&ops.state, &upstream, self.log, self.scale));
     }
 }
 

@@ -50,9 +50,7 @@ macro_rules! kernel_backend {
 
 kernel_backend!(Flex, |p: &FlexTensor| p.to_contiguous());
 #[cfg(feature = "wgpu")]
-kernel_backend!(burn_cubecl::Cube, |p: &burn_cubecl::tensor::CubeTensor| {
-    burn_cubecl::kernel::into_contiguous(p.clone())
-});
+kernel_backend!(burn_cubecl::Cube, |p: &burn_cubecl::tensor::CubeTensor| burn_cubecl::kernel::into_contiguous(p.clone()));
 
 /// An f32 tensor on one of backend `B`'s two devices, unwrapped to its primitive.
 pub(crate) enum Input<B: KernelBackend> {
@@ -116,11 +114,7 @@ pub(crate) fn custom_op<B: KernelBackend, const N: usize, const D: usize, Op: Ba
     let nodes = training.each_ref().map(|t| t.node());
     let inner = training.each_ref().map(|t| B::contiguous(t.primitive()));
     let y = forward(&inner);
-    let out = match op
-        .prepare::<NoCheckpointing>(nodes)
-        .compute_bound()
-        .stateful()
-    {
+    let out = match op.prepare::<NoCheckpointing>(nodes).compute_bound().stateful() {
         OpsKind::Tracked(prep) => {
             let s = state(inner, &y);
             prep.finish(s, y)
@@ -132,6 +126,5 @@ pub(crate) fn custom_op<B: KernelBackend, const N: usize, const D: usize, Op: Ba
 
 /// The f32 values of a contiguous flex tensor.
 pub(crate) fn f32s(t: &FlexTensor) -> &[f32] {
-    t.as_slice::<f32>()
-        .expect("contiguous f32 (custom ops take f32 inputs only)")
+    t.as_slice::<f32>().expect("contiguous f32 (custom ops take f32 inputs only)")
 }

@@ -30,10 +30,7 @@ use burn_autodiff::grads::Gradients;
 use burn_autodiff::ops::{Backward, Ops};
 use burn_flex::{Flex, FlexTensor};
 
-use super::conv_kernels::{
-    LayerGrads, Patches, conv_transpose2d_backward, conv_transpose2d_forward, conv2d_backward,
-    conv2d_forward,
-};
+use super::conv_kernels::{LayerGrads, Patches, conv_transpose2d_backward, conv_transpose2d_forward, conv2d_backward, conv2d_forward};
 use super::dispatch::{FlexInput, custom_op, f32s};
 
 /// A convolution layer's forward through the fused kernels where they apply (else the layer's
@@ -79,42 +76,16 @@ pub fn takes_fused_path(x: &Tensor<4>) -> bool {
 pub fn conv2d(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
     let [n, c_in, h, w] = x.dims();
     let [c_out, _, kh, kw] = conv.weight.dims();
-    let padding = explicit_padding(&conv.padding)
-        .filter(|&(top, left, bottom, right)| h + top + bottom >= kh && w + left + right >= kw);
-    let supported =
-        conv.dilation == [1, 1] && conv.groups == 1 && padding.is_some() && takes_fused_path(&x);
+    let padding = explicit_padding(&conv.padding).filter(|&(top, left, bottom, right)| h + top + bottom >= kh && w + left + right >= kw);
+    let supported = conv.dilation == [1, 1] && conv.groups == 1 && padding.is_some() && takes_fused_path(&x);
     // Anything else (including a kernel larger than the padded input: burn's error) is burn's.
-    let (Some(bias), Some((top, left, bottom, right))) =
-        (conv.bias.as_ref().filter(|_| supported), padding)
-    else {
-        return conv.forward(x);
-    };
-    let out = [
-        (h + top + bottom - kh) / conv.stride[0] + 1,
-        (w + left + right - kw) / conv.stride[1] + 1,
-    ];
-    let patches = Patches {
-        channels: c_in,
-        size: [h, w],
-        kernel: conv.kernel_size,
-        stride: conv.stride,
-        padding: [top, left],
-        out,
-    };
+    let (Some(bias), Some((top, left, bottom, right))) = (conv.bias.as_ref().filter(|_| supported), padding) else { return conv.forward(x) };
+    let out = [(h + top + bottom - kh) / conv.stride[0] + 1, (w + left + right - kw) / conv.stride[1] + 1];
+    let patches = Patches { channels: c_in, size: [h, w], kernel: conv.kernel_size, stride: conv.stride, padding: [top, left], out };
     // The forward is ours too: flex's took 9 ms for the 1-channel layer and ran its GEMMs
     // slower than ours (docs/speed.md).
-    let forward = |x: &[f32], weight: &[f32], bias: &[f32]| {
-        conv2d_forward(x, weight, bias, n, patches, c_out)
-    };
-    fused(
-        Conv2dBackward,
-        [x, conv.weight.val()],
-        bias.val(),
-        forward,
-        [n, c_out, out[0], out[1]],
-        patches,
-        c_out,
-    )
+    let forward = |x: &[f32], weight: &[f32], bias: &[f32]| conv2d_forward(x, weight, bias, n, patches, c_out);
+    fused(Conv2dBackward, [x, conv.weight.val()], bias.val(), forward, [n, c_out, out[0], out[1]], patches, c_out)
 }
 
 /// Same as `deconv.forward(x)`.
@@ -124,42 +95,14 @@ pub fn conv2d(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
 pub fn conv_transpose2d(deconv: &ConvTranspose2d, x: Tensor<4>) -> Tensor<4> {
     let [n, c_in, h, w] = x.dims();
     let c_out = deconv.weight.dims()[1];
-    let side = |input: usize, axis: usize| {
-        ((input.max(1) - 1) * deconv.stride[axis] + deconv.kernel_size[axis])
-            .checked_sub(2 * deconv.padding[axis])
-            .filter(|&s| s > 0)
-    };
+    let side = |input: usize, axis: usize| ((input.max(1) - 1) * deconv.stride[axis] + deconv.kernel_size[axis]).checked_sub(2 * deconv.padding[axis]).filter(|&s| s > 0);
     let out = side(h, 0).zip(side(w, 1)).map(|(oh, ow)| [oh, ow]);
-    let supported = deconv.dilation == [1, 1]
-        && deconv.groups == 1
-        && deconv.padding_out == [0, 0]
-        && h * w > 0
-        && out.is_some()
-        && takes_fused_path(&x);
-    let (Some(bias), Some(out)) = (deconv.bias.as_ref().filter(|_| supported), out) else {
-        return deconv.forward(x);
-    };
+    let supported = deconv.dilation == [1, 1] && deconv.groups == 1 && deconv.padding_out == [0, 0] && h * w > 0 && out.is_some() && takes_fused_path(&x);
+    let (Some(bias), Some(out)) = (deconv.bias.as_ref().filter(|_| supported), out) else { return deconv.forward(x) };
     // Both passes read the output (or its gradient) with the layer's own stride and padding.
-    let patches = Patches {
-        channels: c_out,
-        size: out,
-        kernel: deconv.kernel_size,
-        stride: deconv.stride,
-        padding: deconv.padding,
-        out: [h, w],
-    };
-    let forward = |x: &[f32], weight: &[f32], bias: &[f32]| {
-        conv_transpose2d_forward(x, weight, bias, n, patches, c_in)
-    };
-    fused(
-        ConvTranspose2dBackward,
-        [x, deconv.weight.val()],
-        bias.val(),
-        forward,
-        [n, c_out, out[0], out[1]],
-        patches,
-        c_in,
-    )
+    let patches = Patches { channels: c_out, size: out, kernel: deconv.kernel_size, stride: deconv.stride, padding: deconv.padding, out: [h, w] };
+    let forward = |x: &[f32], weight: &[f32], bias: &[f32]| conv_transpose2d_forward(x, weight, bias, n, patches, c_in);
+    fused(ConvTranspose2dBackward, [x, deconv.weight.val()], bias.val(), forward, [n, c_out, out[0], out[1]], patches, c_in)
 }
 
 /// `(top, left, bottom, right)` of an explicit or valid padding (`Same` is left to burn).
@@ -190,52 +133,18 @@ struct ConvTranspose2dBackward;
 
 /// The kernels behind each layer kind's backward step.
 trait LayerKernels: Backward<Flex, 3, State = LayerState> {
-    fn gradients(
-        state: &LayerState,
-        x: &[f32],
-        weight: &[f32],
-        grad_out: &[f32],
-        want_input: bool,
-    ) -> LayerGrads;
+    fn gradients(state: &LayerState, x: &[f32], weight: &[f32], grad_out: &[f32], want_input: bool) -> LayerGrads;
 }
 
 impl LayerKernels for Conv2dBackward {
-    fn gradients(
-        s: &LayerState,
-        x: &[f32],
-        weight: &[f32],
-        grad_out: &[f32],
-        want_input: bool,
-    ) -> LayerGrads {
-        conv2d_backward(
-            x,
-            weight,
-            grad_out,
-            dims(&s.x)[0],
-            s.patches,
-            s.other_channels,
-            want_input,
-        )
+    fn gradients(s: &LayerState, x: &[f32], weight: &[f32], grad_out: &[f32], want_input: bool) -> LayerGrads {
+        conv2d_backward(x, weight, grad_out, dims(&s.x)[0], s.patches, s.other_channels, want_input)
     }
 }
 
 impl LayerKernels for ConvTranspose2dBackward {
-    fn gradients(
-        s: &LayerState,
-        x: &[f32],
-        weight: &[f32],
-        grad_out: &[f32],
-        want_input: bool,
-    ) -> LayerGrads {
-        conv_transpose2d_backward(
-            x,
-            weight,
-            grad_out,
-            dims(&s.x)[0],
-            s.patches,
-            s.other_channels,
-            want_input,
-        )
+    fn gradients(s: &LayerState, x: &[f32], weight: &[f32], grad_out: &[f32], want_input: bool) -> LayerGrads {
+        conv_transpose2d_backward(x, weight, grad_out, dims(&s.x)[0], s.patches, s.other_channels, want_input)
     }
 }
 
@@ -260,13 +169,7 @@ fn layer_backward<K: LayerKernels>(ops: Ops<LayerState, 3>, grads: &mut Gradient
     let grad_out = grads.consume::<Flex>(&ops.node).to_contiguous();
     let state = ops.state;
     let (x, weight) = (&state.x, &state.weight);
-    let g = K::gradients(
-        &state,
-        f32s(x),
-        f32s(weight),
-        f32s(&grad_out),
-        node_x.is_some(),
-    );
+    let g = K::gradients(&state, f32s(x), f32s(weight), f32s(&grad_out), node_x.is_some());
     if let (Some(node), Some(input)) = (node_x, g.input) {
         grads.register::<Flex>(node.id, flex_like(input, x));
     }
@@ -275,10 +178,7 @@ fn layer_backward<K: LayerKernels>(ops: Ops<LayerState, 3>, grads: &mut Gradient
     }
     if let Some(node) = node_bias {
         let len = g.bias.len();
-        grads.register::<Flex>(
-            node.id,
-            FlexTensor::from_data(TensorData::new(g.bias, [len])),
-        );
+        grads.register::<Flex>(node.id, FlexTensor::from_data(TensorData::new(g.bias, [len])));
     }
 }
 
@@ -295,27 +195,12 @@ fn fused<K: LayerKernels>(
     patches: Patches,
     other_channels: usize,
 ) -> Tensor<4> {
-    let inputs = [
-        FlexInput::of(&x),
-        FlexInput::of(&weight),
-        FlexInput::of(&bias),
-    ]
-    .map(|i| i.expect("checked by takes_fused_path"));
+    let inputs = [FlexInput::of(&x), FlexInput::of(&weight), FlexInput::of(&bias)].map(|i| i.expect("checked by takes_fused_path"));
     custom_op(
         kernels,
         inputs,
-        |[x, weight, bias]: &[FlexTensor; 3]| {
-            FlexTensor::from_data(TensorData::new(
-                forward(f32s(x), f32s(weight), f32s(bias)),
-                out,
-            ))
-        },
-        |[x, weight, _], _| LayerState {
-            x,
-            weight,
-            patches,
-            other_channels,
-        },
+        |[x, weight, bias]: &[FlexTensor; 3]| FlexTensor::from_data(TensorData::new(forward(f32s(x), f32s(weight), f32s(bias)), out)),
+        |[x, weight, _], _| LayerState { x, weight, patches, other_channels },
     )
     .expect("the layer lives on its input's device")
 }
@@ -323,6 +208,7 @@ fn fused<K: LayerKernels>(
 fn dims(t: &FlexTensor) -> [usize; 4] {
     t.layout().shape().dims()
 }
+
 
 /// A flex tensor of `values` shaped like `like`.
 fn flex_like(values: Vec<f32>, like: &FlexTensor) -> FlexTensor {

@@ -36,17 +36,11 @@ pub fn cholesky(a: &Tensor<3>, shift: f64) -> Option<Tensor<3>> {
         // f32 matrix: the same factor to the last bit, so recorded scenes replay exactly.
         let mut shifted = f32s(a).to_vec();
         if shift != 0.0 {
-            shifted
-                .iter_mut()
-                .enumerate()
-                .filter(|(i, _)| i % (n * n) % (n + 1) == 0)
-                .for_each(|(_, v)| *v += shift as f32);
+            shifted.iter_mut().enumerate().filter(|(i, _)| i % (n * n) % (n + 1) == 0).for_each(|(_, v)| *v += shift as f32);
         }
         flex(batched(&shifted, b, n * n, |m| factor(m, n)), [b, n, n])
     };
-    custom_op(CholeskyBackward, [FlexInput::of(a)?], factors, |_, l| {
-        l.clone()
-    })
+    custom_op(CholeskyBackward, [FlexInput::of(a)?], factors, |_, l| l.clone())
 }
 
 /// Solves L X = B (`transposed`: Lᵀ X = B) for lower-triangular L, or None where this path
@@ -59,26 +53,10 @@ pub fn solve_lower(l: &Tensor<3>, rhs: &Tensor<3>, transposed: bool) -> Option<T
     let m = rhs.dims()[2];
     let solve = |[l, r]: &[FlexTensor; 2]| {
         let (l, r) = (f32s(l), f32s(r));
-        let x = (0..b)
-            .flat_map(|i| {
-                substitute(
-                    &widen(&l[i * n * n..(i + 1) * n * n]),
-                    &widen(&r[i * n * m..(i + 1) * n * m]),
-                    n,
-                    m,
-                    transposed,
-                )
-            })
-            .map(|v| v as f32)
-            .collect();
+        let x = (0..b).flat_map(|i| substitute(&widen(&l[i * n * n..(i + 1) * n * n]), &widen(&r[i * n * m..(i + 1) * n * m]), n, m, transposed)).map(|v| v as f32).collect();
         flex(x, [b, n, m])
     };
-    custom_op(
-        SolveBackward { transposed },
-        [FlexInput::of(l)?, FlexInput::of(rhs)?],
-        solve,
-        |[l, _], x| SolveState { l, x: x.clone() },
-    )
+    custom_op(SolveBackward { transposed }, [FlexInput::of(l)?, FlexInput::of(rhs)?], solve, |[l, _], x| SolveState { l, x: x.clone() })
 }
 
 fn flex(values: Vec<f32>, shape: [usize; 3]) -> FlexTensor {
@@ -90,16 +68,8 @@ fn widen(v: &[f32]) -> Vec<f64> {
 }
 
 /// `per_matrix` applied to each of the `b` matrices of `len` floats in `values`, back to f32.
-fn batched(
-    values: &[f32],
-    b: usize,
-    len: usize,
-    per_matrix: impl Fn(&[f64]) -> Vec<f64>,
-) -> Vec<f32> {
-    (0..b)
-        .flat_map(|i| per_matrix(&widen(&values[i * len..(i + 1) * len])))
-        .map(|v| v as f32)
-        .collect()
+fn batched(values: &[f32], b: usize, len: usize, per_matrix: impl Fn(&[f64]) -> Vec<f64>) -> Vec<f32> {
+    (0..b).flat_map(|i| per_matrix(&widen(&values[i * len..(i + 1) * len]))).map(|v| v as f32).collect()
 }
 
 /// Left-looking Cholesky of one row-major n x n matrix, reading its lower triangle only.
@@ -128,11 +98,7 @@ fn substitute(l: &[f64], b: &[f64], n: usize, m: usize, transposed: bool) -> Vec
         // Row i of L (or of Lᵀ: column i of L) off the diagonal, against the rows solved so far.
         let solved = if transposed { i + 1..n } else { 0..i };
         for k in solved {
-            let coeff = if transposed {
-                l[k * n + i]
-            } else {
-                l[i * n + k]
-            };
+            let coeff = if transposed { l[k * n + i] } else { l[i * n + k] };
             for c in 0..m {
                 x[i * m + c] -= coeff * x[k * m + c];
             }
@@ -164,10 +130,7 @@ impl Backward<Flex, 1> for CholeskyBackward {
         let (g, l) = (f32s(&upstream), f32s(&ops.state));
         let mut out = Vec::with_capacity(b * n * n);
         for i in 0..b {
-            let (l, g) = (
-                widen(&l[i * n * n..(i + 1) * n * n]),
-                widen(&g[i * n * n..(i + 1) * n * n]),
-            );
+            let (l, g) = (widen(&l[i * n * n..(i + 1) * n * n]), widen(&g[i * n * n..(i + 1) * n * n]));
             // P = Φ(Lᵀ tril(L̄))
             let mut p = vec![0.0; n * n];
             for r in 0..n {
@@ -216,32 +179,15 @@ impl Backward<Flex, 2> for SolveBackward {
         let upstream = grads.consume::<Flex>(&ops.node).to_contiguous();
         let [b, n, m] = ops.state.x.layout().shape().dims();
         let (g, l, x) = (f32s(&upstream), f32s(&ops.state.l), f32s(&ops.state.x));
-        let (mut l_grad, mut rhs_grad) =
-            (Vec::with_capacity(b * n * n), Vec::with_capacity(b * n * m));
+        let (mut l_grad, mut rhs_grad) = (Vec::with_capacity(b * n * n), Vec::with_capacity(b * n * m));
         for i in 0..b {
             let l = widen(&l[i * n * n..(i + 1) * n * n]);
             let x = widen(&x[i * n * m..(i + 1) * n * m]);
-            let rb = substitute(
-                &l,
-                &widen(&g[i * n * m..(i + 1) * n * m]),
-                n,
-                m,
-                !self.transposed,
-            );
-            let (first, second) = if self.transposed {
-                (&x, &rb)
-            } else {
-                (&rb, &x)
-            };
+            let rb = substitute(&l, &widen(&g[i * n * m..(i + 1) * n * m]), n, m, !self.transposed);
+            let (first, second) = if self.transposed { (&x, &rb) } else { (&rb, &x) };
             for r in 0..n {
                 for c in 0..n {
-                    let v = if c > r {
-                        0.0
-                    } else {
-                        -(0..m)
-                            .map(|k| first[r * m + k] * second[c * m + k])
-                            .sum::<f64>()
-                    };
+                    let v = if c > r { 0.0 } else { -(0..m).map(|k| first[r * m + k] * second[c * m + k]).sum::<f64>() };
                     l_grad.push(v as f32);
                 }
             }

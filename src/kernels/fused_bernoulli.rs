@@ -39,14 +39,8 @@ pub fn bernoulli_log_likelihood(targets: &Tensor<2>, logits: &Tensor<2>) -> Opti
     custom_op(
         BernoulliBackward,
         [x, l],
-        |[x, l]: &[FlexTensor; 2]| {
-            FlexTensor::from_data(TensorData::new(row_sums(f32s(x), f32s(l), d), [n]))
-        },
-        |[targets, logits], _| BernoulliState {
-            targets,
-            logits,
-            dims: [n, d],
-        },
+        |[x, l]: &[FlexTensor; 2]| FlexTensor::from_data(TensorData::new(row_sums(f32s(x), f32s(l), d), [n])),
+        |[targets, logits], _| BernoulliState { targets, logits, dims: [n, d] },
     )
 }
 
@@ -54,11 +48,7 @@ pub fn bernoulli_log_likelihood(targets: &Tensor<2>, logits: &Tensor<2>) -> Opti
 #[inline]
 fn softplus_and_sigmoid(l: f32) -> (f32, f32) {
     let e = (-l.abs()).exp();
-    let sigmoid = if l >= 0.0 {
-        1.0 / (1.0 + e)
-    } else {
-        e / (1.0 + e)
-    };
+    let sigmoid = if l >= 0.0 { 1.0 / (1.0 + e) } else { e / (1.0 + e) };
     (l.max(0.0) + e.ln_1p(), sigmoid)
 }
 
@@ -69,20 +59,14 @@ fn row_sums(targets: &[f32], logits: &[f32], d: usize) -> Vec<f32> {
     if d == 0 {
         return out;
     }
-    out.par_chunks_mut(ROWS_PER_TASK)
-        .enumerate()
-        .for_each(|(task, sums)| {
-            let first = task * ROWS_PER_TASK;
-            for (r, sum) in sums.iter_mut().enumerate() {
-                let row = (first + r) * d..(first + r + 1) * d;
-                // f64 accumulation: 784 terms of up to ~30 nats each.
-                *sum = targets[row.clone()]
-                    .iter()
-                    .zip(&logits[row])
-                    .map(|(&x, &l)| f64::from(x * l - softplus_and_sigmoid(l).0))
-                    .sum::<f64>() as f32;
-            }
-        });
+    out.par_chunks_mut(ROWS_PER_TASK).enumerate().for_each(|(task, sums)| {
+        let first = task * ROWS_PER_TASK;
+        for (r, sum) in sums.iter_mut().enumerate() {
+            let row = (first + r) * d..(first + r + 1) * d;
+            // f64 accumulation: 784 terms of up to ~30 nats each.
+            *sum = targets[row.clone()].iter().zip(&logits[row]).map(|(&x, &l)| f64::from(x * l - softplus_and_sigmoid(l).0)).sum::<f64>() as f32;
+        }
+    });
     out
 }
 
@@ -105,27 +89,18 @@ impl Backward<Flex, 2> for BernoulliBackward {
     fn backward(self, ops: Ops<BernoulliState, 2>, grads: &mut Gradients, _: &mut Checkpointer) {
         let [_, Some(node)] = ops.parents else { return };
         let upstream = grads.consume::<Flex>(&ops.node).to_contiguous();
-        let BernoulliState {
-            targets,
-            logits,
-            dims: [n, d],
-        } = ops.state;
+        let BernoulliState { targets, logits, dims: [n, d] } = ops.state;
         let (g, x, l) = (f32s(&upstream), f32s(&targets), f32s(&logits));
         let mut grad = vec![0.0f32; n * d];
         if d > 0 {
-            grad.par_chunks_mut(ROWS_PER_TASK * d)
-                .enumerate()
-                .for_each(|(task, rows)| {
-                    let first = task * ROWS_PER_TASK * d;
-                    for (k, out) in rows.iter_mut().enumerate() {
-                        let i = first + k;
-                        *out = g[i / d] * (x[i] - softplus_and_sigmoid(l[i]).1);
-                    }
-                });
+            grad.par_chunks_mut(ROWS_PER_TASK * d).enumerate().for_each(|(task, rows)| {
+                let first = task * ROWS_PER_TASK * d;
+                for (k, out) in rows.iter_mut().enumerate() {
+                    let i = first + k;
+                    *out = g[i / d] * (x[i] - softplus_and_sigmoid(l[i]).1);
+                }
+            });
         }
-        grads.register::<Flex>(
-            node.id,
-            FlexTensor::from_data(TensorData::new(grad, [n, d])),
-        );
+        grads.register::<Flex>(node.id, FlexTensor::from_data(TensorData::new(grad, [n, d])));
     }
 }

@@ -24,23 +24,15 @@ impl LaunchCounter {
         config.profiling.logger.file = Some(log.to_path_buf());
         config.profiling.logger.append = true;
         if !CubeClRuntimeConfig::try_set(config) {
-            return Err(std::io::Error::other(
-                "cubecl's configuration was read before the launch counter started",
-            ));
+            return Err(std::io::Error::other("cubecl's configuration was read before the launch counter started"));
         }
-        Ok(Self {
-            log: log.to_path_buf(),
-        })
+        Ok(Self { log: log.to_path_buf() })
     }
 
     /// Launches logged so far. The logger writes from its own task, so this waits until the
     /// count holds still for 100 ms (call it after the work has been synchronised).
     pub fn launches(&self) -> usize {
-        let count = || {
-            std::fs::read_to_string(&self.log)
-                .map(|s| s.lines().filter(|l| l.contains("Executing")).count())
-                .unwrap_or(0)
-        };
+        let count = || std::fs::read_to_string(&self.log).map(|s| s.lines().filter(|l| l.contains("Executing")).count()).unwrap_or(0);
         let mut last = count();
         loop {
             std::thread::sleep(Duration::from_millis(100));

@@ -24,11 +24,11 @@ pub mod cube_linalg;
 #[cfg(feature = "wgpu")]
 pub mod cube_matrix_ops;
 pub(crate) mod dispatch;
+#[cfg(feature = "wgpu")]
+pub mod launch_count;
 pub mod fast_conv;
 pub mod flex_linalg;
 pub mod fused_bernoulli;
-#[cfg(feature = "wgpu")]
-pub mod launch_count;
 pub mod parallel_relu;
 mod strided_copy;
 mod thread_buffers;

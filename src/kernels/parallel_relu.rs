@@ -26,8 +26,7 @@ pub fn is_threaded<const D: usize>(x: &Tensor<D>) -> bool {
 /// Same as `burn::tensor::activation::relu(x)`.
 pub fn relu<const D: usize>(x: Tensor<D>) -> Tensor<D> {
     match FlexInput::of(&x) {
-        Some(input) => custom_op(ReluBackward, [input], |[x]| forward(x), |_, y| y.clone())
-            .expect("one input is on one device"),
+        Some(input) => custom_op(ReluBackward, [input], |[x]| forward(x), |_, y| y.clone()).expect("one input is on one device"),
         None => activation::relu(x),
     }
 }
@@ -39,9 +38,7 @@ fn forward(x: &FlexTensor) -> FlexTensor {
     // so the zip writes every element of it.
     let out = unsafe {
         filled_by_threads(input.len(), |start, part| {
-            part.iter_mut()
-                .zip(&input[start..])
-                .for_each(|(o, &v)| _ = o.write(v.max(0.0)));
+            part.iter_mut().zip(&input[start..]).for_each(|(o, &v)| _ = o.write(v.max(0.0)));
         })
     };
     FlexTensor::from_data(TensorData::new(out, x.layout().shape().to_vec()))
@@ -63,14 +60,9 @@ impl Backward<Flex, 1> for ReluBackward {
         // SAFETY: g and y have the buffer's length, so the zip writes every element of a part.
         let grad = unsafe {
             filled_by_threads(g.len(), |start, part| {
-                part.iter_mut()
-                    .zip(g[start..].iter().zip(&y[start..]))
-                    .for_each(|(o, (&g, &y))| _ = o.write(if y > 0.0 { g } else { 0.0 }));
+                part.iter_mut().zip(g[start..].iter().zip(&y[start..])).for_each(|(o, (&g, &y))| _ = o.write(if y > 0.0 { g } else { 0.0 }));
             })
         };
-        grads.register::<Flex>(
-            node.id,
-            FlexTensor::from_data(TensorData::new(grad, ops.state.layout().shape().to_vec())),
-        );
+        grads.register::<Flex>(node.id, FlexTensor::from_data(TensorData::new(grad, ops.state.layout().shape().to_vec())));
     }
 }

@@ -18,15 +18,9 @@ const PER_TASK: usize = 1 << 16;
 /// # Safety
 /// `fill` must write every element of every `part` it is given: the buffer is returned as
 /// initialised, and an element left unwritten would be read as uninitialised memory.
-pub unsafe fn filled_by_threads(
-    len: usize,
-    fill: impl Fn(usize, &mut [MaybeUninit<f32>]) + Sync,
-) -> Vec<f32> {
+pub unsafe fn filled_by_threads(len: usize, fill: impl Fn(usize, &mut [MaybeUninit<f32>]) + Sync) -> Vec<f32> {
     let mut buf = Vec::<f32>::with_capacity(len);
-    buf.spare_capacity_mut()[..len]
-        .par_chunks_mut(PER_TASK)
-        .enumerate()
-        .for_each(|(task, part)| fill(task * PER_TASK, part));
+    buf.spare_capacity_mut()[..len].par_chunks_mut(PER_TASK).enumerate().for_each(|(task, part)| fill(task * PER_TASK, part));
     // SAFETY: the caller's contract: every element of each part, so all of the first `len`,
     // was written just above.
     unsafe { buf.set_len(len) };
@@ -46,10 +40,7 @@ thread_local! {
 
 /// Runs `f` with `N` scratch slices of the given lengths from this thread's reusable buffer.
 /// Their contents are whatever an earlier call left: `f` must write before it reads.
-pub fn with_scratch<const N: usize, R>(
-    lens: [usize; N],
-    f: impl FnOnce([&mut [f32]; N]) -> R,
-) -> R {
+pub fn with_scratch<const N: usize, R>(lens: [usize; N], f: impl FnOnce([&mut [f32]; N]) -> R) -> R {
     // Taken out, not borrowed: a nested call on this thread gets a buffer of its own.
     let mut buf = SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
     let total: usize = lens.iter().sum();

@@ -18,10 +18,7 @@ pub enum MemoryError {
     #[error("episode is empty")]
     EmptyEpisode,
     #[error("{memory} has no {addressing} addressing (it reads without holding an address)")]
-    AddressingUnsupported {
-        memory: String,
-        addressing: &'static str,
-    },
+    AddressingUnsupported { memory: String, addressing: &'static str },
     #[error(transparent)]
     Settings(#[from] super::limits::SettingsError),
     #[error("{0}")]
@@ -71,23 +68,12 @@ pub struct WriteReport {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Panel {
     /// A matrix shown as a heat map (row-major values).
-    Heatmap {
-        title: String,
-        rows: usize,
-        cols: usize,
-        values: Vec<f32>,
-    },
+    Heatmap { title: String, rows: usize, cols: usize, values: Vec<f32> },
     /// A row of images (decoded memory rows, stored patterns...).
     Images { title: String, images: Vec<Image> },
     /// Named lines over a common step axis (e.g. each stored item's energy along a write).
     /// `stored_items`: line i is stored item i's, drawn in that item's colour everywhere.
-    Curves {
-        title: String,
-        x_label: String,
-        y_label: String,
-        lines: Vec<(String, Vec<f64>)>,
-        stored_items: bool,
-    },
+    Curves { title: String, x_label: String, y_label: String, lines: Vec<(String, Vec<f64>)>, stored_items: bool },
 }
 
 /// How a read turns the model's output into the next iterate.
@@ -133,11 +119,7 @@ pub enum Addressing {
 }
 
 impl Addressing {
-    pub const ALL: [Addressing; 3] = [
-        Addressing::Amortised,
-        Addressing::Guarded,
-        Addressing::Optimised,
-    ];
+    pub const ALL: [Addressing; 3] = [Addressing::Amortised, Addressing::Guarded, Addressing::Optimised];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -150,15 +132,9 @@ impl Addressing {
     /// One sentence for tooltips and help.
     pub fn description(self) -> &'static str {
         match self {
-            Addressing::Amortised => {
-                "the encoder's address of each new image (the paper's read; the energy can rise)"
-            }
-            Addressing::Guarded => {
-                "the encoder's address only when it is no worse than the one held (never rises; stops at the first rise)"
-            }
-            Addressing::Optimised => {
-                "gradient steps on the energy over the address, through the decoder (never rises; a better address)"
-            }
+            Addressing::Amortised => "the encoder's address of each new image (the paper's read; the energy can rise)",
+            Addressing::Guarded => "the encoder's address only when it is no worse than the one held (never rises; stops at the first rise)",
+            Addressing::Optimised => "gradient steps on the energy over the address, through the decoder (never rises; a better address)",
         }
     }
 }
@@ -166,10 +142,7 @@ impl Addressing {
 impl std::str::FromStr for Addressing {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Addressing::ALL
-            .into_iter()
-            .find(|a| a.name() == s)
-            .ok_or_else(|| format!("unknown addressing {s:?} (amortised, guarded or optimised)"))
+        Addressing::ALL.into_iter().find(|a| a.name() == s).ok_or_else(|| format!("unknown addressing {s:?} (amortised, guarded or optimised)"))
     }
 }
 
@@ -197,14 +170,7 @@ pub const DEFAULT_SEARCH_STEPS: usize = 5;
 
 impl Default for ReadPlan {
     fn default() -> Self {
-        Self {
-            iterations: 10,
-            update: ReadUpdate::Mode,
-            seed: 0,
-            addressing: Addressing::Amortised,
-            search_steps: DEFAULT_SEARCH_STEPS,
-            optimise_query: true,
-        }
+        Self { iterations: 10, update: ReadUpdate::Mode, seed: 0, addressing: Addressing::Amortised, search_steps: DEFAULT_SEARCH_STEPS, optimise_query: true }
     }
 }
 
@@ -236,20 +202,12 @@ impl About {
     /// A memory called `name` whose energy is in `energy_unit`, with addressing weights over
     /// slots (the common case; [`Self::weights`] names others).
     pub fn new(name: impl Into<String>, energy_unit: &'static str, floats: usize) -> Self {
-        Self {
-            name: name.into(),
-            energy_unit,
-            weights_label: ("addressing weights", "slot"),
-            floats,
-        }
+        Self { name: name.into(), energy_unit, weights_label: ("addressing weights", "slot"), floats }
     }
 
     /// The same, with [`Evaluation::weights`] titled `title` over `axis`.
     pub fn weights(self, title: &'static str, axis: &'static str) -> Self {
-        Self {
-            weights_label: (title, axis),
-            ..self
-        }
+        Self { weights_label: (title, axis), ..self }
     }
 }
 
@@ -286,10 +244,7 @@ pub struct MemoryInfo {
 
 impl MemoryInfo {
     pub fn of<M: AttractorMemory + ?Sized>(memory: &M) -> Self {
-        Self {
-            about: memory.about(),
-            capabilities: Capabilities::of(memory),
-        }
+        Self { about: memory.about(), capabilities: Capabilities::of(memory) }
     }
 }
 
@@ -320,12 +275,7 @@ pub trait AttractorMemory: Send {
 
     /// `evaluate(image)` and `step(image, ..)` together. Trained memories override it to share
     /// the encode, address and decode that both need (half the work of a read).
-    fn evaluate_and_step(
-        &self,
-        image: &Image,
-        update: ReadUpdate,
-        seed: u64,
-    ) -> Result<(Evaluation, Image), MemoryError> {
+    fn evaluate_and_step(&self, image: &Image, update: ReadUpdate, seed: u64) -> Result<(Evaluation, Image), MemoryError> {
         Ok((self.evaluate(image)?, self.step(image, update, seed)?))
     }
 
@@ -364,12 +314,7 @@ pub trait AddressedRead {
 
     /// The iterate after `current` (`plan.seed` is ignored: `seed` is this step's), stepping
     /// from the address `current` holds.
-    fn read_step(
-        &self,
-        current: &Iterate,
-        plan: &ReadPlan,
-        seed: u64,
-    ) -> Result<Iterate, MemoryError>;
+    fn read_step(&self, current: &Iterate, plan: &ReadPlan, seed: u64) -> Result<Iterate, MemoryError>;
 }
 
 /// An energy landscape: points of the memory's own state space and the energy there.
@@ -398,27 +343,17 @@ pub trait Embedding {
 }
 
 /// An error unless `memory` can read with `addressing`.
-pub fn check_addressing<M: AttractorMemory + ?Sized>(
-    memory: &M,
-    addressing: Addressing,
-) -> Result<(), MemoryError> {
+pub fn check_addressing<M: AttractorMemory + ?Sized>(memory: &M, addressing: Addressing) -> Result<(), MemoryError> {
     if addressing == Addressing::Amortised || memory.addressed().is_some() {
         Ok(())
     } else {
-        Err(MemoryError::AddressingUnsupported {
-            memory: memory.about().name,
-            addressing: addressing.name(),
-        })
+        Err(MemoryError::AddressingUnsupported { memory: memory.about().name, addressing: addressing.name() })
     }
 }
 
 /// Iterate 0 of a read from `query`: the query with its evaluation (and, for memories that
 /// hold an address, the address chosen for it).
-pub fn start_read<M: AttractorMemory + ?Sized>(
-    memory: &M,
-    query: &Image,
-    plan: &ReadPlan,
-) -> Result<Iterate, MemoryError> {
+pub fn start_read<M: AttractorMemory + ?Sized>(memory: &M, query: &Image, plan: &ReadPlan) -> Result<Iterate, MemoryError> {
     if let Some(addressed) = memory.addressed() {
         return addressed.start_read(query, plan);
     }
@@ -428,12 +363,7 @@ pub fn start_read<M: AttractorMemory + ?Sized>(
 
 /// The iterate after `current` (`seed` is this step's): `step` then `evaluate`, or the
 /// addressed read's step from the address `current` holds.
-pub fn read_step<M: AttractorMemory + ?Sized>(
-    memory: &M,
-    current: &Iterate,
-    plan: &ReadPlan,
-    seed: u64,
-) -> Result<Iterate, MemoryError> {
+pub fn read_step<M: AttractorMemory + ?Sized>(memory: &M, current: &Iterate, plan: &ReadPlan, seed: u64) -> Result<Iterate, MemoryError> {
     if let Some(addressed) = memory.addressed() {
         return addressed.read_step(current, plan, seed);
     }
@@ -482,43 +412,25 @@ pub struct Iterate {
 impl Iterate {
     /// An iterate of a read that holds no address.
     pub fn new(image: Image, evaluation: Evaluation) -> Self {
-        Self {
-            image,
-            evaluation,
-            held: None,
-            pixel_step_energy: None,
-            address_step: None,
-        }
+        Self { image, evaluation, held: None, pixel_step_energy: None, address_step: None }
     }
 
     /// (pixel step, address step) energy changes that led to this iterate from `previous`:
     /// they sum to the whole step. None without both energies.
     pub fn half_steps(&self, previous: &Iterate) -> Option<(f64, f64)> {
-        let (before, after, middle) = (
-            previous.evaluation.energy?,
-            self.evaluation.energy?,
-            self.pixel_step_energy?,
-        );
+        let (before, after, middle) = (previous.evaluation.energy?, self.evaluation.energy?, self.pixel_step_energy?);
         Some((middle - before, after - middle))
     }
 }
 
 /// Runs `plan.iterations` read steps from `query`; element 0 is the query itself.
-pub fn read_iterations(
-    memory: &dyn AttractorMemory,
-    query: &Image,
-    plan: &ReadPlan,
-) -> Result<Vec<Iterate>, MemoryError> {
+pub fn read_iterations(memory: &dyn AttractorMemory, query: &Image, plan: &ReadPlan) -> Result<Vec<Iterate>, MemoryError> {
     plan.validate()?;
     let mut out = Vec::with_capacity(plan.iterations + 1);
     if let Some(addressed) = memory.addressed() {
         out.push(addressed.start_read(query, plan)?);
         for n in 0..plan.iterations {
-            let next = addressed.read_step(
-                out.last().expect("iterate 0"),
-                plan,
-                plan.seed.wrapping_add(n as u64),
-            )?;
+            let next = addressed.read_step(out.last().expect("iterate 0"), plan, plan.seed.wrapping_add(n as u64))?;
             out.push(next);
         }
         return Ok(out);
@@ -527,8 +439,7 @@ pub fn read_iterations(
     check_addressing(memory, plan.addressing)?;
     let mut image = query.clone();
     for n in 0..plan.iterations {
-        let (evaluation, next) =
-            memory.evaluate_and_step(&image, plan.update, plan.seed.wrapping_add(n as u64))?;
+        let (evaluation, next) = memory.evaluate_and_step(&image, plan.update, plan.seed.wrapping_add(n as u64))?;
         out.push(Iterate::new(image, evaluation));
         image = next;
     }
@@ -554,21 +465,10 @@ pub fn check_size(images: &[Image], rows: usize, cols: usize) -> Result<(), Memo
 
 /// Image in [0,1] to ±1 spins (x >= 1/2 -> +1).
 pub fn to_spins(image: &Image) -> Vec<f32> {
-    image
-        .pixels
-        .iter()
-        .map(|&v| if v >= 0.5 { 1.0 } else { -1.0 })
-        .collect()
+    image.pixels.iter().map(|&v| if v >= 0.5 { 1.0 } else { -1.0 }).collect()
 }
 
 /// ±1 spins back to a binary image.
 pub fn from_spins(spins: &[f32], rows: usize, cols: usize) -> Image {
-    Image::new(
-        rows,
-        cols,
-        spins
-            .iter()
-            .map(|&s| if s > 0.0 { 1.0 } else { 0.0 })
-            .collect(),
-    )
+    Image::new(rows, cols, spins.iter().map(|&s| if s > 0.0 { 1.0 } else { 0.0 }).collect())
 }

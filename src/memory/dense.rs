@@ -52,18 +52,10 @@ impl Mat {
         m
     }
     pub fn add(&self, o: &Mat) -> Mat {
-        Mat::new(
-            self.rows,
-            self.cols,
-            self.v.iter().zip(&o.v).map(|(a, b)| a + b).collect(),
-        )
+        Mat::new(self.rows, self.cols, self.v.iter().zip(&o.v).map(|(a, b)| a + b).collect())
     }
     pub fn sub(&self, o: &Mat) -> Mat {
-        Mat::new(
-            self.rows,
-            self.cols,
-            self.v.iter().zip(&o.v).map(|(a, b)| a - b).collect(),
-        )
+        Mat::new(self.rows, self.cols, self.v.iter().zip(&o.v).map(|(a, b)| a - b).collect())
     }
     pub fn scale(&self, s: f64) -> Mat {
         Mat::new(self.rows, self.cols, self.v.iter().map(|a| a * s).collect())
@@ -77,9 +69,7 @@ impl Mat {
         let mut a = self.clone();
         let mut inv = Mat::eye(n);
         for col in 0..n {
-            let p = (col..n)
-                .max_by(|&i, &j| a.at(i, col).abs().total_cmp(&a.at(j, col).abs()))
-                .unwrap();
+            let p = (col..n).max_by(|&i, &j| a.at(i, col).abs().total_cmp(&a.at(j, col).abs())).unwrap();
             for c in 0..n {
                 a.v.swap(col * n + c, p * n + c);
                 inv.v.swap(col * n + c, p * n + c);
@@ -127,11 +117,7 @@ impl Mat {
         let n = self.rows;
         let mut a = self.clone();
         for _sweep in 0..100 {
-            let off: f64 = (0..n)
-                .flat_map(|i| (0..n).map(move |j| (i, j)))
-                .filter(|(i, j)| i != j)
-                .map(|(i, j)| a.at(i, j).powi(2))
-                .sum();
+            let off: f64 = (0..n).flat_map(|i| (0..n).map(move |j| (i, j))).filter(|(i, j)| i != j).map(|(i, j)| a.at(i, j).powi(2)).sum();
             if off < 1e-22 {
                 break;
             }

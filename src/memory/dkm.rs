@@ -8,10 +8,7 @@
 use burn::tensor::Tensor;
 use serde::{Deserialize, Serialize};
 
-use super::linalg::{
-    cholesky_shifted, cholesky_solve, diagonal, diagonal_matrix_like, eye_like, gram,
-    logdet_from_cholesky, mt, solve_lower, trace,
-};
+use super::linalg::{cholesky_shifted, cholesky_solve, diagonal, diagonal_matrix_like, eye_like, gram, logdet_from_cholesky, mt, solve_lower, trace};
 
 /// Lower bound of diag(U) after a write (official `memory.py` clip, docs/model.md).
 pub const MIN_COV_DIAG: f64 = 1e-6;
@@ -117,11 +114,7 @@ impl MemoryState {
         let mean = prior_mean.unsqueeze_dim::<3>(0).repeat_dim(0, batch);
         debug_assert_eq!(mean.dims(), [batch, k, c]);
         let logdet_cov = u0.log().mul_scalar(k as f64).repeat_dim(0, batch);
-        Self {
-            mean,
-            cov,
-            logdet_cov,
-        }
+        Self { mean, cov, logdet_cov }
     }
 
     pub fn batch(&self) -> usize {
@@ -235,15 +228,8 @@ pub fn read(weights: Tensor<3>, memory: Tensor<3>) -> Tensor<3> {
 /// an elementwise clamp against bounds that are ±∞ off the diagonal.
 fn clip_cov_diagonal(cov: Tensor<3>) -> Tensor<3> {
     let [b, k, _] = cov.dims();
-    let bounds = |on_diagonal: f64, off_diagonal: f64| {
-        diagonal_matrix_like(k, on_diagonal, off_diagonal, &cov)
-            .unsqueeze_dim::<3>(0)
-            .expand([b, k, k])
-    };
-    let (lower, upper) = (
-        bounds(MIN_COV_DIAG, f64::NEG_INFINITY),
-        bounds(MAX_COV_DIAG, f64::INFINITY),
-    );
+    let bounds = |on_diagonal: f64, off_diagonal: f64| diagonal_matrix_like(k, on_diagonal, off_diagonal, &cov).unsqueeze_dim::<3>(0).expand([b, k, k]);
+    let (lower, upper) = (bounds(MIN_COV_DIAG, f64::NEG_INFINITY), bounds(MAX_COV_DIAG, f64::INFINITY));
     cov.max_pair(lower).min_pair(upper)
 }
 
@@ -254,12 +240,7 @@ fn clip_cov_diagonal(cov: Tensor<3>) -> Tensor<3> {
 ///
 /// # Shapes
 /// - state: R [B,K,C], U [B,K,K]; codes: [B, T, C]; weights: [B, T, K]
-pub fn write_batched(
-    state: MemoryState,
-    codes: Tensor<3>,
-    weights: Tensor<3>,
-    config: &MemoryConfig,
-) -> MemoryState {
+pub fn write_batched(state: MemoryState, codes: Tensor<3>, weights: Tensor<3>, config: &MemoryConfig) -> MemoryState {
     let [_, t, _] = codes.dims();
     let [_, k, c] = state.mean.dims();
     let noise_var = config.obs_noise_var();
@@ -275,11 +256,7 @@ pub fn write_batched(
     let mean = state.mean + update.clone().slice([0..b, 0..k, k..k + c]);
     let cov = clip_cov_diagonal(state.cov - update.slice([0..b, 0..k, 0..k]));
     let logdet_cov = state.logdet_cov - logdet_from_cholesky(factor) + (t as f64 * noise_var.ln());
-    MemoryState {
-        mean,
-        cov,
-        logdet_cov,
-    }
+    MemoryState { mean, cov, logdet_cov }
 }
 
 /// One rank-1 Bayesian update per episode (docs/model.md): Δ = z − Rᵀw, c = U w,
@@ -287,12 +264,7 @@ pub fn write_batched(
 ///
 /// # Shapes
 /// - code: [B, 1, C]; weight: [B, 1, K]
-pub fn write_rank_one(
-    state: MemoryState,
-    code: Tensor<3>,
-    weight: Tensor<3>,
-    config: &MemoryConfig,
-) -> MemoryState {
+pub fn write_rank_one(state: MemoryState, code: Tensor<3>, weight: Tensor<3>, config: &MemoryConfig) -> MemoryState {
     let noise_var = config.obs_noise_var();
     let c = state.cov.clone().matmul(mt(weight.clone())); // U w [B, K, 1]
     let s = weight.clone().matmul(c.clone()).add_scalar(noise_var); // [B, 1, 1]
@@ -301,23 +273,14 @@ pub fn write_rank_one(
     let cov = clip_cov_diagonal(state.cov - c.clone().matmul(mt(c)) / s.clone());
     let b = s.dims()[0];
     let logdet_cov = state.logdet_cov - s.reshape([b]).log().sub_scalar(noise_var.ln());
-    MemoryState {
-        mean,
-        cov,
-        logdet_cov,
-    }
+    MemoryState { mean, cov, logdet_cov }
 }
 
 /// T rank-1 updates with given weights, in order. Equals [`write_batched`] (a test checks it).
 ///
 /// # Shapes
 /// - codes: [B, T, C]; weights: [B, T, K]
-pub fn write_sequential_fixed(
-    mut state: MemoryState,
-    codes: Tensor<3>,
-    weights: Tensor<3>,
-    config: &MemoryConfig,
-) -> MemoryState {
+pub fn write_sequential_fixed(mut state: MemoryState, codes: Tensor<3>, weights: Tensor<3>, config: &MemoryConfig) -> MemoryState {
     let [b, t, c] = codes.dims();
     let k = weights.dims()[2];
     for i in 0..t {
@@ -333,18 +296,11 @@ pub fn write_sequential_fixed(
 ///
 /// # Shapes
 /// - codes: [B, T, C]; returns W: [B, T, K]
-pub fn write(
-    state: MemoryState,
-    codes: Tensor<3>,
-    config: &MemoryConfig,
-) -> (MemoryState, Tensor<3>) {
+pub fn write(state: MemoryState, codes: Tensor<3>, config: &MemoryConfig) -> (MemoryState, Tensor<3>) {
     match config.write_mode {
         WriteMode::StaticBatched => {
             let weights = address(codes.clone(), state.mean.clone(), config);
-            (
-                write_batched(state, codes, weights.clone(), config),
-                weights,
-            )
+            (write_batched(state, codes, weights.clone(), config), weights)
         }
         WriteMode::Sequential => {
             let [b, t, c] = codes.dims();
@@ -370,9 +326,8 @@ pub fn kl_addressing(weights: Tensor<3>, log_w_std: Tensor<1>, w_prior_std: f64)
     let prior_var = w_prior_std.powi(2);
     let sq_norm = weights.square().sum_dim(2).reshape([b, t]); // Σ μ²
     let w_var = log_w_std.clone().mul_scalar(2.0).exp(); // σw² [1]
-    let per_item = (w_var.mul_scalar(k as f64 / (2.0 * prior_var))
-        - log_w_std.mul_scalar(k as f64))
-    .add_scalar(k as f64 * (w_prior_std.ln() - 0.5)); // [1]
+    let per_item = (w_var.mul_scalar(k as f64 / (2.0 * prior_var)) - log_w_std.mul_scalar(k as f64))
+        .add_scalar(k as f64 * (w_prior_std.ln() - 0.5)); // [1]
     sq_norm.div_scalar(2.0 * prior_var) + per_item.reshape([1, 1])
 }
 
@@ -381,19 +336,12 @@ pub fn kl_addressing(weights: Tensor<3>, log_w_std: Tensor<1>, w_prior_std: f64)
 ///
 /// # Shapes
 /// - prior_mean: [K, C]; log_var_scale: [1]; returns: [B]
-pub fn kl_memory(
-    state: &MemoryState,
-    prior_mean: Tensor<2>,
-    log_var_scale: Tensor<1>,
-) -> Tensor<1> {
+pub fn kl_memory(state: &MemoryState, prior_mean: Tensor<2>, log_var_scale: Tensor<1>) -> Tensor<1> {
     let [b, k, c] = state.mean.dims();
     let (k, c) = (k as f64, c as f64);
     let u0 = prior_variance(log_var_scale); // [1]
     let trace = trace(state.cov.clone());
-    let mahalanobis = (state.mean.clone() - prior_mean.unsqueeze_dim::<3>(0))
-        .square()
-        .sum_dims(&[1, 2])
-        .reshape([b]);
+    let mahalanobis = (state.mean.clone() - prior_mean.unsqueeze_dim::<3>(0)).square().sum_dims(&[1, 2]).reshape([b]);
     let scaled = (trace.mul_scalar(c) + mahalanobis) / u0.clone();
     let constant = u0.log().mul_scalar(c * k).sub_scalar(k * c); // CK ln u0 − KC
     (scaled + constant - state.logdet_cov.clone().mul_scalar(c)).mul_scalar(0.5)
@@ -404,21 +352,14 @@ pub fn kl_memory(
 ///
 /// # Shapes
 /// - returns: [B]
-pub fn kl_memory_official(
-    state: &MemoryState,
-    prior_mean: Tensor<2>,
-    log_var_scale: Tensor<1>,
-) -> Tensor<1> {
+pub fn kl_memory_official(state: &MemoryState, prior_mean: Tensor<2>, log_var_scale: Tensor<1>) -> Tensor<1> {
     let [b, k, c] = state.mean.dims();
     let (k, c) = (k as f64, c as f64);
     let u0 = prior_variance(log_var_scale);
     let diag = diagonal(state.cov.clone()); // [B, K]
     let trace = diag.clone().sum_dim(1).reshape([b]);
     let sum_log_diag = diag.log().sum_dim(1).reshape([b]);
-    let mahalanobis = (state.mean.clone() - prior_mean.unsqueeze_dim::<3>(0))
-        .square()
-        .sum_dims(&[1, 2])
-        .reshape([b]);
+    let mahalanobis = (state.mean.clone() - prior_mean.unsqueeze_dim::<3>(0)).square().sum_dims(&[1, 2]).reshape([b]);
     let scaled = (trace.mul_scalar(c) + mahalanobis) / u0.clone();
     let constant = u0.log().mul_scalar(c * k).sub_scalar(k * c);
     scaled + constant - sum_log_diag.mul_scalar(c)
@@ -436,8 +377,8 @@ pub fn sample_memory(state: &MemoryState, noise: Tensor<3>) -> Tensor<3> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::training_device;
     use burn::tensor::TensorData;
+    use crate::backend::training_device;
 
     /// Only the diagonal is clamped, to [MIN_COV_DIAG, MAX_COV_DIAG]; the gradient passes
     /// everywhere except through a clamped diagonal entry.
@@ -448,38 +389,11 @@ mod tests {
         let cov = Tensor::<3>::from_data(TensorData::new(values, [1, 3, 3]), &dev).require_grad();
         let clipped = clip_cov_diagonal(cov.clone());
         let got = clipped.clone().into_data().try_to_vec::<f32>().unwrap();
-        assert_eq!(
-            got,
-            vec![
-                MIN_COV_DIAG as f32,
-                -2e10,
-                5.0,
-                4e10,
-                MIN_COV_DIAG as f32,
-                7.0,
-                -1.0,
-                2.0,
-                0.5
-            ]
-        );
-        let big = Tensor::<3>::from_data(
-            TensorData::new(vec![2e10f32, 1.0, 1.0, 3.0], [1, 2, 2]),
-            &dev,
-        );
-        assert_eq!(
-            clip_cov_diagonal(big)
-                .into_data()
-                .try_to_vec::<f32>()
-                .unwrap(),
-            vec![MAX_COV_DIAG as f32, 1.0, 1.0, 3.0]
-        );
+        assert_eq!(got, vec![MIN_COV_DIAG as f32, -2e10, 5.0, 4e10, MIN_COV_DIAG as f32, 7.0, -1.0, 2.0, 0.5]);
+        let big = Tensor::<3>::from_data(TensorData::new(vec![2e10f32, 1.0, 1.0, 3.0], [1, 2, 2]), &dev);
+        assert_eq!(clip_cov_diagonal(big).into_data().try_to_vec::<f32>().unwrap(), vec![MAX_COV_DIAG as f32, 1.0, 1.0, 3.0]);
         let grads = clipped.sum().backward();
-        let grad = cov
-            .grad(&grads)
-            .unwrap()
-            .into_data()
-            .try_to_vec::<f32>()
-            .unwrap();
+        let grad = cov.grad(&grads).unwrap().into_data().try_to_vec::<f32>().unwrap();
         assert_eq!(grad, vec![0.0, 1.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0]);
     }
 }

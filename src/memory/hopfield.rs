@@ -6,10 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::data::{Image, SIDE};
 use crate::rng::SplitMix64;
 
-use super::attractor::{
-    About, AttractorMemory, Evaluation, Iterate, LandscapeSpace, MemoryError, Panel, ReadUpdate,
-    Term, WriteReport, check_size, from_spins, to_spins,
-};
+use super::attractor::{About, AttractorMemory, Evaluation, Iterate, LandscapeSpace, MemoryError, Panel, ReadUpdate, Term, WriteReport, check_size, from_spins, to_spins};
 use super::dense::Mat;
 
 /// How patterns become weights.
@@ -90,31 +87,15 @@ impl Hopfield {
     /// Local field h_i = Σ_j W_ij s_j + b_i.
     fn field(&self, spins: &[f32], i: usize) -> f32 {
         let n = self.units();
-        self.weights[i * n..(i + 1) * n]
-            .iter()
-            .zip(spins)
-            .map(|(w, s)| w * s)
-            .sum::<f32>()
-            + self.bias[i]
+        self.weights[i * n..(i + 1) * n].iter().zip(spins).map(|(w, s)| w * s).sum::<f32>() + self.bias[i]
     }
 
     /// E(s) = −½ sᵀWs − bᵀs, accumulated in f64: with f32 fields the rounding (~1e-6 at
     /// |E| ≈ 20) was as large as the energy steps the descent tests compare.
     pub fn energy_of_spins(&self, spins: &[f32]) -> f64 {
         let n = self.units();
-        let field = |i: usize| {
-            self.weights[i * n..(i + 1) * n]
-                .iter()
-                .zip(spins)
-                .map(|(w, s)| f64::from(*w) * f64::from(*s))
-                .sum::<f64>()
-        };
-        let bias: f64 = self
-            .bias
-            .iter()
-            .zip(spins)
-            .map(|(b, s)| f64::from(*b) * f64::from(*s))
-            .sum();
+        let field = |i: usize| self.weights[i * n..(i + 1) * n].iter().zip(spins).map(|(w, s)| f64::from(*w) * f64::from(*s)).sum::<f64>();
+        let bias: f64 = self.bias.iter().zip(spins).map(|(b, s)| f64::from(*b) * f64::from(*s)).sum();
         (0..n).map(|i| f64::from(spins[i]) * field(i)).sum::<f64>() * -0.5 - bias
     }
 
@@ -168,8 +149,7 @@ impl Hopfield {
                         for j in 0..n {
                             let hij = h[i] - old[i * n + j] * xi[j];
                             let hji = h[j] - old[j * n + i] * xi[i];
-                            self.weights[i * n + j] +=
-                                (xi[i] * xi[j] - xi[i] * hji - hij * xi[j]) / n as f32;
+                            self.weights[i * n + j] += (xi[i] * xi[j] - xi[i] * hji - hij * xi[j]) / n as f32;
                         }
                     }
                 }
@@ -180,11 +160,7 @@ impl Hopfield {
                 let mut q = Mat::zeros(p, p);
                 for a in 0..p {
                     for b in 0..p {
-                        let dot: f32 = patterns[a]
-                            .iter()
-                            .zip(&patterns[b])
-                            .map(|(x, y)| x * y)
-                            .sum();
+                        let dot: f32 = patterns[a].iter().zip(&patterns[b]).map(|(x, y)| x * y).sum();
                         q.set(a, b, dot as f64 / n as f64);
                     }
                 }
@@ -215,26 +191,13 @@ impl Hopfield {
     fn learn_covariance(&mut self, patterns: &[Vec<f32>]) {
         let n = self.units();
         let p = patterns.len().max(1) as f64;
-        let active: Vec<Vec<f64>> = patterns
-            .iter()
-            .map(|s| s.iter().map(|&x| f64::from(x + 1.0) / 2.0).collect())
-            .collect();
+        let active: Vec<Vec<f64>> = patterns.iter().map(|s| s.iter().map(|&x| f64::from(x + 1.0) / 2.0).collect()).collect();
         // Each unit's mean activity a_i over the patterns, and the overall mean a (clamped so
         // that all-blank or all-ink patterns do not divide by zero).
-        let unit_mean: Vec<f64> = (0..n)
-            .map(|i| active.iter().map(|v| v[i]).sum::<f64>() / p)
-            .collect();
+        let unit_mean: Vec<f64> = (0..n).map(|i| active.iter().map(|v| v[i]).sum::<f64>() / p).collect();
         let a = (unit_mean.iter().sum::<f64>() / n as f64).clamp(0.01, 0.99);
         let scale = 1.0 / (n as f64 * a * (1.0 - a));
-        let centred: Vec<Vec<f32>> = active
-            .iter()
-            .map(|v| {
-                v.iter()
-                    .zip(&unit_mean)
-                    .map(|(&x, &m)| (x - m) as f32)
-                    .collect()
-            })
-            .collect();
+        let centred: Vec<Vec<f32>> = active.iter().map(|v| v.iter().zip(&unit_mean).map(|(&x, &m)| (x - m) as f32).collect()).collect();
         for xi in &centred {
             for i in 0..n {
                 let c = (f64::from(xi[i]) * scale * 0.5) as f32; // W = J/2
@@ -247,12 +210,8 @@ impl Hopfield {
         }
         for i in 0..n {
             // Σ_{j≠i} J_ij = 2 Σ_{j≠i} W_ij.
-            let coupling: f64 = self.weights[i * n..(i + 1) * n]
-                .iter()
-                .map(|&w| f64::from(w))
-                .sum();
-            self.bias[i] =
-                (coupling - self.matching_threshold(i, &active, 0.5 - unit_mean[i])) as f32;
+            let coupling: f64 = self.weights[i * n..(i + 1) * n].iter().map(|&w| f64::from(w)).sum();
+            self.bias[i] = (coupling - self.matching_threshold(i, &active, 0.5 - unit_mean[i])) as f32;
         }
     }
 
@@ -266,33 +225,17 @@ impl Hopfield {
         let n = self.units();
         let row = &self.weights[i * n..(i + 1) * n];
         // (field, active?) for each stored pattern; J = 2W.
-        let mut fields: Vec<(f64, bool)> = active
-            .iter()
-            .map(|v| {
-                (
-                    2.0 * row
-                        .iter()
-                        .zip(v)
-                        .map(|(&w, &x)| f64::from(w) * x)
-                        .sum::<f64>(),
-                    v[i] > 0.5,
-                )
-            })
-            .collect();
+        let mut fields: Vec<(f64, bool)> = active.iter().map(|v| (2.0 * row.iter().zip(v).map(|(&w, &x)| f64::from(w) * x).sum::<f64>(), v[i] > 0.5)).collect();
         if fields.iter().all(|f| f.1) || fields.iter().all(|f| !f.1) {
             return textbook;
         }
         fields.sort_by(|a, b| a.0.total_cmp(&b.0));
         // Cut after position k: units below are silent, above active.
         let mut wrong = fields.iter().filter(|f| !f.1).count(); // cut before all: every silent one wrong
-        let (mut best, mut best_wrong, mut best_gap) =
-            (fields[0].0 - 0.5, wrong, f64::NEG_INFINITY);
+        let (mut best, mut best_wrong, mut best_gap) = (fields[0].0 - 0.5, wrong, f64::NEG_INFINITY);
         for k in 0..fields.len() {
             wrong = if fields[k].1 { wrong + 1 } else { wrong - 1 };
-            let (low, high) = (
-                fields[k].0,
-                fields.get(k + 1).map_or(fields[k].0 + 1.0, |f| f.0),
-            );
+            let (low, high) = (fields[k].0, fields.get(k + 1).map_or(fields[k].0 + 1.0, |f| f.0));
             let gap = high - low;
             if wrong < best_wrong || (wrong == best_wrong && gap > best_gap) {
                 (best, best_wrong, best_gap) = ((low + high) / 2.0, wrong, gap);
@@ -306,18 +249,8 @@ impl AttractorMemory for Hopfield {
     /// N² couplings (the covariance rule adds its N thresholds).
     fn about(&self) -> About {
         let n = self.units();
-        let floats = n * n
-            + if self.config.rule == LearningRule::Covariance {
-                n
-            } else {
-                0
-            };
-        About::new(
-            format!("Hopfield ({:?}, {:?})", self.config.rule, self.config.order),
-            "",
-            floats,
-        )
-        .weights("overlap m with each stored pattern", "pattern")
+        let floats = n * n + if self.config.rule == LearningRule::Covariance { n } else { 0 };
+        About::new(format!("Hopfield ({:?}, {:?})", self.config.rule, self.config.order), "", floats).weights("overlap m with each stored pattern", "pattern")
     }
 
     fn write(&mut self, episode: &[Image]) -> Result<WriteReport, MemoryError> {
@@ -327,10 +260,7 @@ impl AttractorMemory for Hopfield {
         check_size(episode, self.rows, self.cols)?;
         let spins: Vec<Vec<f32>> = episode.iter().map(to_spins).collect();
         self.learn(&spins);
-        self.patterns = spins
-            .iter()
-            .map(|s| from_spins(s, self.rows, self.cols))
-            .collect();
+        self.patterns = spins.iter().map(|s| from_spins(s, self.rows, self.cols)).collect();
         let load = episode.len() as f64 / self.units() as f64;
         Ok(WriteReport {
             stored: episode.len(),
@@ -359,14 +289,7 @@ impl AttractorMemory for Hopfield {
         let overlaps: Vec<f32> = self
             .patterns
             .iter()
-            .map(|p| {
-                to_spins(p)
-                    .iter()
-                    .zip(&spins)
-                    .map(|(a, b)| a * b)
-                    .sum::<f32>()
-                    / n as f32
-            })
+            .map(|p| to_spins(p).iter().zip(&spins).map(|(a, b)| a * b).sum::<f32>() / n as f32)
             .collect();
         let best = overlaps.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
         let energy = self.energy_of_spins(&spins);
@@ -374,9 +297,7 @@ impl AttractorMemory for Hopfield {
             energy: Some(energy),
             // The energy itself is plotted as `energy`; the terms add what it does not say.
             terms: vec![Term::new("best overlap m", best.max(-1.0) as f64)],
-            weights: Some(overlaps),
-            parts: Vec::new(),
-        })
+            weights: Some(overlaps), parts: Vec::new() })
     }
 
     fn step(&self, image: &Image, _update: ReadUpdate, seed: u64) -> Result<Image, MemoryError> {
@@ -408,27 +329,15 @@ impl AttractorMemory for Hopfield {
 
 impl LandscapeSpace for Hopfield {
     fn point(&self, iterate: &Iterate) -> Option<Vec<f64>> {
-        Some(
-            to_spins(&iterate.image)
-                .into_iter()
-                .map(f64::from)
-                .collect(),
-        )
+        Some(to_spins(&iterate.image).into_iter().map(f64::from).collect())
     }
 
     /// The continuous relaxation: E(s) = −½ sᵀWs at s clipped to [−1, 1].
     fn energy_at(&self, point: &[f64]) -> Result<(f64, Image), MemoryError> {
         if point.len() != self.units() {
-            return Err(MemoryError::Model(format!(
-                "a landscape point of {} values for {} units",
-                point.len(),
-                self.units()
-            )));
+            return Err(MemoryError::Model(format!("a landscape point of {} values for {} units", point.len(), self.units())));
         }
         let spins: Vec<f32> = point.iter().map(|&s| s.clamp(-1.0, 1.0) as f32).collect();
-        Ok((
-            self.energy_of_spins(&spins),
-            from_spins(&spins, self.rows, self.cols),
-        ))
+        Ok((self.energy_of_spins(&spins), from_spins(&spins, self.rows, self.cols)))
     }
 }

@@ -42,10 +42,7 @@ pub struct SettingsError {
 
 impl SettingsError {
     pub fn new(field: &'static str, problem: impl Into<String>) -> Self {
-        Self {
-            field,
-            problem: problem.into(),
-        }
+        Self { field, problem: problem.into() }
     }
 }
 
@@ -61,29 +58,16 @@ impl ReadPlan {
     /// Refuses a plan past the limits: iterations, search steps and their product.
     pub fn validate(&self) -> Result<(), SettingsError> {
         if self.iterations > MAX_ITERATIONS {
-            return Err(SettingsError::new(
-                "iterations",
-                format!("{} (at most {MAX_ITERATIONS})", self.iterations),
-            ));
+            return Err(SettingsError::new("iterations", format!("{} (at most {MAX_ITERATIONS})", self.iterations)));
         }
         if self.search_steps > MAX_SEARCH_STEPS {
-            return Err(SettingsError::new(
-                "search_steps",
-                format!("{} (at most {MAX_SEARCH_STEPS})", self.search_steps),
-            ));
+            return Err(SettingsError::new("search_steps", format!("{} (at most {MAX_SEARCH_STEPS})", self.search_steps)));
         }
-        let work = self
-            .iterations
-            .saturating_add(1)
-            .saturating_mul(self.search_steps);
+        let work = self.iterations.saturating_add(1).saturating_mul(self.search_steps);
         if self.addressing == Addressing::Optimised && work > MAX_SEARCH_WORK {
             return Err(SettingsError::new(
                 "search_steps",
-                format!(
-                    "{} search steps for each of {} iterations: {work} gradient steps, more than the {MAX_SEARCH_WORK} one read may take",
-                    self.search_steps,
-                    self.iterations + 1
-                ),
+                format!("{} search steps for each of {} iterations: {work} gradient steps, more than the {MAX_SEARCH_WORK} one read may take", self.search_steps, self.iterations + 1),
             ));
         }
         Ok(())
@@ -93,10 +77,7 @@ impl ReadPlan {
 /// The modern Hopfield network's β: finite, > 0 and at most [`MAX_BETA`].
 pub fn check_beta(beta: f64) -> Result<(), SettingsError> {
     if !(beta.is_finite() && beta > 0.0 && beta <= MAX_BETA) {
-        return Err(SettingsError::new(
-            "beta",
-            format!("{beta:?} (a number > 0 and at most {MAX_BETA:?})"),
-        ));
+        return Err(SettingsError::new("beta", format!("{beta:?} (a number > 0 and at most {MAX_BETA:?})")));
     }
     Ok(())
 }
@@ -108,45 +89,17 @@ mod tests {
     #[test]
     fn plans_past_the_limits_are_refused_with_the_field_named() {
         assert!(ReadPlan::default().validate().is_ok());
-        let err = ReadPlan {
-            iterations: MAX_ITERATIONS + 1,
-            ..ReadPlan::default()
-        }
-        .validate()
-        .unwrap_err();
+        let err = ReadPlan { iterations: MAX_ITERATIONS + 1, ..ReadPlan::default() }.validate().unwrap_err();
         assert_eq!(err.field, "iterations");
-        let err = ReadPlan {
-            search_steps: 1_000_000_000,
-            ..ReadPlan::default()
-        }
-        .validate()
-        .unwrap_err();
+        let err = ReadPlan { search_steps: 1_000_000_000, ..ReadPlan::default() }.validate().unwrap_err();
         assert_eq!(err.field, "search_steps");
         // Many iterations with a few search steps: fine for the amortised read, too much work
         // for the optimised one.
-        let plan = ReadPlan {
-            iterations: 1000,
-            search_steps: 50,
-            ..ReadPlan::default()
-        };
+        let plan = ReadPlan { iterations: 1000, search_steps: 50, ..ReadPlan::default() };
         assert!(plan.validate().is_ok());
-        let err = ReadPlan {
-            addressing: Addressing::Optimised,
-            ..plan
-        }
-        .validate()
-        .unwrap_err();
+        let err = ReadPlan { addressing: Addressing::Optimised, ..plan }.validate().unwrap_err();
         assert!(err.to_string().contains("gradient steps"), "{err}");
-        assert!(
-            ReadPlan {
-                iterations: 1000,
-                search_steps: 19,
-                addressing: Addressing::Optimised,
-                ..plan
-            }
-            .validate()
-            .is_ok()
-        );
+        assert!(ReadPlan { iterations: 1000, search_steps: 19, addressing: Addressing::Optimised, ..plan }.validate().is_ok());
     }
 
     #[test]

@@ -26,25 +26,9 @@ pub fn eye_like<const D: usize>(n: usize, like: &Tensor<D>) -> Tensor<2> {
 ///
 /// # Shapes
 /// - returns: [n, n]
-pub fn diagonal_matrix_like<const D: usize>(
-    n: usize,
-    on_diagonal: f64,
-    off_diagonal: f64,
-    like: &Tensor<D>,
-) -> Tensor<2> {
-    let values: Vec<f64> = (0..n * n)
-        .map(|i| {
-            if i % (n + 1) == 0 {
-                on_diagonal
-            } else {
-                off_diagonal
-            }
-        })
-        .collect();
-    Tensor::from_data(
-        TensorData::new(values, [n, n]),
-        (&like.device(), like.dtype()),
-    )
+pub fn diagonal_matrix_like<const D: usize>(n: usize, on_diagonal: f64, off_diagonal: f64, like: &Tensor<D>) -> Tensor<2> {
+    let values: Vec<f64> = (0..n * n).map(|i| if i % (n + 1) == 0 { on_diagonal } else { off_diagonal }).collect();
+    Tensor::from_data(TensorData::new(values, [n, n]), (&like.device(), like.dtype()))
 }
 
 /// The diagonals of a batch of square matrices.
@@ -108,11 +92,7 @@ pub fn cholesky(a: Tensor<3>) -> Tensor<3> {
 pub fn cholesky_shifted(a: Tensor<3>, shift: f64) -> Tensor<3> {
     crate::kernels::cholesky(&a, shift).unwrap_or_else(|| {
         let n = a.dims()[1];
-        let shifted = if shift == 0.0 {
-            a
-        } else {
-            a.clone() + eye_like(n, &a).mul_scalar(shift).unsqueeze_dim::<3>(0)
-        };
+        let shifted = if shift == 0.0 { a } else { a.clone() + eye_like(n, &a).mul_scalar(shift).unsqueeze_dim::<3>(0) };
         cholesky_generic(shifted)
     })
 }
@@ -128,11 +108,7 @@ pub fn cholesky_generic(a: Tensor<3>) -> Tensor<3> {
             let row = left.clone().slice([0..b, j..j + 1, 0..j]); // [B, 1, j]
             column = column - below.matmul(mt(row));
         }
-        let pivot = column
-            .clone()
-            .slice([0..b, 0..1, 0..1])
-            .clamp_min(MIN_PIVOT)
-            .sqrt();
+        let pivot = column.clone().slice([0..b, 0..1, 0..1]).clamp_min(MIN_PIVOT).sqrt();
         let mut column = column / pivot;
         if j > 0 {
             let zeros = Tensor::zeros([b, j, 1], (&a.device(), a.dtype()));
@@ -183,8 +159,7 @@ pub fn solve_lower_generic(l: Tensor<3>, rhs: Tensor<3>) -> Tensor<3> {
 /// - rhs: [B, n, m]
 /// - returns: X [B, n, m]
 pub fn solve_lower_transposed(l: Tensor<3>, rhs: Tensor<3>) -> Tensor<3> {
-    crate::kernels::solve_lower(&l, &rhs, true)
-        .unwrap_or_else(|| solve_lower_transposed_generic(l, rhs))
+    crate::kernels::solve_lower(&l, &rhs, true).unwrap_or_else(|| solve_lower_transposed_generic(l, rhs))
 }
 
 /// [`solve_lower_transposed`] as tensor ops.
@@ -225,8 +200,7 @@ pub fn cholesky_solve(l: Tensor<3>, rhs: Tensor<3>) -> Tensor<3> {
 /// # Shapes
 /// - l: [B, n, n]; returns: [B]
 pub fn logdet_from_cholesky(l: Tensor<3>) -> Tensor<1> {
-    crate::kernels::diagonal_sum(&l, true, 2.0)
-        .unwrap_or_else(|| diagonal(l).log().sum_dim(1).squeeze_dim(1).mul_scalar(2.0))
+    crate::kernels::diagonal_sum(&l, true, 2.0).unwrap_or_else(|| diagonal(l).log().sum_dim(1).squeeze_dim(1).mul_scalar(2.0))
 }
 
 /// The traces of a batch of square matrices.
@@ -234,6 +208,5 @@ pub fn logdet_from_cholesky(l: Tensor<3>) -> Tensor<1> {
 /// # Shapes
 /// - a: [B, n, n]; returns: [B]
 pub fn trace(a: Tensor<3>) -> Tensor<1> {
-    crate::kernels::diagonal_sum(&a, false, 1.0)
-        .unwrap_or_else(|| diagonal(a).sum_dim(1).squeeze_dim(1))
+    crate::kernels::diagonal_sum(&a, false, 1.0).unwrap_or_else(|| diagonal(a).sum_dim(1).squeeze_dim(1))
 }

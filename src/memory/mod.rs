@@ -11,10 +11,5 @@ pub mod modern_hopfield;
 pub mod product;
 pub mod sdm;
 
-pub use attractor::{
-    About, AddressStep, AddressedRead, Addressing, AttractorMemory, Capabilities,
-    DEFAULT_SEARCH_STEPS, Embedding, Evaluation, Generator, HeldAddress, Iterate, LandscapeSpace,
-    MemoryError, MemoryInfo, Panel, ReadPlan, ReadUpdate, Term, WriteReport, check_addressing,
-    read_iterations, read_step, start_read,
-};
+pub use attractor::{About, AddressStep, AddressedRead, Addressing, AttractorMemory, Capabilities, Embedding, Generator, LandscapeSpace, MemoryInfo, check_addressing, read_step, start_read, DEFAULT_SEARCH_STEPS, HeldAddress, Evaluation, Iterate, MemoryError, Panel, ReadPlan, ReadUpdate, Term, WriteReport, read_iterations};
 pub use limits::SettingsError;

@@ -6,10 +6,7 @@
 
 use crate::data::{Image, SIDE};
 
-use super::attractor::{
-    About, AttractorMemory, Evaluation, Iterate, LandscapeSpace, MemoryError, Panel, ReadUpdate,
-    Term, WriteReport, check_size,
-};
+use super::attractor::{About, AttractorMemory, Evaluation, Iterate, LandscapeSpace, MemoryError, Panel, ReadUpdate, Term, WriteReport, check_size};
 
 #[derive(Debug, Clone)]
 pub struct ModernHopfield {
@@ -35,11 +32,7 @@ impl ModernHopfield {
 
     fn encode(&self, image: &Image) -> Vec<f64> {
         let scale = 1.0 / (image.pixels.len() as f64).sqrt();
-        image
-            .pixels
-            .iter()
-            .map(|&v| (2.0 * v as f64 - 1.0) * scale)
-            .collect()
+        image.pixels.iter().map(|&v| (2.0 * v as f64 - 1.0) * scale).collect()
     }
 
     fn decode(&self, state: &[f64]) -> Image {
@@ -47,10 +40,7 @@ impl ModernHopfield {
         Image::new(
             self.rows,
             self.cols,
-            state
-                .iter()
-                .map(|&v| ((v * scale + 1.0) / 2.0).clamp(0.0, 1.0) as f32)
-                .collect(),
+            state.iter().map(|&v| ((v * scale + 1.0) / 2.0).clamp(0.0, 1.0) as f32).collect(),
         )
     }
 
@@ -76,10 +66,7 @@ impl ModernHopfield {
             .iter()
             .map(|x| x.iter().map(|v| v * v).sum::<f64>())
             .fold(0.0, f64::max);
-        -lse / self.beta
-            + 0.5 * state.iter().map(|v| v * v).sum::<f64>()
-            + p.ln() / self.beta
-            + 0.5 * max_norm_sq
+        -lse / self.beta + 0.5 * state.iter().map(|v| v * v).sum::<f64>() + p.ln() / self.beta + 0.5 * max_norm_sq
     }
 
     /// One update ξ <- X softmax(β Xᵀξ) on an encoded state.
@@ -100,12 +87,7 @@ impl ModernHopfield {
 impl AttractorMemory for ModernHopfield {
     /// Its size: the stored patterns, N numbers each.
     fn about(&self) -> About {
-        About::new(
-            format!("Modern Hopfield (β = {})", self.beta),
-            "",
-            self.patterns.len() * self.rows * self.cols,
-        )
-        .weights("attention over the stored patterns", "pattern")
+        About::new(format!("Modern Hopfield (β = {})", self.beta), "", self.patterns.len() * self.rows * self.cols).weights("attention over the stored patterns", "pattern")
     }
 
     fn write(&mut self, episode: &[Image]) -> Result<WriteReport, MemoryError> {
@@ -142,17 +124,11 @@ impl AttractorMemory for ModernHopfield {
         let state = self.encode(image);
         let (attention, _) = self.attention(&state);
         let energy = self.energy_of_state(&state);
-        let entropy: f64 = -attention
-            .iter()
-            .filter(|&&a| a > 0.0)
-            .map(|a| a * a.ln())
-            .sum::<f64>();
+        let entropy: f64 = -attention.iter().filter(|&&a| a > 0.0).map(|a| a * a.ln()).sum::<f64>();
         Ok(Evaluation {
             energy: Some(energy),
             terms: vec![Term::new("attention entropy (nats)", entropy)],
-            weights: Some(attention.iter().map(|&a| a as f32).collect()),
-            parts: Vec::new(),
-        })
+            weights: Some(attention.iter().map(|&a| a as f32).collect()), parts: Vec::new() })
     }
 
     fn step(&self, image: &Image, _update: ReadUpdate, _seed: u64) -> Result<Image, MemoryError> {
@@ -180,11 +156,7 @@ impl LandscapeSpace for ModernHopfield {
     /// E(ξ) at a continuous state, and the image it decodes to.
     fn energy_at(&self, point: &[f64]) -> Result<(f64, Image), MemoryError> {
         if point.len() != self.rows * self.cols {
-            return Err(MemoryError::Model(format!(
-                "a landscape point of {} values for {} pixels",
-                point.len(),
-                self.rows * self.cols
-            )));
+            return Err(MemoryError::Model(format!("a landscape point of {} values for {} pixels", point.len(), self.rows * self.cols)));
         }
         Ok((self.energy_of_state(point), self.decode(point)))
     }

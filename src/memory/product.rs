@@ -25,25 +25,10 @@ pub fn product_prior(prior_mean: Tensor<3>, log_var_scale: Tensor<1>, batch: usi
     let [n, k, c] = prior_mean.dims();
     let u0 = prior_variance(log_var_scale); // [N]
     let eye = eye_like(k, &prior_mean).unsqueeze_dim::<3>(0); // [1, K, K]
-    let cov = (eye * u0.clone().reshape([n, 1, 1]))
-        .unsqueeze_dim::<4>(0)
-        .repeat_dim(0, batch)
-        .reshape([batch * n, k, k]);
-    let mean = prior_mean
-        .unsqueeze_dim::<4>(0)
-        .repeat_dim(0, batch)
-        .reshape([batch * n, k, c]);
-    let logdet_cov = u0
-        .log()
-        .mul_scalar(k as f64)
-        .unsqueeze_dim::<2>(0)
-        .repeat_dim(0, batch)
-        .reshape([batch * n]);
-    MemoryState {
-        mean,
-        cov,
-        logdet_cov,
-    }
+    let cov = (eye * u0.clone().reshape([n, 1, 1])).unsqueeze_dim::<4>(0).repeat_dim(0, batch).reshape([batch * n, k, k]);
+    let mean = prior_mean.unsqueeze_dim::<4>(0).repeat_dim(0, batch).reshape([batch * n, k, c]);
+    let logdet_cov = u0.log().mul_scalar(k as f64).unsqueeze_dim::<2>(0).repeat_dim(0, batch).reshape([batch * n]);
+    MemoryState { mean, cov, logdet_cov }
 }
 
 /// The episode's codes repeated for each machine, as the stacked memories expect them.
@@ -52,10 +37,7 @@ pub fn product_prior(prior_mean: Tensor<3>, log_var_scale: Tensor<1>, batch: usi
 /// - codes: [B, T, C] -> [B·N, T, C]
 pub fn per_machine(codes: Tensor<3>, machines: usize) -> Tensor<3> {
     let [b, t, c] = codes.dims();
-    codes
-        .unsqueeze_dim::<4>(1)
-        .repeat_dim(1, machines)
-        .reshape([b * machines, t, c])
+    codes.unsqueeze_dim::<4>(1).repeat_dim(1, machines).reshape([b * machines, t, c])
 }
 
 /// The gates in the stacked layout.
@@ -73,21 +55,10 @@ fn stacked_gates(gates: Tensor<3>) -> Tensor<3> {
 /// # Shapes
 /// - state: B·N memories; codes: [B, T, C]; weights: each machine's addressing [B·N, T, K];
 ///   gates: [B, T, N], >= 0
-pub fn write_gated(
-    state: MemoryState,
-    codes: Tensor<3>,
-    weights: Tensor<3>,
-    gates: Tensor<3>,
-    config: &MemoryConfig,
-) -> MemoryState {
+pub fn write_gated(state: MemoryState, codes: Tensor<3>, weights: Tensor<3>, gates: Tensor<3>, config: &MemoryConfig) -> MemoryState {
     let n = gates.dims()[2];
     let root = stacked_gates(gates).sqrt(); // √γ [B·N, T, 1]
-    write_batched(
-        state,
-        per_machine(codes, n) * root.clone(),
-        weights * root,
-        config,
-    )
+    write_batched(state, per_machine(codes, n) * root.clone(), weights * root, config)
 }
 
 /// The product of the machines' reads: the γ-weighted mean of M_kᵀ w_k.
@@ -109,10 +80,7 @@ pub fn product_read(reads: Tensor<3>, gates: Tensor<3>) -> Tensor<3> {
 /// - gates: [B, T, N]; returns [B, T]
 pub fn product_precision(gates: Tensor<3>, config: &MemoryConfig) -> Tensor<2> {
     let [b, t, _] = gates.dims();
-    gates
-        .sum_dim(2)
-        .reshape([b, t])
-        .div_scalar(config.obs_noise_var())
+    gates.sum_dim(2).reshape([b, t]).div_scalar(config.obs_noise_var())
 }
 
 /// KL(q(M) ‖ p(M)) of each stacked memory against its own machine's prior (the DKM's exact
@@ -120,28 +88,15 @@ pub fn product_precision(gates: Tensor<3>, config: &MemoryConfig) -> Tensor<2> {
 ///
 /// # Shapes
 /// - state: B·N memories; prior_mean: [N, K, C]; log_var_scale: [N]; returns [B·N]
-pub fn kl_machines(
-    state: &MemoryState,
-    prior_mean: Tensor<3>,
-    log_var_scale: Tensor<1>,
-) -> Tensor<1> {
+pub fn kl_machines(state: &MemoryState, prior_mean: Tensor<3>, log_var_scale: Tensor<1>) -> Tensor<1> {
     let [bn, k, c] = state.mean.dims();
     let n = prior_mean.dims()[0];
     let b = bn / n;
     let (kf, cf) = (k as f64, c as f64);
-    let u0 = prior_variance(log_var_scale)
-        .unsqueeze_dim::<2>(0)
-        .repeat_dim(0, b)
-        .reshape([bn]); // [B·N]
+    let u0 = prior_variance(log_var_scale).unsqueeze_dim::<2>(0).repeat_dim(0, b).reshape([bn]); // [B·N]
     let trace = diagonal(state.cov.clone()).sum_dim(1).reshape([bn]);
-    let prior = prior_mean
-        .unsqueeze_dim::<4>(0)
-        .repeat_dim(0, b)
-        .reshape([bn, k, c]);
-    let mahalanobis = (state.mean.clone() - prior)
-        .square()
-        .sum_dims(&[1, 2])
-        .reshape([bn]);
+    let prior = prior_mean.unsqueeze_dim::<4>(0).repeat_dim(0, b).reshape([bn, k, c]);
+    let mahalanobis = (state.mean.clone() - prior).square().sum_dims(&[1, 2]).reshape([bn]);
     let scaled = (trace.mul_scalar(cf) + mahalanobis) / u0.clone();
     let constant = u0.log().mul_scalar(cf * kf).sub_scalar(kf * cf);
     (scaled + constant - state.logdet_cov.clone().mul_scalar(cf)).mul_scalar(0.5)

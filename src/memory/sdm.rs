@@ -8,10 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::data::{Image, SIDE};
 use crate::rng::SplitMix64;
 
-use super::attractor::{
-    About, AttractorMemory, Evaluation, MemoryError, Panel, ReadUpdate, Term, WriteReport,
-    check_size,
-};
+use super::attractor::{About, AttractorMemory, Evaluation, MemoryError, Panel, ReadUpdate, Term, WriteReport, check_size};
 use super::limits::{MAX_SDM_ACTIVATION, MAX_SDM_LOCATIONS, SettingsError, check_count};
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -40,13 +37,7 @@ impl SdmConfig {
     pub fn validate(&self) -> Result<(), SettingsError> {
         check_count("locations", self.locations, MAX_SDM_LOCATIONS)?;
         if !(self.activation > 0.0 && self.activation <= MAX_SDM_ACTIVATION) {
-            return Err(SettingsError::new(
-                "activation",
-                format!(
-                    "{:?} (a fraction > 0 and at most {MAX_SDM_ACTIVATION})",
-                    self.activation
-                ),
-            ));
+            return Err(SettingsError::new("activation", format!("{:?} (a fraction > 0 and at most {MAX_SDM_ACTIVATION})", self.activation)));
         }
         Ok(())
     }
@@ -161,13 +152,7 @@ impl Sdm {
             .map(|(&s, &v)| match s.cmp(&0) {
                 std::cmp::Ordering::Greater => 1.0,
                 std::cmp::Ordering::Less => 0.0,
-                std::cmp::Ordering::Equal => {
-                    if v >= 0.5 {
-                        1.0
-                    } else {
-                        0.0
-                    }
-                }
+                std::cmp::Ordering::Equal => if v >= 0.5 { 1.0 } else { 0.0 },
             })
             .collect();
         (Image::new(self.rows, self.cols, pixels), active)
@@ -178,14 +163,7 @@ impl AttractorMemory for Sdm {
     /// No energy (docs/capacity.md); its size is locations × N counters (the random addresses come
     /// from a seed and are not counted).
     fn about(&self) -> About {
-        About::new(
-            format!(
-                "SDM ({} locations, r = {})",
-                self.config.locations, self.radius
-            ),
-            "",
-            self.counters.len(),
-        )
+        About::new(format!("SDM ({} locations, r = {})", self.config.locations, self.radius), "", self.counters.len())
     }
 
     fn write(&mut self, episode: &[Image]) -> Result<WriteReport, MemoryError> {
@@ -200,10 +178,7 @@ impl AttractorMemory for Sdm {
             let active = self.active(image);
             total_active += active.len();
             for m in active {
-                for (c, &v) in self.counters[m * n..(m + 1) * n]
-                    .iter_mut()
-                    .zip(&image.pixels)
-                {
+                for (c, &v) in self.counters[m * n..(m + 1) * n].iter_mut().zip(&image.pixels) {
                     *c += if v >= 0.5 { 1 } else { -1 };
                 }
             }
@@ -211,10 +186,7 @@ impl AttractorMemory for Sdm {
         self.stored = episode.to_vec();
         Ok(WriteReport {
             stored: episode.len(),
-            terms: vec![Term::new(
-                "mean active locations per write",
-                total_active as f64 / episode.len() as f64,
-            )],
+            terms: vec![Term::new("mean active locations per write", total_active as f64 / episode.len() as f64)],
         })
     }
 
@@ -238,9 +210,7 @@ impl AttractorMemory for Sdm {
                 Term::new("Hamming to next read", moved),
                 Term::new("active locations", active as f64),
             ],
-            weights: None,
-            parts: Vec::new(),
-        })
+            weights: None, parts: Vec::new() })
     }
 
     fn step(&self, image: &Image, _update: ReadUpdate, _seed: u64) -> Result<Image, MemoryError> {
@@ -253,8 +223,7 @@ impl AttractorMemory for Sdm {
         let n = self.rows * self.cols;
         let mut totals = vec![0f32; n];
         for m in 0..self.addresses.len() {
-            totals
-                .iter_mut()
+            totals.iter_mut()
                 .zip(&self.counters[m * n..(m + 1) * n])
                 .for_each(|(t, &c)| *t += c as f32);
         }

@@ -100,10 +100,7 @@ impl AddressSearch {
             .and_then(|bytes| ModuleRecord::from_bytes(bytes).ok())
             .and_then(|record| config.init(autodiff_device).try_load_record(record).ok())
             .expect("a decoder's own record loads into a decoder of its config");
-        Self {
-            autodiff_decoder: copy.no_grad(),
-            autodiff_device: autodiff_device.clone(),
-        }
+        Self { autodiff_decoder: copy.no_grad(), autodiff_device: autodiff_device.clone() }
     }
 
     /// ∂F/∂μ at μ for `image`.
@@ -112,16 +109,9 @@ impl AddressSearch {
     /// - image: [784]; mu: [K]; returns [K]
     fn gradient(&self, energy: &AddressEnergy, image: &[f32], mu: &[f64]) -> Vec<f64> {
         let c = energy.code_size;
-        let z = Tensor::<2>::from_data(
-            TensorData::new(energy.codes(mu), [1, c]),
-            &self.autodiff_device,
-        )
-        .require_grad();
+        let z = Tensor::<2>::from_data(TensorData::new(energy.codes(mu), [1, c]), &self.autodiff_device).require_grad();
         let logits = self.autodiff_decoder.forward(z.clone());
-        let target = Tensor::<2>::from_data(
-            TensorData::new(image.to_vec(), [1, PIXELS]),
-            &self.autodiff_device,
-        );
+        let target = Tensor::<2>::from_data(TensorData::new(image.to_vec(), [1, PIXELS]), &self.autodiff_device);
         let nll = bernoulli_log_likelihood(target, logits).neg().sum();
         let grads = nll.backward();
         let dz = z.grad(&grads).map(to_f32).unwrap_or_else(|| vec![0.0; c]);
@@ -129,13 +119,7 @@ impl AddressSearch {
             .memory
             .chunks(c)
             .zip(mu)
-            .map(|(row, m)| {
-                row.iter()
-                    .zip(&dz)
-                    .map(|(r, g)| (*r as f64) * (*g as f64))
-                    .sum::<f64>()
-                    + m / energy.prior_var
-            })
+            .map(|(row, m)| row.iter().zip(&dz).map(|(r, g)| (*r as f64) * (*g as f64)).sum::<f64>() + m / energy.prior_var)
             .collect()
     }
 
@@ -146,15 +130,7 @@ impl AddressSearch {
     /// # Shapes
     /// - image: [784]; start.mu: [K]
     #[allow(clippy::too_many_arguments)]
-    pub fn descend(
-        &self,
-        decoder: &Decoder,
-        device: &Device,
-        energy: &AddressEnergy,
-        image: &[f32],
-        start: Found,
-        max_steps: usize,
-    ) -> Found {
+    pub fn descend(&self, decoder: &Decoder, device: &Device, energy: &AddressEnergy, image: &[f32], start: Found, max_steps: usize) -> Found {
         let mut best = Found { steps: 0, ..start };
         let mut step_length: Option<f64> = None;
         for _ in 0..max_steps {
@@ -164,35 +140,20 @@ impl AddressSearch {
                 break;
             }
             // First step: move about a tenth of the address's length (or 0.1 from the origin).
-            let base = step_length.unwrap_or_else(|| {
-                0.1 * best.mu.iter().map(|m| m * m).sum::<f64>().sqrt().max(1.0) / grad_sq.sqrt()
-            });
+            let base = step_length.unwrap_or_else(|| 0.1 * best.mu.iter().map(|m| m * m).sum::<f64>().sqrt().max(1.0) / grad_sq.sqrt());
             let candidates: Vec<f64> = LADDER
                 .iter()
-                .flat_map(|s| {
-                    best.mu
-                        .iter()
-                        .zip(&grad)
-                        .map(move |(m, g)| m - base * s * g)
-                })
+                .flat_map(|s| best.mu.iter().zip(&grad).map(move |(m, g)| m - base * s * g))
                 .collect();
             let k = energy.slots;
-            let codes = Tensor::<2>::from_data(
-                TensorData::new(energy.codes(&candidates), [LADDER.len(), energy.code_size]),
-                device,
-            );
+            let codes = Tensor::<2>::from_data(TensorData::new(energy.codes(&candidates), [LADDER.len(), energy.code_size]), device);
             let logits = to_f32(decoder.forward(codes));
             let chosen = (0..LADDER.len())
                 .map(|j| {
                     let l = &logits[j * PIXELS..(j + 1) * PIXELS];
-                    (
-                        j,
-                        reconstruction_nats(image, l) + energy.kl(&candidates[j * k..(j + 1) * k]),
-                    )
+                    (j, reconstruction_nats(image, l) + energy.kl(&candidates[j * k..(j + 1) * k]))
                 })
-                .filter(|(j, f)| {
-                    f.is_finite() && *f <= best.energy - ARMIJO * base * LADDER[*j] * grad_sq
-                })
+                .filter(|(j, f)| f.is_finite() && *f <= best.energy - ARMIJO * base * LADDER[*j] * grad_sq)
                 .min_by(|a, b| a.1.total_cmp(&b.1));
             let Some((j, f)) = chosen else { break };
             best = Found {

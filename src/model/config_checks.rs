@@ -10,9 +10,7 @@ pub const MAX_DIMENSION: usize = 4096;
 /// Refuses a dimension of 0 or over [`MAX_DIMENSION`].
 pub(crate) fn check_size(name: &str, value: usize) -> Result<(), String> {
     if value == 0 || value > MAX_DIMENSION {
-        return Err(format!(
-            "{name} = {value} is out of range (1..={MAX_DIMENSION})"
-        ));
+        return Err(format!("{name} = {value} is out of range (1..={MAX_DIMENSION})"));
     }
     Ok(())
 }
@@ -29,10 +27,7 @@ pub(crate) fn check_finite_weight(name: &str, value: f64) -> Result<(), String> 
 pub(crate) fn check_memory_config(memory: &MemoryConfig) -> Result<(), String> {
     check_size("slots", memory.slots)?;
     check_size("code_size", memory.code_size)?;
-    for (name, value) in [
-        ("obs_noise_std", memory.obs_noise_std),
-        ("w_prior_std", memory.w_prior_std),
-    ] {
+    for (name, value) in [("obs_noise_std", memory.obs_noise_std), ("w_prior_std", memory.w_prior_std)] {
         if !value.is_finite() || value <= 0.0 {
             return Err(format!("{name} = {value} must be a finite number > 0"));
         }

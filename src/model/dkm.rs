@@ -9,9 +9,7 @@ use crate::data::PIXELS;
 use crate::memory::dkm::{self as mem, MemoryConfig, MemoryState};
 use crate::rng::SplitMix64;
 
-use super::networks::{
-    Arch, Decoder, DecoderConfig, Encoder, EncoderConfig, bernoulli_log_likelihood,
-};
+use super::networks::{Arch, Decoder, DecoderConfig, Encoder, EncoderConfig, bernoulli_log_likelihood};
 
 /// Everything that fixes a DKM's shape and behaviour; stored in every checkpoint card.
 #[derive(Config, Debug, PartialEq)]
@@ -54,12 +52,10 @@ pub struct Dkm {
 /// Truncated standard normal (|x| <= 2, by resampling): the official R0 initialisation.
 pub(crate) fn truncated_normal(n: usize, rng: &mut SplitMix64) -> Vec<f32> {
     (0..n)
-        .map(|_| {
-            loop {
-                let x = rng.normal();
-                if x.abs() <= 2.0 {
-                    break x as f32;
-                }
+        .map(|_| loop {
+            let x = rng.normal();
+            if x.abs() <= 2.0 {
+                break x as f32;
             }
         })
         .collect()
@@ -70,19 +66,13 @@ impl DkmConfig {
         device.seed(self.seed);
         let (k, c) = (self.memory.slots, self.memory.code_size);
         let mut rng = SplitMix64::new(self.seed ^ 0x5EED_0F_0A11);
-        let r0 = Tensor::from_data(
-            TensorData::new(truncated_normal(k * c, &mut rng), [k, c]),
-            device,
-        );
+        let r0 = Tensor::from_data(TensorData::new(truncated_normal(k * c, &mut rng), [k, c]), device);
         Dkm {
             encoder: EncoderConfig::new(c).with_arch(self.arch).init(device),
             decoder: DecoderConfig::new(c).with_arch(self.arch).init(device),
             prior_mean: Param::from_tensor(r0),
             prior_log_var: Param::from_tensor(Tensor::zeros([1], device)),
-            log_w_std: Param::from_tensor(Tensor::from_data(
-                TensorData::new(vec![self.init_log_w_std as f32], [1]),
-                device,
-            )),
+            log_w_std: Param::from_tensor(Tensor::from_data(TensorData::new(vec![self.init_log_w_std as f32], [1]), device)),
         }
     }
 }
@@ -137,12 +127,7 @@ impl Dkm {
     ///
     /// # Shapes
     /// - images: [B, T, 784], binary
-    pub fn episode_terms(
-        &self,
-        images: Tensor<3>,
-        config: &DkmConfig,
-        sample_w: bool,
-    ) -> EpisodeTerms {
+    pub fn episode_terms(&self, images: Tensor<3>, config: &DkmConfig, sample_w: bool) -> EpisodeTerms {
         self.episode_terms_with_memory_from(images, None, config, sample_w)
     }
 
@@ -152,29 +137,16 @@ impl Dkm {
     ///
     /// # Shapes
     /// - images, written: [B, T, 784], binary
-    pub fn episode_terms_with_memory_from(
-        &self,
-        images: Tensor<3>,
-        written: Option<Tensor<3>>,
-        config: &DkmConfig,
-        sample_w: bool,
-    ) -> EpisodeTerms {
+    pub fn episode_terms_with_memory_from(&self, images: Tensor<3>, written: Option<Tensor<3>>, config: &DkmConfig, sample_w: bool) -> EpisodeTerms {
         let [b, t, _] = images.dims();
         let (state, codes) = match written {
             None => self.write(images.clone(), config),
-            Some(other) => (
-                self.write(other, config).0,
-                self.encode_episodes(images.clone()),
-            ),
+            Some(other) => (self.write(other, config).0, self.encode_episodes(images.clone())),
         };
         let mu = mem::address(codes.clone(), state.mean.clone(), &config.memory); // [B, T, K]
         let k = mu.dims()[2];
         let w = if sample_w {
-            let eps = Tensor::random(
-                [b, t, k],
-                Distribution::Normal(0.0, 1.0),
-                (&mu.device(), mu.dtype()),
-            );
+            let eps = Tensor::random([b, t, k], Distribution::Normal(0.0, 1.0), (&mu.device(), mu.dtype()));
             mu.clone() + eps * self.log_w_std.val().exp().reshape([1, 1, 1])
         } else {
             mu.clone()
@@ -182,12 +154,8 @@ impl Dkm {
         let read = mem::read(w, state.mean.clone()); // [B, T, C]
         let c = read.dims()[2];
         let targets = images.reshape([b * t, PIXELS]);
-        let recon_ll = bernoulli_log_likelihood(
-            targets.clone(),
-            self.decoder.forward(read.reshape([b * t, c])),
-        );
-        let ae_ll =
-            bernoulli_log_likelihood(targets, self.decoder.forward(codes.reshape([b * t, c])));
+        let recon_ll = bernoulli_log_likelihood(targets.clone(), self.decoder.forward(read.reshape([b * t, c])));
+        let ae_ll = bernoulli_log_likelihood(targets, self.decoder.forward(codes.reshape([b * t, c])));
         let kl_w = mem::kl_addressing(mu, self.log_w_std.val(), config.memory.w_prior_std); // [B, T]
         let kl_m = mem::kl_memory(&state, self.prior_mean.val(), self.prior_log_var.val()); // [B]
         let per_image = |x: Tensor<1>| x.sum().div_scalar((b * t) as f64);
@@ -195,13 +163,10 @@ impl Dkm {
         let kl_addressing_nats = per_image(kl_w.reshape([b * t]));
         let kl_memory_nats = per_image(kl_m);
         let ae_nats = per_image(ae_ll.neg());
-        let nats_per_image =
-            recon_nats.clone() + kl_addressing_nats.clone() + kl_memory_nats.clone();
+        let nats_per_image = recon_nats.clone() + kl_addressing_nats.clone() + kl_memory_nats.clone();
         EpisodeTerms {
             loss: nats_per_image.clone()
-                + kl_addressing_nats
-                    .clone()
-                    .mul_scalar(config.kl_addressing_weight.unwrap_or(1.0) - 1.0)
+                + kl_addressing_nats.clone().mul_scalar(config.kl_addressing_weight.unwrap_or(1.0) - 1.0)
                 + ae_nats.clone().mul_scalar(config.ae_weight),
             nats_per_image,
             recon_nats,
@@ -228,12 +193,7 @@ impl super::TrainableModel for Dkm {
     const KIND: super::ModelKind = super::ModelKind::Dkm;
 
     fn config_from(options: &super::ModelOptions, seed: u64) -> DkmConfig {
-        let memory = MemoryConfig {
-            slots: options.slots,
-            code_size: options.code_size,
-            write_mode: options.write_mode,
-            ..MemoryConfig::default()
-        };
+        let memory = MemoryConfig { slots: options.slots, code_size: options.code_size, write_mode: options.write_mode, ..MemoryConfig::default() };
         DkmConfig::new()
             .with_arch(options.arch)
             .with_seed(seed)
@@ -244,17 +204,13 @@ impl super::TrainableModel for Dkm {
 
     /// The source's shapes with the command line's KL(w) and autoencoder weights.
     fn fine_tune_config(source: DkmConfig, options: &super::ModelOptions) -> DkmConfig {
-        source
-            .with_kl_addressing_weight(options.kl_addressing_weight)
-            .with_ae_weight(options.ae_weight)
+        source.with_kl_addressing_weight(options.kl_addressing_weight).with_ae_weight(options.ae_weight)
     }
 
     fn check_config(config: &DkmConfig) -> Result<(), String> {
         super::check_memory_config(&config.memory)?;
         super::check_finite_weight("ae_weight", config.ae_weight)?;
-        config.kl_addressing_weight.map_or(Ok(()), |w| {
-            super::check_finite_weight("kl_addressing_weight", w)
-        })
+        config.kl_addressing_weight.map_or(Ok(()), |w| super::check_finite_weight("kl_addressing_weight", w))
     }
 
     fn init(config: &DkmConfig, device: &Device) -> Self {
@@ -281,33 +237,18 @@ impl super::TrainableModel for Dkm {
     }
 
     /// recon + KL(w), the memory written from `written` and held at its posterior mean.
-    fn conditional_terms(
-        &self,
-        scored: Tensor<3>,
-        written: Tensor<3>,
-        config: &DkmConfig,
-        sampled: bool,
-    ) -> Option<super::LossTerms> {
+    fn conditional_terms(&self, scored: Tensor<3>, written: Tensor<3>, config: &DkmConfig, sampled: bool) -> Option<super::LossTerms> {
         let t = self.episode_terms_with_memory_from(scored, Some(written), config, sampled);
         let conditional = t.recon_nats.clone() + t.kl_addressing_nats.clone();
         Some(super::LossTerms {
             loss: conditional.clone(),
-            terms: vec![
-                (super::CONDITIONAL_NEG_ELBO, conditional),
-                (terms::RECON, t.recon_nats),
-                (terms::KL_W, t.kl_addressing_nats),
-            ],
+            terms: vec![(super::CONDITIONAL_NEG_ELBO, conditional), (terms::RECON, t.recon_nats), (terms::KL_W, t.kl_addressing_nats)],
             series: Vec::new(),
         })
     }
 
     /// ln p(x | w, M) + ln N(w; 0, σp²) − ln N(w; μ, σw²), w ~ q(w), M the written posterior mean.
-    fn log_importance_weights(
-        &self,
-        images: Tensor<3>,
-        config: &DkmConfig,
-        samples: usize,
-    ) -> Option<Tensor<2>> {
+    fn log_importance_weights(&self, images: Tensor<3>, config: &DkmConfig, samples: usize) -> Option<Tensor<2>> {
         let [b, t, _] = images.dims();
         let (state, codes) = self.write(images.clone(), config);
         let mu = mem::address(codes, state.mean.clone(), &config.memory); // [B, T, K]
@@ -316,47 +257,19 @@ impl super::TrainableModel for Dkm {
         let targets = images.reshape([b * t, PIXELS]);
         let mut columns = Vec::with_capacity(samples);
         for _ in 0..samples {
-            let eps = Tensor::random(
-                [b, t, k],
-                Distribution::Normal(0.0, 1.0),
-                (&mu.device(), mu.dtype()),
-            );
+            let eps = Tensor::random([b, t, k], Distribution::Normal(0.0, 1.0), (&mu.device(), mu.dtype()));
             let w = mu.clone() + eps * log_w_std.clone().exp().reshape([1, 1, 1]);
             let c = state.mean.dims()[2];
-            let logits = self
-                .decoder
-                .forward(mem::read(w.clone(), state.mean.clone()).reshape([b * t, c]));
+            let logits = self.decoder.forward(mem::read(w.clone(), state.mean.clone()).reshape([b * t, c]));
             let flat_w = w.reshape([b * t, k]);
-            let prior = super::gaussian_log_density(
-                flat_w.clone(),
-                flat_w.zeros_like(),
-                flat_w
-                    .zeros_like()
-                    .add_scalar(config.memory.w_prior_std.ln()),
-            );
-            let posterior = super::gaussian_log_density(
-                flat_w.clone(),
-                mu.clone().reshape([b * t, k]),
-                log_w_std
-                    .clone()
-                    .reshape([1, 1])
-                    .repeat_dim(0, b * t)
-                    .repeat_dim(1, k),
-            );
-            columns.push(
-                (bernoulli_log_likelihood(targets.clone(), logits) + prior - posterior)
-                    .reshape([b * t, 1]),
-            );
+            let prior = super::gaussian_log_density(flat_w.clone(), flat_w.zeros_like(), flat_w.zeros_like().add_scalar(config.memory.w_prior_std.ln()));
+            let posterior = super::gaussian_log_density(flat_w.clone(), mu.clone().reshape([b * t, k]), log_w_std.clone().reshape([1, 1]).repeat_dim(0, b * t).repeat_dim(1, k));
+            columns.push((bernoulli_log_likelihood(targets.clone(), logits) + prior - posterior).reshape([b * t, 1]));
         }
         Some(Tensor::cat(columns, 1))
     }
 
-    fn into_attractor(
-        self,
-        name: &str,
-        config: DkmConfig,
-        device: Device,
-    ) -> Box<dyn crate::memory::AttractorMemory> {
+    fn into_attractor(self, name: &str, config: DkmConfig, device: Device) -> Box<dyn crate::memory::AttractorMemory> {
         Box::new(super::DkmAttractor::explorable(name, self, config, device))
     }
 }

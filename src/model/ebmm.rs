@@ -78,18 +78,9 @@ pub struct Ebmm {
 impl EbmmConfig {
     pub fn init(&self, device: &Device) -> Ebmm {
         device.seed(self.seed);
-        let scalar = |v: f64| {
-            Param::from_tensor(Tensor::from_data(
-                TensorData::new(vec![v as f32], [1]),
-                device,
-            ))
-        };
+        let scalar = |v: f64| Param::from_tensor(Tensor::from_data(TensorData::new(vec![v as f32], [1]), device));
         Ebmm {
-            w_init: Param::from_tensor(Tensor::random(
-                [self.hidden, PIXELS],
-                Distribution::Normal(0.08, 0.05),
-                device,
-            )),
+            w_init: Param::from_tensor(Tensor::random([self.hidden, PIXELS], Distribution::Normal(0.08, 0.05), device)),
             bias: Param::from_tensor(Tensor::zeros([self.hidden], device)),
             center: Param::from_tensor(Tensor::full([PIXELS], 0.08, device)),
             log_lambda: scalar(0.01f64.ln()),
@@ -133,13 +124,7 @@ impl Fast {
 /// - x: [B, N, D]; fast: [B, H, D] and [B, H]; returns [B, N, H]
 fn row_scores(x: Tensor<3>, fast: &Fast) -> Tensor<3> {
     let [b, h, _] = fast.dims();
-    let half_norms = fast
-        .w
-        .clone()
-        .square()
-        .sum_dim(2)
-        .reshape([b, 1, h])
-        .div_scalar(2.0);
+    let half_norms = fast.w.clone().square().sum_dim(2).reshape([b, 1, h]).div_scalar(2.0);
     x.matmul(fast.w.clone().swap_dims(1, 2)) - half_norms + fast.bias.clone().reshape([b, 1, h])
 }
 
@@ -148,10 +133,7 @@ fn row_scores(x: Tensor<3>, fast: &Fast) -> Tensor<3> {
 /// # Shapes
 /// - x: [B, N, D]; fast: [B, H, D] and [B, H]; returns [B, N, H]
 pub fn responsibilities(x: Tensor<3>, fast: &Fast, slow: &Slow) -> Tensor<3> {
-    softmax(
-        row_scores(x, fast) * slow.beta.clone().reshape([1, 1, 1]),
-        2,
-    )
+    softmax(row_scores(x, fast) * slow.beta.clone().reshape([1, 1, 1]), 2)
 }
 
 /// The energy per item.
@@ -165,10 +147,7 @@ pub fn energy(x: Tensor<3>, fast: &Fast, slow: &Slow) -> Tensor<2> {
     // ln Σ exp with the largest term taken out (any shift gives the same value and gradient).
     let top = scaled.clone().max_dim(2).detach();
     let lse = (scaled - top.clone()).exp().sum_dim(2).log() + top;
-    let confinement = (x.clone() - slow.center.clone().reshape([1, 1, d]))
-        .square()
-        .sum_dim(2)
-        * slow.lambda.clone().reshape([1, 1, 1]).div_scalar(2.0);
+    let confinement = (x.clone() - slow.center.clone().reshape([1, 1, d])).square().sum_dim(2) * slow.lambda.clone().reshape([1, 1, 1]).div_scalar(2.0);
     (confinement + x.square().sum_dim(2).div_scalar(2.0) - lse / beta).reshape([b, n])
 }
 
@@ -179,10 +158,7 @@ pub fn energy(x: Tensor<3>, fast: &Fast, slow: &Slow) -> Tensor<2> {
 pub fn energy_gradient(x: Tensor<3>, fast: &Fast, slow: &Slow) -> (Tensor<3>, Tensor<3>) {
     let d = x.dims()[2];
     let p = responsibilities(x.clone(), fast, slow);
-    let g = (x.clone() - slow.center.clone().reshape([1, 1, d]))
-        * slow.lambda.clone().reshape([1, 1, 1])
-        + x
-        - p.clone().matmul(fast.w.clone());
+    let g = (x.clone() - slow.center.clone().reshape([1, 1, d])) * slow.lambda.clone().reshape([1, 1, 1]) + x - p.clone().matmul(fast.w.clone());
     (g, p)
 }
 
@@ -192,12 +168,7 @@ pub fn energy_gradient(x: Tensor<3>, fast: &Fast, slow: &Slow) -> (Tensor<3>, Te
 /// - x: [B, N, D]; fast: [B, H, D] and [B, H]; w_bar: [B, H, D]; returns [B]
 pub fn writing_loss(x: Tensor<3>, fast: &Fast, w_bar: Tensor<3>, slow: &Slow) -> Tensor<1> {
     let b = x.dims()[0];
-    energy(x, fast, slow).sum_dim(1).reshape([b])
-        + (fast.w.clone() - w_bar)
-            .square()
-            .sum_dims(&[1, 2])
-            .reshape([b])
-            * slow.rho.clone().div_scalar(2.0)
+    energy(x, fast, slow).sum_dim(1).reshape([b]) + (fast.w.clone() - w_bar).square().sum_dims(&[1, 2]).reshape([b]) * slow.rho.clone().div_scalar(2.0)
 }
 
 /// ∇_W 𝒲 in closed form, ∇_{w_j} 𝒲 = m_j w_j − Σ_i p_ij x_i + ρ(w_j − w̄_j) with m_j = Σ_i p_ij,
@@ -208,21 +179,14 @@ pub fn writing_loss(x: Tensor<3>, fast: &Fast, w_bar: Tensor<3>, slow: &Slow) ->
 /// # Shapes
 /// - x: [B, N, D]; fast: [B, H, D] and [B, H]; w_bar: [B, H, D]; written: [B, N, 1];
 ///   returns ([B, H, D], [B, H, 1])
-pub fn writing_gradient(
-    x: Tensor<3>,
-    fast: &Fast,
-    w_bar: Tensor<3>,
-    slow: &Slow,
-    written: Option<Tensor<3>>,
-) -> (Tensor<3>, Tensor<3>) {
+pub fn writing_gradient(x: Tensor<3>, fast: &Fast, w_bar: Tensor<3>, slow: &Slow, written: Option<Tensor<3>>) -> (Tensor<3>, Tensor<3>) {
     let [b, h, _] = fast.dims();
     let mut p = responsibilities(x.clone(), fast, slow);
     if let Some(written) = written {
         p = p * written;
     }
     let mass = p.clone().sum_dim(1).reshape([b, h, 1]);
-    let gradient = mass.clone() * fast.w.clone() - p.swap_dims(1, 2).matmul(x)
-        + (fast.w.clone() - w_bar) * slow.rho.clone().reshape([1, 1, 1]);
+    let gradient = mass.clone() * fast.w.clone() - p.swap_dims(1, 2).matmul(x) + (fast.w.clone() - w_bar) * slow.rho.clone().reshape([1, 1, 1]);
     (gradient, mass)
 }
 
@@ -243,10 +207,7 @@ impl Ebmm {
 
     /// The fast weights before any write, W̄ and b̄, for `b` episodes.
     pub fn initial_fast(&self, b: usize) -> Fast {
-        Fast {
-            w: self.w_init.val().unsqueeze_dim::<3>(0).repeat_dim(0, b),
-            bias: self.bias.val().unsqueeze_dim::<2>(0).repeat_dim(0, b),
-        }
+        Fast { w: self.w_init.val().unsqueeze_dim::<3>(0).repeat_dim(0, b), bias: self.bias.val().unsqueeze_dim::<2>(0).repeat_dim(0, b) }
     }
 
     /// The write's step sizes η_τ ∈ (0, 2). [T_w]
@@ -283,8 +244,7 @@ impl Ebmm {
         fasts.push(initial.clone());
         for tau in 0..steps {
             let fast = fasts.last().expect("W̄ first");
-            let (gradient, mass) =
-                writing_gradient(x.clone(), fast, w_bar.clone(), &slow, written.clone());
+            let (gradient, mass) = writing_gradient(x.clone(), fast, w_bar.clone(), &slow, written.clone());
             let eta = rates.clone().slice([tau..tau + 1]).reshape([1, 1, 1]);
             let curvature = mass.clone() + rho.clone();
             let w = fast.w.clone() - gradient / curvature.clone() * eta;
@@ -333,11 +293,7 @@ impl Ebmm {
 pub fn corrupt_training_queries(x: Tensor<3>, side: usize, p: f64) -> Tensor<3> {
     let [b, n, d] = x.dims();
     let device = x.device();
-    let corners = Tensor::<3>::random([b, n, 2], Distribution::Uniform(0.0, 1.0), &device)
-        .into_data()
-        .convert::<f32>()
-        .try_into_vec::<f32>()
-        .expect("float");
+    let corners = Tensor::<3>::random([b, n, 2], Distribution::Uniform(0.0, 1.0), &device).into_data().convert::<f32>().try_into_vec::<f32>().expect("float");
     let span = (SIDE - side.min(SIDE) + 1) as f32;
     let mut block = vec![0.0f32; b * n * d];
     let mut is_block = vec![0.0f32; b * n * d];
@@ -347,10 +303,7 @@ pub fn corrupt_training_queries(x: Tensor<3>, side: usize, p: f64) -> Tensor<3> 
         }
         for i in 0..n {
             let item = e * n + i;
-            let (r0, c0) = (
-                ((corners[item * 2] * span) as usize).min(SIDE - side),
-                ((corners[item * 2 + 1] * span) as usize).min(SIDE - side),
-            );
+            let (r0, c0) = (((corners[item * 2] * span) as usize).min(SIDE - side), ((corners[item * 2 + 1] * span) as usize).min(SIDE - side));
             for r in r0..r0 + side {
                 for c in c0..c0 + side {
                     block[item * d + r * SIDE + c] = 1.0;
@@ -361,8 +314,7 @@ pub fn corrupt_training_queries(x: Tensor<3>, side: usize, p: f64) -> Tensor<3> 
     }
     let block = Tensor::<3>::from_data(TensorData::new(block, [b, n, d]), &device);
     let is_block = Tensor::<3>::from_data(TensorData::new(is_block, [b, n, d]), &device);
-    let flip = Tensor::<3>::random([b, n, d], Distribution::Bernoulli(p), &device)
-        * is_block.clone().neg().add_scalar(1.0);
+    let flip = Tensor::<3>::random([b, n, d], Distribution::Bernoulli(p), &device) * is_block.clone().neg().add_scalar(1.0);
     let salt = Tensor::<3>::random([b, n, d], Distribution::Bernoulli(0.5), &device);
     // Blocks: x where no block, 1 inside. Salt and pepper: x where no flip, a fair bit where one.
     let blocked = x.clone() * block.clone().neg().add_scalar(1.0) + block;
@@ -397,25 +349,13 @@ impl Ebmm {
         let count = written.clone().sum();
         let ws = self.write_part(images.clone(), Some(written.clone()));
         let slow = self.slow();
-        let per_item_energy = |fast: &Fast| {
-            (energy(images.clone(), fast, &slow).reshape([b, n, 1]) * written.clone()).sum()
-                / count.clone()
-        };
+        let per_item_energy = |fast: &Fast| (energy(images.clone(), fast, &slow).reshape([b, n, 1]) * written.clone()).sum() / count.clone();
         let query = corrupt_training_queries(images.clone(), config.block_side, config.salt_pepper);
-        let read = self.read(
-            query.clone(),
-            ws.last().expect("W̄ at least"),
-            config.read_steps,
-        );
+        let read = self.read(query.clone(), ws.last().expect("W̄ at least"), config.read_steps);
         let p = read.clamp(1e-4, 1.0 - 1e-4);
-        let bce = (images.clone() * p.clone().log()
-            + images.clone().neg().add_scalar(1.0) * p.clone().neg().add_scalar(1.0).log())
-        .neg();
+        let bce = (images.clone() * p.clone().log() + images.clone().neg().add_scalar(1.0) * p.clone().neg().add_scalar(1.0).log()).neg();
         let per_image = |t: Tensor<3>| (t * written.clone()).sum() / count.clone();
-        let wrong = |x: Tensor<3>| {
-            per_image(x.greater_equal_elem(0.5).float().sub(images.clone()).abs())
-                .div_scalar(d as f64)
-        };
+        let wrong = |x: Tensor<3>| per_image(x.greater_equal_elem(0.5).float().sub(images.clone()).abs()).div_scalar(d as f64);
         EbmmTerms {
             read_bce_nats: per_image(bce),
             retrieval_error: wrong(p),
@@ -432,11 +372,7 @@ impl Ebmm {
 /// # Shapes
 /// - returns [B, N, 1]
 fn written_prefixes(b: usize, n: usize, device: &Device) -> Tensor<3> {
-    let u = Tensor::<1>::random([b], Distribution::Uniform(0.0, 1.0), device)
-        .into_data()
-        .convert::<f32>()
-        .try_into_vec::<f32>()
-        .expect("float");
+    let u = Tensor::<1>::random([b], Distribution::Uniform(0.0, 1.0), device).into_data().convert::<f32>().try_into_vec::<f32>().expect("float");
     let mut mask = vec![0.0f32; b * n];
     for (e, u) in u.iter().enumerate() {
         let k = ((n as f64 + 1.0).powf(f64::from(*u)) as usize).clamp(1, n);
@@ -449,13 +385,10 @@ fn written_prefixes(b: usize, n: usize, device: &Device) -> Tensor<3> {
 pub mod terms {
     use crate::model::TermName;
     pub const READ_BCE: TermName = TermName::new("read_bce_nats", "read BCE", "nats");
-    pub const RETRIEVAL_ERROR: TermName =
-        TermName::new("retrieval_error", "error after read", "pixel fraction");
+    pub const RETRIEVAL_ERROR: TermName = TermName::new("retrieval_error", "error after read", "pixel fraction");
     pub const QUERY_ERROR: TermName = TermName::new("query_error", "query error", "pixel fraction");
-    pub const STORED_BEFORE: TermName =
-        TermName::new("stored_energy_before", "stored E before write", "energy");
-    pub const STORED_AFTER: TermName =
-        TermName::new("stored_energy_after", "stored E after write", "energy");
+    pub const STORED_BEFORE: TermName = TermName::new("stored_energy_before", "stored E before write", "energy");
+    pub const STORED_AFTER: TermName = TermName::new("stored_energy_after", "stored E after write", "energy");
 }
 
 impl super::TrainableModel for Ebmm {
@@ -464,11 +397,7 @@ impl super::TrainableModel for Ebmm {
     const HEADLINE: super::HeadlineBound = super::HeadlineBound::NotABound;
 
     fn config_from(options: &super::ModelOptions, seed: u64) -> EbmmConfig {
-        EbmmConfig::new()
-            .with_hidden(options.hidden)
-            .with_write_steps(options.write_steps)
-            .with_read_steps(options.read_steps)
-            .with_seed(seed)
+        EbmmConfig::new().with_hidden(options.hidden).with_write_steps(options.write_steps).with_read_steps(options.read_steps).with_seed(seed)
     }
 
     fn check_config(config: &EbmmConfig) -> Result<(), String> {
@@ -476,16 +405,10 @@ impl super::TrainableModel for Ebmm {
         super::check_size("write_steps", config.write_steps)?;
         super::check_size("read_steps", config.read_steps)?;
         if config.block_side > SIDE {
-            return Err(format!(
-                "block_side = {} is larger than the image ({SIDE})",
-                config.block_side
-            ));
+            return Err(format!("block_side = {} is larger than the image ({SIDE})", config.block_side));
         }
         if !(0.0..=1.0).contains(&config.salt_pepper) {
-            return Err(format!(
-                "salt_pepper = {} must be a probability",
-                config.salt_pepper
-            ));
+            return Err(format!("salt_pepper = {} must be a probability", config.salt_pepper));
         }
         Ok(())
     }
@@ -494,12 +417,7 @@ impl super::TrainableModel for Ebmm {
         config.init(device)
     }
 
-    fn loss_terms(
-        &self,
-        images: Tensor<3>,
-        config: &EbmmConfig,
-        _sampled: bool,
-    ) -> super::LossTerms {
+    fn loss_terms(&self, images: Tensor<3>, config: &EbmmConfig, _sampled: bool) -> super::LossTerms {
         let t = self.meta_terms(images, config);
         super::LossTerms {
             loss: t.read_bce_nats.clone(),
@@ -518,12 +436,7 @@ impl super::TrainableModel for Ebmm {
         false
     }
 
-    fn into_attractor(
-        self,
-        name: &str,
-        _config: EbmmConfig,
-        device: Device,
-    ) -> Box<dyn crate::memory::AttractorMemory> {
+    fn into_attractor(self, name: &str, _config: EbmmConfig, device: Device) -> Box<dyn crate::memory::AttractorMemory> {
         Box::new(super::EbmmAttractor::explorable(name, self, device))
     }
 }

@@ -6,10 +6,7 @@
 use burn::tensor::Device;
 
 use crate::data::{Image, SIDE};
-use crate::memory::attractor::{
-    About, AddressedRead, AttractorMemory, Embedding, Evaluation, Generator, LandscapeSpace,
-    MemoryError, Panel, ReadUpdate, WriteReport, check_size,
-};
+use crate::memory::attractor::{About, AddressedRead, AttractorMemory, Embedding, Evaluation, Generator, LandscapeSpace, MemoryError, Panel, ReadUpdate, WriteReport, check_size};
 
 use super::networks::Encoder;
 use super::reading::{check_episode, encoder_embeddings};
@@ -28,23 +25,16 @@ pub trait TrainedAttractor: Send + 'static {
 
     /// The energy, terms and weights at `image`, and the next iterate from it
     /// ([`MemoryError::Empty`] before a write).
-    fn evaluate_and_step(
-        &self,
-        image: &Image,
-        update: ReadUpdate,
-        seed: u64,
-    ) -> Result<(Evaluation, Image), MemoryError>;
+    fn evaluate_and_step(&self, image: &Image, update: ReadUpdate, seed: u64) -> Result<(Evaluation, Image), MemoryError>;
 
     /// The evaluation alone (by default the first half of [`Self::evaluate_and_step`]).
     fn evaluate(&self, image: &Image) -> Result<Evaluation, MemoryError> {
-        self.evaluate_and_step(image, ReadUpdate::Mode, 0)
-            .map(|(evaluation, _)| evaluation)
+        self.evaluate_and_step(image, ReadUpdate::Mode, 0).map(|(evaluation, _)| evaluation)
     }
 
     /// The next iterate alone (by default the second half of [`Self::evaluate_and_step`]).
     fn step(&self, image: &Image, update: ReadUpdate, seed: u64) -> Result<Image, MemoryError> {
-        self.evaluate_and_step(image, update, seed)
-            .map(|(_, next)| next)
+        self.evaluate_and_step(image, update, seed).map(|(_, next)| next)
     }
 
     /// The memory panel's pictures, `stored` being what was last written.
@@ -80,11 +70,7 @@ pub struct Explorable<M> {
 
 impl<M: TrainedAttractor> Explorable<M> {
     pub fn new(name: &str, form: M) -> Self {
-        Self {
-            name: name.to_string(),
-            form,
-            stored: Vec::new(),
-        }
+        Self { name: name.to_string(), form, stored: Vec::new() }
     }
 
     /// The model's own form (its addresses, its optimised address step, ...).
@@ -124,12 +110,7 @@ impl<M: TrainedAttractor> AttractorMemory for Explorable<M> {
         self.form.step(image, update, seed)
     }
 
-    fn evaluate_and_step(
-        &self,
-        image: &Image,
-        update: ReadUpdate,
-        seed: u64,
-    ) -> Result<(Evaluation, Image), MemoryError> {
+    fn evaluate_and_step(&self, image: &Image, update: ReadUpdate, seed: u64) -> Result<(Evaluation, Image), MemoryError> {
         check_size(std::slice::from_ref(image), SIDE, SIDE)?;
         self.form.evaluate_and_step(image, update, seed)
     }

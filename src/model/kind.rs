@@ -6,19 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// A trainable model kind. Serialised lowercase ("dkm", "km"), as checkpoint cards have
 /// always spelled it.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    clap::ValueEnum,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum ModelKind {
     /// The Dynamic Kanerva Machine (Wu, Wayne, Gregor, Lillicrap, NeurIPS 2018).
@@ -36,13 +24,7 @@ pub enum ModelKind {
 
 impl ModelKind {
     /// Every kind, in the enum's order (what `--model`'s help lists; a test keeps them equal).
-    pub const ALL: [ModelKind; 5] = [
-        ModelKind::Dkm,
-        ModelKind::Km,
-        ModelKind::Kpp,
-        ModelKind::Pkm,
-        ModelKind::Ebmm,
-    ];
+    pub const ALL: [ModelKind; 5] = [ModelKind::Dkm, ModelKind::Km, ModelKind::Kpp, ModelKind::Pkm, ModelKind::Ebmm];
 
     /// The lowercase name of cards and command lines ("dkm").
     pub fn name(self) -> &'static str {
@@ -111,9 +93,6 @@ mod tests {
 
     #[test]
     fn all_lists_the_kinds_in_the_enums_order() {
-        assert_eq!(
-            <ModelKind as clap::ValueEnum>::value_variants(),
-            &ModelKind::ALL
-        );
+        assert_eq!(<ModelKind as clap::ValueEnum>::value_variants(), &ModelKind::ALL);
     }
 }

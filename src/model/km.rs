@@ -23,9 +23,7 @@ use crate::data::PIXELS;
 use crate::memory::dkm::{self as mem, MemoryConfig, MemoryState};
 use crate::rng::SplitMix64;
 
-use super::networks::{
-    Arch, Decoder, DecoderConfig, Encoder, EncoderConfig, bernoulli_log_likelihood,
-};
+use super::networks::{Arch, Decoder, DecoderConfig, Encoder, EncoderConfig, bernoulli_log_likelihood};
 use super::{EpisodeTerms, truncated_normal};
 
 /// ln s of q(z) is clamped to this range: keeps early training away from e^{±large}.
@@ -70,14 +68,8 @@ impl KmConfig {
         device.seed(self.seed);
         let (k, c, s) = (self.memory.slots, self.memory.code_size, self.address_size);
         let mut rng = SplitMix64::new(self.seed ^ 0x4B4D_0F_0A11);
-        let r0 = Tensor::from_data(
-            TensorData::new(truncated_normal(k * c, &mut rng), [k, c]),
-            device,
-        );
-        let keys = Tensor::from_data(
-            TensorData::new(truncated_normal(s * k, &mut rng), [s, k]),
-            device,
-        );
+        let r0 = Tensor::from_data(TensorData::new(truncated_normal(k * c, &mut rng), [k, c]), device);
+        let keys = Tensor::from_data(TensorData::new(truncated_normal(s * k, &mut rng), [s, k]), device);
         Km {
             encoder: EncoderConfig::new(c).with_arch(self.arch).init(device),
             decoder: DecoderConfig::new(c).with_arch(self.arch).init(device),
@@ -104,11 +96,7 @@ impl<const D: usize> DiagonalGaussian<D> {
         if !sampled {
             return self.mean.clone();
         }
-        let eps = Tensor::random(
-            self.mean.dims(),
-            Distribution::Normal(0.0, 1.0),
-            (&self.mean.device(), self.mean.dtype()),
-        );
+        let eps = Tensor::random(self.mean.dims(), Distribution::Normal(0.0, 1.0), (&self.mean.device(), self.mean.dtype()));
         self.mean.clone() + eps * self.log_std.clone().exp()
     }
 }
@@ -147,20 +135,10 @@ impl Km {
     ///
     /// # Shapes
     /// - features, memory_read: [N, C] -> mean, ln std: [N, C]
-    pub fn code_posterior(
-        &self,
-        features: Tensor<2>,
-        memory_read: Tensor<2>,
-    ) -> DiagonalGaussian<2> {
-        let hidden = relu(
-            self.code_hidden
-                .forward(Tensor::cat(vec![features, memory_read], 1)),
-        );
+    pub fn code_posterior(&self, features: Tensor<2>, memory_read: Tensor<2>) -> DiagonalGaussian<2> {
+        let hidden = relu(self.code_hidden.forward(Tensor::cat(vec![features, memory_read], 1)));
         let (mean, log_std) = halves(self.code_out.forward(hidden));
-        DiagonalGaussian {
-            mean,
-            log_std: log_std.clamp(LOG_CODE_STD_RANGE.0, LOG_CODE_STD_RANGE.1),
-        }
+        DiagonalGaussian { mean, log_std: log_std.clamp(LOG_CODE_STD_RANGE.0, LOG_CODE_STD_RANGE.1) }
     }
 
     /// Encodes and addresses one flat batch of items.
@@ -180,12 +158,8 @@ impl Km {
     pub fn write(&self, features: Tensor<2>, weights: Tensor<3>, config: &KmConfig) -> MemoryState {
         let [b, t, k] = weights.dims();
         let prior = self.memory_prior(b);
-        let prior_read = mem::read(weights.clone(), prior.mean.clone())
-            .reshape([b * t, config.memory.code_size]);
-        let codes =
-            self.code_posterior(features, prior_read)
-                .mean
-                .reshape([b, t, config.memory.code_size]);
+        let prior_read = mem::read(weights.clone(), prior.mean.clone()).reshape([b * t, config.memory.code_size]);
+        let codes = self.code_posterior(features, prior_read).mean.reshape([b, t, config.memory.code_size]);
         debug_assert_eq!(k, config.memory.slots);
         mem::write_batched(prior, codes, weights, &config.memory)
     }
@@ -194,12 +168,7 @@ impl Km {
     ///
     /// # Shapes
     /// - images: [B, T, 784], binary
-    pub fn episode_terms(
-        &self,
-        images: Tensor<3>,
-        config: &KmConfig,
-        sampled: bool,
-    ) -> EpisodeTerms {
+    pub fn episode_terms(&self, images: Tensor<3>, config: &KmConfig, sampled: bool) -> EpisodeTerms {
         let [b, t, _] = images.dims();
         let (k, c) = (config.memory.slots, config.memory.code_size);
         let targets = images.reshape([b * t, PIXELS]);
@@ -220,10 +189,7 @@ impl Km {
         let kl_code_nats = per_image(kl_z);
         let kl_addressing_nats = per_image(kl_y);
         let kl_memory_nats = per_image(kl_m);
-        let nats_per_image = recon_nats.clone()
-            + kl_code_nats.clone()
-            + kl_addressing_nats.clone()
-            + kl_memory_nats.clone();
+        let nats_per_image = recon_nats.clone() + kl_code_nats.clone() + kl_addressing_nats.clone() + kl_memory_nats.clone();
         EpisodeTerms {
             loss: nats_per_image.clone(),
             nats_per_image,
@@ -262,12 +228,7 @@ impl Km {
         let weights = self.weights(y.clone()).reshape([b, n / b, k]);
         let memory_read = mem::read(weights, memory_mean).reshape([n, c]);
         let q_z = self.code_posterior(features, memory_read.clone());
-        FixedRead {
-            q_y,
-            y,
-            memory_read,
-            q_z,
-        }
+        FixedRead { q_y, y, memory_read, q_z }
     }
 
     /// The memory-conditional terms (per image, nats): recon, KL(y), KL(z) with the memory
@@ -275,25 +236,13 @@ impl Km {
     ///
     /// # Shapes
     /// - scored, written: [B, T, 784], binary
-    pub fn conditional_episode_terms(
-        &self,
-        scored: Tensor<3>,
-        written: Tensor<3>,
-        config: &KmConfig,
-        sampled: bool,
-    ) -> [Tensor<1>; 3] {
+    pub fn conditional_episode_terms(&self, scored: Tensor<3>, written: Tensor<3>, config: &KmConfig, sampled: bool) -> [Tensor<1>; 3] {
         let [b, t, _] = scored.dims();
         let state = self.write_at_means(written, config);
         let targets = scored.reshape([b * t, PIXELS]);
         let read = self.read_fixed(targets.clone(), state.mean, sampled);
-        let recon_ll =
-            bernoulli_log_likelihood(targets, self.decoder.forward(read.q_z.draw(sampled)));
-        let kl_z = kl_code(
-            &read.q_z,
-            read.memory_read,
-            Tensor::zeros([b * t], &recon_ll.device()),
-            config.memory.obs_noise_std,
-        );
+        let recon_ll = bernoulli_log_likelihood(targets, self.decoder.forward(read.q_z.draw(sampled)));
+        let kl_z = kl_code(&read.q_z, read.memory_read, Tensor::zeros([b * t], &recon_ll.device()), config.memory.obs_noise_std);
         let kl_y = kl_standard_normal(&read.q_y);
         let per_image = |x: Tensor<1>| x.sum().div_scalar((b * t) as f64);
         [per_image(recon_ll.neg()), per_image(kl_y), per_image(kl_z)]
@@ -314,9 +263,7 @@ struct FixedRead {
 /// - weights: [B, T, K], cov: [B, K, K] -> [B, T]
 pub fn quadratic_form(weights: Tensor<3>, cov: Tensor<3>) -> Tensor<2> {
     let [b, t, _] = weights.dims();
-    (weights.clone().matmul(cov) * weights)
-        .sum_dim(2)
-        .reshape([b, t])
+    (weights.clone().matmul(cov) * weights).sum_dim(2).reshape([b, t])
 }
 
 /// KL(N(μ, diag σ²) ‖ N(0, I)) per row.
@@ -326,11 +273,7 @@ pub fn quadratic_form(weights: Tensor<3>, cov: Tensor<3>) -> Tensor<2> {
 pub fn kl_standard_normal(q: &DiagonalGaussian<2>) -> Tensor<1> {
     let n = q.mean.dims()[0];
     let var = q.log_std.clone().mul_scalar(2.0).exp();
-    (q.mean.clone().square() + var - q.log_std.clone().mul_scalar(2.0))
-        .add_scalar(-1.0)
-        .mul_scalar(0.5)
-        .sum_dim(1)
-        .reshape([n])
+    (q.mean.clone().square() + var - q.log_std.clone().mul_scalar(2.0)).add_scalar(-1.0).mul_scalar(0.5).sum_dim(1).reshape([n])
 }
 
 /// E_{q(M)} KL(q(z) ‖ N(Mᵀw, σξ² I)) per row, where Mᵀw has mean `read_mean` and
@@ -339,12 +282,7 @@ pub fn kl_standard_normal(q: &DiagonalGaussian<2>) -> Tensor<1> {
 ///
 /// # Shapes
 /// - q: [N, C], read_mean: [N, C], read_var: [N] -> [N]
-pub fn kl_code(
-    q: &DiagonalGaussian<2>,
-    read_mean: Tensor<2>,
-    read_var: Tensor<1>,
-    obs_noise_std: f64,
-) -> Tensor<1> {
+pub fn kl_code(q: &DiagonalGaussian<2>, read_mean: Tensor<2>, read_var: Tensor<1>, obs_noise_std: f64) -> Tensor<1> {
     let n = q.mean.dims()[0];
     let noise_var = obs_noise_std * obs_noise_std;
     let var = q.log_std.clone().mul_scalar(2.0).exp();
@@ -370,16 +308,8 @@ impl super::TrainableModel for Km {
     const KIND: super::ModelKind = super::ModelKind::Km;
 
     fn config_from(options: &super::ModelOptions, seed: u64) -> KmConfig {
-        let memory = MemoryConfig {
-            slots: options.slots,
-            code_size: options.code_size,
-            ..MemoryConfig::default()
-        };
-        KmConfig::new()
-            .with_arch(options.arch)
-            .with_seed(seed)
-            .with_memory(memory)
-            .with_address_size(options.address_size)
+        let memory = MemoryConfig { slots: options.slots, code_size: options.code_size, ..MemoryConfig::default() };
+        KmConfig::new().with_arch(options.arch).with_seed(seed).with_memory(memory).with_address_size(options.address_size)
     }
 
     fn check_config(config: &KmConfig) -> Result<(), String> {
@@ -411,35 +341,19 @@ impl super::TrainableModel for Km {
         true
     }
 
-    fn conditional_terms(
-        &self,
-        scored: Tensor<3>,
-        written: Tensor<3>,
-        config: &KmConfig,
-        sampled: bool,
-    ) -> Option<super::LossTerms> {
+    fn conditional_terms(&self, scored: Tensor<3>, written: Tensor<3>, config: &KmConfig, sampled: bool) -> Option<super::LossTerms> {
         let [recon, kl_y, kl_z] = self.conditional_episode_terms(scored, written, config, sampled);
         let conditional = recon.clone() + kl_y.clone() + kl_z.clone();
         Some(super::LossTerms {
             loss: conditional.clone(),
-            terms: vec![
-                (super::CONDITIONAL_NEG_ELBO, conditional),
-                (terms::RECON, recon),
-                (terms::KL_Y, kl_y),
-                (terms::KL_Z, kl_z),
-            ],
+            terms: vec![(super::CONDITIONAL_NEG_ELBO, conditional), (terms::RECON, recon), (terms::KL_Y, kl_y), (terms::KL_Z, kl_z)],
             series: Vec::new(),
         })
     }
 
     /// ln p(x | z) + ln N(z; Mᵀw, σξ² I) + ln N(y; 0, I) − ln q(z | x, y, M) − ln q(y | x), the
     /// memory written from the episode at the means and held fixed.
-    fn log_importance_weights(
-        &self,
-        images: Tensor<3>,
-        config: &KmConfig,
-        samples: usize,
-    ) -> Option<Tensor<2>> {
+    fn log_importance_weights(&self, images: Tensor<3>, config: &KmConfig, samples: usize) -> Option<Tensor<2>> {
         let [b, t, _] = images.dims();
         let state = self.write_at_means(images.clone(), config);
         let targets = images.reshape([b * t, PIXELS]);
@@ -449,34 +363,15 @@ impl super::TrainableModel for Km {
             let read = self.read_fixed(targets.clone(), state.mean.clone(), true);
             let z = read.q_z.draw(true);
             let log_p = bernoulli_log_likelihood(targets.clone(), self.decoder.forward(z.clone()))
-                + super::gaussian_log_density(
-                    z.clone(),
-                    read.memory_read.clone(),
-                    read.memory_read.zeros_like().add_scalar(log_noise_std),
-                )
-                + super::gaussian_log_density(
-                    read.y.clone(),
-                    read.y.zeros_like(),
-                    read.y.zeros_like(),
-                );
-            let log_q =
-                super::gaussian_log_density(z, read.q_z.mean.clone(), read.q_z.log_std.clone())
-                    + super::gaussian_log_density(
-                        read.y,
-                        read.q_y.mean.clone(),
-                        read.q_y.log_std.clone(),
-                    );
+                + super::gaussian_log_density(z.clone(), read.memory_read.clone(), read.memory_read.zeros_like().add_scalar(log_noise_std))
+                + super::gaussian_log_density(read.y.clone(), read.y.zeros_like(), read.y.zeros_like());
+            let log_q = super::gaussian_log_density(z, read.q_z.mean.clone(), read.q_z.log_std.clone()) + super::gaussian_log_density(read.y, read.q_y.mean.clone(), read.q_y.log_std.clone());
             columns.push((log_p - log_q).reshape([b * t, 1]));
         }
         Some(Tensor::cat(columns, 1))
     }
 
-    fn into_attractor(
-        self,
-        name: &str,
-        config: KmConfig,
-        device: Device,
-    ) -> Box<dyn crate::memory::AttractorMemory> {
+    fn into_attractor(self, name: &str, config: KmConfig, device: Device) -> Box<dyn crate::memory::AttractorMemory> {
         Box::new(super::KmAttractor::explorable(name, self, config, device))
     }
 }

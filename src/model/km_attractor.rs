@@ -8,19 +8,13 @@
 use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::data::{Image, SIDE};
-use crate::memory::attractor::{
-    About, Evaluation, Generator, Iterate, LandscapeSpace, MemoryError, Panel, ReadUpdate, Term,
-    WriteReport, check_size,
-};
+use crate::memory::attractor::{About, Evaluation, Generator, Iterate, LandscapeSpace, MemoryError, Panel, ReadUpdate, Term, WriteReport, check_size};
 use crate::memory::dkm::{self as mem, MemoryState};
 use crate::rng::SplitMix64;
 
-use super::explorable::{Explorable, Facets, TrainedAttractor};
 use super::km::{kl_code, kl_standard_normal, quadratic_form};
-use super::reading::{
-    decode_probabilities, images_tensor, landscape_at_code, latent_point, latent_tensor,
-    memory_panels, next_iterate, to_f32, to_f64_scalar, write_report,
-};
+use super::explorable::{Explorable, Facets, TrainedAttractor};
+use super::reading::{write_report, decode_probabilities, images_tensor, landscape_at_code, latent_point, latent_tensor, memory_panels, next_iterate, to_f32, to_f64_scalar};
 use super::{Km, KmConfig, bernoulli_log_likelihood};
 
 pub struct KmAttractor {
@@ -41,12 +35,7 @@ struct Read {
 impl KmAttractor {
     /// `model` should live on `device` without autodiff (see backend.rs).
     pub fn new(model: Km, config: KmConfig, device: Device) -> Self {
-        Self {
-            model,
-            config,
-            device,
-            written: None,
-        }
+        Self { model, config, device, written: None }
     }
 
     /// The explorable memory called `name`.
@@ -60,9 +49,7 @@ impl KmAttractor {
 
     fn read(&self, image: &Image) -> Result<Read, MemoryError> {
         let state = self.state()?;
-        let (features, q_y) = self
-            .model
-            .encode_and_address(images_tensor(std::slice::from_ref(image), &self.device));
+        let (features, q_y) = self.model.encode_and_address(images_tensor(std::slice::from_ref(image), &self.device));
         let weights = self.model.weights(q_y.mean.clone()); // [1, K]
         let k = weights.dims()[1];
         let w3 = weights.clone().reshape([1, 1, k]);
@@ -70,19 +57,9 @@ impl KmAttractor {
         let memory_read = mem::read(w3.clone(), state.mean.clone()).reshape([1, c]);
         let q_z = self.model.code_posterior(features, memory_read.clone());
         let read_var = quadratic_form(w3, state.cov.clone()).reshape([1]);
-        let kl_code = to_f64_scalar(kl_code(
-            &q_z,
-            memory_read,
-            read_var,
-            self.config.memory.obs_noise_std,
-        ));
+        let kl_code = to_f64_scalar(kl_code(&q_z, memory_read, read_var, self.config.memory.obs_noise_std));
         let kl_addressing = to_f64_scalar(kl_standard_normal(&q_y));
-        Ok(Read {
-            weights,
-            logits: self.model.decoder.forward(q_z.mean),
-            kl_code,
-            kl_addressing,
-        })
+        Ok(Read { weights, logits: self.model.decoder.forward(q_z.mean), kl_code, kl_addressing })
     }
 }
 
@@ -94,19 +71,10 @@ impl TrainedAttractor for KmAttractor {
     }
 
     fn write(&mut self, episode: &[Image]) -> Result<WriteReport, MemoryError> {
-        let (features, q_y) = self
-            .model
-            .encode_and_address(images_tensor(episode, &self.device));
-        let weights =
-            self.model
-                .weights(q_y.mean)
-                .reshape([1, episode.len(), self.config.memory.slots]);
+        let (features, q_y) = self.model.encode_and_address(images_tensor(episode, &self.device));
+        let weights = self.model.weights(q_y.mean).reshape([1, episode.len(), self.config.memory.slots]);
         let state = self.model.write(features, weights, &self.config);
-        let kl = to_f64_scalar(mem::kl_memory(
-            &state,
-            self.model.prior_mean.val(),
-            self.model.prior_log_var.val(),
-        ));
+        let kl = to_f64_scalar(mem::kl_memory(&state, self.model.prior_mean.val(), self.model.prior_log_var.val()));
         self.written = Some(state);
         Ok(write_report(kl, episode.len()))
     }
@@ -119,12 +87,7 @@ impl TrainedAttractor for KmAttractor {
         Ok(next_iterate(self.read(image)?.logits, update, seed))
     }
 
-    fn evaluate_and_step(
-        &self,
-        image: &Image,
-        update: ReadUpdate,
-        seed: u64,
-    ) -> Result<(Evaluation, Image), MemoryError> {
+    fn evaluate_and_step(&self, image: &Image, update: ReadUpdate, seed: u64) -> Result<(Evaluation, Image), MemoryError> {
         let read = self.read(image)?;
         let target = images_tensor(std::slice::from_ref(image), &self.device);
         let recon = -to_f64_scalar(bernoulli_log_likelihood(target, read.logits.clone()));
@@ -136,34 +99,20 @@ impl TrainedAttractor for KmAttractor {
                 Term::new("KL(z) nats", read.kl_code),
                 Term::new("KL(y) nats", read.kl_addressing),
             ],
-            weights: Some(to_f32(read.weights)),
-            parts: Vec::new(),
-        };
+            weights: Some(to_f32(read.weights)), parts: Vec::new() };
         Ok((evaluation, next))
     }
 
     fn inspect(&self, _stored: &[Image]) -> Vec<Panel> {
-        let Some(state) = &self.written else {
-            return vec![];
-        };
+        let Some(state) = &self.written else { return vec![] };
         let mut panels = memory_panels(state, &self.model.decoder);
         let [s, k] = self.model.keys.val().dims();
-        panels.push(Panel::Heatmap {
-            title: "addressing keys A (S × K)".into(),
-            rows: s,
-            cols: k,
-            values: to_f32(self.model.keys.val()),
-        });
+        panels.push(Panel::Heatmap { title: "addressing keys A (S × K)".into(), rows: s, cols: k, values: to_f32(self.model.keys.val()) });
         panels
     }
 
     fn facets(&self) -> Facets<'_> {
-        Facets {
-            landscape: Some(self),
-            generator: Some(self),
-            encoder: Some((&self.model.encoder, &self.device)),
-            ..Facets::default()
-        }
+        Facets { landscape: Some(self), generator: Some(self), encoder: Some((&self.model.encoder, &self.device)), ..Facets::default() }
     }
 }
 
@@ -171,10 +120,7 @@ impl LandscapeSpace for KmAttractor {
     /// The iterate's address: the mean of q(y | x).
     fn point(&self, iterate: &Iterate) -> Option<Vec<f64>> {
         check_size(std::slice::from_ref(&iterate.image), SIDE, SIDE).ok()?;
-        let (_, q_y) = self.model.encode_and_address(images_tensor(
-            std::slice::from_ref(&iterate.image),
-            &self.device,
-        ));
+        let (_, q_y) = self.model.encode_and_address(images_tensor(std::slice::from_ref(&iterate.image), &self.device));
         Some(latent_point(q_y.mean))
     }
 
@@ -185,8 +131,7 @@ impl LandscapeSpace for KmAttractor {
         let y = latent_tensor(point, self.config.address_size, "address", &self.device)?;
         let weights = self.model.weights(y);
         let k = weights.dims()[1];
-        let code = mem::read(weights.reshape([1, 1, k]), state.mean.clone())
-            .reshape([1, self.config.memory.code_size]);
+        let code = mem::read(weights.reshape([1, 1, k]), state.mean.clone()).reshape([1, self.config.memory.code_size]);
         landscape_at_code(self, &self.model.decoder, code)
     }
 }
@@ -198,12 +143,9 @@ impl Generator for KmAttractor {
         let s = self.config.address_size;
         let mut rng = SplitMix64::new(seed);
         let y: Vec<f32> = (0..s).map(|_| rng.normal() as f32).collect();
-        let weights = self
-            .model
-            .weights(Tensor::from_data(TensorData::new(y, [1, s]), &self.device));
+        let weights = self.model.weights(Tensor::from_data(TensorData::new(y, [1, s]), &self.device));
         let k = weights.dims()[1];
-        let z = mem::read(weights.reshape([1, 1, k]), state.mean.clone())
-            .reshape([1, self.config.memory.code_size]);
+        let z = mem::read(weights.reshape([1, 1, k]), state.mean.clone()).reshape([1, self.config.memory.code_size]);
         Ok(decode_probabilities(&self.model.decoder, z).remove(0))
     }
 }

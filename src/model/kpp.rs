@@ -26,9 +26,7 @@ use crate::data::PIXELS;
 use crate::kernels::fast_conv::FusedForward;
 
 use super::block_read::{read_block, write_block};
-use super::networks::{
-    Arch, Decoder, DecoderConfig, Encoder, EncoderConfig, bernoulli_log_likelihood,
-};
+use super::networks::{Arch, Decoder, DecoderConfig, Encoder, EncoderConfig, bernoulli_log_likelihood};
 
 /// ln σ_p of the memory prior is clamped to this range.
 const LOG_PRIOR_STD_RANGE: (f64, f64) = (-5.0, 2.0);
@@ -80,19 +78,12 @@ pub struct Kpp {
 impl KppConfig {
     pub fn init(&self, device: &Device) -> Kpp {
         device.seed(self.seed);
-        let (f, z, c, k) = (
-            self.feature_size,
-            self.code_size,
-            self.memory_channels,
-            self.window,
-        );
+        let (f, z, c, k) = (self.feature_size, self.code_size, self.memory_channels, self.window);
         Kpp {
             encoder: EncoderConfig::new(f).with_arch(self.arch).init(device),
             decoder: DecoderConfig::new(z).with_arch(self.arch).init(device),
             write_map: LinearConfig::new(f, c * k * k).init(device),
-            write_conv: Conv2dConfig::new([c, c], [3, 3])
-                .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
-                .init(device),
+            write_conv: Conv2dConfig::new([c, c], [3, 3]).with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1)).init(device),
             key: LinearConfig::new(f, 6).init(device),
             posterior: LinearConfig::new(f, 2 * z).init(device),
             prior: LinearConfig::new(c * k * k, 2 * z).init(device),
@@ -112,10 +103,7 @@ impl Gaussian {
     fn from_halves(x: Tensor<2>, range: (f64, f64)) -> Self {
         let [m, two_n] = x.dims();
         let n = two_n / 2;
-        Self {
-            mean: x.clone().slice([0..m, 0..n]),
-            log_std: x.slice([0..m, n..two_n]).clamp(range.0, range.1),
-        }
+        Self { mean: x.clone().slice([0..m, 0..n]), log_std: x.slice([0..m, n..two_n]).clamp(range.0, range.1) }
     }
 
     /// A draw (`sampled`) or the mean.
@@ -123,11 +111,7 @@ impl Gaussian {
         if !sampled {
             return self.mean.clone();
         }
-        let eps = Tensor::random(
-            self.mean.dims(),
-            Distribution::Normal(0.0, 1.0),
-            (&self.mean.device(), self.mean.dtype()),
-        );
+        let eps = Tensor::random(self.mean.dims(), Distribution::Normal(0.0, 1.0), (&self.mean.device(), self.mean.dtype()));
         self.mean.clone() + eps * self.log_std.clone().exp()
     }
 
@@ -137,24 +121,15 @@ impl Gaussian {
     /// - returns [M]
     pub fn kl(&self, other: &Gaussian) -> Tensor<1> {
         let m = self.mean.dims()[0];
-        let var_ratio = (self.log_std.clone() - other.log_std.clone())
-            .mul_scalar(2.0)
-            .exp();
-        let mahalanobis = (self.mean.clone() - other.mean.clone()).square()
-            / other.log_std.clone().mul_scalar(2.0).exp();
-        ((other.log_std.clone() - self.log_std.clone())
-            + (var_ratio + mahalanobis).mul_scalar(0.5).sub_scalar(0.5))
-        .sum_dim(1)
-        .reshape([m])
+        let var_ratio = (self.log_std.clone() - other.log_std.clone()).mul_scalar(2.0).exp();
+        let mahalanobis = (self.mean.clone() - other.mean.clone()).square() / other.log_std.clone().mul_scalar(2.0).exp();
+        ((other.log_std.clone() - self.log_std.clone()) + (var_ratio + mahalanobis).mul_scalar(0.5).sub_scalar(0.5)).sum_dim(1).reshape([m])
     }
 
     /// KL(self ‖ N(0, I)) per row.
     pub fn kl_standard(&self) -> Tensor<1> {
         let zeros = self.mean.zeros_like();
-        self.kl(&Gaussian {
-            mean: zeros.clone(),
-            log_std: zeros,
-        })
+        self.kl(&Gaussian { mean: zeros.clone(), log_std: zeros })
     }
 }
 
@@ -181,8 +156,7 @@ impl Kpp {
         let (scale, tx, ty) = self.window(q_y.mean, config);
         let blocks = self.write_map.forward(relu(flat)).reshape([b * t, c, k, k]);
         let placed = write_block(blocks, scale, tx, ty, s).reshape([b, t, c, s, s]);
-        self.write_conv
-            .forward_fused(placed.sum_dim(1).reshape([b, c, s, s]))
+        self.write_conv.forward_fused(placed.sum_dim(1).reshape([b, c, s, s]))
     }
 
     /// The window (scale, shift x, shift y) a key sets.
@@ -192,9 +166,7 @@ impl Kpp {
     pub fn window(&self, y: Tensor<2>, config: &KppConfig) -> (Tensor<1>, Tensor<1>, Tensor<1>) {
         let m = y.dims()[0];
         let column = |i: usize| y.clone().slice([0..m, i..i + 1]).reshape([m]);
-        let scale = sigmoid(column(0))
-            .mul_scalar(1.0 - config.min_scale)
-            .add_scalar(config.min_scale);
+        let scale = sigmoid(column(0)).mul_scalar(1.0 - config.min_scale).add_scalar(config.min_scale);
         (scale, column(1).tanh(), column(2).tanh())
     }
 
@@ -206,21 +178,13 @@ impl Kpp {
         let m = y.dims()[0];
         let (scale, tx, ty) = self.window(y, config);
         let block = read_block(memory, scale, tx, ty, config.window);
-        Gaussian::from_halves(
-            self.prior.forward(
-                block.reshape([m, config.memory_channels * config.window * config.window]),
-            ),
-            LOG_PRIOR_STD_RANGE,
-        )
+        Gaussian::from_halves(self.prior.forward(block.reshape([m, config.memory_channels * config.window * config.window])), LOG_PRIOR_STD_RANGE)
     }
 
     /// q(y | h) and q(z | h).
     pub fn posteriors(&self, features: Tensor<2>) -> (Gaussian, Gaussian) {
         let key = self.key.forward(features.clone());
-        (
-            Gaussian::from_halves(key, LOG_POSTERIOR_STD_RANGE),
-            Gaussian::from_halves(self.posterior.forward(features), LOG_POSTERIOR_STD_RANGE),
-        )
+        (Gaussian::from_halves(key, LOG_POSTERIOR_STD_RANGE), Gaussian::from_halves(self.posterior.forward(features), LOG_POSTERIOR_STD_RANGE))
     }
 
     /// Each episode's memory repeated for its T items.
@@ -229,10 +193,7 @@ impl Kpp {
     /// - memory: [B, C_m, S, S] -> [B·T, C_m, S, S]
     pub fn per_item(memory: Tensor<4>, items: usize) -> Tensor<4> {
         let [b, c, s, _] = memory.dims();
-        memory
-            .unsqueeze_dim::<5>(1)
-            .repeat_dim(1, items)
-            .reshape([b * items, c, s, s])
+        memory.unsqueeze_dim::<5>(1).repeat_dim(1, items).reshape([b * items, c, s, s])
     }
 
     /// The episode bound (module docs). `sampled`: draw z and y; else use their means.
@@ -248,13 +209,7 @@ impl Kpp {
     ///
     /// # Shapes
     /// - images, written: [B, T, 784], binary
-    pub fn episode_terms_with_memory_from(
-        &self,
-        images: Tensor<3>,
-        written: Option<Tensor<3>>,
-        config: &KppConfig,
-        sampled: bool,
-    ) -> KppTerms {
+    pub fn episode_terms_with_memory_from(&self, images: Tensor<3>, written: Option<Tensor<3>>, config: &KppConfig, sampled: bool) -> KppTerms {
         let [b, t, _] = images.dims();
         let targets = images.reshape([b * t, PIXELS]);
         let features = self.encoder.forward(targets.clone());
@@ -271,12 +226,7 @@ impl Kpp {
         let recon_nats = per_image(recon_ll.neg());
         let kl_code_nats = per_image(q_z.kl(&prior));
         let kl_key_nats = per_image(q_y.kl_standard());
-        KppTerms {
-            nats_per_image: recon_nats.clone() + kl_code_nats.clone() + kl_key_nats.clone(),
-            recon_nats,
-            kl_code_nats,
-            kl_key_nats,
-        }
+        KppTerms { nats_per_image: recon_nats.clone() + kl_code_nats.clone() + kl_key_nats.clone(), recon_nats, kl_code_nats, kl_key_nats }
     }
 }
 
@@ -297,40 +247,21 @@ impl super::TrainableModel for Kpp {
     const HEADLINE: super::HeadlineBound = super::HeadlineBound::Conditional;
 
     fn config_from(options: &super::ModelOptions, seed: u64) -> KppConfig {
-        KppConfig::new()
-            .with_arch(options.arch)
-            .with_seed(seed)
-            .with_memory_channels(options.memory_channels)
-            .with_memory_side(options.memory_side)
-            .with_window(options.window)
+        KppConfig::new().with_arch(options.arch).with_seed(seed).with_memory_channels(options.memory_channels).with_memory_side(options.memory_side).with_window(options.window)
     }
 
     fn check_config(config: &KppConfig) -> Result<(), String> {
-        for (name, value) in [
-            ("feature_size", config.feature_size),
-            ("code_size", config.code_size),
-            ("memory_channels", config.memory_channels),
-            ("memory_side", config.memory_side),
-            ("window", config.window),
-        ] {
+        for (name, value) in [("feature_size", config.feature_size), ("code_size", config.code_size), ("memory_channels", config.memory_channels), ("memory_side", config.memory_side), ("window", config.window)] {
             super::check_size(name, value)?;
         }
-        if config.memory_channels * config.memory_side * config.memory_side
-            > super::MAX_DIMENSION * 64
-        {
+        if config.memory_channels * config.memory_side * config.memory_side > super::MAX_DIMENSION * 64 {
             return Err("the memory (memory_channels × memory_side²) is too large".into());
         }
         if config.window > config.memory_side {
-            return Err(format!(
-                "window = {} is larger than the memory (memory_side = {})",
-                config.window, config.memory_side
-            ));
+            return Err(format!("window = {} is larger than the memory (memory_side = {})", config.window, config.memory_side));
         }
         if !(config.min_scale > 0.0 && config.min_scale <= 1.0) {
-            return Err(format!(
-                "min_scale = {} must be in (0, 1]",
-                config.min_scale
-            ));
+            return Err(format!("min_scale = {} must be in (0, 1]", config.min_scale));
         }
         Ok(())
     }
@@ -343,12 +274,7 @@ impl super::TrainableModel for Kpp {
         let t = self.episode_terms(images, config, sampled);
         super::LossTerms {
             loss: t.nats_per_image.clone(),
-            terms: vec![
-                (terms::NEG_ELBO, t.nats_per_image),
-                (terms::RECON, t.recon_nats),
-                (terms::KL_Z, t.kl_code_nats),
-                (terms::KL_Y, t.kl_key_nats),
-            ],
+            terms: vec![(terms::NEG_ELBO, t.nats_per_image), (terms::RECON, t.recon_nats), (terms::KL_Z, t.kl_code_nats), (terms::KL_Y, t.kl_key_nats)],
             series: Vec::new(),
         }
     }
@@ -358,12 +284,7 @@ impl super::TrainableModel for Kpp {
     }
 
     /// ln p(x | z) + ln p(z | M, y) + ln N(y; 0, I) − ln q(z | x) − ln q(y | x).
-    fn log_importance_weights(
-        &self,
-        images: Tensor<3>,
-        config: &KppConfig,
-        samples: usize,
-    ) -> Option<Tensor<2>> {
+    fn log_importance_weights(&self, images: Tensor<3>, config: &KppConfig, samples: usize) -> Option<Tensor<2>> {
         let [b, t, _] = images.dims();
         let targets = images.reshape([b * t, PIXELS]);
         let features = self.encoder.forward(targets.clone());
@@ -377,39 +298,22 @@ impl super::TrainableModel for Kpp {
             let log_p = bernoulli_log_likelihood(targets.clone(), self.decoder.forward(z.clone()))
                 + super::gaussian_log_density(z.clone(), prior.mean, prior.log_std)
                 + super::gaussian_log_density(y.clone(), y.zeros_like(), y.zeros_like());
-            let log_q = super::gaussian_log_density(z, q_z.mean.clone(), q_z.log_std.clone())
-                + super::gaussian_log_density(y, q_y.mean.clone(), q_y.log_std.clone());
+            let log_q = super::gaussian_log_density(z, q_z.mean.clone(), q_z.log_std.clone()) + super::gaussian_log_density(y, q_y.mean.clone(), q_y.log_std.clone());
             columns.push((log_p - log_q).reshape([b * t, 1]));
         }
         Some(Tensor::cat(columns, 1))
     }
 
-    fn conditional_terms(
-        &self,
-        scored: Tensor<3>,
-        written: Tensor<3>,
-        config: &KppConfig,
-        sampled: bool,
-    ) -> Option<super::LossTerms> {
+    fn conditional_terms(&self, scored: Tensor<3>, written: Tensor<3>, config: &KppConfig, sampled: bool) -> Option<super::LossTerms> {
         let t = self.episode_terms_with_memory_from(scored, Some(written), config, sampled);
         Some(super::LossTerms {
             loss: t.nats_per_image.clone(),
-            terms: vec![
-                (super::CONDITIONAL_NEG_ELBO, t.nats_per_image),
-                (terms::RECON, t.recon_nats),
-                (terms::KL_Z, t.kl_code_nats),
-                (terms::KL_Y, t.kl_key_nats),
-            ],
+            terms: vec![(super::CONDITIONAL_NEG_ELBO, t.nats_per_image), (terms::RECON, t.recon_nats), (terms::KL_Z, t.kl_code_nats), (terms::KL_Y, t.kl_key_nats)],
             series: Vec::new(),
         })
     }
 
-    fn into_attractor(
-        self,
-        name: &str,
-        config: KppConfig,
-        device: Device,
-    ) -> Box<dyn crate::memory::AttractorMemory> {
+    fn into_attractor(self, name: &str, config: KppConfig, device: Device) -> Box<dyn crate::memory::AttractorMemory> {
         Box::new(super::KppAttractor::explorable(name, self, config, device))
     }
 }

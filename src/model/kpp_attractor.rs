@@ -6,18 +6,12 @@
 use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::data::{Image, SIDE};
-use crate::memory::attractor::{
-    About, Evaluation, Generator, Iterate, LandscapeSpace, MemoryError, Panel, ReadUpdate, Term,
-    WriteReport, check_size,
-};
+use crate::memory::attractor::{About, Evaluation, Generator, Iterate, LandscapeSpace, MemoryError, Panel, ReadUpdate, Term, WriteReport, check_size};
 use crate::rng::SplitMix64;
 
-use super::explorable::{Explorable, Facets, TrainedAttractor};
 use super::kpp::Gaussian;
-use super::reading::{
-    decode_probabilities, images_tensor, landscape_at_code, latent_point, latent_tensor,
-    next_iterate, to_f32, to_f64_scalar,
-};
+use super::explorable::{Explorable, Facets, TrainedAttractor};
+use super::reading::{decode_probabilities, images_tensor, landscape_at_code, latent_point, latent_tensor, next_iterate, to_f32, to_f64_scalar};
 use super::{Kpp, KppConfig, bernoulli_log_likelihood};
 
 pub struct KppAttractor {
@@ -43,21 +37,11 @@ struct Read {
 
 impl KppAttractor {
     pub fn new(model: Kpp, config: KppConfig, device: Device) -> Self {
-        Self {
-            model,
-            config,
-            device,
-            written: None,
-        }
+        Self { model, config, device, written: None }
     }
 
     /// The explorable memory called `name`.
-    pub fn explorable(
-        name: &str,
-        model: Kpp,
-        config: KppConfig,
-        device: Device,
-    ) -> Explorable<Self> {
+    pub fn explorable(name: &str, model: Kpp, config: KppConfig, device: Device) -> Explorable<Self> {
         Explorable::new(name, Self::new(model, config, device))
     }
 
@@ -68,19 +52,14 @@ impl KppAttractor {
     /// q(y | x) and q(z | x) of one image.
     fn posteriors(&self, image: &Image) -> Result<(Gaussian, Gaussian), MemoryError> {
         check_size(std::slice::from_ref(image), SIDE, SIDE)?;
-        let features = self
-            .model
-            .encoder
-            .forward(images_tensor(std::slice::from_ref(image), &self.device));
+        let features = self.model.encoder.forward(images_tensor(std::slice::from_ref(image), &self.device));
         Ok(self.model.posteriors(features))
     }
 
     fn read(&self, image: &Image) -> Result<Read, MemoryError> {
         let (q_y, q_z) = self.posteriors(image)?;
         let written = self.written()?;
-        let prior = self
-            .model
-            .memory_prior(written.memory.clone(), q_y.mean.clone(), &self.config);
+        let prior = self.model.memory_prior(written.memory.clone(), q_y.mean.clone(), &self.config);
         Ok(Read { q_y, q_z, prior })
     }
 
@@ -94,122 +73,64 @@ impl KppAttractor {
 impl TrainedAttractor for KppAttractor {
     /// Its size: C_m · S · S.
     fn about(&self, name: String) -> About {
-        let floats =
-            self.config.memory_channels * self.config.memory_side * self.config.memory_side;
-        About::new(name, "nats", floats)
-            .weights("the key's read window", "0: scale, 1: shift x, 2: shift y")
+        let floats = self.config.memory_channels * self.config.memory_side * self.config.memory_side;
+        About::new(name, "nats", floats).weights("the key's read window", "0: scale, 1: shift x, 2: shift y")
     }
 
     fn write(&mut self, episode: &[Image]) -> Result<WriteReport, MemoryError> {
-        let features = self
-            .model
-            .encoder
-            .forward(images_tensor(episode, &self.device));
+        let features = self.model.encoder.forward(images_tensor(episode, &self.device));
         let f = features.dims()[1];
-        let memory = self.model.write(
-            features.clone().reshape([1, episode.len(), f]),
-            &self.config,
-        );
+        let memory = self.model.write(features.clone().reshape([1, episode.len(), f]), &self.config);
         let (q_y, _) = self.model.posteriors(features);
         let (mean, log_std) = (to_f32(q_y.mean), to_f32(q_y.log_std));
-        let keys = (0..episode.len())
-            .map(|i| {
-                [
-                    mean[3 * i],
-                    mean[3 * i + 1],
-                    mean[3 * i + 2],
-                    log_std[3 * i].exp(),
-                    log_std[3 * i + 1].exp(),
-                    log_std[3 * i + 2].exp(),
-                ]
-            })
-            .collect();
+        let keys = (0..episode.len()).map(|i| [mean[3 * i], mean[3 * i + 1], mean[3 * i + 2], log_std[3 * i].exp(), log_std[3 * i + 1].exp(), log_std[3 * i + 2].exp()]).collect();
         let norm = to_f64_scalar(memory.clone().square().sum().sqrt());
         self.written = Some(Written { memory, keys });
-        Ok(WriteReport {
-            stored: episode.len(),
-            terms: vec![Term::new("|M|", norm)],
-        })
+        Ok(WriteReport { stored: episode.len(), terms: vec![Term::new("|M|", norm)] })
     }
 
     /// The memory of an empty episode: the write's sum over items is zero, then the write's
     /// convolution (its bias) as for any episode.
     fn forget(&mut self) {
         let (c, s) = (self.config.memory_channels, self.config.memory_side);
-        let memory = crate::kernels::fast_conv::FusedForward::forward_fused(
-            &self.model.write_conv,
-            Tensor::zeros([1, c, s, s], &self.device),
-        );
-        self.written = Some(Written {
-            memory,
-            keys: Vec::new(),
-        });
+        let memory = crate::kernels::fast_conv::FusedForward::forward_fused(&self.model.write_conv, Tensor::zeros([1, c, s, s], &self.device));
+        self.written = Some(Written { memory, keys: Vec::new() });
     }
 
     fn step(&self, image: &Image, update: ReadUpdate, seed: u64) -> Result<Image, MemoryError> {
         let read = self.read(image)?;
-        Ok(next_iterate(
-            self.model.decoder.forward(read.prior.mean),
-            update,
-            seed,
-        ))
+        Ok(next_iterate(self.model.decoder.forward(read.prior.mean), update, seed))
     }
 
-    fn evaluate_and_step(
-        &self,
-        image: &Image,
-        update: ReadUpdate,
-        seed: u64,
-    ) -> Result<(Evaluation, Image), MemoryError> {
+    fn evaluate_and_step(&self, image: &Image, update: ReadUpdate, seed: u64) -> Result<(Evaluation, Image), MemoryError> {
         let read = self.read(image)?;
         let target = images_tensor(std::slice::from_ref(image), &self.device);
-        let recon = -to_f64_scalar(bernoulli_log_likelihood(
-            target,
-            self.model.decoder.forward(read.q_z.mean.clone()),
-        ));
+        let recon = -to_f64_scalar(bernoulli_log_likelihood(target, self.model.decoder.forward(read.q_z.mean.clone())));
         let kl_z = to_f64_scalar(read.q_z.kl(&read.prior));
         let kl_y = to_f64_scalar(read.q_y.kl_standard());
         let (s, tx, ty) = self.window_of(read.q_y.mean.clone());
         let evaluation = Evaluation {
             energy: Some(recon + kl_z + kl_y),
-            terms: vec![
-                Term::new("reconstruction nats", recon),
-                Term::new("KL(z) nats", kl_z),
-                Term::new("KL(y) nats", kl_y),
-            ],
+            terms: vec![Term::new("reconstruction nats", recon), Term::new("KL(z) nats", kl_z), Term::new("KL(y) nats", kl_y)],
             // The read window: scale and shift.
-            weights: Some(vec![s, tx, ty]),
-            parts: Vec::new(),
-        };
+            weights: Some(vec![s, tx, ty]), parts: Vec::new() };
         let next = next_iterate(self.model.decoder.forward(read.prior.mean), update, seed);
         Ok((evaluation, next))
     }
 
     fn inspect(&self, _stored: &[Image]) -> Vec<Panel> {
-        let Some(w) = &self.written else {
-            return Vec::new();
-        };
+        let Some(w) = &self.written else { return Vec::new() };
         let [_, c, s, _] = w.memory.dims();
         let values = to_f32(w.memory.clone());
         let mut panels: Vec<Panel> = (0..c.min(8))
-            .map(|ch| Panel::Heatmap {
-                title: format!("memory M, channel {ch} ({s} × {s})"),
-                rows: s,
-                cols: s,
-                values: values[ch * s * s..(ch + 1) * s * s].to_vec(),
-            })
+            .map(|ch| Panel::Heatmap { title: format!("memory M, channel {ch} ({s} × {s})"), rows: s, cols: s, values: values[ch * s * s..(ch + 1) * s * s].to_vec() })
             .collect();
         // Where the stored items read: each key's mean window, accumulated over the memory grid.
         let mut coverage = vec![0.0f32; s * s];
         for key in &w.keys {
-            let y =
-                Tensor::<2>::from_data(TensorData::new(key[..3].to_vec(), [1, 3]), &self.device);
+            let y = Tensor::<2>::from_data(TensorData::new(key[..3].to_vec(), [1, 3]), &self.device);
             let (scale, tx, ty) = self.window_of(y);
-            let to_cell = |v: f32| {
-                ((v + 1.0) / 2.0 * (s as f32 - 1.0))
-                    .round()
-                    .clamp(0.0, s as f32 - 1.0) as usize
-            };
+            let to_cell = |v: f32| ((v + 1.0) / 2.0 * (s as f32 - 1.0)).round().clamp(0.0, s as f32 - 1.0) as usize;
             let (r0, r1) = (to_cell(ty - scale), to_cell(ty + scale));
             let (c0, c1) = (to_cell(tx - scale), to_cell(tx + scale));
             for r in r0..=r1 {
@@ -218,28 +139,12 @@ impl TrainedAttractor for KppAttractor {
                 }
             }
         }
-        panels.insert(
-            0,
-            Panel::Heatmap {
-                title: format!(
-                    "read windows of the {} stored items (count per cell)",
-                    w.keys.len()
-                ),
-                rows: s,
-                cols: s,
-                values: coverage,
-            },
-        );
+        panels.insert(0, Panel::Heatmap { title: format!("read windows of the {} stored items (count per cell)", w.keys.len()), rows: s, cols: s, values: coverage });
         panels
     }
 
     fn facets(&self) -> Facets<'_> {
-        Facets {
-            landscape: Some(self),
-            generator: Some(self),
-            encoder: Some((&self.model.encoder, &self.device)),
-            ..Facets::default()
-        }
+        Facets { landscape: Some(self), generator: Some(self), encoder: Some((&self.model.encoder, &self.device)), ..Facets::default() }
     }
 }
 
@@ -255,9 +160,7 @@ impl LandscapeSpace for KppAttractor {
     fn energy_at(&self, point: &[f64]) -> Result<(f64, Image), MemoryError> {
         let written = self.written()?;
         let y = latent_tensor(point, 3, "key", &self.device)?;
-        let prior = self
-            .model
-            .memory_prior(written.memory.clone(), y, &self.config);
+        let prior = self.model.memory_prior(written.memory.clone(), y, &self.config);
         landscape_at_code(self, &self.model.decoder, prior.mean)
     }
 }
@@ -269,9 +172,7 @@ impl Generator for KppAttractor {
         let mut rng = SplitMix64::new(seed);
         let y: Vec<f32> = (0..3).map(|_| rng.normal() as f32).collect();
         let y = Tensor::<2>::from_data(TensorData::new(y, [1, 3]), &self.device);
-        let prior = self
-            .model
-            .memory_prior(written.memory.clone(), y, &self.config);
+        let prior = self.model.memory_prior(written.memory.clone(), y, &self.config);
         Ok(decode_probabilities(&self.model.decoder, prior.mean).remove(0))
     }
 }

@@ -6,17 +6,17 @@
 
 pub mod address_search;
 pub mod block_read;
-mod config_checks;
 pub mod dkm;
 pub mod dkm_attractor;
 pub mod ebmm;
 pub mod ebmm_attractor;
 pub mod explorable;
-mod kind;
 pub mod km;
 pub mod km_attractor;
 pub mod kpp;
 pub mod kpp_attractor;
+mod config_checks;
+mod kind;
 pub mod networks;
 mod options;
 pub mod pkm;
@@ -24,11 +24,9 @@ pub mod pkm_attractor;
 mod reading;
 pub mod trainable;
 
-pub use config_checks::MAX_DIMENSION;
-pub(crate) use config_checks::{check_finite_weight, check_memory_config, check_size};
+pub use dkm_attractor::DkmAttractor;
 pub(crate) use dkm::truncated_normal;
 pub use dkm::{Dkm, DkmConfig, EpisodeTerms};
-pub use dkm_attractor::DkmAttractor;
 pub use ebmm::{Ebmm, EbmmConfig};
 pub use ebmm_attractor::EbmmAttractor;
 pub use explorable::{Explorable, Facets, TrainedAttractor};
@@ -37,11 +35,11 @@ pub use km::{Km, KmConfig};
 pub use km_attractor::KmAttractor;
 pub use kpp::{Kpp, KppConfig};
 pub use kpp_attractor::KppAttractor;
-pub(crate) use networks::gaussian_log_density;
 pub use networks::{Arch, bernoulli_log_likelihood, bernoulli_log_likelihood_generic};
 pub use options::ModelOptions;
 pub use pkm::{Pkm, PkmConfig};
 pub use pkm_attractor::PkmAttractor;
-pub use trainable::{
-    CONDITIONAL_NEG_ELBO, HeadlineBound, LossTerms, Metric, Metrics, TermName, TrainableModel,
-};
+pub use config_checks::MAX_DIMENSION;
+pub(crate) use config_checks::{check_finite_weight, check_memory_config, check_size};
+pub(crate) use networks::gaussian_log_density;
+pub use trainable::{CONDITIONAL_NEG_ELBO, HeadlineBound, LossTerms, Metric, Metrics, TermName, TrainableModel};

@@ -44,14 +44,7 @@ impl std::fmt::Display for Arch {
     }
 }
 
-fn conv(
-    cin: usize,
-    cout: usize,
-    kernel: usize,
-    stride: usize,
-    pad: usize,
-    device: &Device,
-) -> Conv2d {
+fn conv(cin: usize, cout: usize, kernel: usize, stride: usize, pad: usize, device: &Device) -> Conv2d {
     Conv2dConfig::new([cin, cout], [kernel, kernel])
         .with_stride([stride, stride])
         .with_padding(PaddingConfig2d::Explicit(pad, pad, pad, pad))
@@ -83,9 +76,7 @@ impl ResBlock {
     /// # Shapes
     /// - x: [N, ch, h, w] -> [N, ch, h, w]
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let y = self
-            .second
-            .forward_fused(relu(self.first.forward_fused(x.clone())));
+        let y = self.second.forward_fused(relu(self.first.forward_fused(x.clone())));
         relu(y + x)
     }
 }
@@ -204,8 +195,7 @@ impl Decoder {
 /// # Shapes
 /// - targets, logits: [N, D] -> [N]
 pub fn bernoulli_log_likelihood(targets: Tensor<2>, logits: Tensor<2>) -> Tensor<1> {
-    crate::kernels::fused_bernoulli::bernoulli_log_likelihood(&targets, &logits)
-        .unwrap_or_else(|| bernoulli_log_likelihood_generic(targets, logits))
+    crate::kernels::fused_bernoulli::bernoulli_log_likelihood(&targets, &logits).unwrap_or_else(|| bernoulli_log_likelihood_generic(targets, logits))
 }
 
 /// [`bernoulli_log_likelihood`] as tensor ops, on any backend (and the fused path's reference).
@@ -226,8 +216,5 @@ pub fn bernoulli_log_likelihood_generic(targets: Tensor<2>, logits: Tensor<2>) -
 pub(crate) fn gaussian_log_density(x: Tensor<2>, mean: Tensor<2>, log_std: Tensor<2>) -> Tensor<1> {
     let [m, d] = x.dims();
     let z = (x - mean) / log_std.clone().exp();
-    (z.square().mul_scalar(-0.5) - log_std)
-        .sum_dim(1)
-        .reshape([m])
-        .sub_scalar(0.5 * d as f64 * (2.0 * std::f64::consts::PI).ln())
+    (z.square().mul_scalar(-0.5) - log_std).sum_dim(1).reshape([m]).sub_scalar(0.5 * d as f64 * (2.0 * std::f64::consts::PI).ln())
 }

@@ -35,9 +35,7 @@ use crate::memory::dkm::{self as mem, MemoryConfig, MemoryState};
 use crate::memory::product::{kl_machines, per_machine, product_prior, write_gated};
 use crate::rng::SplitMix64;
 
-use super::networks::{
-    Arch, Decoder, DecoderConfig, Encoder, EncoderConfig, bernoulli_log_likelihood,
-};
+use super::networks::{Arch, Decoder, DecoderConfig, Encoder, EncoderConfig, bernoulli_log_likelihood};
 use super::truncated_normal;
 
 /// Everything that fixes a PKM's shape and behaviour; stored in every checkpoint card.
@@ -100,31 +98,21 @@ pub struct Pkm {
 impl PkmConfig {
     /// S, what the gates of one item sum to.
     pub fn gate_total(&self) -> f64 {
-        if self.gates_sum_to_one == Some(true) {
-            1.0
-        } else {
-            self.machines as f64
-        }
+        if self.gates_sum_to_one == Some(true) { 1.0 } else { self.machines as f64 }
     }
 
     pub fn init(&self, device: &Device) -> Pkm {
         device.seed(self.seed);
         let (n, k, c) = (self.machines, self.memory.slots, self.memory.code_size);
         let mut rng = SplitMix64::new(self.seed ^ 0x504B_4D0F_0A11);
-        let r0 = Tensor::from_data(
-            TensorData::new(truncated_normal(n * k * c, &mut rng), [n, k, c]),
-            device,
-        );
+        let r0 = Tensor::from_data(TensorData::new(truncated_normal(n * k * c, &mut rng), [n, k, c]), device);
         Pkm {
             encoder: EncoderConfig::new(c).with_arch(self.arch).init(device),
             decoder: DecoderConfig::new(c).with_arch(self.arch).init(device),
             gate: LinearConfig::new(c, n).init(device),
             prior_mean: Param::from_tensor(r0),
             prior_log_var: Param::from_tensor(Tensor::zeros([n], device)),
-            log_w_std: Param::from_tensor(Tensor::from_data(
-                TensorData::new(vec![self.init_log_w_std as f32], [1]),
-                device,
-            )),
+            log_w_std: Param::from_tensor(Tensor::from_data(TensorData::new(vec![self.init_log_w_std as f32], [1]), device)),
         }
     }
 }
@@ -174,11 +162,7 @@ impl Pkm {
     /// # Shapes
     /// - codes: [M, C] -> [M, N]
     pub fn gates(&self, codes: Tensor<2>, config: &PkmConfig) -> Tensor<2> {
-        softmax(
-            self.gate.forward(codes).div_scalar(config.gate_temperature),
-            1,
-        )
-        .mul_scalar(config.gate_total())
+        softmax(self.gate.forward(codes).div_scalar(config.gate_temperature), 1).mul_scalar(config.gate_total())
     }
 
     /// Encodes episodes, gates their items and writes them into fresh machines.
@@ -193,17 +177,9 @@ impl Pkm {
         let gates = self.gates(codes.clone(), config).reshape([b, t, n]);
         let codes = codes.reshape([b, t, c]);
         let prior = self.memory_prior(b);
-        let weights = mem::address(
-            per_machine(codes.clone(), n),
-            prior.mean.clone(),
-            &config.memory,
-        );
+        let weights = mem::address(per_machine(codes.clone(), n), prior.mean.clone(), &config.memory);
         let state = write_gated(prior, codes.clone(), weights, gates.clone(), &config.memory);
-        PkmWrite {
-            state,
-            codes,
-            gates,
-        }
+        PkmWrite { state, codes, gates }
     }
 
     /// The episode bound (module docs). `sample_w`: read with w = μ + σw ε.
@@ -220,13 +196,7 @@ impl Pkm {
     ///
     /// # Shapes
     /// - images, written: [B, T, 784], binary
-    fn read_machines(
-        &self,
-        images: Tensor<3>,
-        written: Option<Tensor<3>>,
-        config: &PkmConfig,
-        sample_w: bool,
-    ) -> MachineReads {
+    fn read_machines(&self, images: Tensor<3>, written: Option<Tensor<3>>, config: &PkmConfig, sample_w: bool) -> MachineReads {
         let [b, t, _] = images.dims();
         let n = self.machines();
         let (written, codes, share) = match written {
@@ -237,50 +207,24 @@ impl Pkm {
                 (w, codes, share)
             }
             Some(other) => {
-                let codes = self
-                    .encoder
-                    .forward(images.clone().reshape([b * t, PIXELS]));
+                let codes = self.encoder.forward(images.clone().reshape([b * t, PIXELS]));
                 let c = codes.dims()[1];
-                let share = self
-                    .gates(codes.clone(), config)
-                    .div_scalar(config.gate_total())
-                    .reshape([b, t, n]);
+                let share = self.gates(codes.clone(), config).div_scalar(config.gate_total()).reshape([b, t, n]);
                 (self.write(other, config), codes.reshape([b, t, c]), share)
             }
         };
         let c = codes.dims()[2];
         let (share, scored) = restrict_to_top(share, config.scored_machines);
-        let mu = mem::address(
-            per_machine(codes.clone(), n),
-            written.state.mean.clone(),
-            &config.memory,
-        ); // [B·N, T, K]
+        let mu = mem::address(per_machine(codes.clone(), n), written.state.mean.clone(), &config.memory); // [B·N, T, K]
         let k = mu.dims()[2];
         let w = if sample_w {
-            let eps = Tensor::random(
-                [b * n, t, k],
-                Distribution::Normal(0.0, 1.0),
-                (&mu.device(), mu.dtype()),
-            );
+            let eps = Tensor::random([b * n, t, k], Distribution::Normal(0.0, 1.0), (&mu.device(), mu.dtype()));
             mu.clone() + eps * self.log_w_std.val().exp().reshape([1, 1, 1])
         } else {
             mu.clone()
         };
-        let log_likelihood = self.machine_log_likelihoods(
-            images,
-            mem::read(w.clone(), written.state.mean.clone()),
-            n,
-            scored,
-        );
-        MachineReads {
-            written,
-            codes,
-            share,
-            mu,
-            w,
-            log_likelihood,
-            code_size: c,
-        }
+        let log_likelihood = self.machine_log_likelihoods(images, mem::read(w.clone(), written.state.mean.clone()), n, scored);
+        MachineReads { written, codes, share, mu, w, log_likelihood, code_size: c }
     }
 
     /// ln p(x | d(R_cᵀ w_c)) of every item under every machine's read, or only under the
@@ -288,37 +232,20 @@ impl Pkm {
     ///
     /// # Shapes
     /// - images: [B, T, 784]; reads: [B·N, T, C]; returns [B, T, N]
-    fn machine_log_likelihoods(
-        &self,
-        images: Tensor<3>,
-        reads: Tensor<3>,
-        n: usize,
-        scored: Option<Vec<i64>>,
-    ) -> Tensor<3> {
+    fn machine_log_likelihoods(&self, images: Tensor<3>, reads: Tensor<3>, n: usize, scored: Option<Vec<i64>>) -> Tensor<3> {
         let [b, t, _] = images.dims();
         let c = reads.dims()[2];
-        let reads = reads
-            .reshape([b, n, t, c])
-            .swap_dims(1, 2)
-            .reshape([b * t * n, c]);
-        let targets = images
-            .unsqueeze_dim::<4>(2)
-            .repeat_dim(2, n)
-            .reshape([b * t * n, PIXELS]);
+        let reads = reads.reshape([b, n, t, c]).swap_dims(1, 2).reshape([b * t * n, c]);
+        let targets = images.unsqueeze_dim::<4>(2).repeat_dim(2, n).reshape([b * t * n, PIXELS]);
         let Some(scored) = scored else {
-            return bernoulli_log_likelihood(targets, self.decoder.forward(reads))
-                .reshape([b, t, n]);
+            return bernoulli_log_likelihood(targets, self.decoder.forward(reads)).reshape([b, t, n]);
         };
         let device = reads.device();
         let count = scored.len();
         let index = Tensor::<1, Int>::from_data(TensorData::new(scored, [count]), &device);
-        let picked = bernoulli_log_likelihood(
-            targets.select(0, index.clone()),
-            self.decoder.forward(reads.select(0, index.clone())),
-        );
+        let picked = bernoulli_log_likelihood(targets.select(0, index.clone()), self.decoder.forward(reads.select(0, index.clone())));
         let all = Tensor::<1>::zeros([b * t * n], (&device, picked.dtype()));
-        all.select_assign(0, index, picked, IndexingUpdateOp::Add)
-            .reshape([b, t, n])
+        all.select_assign(0, index, picked, IndexingUpdateOp::Add).reshape([b, t, n])
     }
 
     /// The episode bound with the memory written from `written` (None: from `images`, the
@@ -327,35 +254,18 @@ impl Pkm {
     ///
     /// # Shapes
     /// - images, written: [B, T, 784], binary
-    pub fn episode_terms_with_memory_from(
-        &self,
-        images: Tensor<3>,
-        written: Option<Tensor<3>>,
-        config: &PkmConfig,
-        sample_w: bool,
-    ) -> PkmTerms {
+    pub fn episode_terms_with_memory_from(&self, images: Tensor<3>, written: Option<Tensor<3>>, config: &PkmConfig, sample_w: bool) -> PkmTerms {
         let [b, t, _] = images.dims();
         let n = self.machines();
         let targets = images.clone().reshape([b * t, PIXELS]);
         let r = self.read_machines(images, written, config, sample_w);
         let share = r.share; // q(c|x) [B, T, N]
         let recon = (share.clone() * r.log_likelihood).sum_dim(2).neg(); // [B, T, 1]
-        let kl_w = mem::kl_addressing(r.mu, self.log_w_std.val(), config.memory.w_prior_std)
-            .reshape([b, n, t])
-            .swap_dims(1, 2); // [B, T, N]
+        let kl_w = mem::kl_addressing(r.mu, self.log_w_std.val(), config.memory.w_prior_std).reshape([b, n, t]).swap_dims(1, 2); // [B, T, N]
         let kl_w = (share.clone() * kl_w).sum_dim(2);
-        let ae_ll = bernoulli_log_likelihood(
-            targets,
-            self.decoder.forward(r.codes.reshape([b * t, r.code_size])),
-        );
-        let kl_m = kl_machines(
-            &r.written.state,
-            self.prior_mean.val(),
-            self.prior_log_var.val(),
-        ); // [B·N]
-        let entropy = (share.clone() * share.clone().clamp_min(1e-12).log())
-            .sum_dim(2)
-            .neg(); // [B, T, 1]
+        let ae_ll = bernoulli_log_likelihood(targets, self.decoder.forward(r.codes.reshape([b * t, r.code_size])));
+        let kl_m = kl_machines(&r.written.state, self.prior_mean.val(), self.prior_log_var.val()); // [B·N]
+        let entropy = (share.clone() * share.clone().clamp_min(1e-12).log()).sum_dim(2).neg(); // [B, T, 1]
         let kl_c = entropy.neg().add_scalar((n as f64).ln());
         let per_image = |x: Tensor<1>| x.sum().div_scalar((b * t) as f64);
         let recon_nats = per_image(recon.reshape([b * t]));
@@ -363,23 +273,12 @@ impl Pkm {
         let kl_gate_nats = per_image(kl_c.reshape([b * t]));
         let kl_memory_nats = per_image(kl_m);
         let ae_nats = per_image(ae_ll.neg());
-        let nats_per_image = recon_nats.clone()
-            + kl_addressing_nats.clone()
-            + kl_gate_nats.clone()
-            + kl_memory_nats.clone();
+        let nats_per_image = recon_nats.clone() + kl_addressing_nats.clone() + kl_gate_nats.clone() + kl_memory_nats.clone();
         let episode_share = share.clone().sum_dim(1).div_scalar(t as f64); // q̄(c) [B, 1, N]
-        let usage_kl = (episode_share.clone()
-            * episode_share.clamp_min(1e-12).mul_scalar(n as f64).log())
-        .sum()
-        .div_scalar(b as f64);
-        let machine_usage = share
-            .sum_dims(&[0, 1])
-            .reshape([n])
-            .div_scalar((b * t) as f64);
+        let usage_kl = (episode_share.clone() * episode_share.clamp_min(1e-12).mul_scalar(n as f64).log()).sum().div_scalar(b as f64);
+        let machine_usage = share.sum_dims(&[0, 1]).reshape([n]).div_scalar((b * t) as f64);
         PkmTerms {
-            loss: nats_per_image.clone()
-                + ae_nats.clone().mul_scalar(config.ae_weight)
-                + usage_kl.clone().mul_scalar(config.balance_weight),
+            loss: nats_per_image.clone() + ae_nats.clone().mul_scalar(config.ae_weight) + usage_kl.clone().mul_scalar(config.balance_weight),
             nats_per_image,
             recon_nats,
             kl_addressing_nats,
@@ -400,16 +299,8 @@ impl Pkm {
 /// - share: [B, T, N]; returns [B, T, N]
 fn restrict_to_top(share: Tensor<3>, k: Option<usize>) -> (Tensor<3>, Option<Vec<i64>>) {
     let [b, t, n] = share.dims();
-    let Some(k) = k.filter(|&k| k < n) else {
-        return (share, None);
-    };
-    let values = share
-        .clone()
-        .detach()
-        .into_data()
-        .convert::<f32>()
-        .try_into_vec::<f32>()
-        .expect("float");
+    let Some(k) = k.filter(|&k| k < n) else { return (share, None) };
+    let values = share.clone().detach().into_data().convert::<f32>().try_into_vec::<f32>().expect("float");
     let mut mask = vec![0.0f32; b * t * n];
     let mut scored = Vec::with_capacity(b * t * k);
     for (item, row) in values.chunks(n).enumerate() {
@@ -457,8 +348,8 @@ fn draw_category(q: &[f64], rng: &mut SplitMix64) -> usize {
 /// The PKM's reported terms: −ELBO/T and its parts (nats per image), then the AE term.
 pub mod terms {
     // The bound's terms the PKM shares with the DKM, under the same keys.
-    use crate::model::TermName;
     pub use crate::model::dkm::terms::{AE, KL_M, KL_W, NEG_ELBO, RECON};
+    use crate::model::TermName;
     pub const KL_C: TermName = TermName::new("kl_gate_nats", "KL(c)", "nats");
     /// KL(q̄(c) ‖ U(N)): how unevenly an episode uses the machines (training loss only).
     pub const USAGE_KL: TermName = TermName::new("usage_kl_nats", "KL(usage)", "nats");
@@ -471,21 +362,11 @@ impl super::TrainableModel for Pkm {
     const KIND: super::ModelKind = super::ModelKind::Pkm;
 
     fn config_from(options: &super::ModelOptions, seed: u64) -> PkmConfig {
-        let memory = MemoryConfig {
-            slots: options.slots_per_machine,
-            code_size: options.code_size,
-            ..MemoryConfig::default()
-        };
+        let memory = MemoryConfig { slots: options.slots_per_machine, code_size: options.code_size, ..MemoryConfig::default() };
         // New runs score each item's two most likely machines (the gates decide: the shipped
         // PKMs' gate entropy is 0.06-0.12 nats), half the decoding of all four.
         let scored = (options.machines > 2).then_some(2);
-        PkmConfig::new()
-            .with_arch(options.arch)
-            .with_seed(seed)
-            .with_machines(options.machines)
-            .with_memory(memory)
-            .with_ae_weight(options.ae_weight)
-            .with_scored_machines(scored)
+        PkmConfig::new().with_arch(options.arch).with_seed(seed).with_machines(options.machines).with_memory(memory).with_ae_weight(options.ae_weight).with_scored_machines(scored)
     }
 
     /// The source's shapes with the command line's autoencoder weight.
@@ -498,19 +379,13 @@ impl super::TrainableModel for Pkm {
         super::check_size("machines", config.machines)?;
         if let Some(k) = config.scored_machines {
             if !(1..=config.machines).contains(&k) {
-                return Err(format!(
-                    "scored_machines = {k} must lie in 1..={}",
-                    config.machines
-                ));
+                return Err(format!("scored_machines = {k} must lie in 1..={}", config.machines));
             }
         }
         super::check_finite_weight("ae_weight", config.ae_weight)?;
         super::check_finite_weight("balance_weight", config.balance_weight)?;
         if !(config.gate_temperature.is_finite() && config.gate_temperature > 0.0) {
-            return Err(format!(
-                "gate_temperature = {} must be a finite number > 0",
-                config.gate_temperature
-            ));
+            return Err(format!("gate_temperature = {} must be a finite number > 0", config.gate_temperature));
         }
         Ok(())
     }
@@ -531,12 +406,7 @@ impl super::TrainableModel for Pkm {
                 (terms::KL_M, t.kl_memory_nats),
                 (terms::AE, t.ae_nats),
                 (terms::USAGE_KL, t.usage_kl_nats),
-                (
-                    terms::GATE_ENTROPY,
-                    t.kl_gate_nats
-                        .neg()
-                        .add_scalar((config.machines as f64).ln()),
-                ),
+                (terms::GATE_ENTROPY, t.kl_gate_nats.neg().add_scalar((config.machines as f64).ln())),
             ],
             series: vec![("machine_usage", t.machine_usage)],
         }
@@ -546,24 +416,12 @@ impl super::TrainableModel for Pkm {
         config.sample_w_in_training
     }
 
-    fn conditional_terms(
-        &self,
-        scored: Tensor<3>,
-        written: Tensor<3>,
-        config: &PkmConfig,
-        sampled: bool,
-    ) -> Option<super::LossTerms> {
+    fn conditional_terms(&self, scored: Tensor<3>, written: Tensor<3>, config: &PkmConfig, sampled: bool) -> Option<super::LossTerms> {
         let t = self.episode_terms_with_memory_from(scored, Some(written), config, sampled);
-        let conditional =
-            t.recon_nats.clone() + t.kl_addressing_nats.clone() + t.kl_gate_nats.clone();
+        let conditional = t.recon_nats.clone() + t.kl_addressing_nats.clone() + t.kl_gate_nats.clone();
         Some(super::LossTerms {
             loss: conditional.clone(),
-            terms: vec![
-                (super::CONDITIONAL_NEG_ELBO, conditional),
-                (terms::RECON, t.recon_nats),
-                (terms::KL_W, t.kl_addressing_nats),
-                (terms::KL_C, t.kl_gate_nats),
-            ],
+            terms: vec![(super::CONDITIONAL_NEG_ELBO, conditional), (terms::RECON, t.recon_nats), (terms::KL_W, t.kl_addressing_nats), (terms::KL_C, t.kl_gate_nats)],
             series: Vec::new(),
         })
     }
@@ -571,41 +429,21 @@ impl super::TrainableModel for Pkm {
     /// ln p(x | w_c, M_c) + ln p(w_c) + ln p(c) − ln q(w_c) − ln q(c | x), c ~ q(c | x) drawn
     /// (on the host, seeded) and w_c ~ q(w_c), the memory written from the episode and held
     /// fixed.
-    fn log_importance_weights(
-        &self,
-        images: Tensor<3>,
-        config: &PkmConfig,
-        samples: usize,
-    ) -> Option<Tensor<2>> {
+    fn log_importance_weights(&self, images: Tensor<3>, config: &PkmConfig, samples: usize) -> Option<Tensor<2>> {
         let [b, t, _] = images.dims();
         let n = self.machines();
         let device = images.device();
         let log_w_std = self.log_w_std.val();
         let mut rng = SplitMix64::new(0x1A5E_C0DE);
         let mut columns = vec![Vec::with_capacity(b * t); samples];
-        let to_vec = |x: Tensor<3>| {
-            x.into_data()
-                .convert::<f64>()
-                .try_into_vec::<f64>()
-                .expect("float")
-        };
+        let to_vec = |x: Tensor<3>| x.into_data().convert::<f64>().try_into_vec::<f64>().expect("float");
         for column in columns.iter_mut() {
             // The same memory every sample (a deterministic write); fresh w draws.
             let r = self.read_machines(images.clone(), Some(images.clone()), config, true);
             let k = r.w.dims()[2];
             let flat_w = r.w.clone().reshape([b * n * t, k]);
-            let prior = super::gaussian_log_density(
-                flat_w.clone(),
-                flat_w.zeros_like(),
-                flat_w
-                    .zeros_like()
-                    .add_scalar(config.memory.w_prior_std.ln()),
-            );
-            let posterior = super::gaussian_log_density(
-                flat_w,
-                r.mu.reshape([b * n * t, k]),
-                log_w_std.clone().reshape([1, 1]),
-            );
+            let prior = super::gaussian_log_density(flat_w.clone(), flat_w.zeros_like(), flat_w.zeros_like().add_scalar(config.memory.w_prior_std.ln()));
+            let posterior = super::gaussian_log_density(flat_w, r.mu.reshape([b * n * t, k]), log_w_std.clone().reshape([1, 1]));
             let addressing = (prior - posterior).reshape([b, n, t]).swap_dims(1, 2); // [B, T, N]
             let per_machine = to_vec(r.log_likelihood + addressing); // [B, T, N]
             let share = to_vec(r.share);
@@ -614,25 +452,15 @@ impl super::TrainableModel for Pkm {
                 column.push(terms[c] - (n as f64).ln() - q[c].max(1e-12).ln());
             }
         }
-        let flat: Vec<f32> = (0..b * t)
-            .flat_map(|i| columns.iter().map(move |col| col[i] as f32))
-            .collect();
-        Some(Tensor::from_data(
-            TensorData::new(flat, [b * t, samples]),
-            &device,
-        ))
+        let flat: Vec<f32> = (0..b * t).flat_map(|i| columns.iter().map(move |col| col[i] as f32)).collect();
+        Some(Tensor::from_data(TensorData::new(flat, [b * t, samples]), &device))
     }
 
     fn allocation(&self, images: Tensor<2>, config: &PkmConfig) -> Option<Tensor<2>> {
         Some(self.gates(self.encoder.forward(images), config))
     }
 
-    fn into_attractor(
-        self,
-        name: &str,
-        config: PkmConfig,
-        device: Device,
-    ) -> Box<dyn crate::memory::AttractorMemory> {
+    fn into_attractor(self, name: &str, config: PkmConfig, device: Device) -> Box<dyn crate::memory::AttractorMemory> {
         Box::new(super::PkmAttractor::explorable(name, self, config, device))
     }
 }

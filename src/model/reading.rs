@@ -14,36 +14,23 @@ use super::explorable::TrainedAttractor;
 use super::networks::{Decoder, Encoder};
 
 pub(crate) fn to_f32<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-    t.into_data()
-        .convert::<f32>()
-        .try_into_vec::<f32>()
-        .expect("float tensor")
+    t.into_data().convert::<f32>().try_into_vec::<f32>().expect("float tensor")
 }
 
 pub(crate) fn to_f64_scalar(t: Tensor<1>) -> f64 {
-    t.into_data()
-        .convert::<f64>()
-        .try_into_vec::<f64>()
-        .expect("float tensor")[0]
+    t.into_data().convert::<f64>().try_into_vec::<f64>().expect("float tensor")[0]
 }
 
 /// # Shapes
 /// - returns [N, 784]
 pub(crate) fn images_tensor(images: &[Image], device: &Device) -> Tensor<2> {
-    let values: Vec<f32> = images
-        .iter()
-        .flat_map(|im| im.pixels.iter().copied())
-        .collect();
+    let values: Vec<f32> = images.iter().flat_map(|im| im.pixels.iter().copied()).collect();
     Tensor::from_data(TensorData::new(values, [images.len(), PIXELS]), device)
 }
 
 /// The encoder's codes e(x) of `images`, one vector each: a trained memory's own space (the
 /// basin map's PCA). None for no images or a wrong size.
-pub(crate) fn encoder_embeddings(
-    encoder: &Encoder,
-    images: &[Image],
-    device: &Device,
-) -> Option<Vec<Vec<f32>>> {
+pub(crate) fn encoder_embeddings(encoder: &Encoder, images: &[Image], device: &Device) -> Option<Vec<Vec<f32>>> {
     if images.is_empty() || check_size(images, SIDE, SIDE).is_err() {
         return None;
     }
@@ -67,9 +54,7 @@ pub(crate) fn decode_probabilities(decoder: &Decoder, codes: Tensor<2>) -> Vec<I
 pub(crate) fn probability_images(logits: Tensor<2>) -> Vec<Image> {
     let n = logits.dims()[0];
     let p = to_f32(sigmoid(logits));
-    (0..n)
-        .map(|i| Image::new(SIDE, SIDE, p[i * PIXELS..(i + 1) * PIXELS].to_vec()))
-        .collect()
+    (0..n).map(|i| Image::new(SIDE, SIDE, p[i * PIXELS..(i + 1) * PIXELS].to_vec())).collect()
 }
 
 /// The next iterate from decoder logits of one image: the mode, the means, or a sample.
@@ -89,21 +74,9 @@ pub(crate) fn iterate_from_logits(logits: &[f32], update: ReadUpdate, seed: u64)
     let probability = |l: f32| (1.0 / (1.0 + (-(l as f64)).exp())) as f32;
     let mut rng = SplitMix64::new(seed);
     let pixels = match update {
-        ReadUpdate::Mode => logits
-            .iter()
-            .map(|&l| if l >= 0.0 { 1.0 } else { 0.0 })
-            .collect(),
+        ReadUpdate::Mode => logits.iter().map(|&l| if l >= 0.0 { 1.0 } else { 0.0 }).collect(),
         ReadUpdate::Mean => logits.iter().map(|&l| probability(l)).collect(),
-        ReadUpdate::Sample => logits
-            .iter()
-            .map(|&l| {
-                if rng.next_f32() < probability(l) {
-                    1.0
-                } else {
-                    0.0
-                }
-            })
-            .collect(),
+        ReadUpdate::Sample => logits.iter().map(|&l| if rng.next_f32() < probability(l) { 1.0 } else { 0.0 }).collect(),
     };
     Image::new(SIDE, SIDE, pixels)
 }
@@ -120,10 +93,7 @@ pub(crate) fn check_episode(episode: &[Image]) -> Result<(), MemoryError> {
 pub(crate) fn write_report(kl_memory: f64, stored: usize) -> WriteReport {
     WriteReport {
         stored,
-        terms: vec![
-            Term::new("KL(M) nats", kl_memory),
-            Term::new("KL(M) per image", kl_memory / stored as f64),
-        ],
+        terms: vec![Term::new("KL(M) nats", kl_memory), Term::new("KL(M) per image", kl_memory / stored as f64)],
     }
 }
 
@@ -132,22 +102,9 @@ pub(crate) fn memory_panels(state: &MemoryState, decoder: &Decoder) -> Vec<Panel
     let [_, k, c] = state.mean.dims();
     let r = state.mean.clone().reshape([k, c]);
     vec![
-        Panel::Heatmap {
-            title: "memory mean R (K × C)".into(),
-            rows: k,
-            cols: c,
-            values: to_f32(r.clone()),
-        },
-        Panel::Heatmap {
-            title: "row covariance U (K × K)".into(),
-            rows: k,
-            cols: k,
-            values: to_f32(state.cov.clone().reshape([k, k])),
-        },
-        Panel::Images {
-            title: "decoded memory rows d(R_k)".into(),
-            images: decode_probabilities(decoder, r),
-        },
+        Panel::Heatmap { title: "memory mean R (K × C)".into(), rows: k, cols: c, values: to_f32(r.clone()) },
+        Panel::Heatmap { title: "row covariance U (K × K)".into(), rows: k, cols: k, values: to_f32(state.cov.clone().reshape([k, k])) },
+        Panel::Images { title: "decoded memory rows d(R_k)".into(), images: decode_probabilities(decoder, r) },
     ]
 }
 
@@ -163,25 +120,11 @@ pub(crate) fn latent_point(latent: Tensor<2>) -> Vec<f64> {
 ///
 /// # Shapes
 /// - returns [1, size]
-pub(crate) fn latent_tensor(
-    point: &[f64],
-    size: usize,
-    what: &str,
-    device: &Device,
-) -> Result<Tensor<2>, MemoryError> {
+pub(crate) fn latent_tensor(point: &[f64], size: usize, what: &str, device: &Device) -> Result<Tensor<2>, MemoryError> {
     if point.len() != size {
-        return Err(MemoryError::Model(format!(
-            "a landscape point of {} values for a {size}-dimensional {what}",
-            point.len()
-        )));
+        return Err(MemoryError::Model(format!("a landscape point of {} values for a {size}-dimensional {what}", point.len())));
     }
-    Ok(Tensor::from_data(
-        TensorData::new(
-            point.iter().map(|&v| v as f32).collect::<Vec<f32>>(),
-            [1, size],
-        ),
-        device,
-    ))
+    Ok(Tensor::from_data(TensorData::new(point.iter().map(|&v| v as f32).collect::<Vec<f32>>(), [1, size]), device))
 }
 
 /// The landscape of a memory whose state is a latent point (the KM's address, K++'s key): at
@@ -191,15 +134,8 @@ pub(crate) fn latent_tensor(
 ///
 /// # Shapes
 /// - code: [1, C]
-pub(crate) fn landscape_at_code(
-    memory: &impl TrainedAttractor,
-    decoder: &Decoder,
-    code: Tensor<2>,
-) -> Result<(f64, Image), MemoryError> {
+pub(crate) fn landscape_at_code(memory: &impl TrainedAttractor, decoder: &Decoder, code: Tensor<2>) -> Result<(f64, Image), MemoryError> {
     let image = next_iterate(decoder.forward(code), ReadUpdate::Mode, 0);
-    let energy = memory
-        .evaluate(&image)?
-        .energy
-        .ok_or_else(|| MemoryError::Model("this memory reports no energy".into()))?;
+    let energy = memory.evaluate(&image)?.energy.ok_or_else(|| MemoryError::Model("this memory reports no energy".into()))?;
     Ok((energy, image))
 }

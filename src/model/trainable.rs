@@ -71,20 +71,9 @@ impl Metrics {
 
     /// "-ELBO 99.93 nats (recon 52.19, KL(w) 35.52, ...)": the headline and its parts.
     pub fn summary(&self) -> String {
-        let Some((first, rest)) = self.0.split_first() else {
-            return String::new();
-        };
-        let parts: Vec<String> = rest
-            .iter()
-            .map(|m| format!("{} {:.2}", m.name.label, m.value))
-            .collect();
-        format!(
-            "{} {:.2} {} ({})",
-            first.name.label,
-            first.value,
-            first.name.unit,
-            parts.join(", ")
-        )
+        let Some((first, rest)) = self.0.split_first() else { return String::new() };
+        let parts: Vec<String> = rest.iter().map(|m| format!("{} {:.2}", m.name.label, m.value)).collect();
+        format!("{} {:.2} {} ({})", first.name.label, first.value, first.name.unit, parts.join(", "))
     }
 }
 
@@ -114,8 +103,7 @@ pub enum HeadlineBound {
 }
 
 /// The headline term of [`TrainableModel::conditional_terms`].
-pub const CONDITIONAL_NEG_ELBO: TermName =
-    TermName::new("conditional_nats_per_image", "-ELBO | M", "nats");
+pub const CONDITIONAL_NEG_ELBO: TermName = TermName::new("conditional_nats_per_image", "-ELBO | M", "nats");
 
 pub trait TrainableModel: Module + Sized + 'static {
     /// Everything that fixes the model's shape; stored in the checkpoint card.
@@ -160,12 +148,7 @@ pub trait TrainableModel: Module + Sized + 'static {
     ///
     /// # Shapes
     /// - images: [B, T, 784], binary; returns [B·T, samples]
-    fn log_importance_weights(
-        &self,
-        _images: Tensor<3>,
-        _config: &Self::Config,
-        _samples: usize,
-    ) -> Option<Tensor<2>> {
+    fn log_importance_weights(&self, _images: Tensor<3>, _config: &Self::Config, _samples: usize) -> Option<Tensor<2>> {
         None
     }
 
@@ -177,13 +160,7 @@ pub trait TrainableModel: Module + Sized + 'static {
     ///
     /// # Shapes
     /// - scored, written: [B, T, 784], binary
-    fn conditional_terms(
-        &self,
-        _scored: Tensor<3>,
-        _written: Tensor<3>,
-        _config: &Self::Config,
-        _sampled: bool,
-    ) -> Option<LossTerms> {
+    fn conditional_terms(&self, _scored: Tensor<3>, _written: Tensor<3>, _config: &Self::Config, _sampled: bool) -> Option<LossTerms> {
         None
     }
 
@@ -197,10 +174,5 @@ pub trait TrainableModel: Module + Sized + 'static {
     }
 
     /// The model as an explorable memory; it should live on a device without autodiff.
-    fn into_attractor(
-        self,
-        name: &str,
-        config: Self::Config,
-        device: Device,
-    ) -> Box<dyn AttractorMemory>;
+    fn into_attractor(self, name: &str, config: Self::Config, device: Device) -> Box<dyn AttractorMemory>;
 }

@@ -52,10 +52,7 @@ pub enum LessonAction {
     /// Write the episode into memory.
     Write,
     /// Make stored item `stored` the query, corrupted by `noise` (`flip:0.1`, ...).
-    Query {
-        stored: usize,
-        noise: Option<String>,
-    },
+    Query { stored: usize, noise: Option<String> },
     /// The read's addressing (`amortised`, `guarded`, `optimised`).
     Addressing(String),
     /// Play the read.
@@ -94,22 +91,10 @@ pub enum LessonAction {
 
 /// The scenes the built-in lessons open, by name.
 pub const BUILT_IN_SCENES: [(&str, &str); 4] = [
-    (
-        "dkm-denoise",
-        include_str!("../../assets/scenes/dkm-denoise.json"),
-    ),
-    (
-        "dkm-optimised",
-        include_str!("../../assets/scenes/dkm-optimised.json"),
-    ),
-    (
-        "km-denoise",
-        include_str!("../../assets/scenes/km-denoise.json"),
-    ),
-    (
-        "hopfield-mixture",
-        include_str!("../../assets/scenes/hopfield-mixture.json"),
-    ),
+    ("dkm-denoise", include_str!("../../assets/scenes/dkm-denoise.json")),
+    ("dkm-optimised", include_str!("../../assets/scenes/dkm-optimised.json")),
+    ("km-denoise", include_str!("../../assets/scenes/km-denoise.json")),
+    ("hopfield-mixture", include_str!("../../assets/scenes/hopfield-mixture.json")),
 ];
 
 const BUILT_IN_LESSONS: [&str; 10] = [
@@ -137,20 +122,11 @@ pub struct FoundLesson {
 impl Lesson {
     /// Parses and checks a lesson (at least one step, every scene and value readable).
     pub fn parse(text: &str, origin: &str) -> Result<Lesson, SceneError> {
-        let lesson: Lesson = serde_json::from_str(text).map_err(|e| SceneError::Malformed {
-            path: origin.into(),
-            problem: format!("lesson: {e}"),
-        })?;
+        let lesson: Lesson = serde_json::from_str(text).map_err(|e| SceneError::Malformed { path: origin.into(), problem: format!("lesson: {e}") })?;
         if lesson.steps.is_empty() || lesson.name.trim().is_empty() {
-            return Err(SceneError::Malformed {
-                path: origin.into(),
-                problem: "a lesson needs a name and at least one step".into(),
-            });
+            return Err(SceneError::Malformed { path: origin.into(), problem: "a lesson needs a name and at least one step".into() });
         }
-        lesson.check().map_err(|problem| SceneError::Malformed {
-            path: origin.into(),
-            problem,
-        })?;
+        lesson.check().map_err(|problem| SceneError::Malformed { path: origin.into(), problem })?;
         Ok(lesson)
     }
 
@@ -161,19 +137,13 @@ impl Lesson {
         for (n, step) in self.steps.iter().enumerate() {
             // A step's actions all run when a person presses Next: a long list is hours of work.
             if step.actions.len() > MAX_ACTIONS_PER_STEP {
-                return Err(format!(
-                    "step {}: actions: {} (at most {MAX_ACTIONS_PER_STEP})",
-                    n + 1,
-                    step.actions.len()
-                ));
+                return Err(format!("step {}: actions: {} (at most {MAX_ACTIONS_PER_STEP})", n + 1, step.actions.len()));
             }
             for action in &step.actions {
                 action.check().map_err(|e| format!("step {}: {e}", n + 1))?;
             }
             for check in &step.checks {
-                check
-                    .check()
-                    .map_err(|e| format!("step {}: checks: {e}", n + 1))?;
+                check.check().map_err(|e| format!("step {}: checks: {e}", n + 1))?;
             }
         }
         Ok(())
@@ -187,20 +157,8 @@ const MAX_ACTIONS_PER_STEP: usize = 16;
 
 impl LessonAction {
     fn check(&self) -> Result<(), String> {
-        let item = |field: &'static str, i: usize| {
-            if i < MAX_EPISODE {
-                Ok(())
-            } else {
-                Err(format!(
-                    "{field}: item {i} (an episode holds at most {MAX_EPISODE})"
-                ))
-            }
-        };
-        let noise = |text: &str| {
-            text.parse::<Corruption>()
-                .map(drop)
-                .map_err(|e| format!("noise: {e}"))
-        };
+        let item = |field: &'static str, i: usize| if i < MAX_EPISODE { Ok(()) } else { Err(format!("{field}: item {i} (an episode holds at most {MAX_EPISODE})")) };
+        let noise = |text: &str| text.parse::<Corruption>().map(drop).map_err(|e| format!("noise: {e}"));
         match self {
             LessonAction::Scene(name) => {
                 if name.trim().is_empty() {
@@ -209,23 +167,16 @@ impl LessonAction {
             }
             LessonAction::Memory(name) => {
                 let name: MemoryName = name.parse()?;
-                MemorySpec::from_name(name, None, DEFAULT_BETA, SdmConfig::default().locations)
-                    .map_err(|e| {
-                        format!("memory: {e} (a lesson picks a trained memory with a scene)")
-                    })?;
+                MemorySpec::from_name(name, None, DEFAULT_BETA, SdmConfig::default().locations).map_err(|e| format!("memory: {e} (a lesson picks a trained memory with a scene)"))?;
             }
             LessonAction::Fill { with, count } => {
                 if !matches!(with.as_str(), "random" | "patterns") {
                     return Err(format!("fill with {with:?} (random or patterns)"));
                 }
-                check_count("fill count", *count, MAX_EXPLORER_EPISODE)
-                    .map_err(|e| e.to_string())?;
+                check_count("fill count", *count, MAX_EXPLORER_EPISODE).map_err(|e| e.to_string())?;
             }
-            LessonAction::Write | LessonAction::Play | LessonAction::Train | LessonAction::Wait => {
-            }
-            LessonAction::Experiment { name, .. } if name.trim().is_empty() => {
-                return Err("experiment: no name".into());
-            }
+            LessonAction::Write | LessonAction::Play | LessonAction::Train | LessonAction::Wait => {}
+            LessonAction::Experiment { name, .. } if name.trim().is_empty() => return Err("experiment: no name".into()),
             LessonAction::Experiment { .. } => {}
             LessonAction::Compare(names) => {
                 if names.is_empty() {
@@ -235,10 +186,7 @@ impl LessonAction {
                     name.parse::<MemoryName>()?;
                 }
             }
-            LessonAction::Query {
-                stored,
-                noise: corruption,
-            } => {
+            LessonAction::Query { stored, noise: corruption } => {
                 item("query", *stored)?;
                 corruption.as_deref().map(noise).transpose()?;
             }
@@ -254,17 +202,11 @@ impl LessonAction {
                     return Err(format!("a basin map between item {a} and itself"));
                 }
             }
-            LessonAction::Sweep {
-                stored,
-                patterns,
-                noise: corruption,
-                control,
-            } => {
+            LessonAction::Sweep { stored, patterns, noise: corruption, control } => {
                 if let Some(control) = control {
                     control.parse::<crate::eval::SweepControl>()?;
                 }
-                check_count("sweep points", stored.len(), MAX_SWEEP_POINTS)
-                    .map_err(|e| e.to_string())?;
+                check_count("sweep points", stored.len(), MAX_SWEEP_POINTS).map_err(|e| e.to_string())?;
                 for &n in stored {
                     check_count("sweep stored", n, MAX_EPISODE).map_err(|e| e.to_string())?;
                 }
@@ -275,10 +217,7 @@ impl LessonAction {
             }
             LessonAction::Landscape { items } => {
                 if !(2..=3).contains(&items.len()) {
-                    return Err(format!(
-                        "a landscape through {} items (2 or 3)",
-                        items.len()
-                    ));
+                    return Err(format!("a landscape through {} items (2 or 3)", items.len()));
                 }
                 for &i in items {
                     item("landscape", i)?;
@@ -297,17 +236,10 @@ pub const LESSON_PANELS: [&str; 4] = ["basins", "sweeps", "train", "experiments"
 pub fn all_lessons(dir: Option<&Path>) -> Result<Vec<FoundLesson>, SceneError> {
     let mut lessons: Vec<FoundLesson> = BUILT_IN_LESSONS
         .iter()
-        .map(|text| {
-            Lesson::parse(text, "built-in lesson").map(|lesson| FoundLesson { lesson, dir: None })
-        })
+        .map(|text| Lesson::parse(text, "built-in lesson").map(|lesson| FoundLesson { lesson, dir: None }))
         .collect::<Result<_, _>>()?;
     if let Some(dir) = dir {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-            .into_iter()
-            .flatten()
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|e| e == "json"))
-            .collect();
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir).into_iter().flatten().filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "json")).collect();
         files.sort();
         for path in files {
             let found = read_lesson(&path)?;
@@ -320,23 +252,15 @@ pub fn all_lessons(dir: Option<&Path>) -> Result<Vec<FoundLesson>, SceneError> {
 
 /// The folder of lesson files beside the shipped weights (`assets/lessons`), if there is one.
 pub fn lessons_dir() -> Option<PathBuf> {
-    crate::catalog::assets_dir()
-        .map(|d| d.join("lessons"))
-        .filter(|d| d.is_dir())
+    crate::catalog::assets_dir().map(|d| d.join("lessons")).filter(|d| d.is_dir())
 }
 
 /// A lesson file.
 pub fn read_lesson(path: &Path) -> Result<FoundLesson, SceneError> {
     let bytes = super::format::read_small_file(path, 1 << 20)?;
-    let text = String::from_utf8(bytes).map_err(|_| SceneError::Malformed {
-        path: path.to_path_buf(),
-        problem: "not UTF-8 text".into(),
-    })?;
+    let text = String::from_utf8(bytes).map_err(|_| SceneError::Malformed { path: path.to_path_buf(), problem: "not UTF-8 text".into() })?;
     let lesson = Lesson::parse(&text, &path.display().to_string())?;
-    Ok(FoundLesson {
-        lesson,
-        dir: path.parent().map(Path::to_path_buf),
-    })
+    Ok(FoundLesson { lesson, dir: path.parent().map(Path::to_path_buf) })
 }
 
 /// The lesson `name_or_path`: a lesson's name, or a lesson file.
@@ -347,15 +271,7 @@ pub fn find_lesson(name_or_path: &str, dir: Option<&Path>) -> Result<FoundLesson
     }
     let lessons = all_lessons(dir)?;
     let names: Vec<String> = lessons.iter().map(|l| l.lesson.name.clone()).collect();
-    lessons
-        .into_iter()
-        .find(|l| l.lesson.name == name_or_path)
-        .ok_or_else(|| {
-            SceneError::Invalid(format!(
-                "no lesson {name_or_path:?} (there are {})",
-                names.join(", ")
-            ))
-        })
+    lessons.into_iter().find(|l| l.lesson.name == name_or_path).ok_or_else(|| SceneError::Invalid(format!("no lesson {name_or_path:?} (there are {})", names.join(", "))))
 }
 
 /// The checkpoints a lesson's scenes need that cannot be found here (a binary copied without
@@ -364,23 +280,12 @@ pub fn missing_weights(found: &FoundLesson) -> Vec<(usize, String)> {
     let mut missing = Vec::new();
     for (n, step) in found.lesson.steps.iter().enumerate() {
         for action in &step.actions {
-            let LessonAction::Scene(name) = action else {
-                continue;
-            };
-            let Ok((scene, path)) = lesson_scene(name, found.dir.as_deref()) else {
-                continue;
-            };
+            let LessonAction::Scene(name) = action else { continue };
+            let Ok((scene, path)) = lesson_scene(name, found.dir.as_deref()) else { continue };
             if let super::format::SceneMemory::Trained { checkpoint, .. } = &scene.memory
-                && super::play::locate_checkpoint(
-                    checkpoint,
-                    path.parent().unwrap_or(Path::new(".")),
-                )
-                .is_err()
+                && super::play::locate_checkpoint(checkpoint, path.parent().unwrap_or(Path::new("."))).is_err()
             {
-                let file = checkpoint.file_name().map_or_else(
-                    || checkpoint.display().to_string(),
-                    |f| f.to_string_lossy().into_owned(),
-                );
+                let file = checkpoint.file_name().map_or_else(|| checkpoint.display().to_string(), |f| f.to_string_lossy().into_owned());
                 missing.push((n + 1, file));
             }
         }
@@ -391,10 +296,7 @@ pub fn missing_weights(found: &FoundLesson) -> Vec<(usize, String)> {
 /// The scene a lesson step names: built in by name, else a file in the lesson's folder.
 pub fn lesson_scene(name: &str, lesson_dir: Option<&Path>) -> Result<(Scene, PathBuf), SceneError> {
     if let Some((_, text)) = BUILT_IN_SCENES.iter().find(|(n, _)| *n == name) {
-        let scene: Scene = serde_json::from_str(text).map_err(|e| SceneError::Malformed {
-            path: name.into(),
-            problem: e.to_string(),
-        })?;
+        let scene: Scene = serde_json::from_str(text).map_err(|e| SceneError::Malformed { path: name.into(), problem: e.to_string() })?;
         return Ok((scene, PathBuf::from(format!("{name} (built-in scene)"))));
     }
     let path = lesson_dir.map_or_else(|| PathBuf::from(name), |d| d.join(name));
@@ -415,13 +317,7 @@ mod weights_tests {
         let text = r#"{"name": "t", "title": "T", "steps": [
             {"text": "a built-in scene", "actions": [{"scene": "dkm-denoise"}]},
             {"text": "a scene whose weights are absent", "actions": [{"scene": "absent.json"}]}]}"#;
-        let found = FoundLesson {
-            lesson: Lesson::parse(text, "t").unwrap(),
-            dir: Some(dir.path().to_path_buf()),
-        };
-        assert_eq!(
-            missing_weights(&found),
-            vec![(2, "absent_weights.ckpt".to_string())]
-        );
+        let found = FoundLesson { lesson: Lesson::parse(text, "t").unwrap(), dir: Some(dir.path().to_path_buf()) };
+        assert_eq!(missing_weights(&found), vec![(2, "absent_weights.ckpt".to_string())]);
     }
 }

@@ -58,58 +58,29 @@ impl LessonCheck {
     /// 0..1, bounds that are not numbers) are refused with the lesson.
     pub fn check(&self) -> Result<(), String> {
         let items = |field: &str, items: &[usize]| match items.iter().find(|&&i| i >= MAX_EPISODE) {
-            Some(i) => Err(format!(
-                "{field}: item {i} (an episode holds at most {MAX_EPISODE})"
-            )),
+            Some(i) => Err(format!("{field}: item {i} (an episode holds at most {MAX_EPISODE})")),
             None if items.is_empty() => Err(format!("{field}: no items")),
             None => Ok(()),
         };
-        let fraction = |field: &str, f: f64| {
-            if (0.0..=1.0).contains(&f) {
-                Ok(())
-            } else {
-                Err(format!("{field}: {f} (a fraction of the pixels, 0 to 1)"))
-            }
-        };
-        let bound = |field: &str, b: Option<f64>| {
-            if b.is_none_or(f64::is_finite) {
-                Ok(())
-            } else {
-                Err(format!("{field}: not a number"))
-            }
-        };
+        let fraction = |field: &str, f: f64| if (0.0..=1.0).contains(&f) { Ok(()) } else { Err(format!("{field}: {f} (a fraction of the pixels, 0 to 1)")) };
+        let bound = |field: &str, b: Option<f64>| if b.is_none_or(f64::is_finite) { Ok(()) } else { Err(format!("{field}: not a number")) };
         match self {
-            LessonCheck::Stored(n) if *n > MAX_EPISODE => {
-                Err(format!("stored: {n} (at most {MAX_EPISODE})"))
-            }
-            LessonCheck::FinalEnergy { above, below } => {
-                bound("final_energy.above", *above).and(bound("final_energy.below", *below))
-            }
+            LessonCheck::Stored(n) if *n > MAX_EPISODE => Err(format!("stored: {n} (at most {MAX_EPISODE})")),
+            LessonCheck::FinalEnergy { above, below } => bound("final_energy.above", *above).and(bound("final_energy.below", *below)),
             LessonCheck::ReadEndsAt(i) => items("read_ends_at", i),
             LessonCheck::ReadEndsAwayFrom(i) => items("read_ends_away_from", i),
             LessonCheck::BasinsInclude(i) => items("basins_include", i),
             LessonCheck::ReadEndsFar(f) => fraction("read_ends_far", *f),
             LessonCheck::RecallErrorBelow(f) => fraction("recall_error_below", *f),
             LessonCheck::BasinMapFarAtLeast(f) => fraction("basin_map_far_at_least", *f),
-            LessonCheck::Sweep {
-                error_above,
-                error_below,
-                ..
-            } => bound("sweep.error_above", *error_above)
-                .and(bound("sweep.error_below", *error_below)),
+            LessonCheck::Sweep { error_above, error_below, .. } => bound("sweep.error_above", *error_above).and(bound("sweep.error_below", *error_below)),
             _ => Ok(()),
         }
     }
 
     /// The claim in words, as the lesson window shows it.
     pub fn claim(&self) -> String {
-        let list = |items: &[usize]| {
-            items
-                .iter()
-                .map(usize::to_string)
-                .collect::<Vec<_>>()
-                .join(" or ")
-        };
+        let list = |items: &[usize]| items.iter().map(usize::to_string).collect::<Vec<_>>().join(" or ");
         let range = |above: Option<f64>, below: Option<f64>| match (above, below) {
             (Some(a), Some(b)) => format!("between {a} and {b}"),
             (Some(a), None) => format!("above {a}"),
@@ -121,41 +92,14 @@ impl LessonCheck {
             LessonCheck::EnergyFell => "the energy fell".into(),
             LessonCheck::EnergyNeverRose => "the energy never rose".into(),
             LessonCheck::ARiseIsMarked => "a rise is marked".into(),
-            LessonCheck::FinalEnergy { above, below } => {
-                format!("the last energy is {}", range(*above, *below))
-            }
+            LessonCheck::FinalEnergy { above, below } => format!("the last energy is {}", range(*above, *below)),
             LessonCheck::ReadEndsAt(items) => format!("the read ends at item {}", list(items)),
-            LessonCheck::ReadEndsAwayFrom(items) => {
-                format!("the read ends away from item {}", list(items))
-            }
-            LessonCheck::ReadEndsFar(f) => format!(
-                "the read ends over {:.0}% of the pixels from every item",
-                100.0 * f
-            ),
-            LessonCheck::RecallErrorBelow(f) => format!(
-                "the read ends within {:.1}% of the pixels of the clean item",
-                100.0 * f
-            ),
-            LessonCheck::Sweep {
-                stored,
-                error_above,
-                error_below,
-            } => format!(
-                "at {stored} stored, the recall error is {}",
-                range(*error_above, *error_below)
-            ),
-            LessonCheck::BasinsInclude(items) => format!(
-                "the basin map has cells of item {}",
-                items
-                    .iter()
-                    .map(usize::to_string)
-                    .collect::<Vec<_>>()
-                    .join(" and ")
-            ),
-            LessonCheck::BasinMapFarAtLeast(f) => format!(
-                "at least {:.0}% of the map ends far from every item",
-                100.0 * f
-            ),
+            LessonCheck::ReadEndsAwayFrom(items) => format!("the read ends away from item {}", list(items)),
+            LessonCheck::ReadEndsFar(f) => format!("the read ends over {:.0}% of the pixels from every item", 100.0 * f),
+            LessonCheck::RecallErrorBelow(f) => format!("the read ends within {:.1}% of the pixels of the clean item", 100.0 * f),
+            LessonCheck::Sweep { stored, error_above, error_below } => format!("at {stored} stored, the recall error is {}", range(*error_above, *error_below)),
+            LessonCheck::BasinsInclude(items) => format!("the basin map has cells of item {}", items.iter().map(usize::to_string).collect::<Vec<_>>().join(" and ")),
+            LessonCheck::BasinMapFarAtLeast(f) => format!("at least {:.0}% of the map ends far from every item", 100.0 * f),
             LessonCheck::LandscapeShown => "the landscape is shown with the read on it".into(),
         }
     }

@@ -6,7 +6,5 @@ pub mod lesson;
 pub mod lesson_check;
 pub mod play;
 
-pub use format::{
-    RecordedStep, SCENE_VERSION, Scene, SceneError, SceneImage, SceneMemory, sha256_hex,
-};
+pub use format::{RecordedStep, SCENE_VERSION, Scene, SceneError, SceneImage, SceneMemory, sha256_hex};
 pub use play::{ReplayReport, SceneRequest, locate_checkpoint, record, replay, scene_images};

@@ -2,9 +2,7 @@
 
 use burn::tensor::{Device, Tensor, TensorData};
 
-use crate::data::{
-    EpisodeSpec, ImageSet, PIXELS, binarize_stochastic, sample_episode, test_episodes,
-};
+use crate::data::{EpisodeSpec, ImageSet, PIXELS, binarize_stochastic, sample_episode, test_episodes};
 use crate::rng::SplitMix64;
 
 /// Draws batches of random episodes, binarizing grey data afresh each draw (dynamic
@@ -18,25 +16,16 @@ pub struct EpisodeBatcher<'a> {
 impl<'a> EpisodeBatcher<'a> {
     pub fn new(set: &'a ImageSet, seed: u64) -> Self {
         assert_eq!(set.pixels_per_image(), PIXELS, "model images are 28x28");
-        Self {
-            set,
-            binary: set.is_binary(),
-            rng: SplitMix64::new(seed),
-        }
+        Self { set, binary: set.is_binary(), rng: SplitMix64::new(seed) }
     }
 
     /// # Shapes
     /// - returns: [batch, episode_size, 784], values 0/1
     pub fn next_batch(&mut self, batch: usize, episode_size: usize, device: &Device) -> Tensor<3> {
-        let spec = EpisodeSpec {
-            size: episode_size,
-            replacement: self.set.len() < episode_size,
-            classes: None,
-        };
+        let spec = EpisodeSpec { size: episode_size, replacement: self.set.len() < episode_size, classes: None };
         let mut values = Vec::with_capacity(batch * episode_size * PIXELS);
         for _ in 0..batch {
-            let episode = sample_episode(self.set, spec, &mut self.rng)
-                .expect("episode spec is always satisfiable");
+            let episode = sample_episode(self.set, spec, &mut self.rng).expect("episode spec is always satisfiable");
             for i in episode {
                 let image = self.set.image(i);
                 if self.binary {
@@ -46,10 +35,7 @@ impl<'a> EpisodeBatcher<'a> {
                 }
             }
         }
-        Tensor::from_data(
-            TensorData::new(values, [batch, episode_size, PIXELS]),
-            device,
-        )
+        Tensor::from_data(TensorData::new(values, [batch, episode_size, PIXELS]), device)
     }
 }
 
@@ -62,21 +48,13 @@ pub fn evaluation_batch(set: &ImageSet, episodes: &[Vec<usize>], device: &Device
     let mut values = Vec::with_capacity(episodes.len() * t * PIXELS);
     for ep in episodes {
         for &i in ep {
-            values.extend(
-                set.bytes(i)
-                    .iter()
-                    .map(|&b| if b >= 128 { 1.0f32 } else { 0.0 }),
-            );
+            values.extend(set.bytes(i).iter().map(|&b| if b >= 128 { 1.0f32 } else { 0.0 }));
         }
     }
     Tensor::from_data(TensorData::new(values, [episodes.len(), t, PIXELS]), device)
 }
 
 /// The standard test episodes of a set (see [`test_episodes`]).
-pub fn standard_test_episodes(
-    set: &ImageSet,
-    episode_size: usize,
-    count: usize,
-) -> Vec<Vec<usize>> {
+pub fn standard_test_episodes(set: &ImageSet, episode_size: usize, count: usize) -> Vec<Vec<usize>> {
     test_episodes(set.len(), episode_size, count, 0)
 }

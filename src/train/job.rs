@@ -20,10 +20,7 @@ pub struct ModelSpec {
 impl ModelSpec {
     /// The spec of a typed config.
     pub fn of<M: TrainableModel>(config: &M::Config) -> Self {
-        Self {
-            kind: M::KIND,
-            config: serde_json::to_value(config).expect("a model config always serialises"),
-        }
+        Self { kind: M::KIND, config: serde_json::to_value(config).expect("a model config always serialises") }
     }
 
     /// The config `M` builds from command-line or train-panel options.

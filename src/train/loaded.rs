@@ -28,12 +28,7 @@ pub trait TrainedModel: Send {
     fn headline_bound(&self) -> HeadlineBound;
 
     /// [`TrainableModel::conditional_terms`].
-    fn conditional_terms(
-        &self,
-        scored: Tensor<3>,
-        written: Tensor<3>,
-        sampled: bool,
-    ) -> Option<LossTerms>;
+    fn conditional_terms(&self, scored: Tensor<3>, written: Tensor<3>, sampled: bool) -> Option<LossTerms>;
 
     /// Each image's allocation weights among the model's memory parts (the PKM's gates), if it
     /// allocates.
@@ -65,22 +60,15 @@ impl<M: TrainableModel> TrainedModel for Trained<M> {
     }
 
     fn log_importance_weights(&self, images: Tensor<3>, samples: usize) -> Option<Tensor<2>> {
-        self.model
-            .log_importance_weights(images, &self.config, samples)
+        self.model.log_importance_weights(images, &self.config, samples)
     }
 
     fn headline_bound(&self) -> HeadlineBound {
         M::HEADLINE
     }
 
-    fn conditional_terms(
-        &self,
-        scored: Tensor<3>,
-        written: Tensor<3>,
-        sampled: bool,
-    ) -> Option<LossTerms> {
-        self.model
-            .conditional_terms(scored, written, &self.config, sampled)
+    fn conditional_terms(&self, scored: Tensor<3>, written: Tensor<3>, sampled: bool) -> Option<LossTerms> {
+        self.model.conditional_terms(scored, written, &self.config, sampled)
     }
 
     fn allocation(&self, images: Tensor<2>) -> Option<Tensor<2>> {
@@ -107,12 +95,7 @@ impl LoadedCheckpoint {
     /// folder it was trained from means nothing on another machine; the card keeps it) and
     /// the steps.
     pub fn display_name(&self) -> String {
-        format!(
-            "{} ({}, {} steps)",
-            self.card.model_kind.label(),
-            data_file_name(&self.card.data),
-            self.card.steps
-        )
+        format!("{} ({}, {} steps)", self.card.model_kind.label(), data_file_name(&self.card.data), self.card.steps)
     }
 }
 
@@ -130,18 +113,9 @@ fn data_file_name(data: &str) -> &str {
 mod name_tests {
     #[test]
     fn the_displayed_data_is_its_file_name_with_its_label_range() {
-        assert_eq!(
-            super::data_file_name("data/sets/omniglot.img1.gz#labels=0..864"),
-            "omniglot.img1.gz#labels=0..864"
-        );
-        assert_eq!(
-            super::data_file_name("datasets/mnist_train.img1.gz"),
-            "mnist_train.img1.gz"
-        );
-        assert_eq!(
-            super::data_file_name("embedded:mnist-test"),
-            "embedded:mnist-test"
-        );
+        assert_eq!(super::data_file_name("data/sets/omniglot.img1.gz#labels=0..864"), "omniglot.img1.gz#labels=0..864");
+        assert_eq!(super::data_file_name("datasets/mnist_train.img1.gz"), "mnist_train.img1.gz");
+        assert_eq!(super::data_file_name("embedded:mnist-test"), "embedded:mnist-test");
         assert_eq!(super::data_file_name("C:\\data\\x.img1"), "x.img1");
     }
 }

@@ -72,22 +72,13 @@ impl TrainConfig {
             return Err("log_every and checkpoint_every must be at least 1".into());
         }
         if !(self.lr.is_finite() && self.lr > 0.0) {
-            return Err(format!(
-                "the learning rate must be a finite number > 0 (got {})",
-                self.lr
-            ));
+            return Err(format!("the learning rate must be a finite number > 0 (got {})", self.lr));
         }
         if !(self.grad_clip_norm.is_finite() && self.grad_clip_norm > 0.0) {
-            return Err(format!(
-                "the gradient clip norm must be a finite number > 0 (got {})",
-                self.grad_clip_norm
-            ));
+            return Err(format!("the gradient clip norm must be a finite number > 0 (got {})", self.grad_clip_norm));
         }
         if !(self.max_minutes.is_finite() && self.max_minutes >= 0.0) {
-            return Err(format!(
-                "max_minutes must be a finite number >= 0 (got {})",
-                self.max_minutes
-            ));
+            return Err(format!("max_minutes must be a finite number >= 0 (got {})", self.max_minutes));
         }
         Ok(())
     }

@@ -23,27 +23,14 @@ impl Descriptor {
 }
 
 /// The burnpack record in `bytes`: its tensors by name, and its scalars.
-fn read(
-    bytes: &[u8],
-    what: &str,
-) -> Result<(BTreeMap<String, Descriptor>, BTreeMap<String, Scalar>), String> {
-    let reader = Reader::from_bytes(Bytes::from_bytes_vec(bytes.to_vec()))
-        .map_err(|e| format!("{what}: {e}"))?;
+fn read(bytes: &[u8], what: &str) -> Result<(BTreeMap<String, Descriptor>, BTreeMap<String, Scalar>), String> {
+    let reader = Reader::from_bytes(Bytes::from_bytes_vec(bytes.to_vec())).map_err(|e| format!("{what}: {e}"))?;
     let scalars = reader.scalars().clone();
     let tensors = reader
         .into_tensors()
         .map_err(|e| format!("{what}: {e}"))?
         .into_iter()
-        .map(|t| {
-            (
-                t.name,
-                Descriptor {
-                    dtype: t.dtype,
-                    shape: t.shape.to_vec(),
-                    param_id: t.param_id,
-                },
-            )
-        })
+        .map(|t| (t.name, Descriptor { dtype: t.dtype, shape: t.shape.to_vec(), param_id: t.param_id }))
         .collect();
     Ok((tensors, scalars))
 }
@@ -57,11 +44,7 @@ pub fn check_model_record(record: &[u8], reference: &[u8]) -> Result<(), String>
         match found.get(name) {
             None => return Err(format!("parameter {name} is missing")),
             Some(got) if got.dtype != want.dtype || got.shape != want.shape => {
-                return Err(format!(
-                    "parameter {name} is {} where the card's model has {}",
-                    got.describe(),
-                    want.describe()
-                ));
+                return Err(format!("parameter {name} is {} where the card's model has {}", got.describe(), want.describe()));
             }
             Some(_) => {}
         }
@@ -77,36 +60,19 @@ pub fn check_model_record(record: &[u8], reference: &[u8]) -> Result<(), String>
 /// rank its parameter's rank.
 pub fn check_optimizer_record(optimizer: &[u8], model: &[u8]) -> Result<(), String> {
     let (params, _) = read(model, "the parameter record")?;
-    let by_id: BTreeMap<u64, (&String, &Descriptor)> = params
-        .iter()
-        .filter_map(|(name, d)| Some((d.param_id?, (name, d))))
-        .collect();
+    let by_id: BTreeMap<u64, (&String, &Descriptor)> = params.iter().filter_map(|(name, d)| Some((d.param_id?, (name, d)))).collect();
     let (state, scalars) = read(optimizer, "the optimizer record")?;
     for (name, d) in &state {
-        let id = d
-            .param_id
-            .ok_or_else(|| format!("optimizer state {name} names no parameter"))?;
-        let (param, want) = by_id.get(&id).ok_or_else(|| {
-            format!(
-                "optimizer state {name} is for parameter id {id}, which the model does not have"
-            )
-        })?;
+        let id = d.param_id.ok_or_else(|| format!("optimizer state {name} names no parameter"))?;
+        let (param, want) = by_id.get(&id).ok_or_else(|| format!("optimizer state {name} is for parameter id {id}, which the model does not have"))?;
         if d.dtype != want.dtype || d.shape != want.shape {
-            return Err(format!(
-                "optimizer state {name} is {} where parameter {param} is {}",
-                d.describe(),
-                want.describe()
-            ));
+            return Err(format!("optimizer state {name} is {} where parameter {param} is {}", d.describe(), want.describe()));
         }
     }
     for (key, value) in &scalars {
-        let Some((id, field)) = key.split_once('.') else {
-            continue;
-        };
+        let Some((id, field)) = key.split_once('.') else { continue };
         let Ok(id) = id.parse::<u64>() else { continue };
-        let (param, want) = by_id.get(&id).ok_or_else(|| {
-            format!("optimizer entry {key} is for parameter id {id}, which the model does not have")
-        })?;
+        let (param, want) = by_id.get(&id).ok_or_else(|| format!("optimizer entry {key} is for parameter id {id}, which the model does not have"))?;
         if field == "__rank" {
             let rank = match value {
                 Scalar::Int(r) => usize::try_from(*r).ok(),
@@ -114,10 +80,7 @@ pub fn check_optimizer_record(optimizer: &[u8], model: &[u8]) -> Result<(), Stri
                 _ => None,
             };
             if rank != Some(want.shape.len()) {
-                return Err(format!(
-                    "optimizer entry {key} gives rank {value:?} where parameter {param} has rank {}",
-                    want.shape.len()
-                ));
+                return Err(format!("optimizer entry {key} gives rank {value:?} where parameter {param} has rank {}", want.shape.len()));
             }
         }
     }

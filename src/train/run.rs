@@ -3,16 +3,14 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use burn::grad_clipping::GradientClippingConfig;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::grad_clipping::GradientClippingConfig;
 use burn::tensor::Device;
 use serde::Serialize;
 
 use crate::model::{Metric, Metrics, TrainableModel};
 
-use super::checkpoint::{
-    CheckpointCard, CheckpointError, CheckpointFile, FORMAT_VERSION, save_checkpoint,
-};
+use super::checkpoint::{CheckpointCard, CheckpointError, CheckpointFile, FORMAT_VERSION, save_checkpoint};
 use super::episodes::EpisodeBatcher;
 use super::job::{TrainJob, TrainStart};
 
@@ -39,21 +37,9 @@ impl Serialize for StepMetrics {
 /// What the loop reports while it runs.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TrainEvent {
-    Started {
-        start_step: u64,
-        total_steps: u64,
-    },
-    Metrics {
-        step: u64,
-        total_steps: u64,
-        metrics: StepMetrics,
-        steps_per_s: f64,
-        eta_s: f64,
-    },
-    CheckpointSaved {
-        step: u64,
-        path: String,
-    },
+    Started { start_step: u64, total_steps: u64 },
+    Metrics { step: u64, total_steps: u64, metrics: StepMetrics, steps_per_s: f64, eta_s: f64 },
+    CheckpointSaved { step: u64, path: String },
 }
 
 /// How a run ended without an error.
@@ -68,14 +54,8 @@ pub enum TrainOutcome {
 pub enum TrainError {
     #[error(transparent)]
     Checkpoint(#[from] CheckpointError),
-    #[error(
-        "loss became {value} at step {step}; training stopped and the last good checkpoint (step {last_saved}) was left untouched. Try a lower --lr"
-    )]
-    NonFinite {
-        step: u64,
-        value: f64,
-        last_saved: u64,
-    },
+    #[error("loss became {value} at step {step}; training stopped and the last good checkpoint (step {last_saved}) was left untouched. Try a lower --lr")]
+    NonFinite { step: u64, value: f64, last_saved: u64 },
     #[error("{0}")]
     Data(String),
     #[error("invalid {what}: {problem}")]
@@ -83,11 +63,7 @@ pub enum TrainError {
 }
 
 fn scalar(t: burn::tensor::Tensor<1>) -> f64 {
-    t.into_data()
-        .convert::<f64>()
-        .try_into_vec::<f64>()
-        .map(|v| v[0])
-        .unwrap_or(f64::NAN)
+    t.into_data().convert::<f64>().try_into_vec::<f64>().map(|v| v[0]).unwrap_or(f64::NAN)
 }
 
 /// Runs `job` for a model of kind `M` with config `model_config` (the job's, typed), saving to
@@ -99,25 +75,11 @@ pub fn train_model<M: TrainableModel>(
     cancel: &AtomicBool,
     on_event: &mut dyn FnMut(TrainEvent),
 ) -> Result<TrainOutcome, TrainError> {
-    let (config, data, data_name, out) = (
-        &job.train,
-        &*job.data,
-        job.data_name.as_str(),
-        job.out.as_path(),
-    );
-    config.check().map_err(|problem| TrainError::Invalid {
-        what: "training settings",
-        problem,
-    })?;
-    M::check_config(model_config).map_err(|problem| TrainError::Invalid {
-        what: "model config",
-        problem,
-    })?;
+    let (config, data, data_name, out) = (&job.train, &*job.data, job.data_name.as_str(), job.out.as_path());
+    config.check().map_err(|problem| TrainError::Invalid { what: "training settings", problem })?;
+    M::check_config(model_config).map_err(|problem| TrainError::Invalid { what: "model config", problem })?;
     if data.pixels_per_image() != crate::data::PIXELS {
-        return Err(TrainError::Data(format!(
-            "{data_name}: images are {}x{}, the model needs 28x28",
-            data.rows, data.cols
-        )));
+        return Err(TrainError::Data(format!("{data_name}: images are {}x{}, the model needs 28x28", data.rows, data.cols)));
     }
     if data.is_empty() {
         return Err(TrainError::Data(format!("{data_name}: no images")));
@@ -138,12 +100,7 @@ pub fn train_model<M: TrainableModel>(
             }
             let model = file.load_as::<M>(model_config, device)?;
             optimizer = file.load_optimizer(optimizer)?;
-            (
-                model,
-                file.card.steps,
-                file.card.train_seconds,
-                file.card.metrics.clone(),
-            )
+            (model, file.card.steps, file.card.train_seconds, file.card.metrics.clone())
         }
         None => (M::init(model_config, device), 0, 0.0, None),
     };
@@ -160,31 +117,17 @@ pub fn train_model<M: TrainableModel>(
         crate_version: env!("CARGO_PKG_VERSION").into(),
     };
     // Each resumed run draws different episodes: the seed moves with the step count.
-    let mut batcher = EpisodeBatcher::new(
-        data,
-        config.seed.wrapping_add(step.wrapping_mul(0x9E37_79B9)),
-    );
+    let mut batcher = EpisodeBatcher::new(data, config.seed.wrapping_add(step.wrapping_mul(0x9E37_79B9)));
     device.seed(config.seed.wrapping_add(step));
-    on_event(TrainEvent::Started {
-        start_step: step,
-        total_steps: config.steps,
-    });
+    on_event(TrainEvent::Started { start_step: step, total_steps: config.steps });
     let start = Instant::now();
     let start_step = step;
     let mut last_saved = step;
-    let save = |model: &M,
-                optimizer: &ModuleOptimizer,
-                card: &mut CheckpointCard,
-                step: u64,
-                on_event: &mut dyn FnMut(TrainEvent)|
-     -> Result<(), TrainError> {
+    let save = |model: &M, optimizer: &ModuleOptimizer, card: &mut CheckpointCard, step: u64, on_event: &mut dyn FnMut(TrainEvent)| -> Result<(), TrainError> {
         card.steps = step;
         card.train_seconds = seconds_before + start.elapsed().as_secs_f64();
         save_checkpoint(out, card, model, Some(optimizer))?;
-        on_event(TrainEvent::CheckpointSaved {
-            step,
-            path: out.display().to_string(),
-        });
+        on_event(TrainEvent::CheckpointSaved { step, path: out.display().to_string() });
         Ok(())
     };
     let outcome = loop {
@@ -201,11 +144,7 @@ pub fn train_model<M: TrainableModel>(
         let terms = model.loss_terms(images, model_config, M::sampled_in_training(model_config));
         let loss_value = scalar(terms.loss.clone());
         if !loss_value.is_finite() {
-            return Err(TrainError::NonFinite {
-                step: step + 1,
-                value: loss_value,
-                last_saved,
-            });
+            return Err(TrainError::NonFinite { step: step + 1, value: loss_value, last_saved });
         }
         let grads = GradientsParams::from_grads(terms.loss.backward(), &model);
         model = optimizer.step(config.lr, model, grads);
@@ -213,16 +152,7 @@ pub fn train_model<M: TrainableModel>(
         if step % config.log_every == 0 || step == config.steps {
             let metrics = StepMetrics {
                 loss: loss_value,
-                terms: Metrics(
-                    terms
-                        .terms
-                        .into_iter()
-                        .map(|(name, value)| Metric {
-                            name,
-                            value: scalar(value),
-                        })
-                        .collect(),
-                ),
+                terms: Metrics(terms.terms.into_iter().map(|(name, value)| Metric { name, value: scalar(value) }).collect()),
             };
             card.metrics = serde_json::to_value(&metrics).ok();
             let done = (step - start_step) as f64;

@@ -19,11 +19,7 @@ pub fn t64<const D: usize>(values: Vec<f64>, shape: [usize; D], device: &Device)
 }
 
 /// Standard normal f64 tensor, seeded.
-pub fn randn<const D: usize>(
-    shape: [usize; D],
-    rng: &mut SplitMix64,
-    device: &Device,
-) -> Tensor<D> {
+pub fn randn<const D: usize>(shape: [usize; D], rng: &mut SplitMix64, device: &Device) -> Tensor<D> {
     let n = shape.iter().product();
     t64((0..n).map(|_| rng.normal()).collect(), shape, device)
 }
@@ -34,10 +30,7 @@ pub fn values<const D: usize>(t: &Tensor<D>) -> Vec<f64> {
 
 pub fn max_abs_diff(a: &[f64], b: &[f64]) -> f64 {
     assert_eq!(a.len(), b.len());
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f64::max)
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max)
 }
 
 /// Matrix `i` of a batch [B, n, m] as a dense matrix.

@@ -34,16 +34,7 @@ pub struct Canvas {
 
 impl Default for Canvas {
     fn default() -> Self {
-        Self {
-            image: Image::blank(),
-            tool: Tool::Brush,
-            clean: None,
-            brush_radius: 1.3,
-            undo: Vec::new(),
-            drag_rect: None,
-            version: 0,
-            last_dab: None,
-        }
+        Self { image: Image::blank(), tool: Tool::Brush, clean: None, brush_radius: 1.3, undo: Vec::new(), drag_rect: None, version: 0, last_dab: None }
     }
 }
 
@@ -60,14 +51,8 @@ impl PixelTransform {
         Pos2::new(v.x * self.cols as f32, v.y * self.rows as f32)
     }
     fn cell(&self, row: usize, col: usize) -> Rect {
-        let size = Vec2::new(
-            self.rect.width() / self.cols as f32,
-            self.rect.height() / self.rows as f32,
-        );
-        Rect::from_min_size(
-            self.rect.min + Vec2::new(col as f32 * size.x, row as f32 * size.y),
-            size,
-        )
+        let size = Vec2::new(self.rect.width() / self.cols as f32, self.rect.height() / self.rows as f32);
+        Rect::from_min_size(self.rect.min + Vec2::new(col as f32 * size.x, row as f32 * size.y), size)
     }
 }
 
@@ -101,11 +86,7 @@ impl Canvas {
     }
 
     pub fn invert(&mut self) {
-        let inverted = Image::new(
-            self.image.rows,
-            self.image.cols,
-            self.image.pixels.iter().map(|v| 1.0 - v).collect(),
-        );
+        let inverted = Image::new(self.image.rows, self.image.cols, self.image.pixels.iter().map(|v| 1.0 - v).collect());
         self.edit(inverted);
     }
 
@@ -146,15 +127,7 @@ impl Canvas {
                 let strength = (1.0 - (d - r * 0.5).max(0.0) / (r * 0.75)).clamp(0.0, 1.0);
                 if strength > 0.0 {
                     let v = self.image.get(row, col);
-                    self.image.set(
-                        row,
-                        col,
-                        if erase {
-                            v.min(1.0 - strength)
-                        } else {
-                            v.max(strength)
-                        },
-                    );
+                    self.image.set(row, col, if erase { v.min(1.0 - strength) } else { v.max(strength) });
                 }
             }
         }
@@ -179,13 +152,8 @@ impl Canvas {
 
     fn square_ui(&mut self, ui: &mut egui::Ui, side: f32) -> egui::Response {
         let (rect, response) = ui.allocate_exact_size(Vec2::splat(side), Sense::click_and_drag());
-        response
-            .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Canvas, true, "query canvas"));
-        let transform = PixelTransform {
-            rect,
-            rows: self.image.rows,
-            cols: self.image.cols,
-        };
+        response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Canvas, true, "query canvas"));
+        let transform = PixelTransform { rect, rows: self.image.rows, cols: self.image.cols };
         if response.drag_started() || (response.clicked() && self.tool != Tool::Occlude) {
             self.push_undo();
         }
@@ -199,9 +167,7 @@ impl Canvas {
                     self.last_dab = Some(transform.to_pixel(origin));
                     self.stroke_to(at, self.tool == Tool::Erase);
                 }
-                Tool::Brush | Tool::Erase if response.dragged() => {
-                    self.stroke_to(at, self.tool == Tool::Erase)
-                }
+                Tool::Brush | Tool::Erase if response.dragged() => self.stroke_to(at, self.tool == Tool::Erase),
                 Tool::Occlude if response.drag_started() => self.drag_rect = Some((at, at)),
                 Tool::Occlude if response.dragged() => {
                     if let Some((start, _)) = self.drag_rect {
@@ -213,20 +179,9 @@ impl Canvas {
         }
         if response.drag_stopped() && self.tool == Tool::Occlude {
             if let Some((a, b)) = self.drag_rect.take() {
-                let (r0, r1) = (
-                    a.y.min(b.y).floor().max(0.0) as usize,
-                    a.y.max(b.y).ceil() as usize,
-                );
-                let (c0, c1) = (
-                    a.x.min(b.x).floor().max(0.0) as usize,
-                    a.x.max(b.x).ceil() as usize,
-                );
-                let region = Region::At(PixelRect {
-                    row: r0,
-                    col: c0,
-                    height: r1.saturating_sub(r0),
-                    width: c1.saturating_sub(c0),
-                });
+                let (r0, r1) = (a.y.min(b.y).floor().max(0.0) as usize, a.y.max(b.y).ceil() as usize);
+                let (c0, c1) = (a.x.min(b.x).floor().max(0.0) as usize, a.x.max(b.x).ceil() as usize);
+                let region = Region::At(PixelRect { row: r0, col: c0, height: r1.saturating_sub(r0), width: c1.saturating_sub(c0) });
                 // The undo entry was pushed when the drag started.
                 self.image = Corruption::Occlude { region }.apply(&self.image, 0);
                 self.version += 1;
@@ -243,26 +198,10 @@ impl Canvas {
             }
         }
         if let Some((a, b)) = self.drag_rect {
-            let to_screen = |p: Pos2| {
-                rect.min
-                    + Vec2::new(
-                        p.x / self.image.cols as f32 * rect.width(),
-                        p.y / self.image.rows as f32 * rect.height(),
-                    )
-            };
-            painter.rect_stroke(
-                Rect::from_two_pos(to_screen(a), to_screen(b)),
-                0.0,
-                Stroke::new(2.0, Color32::YELLOW),
-                StrokeKind::Inside,
-            );
+            let to_screen = |p: Pos2| rect.min + Vec2::new(p.x / self.image.cols as f32 * rect.width(), p.y / self.image.rows as f32 * rect.height());
+            painter.rect_stroke(Rect::from_two_pos(to_screen(a), to_screen(b)), 0.0, Stroke::new(2.0, Color32::YELLOW), StrokeKind::Inside);
         }
-        painter.rect_stroke(
-            rect,
-            0.0,
-            Stroke::new(1.0, Color32::GRAY),
-            StrokeKind::Inside,
-        );
+        painter.rect_stroke(rect, 0.0, Stroke::new(1.0, Color32::GRAY), StrokeKind::Inside);
         response
     }
 }
@@ -285,15 +224,8 @@ mod tests {
         canvas.clear();
         assert_eq!(canvas.clean, None);
         assert!(canvas.undo());
-        assert_eq!(
-            canvas.clean.as_ref(),
-            Some(&item),
-            "undo brings the clean item back with the image"
-        );
+        assert_eq!(canvas.clean.as_ref(), Some(&item), "undo brings the clean item back with the image");
         canvas.set_image(Image::blank());
-        assert_eq!(
-            canvas.clean, None,
-            "an image from elsewhere has no clean item"
-        );
+        assert_eq!(canvas.clean, None, "an image from elsewhere has no clean item");
     }
 }

@@ -32,15 +32,7 @@ impl DatasetBrowser {
         let mut labels: Vec<u32> = set.labels.clone().unwrap_or_default();
         labels.sort_unstable();
         labels.dedup();
-        let mut browser = Self {
-            set,
-            label_filter: None,
-            page: 0,
-            columns: 6,
-            rows_per_page: 10,
-            visible: Vec::new(),
-            labels,
-        };
+        let mut browser = Self { set, label_filter: None, page: 0, columns: 6, rows_per_page: 10, visible: Vec::new(), labels };
         browser.refilter();
         browser
     }
@@ -67,17 +59,8 @@ impl DatasetBrowser {
     }
 
     /// `episode`: the images in the episode, marked in the grid with their item's colour.
-    pub fn ui(
-        &mut self,
-        ui: &mut egui::Ui,
-        episode: &[Image],
-        textures: &mut TextureCache,
-    ) -> Option<BrowserAction> {
-        ui.label(format!(
-            "{} · {} images",
-            short_source(&self.set.source),
-            self.set.len()
-        ));
+    pub fn ui(&mut self, ui: &mut egui::Ui, episode: &[Image], textures: &mut TextureCache) -> Option<BrowserAction> {
+        ui.label(format!("{} · {} images", short_source(&self.set.source), self.set.len()));
         if !self.labels.is_empty() {
             let mut filter = self.label_filter;
             egui::ComboBox::new("label_filter", "filter")
@@ -105,45 +88,27 @@ impl DatasetBrowser {
         let mut action = None;
         // Fixed thumbnail size; the number of columns follows the panel width.
         let side = 48.0;
-        self.columns =
-            (((ui.available_width() - 16.0) / (side + 4.0)).floor() as usize).clamp(2, 12);
-        egui::Grid::new("dataset_grid")
-            .spacing([4.0, 4.0])
-            .show(ui, |ui| {
-                let start = self.page * self.per_page();
-                for (n, &index) in self
-                    .visible
-                    .iter()
-                    .skip(start)
-                    .take(self.per_page())
-                    .enumerate()
-                {
-                    let image = self.set.image(index);
-                    let response = textures.show(ui, &image, side);
-                    let item = episode.iter().position(|e| *e == image);
-                    if let Some(i) = item {
-                        ui.painter().rect_stroke(
-                            response.rect.expand(1.0),
-                            2.0,
-                            egui::Stroke::new(2.5, item_colour(i)),
-                            egui::StrokeKind::Outside,
-                        );
-                    }
-                    let label = self
-                        .set
-                        .label(index)
-                        .map_or(String::new(), |l| format!(" · label {l}"));
-                    let in_episode =
-                        item.map_or(String::new(), |i| format!("\nin the episode as item {i}"));
-                    let response = response.on_hover_text(format!("#{index}{label}{in_episode}"));
-                    if response.clicked() {
-                        action = Some(BrowserAction::Clicked { index, image });
-                    }
-                    if (n + 1) % self.columns == 0 {
-                        ui.end_row();
-                    }
+        self.columns = (((ui.available_width() - 16.0) / (side + 4.0)).floor() as usize).clamp(2, 12);
+        egui::Grid::new("dataset_grid").spacing([4.0, 4.0]).show(ui, |ui| {
+            let start = self.page * self.per_page();
+            for (n, &index) in self.visible.iter().skip(start).take(self.per_page()).enumerate() {
+                let image = self.set.image(index);
+                let response = textures.show(ui, &image, side);
+                let item = episode.iter().position(|e| *e == image);
+                if let Some(i) = item {
+                    ui.painter().rect_stroke(response.rect.expand(1.0), 2.0, egui::Stroke::new(2.5, item_colour(i)), egui::StrokeKind::Outside);
                 }
-            });
+                let label = self.set.label(index).map_or(String::new(), |l| format!(" · label {l}"));
+                let in_episode = item.map_or(String::new(), |i| format!("\nin the episode as item {i}"));
+                let response = response.on_hover_text(format!("#{index}{label}{in_episode}"));
+                if response.clicked() {
+                    action = Some(BrowserAction::Clicked { index, image });
+                }
+                if (n + 1) % self.columns == 0 {
+                    ui.end_row();
+                }
+            }
+        });
         action
     }
 }
@@ -154,13 +119,7 @@ fn short_source(source: &str) -> &str {
 
 /// The data panel: where a click sends an image, and the browser (or a note that nothing is
 /// loaded). Returns the image clicked.
-pub fn panel(
-    ui: &mut egui::Ui,
-    browser: Option<&mut DatasetBrowser>,
-    click_target: &mut crate::app::settings::ClickTarget,
-    episode: &[Image],
-    textures: &mut TextureCache,
-) -> Option<Image> {
+pub fn panel(ui: &mut egui::Ui, browser: Option<&mut DatasetBrowser>, click_target: &mut crate::app::settings::ClickTarget, episode: &[Image], textures: &mut TextureCache) -> Option<Image> {
     use crate::app::settings::ClickTarget;
     ui.heading("Data");
     ui.horizontal(|ui| {
@@ -172,10 +131,7 @@ pub fn panel(
         ui.label("no data loaded");
         return None;
     };
-    match egui::ScrollArea::vertical()
-        .show(ui, |ui| browser.ui(ui, episode, textures))
-        .inner
-    {
+    match egui::ScrollArea::vertical().show(ui, |ui| browser.ui(ui, episode, textures)).inner {
         Some(BrowserAction::Clicked { image, .. }) => Some(image),
         None => None,
     }

@@ -23,26 +23,15 @@ pub enum EpisodeAction {
 }
 
 /// `stale`: the memory holds an older episode than the one shown.
-pub fn ui(
-    ui: &mut egui::Ui,
-    episode: &mut Episode,
-    settings: &mut Settings,
-    stale: bool,
-    textures: &mut TextureCache,
-) -> Option<EpisodeAction> {
+pub fn ui(ui: &mut egui::Ui, episode: &mut Episode, settings: &mut Settings, stale: bool, textures: &mut TextureCache) -> Option<EpisodeAction> {
     let mut action = None;
     // The stale warning sits in the heading's row: a line that came and went moved everything
     // below it (a model switch showed it for a frame, and the next click hit another button).
     ui.horizontal(|ui| {
         ui.heading(format!("Episode ({} images)", episode.items.len()));
         if stale {
-            ui.colored_label(
-                egui::Color32::from_rgb(255, 190, 90),
-                "changed since the last write: press \"Write to memory\"",
-            )
-            .on_hover_text(
-                "The memory (and the plots of distances and basins) still hold the older episode.",
-            );
+            ui.colored_label(egui::Color32::from_rgb(255, 190, 90), "changed since the last write: press \"Write to memory\"")
+                .on_hover_text("The memory (and the plots of distances and basins) still hold the older episode.");
         }
     });
     // Wrapped: at a large UI scale the buttons take two lines instead of running off the edge.
@@ -72,35 +61,21 @@ pub fn ui(
     // keeps its colour in every plot (views/palette.rs); the strip's height leaves room for
     // the scroll bar so no thumbnail is clipped. Thumbnails shrink (to 24 points) before the
     // strip has to scroll.
-    let side = ((ui.available_width() - 8.0) / episode.items.len().max(1) as f32
-        - ui.spacing().item_spacing.x)
-        .clamp(24.0, 40.0);
+    let side = ((ui.available_width() - 8.0) / episode.items.len().max(1) as f32 - ui.spacing().item_spacing.x).clamp(24.0, 40.0);
     let mut clicked = None;
-    egui::ScrollArea::horizontal()
-        .id_salt("episode_strip")
-        .min_scrolled_height(side + 22.0)
-        .show(ui, |ui| {
-            ui.horizontal(|ui| {
-                ui.set_min_height(side + 16.0);
-                for (i, image) in episode.items.iter().enumerate() {
-                    ui.vertical(|ui| {
-                        if textures
-                            .show(ui, image, side)
-                            .on_hover_text(format!("item {i}: {hint}"))
-                            .clicked()
-                        {
-                            clicked = Some(i);
-                        }
-                        ui.label(
-                            egui::RichText::new(format!("{i}"))
-                                .small()
-                                .strong()
-                                .color(palette::item_colour(i)),
-                        );
-                    });
-                }
-            });
+    egui::ScrollArea::horizontal().id_salt("episode_strip").min_scrolled_height(side + 22.0).show(ui, |ui| {
+        ui.horizontal(|ui| {
+            ui.set_min_height(side + 16.0);
+            for (i, image) in episode.items.iter().enumerate() {
+                ui.vertical(|ui| {
+                    if textures.show(ui, image, side).on_hover_text(format!("item {i}: {hint}")).clicked() {
+                        clicked = Some(i);
+                    }
+                    ui.label(egui::RichText::new(format!("{i}")).small().strong().color(palette::item_colour(i)));
+                });
+            }
         });
+    });
     match clicked {
         // A stored item becomes the query, to read it back (corrupt it first, or not).
         Some(i) if to_query => action = Some(EpisodeAction::ToQuery(i)),

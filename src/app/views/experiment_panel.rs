@@ -10,7 +10,7 @@ use crate::app::worker::Command;
 use crate::experiment::{ExperimentRecord, ExperimentSpec, Progress, built_in};
 
 use super::plots::key_row;
-use crate::experiment::style::{SeriesKind, series_styles};
+use crate::experiment::style::{Marker, series_styles};
 
 pub struct ExperimentPanel {
     pub experiments: Vec<ExperimentSpec>,
@@ -38,16 +38,7 @@ pub struct SelectedPoint {
 
 impl Default for ExperimentPanel {
     fn default() -> Self {
-        Self {
-            experiments: built_in(),
-            choice: 0,
-            quick: true,
-            live: None,
-            job: JobState::default(),
-            save_requested: false,
-            scroll_to_plots: false,
-            selected: None,
-        }
+        Self { experiments: built_in(), choice: 0, quick: true, live: None, job: JobState::default(), save_requested: false, scroll_to_plots: false, selected: None }
     }
 }
 
@@ -59,11 +50,7 @@ impl ExperimentPanel {
         self.scroll_to_plots = true;
         self.selected = None;
         self.live = Some(ExperimentRecord::empty(&spec, self.quick));
-        Some(Command::RunExperiment {
-            spec: Box::new(spec),
-            quick: self.quick,
-            cancel,
-        })
+        Some(Command::RunExperiment { spec: Box::new(spec), quick: self.quick, cancel })
     }
 
     /// A point landed: it joins the live curves.
@@ -73,13 +60,7 @@ impl ExperimentPanel {
             if !live.plots.iter().any(|p| p.id == progress.plot.id) {
                 live.plots.push(progress.plot.clone());
             }
-            live.add_point(
-                &progress.plot.id,
-                &progress.series,
-                progress.point,
-                progress.origin.as_ref(),
-                progress.size,
-            );
+            live.add_point(&progress.plot.id, &progress.series, progress.point, progress.origin.as_ref(), progress.size, progress.level);
         }
     }
 
@@ -119,14 +100,10 @@ impl ExperimentPanel {
         });
         if let Some(spec) = self.experiments.get(self.choice) {
             ui.label(egui::RichText::new(format!("{}. Claim: {}", spec.paper, spec.claim)).small());
-            egui::CollapsingHeader::new("Protocol: the paper's and ours")
-                .id_salt("experiment_protocol")
-                .show(ui, |ui| {
-                    ui.label(
-                        egui::RichText::new(format!("Paper: {}", spec.protocol_paper)).small(),
-                    );
-                    ui.label(egui::RichText::new(format!("Ours: {}", spec.protocol_ours)).small());
-                });
+            egui::CollapsingHeader::new("Protocol: the paper's and ours").id_salt("experiment_protocol").show(ui, |ui| {
+                ui.label(egui::RichText::new(format!("Paper: {}", spec.protocol_paper)).small());
+                ui.label(egui::RichText::new(format!("Ours: {}", spec.protocol_ours)).small());
+            });
         }
         self.job.status_ui(ui, "points");
         if let Some(live) = &self.live {
@@ -157,10 +134,7 @@ impl ExperimentPanel {
     /// The selected point's line: what it is, and the button that opens it as a scene.
     fn selected_ui(&self, ui: &mut egui::Ui, live: &ExperimentRecord) -> Option<Command> {
         let selected = self.selected.as_ref()?;
-        let series = live
-            .series
-            .iter()
-            .find(|s| s.plot == selected.plot && s.name == selected.series)?;
+        let series = live.series.iter().find(|s| s.plot == selected.plot && s.name == selected.series)?;
         let [x, y] = *series.points.get(selected.index)?;
         let mut command = None;
         ui.horizontal_wrapped(|ui| {
@@ -168,10 +142,12 @@ impl ExperimentPanel {
             match (&series.origin, series.sizes.get(selected.index)) {
                 (Some(origin), Some(&size)) => {
                     let opens = origin.control != Some(crate::eval::SweepControl::NoWrite);
-                    let button = ui.add_enabled(opens, egui::Button::new("Open as scene")).on_hover_text("write the point's first episode, read its first query as the experiment did, and show it in the explorer");
+                    let button = ui
+                        .add_enabled(opens, egui::Button::new("Open as scene"))
+                        .on_hover_text("write the point's first episode, read its first query as the experiment did, and show it in the explorer");
                     if button.clicked() {
                         let name = format!("{} · {} · point {} ({size} stored)", live.experiment, series.name, selected.index);
-                        command = Some(Command::OpenExperimentPoint { origin: Box::new(origin.clone()), size, name });
+                        command = Some(Command::OpenExperimentPoint { origin: Box::new(origin.clone()), size, level: series.levels.get(selected.index).copied(), name });
                     }
                     if !opens {
                         ui.label(egui::RichText::new("a no-write control writes nothing: there is no episode to open").small().weak());
@@ -188,19 +164,11 @@ impl ExperimentPanel {
 
 /// A coordinate for the selected point's line.
 fn number(v: f64) -> String {
-    if v == v.round() && v.abs() < 1e9 {
-        format!("{}", v as i64)
-    } else {
-        format!("{v:.4}")
-    }
+    if v == v.round() && v.abs() < 1e9 { format!("{}", v as i64) } else { format!("{v:.4}") }
 }
 
 /// The point of `series` nearest `pointer` on screen, within `reach` pixels: (series, index).
-pub fn nearest_point(
-    series: &[Vec<egui::Pos2>],
-    pointer: egui::Pos2,
-    reach: f32,
-) -> Option<(usize, usize)> {
+pub fn nearest_point(series: &[Vec<egui::Pos2>], pointer: egui::Pos2, reach: f32) -> Option<(usize, usize)> {
     let mut best: Option<(usize, usize, f32)> = None;
     for (s, points) in series.iter().enumerate() {
         for (i, p) in points.iter().enumerate() {
@@ -215,119 +183,53 @@ pub fn nearest_point(
 
 /// One plot of the record, live: its series styled as the PNG's, its key above, the selected
 /// point ringed. Returns its title's response and the point a click picked.
-fn plot_ui(
-    ui: &mut egui::Ui,
-    record: &ExperimentRecord,
-    id: &str,
-    selected: Option<&SelectedPoint>,
-) -> (egui::Response, Option<SelectedPoint>) {
-    let spec = record
-        .plots
-        .iter()
-        .find(|p| p.id == id)
-        .expect("the plot is the record's");
+fn plot_ui(ui: &mut egui::Ui, record: &ExperimentRecord, id: &str, selected: Option<&SelectedPoint>) -> (egui::Response, Option<SelectedPoint>) {
+    let spec = record.plots.iter().find(|p| p.id == id).expect("the plot is the record's");
     let title = ui.label(egui::RichText::new(&spec.title).strong());
     let series: Vec<_> = record.series_of(id).collect();
     // The PNG's styles: a control in its memory's colour, dashed; references grey, dashed.
     let names: Vec<&str> = series.iter().map(|s| s.name.as_str()).collect();
     let styles = series_styles(&names);
-    let colours: Vec<egui::Color32> = styles
-        .iter()
-        .map(|s| egui::Color32::from_rgb(s.rgb[0], s.rgb[1], s.rgb[2]))
-        .collect();
-    let key: Vec<(String, egui::Color32)> = series
-        .iter()
-        .zip(&colours)
-        .map(|(s, c)| (s.name.clone(), *c))
-        .collect();
+    let colours: Vec<egui::Color32> = styles.iter().map(|s| egui::Color32::from_rgb(s.rgb[0], s.rgb[1], s.rgb[2])).collect();
+    let key: Vec<(String, egui::Color32)> = series.iter().zip(&colours).map(|(s, c)| (s.name.clone(), *c)).collect();
     key_row(ui, &key, None);
     let x = |v: f64| if spec.log_x { v.max(1e-300).log10() } else { v };
     let log_x = spec.log_x;
     // The same axis as the PNG: a towering first point (the query's energy) is left above it.
-    let all: Vec<(f64, f64)> = series
-        .iter()
-        .flat_map(|s| {
-            s.points
-                .iter()
-                .filter(|p| p[0].is_finite() && p[1].is_finite())
-                .map(|p| (x(p[0]), p[1]))
-        })
-        .collect();
+    let all: Vec<(f64, f64)> = series.iter().flat_map(|s| s.points.iter().filter(|p| p[0].is_finite() && p[1].is_finite()).map(|p| (x(p[0]), p[1]))).collect();
     let (y0, y1, clipped) = crate::experiment::plot::fitted_y_range(&all);
     if clipped {
-        ui.label(
-            egui::RichText::new("the first points lie above the axis (the corrupted queries)")
-                .small()
-                .weak(),
-        );
+        ui.label(egui::RichText::new("the first points lie above the axis (the corrupted queries)").small().weak());
     }
     let mut clicked = None;
     let ring = ui.visuals().strong_text_color();
     Plot::new(("experiment_plot", id))
         .height(200.0)
-        .x_axis_label(if log_x {
-            format!("{} (log scale)", spec.x_label)
-        } else {
-            spec.x_label.clone()
-        })
+        .x_axis_label(if log_x { format!("{} (log scale)", spec.x_label) } else { spec.x_label.clone() })
         .y_axis_label(spec.y_label.clone())
-        .x_axis_formatter(move |mark, _| {
-            if log_x {
-                if mark.value.fract() == 0.0 {
-                    format!("10^{}", mark.value)
-                } else {
-                    String::new()
-                }
-            } else {
-                format!("{}", mark.value)
-            }
-        })
+        .x_axis_formatter(move |mark, _| if log_x { if mark.value.fract() == 0.0 { format!("10^{}", mark.value) } else { String::new() } } else { format!("{}", mark.value) })
         .allow_scroll(false)
         .show(ui, |plot| {
             if clipped {
-                let (x0, x1) = all
-                    .iter()
-                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
-                        (a.min(p.0), b.max(p.0))
-                    });
+                let (x0, x1) = all.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p.0), b.max(p.0)));
                 plot.set_plot_bounds_x(x0 - 0.5..=x1 + 0.5);
                 plot.set_plot_bounds_y(y0..=y1);
             }
             for ((s, colour), style) in series.iter().zip(&colours).zip(&styles) {
-                let points: Vec<[f64; 2]> = s
-                    .points
-                    .iter()
-                    .filter(|p| p[1].is_finite())
-                    .map(|p| [x(p[0]), p[1]])
-                    .collect();
-                let line =
-                    Line::new(s.name.clone(), PlotPoints::from(points.clone())).color(*colour);
-                plot.line(if style.dashed() {
-                    line.style(egui_plot::LineStyle::dashed_loose())
-                } else {
-                    line
-                });
-                if style.kind != SeriesKind::Reference {
-                    plot.points(
-                        Points::new(s.name.clone(), points)
-                            .radius(2.5)
-                            .color(*colour)
-                            .filled(style.kind == SeriesKind::Memory),
-                    );
+                let points: Vec<[f64; 2]> = s.points.iter().filter(|p| p[1].is_finite()).map(|p| [x(p[0]), p[1]]).collect();
+                let line = Line::new(s.name.clone(), PlotPoints::from(points.clone())).color(*colour);
+                plot.line(if style.dashed() { line.style(egui_plot::LineStyle::dashed_loose()) } else { line });
+                let marks = Points::new(s.name.clone(), points).color(*colour);
+                match style.marker {
+                    Marker::Filled => plot.points(marks.radius(3.0)),
+                    Marker::Hollow => plot.points(marks.radius(4.0).filled(false)),
+                    Marker::Cross => plot.points(marks.radius(4.0).shape(egui_plot::MarkerShape::Cross)),
+                    Marker::None => {}
                 }
             }
             if let Some(sel) = selected.filter(|sel| sel.plot == id) {
-                if let Some(p) = series
-                    .iter()
-                    .find(|s| s.name == sel.series)
-                    .and_then(|s| s.points.get(sel.index))
-                {
-                    plot.points(
-                        Points::new("selected", vec![[x(p[0]), p[1]]])
-                            .radius(7.0)
-                            .filled(false)
-                            .color(ring),
-                    );
+                if let Some(p) = series.iter().find(|s| s.name == sel.series).and_then(|s| s.points.get(sel.index)) {
+                    plot.points(Points::new("selected", vec![[x(p[0]), p[1]]]).radius(7.0).filled(false).color(ring));
                 }
             }
             // A click picks the nearest point of a read (not of a trivial answer).
@@ -335,28 +237,10 @@ fn plot_ui(
                 if let Some(pointer) = plot.response().interact_pointer_pos() {
                     let on_screen: Vec<Vec<egui::Pos2>> = series
                         .iter()
-                        .map(|s| {
-                            if s.origin.is_none() {
-                                Vec::new()
-                            } else {
-                                s.points
-                                    .iter()
-                                    .map(|p| {
-                                        plot.screen_from_plot(egui_plot::PlotPoint::new(
-                                            x(p[0]),
-                                            p[1],
-                                        ))
-                                    })
-                                    .collect()
-                            }
-                        })
+                        .map(|s| if s.origin.is_none() { Vec::new() } else { s.points.iter().map(|p| plot.screen_from_plot(egui_plot::PlotPoint::new(x(p[0]), p[1]))).collect() })
                         .collect();
                     if let Some((s, index)) = nearest_point(&on_screen, pointer, 12.0) {
-                        clicked = Some(SelectedPoint {
-                            plot: id.to_string(),
-                            series: series[s].name.clone(),
-                            index,
-                        });
+                        clicked = Some(SelectedPoint { plot: id.to_string(), series: series[s].name.clone(), index });
                     }
                 }
             }

@@ -31,75 +31,30 @@ pub struct SectionContext<'a> {
 }
 
 /// Draws the sections; returns the commands their buttons asked for.
-pub fn ui(
-    ui: &mut egui::Ui,
-    jobs: &mut Jobs,
-    context: &SectionContext<'_>,
-    textures: &mut TextureCache,
-) -> Vec<Command> {
+pub fn ui(ui: &mut egui::Ui, jobs: &mut Jobs, context: &SectionContext<'_>, textures: &mut TextureCache) -> Vec<Command> {
     let mut commands = Vec::new();
     let (memory, read) = (context.memory, context.read);
     section(ui, "Basins", LessonPanel::Basins, context.opened, |ui| {
         let space = MapSpace::new(&memory.stored, memory.stored_embeddings.as_deref(), read);
-        commands.extend(
-            jobs.basins
-                .ui(ui, &memory.stored, &space, context.plan, textures),
-        );
+        commands.extend(jobs.basins.ui(ui, &memory.stored, &space, context.plan, textures));
         ui.separator();
-        commands.extend(jobs.landscape.ui(
-            ui,
-            memory.stored.len(),
-            memory.capabilities().landscape,
-            &read.iterates,
-            textures,
-        ));
+        commands.extend(jobs.landscape.ui(ui, memory.stored.len(), memory.capabilities().landscape, &read.iterates, textures));
     });
     ui.separator();
-    section(
-        ui,
-        "Sweeps: capacity and corruption",
-        LessonPanel::Sweeps,
-        context.opened,
-        |ui| {
-            commands.extend(jobs.sweep.ui(
-                ui,
-                context.data.as_ref(),
-                context.trained,
-                context.plan.addressing,
-            ));
-        },
-    );
+    section(ui, "Sweeps: capacity and corruption", LessonPanel::Sweeps, context.opened, |ui| {
+        commands.extend(jobs.sweep.ui(ui, context.data.as_ref(), context.trained, context.plan.addressing));
+    });
     ui.separator();
-    section(
-        ui,
-        "Train a model",
-        LessonPanel::Train,
-        context.opened,
-        |ui| commands.extend(jobs.train.ui(ui, context.data.as_ref())),
-    );
+    section(ui, "Train a model", LessonPanel::Train, context.opened, |ui| commands.extend(jobs.train.ui(ui, context.data.as_ref())));
     ui.separator();
-    section(
-        ui,
-        "Experiments: the papers' results",
-        LessonPanel::Experiments,
-        context.opened,
-        |ui| commands.extend(jobs.experiment.ui(ui)),
-    );
+    section(ui, "Experiments: the papers' results", LessonPanel::Experiments, context.opened, |ui| commands.extend(jobs.experiment.ui(ui)));
     commands
 }
 
 /// A collapsing section, forced open and scrolled into view when a lesson opens it.
-fn section(
-    ui: &mut egui::Ui,
-    title: &str,
-    panel: LessonPanel,
-    opened: Option<LessonPanel>,
-    add: impl FnOnce(&mut egui::Ui),
-) {
+fn section(ui: &mut egui::Ui, title: &str, panel: LessonPanel, opened: Option<LessonPanel>, add: impl FnOnce(&mut egui::Ui)) {
     let open = opened == Some(panel);
-    let header = egui::CollapsingHeader::new(title)
-        .open(open.then_some(true))
-        .show(ui, add);
+    let header = egui::CollapsingHeader::new(title).open(open.then_some(true)).show(ui, add);
     if open {
         header.header_response.scroll_to_me(Some(egui::Align::TOP));
     }

@@ -42,9 +42,5 @@ pub fn pressed(ctx: &egui::Context) -> Vec<KeyAction> {
         (Modifiers::NONE, Key::F10, KeyAction::Projector),
         (Modifiers::NONE, Key::F11, KeyAction::FullScreen),
     ];
-    bindings
-        .into_iter()
-        .filter(|&(modifiers, key, _)| ctx.input_mut(|i| i.consume_key(modifiers, key)))
-        .map(|(_, _, action)| action)
-        .collect()
+    bindings.into_iter().filter(|&(modifiers, key, _)| ctx.input_mut(|i| i.consume_key(modifiers, key))).map(|(_, _, action)| action).collect()
 }

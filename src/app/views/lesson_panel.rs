@@ -14,12 +14,7 @@ pub enum LessonNav {
 }
 
 /// `outcomes`: the step's claims judged against the screen, once it has set up.
-pub fn ui(
-    ctx: &egui::Context,
-    lesson: &LessonSession,
-    busy: bool,
-    outcomes: Option<&[CheckOutcome]>,
-) -> Option<LessonNav> {
+pub fn ui(ctx: &egui::Context, lesson: &LessonSession, busy: bool, outcomes: Option<&[CheckOutcome]>) -> Option<LessonNav> {
     let mut nav = None;
     let steps = lesson.found.lesson.steps.len();
     // The title inside, wrapped: in the title bar a long one was cut.
@@ -32,45 +27,20 @@ pub fn ui(
         .default_width(330.0)
         .collapsible(true)
         .show(ctx, |ui| {
-            ui.label(
-                egui::RichText::new(&lesson.found.lesson.title)
-                    .strong()
-                    .size(15.0),
-            );
-            ui.label(
-                egui::RichText::new(format!(
-                    "step {} of {steps} · Page Down / Page Up",
-                    lesson.step + 1
-                ))
-                .small()
-                .weak(),
-            );
+            ui.label(egui::RichText::new(&lesson.found.lesson.title).strong().size(15.0));
+            ui.label(egui::RichText::new(format!("step {} of {steps} · Page Down / Page Up", lesson.step + 1)).small().weak());
             ui.label(&lesson.found.lesson.steps[lesson.step].text);
             // What the text claims, ticked against the screen: a teacher sees at once when a
             // read went another way than the lesson says (another checkpoint, other data).
             for outcome in outcomes.unwrap_or_default() {
-                let (mark, color) = if outcome.holds {
-                    ("shown:", egui::Color32::from_rgb(120, 200, 120))
-                } else {
-                    ("NOT shown:", egui::Color32::from_rgb(255, 120, 100))
-                };
-                ui.label(
-                    egui::RichText::new(format!("{mark} {} ({})", outcome.claim, outcome.seen))
-                        .small()
-                        .color(color),
-                );
+                let (mark, color) = if outcome.holds { ("shown:", egui::Color32::from_rgb(120, 200, 120)) } else { ("NOT shown:", egui::Color32::from_rgb(255, 120, 100)) };
+                ui.label(egui::RichText::new(format!("{mark} {} ({})", outcome.claim, outcome.seen)).small().color(color));
             }
             ui.horizontal(|ui| {
-                if ui
-                    .add_enabled(lesson.step > 0, egui::Button::new("Back"))
-                    .clicked()
-                {
+                if ui.add_enabled(lesson.step > 0, egui::Button::new("Back")).clicked() {
                     nav = Some(LessonNav::Back);
                 }
-                if ui
-                    .add_enabled(lesson.step + 1 < steps, egui::Button::new("Next"))
-                    .clicked()
-                {
+                if ui.add_enabled(lesson.step + 1 < steps, egui::Button::new("Next")).clicked() {
                     nav = Some(LessonNav::Next);
                 }
                 if ui.button("Close lesson").clicked() {

@@ -27,12 +27,7 @@ mod tests {
         let colours: Vec<Color32> = (0..32).map(item_colour).collect();
         for (i, a) in colours.iter().enumerate() {
             for b in &colours[i + 1..] {
-                let d: i32 = a
-                    .to_array()
-                    .iter()
-                    .zip(b.to_array())
-                    .map(|(x, y)| (*x as i32 - y as i32).abs())
-                    .sum();
+                let d: i32 = a.to_array().iter().zip(b.to_array()).map(|(x, y)| (*x as i32 - y as i32).abs()).sum();
                 assert!(d > 20, "two items look alike: {a:?} {b:?}");
             }
         }

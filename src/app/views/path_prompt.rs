@@ -35,37 +35,24 @@ impl PathPurpose {
             PathPurpose::SaveCheckpointCopy => "Save a copy of the checkpoint as".into(),
             PathPurpose::OpenScene => "Open a scene (.json)".into(),
             PathPurpose::SaveScene => "Save the scene as (.json)".into(),
-            PathPurpose::SaveExperiment => {
-                "Save the experiment's record and plots into the folder".into()
-            }
+            PathPurpose::SaveExperiment => "Save the experiment's record and plots into the folder".into(),
         }
     }
 
     fn opens(self) -> bool {
-        matches!(
-            self,
-            PathPurpose::OpenData | PathPurpose::LoadCheckpoint | PathPurpose::OpenScene
-        )
+        matches!(self, PathPurpose::OpenData | PathPurpose::LoadCheckpoint | PathPurpose::OpenScene)
     }
 
     /// Why `path` cannot serve this purpose, found before anything is done with it: a file to
     /// open must exist, a file to save needs its folder.
     pub fn check(self, path: &std::path::Path) -> Result<(), String> {
         if self.opens() {
-            return if path.exists() {
-                Ok(())
-            } else {
-                Err(format!("{}: no such file or folder", path.display()))
-            };
+            return if path.exists() { Ok(()) } else { Err(format!("{}: no such file or folder", path.display())) };
         }
         match path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            Some(folder) if !folder.is_dir() => {
-                Err(format!("{}: no such folder to save into", folder.display()))
-            }
+            Some(folder) if !folder.is_dir() => Err(format!("{}: no such folder to save into", folder.display())),
             // An experiment saves into a folder (made if new); the others into a file.
-            _ if path.is_dir() && self != PathPurpose::SaveExperiment => {
-                Err(format!("{}: a folder; give a file name", path.display()))
-            }
+            _ if path.is_dir() && self != PathPurpose::SaveExperiment => Err(format!("{}: a folder; give a file name", path.display())),
             _ => Ok(()),
         }
     }
@@ -74,10 +61,7 @@ impl PathPurpose {
     fn verb(self) -> &'static str {
         match self {
             PathPurpose::OpenData | PathPurpose::LoadCheckpoint | PathPurpose::OpenScene => "Open",
-            PathPurpose::Export(_)
-            | PathPurpose::SaveCheckpointCopy
-            | PathPurpose::SaveScene
-            | PathPurpose::SaveExperiment => "Save",
+            PathPurpose::Export(_) | PathPurpose::SaveCheckpointCopy | PathPurpose::SaveScene | PathPurpose::SaveExperiment => "Save",
         }
     }
 }
@@ -107,12 +91,7 @@ const NO_DIALOG: Duration = Duration::from_millis(400);
 
 /// Runs `dialog` on its own thread and reports what came of it to `outcomes` (a cancel
 /// reports nothing).
-pub fn spawn_dialog(
-    dialogs: Dialogs,
-    purpose: PathPurpose,
-    outcomes: &DialogOutcomes,
-    dialog: impl FnOnce() -> Option<PathBuf> + Send + 'static,
-) {
+pub fn spawn_dialog(dialogs: Dialogs, purpose: PathPurpose, outcomes: &DialogOutcomes, dialog: impl FnOnce() -> Option<PathBuf> + Send + 'static) {
     let outcomes = outcomes.clone();
     let report = move |outcome| outcomes.lock().expect("dialog outcomes lock").push(outcome);
     if dialogs == Dialogs::Unavailable {
@@ -152,52 +131,38 @@ impl PathPrompt {
         let purpose = self.purpose?;
         let mut chosen = None;
         let mut close = false;
-        egui::Window::new(purpose.title())
-            .id(egui::Id::unique("path_prompt"))
-            .collapsible(false)
-            .resizable(false)
-            .show(ctx, |ui| {
-                if let Some(reason) = &self.reason {
-                    ui.colored_label(egui::Color32::from_rgb(255, 190, 90), reason);
+        egui::Window::new(purpose.title()).id(egui::Id::unique("path_prompt")).collapsible(false).resizable(false).show(ctx, |ui| {
+            if let Some(reason) = &self.reason {
+                ui.colored_label(egui::Color32::from_rgb(255, 190, 90), reason);
+            }
+            ui.horizontal(|ui| {
+                ui.label("path:");
+                let field = ui.add(egui::TextEdit::singleline(&mut self.text).desired_width(380.0).hint_text("/home/me/data/digits.idx.gz"));
+                let entered = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                let path = self.text.trim();
+                if (ui.add_enabled(!path.is_empty(), egui::Button::new(purpose.verb())).clicked() || (entered && !path.is_empty())) && !path.is_empty() {
+                    let path = expand_home(path);
+                    match purpose.check(&path) {
+                        Ok(()) => chosen = Some((purpose, path)),
+                        Err(problem) => self.problem = Some(problem),
+                    }
                 }
-                ui.horizontal(|ui| {
-                    ui.label("path:");
-                    let field = ui.add(
-                        egui::TextEdit::singleline(&mut self.text)
-                            .desired_width(380.0)
-                            .hint_text("/home/me/data/digits.idx.gz"),
-                    );
-                    let entered =
-                        field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-                    let path = self.text.trim();
-                    if (ui
-                        .add_enabled(!path.is_empty(), egui::Button::new(purpose.verb()))
-                        .clicked()
-                        || (entered && !path.is_empty()))
-                        && !path.is_empty()
-                    {
-                        let path = expand_home(path);
-                        match purpose.check(&path) {
-                            Ok(()) => chosen = Some((purpose, path)),
-                            Err(problem) => self.problem = Some(problem),
-                        }
-                    }
-                    if ui.button("Cancel").clicked() {
-                        close = true;
-                    }
-                });
-                if let Some(problem) = &self.problem {
-                    ui.colored_label(egui::Color32::from_rgb(255, 120, 100), problem);
-                }
-                if !recent.is_empty() {
-                    ui.label("recent:");
-                    for path in recent {
-                        if ui.selectable_label(self.text == *path, path).clicked() {
-                            self.text = path.clone();
-                        }
-                    }
+                if ui.button("Cancel").clicked() {
+                    close = true;
                 }
             });
+            if let Some(problem) = &self.problem {
+                ui.colored_label(egui::Color32::from_rgb(255, 120, 100), problem);
+            }
+            if !recent.is_empty() {
+                ui.label("recent:");
+                for path in recent {
+                    if ui.selectable_label(self.text == *path, path).clicked() {
+                        self.text = path.clone();
+                    }
+                }
+            }
+        });
         if chosen.is_some() || close {
             self.purpose = None;
             self.reason = None;

@@ -18,23 +18,13 @@ pub fn descent_range(iterates: &[Iterate]) -> Option<(f64, f64)> {
     let values: Vec<f64> = iterates
         .iter()
         .skip(1)
-        .flat_map(|it| {
-            it.evaluation
-                .energy
-                .into_iter()
-                .chain(it.pixel_step_energy)
-                .chain(it.evaluation.terms.iter().map(|t| t.value))
-        })
+        .flat_map(|it| it.evaluation.energy.into_iter().chain(it.pixel_step_energy).chain(it.evaluation.terms.iter().map(|t| t.value)))
         .filter(|v| v.is_finite())
         .collect();
     if values.is_empty() {
         return None;
     }
-    let (lo, hi) = values
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
-            (a.min(v), b.max(v))
-        });
+    let (lo, hi) = values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
     let margin = ((hi - lo) * 0.1).max(hi.abs().max(1.0) * 0.02);
     // The key sits above the plot (see `key_row`), so the data can use its whole height.
     Some((lo - margin, hi + margin))
@@ -50,14 +40,7 @@ pub fn union_range(a: Option<(f64, f64)>, b: Option<(f64, f64)>) -> Option<(f64,
 
 /// Energy (when the model has one) and every named term, one line each, over iterations.
 pub fn energy_plot(ui: &mut egui::Ui, iterates: &[Iterate], unit: &str, height: f32) {
-    energy_plot_with_id(
-        ui,
-        "energy_plot",
-        iterates,
-        unit,
-        height,
-        descent_range(iterates),
-    );
+    energy_plot_with_id(ui, "energy_plot", iterates, unit, height, descent_range(iterates));
 }
 
 /// The energy through both half-steps of every iteration: (n, F(x_n, μ_n)) and, for reads that
@@ -86,35 +69,21 @@ pub fn rises(iterates: &[Iterate]) -> Vec<usize> {
 /// The points of an energy path (see [`energy_path`]) that lie above the point before them
 /// (by more than float noise): every rise, at either half-step.
 pub fn path_rises(path: &[[f64; 2]]) -> Vec<[f64; 2]> {
-    path.windows(2)
-        .filter(|w| w[1][1] > w[0][1] + ENERGY_TOLERANCE)
-        .map(|w| w[1])
-        .collect()
+    path.windows(2).filter(|w| w[1][1] > w[0][1] + ENERGY_TOLERANCE).map(|w| w[1]).collect()
 }
 
 /// "the energy fell or held in k of m steps", how many half-steps rose, and what the two
 /// half-steps did in total; `risen`: [`rises`] of `iterates`.
 pub fn monotone_summary(iterates: &[Iterate], risen: &[usize]) -> Option<String> {
-    let steps = iterates
-        .windows(2)
-        .filter(|w| w[0].evaluation.energy.is_some() && w[1].evaluation.energy.is_some())
-        .count();
+    let steps = iterates.windows(2).filter(|w| w[0].evaluation.energy.is_some() && w[1].evaluation.energy.is_some()).count();
     if steps == 0 {
         return None;
     }
     let held = steps - risen.len();
-    let mut text = format!(
-        "energy fell or held in {held} of {steps} steps ({:.0}%)",
-        100.0 * held as f64 / steps as f64
-    );
-    let halves: Vec<(f64, f64)> = iterates
-        .windows(2)
-        .filter_map(|w| w[1].half_steps(&w[0]))
-        .collect();
+    let mut text = format!("energy fell or held in {held} of {steps} steps ({:.0}%)", 100.0 * held as f64 / steps as f64);
+    let halves: Vec<(f64, f64)> = iterates.windows(2).filter_map(|w| w[1].half_steps(&w[0])).collect();
     if !halves.is_empty() {
-        let (pixel, address) = halves
-            .iter()
-            .fold((0.0, 0.0), |(a, b), h| (a + h.0, b + h.1));
+        let (pixel, address) = halves.iter().fold((0.0, 0.0), |(a, b), h| (a + h.0, b + h.1));
         let half_rises = path_rises(&energy_path(iterates)).len();
         text.push_str(&format!("; half-steps rose {half_rises} of {} times; pixel steps {pixel:+.2}, address steps {address:+.2}", 2 * halves.len()));
     }
@@ -124,22 +93,11 @@ pub fn monotone_summary(iterates: &[Iterate], risen: &[usize]) -> Option<String>
 /// `y_range`: the y axis to show (see [`descent_range`]); a query whose energy lies above it is
 /// marked at the top edge with its value. Reads that hold an address draw the energy through
 /// both half-steps (pixel step at n − ½, address step at n); every rise is marked.
-pub fn energy_plot_with_id(
-    ui: &mut egui::Ui,
-    id: &str,
-    iterates: &[Iterate],
-    unit: &str,
-    height: f32,
-    y_range: Option<(f64, f64)>,
-) {
+pub fn energy_plot_with_id(ui: &mut egui::Ui, id: &str, iterates: &[Iterate], unit: &str, height: f32, y_range: Option<(f64, f64)>) {
     let risen = rises(iterates);
     let marked = path_rises(&energy_path(iterates));
     if let Some(summary) = monotone_summary(iterates, &risen) {
-        let color = if marked.is_empty() {
-            ui.visuals().weak_text_color()
-        } else {
-            egui::Color32::from_rgb(255, 140, 120)
-        };
+        let color = if marked.is_empty() { ui.visuals().weak_text_color() } else { egui::Color32::from_rgb(255, 140, 120) };
         ui.label(egui::RichText::new(summary).small().color(color));
     }
     // Terms in the energy's unit are its parts and share its axis; the others (a Hopfield
@@ -153,18 +111,9 @@ pub fn energy_plot_with_id(
         }
     }
     if let Some(last) = iterates.last() {
-        let diagnostics: Vec<String> = last
-            .evaluation
-            .terms
-            .iter()
-            .filter(|t| !is_energy_term(&t.name, unit))
-            .map(|t| format!("{} {:.3}", t.name, t.value))
-            .collect();
+        let diagnostics: Vec<String> = last.evaluation.terms.iter().filter(|t| !is_energy_term(&t.name, unit)).map(|t| format!("{} {:.3}", t.name, t.value)).collect();
         if !diagnostics.is_empty() {
-            ui.label(
-                egui::RichText::new(format!("current iterate: {}", diagnostics.join(" · ")))
-                    .small(),
-            );
+            ui.label(egui::RichText::new(format!("current iterate: {}", diagnostics.join(" · "))).small());
         }
     }
     // The key above the plot, never over a curve: each series' colour and name, and the
@@ -173,10 +122,7 @@ pub fn energy_plot_with_id(
     let half_colour = egui::Color32::from_rgb(200, 200, 120);
     let rose_colour = egui::Color32::from_rgb(255, 90, 70);
     let has_energy = iterates.iter().any(|it| it.evaluation.energy.is_some());
-    let has_halves = iterates
-        .iter()
-        .skip(1)
-        .any(|it| it.pixel_step_energy.is_some());
+    let has_halves = iterates.iter().skip(1).any(|it| it.pixel_step_energy.is_some());
     let mut key: Vec<(String, egui::Color32)> = Vec::new();
     if has_energy {
         key.push(("energy".into(), energy_colour));
@@ -187,25 +133,13 @@ pub fn energy_plot_with_id(
     if !marked.is_empty() {
         key.push(("energy rose".into(), rose_colour));
     }
-    key.extend(
-        names
-            .iter()
-            .enumerate()
-            .map(|(i, name)| (name.clone(), term_colour(i))),
-    );
-    let query_off_scale = match (
-        y_range,
-        iterates.first().and_then(|it| it.evaluation.energy),
-    ) {
+    key.extend(names.iter().enumerate().map(|(i, name)| (name.clone(), term_colour(i))));
+    let query_off_scale = match (y_range, iterates.first().and_then(|it| it.evaluation.energy)) {
         (Some((_, hi)), Some(query)) if query > hi => Some(query),
         _ => None,
     };
     key_row(ui, &key, query_off_scale);
-    let y_label = if unit.is_empty() {
-        "energy".to_string()
-    } else {
-        format!("energy ({unit})")
-    };
+    let y_label = if unit.is_empty() { "energy".to_string() } else { format!("energy ({unit})") };
     Plot::new(id)
         .height(height)
         .x_axis_label("iteration")
@@ -227,45 +161,21 @@ pub fn energy_plot_with_id(
                 plot.set_plot_bounds_y(lo..=hi);
             }
             if !energy.is_empty() {
-                plot.line(
-                    Line::new("energy", PlotPoints::from(energy_path(iterates)))
-                        .width(2.5)
-                        .color(energy_colour),
-                );
+                plot.line(Line::new("energy", PlotPoints::from(energy_path(iterates))).width(2.5).color(energy_colour));
             }
-            let halves: Vec<[f64; 2]> = iterates
-                .iter()
-                .enumerate()
-                .skip(1)
-                .filter_map(|(n, it)| it.pixel_step_energy.map(|p| [n as f64 - 0.5, p]))
-                .collect();
+            let halves: Vec<[f64; 2]> = iterates.iter().enumerate().skip(1).filter_map(|(n, it)| it.pixel_step_energy.map(|p| [n as f64 - 0.5, p])).collect();
             if !halves.is_empty() {
-                plot.points(
-                    Points::new("after the pixel step (n − ½)", PlotPoints::from(halves))
-                        .radius(3.0)
-                        .shape(MarkerShape::Diamond)
-                        .color(half_colour),
-                );
+                plot.points(Points::new("after the pixel step (n − ½)", PlotPoints::from(halves)).radius(3.0).shape(MarkerShape::Diamond).color(half_colour));
             }
             // Every rise, at either half-step, as a red dot where it ended.
             if !marked.is_empty() {
-                plot.points(
-                    Points::new("energy rose", PlotPoints::from(marked.clone()))
-                        .radius(5.0)
-                        .color(rose_colour),
-                );
+                plot.points(Points::new("energy rose", PlotPoints::from(marked.clone())).radius(5.0).color(rose_colour));
             }
             for (i, name) in names.iter().enumerate() {
                 let points: Vec<[f64; 2]> = iterates
                     .iter()
                     .enumerate()
-                    .filter_map(|(n, it)| {
-                        it.evaluation
-                            .terms
-                            .iter()
-                            .find(|t| &t.name == name)
-                            .map(|t| [n as f64, t.value])
-                    })
+                    .filter_map(|(n, it)| it.evaluation.terms.iter().find(|t| &t.name == name).map(|t| [n as f64, t.value]))
                     .collect();
                 plot.line(Line::new(name.clone(), PlotPoints::from(points)).color(term_colour(i)));
             }
@@ -296,11 +206,7 @@ pub fn key_row(ui: &mut egui::Ui, key: &[(String, egui::Color32)], query_off_sca
             ui.add_space(6.0);
         }
         if let Some(query) = query_off_scale {
-            ui.label(
-                egui::RichText::new(format!("query {query:.1}: above the axis"))
-                    .small()
-                    .color(egui::Color32::from_rgb(255, 140, 120)),
-            );
+            ui.label(egui::RichText::new(format!("query {query:.1}: above the axis")).small().color(egui::Color32::from_rgb(255, 140, 120)));
         }
     });
 }
@@ -313,14 +219,7 @@ fn is_energy_term(name: &str, unit: &str) -> bool {
 
 /// Fraction of differing pixels between each iterate and each stored image, one line per
 /// stored item in its own colour (the episode strip's); hovering a line shows the item.
-pub fn distance_plot_with_id(
-    ui: &mut egui::Ui,
-    id: &str,
-    distances: &[Vec<f32>],
-    stored: &[Image],
-    textures: &mut TextureCache,
-    height: f32,
-) {
+pub fn distance_plot_with_id(ui: &mut egui::Ui, id: &str, distances: &[Vec<f32>], stored: &[Image], textures: &mut TextureCache, height: f32) {
     let response = Plot::new(id)
         .height(height)
         .x_axis_label("iteration")
@@ -337,23 +236,13 @@ pub fn distance_plot_with_id(
                     .enumerate()
                     .filter_map(|(n, d)| d.get(s).map(|&v| [n as f64, v as f64]))
                     .collect();
-                plot.line(
-                    Line::new(format!("item {s}"), PlotPoints::from(points))
-                        .id(ItemId::new(("item", s)))
-                        .color(item_colour(s))
-                        .width(1.5),
-                );
+                plot.line(Line::new(format!("item {s}"), PlotPoints::from(points)).id(ItemId::new(("item", s))).color(item_colour(s)).width(1.5));
             }
         });
     let items = distances.iter().map(Vec::len).max().unwrap_or(0);
     if let Some(hovered) = response.hovered_plot_item {
-        if let Some(s) = (0..items.min(stored.len())).find(|&s| ItemId::new(("item", s)) == hovered)
-        {
-            let distance = distances
-                .last()
-                .and_then(|d| d.get(s))
-                .copied()
-                .unwrap_or(f32::NAN);
+        if let Some(s) = (0..items.min(stored.len())).find(|&s| ItemId::new(("item", s)) == hovered) {
+            let distance = distances.last().and_then(|d| d.get(s)).copied().unwrap_or(f32::NAN);
             response.response.on_hover_ui_at_pointer(|ui| {
                 ui.horizontal(|ui| {
                     textures.show(ui, &stored[s], 40.0);
@@ -377,11 +266,7 @@ pub fn write_history_plot(ui: &mut egui::Ui, name: &str, history: &[f64], height
         .include_y(history.iter().copied().fold(0.0, f64::max) * 1.25)
         .allow_scroll(false)
         .show(ui, |plot| {
-            let points: Vec<[f64; 2]> = history
-                .iter()
-                .enumerate()
-                .map(|(n, &v)| [n as f64 + 1.0, v])
-                .collect();
+            let points: Vec<[f64; 2]> = history.iter().enumerate().map(|(n, &v)| [n as f64 + 1.0, v]).collect();
             plot.line(Line::new(name.to_string(), PlotPoints::from(points.clone())).width(2.0));
             // Markers: one write is one point, which a line alone would not show.
             plot.points(Points::new(name.to_string(), points).radius(4.0));
@@ -395,34 +280,18 @@ mod tests {
     use crate::memory::{Evaluation, Iterate};
 
     fn iterate(energy: f64, after_pixel_step: Option<f64>) -> Iterate {
-        let evaluation = Evaluation {
-            energy: Some(energy),
-            ..Evaluation::default()
-        };
-        Iterate {
-            pixel_step_energy: after_pixel_step,
-            ..Iterate::new(Image::new(2, 2, vec![0.0; 4]), evaluation)
-        }
+        let evaluation = Evaluation { energy: Some(energy), ..Evaluation::default() };
+        Iterate { pixel_step_energy: after_pixel_step, ..Iterate::new(Image::new(2, 2, vec![0.0; 4]), evaluation) }
     }
 
     #[test]
     fn a_rise_at_the_address_half_step_is_marked_though_the_whole_step_fell() {
         // 80 -> (pixel step) 70 -> (address step) 75: the step fell, its second half rose.
         // Then 75 -> 77 -> 76: the step rose, and so did its pixel half.
-        let read = [
-            iterate(80.0, None),
-            iterate(75.0, Some(70.0)),
-            iterate(76.0, Some(77.0)),
-        ];
+        let read = [iterate(80.0, None), iterate(75.0, Some(70.0)), iterate(76.0, Some(77.0))];
         assert_eq!(rises(&read), vec![2]);
-        assert_eq!(
-            path_rises(&energy_path(&read)),
-            vec![[1.0, 75.0], [1.5, 77.0]]
-        );
+        assert_eq!(path_rises(&energy_path(&read)), vec![[1.0, 75.0], [1.5, 77.0]]);
         let summary = monotone_summary(&read, &rises(&read)).unwrap();
-        assert!(
-            summary.contains("1 of 2 steps") && summary.contains("half-steps rose 2 of 4"),
-            "{summary}"
-        );
+        assert!(summary.contains("1 of 2 steps") && summary.contains("half-steps rose 2 of 4"), "{summary}");
     }
 }

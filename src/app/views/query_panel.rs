@@ -9,12 +9,7 @@ use super::canvas::{Canvas, Tool};
 
 /// Draws the panel; edits the canvas (drawing, clearing, corrupting) and the corruption
 /// settings.
-pub fn ui(
-    ui: &mut egui::Ui,
-    canvas: &mut Canvas,
-    settings: &mut Settings,
-    textures: &mut TextureCache,
-) {
+pub fn ui(ui: &mut egui::Ui, canvas: &mut Canvas, settings: &mut Settings, textures: &mut TextureCache) {
     ui.heading("Query");
     ui.horizontal(|ui| {
         ui.selectable_value(&mut canvas.tool, Tool::Brush, "brush");
@@ -31,10 +26,7 @@ pub fn ui(
         if ui.button("Invert").clicked() {
             canvas.invert();
         }
-        if ui
-            .add_enabled(canvas.can_undo(), egui::Button::new("Undo"))
-            .clicked()
-        {
+        if ui.add_enabled(canvas.can_undo(), egui::Button::new("Undo")).clicked() {
             canvas.undo();
         }
         ui.label("model input:");

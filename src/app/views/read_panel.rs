@@ -28,54 +28,27 @@ pub enum ReadAction {
 /// Draws the read controls and the filmstrips; edits the read settings.
 /// `stale`: the episode on screen changed since the memory was written.
 #[allow(clippy::too_many_arguments)]
-pub fn ui(
-    ui: &mut egui::Ui,
-    read: &ReadSession,
-    compare: Option<&CompareSession>,
-    memory_empty: bool,
-    stale: bool,
-    holds_address: bool,
-    settings: &mut Settings,
-    textures: &mut TextureCache,
-) -> Option<ReadAction> {
+pub fn ui(ui: &mut egui::Ui, read: &ReadSession, compare: Option<&CompareSession>, memory_empty: bool, stale: bool, holds_address: bool, settings: &mut Settings, textures: &mut TextureCache) -> Option<ReadAction> {
     let mut action = None;
     ui.heading("Read");
     ui.label(match (memory_empty, stale) {
         (true, _) => "Write an episode first: the memory is empty.",
-        (false, true) => {
-            "Memory holds the episode written last (not the one shown); read from the query."
-        }
+        (false, true) => "Memory holds the episode written last (not the one shown); read from the query.",
         (false, false) => "Memory holds the episode; read from the query.",
     });
     ui.horizontal(|ui| {
-        if ui
-            .button("Step")
-            .on_hover_text("one attractor iteration (S)")
-            .clicked()
-        {
+        if ui.button("Step").on_hover_text("one attractor iteration (S)").clicked() {
             action = Some(ReadAction::Step);
         }
-        if ui
-            .button(if read.playing { "Pause" } else { "Play" })
-            .on_hover_text("P")
-            .clicked()
-        {
+        if ui.button(if read.playing { "Pause" } else { "Play" }).on_hover_text("P").clicked() {
             action = Some(ReadAction::TogglePlay);
         }
-        if ui
-            .button("Reset")
-            .on_hover_text("restart from the query (R)")
-            .clicked()
-        {
+        if ui.button("Reset").on_hover_text("restart from the query (R)").clicked() {
             action = Some(ReadAction::Reset);
         }
     });
     ui.horizontal(|ui| {
-        ui.add(
-            egui::DragValue::new(&mut settings.read.iterations)
-                .range(1..=200)
-                .prefix("iterations "),
-        );
+        ui.add(egui::DragValue::new(&mut settings.read.iterations).range(1..=200).prefix("iterations "));
         ui.add(egui::Slider::new(&mut settings.play_interval_s, 0.02..=1.5).text("s/step"));
     });
     ui.horizontal(|ui| {
@@ -88,18 +61,11 @@ pub fn ui(
         action = Some(ReadAction::Reset);
     }
     let n = read.iterates.len();
-    ui.label(format!(
-        "filmstrip ({n} iterate{})",
-        if n == 1 { "" } else { "s" }
-    ));
+    ui.label(format!("filmstrip ({n} iterate{})", if n == 1 { "" } else { "s" }));
     filmstrip::ui(ui, "filmstrip", &read.iterates, textures);
     // Models that combine several partial reads (the PKM's machines) show each one for the
     // current iterate, beside what the combined read gives (the next iterate).
-    if let Some(last) = read
-        .iterates
-        .last()
-        .filter(|it| !it.evaluation.parts.is_empty())
-    {
+    if let Some(last) = read.iterates.last().filter(|it| !it.evaluation.parts.is_empty()) {
         ui.label("each part's own read of the current iterate:");
         ui.horizontal_wrapped(|ui| {
             for (name, image) in &last.evaluation.parts {
@@ -123,11 +89,7 @@ pub fn ui(
         }
     });
     if let Some(compare) = compare {
-        ui.label(format!(
-            "{} ({} iterates)",
-            compare.name,
-            compare.read.iterates.len()
-        ));
+        ui.label(format!("{} ({} iterates)", compare.name, compare.read.iterates.len()));
         filmstrip::ui(ui, "compare_filmstrip", &compare.read.iterates, textures);
     }
     action
@@ -157,11 +119,7 @@ fn addressing_ui(ui: &mut egui::Ui, plan: &mut ReadPlan, holds_address: bool) ->
 }
 
 /// The samples section of a generative memory.
-pub fn samples_ui(
-    ui: &mut egui::Ui,
-    samples: &[Image],
-    textures: &mut TextureCache,
-) -> Option<ReadAction> {
+pub fn samples_ui(ui: &mut egui::Ui, samples: &[Image], textures: &mut TextureCache) -> Option<ReadAction> {
     let mut action = None;
     ui.heading("Samples from memory");
     ui.horizontal(|ui| {

@@ -13,9 +13,9 @@ use super::palette::series_colour;
 
 use crate::app::job::JobState;
 use crate::app::worker::Command;
+use crate::memory::{Addressing, ReadPlan};
 use crate::data::{Corruption, ImageSet, Region};
 use crate::eval::{SweepAxis, SweepControl, SweepPoint, sweep_settings};
-use crate::memory::{Addressing, ReadPlan};
 
 /// A finished sweep: the memory and pattern source, what varied, the points.
 #[derive(Debug, Clone)]
@@ -29,9 +29,7 @@ pub struct SweepResult {
 const NOISE_KINDS: [Corruption; 4] = [
     Corruption::BitFlip { p: 0.1 },
     Corruption::SaltPepper { p: 0.15 },
-    Corruption::Occlude {
-        region: Region::RandomSquare(10),
-    },
+    Corruption::Occlude { region: Region::RandomSquare(10) },
     Corruption::Gaussian { sigma: 0.3 },
 ];
 
@@ -77,32 +75,18 @@ fn parse_list<T: std::str::FromStr>(text: &str) -> Result<Vec<T>, String> {
     let values: Vec<T> = text
         .split(',')
         .filter(|c| !c.trim().is_empty())
-        .map(|c| {
-            c.trim()
-                .parse::<T>()
-                .map_err(|_| format!("{:?} is not a number", c.trim()))
-        })
+        .map(|c| c.trim().parse::<T>().map_err(|_| format!("{:?} is not a number", c.trim())))
         .collect::<Result<_, _>>()?;
-    if values.is_empty() {
-        Err("give at least one value".into())
-    } else {
-        Ok(values)
-    }
+    if values.is_empty() { Err("give at least one value".into()) } else { Ok(values) }
 }
 
 impl SweepPanel {
     pub fn on_finished(&mut self, model: String, points: Vec<SweepPoint>, cancelled: bool) {
         self.job.finish();
-        if let (false, false, Some((source, axis))) =
-            (cancelled, points.is_empty(), self.pending.take())
-        {
+        if let (false, false, Some((source, axis))) = (cancelled, points.is_empty(), self.pending.take()) {
             // The memory's short name ("DKM", "Hopfield"): the legend sits over the plot.
             let short = model.split(" (").next().unwrap_or(&model);
-            self.results.push(SweepResult {
-                name: format!("{short} · {source}"),
-                axis,
-                points,
-            });
+            self.results.push(SweepResult { name: format!("{short} · {source}"), axis, points });
         }
     }
 
@@ -113,19 +97,9 @@ impl SweepPanel {
 
     /// Sets the fields to a capacity sweep at `stored` counts, on the data shown (`data`) or
     /// random patterns, with `noise` and `control`.
-    pub fn set_capacity_sweep(
-        &mut self,
-        stored: &[usize],
-        data: bool,
-        noise: Corruption,
-        control: SweepControl,
-    ) {
+    pub fn set_capacity_sweep(&mut self, stored: &[usize], data: bool, noise: Corruption, control: SweepControl) {
         self.axis = SweepAxis::Stored;
-        self.counts = stored
-            .iter()
-            .map(usize::to_string)
-            .collect::<Vec<_>>()
-            .join(",");
+        self.counts = stored.iter().map(usize::to_string).collect::<Vec<_>>().join(",");
         (self.noise, self.use_data, self.control) = (noise, Some(data), control);
     }
 
@@ -135,35 +109,19 @@ impl SweepPanel {
         if counts.contains(&0) {
             return Err("stored counts must be positive".into());
         }
-        let levels: Vec<f64> = if self.axis == SweepAxis::NoiseLevel {
-            parse_list(&self.levels)?
-        } else {
-            Vec::new()
-        };
+        let levels: Vec<f64> = if self.axis == SweepAxis::NoiseLevel { parse_list(&self.levels)? } else { Vec::new() };
         Ok(sweep_settings(self.axis, &counts, self.noise, &levels))
     }
 
     /// The sweep the fields describe, as a command for the worker (None when they are invalid).
-    pub fn start(
-        &mut self,
-        data: Option<&Arc<ImageSet>>,
-        trained: bool,
-        addressing: Addressing,
-    ) -> Option<Command> {
+    pub fn start(&mut self, data: Option<&Arc<ImageSet>>, trained: bool, addressing: Addressing) -> Option<Command> {
         let settings = self.settings().ok()?;
         let use_data = self.uses_data(trained);
         let cancel = self.job.start();
-        let source = if use_data {
-            data.map_or("data".into(), |d| d.source.clone())
-        } else {
-            "random".into()
-        };
+        let source = if use_data { data.map_or("data".into(), |d| d.source.clone()) } else { "random".into() };
         let mut source = match self.axis {
             SweepAxis::Stored => format!("{source} · {}", self.noise),
-            SweepAxis::NoiseLevel => format!(
-                "{source} · {} stored",
-                settings.first().map_or(0, |s| s.stored)
-            ),
+            SweepAxis::NoiseLevel => format!("{source} · {} stored", settings.first().map_or(0, |s| s.stored)),
         };
         if self.control != SweepControl::None {
             source = format!("{source} · control: {}", self.control.name());
@@ -174,10 +132,7 @@ impl SweepPanel {
             settings,
             // Mode updates, seed 0: what `kanerva sweep` does by default; the read panel's
             // addressing.
-            plan: ReadPlan {
-                addressing,
-                ..ReadPlan::default()
-            },
+            plan: ReadPlan { addressing, ..ReadPlan::default() },
             control: self.control,
             cancel,
         })
@@ -189,13 +144,7 @@ impl SweepPanel {
     }
 
     /// `addressing`: the read panel's, for memories that hold an address (else amortised).
-    pub fn ui(
-        &mut self,
-        ui: &mut egui::Ui,
-        data: Option<&Arc<ImageSet>>,
-        trained: bool,
-        addressing: Addressing,
-    ) -> Option<Command> {
+    pub fn ui(&mut self, ui: &mut egui::Ui, data: Option<&Arc<ImageSet>>, trained: bool, addressing: Addressing) -> Option<Command> {
         let mut command = None;
         let use_data = self.uses_data(trained);
         ui.horizontal(|ui| {
@@ -205,30 +154,18 @@ impl SweepPanel {
             ui.checkbox(&mut self.show_rate, "error against memory size").on_hover_text("distortion/rate: each memory's recall error against the numbers it holds for the episode");
         });
         ui.horizontal(|ui| {
-            egui::ComboBox::from_id_salt("sweep_noise_kind")
-                .selected_text(self.noise.kind())
-                .show_ui(ui, |ui| {
-                    for kind in NOISE_KINDS {
-                        if ui
-                            .selectable_label(self.noise.kind() == kind.kind(), kind.kind())
-                            .clicked()
-                        {
-                            self.noise = kind;
-                        }
+            egui::ComboBox::from_id_salt("sweep_noise_kind").selected_text(self.noise.kind()).show_ui(ui, |ui| {
+                for kind in NOISE_KINDS {
+                    if ui.selectable_label(self.noise.kind() == kind.kind(), kind.kind()).clicked() {
+                        self.noise = kind;
                     }
-                });
+                }
+            });
             match self.axis {
                 SweepAxis::Stored => {
                     let mut level = self.noise.level();
-                    let range = if matches!(self.noise, Corruption::Occlude { .. }) {
-                        0.0..=28.0
-                    } else {
-                        0.0..=0.5
-                    };
-                    if ui
-                        .add(egui::Slider::new(&mut level, range).text("level"))
-                        .changed()
-                    {
+                    let range = if matches!(self.noise, Corruption::Occlude { .. }) { 0.0..=28.0 } else { 0.0..=0.5 };
+                    if ui.add(egui::Slider::new(&mut level, range).text("level")).changed() {
                         self.noise = self.noise.with_level(level);
                     }
                     ui.label("stored");
@@ -274,30 +211,16 @@ impl SweepPanel {
             }
         });
         self.job.status_ui(ui, "points");
-        let shown: Vec<&SweepResult> = self
-            .results
-            .iter()
-            .filter(|r| r.axis == self.axis)
-            .collect();
+        let shown: Vec<&SweepResult> = self.results.iter().filter(|r| r.axis == self.axis).collect();
         if !shown.is_empty() {
             let x_label = match self.axis {
                 SweepAxis::Stored => "stored patterns".to_string(),
                 SweepAxis::NoiseLevel => format!("{} level", self.noise.kind()),
             };
             // The key above the plot, never over a line.
-            let mut key: Vec<(String, egui::Color32)> = shown
-                .iter()
-                .enumerate()
-                .map(|(i, r)| (r.name.clone(), series_colour(i)))
-                .collect();
-            key.push((
-                format!("{REFERENCE_QUERY}, dashed"),
-                egui::Color32::from_gray(150),
-            ));
-            key.push((
-                format!("{REFERENCE_BLANK}, dotted"),
-                egui::Color32::from_gray(90),
-            ));
+            let mut key: Vec<(String, egui::Color32)> = shown.iter().enumerate().map(|(i, r)| (r.name.clone(), series_colour(i))).collect();
+            key.push((format!("{REFERENCE_QUERY}, dashed"), egui::Color32::from_gray(150)));
+            key.push((format!("{REFERENCE_BLANK}, dotted"), egui::Color32::from_gray(90)));
             super::plots::key_row(ui, &key, None);
             let mut plot = Plot::new("sweep_plot")
                 .height(220.0)
@@ -309,48 +232,17 @@ impl SweepPanel {
                 .allow_scroll(false);
             if self.axis == SweepAxis::Stored {
                 // Stored counts are whole numbers.
-                plot = plot.x_axis_formatter(|mark, _| {
-                    if mark.value.fract() == 0.0 {
-                        format!("{}", mark.value)
-                    } else {
-                        String::new()
-                    }
-                });
+                plot = plot.x_axis_formatter(|mark, _| if mark.value.fract() == 0.0 { format!("{}", mark.value) } else { String::new() });
             }
             plot.show(ui, |plot| {
                 // The trivial answers, per point: a memory below neither has recalled nothing.
                 for result in &shown {
-                    let reference = |value: fn(&SweepPoint) -> f64| {
-                        PlotPoints::from(
-                            result
-                                .points
-                                .iter()
-                                .map(|p| [p.x(result.axis), value(p)])
-                                .collect::<Vec<_>>(),
-                        )
-                    };
-                    plot.line(
-                        Line::new(REFERENCE_QUERY, reference(|p| p.query_error))
-                            .color(egui::Color32::from_gray(150))
-                            .style(egui_plot::LineStyle::dashed_loose()),
-                    );
-                    plot.line(
-                        Line::new(REFERENCE_BLANK, reference(|p| p.blank_error))
-                            .color(egui::Color32::from_gray(90))
-                            .style(egui_plot::LineStyle::dotted_dense()),
-                    );
+                    let reference = |value: fn(&SweepPoint) -> f64| PlotPoints::from(result.points.iter().map(|p| [p.x(result.axis), value(p)]).collect::<Vec<_>>());
+                    plot.line(Line::new(REFERENCE_QUERY, reference(|p| p.query_error)).color(egui::Color32::from_gray(150)).style(egui_plot::LineStyle::dashed_loose()));
+                    plot.line(Line::new(REFERENCE_BLANK, reference(|p| p.blank_error)).color(egui::Color32::from_gray(90)).style(egui_plot::LineStyle::dotted_dense()));
                 }
                 for (i, result) in shown.iter().enumerate() {
-                    series(
-                        plot,
-                        &result.name,
-                        result
-                            .points
-                            .iter()
-                            .map(|p| [p.x(result.axis), p.recall_error])
-                            .collect(),
-                        i,
-                    );
+                    series(plot, &result.name, result.points.iter().map(|p| [p.x(result.axis), p.recall_error]).collect(), i);
                 }
             });
             if self.show_rate {
@@ -368,23 +260,13 @@ pub const REFERENCE_BLANK: &str = "return the blank page (reference)";
 /// Distortion/rate: each result's recall error against log10 of the floats its memory held,
 /// several memories on one plot (sizes span 10² to 10⁶, hence the log axis).
 fn rate_plot(ui: &mut egui::Ui, shown: &[&SweepResult]) {
-    let key: Vec<(String, egui::Color32)> = shown
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.name.clone(), series_colour(i)))
-        .collect();
+    let key: Vec<(String, egui::Color32)> = shown.iter().enumerate().map(|(i, r)| (r.name.clone(), series_colour(i))).collect();
     super::plots::key_row(ui, &key, None);
     Plot::new("sweep_rate_plot")
         .height(180.0)
         .x_axis_label("numbers the memory holds (log scale)")
         .y_axis_label("recall error (pixels)")
-        .x_axis_formatter(|mark, _| {
-            if mark.value.fract() == 0.0 {
-                format!("10^{}", mark.value)
-            } else {
-                String::new()
-            }
-        })
+        .x_axis_formatter(|mark, _| if mark.value.fract() == 0.0 { format!("10^{}", mark.value) } else { String::new() })
         // 10² to 10⁷: an SDM's counters to a Hopfield network's couplings, whole powers marked.
         .include_x(2.0)
         .include_x(7.0)
@@ -392,17 +274,7 @@ fn rate_plot(ui: &mut egui::Ui, shown: &[&SweepResult]) {
         .allow_scroll(false)
         .show(ui, |plot| {
             for (i, result) in shown.iter().enumerate() {
-                series(
-                    plot,
-                    &result.name,
-                    result
-                        .points
-                        .iter()
-                        .filter(|p| p.memory_floats > 0)
-                        .map(|p| [(p.memory_floats as f64).log10(), p.recall_error])
-                        .collect(),
-                    i,
-                );
+                series(plot, &result.name, result.points.iter().filter(|p| p.memory_floats > 0).map(|p| [(p.memory_floats as f64).log10(), p.recall_error]).collect(), i);
             }
         });
 }

@@ -26,23 +26,12 @@ pub enum TopBarAction {
 /// Draws the bar. `current`: the memory in use (its β is edited in place while dragging);
 /// `compare`: the comparison memory, if any.
 /// `lessons`: the Lessons menu's entries.
-pub fn ui(
-    ui: &mut egui::Ui,
-    models: &[MemorySpec],
-    current: &mut Option<MemorySpec>,
-    compare: Option<&MemorySpec>,
-    lessons: &[MenuEntry],
-    show_help: &mut bool,
-) -> Option<TopBarAction> {
+pub fn ui(ui: &mut egui::Ui, models: &[MemorySpec], current: &mut Option<MemorySpec>, compare: Option<&MemorySpec>, lessons: &[MenuEntry], show_help: &mut bool) -> Option<TopBarAction> {
     let mut action = None;
     // Wrapped, so that at a large scale (or with the β slider) nothing falls off the bar.
     // Narrower pickers in a narrow window (a large UI scale), so the bar keeps to one line.
     let narrow = ui.available_width() < 1300.0;
-    let (picker_width, compare_width) = if narrow {
-        (190.0, 140.0)
-    } else {
-        (260.0, 200.0)
-    };
+    let (picker_width, compare_width) = if narrow { (190.0, 140.0) } else { (260.0, 200.0) };
     ui.horizontal_wrapped(|ui| {
         ui.heading("Kanerva Explorer");
         ui.separator();

@@ -66,25 +66,14 @@ impl Default for TrainPanel {
 impl TrainPanel {
     pub fn on_event(&mut self, event: TrainEvent) {
         match event {
-            TrainEvent::Started {
-                start_step,
-                total_steps,
-            } => {
+            TrainEvent::Started { start_step, total_steps } => {
                 self.message = format!("training from step {start_step} to {total_steps}");
             }
-            TrainEvent::Metrics {
-                step,
-                total_steps,
-                metrics,
-                steps_per_s,
-                eta_s,
-            } => {
+            TrainEvent::Metrics { step, total_steps, metrics, steps_per_s, eta_s } => {
                 self.history.push((step, metrics));
                 self.progress = Some((step, total_steps, steps_per_s, eta_s));
             }
-            TrainEvent::CheckpointSaved { step, path } => {
-                self.message = format!("saved step {step} to {path}")
-            }
+            TrainEvent::CheckpointSaved { step, path } => self.message = format!("saved step {step} to {path}"),
         }
     }
 
@@ -93,15 +82,9 @@ impl TrainPanel {
         match result {
             Ok((outcome, path)) => {
                 self.message = match outcome {
-                    TrainOutcome::Completed { steps } => {
-                        format!("completed {steps} steps; saved {}", path.display())
-                    }
-                    TrainOutcome::Cancelled { steps } => {
-                        format!("cancelled at step {steps}; saved {}", path.display())
-                    }
-                    TrainOutcome::TimeLimit { steps } => {
-                        format!("time limit at step {steps}; saved {}", path.display())
-                    }
+                    TrainOutcome::Completed { steps } => format!("completed {steps} steps; saved {}", path.display()),
+                    TrainOutcome::Cancelled { steps } => format!("cancelled at step {steps}; saved {}", path.display()),
+                    TrainOutcome::TimeLimit { steps } => format!("time limit at step {steps}; saved {}", path.display()),
                 };
                 self.finished = Some(path);
             }
@@ -114,10 +97,7 @@ impl TrainPanel {
 
     /// Copies the last finished run's checkpoint (and card) to `dest`; the panel says so.
     pub fn save_copy(&mut self, dest: &std::path::Path) -> Result<(), String> {
-        let source = self
-            .finished
-            .as_ref()
-            .ok_or("no finished checkpoint to save")?;
+        let source = self.finished.as_ref().ok_or("no finished checkpoint to save")?;
         copy_checkpoint(source, dest).map_err(|e| format!("could not save: {e}"))?;
         self.message = format!("saved a copy to {}", dest.display());
         Ok(())
@@ -129,10 +109,7 @@ impl TrainPanel {
         self.progress = None;
         self.finished = None;
         let cancel = self.job.start();
-        Command::Train {
-            job: self.train_job(data),
-            cancel,
-        }
+        Command::Train { job: self.train_job(data), cancel }
     }
 
     /// The job for the current settings, training on `data`.
@@ -152,11 +129,7 @@ impl TrainPanel {
                 ..train
             },
             out: PathBuf::from(&self.out),
-            start: if self.resume {
-                TrainStart::Resume
-            } else {
-                TrainStart::Fresh
-            },
+            start: if self.resume { TrainStart::Resume } else { TrainStart::Fresh },
         }
     }
 
@@ -168,31 +141,13 @@ impl TrainPanel {
         ui.horizontal(|ui| {
             ui.add_enabled_ui(!self.job.is_running(), |ui| {
                 for kind in ModelKind::ALL {
-                    ui.selectable_value(&mut self.kind, kind, kind.label())
-                        .on_hover_text(kind.title());
+                    ui.selectable_value(&mut self.kind, kind, kind.label()).on_hover_text(kind.title());
                 }
             });
-            ui.add(
-                egui::DragValue::new(&mut self.steps)
-                    .range(1..=1_000_000)
-                    .prefix("steps "),
-            );
-            ui.add(
-                egui::DragValue::new(&mut self.lr)
-                    .range(1e-6..=1e-1)
-                    .speed(1e-5)
-                    .prefix("lr "),
-            );
-            ui.add(
-                egui::DragValue::new(&mut self.batch)
-                    .range(1..=128)
-                    .prefix("B "),
-            );
-            ui.add(
-                egui::DragValue::new(&mut self.episode_size)
-                    .range(1..=128)
-                    .prefix("T "),
-            );
+            ui.add(egui::DragValue::new(&mut self.steps).range(1..=1_000_000).prefix("steps "));
+            ui.add(egui::DragValue::new(&mut self.lr).range(1e-6..=1e-1).speed(1e-5).prefix("lr "));
+            ui.add(egui::DragValue::new(&mut self.batch).range(1..=128).prefix("B "));
+            ui.add(egui::DragValue::new(&mut self.episode_size).range(1..=128).prefix("T "));
         });
         ui.horizontal(|ui| {
             ui.selectable_value(&mut self.options.arch, Arch::Simple, "simple");
@@ -202,54 +157,31 @@ impl TrainPanel {
             ui.checkbox(&mut self.resume, "resume");
         });
         ui.horizontal(|ui| {
-            ui.checkbox(
-                &mut self.on_training_split,
-                "train on the MNIST training split (60000)",
-            )
-            .on_hover_text("off: train on the data shown in the data panel");
+            ui.checkbox(&mut self.on_training_split, "train on the MNIST training split (60000)").on_hover_text("off: train on the data shown in the data panel");
             if self.on_training_split && self.training_set.is_none() {
                 ui.small("(loading...)");
             }
         });
-        let source = if self.on_training_split {
-            self.training_set.clone()
-        } else {
-            data.cloned()
-        };
+        let source = if self.on_training_split { self.training_set.clone() } else { data.cloned() };
         let source = source.as_ref();
         if !self.on_training_split && data.is_some_and(|d| d.source.contains("test")) {
-            ui.colored_label(
-                egui::Color32::from_rgb(255, 190, 90),
-                "the data shown is a test set: a model trained on it cannot be evaluated on it",
-            );
+            ui.colored_label(egui::Color32::from_rgb(255, 190, 90), "the data shown is a test set: a model trained on it cannot be evaluated on it");
         }
         ui.horizontal(|ui| {
-            let can_start = !self.job.is_running()
-                && source.is_some_and(|d| d.rows == 28 && d.cols == 28 && d.len() > 0);
-            if ui
-                .add_enabled(can_start, egui::Button::new("Start training"))
-                .on_hover_text("trains on the training split, or on the data shown")
-                .clicked()
-            {
+            let can_start = !self.job.is_running() && source.is_some_and(|d| d.rows == 28 && d.cols == 28 && d.len() > 0);
+            if ui.add_enabled(can_start, egui::Button::new("Start training")).on_hover_text("trains on the training split, or on the data shown").clicked() {
                 if let Some(data) = source {
                     command = Some(self.start(data.clone()));
                 }
             }
-            if ui
-                .add_enabled(self.job.is_running(), egui::Button::new("Cancel training"))
-                .clicked()
-            {
+            if ui.add_enabled(self.job.is_running(), egui::Button::new("Cancel training")).clicked() {
                 self.job.cancel();
             }
             if let Some(path) = self.finished.clone() {
                 if ui.button("Use trained model").clicked() {
                     command = Some(Command::SelectModel(MemorySpec::trained(path.clone())));
                 }
-                if ui
-                    .button("Save as...")
-                    .on_hover_text("copy the checkpoint and its card elsewhere")
-                    .clicked()
-                {
+                if ui.button("Save as...").on_hover_text("copy the checkpoint and its card elsewhere").clicked() {
                     self.save_as_requested = true;
                 }
             }
@@ -257,11 +189,7 @@ impl TrainPanel {
         if let Some((step, total, rate, eta)) = self.progress {
             let fraction = step as f32 / total.max(1) as f32;
             // The ETA belongs to a running job: after a cancel or a stop it would be a lie.
-            let text = if self.job.is_running() {
-                format!("step {step}/{total} · {rate:.2} steps/s · ETA {eta:.0} s")
-            } else {
-                format!("step {step}/{total} · stopped")
-            };
+            let text = if self.job.is_running() { format!("step {step}/{total} · {rate:.2} steps/s · ETA {eta:.0} s") } else { format!("step {step}/{total} · stopped") };
             ui.add(egui::ProgressBar::new(fraction).text(text));
         }
         if !self.message.is_empty() {
@@ -269,32 +197,15 @@ impl TrainPanel {
         }
         if !self.history.is_empty() {
             // The model names its terms and their unit (nats per image for the DKM and KM).
-            let names: Vec<_> = self
-                .history
-                .last()
-                .map(|(_, m)| m.terms.0.iter().map(|t| t.name).collect())
-                .unwrap_or_default();
+            let names: Vec<_> = self.history.last().map(|(_, m)| m.terms.0.iter().map(|t| t.name).collect()).unwrap_or_default();
             let unit = names.first().map_or("", |n| n.unit);
-            Plot::new("train_curves")
-                .height(160.0)
-                .legend(Legend::default())
-                .x_axis_label("step")
-                .y_axis_label(format!("{unit} / image"))
-                .allow_scroll(false)
-                .show(ui, |plot| {
-                    let series = |key: &str| {
-                        PlotPoints::from(
-                            self.history
-                                .iter()
-                                .filter_map(|(s, m)| Some([*s as f64, m.terms.get(key)?]))
-                                .collect::<Vec<_>>(),
-                        )
-                    };
-                    for (i, name) in names.iter().enumerate() {
-                        let line = Line::new(name.label, series(name.key));
-                        plot.line(if i == 0 { line.width(2.0) } else { line });
-                    }
-                });
+            Plot::new("train_curves").height(160.0).legend(Legend::default()).x_axis_label("step").y_axis_label(format!("{unit} / image")).allow_scroll(false).show(ui, |plot| {
+                let series = |key: &str| PlotPoints::from(self.history.iter().filter_map(|(s, m)| Some([*s as f64, m.terms.get(key)?])).collect::<Vec<_>>());
+                for (i, name) in names.iter().enumerate() {
+                    let line = Line::new(name.label, series(name.key));
+                    plot.line(if i == 0 { line.width(2.0) } else { line });
+                }
+            });
         }
         command
     }
@@ -302,10 +213,7 @@ impl TrainPanel {
 
 /// Copies a checkpoint and its readable card, each written atomically; refuses a source that
 /// is not a valid checkpoint.
-pub fn copy_checkpoint(
-    source: &std::path::Path,
-    dest: &std::path::Path,
-) -> Result<(), crate::train::CheckpointError> {
+pub fn copy_checkpoint(source: &std::path::Path, dest: &std::path::Path) -> Result<(), crate::train::CheckpointError> {
     use crate::train::checkpoint::{card_path, write_atomically};
     let bytes = crate::train::CheckpointFile::read_bytes(source)?;
     crate::train::CheckpointFile::parse(source, &bytes)?;
