@@ -92,6 +92,34 @@ fn distortion_rate_puts_every_memory_on_its_floats() {
     assert_eq!(sixteen[0], 4.0 * four[0]);
     assert!(four[1] <= sixteen[1], "{four:?} {sixteen:?}");
     assert!(record.plots[0].log_x);
+    // The answers come from what was written: with nothing written, or another episode
+    // written, each memory that remembers recalls 4 stored digits worse; a control sits at its
+    // measurement's floats.
+    for name in ["modern-hopfield β=20", "dkm", "ebmm"] {
+        let measured = points(&record, "data-occlude-10-4", name)[0];
+        for control in ["no-write", "other-episode"] {
+            let controlled = points(&record, "data-occlude-10-4", &format!("{name} ({control} control)"))[0];
+            assert_eq!(controlled[0], measured[0], "{name} {control}");
+            assert!(controlled[1] > measured[1] + 0.03, "{name}: {control} control {controlled:?} against {measured:?}");
+        }
+    }
+}
+
+#[test]
+fn corruption_memories_clean_up_mild_noise_and_not_from_another_episode() {
+    let (record, _dir) = quick("corruption");
+    let plot = &record.plots[0];
+    assert_eq!(plot.id, "data-flip-0.1");
+    let query = points(&record, &plot.id, "return the query (reference)");
+    assert_eq!(query.iter().map(|p| p[0]).collect::<Vec<_>>(), vec![0.0, 0.1, 0.3], "x is the bit-flip probability");
+    for name in ["hopfield-pinv", "modern-hopfield β=20", "dkm"] {
+        let measured = points(&record, &plot.id, name);
+        let other = points(&record, &plot.id, &format!("{name} (other-episode control)"));
+        assert!(measured[1][1] < query[1][1] * 0.5, "{name} at 10% flips: {measured:?} against the query's {query:?}");
+        for (m, o) in measured.iter().zip(&other) {
+            assert!(o[1] > m[1], "{name}: other episode {o:?} against {m:?}");
+        }
+    }
 }
 
 #[test]

@@ -217,15 +217,18 @@ fn recall(p: &RecallProtocol, rec: &mut Recorder<'_>) -> Result<(), String> {
                     rec.checkpoint(path)?;
                 }
                 let mut memory = spec.build().map_err(|e| e.to_string())?;
+                // The corruption holds its level as f32: the protocol's own level (0.1, not
+                // 0.10000000149) is the point's x and is what its scene is corrupted with.
+                let protocol_level = |level: f64| p.levels.iter().copied().min_by(|a, b| (a - level).abs().total_cmp(&(b - level).abs())).unwrap_or(level);
+                let level = |point: &crate::eval::SweepPoint| (p.x == RecallAxis::NoiseLevel).then(|| protocol_level(point.noise_level));
                 let x = |point: &crate::eval::SweepPoint| match p.x {
                     RecallAxis::Stored => point.stored as f64,
                     RecallAxis::Load => point.stored as f64 / PIXELS as f64,
                     RecallAxis::Floats => point.memory_floats as f64,
-                    RecallAxis::NoiseLevel => point.noise_level,
+                    RecallAxis::NoiseLevel => protocol_level(point.noise_level),
                 };
                 let axis = if p.x == RecallAxis::NoiseLevel { SweepAxis::NoiseLevel } else { SweepAxis::Stored };
                 let settings = sweep_settings(axis, &p.stored, corruption(noise)?, &p.levels);
-                let level = |point: &crate::eval::SweepPoint| (p.x == RecallAxis::NoiseLevel).then_some(point.noise_level);
                 let mut points = Vec::new();
                 // The measurement, then its controls: the same queries with nothing written,
                 // or with another episode written (an answer that does not come from what was
