@@ -183,7 +183,7 @@ impl ExperimentRecord {
                 plot.title,
                 plot.y_label,
                 plot.x_label,
-                xs.iter().map(|&x| number(x)).collect::<Vec<_>>().join(" | "),
+                xs.iter().map(|&x| if x == x.round() && x.abs() < 1e9 { format!("{}", x as i64) } else { number(x) }).collect::<Vec<_>>().join(" | "),
                 "---|".repeat(xs.len())
             ));
             // The memories, then the trivial answers.

@@ -128,6 +128,9 @@ pub(super) fn memory_spec(r: &MemoryRef) -> Result<(MemorySpec, Option<PathBuf>)
 
 /// How a memory is named in the series: `dkm`, `dkm optimised`, `modern-hopfield β=20`.
 fn label(r: &MemoryRef) -> String {
+    if let Some(label) = &r.label {
+        return label.clone();
+    }
     let mut label = r.memory.clone();
     if let Some(a) = &r.addressing {
         label.push_str(&format!(" {a}"));

@@ -56,6 +56,9 @@ pub struct MemoryRef {
     /// The modern Hopfield network's β.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub beta: Option<f64>,
+    /// The series' name in plots and tables (default: made from the fields above).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
