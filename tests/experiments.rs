@@ -142,7 +142,21 @@ fn bounds_the_conditional_bound_is_below_the_joint_and_the_importance_weighted_b
         }
     }
     let (machines, _c) = quick("product-machines");
-    assert_eq!(points(&machines, "conditional", "pkm").len(), 2);
+    assert_eq!(points(&machines, "conditional", "2 machines x 16 rows").len(), 2);
+}
+
+#[test]
+fn product_machines_cluster_digits_by_class_far_above_chance() {
+    let (record, _dir) = quick("product-machines");
+    assert!(record.checkpoints.contains_key("pkm2x16_mnist.ckpt"), "{:?}", record.checkpoints);
+    let family = "N machines x 32/N rows, 5000 steps each";
+    let nmi = points(&record, "clustering", family);
+    let chance = points(&record, "clustering", &format!("{family}, classes shuffled (chance)"));
+    assert_eq!(nmi.len(), 1, "the quick protocol has the 2-machine PKM of the family");
+    assert_eq!(nmi[0][0], 2.0, "x is the machine count");
+    assert!(nmi[0][1] > 5.0 * chance[0][1] && nmi[0][1] > 0.05, "{nmi:?} against {chance:?}");
+    let shipped = points(&record, "clustering", "shipped PKM, 4 x 8 (19194 steps)");
+    assert_eq!(shipped[0][0], 4.0);
 }
 
 /// A quick run of `name` as JSON, its timing zeroed.

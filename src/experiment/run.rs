@@ -348,8 +348,9 @@ fn clustering(model: &dyn crate::train::TrainedModel, set: &ImageSet, images: us
         return Ok(());
     };
     rec.plot("clustering", &format!("Items to machines against their classes ({} images)", report.images), "machines", "normalized mutual information", false);
-    rec.point("clustering", "dominant machine against class", [report.parts as f64, report.nmi])?;
-    rec.point("clustering", "against shuffled classes (chance)", [report.parts as f64, report.nmi_shuffled_labels])?;
+    let name = r.family.clone().unwrap_or_else(|| label(r));
+    rec.point("clustering", &name, [report.parts as f64, report.nmi])?;
+    rec.point("clustering", &format!("{name}, classes shuffled (chance)"), [report.parts as f64, report.nmi_shuffled_labels])?;
     rec.record.scalars.insert(format!("{} · machines some item goes to (of {})", label(r), report.parts), report.used_parts as f64);
     Ok(())
 }

@@ -59,6 +59,10 @@ pub struct MemoryRef {
     /// The series' name in plots and tables (default: made from the fields above).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
+    /// Memories of one family (the same training at several sizes) join one curve where a
+    /// plot's x is a property of the memory (the clustering against the machine count).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
