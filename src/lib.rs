@@ -20,6 +20,7 @@ pub mod eval;
 pub mod experiment;
 pub mod export;
 pub mod finite;
+pub mod import;
 pub mod kernels;
 pub mod memory;
 pub mod model;

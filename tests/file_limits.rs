@@ -24,6 +24,7 @@ fn small_checkpoint(format_version: u32) -> Vec<u8> {
         train_seconds: 0.0,
         metrics: None,
         crate_version: "test".into(),
+        origin: None,
     };
     encode_checkpoint(&card, &model, None).unwrap()
 }

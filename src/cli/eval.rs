@@ -42,6 +42,10 @@ pub struct EvalArgs {
     /// proper importance weights, the memory written from the image's episode and held fixed.
     #[arg(long)]
     pub importance_samples: Option<usize>,
+    /// Seed of the latent variables' samples (w; the memory's for the KM). Two runs with the
+    /// same seed give the same numbers; several seeds show the sampling spread.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
     #[command(flatten)]
     pub output: JsonArg,
 }
@@ -65,7 +69,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
     // Same seed before each pass: the latent draws are reproducible, and the joint and
     // conditional passes of the DKM draw the same w (their difference is its KL(M)/T).
     let score = |scoring: Scoring| {
-        device.seed(0);
+        device.seed(args.seed);
         evaluate_bound(model, &set, episodes, size, sampled, scoring, &device)
     };
     let report = score(Scoring::ModelTerms).expect("every model has its own terms");
@@ -80,7 +84,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
     }
     let iwae = match args.importance_samples {
         Some(k) => {
-            device.seed(0);
+            device.seed(args.seed);
             let value = evaluate_importance_weighted(model, &set, episodes, size, k, &device).with_context(|| format!("--importance-samples: no importance-weighted bound for a {kind}"))?;
             ensure_finite(&value, "eval --importance-samples")?;
             Some((k, value))

@@ -8,6 +8,7 @@ mod eval;
 mod options;
 use options::JsonArg;
 mod experiment;
+mod import;
 mod scene;
 mod sample;
 mod sweep;
@@ -86,6 +87,11 @@ pub enum Command {
         #[command(subcommand)]
         command: experiment::ExperimentCommand,
     },
+    /// Weights from elsewhere: a DKM trained by the PyTorch reference, as a checkpoint.
+    Import {
+        #[command(subcommand)]
+        command: import::ImportCommand,
+    },
     /// Scenes: save a read with everything that determines it; replay one and compare.
     Scene {
         #[command(subcommand)]
@@ -160,6 +166,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Sweep(args) => sweep::run(args),
         Command::Scene { command } => scene::run(command),
         Command::Experiment { command } => experiment::run_command(command),
+        Command::Import { command } => import::run_command(command),
         Command::Lessons(output) => scene::list_lessons(output.json),
     }
 }

@@ -41,6 +41,10 @@ pub struct CheckpointCard {
     /// Last logged metrics (nats per image), if any.
     pub metrics: Option<serde_json::Value>,
     pub crate_version: String,
+    /// Where the weights came from when this program did not train them from scratch (a
+    /// PyTorch reference checkpoint: its file, SHA-256, arch, steps and arguments).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<serde_json::Value>,
 }
 
 #[derive(Debug, thiserror::Error)]

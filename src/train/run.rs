@@ -115,6 +115,8 @@ pub fn train_model<M: TrainableModel>(
         // A resumed run keeps the last metrics until it logs its own.
         metrics: metrics_before,
         crate_version: env!("CARGO_PKG_VERSION").into(),
+        // Where the weights first came from (an imported model trained on keeps it).
+        origin: source.as_ref().and_then(|file| file.card.origin.clone()),
     };
     // Each resumed run draws different episodes: the seed moves with the step count.
     let mut batcher = EpisodeBatcher::new(data, config.seed.wrapping_add(step.wrapping_mul(0x9E37_79B9)));

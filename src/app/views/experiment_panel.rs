@@ -204,6 +204,7 @@ fn plot_ui(ui: &mut egui::Ui, record: &ExperimentRecord, id: &str, selected: Opt
     let mut clicked = None;
     let ring = ui.visuals().strong_text_color();
     Plot::new(("experiment_plot", id))
+        .set_margin_fraction(egui::vec2(0.06, 0.1))
         .height(200.0)
         .x_axis_label(if log_x { format!("{} (log scale)", spec.x_label) } else { spec.x_label.clone() })
         .y_axis_label(spec.y_label.clone())
