@@ -58,6 +58,10 @@ shoot explorer-lesson 25 gui --lesson dkm-denoising
 shoot explorer-experiments 40 gui --lesson experiments
 # The same lesson in projector mode (UI scale 1.5): the read under the query, the bar wrapped.
 shoot explorer-projector 25 gui --lesson dkm-denoising --scale 1.5
+# A DKM trained by the PyTorch reference, imported (`kanerva import torch`), reading a query.
+imported=$(mktemp -d)/torch_dkm_simple_300.ckpt
+./target/release/kanerva import torch tests/fixtures/torch_dkm_simple_300.pt --out "$imported" 2>/dev/null
+shoot explorer-imported-torch 20 gui --demo --checkpoint "$imported"
 # The basin map between the first two stored items, with the read's trajectory on the PCA map.
 shoot explorer-basins 40 gui --demo basins
 # Training from the explorer with live loss curves.

@@ -58,3 +58,19 @@ fn the_imported_model_scores_the_references_plug_in_bound() {
     let report = kanerva::eval::evaluate_bound(loaded.model.as_ref(), &set, 312, 32, false, kanerva::eval::Scoring::ModelTerms, &device).unwrap();
     assert!((report.headline() - 174.64).abs() < 0.02, "ours {} against the reference's 174.64", report.headline());
 }
+
+/// Files made from the fixture by the reference's torch (tests/fixtures/README.md): weights cut
+/// to the memory's three tensors; R0 of the wrong shape; a classifier's state dict.
+#[test]
+fn a_missing_tensor_a_wrong_shape_and_another_model_are_named_in_one_line() {
+    let cases = [
+        ("tests/fixtures/torch_missing_tensors.pt", "lacks: encoder.0.weight"),
+        ("tests/fixtures/torch_wrong_shape.pt", "tensor R0 is [32], the simple DKM's is [32, 100]"),
+        ("tests/fixtures/torch_other_model.pt", "another model?): fc.bias, fc.weight"),
+    ];
+    for (file, says) in cases {
+        let Err(error) = import_torch_dkm(Path::new(file), &inference_device()) else { panic!("{file} imported") };
+        let message = error.to_string();
+        assert!(message.contains(says) && !message.contains('\n'), "{file}: {message}");
+    }
+}

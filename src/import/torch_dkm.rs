@@ -192,6 +192,13 @@ pub fn import_torch_dkm(path: &Path, device: &Device) -> Result<Imported, Import
     let reader = PytorchReader::with_top_level_key(path, "model").map_err(not_pytorch)?;
     let tensors = reader.tensors();
     let arch_label = if arch == Arch::Simple { "simple" } else { "resnet" };
+    // Names no DKM of this arch has, whatever its sizes: another model's checkpoint.
+    let known = mapping(arch, 1, 1);
+    let mut foreign: Vec<&str> = tensors.keys().filter(|name| !known.iter().any(|r| &r.torch == *name)).map(String::as_str).collect();
+    foreign.sort();
+    if !tensors.contains_key("R0") && !foreign.is_empty() {
+        return Err(ImportError::Unexpected { path: path.into(), arch: arch_label, names: foreign.join(", ") });
+    }
     // K and C from R0, then every shape follows.
     let r0 = tensors.get("R0").ok_or_else(|| ImportError::Missing { path: path.into(), arch: arch_label, names: "R0".into() })?;
     let [k, c] = r0.shape() else {
