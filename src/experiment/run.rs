@@ -69,17 +69,12 @@ impl Recorder<'_> {
 
     /// Adds `point` to `series` of `plot`; Err when the person cancelled.
     fn point(&mut self, plot: &str, series: &str, point: [f64; 2]) -> Result<(), String> {
-        self.point_from(plot, series, point, None)
-    }
-
-    /// Adds `point`, made from `origin` with an episode of `size` items.
-    fn point_from(&mut self, plot: &str, series: &str, point: [f64; 2], from: Option<(&PointOrigin, usize)>) -> Result<(), String> {
-        self.point_at_level(plot, series, point, from, None)
+        self.point_from(plot, series, point, None, None)
     }
 
     /// Adds `point`, made from `origin` with an episode of `size` items and its corruption
     /// at `level` (where the level varies along the series).
-    fn point_at_level(&mut self, plot: &str, series: &str, point: [f64; 2], from: Option<(&PointOrigin, usize)>, level: Option<f64>) -> Result<(), String> {
+    fn point_from(&mut self, plot: &str, series: &str, point: [f64; 2], from: Option<(&PointOrigin, usize)>, level: Option<f64>) -> Result<(), String> {
         let (origin, size) = (from.map(|f| f.0), from.map(|f| f.1));
         self.record.add_point(plot, series, point, origin, size, level);
         self.done += 1;
@@ -174,10 +169,10 @@ fn reading(p: &ReadingProtocol, rec: &mut Recorder<'_>) -> Result<(), String> {
             let origin = PointOrigin { memory: r.clone(), data: p.data.clone(), episode: EpisodeChoice::FirstTestEpisode, noise: Some(noise.clone()), read: plan, control: None };
             let from = Some((&origin, p.episode_size));
             for step in &report.steps {
-                rec.point_from(&id("pixel-error", noise), &name, [step.iteration as f64, step.pixel_error], from)?;
+                rec.point_from(&id("pixel-error", noise), &name, [step.iteration as f64, step.pixel_error], from, None)?;
             }
             for step in &report.steps {
-                rec.point_from(&id("energy", noise), &name, [step.iteration as f64, step.energy_nats], from)?;
+                rec.point_from(&id("energy", noise), &name, [step.iteration as f64, step.energy_nats], from, None)?;
             }
             if let Some(held) = report.monotone_fraction {
                 rec.record.scalars.insert(format!("{name} · {noise} · share of steps whose energy did not rise"), held);
@@ -251,7 +246,7 @@ fn recall(p: &RecallProtocol, rec: &mut Recorder<'_>) -> Result<(), String> {
                         // A control sits where its measurement does (a no-write memory holds
                         // nothing, but it is the same memory).
                         let at = points.get(i).map_or_else(|| x(point), x);
-                        rec.point_at_level(&plot_of(point.stored), &name, [at, point.recall_error], Some((&origin, point.stored)), level(point))?;
+                        rec.point_from(&plot_of(point.stored), &name, [at, point.recall_error], Some((&origin, point.stored)), level(point))?;
                     }
                     if control == SweepControl::None {
                         points = measured;
@@ -328,7 +323,7 @@ fn bound(p: &BoundProtocol, rec: &mut Recorder<'_>) -> Result<(), String> {
                     control: None,
                 };
                 match value {
-                    Some(v) => rec.point_from(id, &label(r), [t as f64, v], Some((&origin, t)))?,
+                    Some(v) => rec.point_from(id, &label(r), [t as f64, v], Some((&origin, t)), None)?,
                     None => rec.done += 1,
                 }
             }
