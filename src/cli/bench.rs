@@ -8,7 +8,7 @@ use kanerva::backend::{inference_device, training_device};
 use kanerva::memory::dkm::{self as mem, Addresser, WriteMode};
 use kanerva::data::Image;
 use kanerva::memory::{AddressStep, AddressedRead, Addressing, AttractorMemory, ReadPlan};
-use kanerva::model::{Arch, DkmAttractor, DkmConfig, bernoulli_log_likelihood};
+use kanerva::model::{Arch, DkmAttractor, DkmConfig, bernoulli_log_likelihood, layer_shapes};
 
 #[derive(Debug, clap::Args)]
 pub struct BenchArgs {
@@ -192,9 +192,9 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     let dev = inference_device();
     let mut results = serde_json::Map::new();
     let mut record = |name: &str, ms: f64| {
-        // Every measure is in ms but the search's step count.
-        let unit = if name.ends_with("_ms") { " ms" } else { "" };
-        eprintln!("{name:<28} {ms:>9.3}{unit}");
+        // Times in ms, rates in GFLOP/s, counts without a unit.
+        let unit = if name.ends_with("_ms") { " ms" } else if name.ends_with("gflops") { " GFLOP/s" } else if name.ends_with("_gflop") { " GFLOP" } else { "" };
+        eprintln!("{name:<40} {ms:>9.3}{unit}");
         results.insert(name.to_string(), ms.into());
     };
 
@@ -224,7 +224,23 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         let grads = GradientsParams::from_grads(terms.loss.backward(), &model);
         model = optim.step(3e-4, model.clone(), grads);
     };
-    record("train_step_ms", median_ms(args.reps, 3, &mut train_step));
+    let step_ms = median_ms(args.reps, 3, &mut train_step);
+    record("train_step_ms", step_ms);
+    // How close the step runs to the hardware: the networks' FLOPs (counted from the layer
+    // shapes) over the step's time, and each layer alone on the step's B·T images.
+    let step_gflop = layer_shapes::training_step_flops(args.arch, cfg.code_size, b * t) as f64 / 1e9;
+    record("train_step_gflop", step_gflop);
+    record("train_step_gflops", step_gflop / (step_ms / 1e3));
+    let layers = super::bench_layers::time_layers(args.arch, cfg.code_size, b * t, args.reps, &|r, w, f| median_ms(r, w, f));
+    for l in &layers {
+        record(&format!("layer.{}.fwd_bwd_ms", l.layer), l.fwd_bwd_ms);
+        record(&format!("layer.{}.gflops", l.layer), l.gflops);
+    }
+    let layers_ms: f64 = layers.iter().map(|l| l.fwd_bwd_ms).sum();
+    let layers_gflop: f64 = layers.iter().map(|l| l.gflop).sum();
+    // Once each; the step runs the decoder twice, hence not the step's FLOPs.
+    record("layers_once_fwd_bwd_ms", layers_ms);
+    record("layers_once_gflops", layers_gflop / (layers_ms / 1e3));
     let mut launch_counts = vec![counted("train_step_launches", &mut train_step)];
     if args.breakdown {
         // The same step with burn's convolutions instead of the fused ones.
@@ -275,16 +291,15 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     // As the explorer does: the address map is cached with the written memory.
     let addresser = Addresser::new(state.mean.clone(), &cfg).with_address_map();
     let query = Tensor::<2>::random([1, 784], Distribution::Bernoulli(0.13), &dev);
-    record(
-        "read_step_ms",
-        median_ms(args.reps * 10, 5, || {
-            let z = infer.encoder.forward(query.clone());
-            let c = z.dims()[1];
-            let w = addresser.address(z.reshape([1, 1, c]));
-            let zhat = mem::read(w, state.mean.clone()).reshape([1, c]);
-            sync(infer.decoder.forward(zhat).sum());
-        }),
-    );
+    let read_ms = median_ms(args.reps * 10, 5, || {
+        let z = infer.encoder.forward(query.clone());
+        let c = z.dims()[1];
+        let w = addresser.address(z.reshape([1, 1, c]));
+        let zhat = mem::read(w, state.mean.clone()).reshape([1, c]);
+        sync(infer.decoder.forward(zhat).sum());
+    });
+    record("read_step_ms", read_ms);
+    record("read_step_gflops", layer_shapes::read_step_flops(args.arch, cfg.code_size) as f64 / 1e9 / (read_ms / 1e3));
     if args.breakdown {
         // The reading step's parts, each synchronised on its own.
         let z = infer.encoder.forward(query.clone());

@@ -1,6 +1,7 @@
 //! Command-line interface. Each subcommand lives in its own file.
 
 mod bench;
+mod bench_layers;
 mod bench_models;
 mod data_info;
 mod denoise;

@@ -12,6 +12,7 @@ pub mod ebmm;
 pub mod ebmm_attractor;
 pub mod explorable;
 pub mod km;
+pub mod layer_shapes;
 pub mod km_attractor;
 pub mod kpp;
 pub mod kpp_attractor;
