@@ -13,7 +13,7 @@
 
 use rayon::prelude::*;
 
-use super::thread_buffers::{with_scratch, zeroed_by_threads};
+use super::thread_buffers::{for_each_chunk_mut, with_scratch, zeroed_by_threads};
 
 use super::strided_copy::{self, VerticalMap, HorizontalMap};
 
@@ -347,7 +347,7 @@ fn over_output_chunks(n: usize, out_len: usize, chunk: usize, scratch_per_image:
         return out;
     }
     let share = n.div_ceil(rayon::current_num_threads().max(1)).max(1);
-    out.par_chunks_mut(share * out_len).enumerate().for_each(|(t, part)| {
+    for_each_chunk_mut(&mut out, share * out_len, |t, part| {
         // Scratch for the chunk size actually used: a single image (a query being read) must
         // not pay for zeroing a 64-image chunk on the thread's first call.
         let images = chunk.min(part.len() / out_len);

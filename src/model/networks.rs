@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::{PIXELS, SIDE};
 
+use crate::kernels::dense_rows;
 use crate::kernels::fast_conv::FusedForward;
 use crate::kernels::parallel_relu::relu;
 
@@ -137,7 +138,7 @@ impl Encoder {
         if let Some(conv3) = &self.conv3 {
             h = relu(conv3.forward_fused(h));
         }
-        self.fc.forward(h.flatten::<2>(1, 3))
+        dense_rows::linear(&self.fc, h.flatten::<2>(1, 3))
     }
 }
 
@@ -176,7 +177,7 @@ impl Decoder {
     /// - codes: [N, C] -> logits [N, 784]
     pub fn forward(&self, codes: Tensor<2>) -> Tensor<2> {
         let n = codes.dims()[0];
-        let mut h = relu(self.fc.forward(codes)).reshape([n, 64, 7, 7]);
+        let mut h = relu(dense_rows::linear(&self.fc, codes)).reshape([n, 64, 7, 7]);
         if let Some(block) = self.blocks.first() {
             h = block.forward(h);
         }
