@@ -144,3 +144,24 @@ fn mode_reading_rises_come_only_from_readdressing_and_the_guarded_reading_is_mon
     assert!(report.guarded_energy_nats.windows(2).all(|w| w[1] <= w[0] + 1e-3), "{:?}", report.guarded_energy_nats);
     assert_eq!(report.plain_pixel_error.len(), 5);
 }
+
+/// The card counts the training process's CPU time from the first run, and a resume adds to it
+/// (Linux; elsewhere the platform does not say and the field stays out).
+#[test]
+fn the_card_sums_cpu_time_over_resumed_runs() {
+    use common::training::{small_train, train};
+    use kanerva::train::CheckpointFile;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("m.ckpt");
+    let data = train_images(32);
+    train::<Dkm>(&small_config(), &small_train(2, 1e-3), &data, false, &out).unwrap();
+    let first = CheckpointFile::read(&out).unwrap().card;
+    train::<Dkm>(&small_config(), &small_train(4, 1e-3), &data, true, &out).unwrap();
+    let resumed = CheckpointFile::read(&out).unwrap().card;
+    assert_eq!((first.cpu_seconds_from_step, resumed.cpu_seconds_from_step, resumed.steps), (0, 0, 4));
+    if cfg!(target_os = "linux") {
+        let (a, b) = (first.cpu_seconds.expect("measured on Linux"), resumed.cpu_seconds.expect("measured on Linux"));
+        // Ticks are 10 ms: a two-step run may count none, but the sum never shrinks.
+        assert!(a >= 0.0 && b >= a, "CPU seconds {a} then {b}");
+    }
+}

@@ -22,6 +22,8 @@ fn small_checkpoint(format_version: u32) -> Vec<u8> {
         data: "test".into(),
         steps: 0,
         train_seconds: 0.0,
+        cpu_seconds: None,
+        cpu_seconds_from_step: 0,
         metrics: None,
         crate_version: "test".into(),
         origin: None,

@@ -259,6 +259,8 @@ pub fn import_torch_dkm(path: &Path, device: &Device) -> Result<Imported, Import
         data,
         steps,
         train_seconds: 0.0,
+        cpu_seconds: None,
+        cpu_seconds_from_step: 0,
         metrics: None,
         crate_version: env!("CARGO_PKG_VERSION").into(),
         origin: Some(serde_json::json!({

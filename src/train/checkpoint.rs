@@ -38,6 +38,14 @@ pub struct CheckpointCard {
     pub steps: u64,
     /// Wall-clock seconds of training, summed over resumed runs.
     pub train_seconds: f64,
+    /// CPU seconds (user + system, every thread of the training process; in the explorer its
+    /// interface's too) summed over the runs since step `cpu_seconds_from_step`: checkpoints
+    /// written before this field existed leave the steps before it uncounted. None where the
+    /// platform does not say (not Linux).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_seconds: Option<f64>,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub cpu_seconds_from_step: u64,
     /// Last logged metrics (nats per image), if any.
     pub metrics: Option<serde_json::Value>,
     pub crate_version: String,
@@ -45,6 +53,10 @@ pub struct CheckpointCard {
     /// PyTorch reference checkpoint: its file, SHA-256, arch, steps and arguments).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<serde_json::Value>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, thiserror::Error)]

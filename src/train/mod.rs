@@ -2,6 +2,7 @@
 //! checkpoints.
 
 pub mod checkpoint;
+mod cpu_time;
 mod episodes;
 mod job;
 mod loaded;

@@ -104,6 +104,15 @@ pub fn train_model<M: TrainableModel>(
         }
         None => (M::init(model_config, device), 0, 0.0, None),
     };
+    // CPU time counts from the first run that measured it (a fresh run: step 0).
+    let (cpu_before, cpu_from_step) = match &source {
+        Some(file) => match file.card.cpu_seconds {
+            Some(seconds) => (seconds, file.card.cpu_seconds_from_step),
+            None => (0.0, file.card.steps),
+        },
+        None => (0.0, 0),
+    };
+    let cpu_at_start = super::cpu_time::process_cpu_seconds();
     let mut card = CheckpointCard {
         format_version: FORMAT_VERSION,
         model_kind: M::KIND,
@@ -112,6 +121,8 @@ pub fn train_model<M: TrainableModel>(
         data: data_name.to_string(),
         steps: step,
         train_seconds: seconds_before,
+        cpu_seconds: cpu_at_start.map(|_| cpu_before),
+        cpu_seconds_from_step: cpu_from_step,
         // A resumed run keeps the last metrics until it logs its own.
         metrics: metrics_before,
         crate_version: env!("CARGO_PKG_VERSION").into(),
@@ -128,6 +139,7 @@ pub fn train_model<M: TrainableModel>(
     let save = |model: &M, optimizer: &ModuleOptimizer, card: &mut CheckpointCard, step: u64, on_event: &mut dyn FnMut(TrainEvent)| -> Result<(), TrainError> {
         card.steps = step;
         card.train_seconds = seconds_before + start.elapsed().as_secs_f64();
+        card.cpu_seconds = cpu_at_start.zip(super::cpu_time::process_cpu_seconds()).map(|(at_start, now)| cpu_before + (now - at_start));
         save_checkpoint(out, card, model, Some(optimizer))?;
         on_event(TrainEvent::CheckpointSaved { step, path: out.display().to_string() });
         Ok(())
