@@ -36,6 +36,8 @@ pub fn time_layers(arch: Arch, code_size: usize, images: usize, reps: usize, med
                     Layer::Linear(linear) => linear.forward(input.clone().flatten::<2>(1, 3)).sum(),
                 };
                 let _ = output_sum.backward();
+                // On a GPU `backward` only queues the work: wait for it.
+                device.sync().expect("the device runs the backward");
             });
             let gflop = images as f64 * (shape.forward_flops() + shape.backward_flops()) as f64 / 1e9;
             LayerTiming { layer: shape.name, fwd_bwd_ms: ms, gflop, gflops: gflop / (ms / 1e3) }
