@@ -254,6 +254,19 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                 backward_synced(model.episode_terms(x.clone(), &config, true).loss);
             }),
         );
+        // Adam alone: each repetition's gradients made untimed, the optimizer step timed.
+        let mut adam_ms = Vec::new();
+        for rep in 0..args.reps + 3 {
+            let grads = GradientsParams::from_grads(model.episode_terms(x.clone(), &config, true).loss.backward(), &model);
+            let start = Instant::now();
+            model = optim.step(3e-4, model.clone(), grads);
+            sync(model.prior_mean.val().sum());
+            if rep >= 3 {
+                adam_ms.push(start.elapsed().as_secs_f64() * 1e3);
+            }
+        }
+        adam_ms.sort_by(f64::total_cmp);
+        record("adam_step_ms", adam_ms[adam_ms.len() / 2]);
         let activations = Tensor::<4>::random([b * t, 32, 14, 14], Distribution::Normal(0.0, 1.0), &train_dev).require_grad();
         record("relu_512x32x14x14_fwd_bwd_ms", median_ms(args.reps, 2, || { backward_synced(kanerva::kernels::parallel_relu::relu(activations.clone()).sum()); }));
         // The forward alone, burn's (one thread) and the threaded one the networks use.
