@@ -53,20 +53,26 @@ pub struct BenchArgs {
 const EPISODES: usize = 16;
 const EPISODE_LENGTH: usize = 32;
 
+/// Median of `times` (the upper one of an even count).
+pub(super) fn median(mut times: Vec<f64>) -> f64 {
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2]
+}
+
 /// Median of `reps` timed runs of `f` after `warm` untimed ones, in ms.
-fn median_ms(reps: usize, warm: usize, mut f: impl FnMut()) -> f64 {
+pub(super) fn median_ms(reps: usize, warm: usize, mut f: impl FnMut()) -> f64 {
     for _ in 0..warm {
         f();
     }
-    let mut times: Vec<f64> = (0..reps)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed().as_secs_f64() * 1e3
-        })
-        .collect();
-    times.sort_by(f64::total_cmp);
-    times[times.len() / 2]
+    median(
+        (0..reps)
+            .map(|_| {
+                let t = Instant::now();
+                f();
+                t.elapsed().as_secs_f64() * 1e3
+            })
+            .collect(),
+    )
 }
 
 /// With `on`, a counter of the GPU's kernel launches so far (set up before any device starts).
@@ -231,7 +237,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     let step_gflop = layer_shapes::training_step_flops(args.arch, cfg.code_size, b * t) as f64 / 1e9;
     record("train_step_gflop", step_gflop);
     record("train_step_gflops", step_gflop / (step_ms / 1e3));
-    let layers = super::bench_layers::time_layers(args.arch, cfg.code_size, b * t, args.reps, &|r, w, f| median_ms(r, w, f));
+    let layers = super::bench_layers::time_layers(args.arch, cfg.code_size, b * t, args.reps);
     for l in &layers {
         record(&format!("layer.{}.fwd_bwd_ms", l.layer), l.fwd_bwd_ms);
         record(&format!("layer.{}.gflops", l.layer), l.gflops);
@@ -265,8 +271,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                 adam_ms.push(start.elapsed().as_secs_f64() * 1e3);
             }
         }
-        adam_ms.sort_by(f64::total_cmp);
-        record("adam_step_ms", adam_ms[adam_ms.len() / 2]);
+        record("adam_step_ms", median(adam_ms));
         let activations = Tensor::<4>::random([b * t, 32, 14, 14], Distribution::Normal(0.0, 1.0), &train_dev).require_grad();
         record("relu_512x32x14x14_fwd_bwd_ms", median_ms(args.reps, 2, || { backward_synced(kanerva::kernels::parallel_relu::relu(activations.clone()).sum()); }));
         // The forward alone, burn's (one thread) and the threaded one the networks use.

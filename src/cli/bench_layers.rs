@@ -7,6 +7,8 @@ use kanerva::kernels::fast_conv::FusedForward;
 use kanerva::model::layer_shapes::{Layer, LayerShape, decoder_layers, encoder_layers};
 use kanerva::model::Arch;
 
+use super::bench::median_ms;
+
 /// One layer's timing.
 #[derive(Debug, serde::Serialize)]
 pub struct LayerTiming {
@@ -21,7 +23,7 @@ pub struct LayerTiming {
 
 /// Times each layer of `arch` on `images` images with the training device's fused kernels (the
 /// training step's path), `reps` times after two warm-ups.
-pub fn time_layers(arch: Arch, code_size: usize, images: usize, reps: usize, median_ms: &dyn Fn(usize, usize, &mut dyn FnMut()) -> f64) -> Vec<LayerTiming> {
+pub fn time_layers(arch: Arch, code_size: usize, images: usize, reps: usize) -> Vec<LayerTiming> {
     let device = kanerva::backend::training_device();
     encoder_layers(arch, code_size)
         .into_iter()
@@ -29,7 +31,7 @@ pub fn time_layers(arch: Arch, code_size: usize, images: usize, reps: usize, med
         .map(|shape| {
             let layer = shape.init(&device);
             let input = layer_input(&shape, images, &device);
-            let ms = median_ms(reps, 2, &mut || {
+            let ms = median_ms(reps, 2, || {
                 let output_sum = match &layer {
                     Layer::Conv(conv) => conv.forward_fused(input.clone()).sum(),
                     Layer::ConvTranspose(deconv) => deconv.forward_fused(input.clone()).sum(),

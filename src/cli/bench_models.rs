@@ -14,11 +14,8 @@ use kanerva::memory::ReadUpdate;
 use kanerva::model::ModelOptions;
 use kanerva::train::{CheckpointFile, TrainConfig, TrainEvent, TrainJob, TrainStart};
 
-/// Median of `times` (ms).
-fn median(mut times: Vec<f64>) -> f64 {
-    times.sort_by(f64::total_cmp);
-    times[times.len() / 2]
-}
+use super::bench::median;
+
 
 /// The peak resident set since the last [`reset_peak_rss`], in MB (Linux; None elsewhere).
 fn peak_rss_mb() -> Option<f64> {

@@ -13,7 +13,7 @@
 
 use rayon::prelude::*;
 
-use super::thread_buffers::{for_each_chunk_mut, with_scratch, zeroed_by_threads};
+use super::thread_buffers::{with_scratch, zeroed_by_threads};
 
 use super::strided_copy::{self, VerticalMap, HorizontalMap};
 
@@ -347,7 +347,7 @@ fn over_output_chunks(n: usize, out_len: usize, chunk: usize, scratch_per_image:
         return out;
     }
     let share = n.div_ceil(rayon::current_num_threads().max(1)).max(1);
-    for_each_chunk_mut(&mut out, share * out_len, |t, part| {
+    out.par_chunks_mut(share * out_len).enumerate().for_each(|(t, part)| {
         // Scratch for the chunk size actually used: a single image (a query being read) must
         // not pay for zeroing a 64-image chunk on the thread's first call.
         let images = chunk.min(part.len() / out_len);
@@ -383,7 +383,9 @@ pub fn conv2d_backward(x: &[f32], weight: &[f32], grad_out: &[f32], n: usize, pa
     // A "same" stride-1 layer's input gradient as a convolution of the output gradient.
     let transposed = (want_input && patches.keeps_size()).then(|| patches.transposed_convolution(weight, c_out));
     let taps = patches.kernel[0] * patches.kernel[1];
-    let plan = ChunkPlan { images: n, input_len: image_len, want_input, weight_len: c_out * rows, bias_len: c_out, scratch_per_image: rows.max(c_out * taps) * positions };
+    // The third scratch matrix holds dY's windows on that path, dcols on the other.
+    let dy_rows = if transposed.is_some() { c_out * taps } else { 0 };
+    let plan = ChunkPlan { images: n, input_len: image_len, want_input, weight_len: c_out * rows, bias_len: c_out, scratch_per_image: rows.max(c_out).max(dy_rows) * positions };
     over_chunks(plan, |step| {
         let wide = step.images.len() * positions;
         let [cols, gy, cols_grad] = step.scratch;

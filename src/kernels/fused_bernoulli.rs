@@ -15,7 +15,7 @@ use burn_autodiff::checkpoint::base::Checkpointer;
 use burn_autodiff::grads::Gradients;
 use burn_autodiff::ops::{Backward, Ops};
 use burn_flex::{Flex, FlexTensor};
-use super::thread_buffers::for_each_chunk_mut;
+use rayon::prelude::*;
 
 use super::dispatch::{FlexInput, custom_op, f32s};
 
@@ -59,7 +59,7 @@ fn row_sums(targets: &[f32], logits: &[f32], d: usize) -> Vec<f32> {
     if d == 0 {
         return out;
     }
-    for_each_chunk_mut(&mut out, ROWS_PER_TASK, |task, sums| {
+    out.par_chunks_mut(ROWS_PER_TASK).enumerate().for_each(|(task, sums)| {
         let first = task * ROWS_PER_TASK;
         for (r, sum) in sums.iter_mut().enumerate() {
             let row = (first + r) * d..(first + r + 1) * d;
@@ -93,7 +93,7 @@ impl Backward<Flex, 2> for BernoulliBackward {
         let (g, x, l) = (f32s(&upstream), f32s(&targets), f32s(&logits));
         let mut grad = vec![0.0f32; n * d];
         if d > 0 {
-            for_each_chunk_mut(&mut grad, ROWS_PER_TASK * d, |task, rows| {
+            grad.par_chunks_mut(ROWS_PER_TASK * d).enumerate().for_each(|(task, rows)| {
                 let first = task * ROWS_PER_TASK * d;
                 for (k, out) in rows.iter_mut().enumerate() {
                     let i = first + k;

@@ -12,19 +12,6 @@ use rayon::prelude::*;
 /// share a 1.6 M-element activation evenly.
 const PER_TASK: usize = 1 << 16;
 
-/// `items.par_chunks_mut(len).enumerate().for_each(f)`, except that a single chunk runs on the
-/// calling thread: handing one task to the pool from outside it is a cross-thread wake-up of
-/// microseconds each way, and a one-query read step makes a dozen such calls (8 of its 117 µs).
-pub fn for_each_chunk_mut<T: Send>(items: &mut [T], len: usize, f: impl Fn(usize, &mut [T]) + Sync) {
-    if items.len() <= len {
-        if !items.is_empty() {
-            f(0, items);
-        }
-        return;
-    }
-    items.par_chunks_mut(len).enumerate().for_each(|(i, chunk)| f(i, chunk));
-}
-
 /// A new buffer of `len` floats, its tasks of [`PER_TASK`] elements run on the threads:
 /// `fill(start, part)` gets elements `start..start + part.len()`.
 ///
@@ -33,7 +20,7 @@ pub fn for_each_chunk_mut<T: Send>(items: &mut [T], len: usize, f: impl Fn(usize
 /// initialised, and an element left unwritten would be read as uninitialised memory.
 pub unsafe fn filled_by_threads(len: usize, fill: impl Fn(usize, &mut [MaybeUninit<f32>]) + Sync) -> Vec<f32> {
     let mut buf = Vec::<f32>::with_capacity(len);
-    for_each_chunk_mut(&mut buf.spare_capacity_mut()[..len], PER_TASK, |task, part| fill(task * PER_TASK, part));
+    buf.spare_capacity_mut()[..len].par_chunks_mut(PER_TASK).enumerate().for_each(|(task, part)| fill(task * PER_TASK, part));
     // SAFETY: the caller's contract: every element of each part, so all of the first `len`,
     // was written just above.
     unsafe { buf.set_len(len) };
