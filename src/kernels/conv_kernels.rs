@@ -380,11 +380,9 @@ pub fn conv2d_backward(x: &[f32], weight: &[f32], grad_out: &[f32], n: usize, pa
     assert_eq!(x.len(), n * image_len, "conv2d_backward: input size");
     assert_eq!(weight.len(), c_out * rows, "conv2d_backward: weight size");
     assert_eq!(grad_out.len(), n * c_out * positions, "conv2d_backward: output gradient size");
-    // A "same" stride-1 layer's input gradient as a convolution of the output gradient.
+    // Size-keeping stride 1: dX as a convolution of dY, whose windows the third scratch holds.
     let transposed = (want_input && patches.keeps_size()).then(|| patches.transposed_convolution(weight, c_out));
-    let taps = patches.kernel[0] * patches.kernel[1];
-    // The third scratch matrix holds dY's windows on that path, dcols on the other.
-    let dy_rows = if transposed.is_some() { c_out * taps } else { 0 };
+    let dy_rows = if transposed.is_some() { c_out * patches.kernel[0] * patches.kernel[1] } else { 0 };
     let plan = ChunkPlan { images: n, input_len: image_len, want_input, weight_len: c_out * rows, bias_len: c_out, scratch_per_image: rows.max(c_out).max(dy_rows) * positions };
     over_chunks(plan, |step| {
         let wide = step.images.len() * positions;
@@ -398,9 +396,9 @@ pub fn conv2d_backward(x: &[f32], weight: &[f32], grad_out: &[f32], n: usize, pa
         let Some(gx) = step.input_grad else { return };
         if let Some((grad_patches, flipped)) = &transposed {
             // dX [C_in, b·P] = W' [C_in, C_out·KH·KW] · patches of dY (a gather, no scatter-add).
-            let dy_cols = &mut cols_grad[..c_out * taps * wide];
+            let dy_cols = &mut cols_grad[..dy_rows * wide];
             grad_patches.im2col(&grad_out[step.images.start * c_out * positions..step.images.end * c_out * positions], dy_cols, wide);
-            matmul(patches.channels, wide, c_out * taps, &mut cols[..patches.channels * wide], false, MatRef::row_major(flipped, c_out * taps), MatRef::row_major(dy_cols, wide));
+            matmul(patches.channels, wide, dy_rows, &mut cols[..patches.channels * wide], false, MatRef::row_major(flipped, dy_rows), MatRef::row_major(dy_cols, wide));
             split_images(&cols[..patches.channels * wide], step.images.len(), patches.channels, positions, gx);
         } else {
             // dcols [rows, b·P] = Wᵀ [rows, C_out] · dY [C_out, b·P], folded back onto each image.
