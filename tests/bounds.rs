@@ -12,7 +12,7 @@ use kanerva::data::{ImageSet, load_named, to_model_size};
 use kanerva::eval::{Scoring, evaluate_bound, evaluate_importance_weighted};
 use kanerva::memory::dkm::WriteMode;
 use kanerva::model::{Dkm, DkmConfig, HeadlineBound, Km, KmConfig, Kpp, KppConfig, Pkm, PkmConfig};
-use kanerva::train::{Trained, TrainedModel};
+use kanerva::train::{Trained, TrainedModel, every_image_test_episodes, standard_test_episodes};
 
 const EPISODES: usize = 16;
 const T: usize = 8;
@@ -61,7 +61,7 @@ fn pkm() -> Box<dyn TrainedModel> {
 fn bound(model: &dyn TrainedModel, data: &ImageSet, scoring: Scoring) -> kanerva::eval::ElboReport {
     let dev = inference_device();
     dev.seed(7);
-    evaluate_bound(model, data, EPISODES, T, true, scoring, &dev).expect("a bound")
+    evaluate_bound(model, data, &standard_test_episodes(data, T, EPISODES), true, scoring, &dev).expect("a bound")
 }
 
 /// IWAE_1 is the conditional −ELBO in expectation (here averaged over 128 images) and K = 20
@@ -75,9 +75,9 @@ fn every_trained_kind_has_a_conditional_bound_and_an_importance_weighted_one_bel
         let kind = model.kind();
         let conditional = bound(model.as_ref(), &data, Scoring::Conditional).headline();
         dev.seed(11);
-        let iwae_1 = evaluate_importance_weighted(model.as_ref(), &data, EPISODES, T, 1, &dev).unwrap();
+        let iwae_1 = evaluate_importance_weighted(model.as_ref(), &data, &standard_test_episodes(&data, T, EPISODES), 1, &dev).unwrap();
         dev.seed(11);
-        let iwae_20 = evaluate_importance_weighted(model.as_ref(), &data, EPISODES, T, 20, &dev).unwrap();
+        let iwae_20 = evaluate_importance_weighted(model.as_ref(), &data, &standard_test_episodes(&data, T, EPISODES), 20, &dev).unwrap();
         assert!(conditional.is_finite() && conditional > 0.0, "{kind}: {conditional}");
         assert!((iwae_1 - conditional).abs() < 0.02 * conditional, "{kind}: IWAE_1 {iwae_1} vs conditional −ELBO {conditional}");
         assert!(iwae_20 < iwae_1, "{kind}: IWAE_20 {iwae_20} should be below IWAE_1 {iwae_1}");
@@ -174,6 +174,17 @@ fn eval_names_both_bounds_and_refuses_what_a_model_cannot_do() {
         let (ok, _, err) = eval(&all);
         assert!(!ok && err.contains(expected) && err.trim().lines().count() == 1, "{args:?}: {err}");
     }
+    // --every-image scores each image once, a shorter last episode included.
+    let subset = "embedded:mnist-test#labels=1..2";
+    let count = to_model_size(load_named(subset).unwrap()).len();
+    let size = if count % 32 == 0 { "31" } else { "32" };
+    let (ok, out, err) = eval(&["--checkpoint", "assets/dkm_mnist.ckpt", "--data", subset, "--episode-size", size, "--every-image", "--json"]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["images"].as_u64(), Some(count as u64), "{v}");
+    assert!(v["joint_nats_per_image"].as_f64().unwrap().is_finite() && v["conditional_nats_per_image"].as_f64().unwrap().is_finite(), "{v}");
+    let (ok, _, err) = eval(&["--checkpoint", "assets/dkm_mnist.ckpt", "--data", subset, "--episodes", "3", "--every-image"]);
+    assert!(!ok && err.contains("--every-image"), "{err}");
 }
 
 /// On a PKM small enough to integrate (2 machines of one slot, so each w_c is a scalar), the
@@ -258,4 +269,33 @@ fn the_pkm_bound_lies_above_the_exact_likelihood_of_a_model_small_enough_to_inte
     let b = model.conditional_terms(episode.clone(), episode.clone(), &config, false).unwrap();
     let v = |t: &kanerva::model::LossTerms| t.terms[0].1.clone().into_data().convert::<f64>().try_into_vec::<f64>().unwrap()[0];
     assert!((v(&a) - v(&b)).abs() < 1e-6 * v(&b).abs(), "k = N: {} vs {}", v(&a), v(&b));
+}
+
+/// Every image scored once: 16 whole episodes and a last one of the 3 images left over, the
+/// mean per image weighing each episode by its images; the other-episode control needs two
+/// episodes and never scores an episode against its own memory.
+#[test]
+fn every_image_scores_the_leftover_images_as_a_shorter_episode() {
+    let _rng = device_rng();
+    let set = to_model_size(load_named("embedded:mnist-test").unwrap());
+    let data = set.subset(&(0..EPISODES * T + 3).collect::<Vec<_>>());
+    let dev = inference_device();
+    let model = dkm();
+    let all = every_image_test_episodes(&data, T);
+    assert_eq!((all.len(), all.last().unwrap().len()), (EPISODES + 1, 3));
+    let score = |episodes: &[Vec<usize>], scoring| evaluate_bound(model.as_ref(), &data, episodes, false, scoring, &dev);
+    let every = score(&all, Scoring::ModelTerms).unwrap();
+    assert_eq!(every.images, EPISODES * T + 3);
+    let whole = score(&all[..EPISODES], Scoring::ModelTerms).unwrap().headline();
+    let rest = score(&all[EPISODES..], Scoring::ModelTerms).unwrap().headline();
+    let expected = (whole * (EPISODES * T) as f64 + rest * 3.0) / (EPISODES * T + 3) as f64;
+    assert!((every.headline() - expected).abs() < 1e-3 * expected, "{} against {expected}", every.headline());
+    assert!(rest > whole, "a 3-image episode pays KL(M) over 3 images: {rest} against {whole}");
+    assert!(score(&all[..1], Scoring::OtherEpisodeMemory).is_none());
+    let pair = &all[EPISODES - 1..];
+    let own = score(pair, Scoring::Conditional).unwrap().headline();
+    let other = score(pair, Scoring::OtherEpisodeMemory).unwrap().headline();
+    // Latents at their means, so the own memory would give the very same number (this
+    // untrained memory matters little, hence no margin).
+    assert_ne!(own, other, "the other episode's memory scored like the own one");
 }

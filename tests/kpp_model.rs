@@ -209,15 +209,15 @@ fn cancelling_stops_after_the_current_step_and_saves() {
 #[test]
 fn the_importance_weighted_bound_starts_at_the_elbo_and_tightens() {
     use kanerva::eval::{evaluate_elbo, evaluate_importance_weighted};
-    use kanerva::train::Trained;
+    use kanerva::train::{Trained, standard_test_episodes};
     let dev = kanerva::backend::inference_device();
     let config = small_config();
     let model = Trained::<Kpp> { model: config.init(&dev), config: config.clone() };
     let data = train_images(64);
     dev.seed(1);
     let elbo = evaluate_elbo(&model, &data, 8, 8, true, &dev).headline();
-    let iwae_1 = evaluate_importance_weighted(&model, &data, 8, 8, 1, &dev).unwrap();
-    let iwae_20 = evaluate_importance_weighted(&model, &data, 8, 8, 20, &dev).unwrap();
+    let iwae_1 = evaluate_importance_weighted(&model, &data, &standard_test_episodes(&data, 8, 8), 1, &dev).unwrap();
+    let iwae_20 = evaluate_importance_weighted(&model, &data, &standard_test_episodes(&data, 8, 8), 20, &dev).unwrap();
     assert!((iwae_1 - elbo).abs() < 0.02 * elbo, "IWAE_1 {iwae_1} vs −ELBO {elbo}");
     assert!(iwae_20 < iwae_1, "IWAE_20 {iwae_20} should be below IWAE_1 {iwae_1}");
 }

@@ -55,7 +55,7 @@ fn the_imported_model_scores_the_references_plug_in_bound() {
     let out = dir.path().join("imported.ckpt");
     kanerva::train::save_checkpoint(&out, &imported.card, &imported.model, None).unwrap();
     let loaded = kanerva::catalog::load_checkpoint(&out, &device).unwrap();
-    let report = kanerva::eval::evaluate_bound(loaded.model.as_ref(), &set, 312, 32, false, kanerva::eval::Scoring::ModelTerms, &device).unwrap();
+    let report = kanerva::eval::evaluate_bound(loaded.model.as_ref(), &set, &kanerva::train::standard_test_episodes(&set, 32, 312), false, kanerva::eval::Scoring::ModelTerms, &device).unwrap();
     assert!((report.headline() - 174.64).abs() < 0.02, "ours {} against the reference's 174.64", report.headline());
 }
 

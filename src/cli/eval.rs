@@ -1,4 +1,4 @@
-//! `kanerva eval --checkpoint CKPT --data FILE [--episodes N] [--episode-size T] [--mean-w]
+//! `kanerva eval --checkpoint CKPT --data FILE [--episodes N | --every-image] [--episode-size T] [--mean-w]
 //! [--memory-gain] [--importance-samples K] --json`: the joint and the memory-conditional
 //! bound of a trained model, named, and the controls that show its memory matters.
 
@@ -9,7 +9,7 @@ use kanerva::data::{load_named, to_model_size};
 use kanerva::finite::ensure_finite;
 use kanerva::eval::{Scoring, allocation_clustering, evaluate_bound, evaluate_importance_weighted};
 use kanerva::model::HeadlineBound;
-use kanerva::train::DEFAULT_EPISODE_SIZE;
+use kanerva::train::{DEFAULT_EPISODE_SIZE, every_image_test_episodes, standard_test_episodes};
 
 use super::options::{CheckpointArg, JsonArg, at_least_one};
 
@@ -23,8 +23,13 @@ pub struct EvalArgs {
     pub data: String,
     /// Episodes to evaluate: consecutive, non-overlapping runs of a fixed-seed permutation
     /// of the data (fewer if the data runs out).
-    #[arg(long, default_value_t = 200)]
+    #[arg(long, default_value_t = 200, conflicts_with = "every_image")]
     pub episodes: usize,
+    /// Score every image of the data once instead of --episodes: all the whole episodes, then
+    /// one shorter episode of the images left over (its bound is that of a T-image episode
+    /// with T its size; the numbers are per image over all of them).
+    #[arg(long)]
+    pub every_image: bool,
     /// T, images per episode (the memory holds one episode at a time).
     #[arg(long, default_value_t = DEFAULT_EPISODE_SIZE)]
     pub episode_size: usize,
@@ -65,12 +70,13 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
     let set = to_model_size(load_named(&args.data)?);
     anyhow::ensure!(set.len() >= args.episode_size, "{}: {} images, fewer than one episode of {}", args.data, set.len(), args.episode_size);
     let sampled = !args.mean_w;
-    let (episodes, size) = (args.episodes, args.episode_size);
+    let episodes = if args.every_image { every_image_test_episodes(&set, args.episode_size) } else { standard_test_episodes(&set, args.episode_size, args.episodes) };
+    anyhow::ensure!(!args.memory_gain || episodes.len() >= 2, "--memory-gain scores each episode against another episode's memory: {} has one episode of {}", args.data, args.episode_size);
     // Same seed before each pass: the latent draws are reproducible, and the joint and
     // conditional passes of the DKM draw the same w (their difference is its KL(M)/T).
     let score = |scoring: Scoring| {
         device.seed(args.seed);
-        evaluate_bound(model, &set, episodes, size, sampled, scoring, &device)
+        evaluate_bound(model, &set, &episodes, sampled, scoring, &device)
     };
     let report = score(Scoring::ModelTerms).expect("every model has its own terms");
     ensure_finite(&report, "eval")?;
@@ -85,7 +91,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
     let iwae = match args.importance_samples {
         Some(k) => {
             device.seed(args.seed);
-            let value = evaluate_importance_weighted(model, &set, episodes, size, k, &device).with_context(|| format!("--importance-samples: no importance-weighted bound for a {kind}"))?;
+            let value = evaluate_importance_weighted(model, &set, &episodes, k, &device).with_context(|| format!("--importance-samples: no importance-weighted bound for a {kind}"))?;
             ensure_finite(&value, "eval --importance-samples")?;
             Some((k, value))
         }
@@ -122,14 +128,14 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
         }
         // Models that allocate items among memory parts (the PKM): do the parts cluster the
         // classes? (The evaluated images, against their labels.)
-        if let Some(clustering) = allocation_clustering(model, &set, report.episodes * report.episode_size, &device) {
+        if let Some(clustering) = allocation_clustering(model, &set, report.images, &device) {
             ensure_finite(&clustering, "eval clustering")?;
             value["clustering"] = serde_json::to_value(clustering)?;
         }
         println!("{value}");
     } else {
         let what = if sampled { "bound" } else { "plug-in value, not a bound" };
-        println!("{} on {} episodes of {}, latents {}; nats per image:", kind.label(), report.episodes, report.episode_size, if sampled { "sampled" } else { "at their means" });
+        println!("{} on {} images ({} episodes of {}{}), latents {}; nats per image:", kind.label(), report.images, report.episodes, report.episode_size, if report.images % report.episode_size.max(1) == 0 { "" } else { ", the last shorter" }, if sampled { "sampled" } else { "at their means" });
         match joint {
             Some(_) => println!("  joint {what} (KL(M)/T included): {}", report.terms.summary()),
             None if model.headline_bound() == HeadlineBound::NotABound => println!("  training loss, not a bound: {}", report.terms.summary()),

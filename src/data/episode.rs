@@ -84,6 +84,13 @@ pub fn test_episodes(n_images: usize, size: usize, count: usize, seed: u64) -> V
     perm.chunks_exact(size.max(1)).take(count).map(<[usize]>::to_vec).collect()
 }
 
+/// [`test_episodes`] covering every image once: all the whole episodes, then one shorter
+/// episode of the images left over (when the set is not a multiple of `size`).
+pub fn test_episodes_every_image(n_images: usize, size: usize, seed: u64) -> Vec<Vec<usize>> {
+    let perm = shuffle_permutation(n_images, seed);
+    perm.chunks(size.max(1)).map(<[usize]>::to_vec).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,6 +103,20 @@ mod tests {
             labels: Some((0..n as u32).map(|i| i % classes).collect()),
             source: String::new(),
         }
+    }
+
+    #[test]
+    fn every_image_episodes_extend_the_whole_ones_with_the_rest() {
+        let whole = test_episodes(100, 32, usize::MAX, 0);
+        let every = test_episodes_every_image(100, 32, 0);
+        assert_eq!(whole.len(), 3);
+        assert_eq!(every[..3], whole[..]);
+        assert_eq!(every.len(), 4);
+        assert_eq!(every[3].len(), 4);
+        let mut seen: Vec<usize> = every.concat();
+        seen.sort_unstable();
+        assert_eq!(seen, (0..100).collect::<Vec<_>>());
+        assert_eq!(test_episodes_every_image(64, 32, 0).len(), 2, "no empty last episode");
     }
 
     #[test]

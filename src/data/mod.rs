@@ -18,7 +18,7 @@ pub use binarize::{Binarization, binarize_stochastic, binarize_threshold};
 pub use bytes::{BoundedReadError, MAX_FILE_BYTES, read_bounded, read_file_bytes};
 pub use corrupt::{Corruption, CorruptionParseError, Rect, Region, resolve_region};
 pub use embedded::Embedded;
-pub use episode::{EpisodeError, EpisodeSpec, sample_episode, test_episodes};
+pub use episode::{EpisodeError, EpisodeSpec, sample_episode, test_episodes, test_episodes_every_image};
 pub use error::DataError;
 pub use idx::read_idx_images;
 pub use image_set::{Image, ImageSet, PIXELS, SIDE};

@@ -1,5 +1,5 @@
 //! A trained model's reported terms (−ELBO/T and its parts, for the generative memories) on
-//! consecutive, non-overlapping test episodes of a fixed-seed permutation.
+//! consecutive, non-overlapping test episodes of a fixed-seed permutation, averaged per image.
 
 use burn::tensor::{Device, Tensor};
 use serde::Serialize;
@@ -19,7 +19,10 @@ pub struct ElboReport {
     #[serde(flatten)]
     pub series: std::collections::BTreeMap<String, Vec<f64>>,
     pub episodes: usize,
+    /// T of the first episode (a shorter last one holds the images left over).
     pub episode_size: usize,
+    /// Images scored: each once.
+    pub images: usize,
     /// Whether the latent variables (w; for the KM y and z) were sampled from their
     /// posteriors (the training objective) or set to their means.
     pub sampled_w: bool,
@@ -44,35 +47,52 @@ pub enum Scoring {
     ModelTerms,
     /// The memory-conditional bound, the memory written from the item's own episode.
     Conditional,
-    /// The memory-conditional bound with the memory written from another episode (the next of
-    /// its chunk, the last from the first): the control that shows what the own memory adds.
+    /// The memory-conditional bound with the memory written from another episode (the next
+    /// one, the first after the last, cut to the scored episode's size): the control that
+    /// shows what the own memory adds.
     OtherEpisodeMemory,
 }
 
-/// Evaluates up to `episodes` test episodes of `episode_size` (thresholded at 0.5), in chunks
-/// of 25 episodes. `device` should not be an autodiff device.
+/// Evaluates up to `episodes` test episodes of `episode_size` (thresholded at 0.5).
+/// `device` should not be an autodiff device.
 pub fn evaluate_elbo(model: &dyn TrainedModel, set: &ImageSet, episodes: usize, episode_size: usize, sampled_w: bool, device: &Device) -> ElboReport {
-    evaluate_bound(model, set, episodes, episode_size, sampled_w, Scoring::ModelTerms, device).expect("every model has its own terms")
+    let episodes = standard_test_episodes(set, episode_size, episodes);
+    evaluate_bound(model, set, &episodes, sampled_w, Scoring::ModelTerms, device).expect("every model has its own terms")
 }
 
-/// [`evaluate_elbo`] with the given scoring. None where the model has no conditional bound
-/// (the EBMM).
-pub fn evaluate_bound(model: &dyn TrainedModel, set: &ImageSet, episodes: usize, episode_size: usize, sampled_w: bool, scoring: Scoring, device: &Device) -> Option<ElboReport> {
-    let all = standard_test_episodes(set, episode_size, episodes);
+/// Runs of equal-sized episodes, at most 25 to a batch: the whole episodes, then a shorter
+/// last one alone.
+fn batches(episodes: &[Vec<usize>]) -> impl Iterator<Item = &[Vec<usize>]> {
+    episodes.chunk_by(|a, b| a.len() == b.len()).flat_map(|run| run.chunks(25))
+}
+
+/// The episode whose memory scores episode `i` in [`Scoring::OtherEpisodeMemory`]: the next
+/// one (the first after the last), cut to episode `i`'s size. None with a single episode.
+fn other_episode(episodes: &[Vec<usize>], i: usize) -> Option<Vec<usize>> {
+    let other = (i + 1) % episodes.len();
+    (other != i).then(|| episodes[other][..episodes[i].len().min(episodes[other].len())].to_vec())
+}
+
+/// The bound of each episode of `episodes` under `scoring` (thresholded at 0.5), averaged
+/// per image: a shorter last episode counts for its images. None where the model has no
+/// conditional bound (the EBMM), or for the other-episode control with a single episode.
+/// `device` should not be an autodiff device.
+pub fn evaluate_bound(model: &dyn TrainedModel, set: &ImageSet, episodes: &[Vec<usize>], sampled_w: bool, scoring: Scoring, device: &Device) -> Option<ElboReport> {
     let mut sums: Vec<Metric> = Vec::new();
     let mut series: std::collections::BTreeMap<String, Vec<f64>> = Default::default();
-    for chunk in all.chunks(25) {
+    let mut done = 0;
+    for chunk in batches(episodes) {
         let images = evaluation_batch(set, chunk, device);
         let out = match scoring {
             Scoring::ModelTerms => model.loss_terms(images, sampled_w),
             Scoring::Conditional => model.conditional_terms(images.clone(), images, sampled_w)?,
             Scoring::OtherEpisodeMemory => {
-                let n = images.dims()[0];
-                let rolled = Tensor::cat(vec![images.clone().slice([1..n]), images.clone().slice([0..1])], 0);
-                model.conditional_terms(images, rolled, sampled_w)?
+                let others = (done..done + chunk.len()).map(|i| other_episode(episodes, i)).collect::<Option<Vec<_>>>()?;
+                model.conditional_terms(images, evaluation_batch(set, &others, device), sampled_w)?
             }
         };
-        let weight = chunk.len() as f64;
+        done += chunk.len();
+        let weight = (chunk.len() * chunk[0].len()) as f64;
         for (name, values) in out.series {
             let values = values.into_data().convert::<f64>().try_into_vec::<f64>().expect("float");
             let sum = series.entry(name.to_string()).or_insert_with(|| vec![0.0; values.len()]);
@@ -86,20 +106,21 @@ pub fn evaluate_bound(model: &dyn TrainedModel, set: &ImageSet, episodes: usize,
             sum.value += value(t) * weight;
         }
     }
-    let n = all.len().max(1) as f64;
+    let images = episodes.iter().map(Vec::len).sum::<usize>();
+    let n = images.max(1) as f64;
     sums.iter_mut().for_each(|m| m.value /= n);
     series.values_mut().flatten().for_each(|v| *v /= n);
-    Some(ElboReport { terms: Metrics(sums), series, episodes: all.len(), episode_size, sampled_w })
+    let episode_size = episodes.first().map_or(0, Vec::len);
+    Some(ElboReport { terms: Metrics(sums), series, episodes: episodes.len(), episode_size, images, sampled_w })
 }
 
 /// The memory-conditional importance-weighted bound, −(1/N) Σ_x ln (1/K) Σ_k w_k(x) in nats per
 /// image, from the model's proper log weights (K = `samples` per image, the memory written
 /// from the image's own episode and held fixed): an upper bound on −ln p(x | M) that tightens
 /// as K grows. None for models without log weights.
-pub fn evaluate_importance_weighted(model: &dyn TrainedModel, set: &ImageSet, episodes: usize, episode_size: usize, samples: usize, device: &Device) -> Option<f64> {
-    let all = standard_test_episodes(set, episode_size, episodes);
+pub fn evaluate_importance_weighted(model: &dyn TrainedModel, set: &ImageSet, episodes: &[Vec<usize>], samples: usize, device: &Device) -> Option<f64> {
     let (mut total, mut count) = (0.0f64, 0usize);
-    for chunk in all.chunks(25) {
+    for chunk in batches(episodes) {
         let images = evaluation_batch(set, chunk, device);
         let log_w = model.log_importance_weights(images, samples.max(1))?;
         let [n, k] = log_w.dims();

@@ -13,6 +13,7 @@ use crate::eval::{PatternSource, Scoring, SweepAxis, SweepControl, allocation_cl
 use crate::memory::sdm::SdmConfig;
 use crate::memory::{Addressing, ReadPlan, ReadUpdate};
 use crate::model::HeadlineBound;
+use crate::train::standard_test_episodes;
 
 use super::point_scene::{EpisodeChoice, PointOrigin};
 use super::record::{ExperimentRecord, PlotSpec};
@@ -302,16 +303,16 @@ fn bound(p: &BoundProtocol, rec: &mut Recorder<'_>) -> Result<(), String> {
         let model = loaded.model.as_ref();
         for kind in &p.bounds {
             for &t in &p.episode_sizes {
-                let episodes = p.episodes.min(set.len() / t);
+                let episodes = standard_test_episodes(&set, t, p.episodes);
                 // Latents sampled (a bound, not a plug-in value), from a seed per point: the
                 // same numbers whatever ran before.
                 device.seed(p.seed);
                 let value = match kind {
                     // K++ has no memory prior, so no joint bound: its points are left out.
                     BoundKind::Joint if model.headline_bound() != HeadlineBound::Joint => None,
-                    BoundKind::Joint => evaluate_bound(model, &set, episodes, t, true, Scoring::ModelTerms, &device).map(|r| r.headline()),
-                    BoundKind::Conditional => evaluate_bound(model, &set, episodes, t, true, Scoring::Conditional, &device).map(|r| r.headline()),
-                    BoundKind::ImportanceWeighted => evaluate_importance_weighted(model, &set, episodes, t, p.samples, &device),
+                    BoundKind::Joint => evaluate_bound(model, &set, &episodes, true, Scoring::ModelTerms, &device).map(|r| r.headline()),
+                    BoundKind::Conditional => evaluate_bound(model, &set, &episodes, true, Scoring::Conditional, &device).map(|r| r.headline()),
+                    BoundKind::ImportanceWeighted => evaluate_importance_weighted(model, &set, &episodes, p.samples, &device),
                 };
                 let id = kind.plot_id();
                 let origin = PointOrigin {

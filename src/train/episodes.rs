@@ -2,7 +2,7 @@
 
 use burn::tensor::{Device, Tensor, TensorData};
 
-use crate::data::{EpisodeSpec, ImageSet, PIXELS, binarize_stochastic, sample_episode, test_episodes};
+use crate::data::{EpisodeSpec, ImageSet, PIXELS, binarize_stochastic, sample_episode, test_episodes, test_episodes_every_image};
 use crate::rng::SplitMix64;
 
 /// Draws batches of random episodes, binarizing grey data afresh each draw (dynamic
@@ -57,4 +57,10 @@ pub fn evaluation_batch(set: &ImageSet, episodes: &[Vec<usize>], device: &Device
 /// The standard test episodes of a set (see [`test_episodes`]).
 pub fn standard_test_episodes(set: &ImageSet, episode_size: usize, count: usize) -> Vec<Vec<usize>> {
     test_episodes(set.len(), episode_size, count, 0)
+}
+
+/// The standard test episodes covering every image of a set once, the last one shorter when
+/// the set is not a multiple of `episode_size`.
+pub fn every_image_test_episodes(set: &ImageSet, episode_size: usize) -> Vec<Vec<usize>> {
+    test_episodes_every_image(set.len(), episode_size, 0)
 }

@@ -10,7 +10,7 @@ mod record_check;
 mod run;
 
 pub use checkpoint::{CheckpointCard, CheckpointError, CheckpointFile, save_checkpoint};
-pub use episodes::{EpisodeBatcher, evaluation_batch, standard_test_episodes};
+pub use episodes::{EpisodeBatcher, evaluation_batch, every_image_test_episodes, standard_test_episodes};
 pub use job::{ModelSpec, TrainJob, TrainStart};
 pub use loaded::{LoadedCheckpoint, Trained, TrainedModel};
 pub use run::{StepMetrics, TrainError, TrainEvent, TrainOutcome, train_model};
