@@ -142,17 +142,21 @@ fn fine_tuning_continues_a_checkpoint_under_new_loss_weights_without_touching_it
     let out = train("2", &source, &[]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let before = std::fs::read(&source).unwrap();
-    let out = train("4", &tuned, &["--fine-tune-from", source.to_str().unwrap(), "--kl-addressing-weight", "2.5"]);
+    let out = train("4", &tuned, &["--fine-tune-from", source.to_str().unwrap(), "--kl-addressing-weight", "2.5", "--obs-noise-std", "0.5"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(std::fs::read(&source).unwrap(), before, "the source checkpoint is untouched");
     let card: serde_json::Value = serde_json::from_slice(&std::fs::read(format!("{}.card.json", tuned.display())).unwrap()).unwrap();
     assert_eq!((card["steps"].as_u64(), card["config"]["kl_addressing_weight"].as_f64()), (Some(4), Some(2.5)));
     assert_eq!(card["config"]["memory"]["slots"].as_u64(), Some(8), "the architecture is the source's");
-    let out = train("5", &tuned, &["--resume"]);
+    assert_eq!(card["config"]["memory"]["obs_noise_std"].as_f64(), Some(0.5), "σξ is the command line's");
+    let out = train("5", &tuned, &["--resume", "--obs-noise-std", "0.5"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && err.contains("kl_addressing_weight"), "resuming without the weight is refused: {err}");
-    let out = train("5", &tuned, &["--resume", "--kl-addressing-weight", "2.5"]);
+    let out = train("5", &tuned, &["--resume", "--kl-addressing-weight", "2.5", "--obs-noise-std", "0.5"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = train("1", &dir.path().join("bad.ckpt"), &["--obs-noise-std=-1"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("obs_noise_std"), "a negative σξ is refused: {err}");
 }
 
 /// Two SIGINTs at once (what `timeout -s INT` sends: one to the command, one to its process

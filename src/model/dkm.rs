@@ -193,7 +193,9 @@ impl super::TrainableModel for Dkm {
     const KIND: super::ModelKind = super::ModelKind::Dkm;
 
     fn config_from(options: &super::ModelOptions, seed: u64) -> DkmConfig {
-        let memory = MemoryConfig { slots: options.slots, code_size: options.code_size, write_mode: options.write_mode, ..MemoryConfig::default() };
+        let default = MemoryConfig::default();
+        let obs_noise_std = options.obs_noise_std.unwrap_or(default.obs_noise_std);
+        let memory = MemoryConfig { slots: options.slots, code_size: options.code_size, write_mode: options.write_mode, obs_noise_std, ..default };
         DkmConfig::new()
             .with_arch(options.arch)
             .with_seed(seed)
@@ -202,8 +204,12 @@ impl super::TrainableModel for Dkm {
             .with_ae_weight(options.ae_weight)
     }
 
-    /// The source's shapes with the command line's KL(w) and autoencoder weights.
-    fn fine_tune_config(source: DkmConfig, options: &super::ModelOptions) -> DkmConfig {
+    /// The source's shapes with the command line's KL(w) and autoencoder weights, and its σξ
+    /// where given (no parameter's shape depends on it).
+    fn fine_tune_config(mut source: DkmConfig, options: &super::ModelOptions) -> DkmConfig {
+        if let Some(std) = options.obs_noise_std {
+            source.memory.obs_noise_std = std;
+        }
         source.with_kl_addressing_weight(options.kl_addressing_weight).with_ae_weight(options.ae_weight)
     }
 

@@ -55,6 +55,11 @@ pub struct ModelOptions {
     /// DKM, PKM: weight of the autoencoder term in the training loss.
     #[arg(long, default_value_t = ModelOptions::default().ae_weight)]
     pub ae_weight: f64,
+    /// DKM: σξ, the memory's observation noise (std in code space; also sets the addressing's
+    /// ridge λ = σξ²/σp²). Unset: 1, or the source's with --fine-tune-from. Smaller values
+    /// store the written codes more exactly and cost more KL(M).
+    #[arg(long)]
+    pub obs_noise_std: Option<f64>,
 }
 
 impl Default for ModelOptions {
@@ -75,6 +80,7 @@ impl Default for ModelOptions {
             address_size: 32,
             kl_addressing_weight: None,
             ae_weight: 1.0,
+            obs_noise_std: None,
         }
     }
 }
