@@ -58,10 +58,15 @@ fn pkm() -> Box<dyn TrainedModel> {
     Box::new(Trained::<Pkm> { model: config.init(&inference_device()), config })
 }
 
+/// The test's episodes: EPISODES of T.
+fn episodes(data: &ImageSet) -> Vec<Vec<usize>> {
+    standard_test_episodes(data, T, EPISODES)
+}
+
 fn bound(model: &dyn TrainedModel, data: &ImageSet, scoring: Scoring) -> kanerva::eval::ElboReport {
     let dev = inference_device();
     dev.seed(7);
-    evaluate_bound(model, data, &standard_test_episodes(data, T, EPISODES), true, scoring, &dev).expect("a bound")
+    evaluate_bound(model, data, &episodes(data), true, scoring, &dev).expect("a bound")
 }
 
 /// IWAE_1 is the conditional −ELBO in expectation (here averaged over 128 images) and K = 20
@@ -75,9 +80,9 @@ fn every_trained_kind_has_a_conditional_bound_and_an_importance_weighted_one_bel
         let kind = model.kind();
         let conditional = bound(model.as_ref(), &data, Scoring::Conditional).headline();
         dev.seed(11);
-        let iwae_1 = evaluate_importance_weighted(model.as_ref(), &data, &standard_test_episodes(&data, T, EPISODES), 1, &dev).unwrap();
+        let iwae_1 = evaluate_importance_weighted(model.as_ref(), &data, &episodes(&data), 1, &dev).unwrap();
         dev.seed(11);
-        let iwae_20 = evaluate_importance_weighted(model.as_ref(), &data, &standard_test_episodes(&data, T, EPISODES), 20, &dev).unwrap();
+        let iwae_20 = evaluate_importance_weighted(model.as_ref(), &data, &episodes(&data), 20, &dev).unwrap();
         assert!(conditional.is_finite() && conditional > 0.0, "{kind}: {conditional}");
         assert!((iwae_1 - conditional).abs() < 0.02 * conditional, "{kind}: IWAE_1 {iwae_1} vs conditional −ELBO {conditional}");
         assert!(iwae_20 < iwae_1, "{kind}: IWAE_20 {iwae_20} should be below IWAE_1 {iwae_1}");
