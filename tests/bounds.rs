@@ -173,6 +173,7 @@ fn eval_names_both_bounds_and_refuses_what_a_model_cannot_do() {
     for (args, expected) in [
         (vec!["--checkpoint", "assets/dkm_mnist.ckpt", "--importance-samples", "0"], "--importance-samples"),
         (vec!["--checkpoint", "assets/ebmm_mnist.ckpt", "--memory-gain"], "not a bound"),
+        (vec!["--checkpoint", "assets/dkm_mnist.ckpt", "--memory-gain"], "another episode's memory"),
     ] {
         let mut all = args.clone();
         all.extend(["--data", "embedded:mnist-test", "--episodes", "1"]);
@@ -278,7 +279,8 @@ fn the_pkm_bound_lies_above_the_exact_likelihood_of_a_model_small_enough_to_inte
 
 /// Every image scored once: 16 whole episodes and a last one of the 3 images left over, the
 /// mean per image weighing each episode by its images; the other-episode control needs two
-/// episodes and never scores an episode against its own memory.
+/// episodes, never scores an episode against its own memory, and writes whole episodes'
+/// memories from whole episodes.
 #[test]
 fn every_image_scores_the_leftover_images_as_a_shorter_episode() {
     let _rng = device_rng();
@@ -297,9 +299,11 @@ fn every_image_scores_the_leftover_images_as_a_shorter_episode() {
     assert!((every.headline() - expected).abs() < 1e-3 * expected, "{} against {expected}", every.headline());
     assert!(rest > whole, "a 3-image episode pays KL(M) over 3 images: {rest} against {whole}");
     assert!(score(&all[..1], Scoring::OtherEpisodeMemory).is_none());
-    let pair = &all[EPISODES - 1..];
-    let own = score(pair, Scoring::Conditional).unwrap().headline();
-    let other = score(pair, Scoring::OtherEpisodeMemory).unwrap().headline();
+    // The whole episode before the short one is scored against a whole one, not the 3 images.
+    assert_eq!(score(&all, Scoring::OtherEpisodeMemory).unwrap().images, EPISODES * T + 3);
+    let last_three = &all[EPISODES - 2..];
+    let own = score(last_three, Scoring::Conditional).unwrap().headline();
+    let other = score(last_three, Scoring::OtherEpisodeMemory).unwrap().headline();
     // Latents at their means, so the own memory would give the very same number (this
     // untrained memory matters little, hence no margin).
     assert_ne!(own, other, "the other episode's memory scored like the own one");

@@ -71,7 +71,8 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
     anyhow::ensure!(set.len() >= args.episode_size, "{}: {} images, fewer than one episode of {}", args.data, set.len(), args.episode_size);
     let sampled = !args.mean_w;
     let episodes = if args.every_image { every_image_test_episodes(&set, args.episode_size) } else { standard_test_episodes(&set, args.episode_size, args.episodes) };
-    anyhow::ensure!(!args.memory_gain || episodes.len() >= 2, "--memory-gain scores each episode against another episode's memory: {} has one episode of {}", args.data, args.episode_size);
+    let whole = episodes.iter().filter(|e| e.len() == args.episode_size).count();
+    anyhow::ensure!(!args.memory_gain || whole >= 2, "--memory-gain scores each episode against another episode's memory: {} has {whole} episode(s) of {}", args.data, args.episode_size);
     // Same seed before each pass: the latent draws are reproducible, and the joint and
     // conditional passes of the DKM draw the same w (their difference is its KL(M)/T).
     let score = |scoring: Scoring| {

@@ -48,8 +48,8 @@ pub enum Scoring {
     /// The memory-conditional bound, the memory written from the item's own episode.
     Conditional,
     /// The memory-conditional bound with the memory written from another episode (the next
-    /// one, the first after the last, cut to the scored episode's size): the control that
-    /// shows what the own memory adds.
+    /// one at least as long, the first after the last, cut to the scored episode's size): the
+    /// control that shows what the own memory adds.
     OtherEpisodeMemory,
 }
 
@@ -67,10 +67,11 @@ fn batches(episodes: &[Vec<usize>]) -> impl Iterator<Item = &[Vec<usize>]> {
 }
 
 /// The episode whose memory scores episode `i` in [`Scoring::OtherEpisodeMemory`]: the next
-/// one (the first after the last), cut to episode `i`'s size. None with a single episode.
+/// one at least as long (the first after the last), cut to episode `i`'s size, so that a
+/// batch's written episodes have one size. None when there is no other.
 fn other_episode(episodes: &[Vec<usize>], i: usize) -> Option<Vec<usize>> {
-    let other = (i + 1) % episodes.len();
-    (other != i).then(|| episodes[other][..episodes[i].len().min(episodes[other].len())].to_vec())
+    let size = episodes[i].len();
+    (1..episodes.len()).map(|k| &episodes[(i + k) % episodes.len()]).find(|e| e.len() >= size).map(|e| e[..size].to_vec())
 }
 
 /// The bound of each episode of `episodes` under `scoring` (thresholded at 0.5), averaged
