@@ -37,9 +37,10 @@ pub struct EvalArgs {
     /// numbers are then plug-in values, not bounds, and are named so (`*_plug_in_*`).
     #[arg(long)]
     pub mean_w: bool,
-    /// Also score each episode against the memory written from another episode (the next of
-    /// its chunk): `memory_gain_nats` is that conditional bound minus the one against the
-    /// item's own memory. Positive: the model's answer owes something to what was written.
+    /// Also score each episode against the memory written from another episode (the next one
+    /// at least as long, cut to its size; needs two whole episodes): `memory_gain_nats` is that
+    /// conditional bound minus the one against the item's own memory. Positive: the model's
+    /// answer owes something to what was written.
     #[arg(long)]
     pub memory_gain: bool,
     /// Also report the memory-conditional importance-weighted bound with K ≥ 1 samples per
