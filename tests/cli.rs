@@ -157,9 +157,11 @@ fn fine_tuning_continues_a_checkpoint_under_new_loss_weights_without_touching_it
     let out = train("1", &dir.path().join("bad.ckpt"), &["--obs-noise-std=-1"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && err.contains("obs_noise_std"), "a negative σξ is refused: {err}");
-    let out = kanerva().args(["train", "--model", "km", "--steps", "1"]).args(small).arg(dir.path().join("km.ckpt")).args(["--obs-noise-std", "0.5"]).output().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success() && err.contains("--obs-noise-std"), "only the DKM takes σξ: {err}");
+    for flag in ["--obs-noise-std", "--kl-addressing-weight"] {
+        let out = kanerva().args(["train", "--model", "km", "--steps", "1"]).args(small).arg(dir.path().join("km.ckpt")).args([flag, "0.5"]).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success() && err.contains(flag), "only the DKM takes {flag}: {err}");
+    }
 }
 
 /// Two SIGINTs at once (what `timeout -s INT` sends: one to the command, one to its process

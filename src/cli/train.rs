@@ -80,7 +80,10 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
         ..TrainConfig::default()
     };
     config.check().map_err(|e| anyhow::anyhow!("{e}"))?;
-    anyhow::ensure!(args.model_options.obs_noise_std.is_none() || args.model == ModelKind::Dkm, "--obs-noise-std sets the DKM's memory noise; a {} is trained with its own", args.model);
+    let options = &args.model_options;
+    for (flag, given) in [("--obs-noise-std", options.obs_noise_std.is_some()), ("--kl-addressing-weight", options.kl_addressing_weight.is_some())] {
+        anyhow::ensure!(!given || args.model == ModelKind::Dkm, "{flag} is the DKM's; a {} has no such setting", args.model);
+    }
     check_writable(&args.out)?;
     let mut data = to_model_size(load_named(&args.data)?);
     if let Some(n) = args.limit {
