@@ -157,7 +157,7 @@ fn fine_tuning_continues_a_checkpoint_under_new_loss_weights_without_touching_it
     let out = train("1", &dir.path().join("bad.ckpt"), &["--obs-noise-std=-1"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && err.contains("obs_noise_std"), "a negative σξ is refused: {err}");
-    for flag in ["--obs-noise-std", "--kl-addressing-weight"] {
+    for flag in ["--obs-noise-std", "--kl-addressing-weight", "--query-noise"] {
         let out = kanerva().args(["train", "--model", "km", "--steps", "1"]).args(small).arg(dir.path().join("km.ckpt")).args([flag, "0.5"]).output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(!out.status.success() && err.contains(flag), "only the DKM takes {flag}: {err}");

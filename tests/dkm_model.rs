@@ -165,3 +165,28 @@ fn the_card_sums_cpu_time_over_resumed_runs() {
         assert!(a >= 0.0 && b >= a, "CPU seconds {a} then {b}");
     }
 }
+
+/// Training with query noise addresses each item from a corrupted copy: the memory (KL(M)) and
+/// the autoencoder term stay the clean images', the read's terms change; evaluation's terms
+/// ignore the setting; a share outside [0, 1] is refused.
+#[test]
+fn query_noise_corrupts_only_the_training_address() {
+    use kanerva::model::TrainableModel;
+    let dev = inference_device();
+    let config = small_config();
+    let model = config.init(&dev);
+    let set = train_images(2 * 5);
+    let x: Vec<f32> = set.pixels.iter().map(|&v| if v > 127 { 1.0 } else { 0.0 }).collect();
+    let images = Tensor::<3>::from_data(TensorData::new(x, [2, 5, 784]), &dev);
+    let values = |t: kanerva::model::LossTerms| t.terms.into_iter().map(|(_, v)| to_vec(v)[0]).collect::<Vec<f64>>();
+    let clean = values(model.loss_terms(images.clone(), &config, false));
+    assert_eq!(values(model.training_terms(images.clone(), &config)), clean, "no query noise: the plain loss");
+    let noisy_config = config.clone().with_query_noise(Some(0.3));
+    let noisy = values(model.training_terms(images.clone(), &noisy_config));
+    // Terms: -ELBO, recon, KL(w), KL(M)/T, AE.
+    assert_eq!((noisy[3], noisy[4]), (clean[3], clean[4]), "the memory and the AE term are the clean episode's");
+    assert!((noisy[1] - clean[1]).abs() > 1e-3 && (noisy[2] - clean[2]).abs() > 1e-6, "the read is addressed from the corrupted copy: {noisy:?} against {clean:?}");
+    assert_eq!(values(model.loss_terms(images, &noisy_config, false)), clean, "evaluation never corrupts");
+    assert!(Dkm::check_config(&config.clone().with_query_noise(Some(1.5))).is_err());
+    assert!(Dkm::check_config(&noisy_config).is_ok());
+}

@@ -29,6 +29,13 @@ pub struct DkmConfig {
     /// (issue 4: does the KL weighting shape the attractor?). An Option so that cards written
     /// before it existed still load.
     pub kl_addressing_weight: Option<f64>,
+    /// Training only (our design, not the paper's): the share of pixels of each image set to a
+    /// random bit before the image is encoded for its own address, so that the reconstruction
+    /// term is read from a salt-and-pepper-corrupted query's address while the memory is
+    /// written from the clean codes. Any address still gives a bound (q(w) is any Gaussian), so
+    /// the loss stays the −ELBO of the clean images; evaluation and reading never corrupt.
+    /// None: no corruption (every model before it). An Option so that older cards still load.
+    pub query_noise: Option<f64>,
     /// Sample w ~ q(w) for the read in training (the reference does); else use μ.
     #[config(default = true)]
     pub sample_w_in_training: bool,
@@ -138,12 +145,22 @@ impl Dkm {
     /// # Shapes
     /// - images, written: [B, T, 784], binary
     pub fn episode_terms_with_memory_from(&self, images: Tensor<3>, written: Option<Tensor<3>>, config: &DkmConfig, sample_w: bool) -> EpisodeTerms {
+        self.episode_terms_addressed_from(images, written, None, config, sample_w)
+    }
+
+    /// [`Self::episode_terms_with_memory_from`] with each item addressed from `queries`' codes
+    /// instead of its own (None: its own), e.g. a corrupted copy (`query_noise`).
+    ///
+    /// # Shapes
+    /// - images, written, queries: [B, T, 784]
+    fn episode_terms_addressed_from(&self, images: Tensor<3>, written: Option<Tensor<3>>, queries: Option<Tensor<3>>, config: &DkmConfig, sample_w: bool) -> EpisodeTerms {
         let [b, t, _] = images.dims();
         let (state, codes) = match written {
             None => self.write(images.clone(), config),
             Some(other) => (self.write(other, config).0, self.encode_episodes(images.clone())),
         };
-        let mu = mem::address(codes.clone(), state.mean.clone(), &config.memory); // [B, T, K]
+        let query_codes = queries.map_or_else(|| codes.clone(), |q| self.encode_episodes(q));
+        let mu = mem::address(query_codes, state.mean.clone(), &config.memory); // [B, T, K]
         let k = mu.dims()[2];
         let w = if sample_w {
             let eps = Tensor::random([b, t, k], Distribution::Normal(0.0, 1.0), (&mu.device(), mu.dtype()));
@@ -178,6 +195,15 @@ impl Dkm {
     }
 }
 
+/// An episode's terms as the loss and the reported terms.
+fn terms_of(t: EpisodeTerms) -> super::LossTerms {
+    super::LossTerms {
+        loss: t.loss,
+        terms: vec![(terms::NEG_ELBO, t.nats_per_image), (terms::RECON, t.recon_nats), (terms::KL_W, t.kl_addressing_nats), (terms::KL_M, t.kl_memory_nats), (terms::AE, t.ae_nats)],
+        series: Vec::new(),
+    }
+}
+
 /// The DKM's reported terms (per image, nats): −ELBO/T and its parts, then the AE term.
 pub mod terms {
     use crate::model::TermName;
@@ -202,20 +228,24 @@ impl super::TrainableModel for Dkm {
             .with_memory(memory)
             .with_kl_addressing_weight(options.kl_addressing_weight)
             .with_ae_weight(options.ae_weight)
+            .with_query_noise(options.query_noise)
     }
 
-    /// The source's shapes with the command line's KL(w) and autoencoder weights, and its σξ
-    /// where given (no parameter's shape depends on it).
+    /// The source's shapes with the command line's KL(w) and autoencoder weights and query
+    /// noise, and its σξ where given (no parameter's shape depends on them).
     fn fine_tune_config(mut source: DkmConfig, options: &super::ModelOptions) -> DkmConfig {
         if let Some(std) = options.obs_noise_std {
             source.memory.obs_noise_std = std;
         }
-        source.with_kl_addressing_weight(options.kl_addressing_weight).with_ae_weight(options.ae_weight)
+        source.with_kl_addressing_weight(options.kl_addressing_weight).with_ae_weight(options.ae_weight).with_query_noise(options.query_noise)
     }
 
     fn check_config(config: &DkmConfig) -> Result<(), String> {
         super::check_memory_config(&config.memory)?;
         super::check_finite_weight("ae_weight", config.ae_weight)?;
+        if let Some(p) = config.query_noise.filter(|p| !(0.0..=1.0).contains(p)) {
+            return Err(format!("query_noise = {p} must be a share between 0 and 1"));
+        }
         config.kl_addressing_weight.map_or(Ok(()), |w| super::check_finite_weight("kl_addressing_weight", w))
     }
 
@@ -224,22 +254,25 @@ impl super::TrainableModel for Dkm {
     }
 
     fn loss_terms(&self, images: Tensor<3>, config: &DkmConfig, sampled: bool) -> super::LossTerms {
-        let t = Dkm::episode_terms(self, images, config, sampled);
-        super::LossTerms {
-            loss: t.loss,
-            terms: vec![
-                (terms::NEG_ELBO, t.nats_per_image),
-                (terms::RECON, t.recon_nats),
-                (terms::KL_W, t.kl_addressing_nats),
-                (terms::KL_M, t.kl_memory_nats),
-                (terms::AE, t.ae_nats),
-            ],
-            series: Vec::new(),
-        }
+        terms_of(Dkm::episode_terms(self, images, config, sampled))
     }
 
     fn sampled_in_training(config: &DkmConfig) -> bool {
         config.sample_w_in_training
+    }
+
+    /// With `query_noise` p: each item addressed from a copy with a share p of its pixels set
+    /// to random bits (salt and pepper), the memory written from the clean episode.
+    fn training_terms(&self, images: Tensor<3>, config: &DkmConfig) -> super::LossTerms {
+        let Some(p) = config.query_noise.filter(|&p| p > 0.0) else {
+            return self.loss_terms(images, config, config.sample_w_in_training);
+        };
+        let (device, dtype) = (images.device(), images.dtype());
+        let hit = Tensor::random(images.dims(), Distribution::Bernoulli(p), (&device, dtype));
+        let bits = Tensor::random(images.dims(), Distribution::Bernoulli(0.5), (&device, dtype));
+        let queries = images.clone() * hit.clone().neg().add_scalar(1.0) + hit * bits;
+        let t = self.episode_terms_addressed_from(images, None, Some(queries), config, config.sample_w_in_training);
+        terms_of(t)
     }
 
     /// recon + KL(w), the memory written from `written` and held at its posterior mean.

@@ -60,6 +60,11 @@ pub struct ModelOptions {
     /// store the written codes more exactly and cost more KL(M).
     #[arg(long)]
     pub obs_noise_std: Option<f64>,
+    /// DKM, training only (our design, not the paper's): address each item's reconstruction
+    /// from a copy with this share of its pixels set to random bits (salt and pepper), the
+    /// memory written from the clean episode; the loss stays a bound. Unset: none.
+    #[arg(long)]
+    pub query_noise: Option<f64>,
 }
 
 impl Default for ModelOptions {
@@ -81,6 +86,7 @@ impl Default for ModelOptions {
             kl_addressing_weight: None,
             ae_weight: 1.0,
             obs_noise_std: None,
+            query_noise: None,
         }
     }
 }

@@ -141,6 +141,15 @@ pub trait TrainableModel: Module + Sized + 'static {
     /// Whether training draws the latent variables (`sampled` above).
     fn sampled_in_training(config: &Self::Config) -> bool;
 
+    /// The loss a training step descends: by default [`Self::loss_terms`] with the latents
+    /// drawn as [`Self::sampled_in_training`] says (a kind may add training-only noise).
+    ///
+    /// # Shapes
+    /// - images: [B, T, 784], binary
+    fn training_terms(&self, images: Tensor<3>, config: &Self::Config) -> LossTerms {
+        self.loss_terms(images, config, Self::sampled_in_training(config))
+    }
+
     /// Proper log importance weights ln p(x, latents | M) − ln q(latents | x) of `samples` draws
     /// per image, with the memory written from the image's episode and held fixed: their
     /// log-mean-exp is a memory-conditional importance-weighted bound on ln p(x | M). None (the

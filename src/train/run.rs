@@ -155,7 +155,7 @@ pub fn train_model<M: TrainableModel>(
             break TrainOutcome::TimeLimit { steps: step };
         }
         let images = batcher.next_batch(config.batch, config.episode_size, device);
-        let terms = model.loss_terms(images, model_config, M::sampled_in_training(model_config));
+        let terms = model.training_terms(images, model_config);
         let loss_value = scalar(terms.loss.clone());
         if !loss_value.is_finite() {
             return Err(TrainError::NonFinite { step: step + 1, value: loss_value, last_saved });
