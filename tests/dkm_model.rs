@@ -4,7 +4,7 @@ mod common;
 
 use burn::tensor::{Tensor, TensorData};
 use common::dense::{Mat, gaussian_kl};
-use common::training::{bce, check_cancel, check_non_finite_stop, check_refusals, check_round_trip, check_training_lowers_the_bound, f32_tensor, to_vec, train_images, vec_cols};
+use common::training::{bce, binary_episodes, check_cancel, check_non_finite_stop, check_refusals, check_round_trip, check_training_lowers_the_bound, f32_tensor, to_vec, train_images, vec_cols};
 use kanerva::backend::inference_device;
 use kanerva::memory::dkm::WriteMode;
 use kanerva::model::{Dkm, DkmConfig, Km, bernoulli_log_likelihood};
@@ -175,9 +175,7 @@ fn query_noise_corrupts_only_the_training_address() {
     let dev = inference_device();
     let config = small_config();
     let model = config.init(&dev);
-    let set = train_images(2 * 5);
-    let x: Vec<f32> = set.pixels.iter().map(|&v| if v > 127 { 1.0 } else { 0.0 }).collect();
-    let images = Tensor::<3>::from_data(TensorData::new(x, [2, 5, 784]), &dev);
+    let images = binary_episodes(2, 5);
     let values = |t: kanerva::model::LossTerms| t.terms.into_iter().map(|(_, v)| to_vec(v)[0]).collect::<Vec<f64>>();
     let clean = values(model.loss_terms(images.clone(), &config, false));
     assert_eq!(values(model.training_terms(images.clone(), &config)), clean, "no query noise: the plain loss");

@@ -27,6 +27,16 @@ pub fn train_images(n: usize) -> ImageSet {
     set
 }
 
+/// The first b·t training images (binarized) as b episodes of t on the inference device.
+///
+/// # Shapes
+/// - returns: [b, t, 784], values 0/1
+#[allow(dead_code)] // not every test binary that shares this module uses it
+pub fn binary_episodes(b: usize, t: usize) -> Tensor<3> {
+    let x: Vec<f32> = train_images(b * t).pixels.iter().map(|&v| if v > 127 { 1.0 } else { 0.0 }).collect();
+    Tensor::from_data(TensorData::new(x, [b, t, 784]), &inference_device())
+}
+
 pub fn to_vec<const D: usize>(t: Tensor<D>) -> Vec<f64> {
     t.into_data().convert::<f64>().try_into_vec::<f64>().unwrap()
 }
