@@ -262,7 +262,8 @@ impl super::TrainableModel for Dkm {
     }
 
     /// With `query_noise` p: each item addressed from a copy with a share p of its pixels set
-    /// to random bits (salt and pepper), the memory written from the clean episode.
+    /// to random bits (salt and pepper, as `data::Corruption::SaltPepper`, drawn here on the
+    /// device for the whole batch), the memory written from the clean episode.
     fn training_terms(&self, images: Tensor<3>, config: &DkmConfig) -> super::LossTerms {
         let Some(p) = config.query_noise.filter(|&p| p > 0.0) else {
             return self.loss_terms(images, config, config.sample_w_in_training);
