@@ -165,6 +165,14 @@ fn eval_names_both_bounds_and_refuses_what_a_model_cannot_do() {
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert!(v.get("joint_nats_per_image").is_none() && v["joint_plug_in_nats_per_image"].is_f64(), "{v}");
     assert!(v["estimate"].as_str().unwrap().contains("not a bound"));
+    // Refined posteriors: both bounds again, tighter, beside the amortised ones.
+    let (ok, out, err) = eval(&["--checkpoint", "assets/dkm_mnist.ckpt", "--data", "embedded:mnist-test", "--episodes", "1", "--refine-addresses", "30", "--json"]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let refined = &v["refined_addresses"];
+    assert_eq!(refined["steps"].as_u64(), Some(30), "{v}");
+    assert!(refined["nats_per_image"].as_f64().unwrap() < v["joint_nats_per_image"].as_f64().unwrap(), "{v}");
+    assert!(refined["conditional_nats_per_image"].as_f64().unwrap() < v["conditional_nats_per_image"].as_f64().unwrap(), "{v}");
     // K++ says why it has no joint bound.
     let (ok, out, err) = eval(&["--checkpoint", "assets/kpp_mnist.ckpt", "--data", "embedded:mnist-test", "--episodes", "2", "--json"]);
     assert!(ok, "{err}");
@@ -174,6 +182,8 @@ fn eval_names_both_bounds_and_refuses_what_a_model_cannot_do() {
         (vec!["--checkpoint", "assets/dkm_mnist.ckpt", "--importance-samples", "0"], "--importance-samples"),
         (vec!["--checkpoint", "assets/ebmm_mnist.ckpt", "--memory-gain"], "not a bound"),
         (vec!["--checkpoint", "assets/dkm_mnist.ckpt", "--memory-gain"], "another episode's memory"),
+        (vec!["--checkpoint", "assets/kpp_mnist.ckpt", "--refine-addresses", "1"], "no addressing posterior"),
+        (vec!["--checkpoint", "assets/dkm_mnist.ckpt", "--refine-addresses", "1", "--mean-w"], "--refine-addresses"),
     ] {
         let mut all = args.clone();
         all.extend(["--data", "embedded:mnist-test", "--episodes", "1"]);

@@ -5,6 +5,7 @@ use burn::tensor::{Device, Tensor};
 use serde::Serialize;
 
 use crate::data::ImageSet;
+use crate::model::refined_address::Refinement;
 use crate::model::{Metric, Metrics};
 use crate::train::TrainedModel;
 use crate::train::{evaluation_batch, standard_test_episodes};
@@ -40,7 +41,7 @@ fn value(t: Tensor<1>) -> f64 {
 }
 
 /// Which bound of each episode [`evaluate_bound`] computes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Scoring {
     /// The model's own terms ([`TrainedModel::loss_terms`]): the joint bound for the DKM, KM
     /// and PKM (what [`TrainedModel::headline_bound`] says).
@@ -51,6 +52,10 @@ pub enum Scoring {
     /// one at least as long, the first after the last, cut to the scored episode's size): the
     /// control that shows what the own memory adds.
     OtherEpisodeMemory,
+    /// The joint and the memory-conditional bounds with each image's addressing posterior
+    /// refined on its own bound ([`crate::model::refined_address`]): a tighter bound of the
+    /// same model, reported beside the amortised one. Latents always sampled.
+    RefinedAddresses(Refinement),
 }
 
 /// Evaluates up to `episodes` test episodes of `episode_size` (thresholded at 0.5).
@@ -76,7 +81,8 @@ fn other_episode(episodes: &[Vec<usize>], i: usize) -> Option<Vec<usize>> {
 
 /// The bound of each episode of `episodes` under `scoring` (thresholded at 0.5), averaged
 /// per image: a shorter last episode counts for its images. None where the model has no
-/// conditional bound (the EBMM), or for the other-episode control with a single episode.
+/// conditional bound (the EBMM), or for the other-episode control with a single episode, or
+/// without a refinement of its posteriors.
 /// `device` should not be an autodiff device.
 pub fn evaluate_bound(model: &dyn TrainedModel, set: &ImageSet, episodes: &[Vec<usize>], sampled_w: bool, scoring: Scoring, device: &Device) -> Option<ElboReport> {
     let mut sums: Vec<Metric> = Vec::new();
@@ -91,6 +97,7 @@ pub fn evaluate_bound(model: &dyn TrainedModel, set: &ImageSet, episodes: &[Vec<
                 let others = (done..done + chunk.len()).map(|i| other_episode(episodes, i)).collect::<Option<Vec<_>>>()?;
                 model.conditional_terms(images, evaluation_batch(set, &others, device), sampled_w)?
             }
+            Scoring::RefinedAddresses(refinement) => model.refined_terms(images, refinement)?,
         };
         done += chunk.len();
         let weight = (chunk.len() * chunk[0].len()) as f64;

@@ -72,6 +72,22 @@ pub fn reconstruction_nats(image: &[f32], logits: &[f32]) -> f64 {
         .sum()
 }
 
+/// A copy of `decoder` (built from `config`, on an inference device) on `autodiff_device`, its
+/// parameters frozen: differentiable with respect to its input only. The copy goes through the
+/// record's bytes: `fork` of a clone would move the parameters the two share, and the
+/// inference decoder with them.
+pub(crate) fn frozen_autodiff_copy(decoder: &Decoder, config: &DecoderConfig, autodiff_device: &Device) -> Decoder {
+    decoder
+        .clone()
+        .into_record()
+        .into_bytes()
+        .ok()
+        .and_then(|bytes| ModuleRecord::from_bytes(bytes).ok())
+        .and_then(|record| config.init(autodiff_device).try_load_record(record).ok())
+        .expect("a decoder's own record loads into a decoder of its config")
+        .no_grad()
+}
+
 /// A decoder that can be differentiated with respect to its input, and the search settings.
 pub struct AddressSearch {
     autodiff_decoder: Decoder,
@@ -89,18 +105,9 @@ pub struct Found {
 
 impl AddressSearch {
     /// `decoder` (built from `config`) lives on an inference device; the search keeps a frozen
-    /// copy on `autodiff_device`. The copy goes through the record's bytes: `fork` of a clone
-    /// would move the parameters the two share, and the inference decoder with them.
+    /// copy on `autodiff_device` ([`frozen_autodiff_copy`]).
     pub fn new(decoder: &Decoder, config: &DecoderConfig, autodiff_device: &Device) -> Self {
-        let copy = decoder
-            .clone()
-            .into_record()
-            .into_bytes()
-            .ok()
-            .and_then(|bytes| ModuleRecord::from_bytes(bytes).ok())
-            .and_then(|record| config.init(autodiff_device).try_load_record(record).ok())
-            .expect("a decoder's own record loads into a decoder of its config");
-        Self { autodiff_decoder: copy.no_grad(), autodiff_device: autodiff_device.clone() }
+        Self { autodiff_decoder: frozen_autodiff_copy(decoder, config, autodiff_device), autodiff_device: autodiff_device.clone() }
     }
 
     /// ∂F/∂μ at μ for `image`.

@@ -9,7 +9,10 @@ use crate::data::PIXELS;
 use crate::memory::dkm::{self as mem, MemoryConfig, MemoryState};
 use crate::rng::SplitMix64;
 
+use super::address_search::frozen_autodiff_copy;
 use super::networks::{Arch, Decoder, DecoderConfig, Encoder, EncoderConfig, bernoulli_log_likelihood};
+use super::reading::{to_f32, to_f64_scalar};
+use super::refined_address::{self, AddressPosteriors, Refinement};
 
 /// Everything that fixes a DKM's shape and behaviour; stored in every checkpoint card.
 #[derive(Config, Debug, PartialEq)]
@@ -307,6 +310,34 @@ impl super::TrainableModel for Dkm {
             columns.push((bernoulli_log_likelihood(targets.clone(), logits) + prior - posterior).reshape([b * t, 1]));
         }
         Some(Tensor::cat(columns, 1))
+    }
+
+    /// The memory written and addressed as always; each item's q(w) then refined on its own
+    /// bound, the memory held at its posterior mean (as every DKM bound here reads it).
+    fn refined_terms(&self, images: Tensor<3>, config: &DkmConfig, refinement: Refinement) -> Option<super::LossTerms> {
+        let [b, t, _] = images.dims();
+        let device = images.device();
+        let (state, codes) = self.write(images.clone(), config);
+        let mu = mem::address(codes, state.mean.clone(), &config.memory); // [B, T, K]
+        let k = mu.dims()[2];
+        let log_w_std = to_f64_scalar(self.log_w_std.val()) as f32;
+        let start = AddressPosteriors { mean: to_f32(mu), log_std: vec![log_w_std; b * t * k], slots: k };
+        let autodiff_device = device.clone().autodiff();
+        let decoder_config = DecoderConfig::new(config.memory.code_size).with_arch(config.arch);
+        let autodiff_decoder = frozen_autodiff_copy(&self.decoder, &decoder_config, &autodiff_device);
+        let prior_std = config.memory.w_prior_std;
+        let refined = refined_address::refine(&autodiff_decoder, &autodiff_device, state.mean.clone(), images.clone(), start, prior_std, refinement);
+        let (recon, kl_w) = refined_address::score(&self.decoder, state.mean.clone(), images, &refined, prior_std, refinement.samples, &device);
+        let kl_m = mem::kl_memory(&state, self.prior_mean.val(), self.prior_log_var.val()); // [B]
+        let per_image = |x: Tensor<1>| x.sum().div_scalar((b * t) as f64);
+        let (recon, kl_w, kl_m) = (per_image(recon), per_image(kl_w), per_image(kl_m));
+        let conditional = recon.clone() + kl_w.clone();
+        let joint = conditional.clone() + kl_m.clone();
+        Some(super::LossTerms {
+            loss: joint.clone(),
+            terms: vec![(terms::NEG_ELBO, joint), (super::CONDITIONAL_NEG_ELBO, conditional), (terms::RECON, recon), (terms::KL_W, kl_w), (terms::KL_M, kl_m)],
+            series: Vec::new(),
+        })
     }
 
     fn into_attractor(self, name: &str, config: DkmConfig, device: Device) -> Box<dyn crate::memory::AttractorMemory> {

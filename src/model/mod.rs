@@ -23,6 +23,7 @@ mod options;
 pub mod pkm;
 pub mod pkm_attractor;
 mod reading;
+pub mod refined_address;
 pub mod trainable;
 
 pub use dkm_attractor::DkmAttractor;

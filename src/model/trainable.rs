@@ -173,6 +173,17 @@ pub trait TrainableModel: Module + Sized + 'static {
         None
     }
 
+    /// The joint and the memory-conditional bounds with each image's addressing posterior
+    /// refined by gradient steps on its own bound (`super::refined_address`): the first term
+    /// the joint −ELBO/T, then [`CONDITIONAL_NEG_ELBO`] and the parts. None (the default) where
+    /// the model has no such refinement.
+    ///
+    /// # Shapes
+    /// - images: [B, T, 784], binary
+    fn refined_terms(&self, _images: Tensor<3>, _config: &Self::Config, _refinement: super::refined_address::Refinement) -> Option<LossTerms> {
+        None
+    }
+
     /// For models that allocate items among parts of their memory (the PKM's machines): each
     /// image's allocation weights, one row per image. None (the default) for the others.
     ///

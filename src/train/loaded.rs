@@ -7,6 +7,7 @@ use std::any::Any;
 use burn::tensor::{Device, Tensor};
 
 use crate::memory::AttractorMemory;
+use crate::model::refined_address::Refinement;
 use crate::model::{HeadlineBound, LossTerms, ModelKind, TrainableModel};
 
 use super::checkpoint::CheckpointCard;
@@ -29,6 +30,9 @@ pub trait TrainedModel: Send {
 
     /// [`TrainableModel::conditional_terms`].
     fn conditional_terms(&self, scored: Tensor<3>, written: Tensor<3>, sampled: bool) -> Option<LossTerms>;
+
+    /// [`TrainableModel::refined_terms`].
+    fn refined_terms(&self, images: Tensor<3>, refinement: Refinement) -> Option<LossTerms>;
 
     /// Each image's allocation weights among the model's memory parts (the PKM's gates), if it
     /// allocates.
@@ -69,6 +73,10 @@ impl<M: TrainableModel> TrainedModel for Trained<M> {
 
     fn conditional_terms(&self, scored: Tensor<3>, written: Tensor<3>, sampled: bool) -> Option<LossTerms> {
         self.model.conditional_terms(scored, written, &self.config, sampled)
+    }
+
+    fn refined_terms(&self, images: Tensor<3>, refinement: Refinement) -> Option<LossTerms> {
+        self.model.refined_terms(images, &self.config, refinement)
     }
 
     fn allocation(&self, images: Tensor<2>) -> Option<Tensor<2>> {
