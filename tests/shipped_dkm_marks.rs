@@ -38,9 +38,9 @@ fn the_second_omniglot_dkm_keeps_its_marks_on_held_out_characters() {
     assert!(last <= 0.5 * query, "query {query}, after 10 reads {last}");
 }
 
-/// Binarized MNIST test: the joint bound at most 95 nats (measured 92.23 on all 10,000
-/// images); the memory-conditional bound with refined addressing posteriors at most 82 on the
-/// first 20 episodes (the amortised one misses it: 85.9 on all images).
+/// Binarized MNIST test: the joint bound at most 95 nats (measured 93.00 on all 10,000
+/// images); the memory-conditional bound with refined addressing posteriors at most 82 on 20
+/// episodes (79.25 on all images; the amortised one misses it: 84.58).
 #[test]
 #[ignore = "reads ../shared/datasets/binarized_mnist_test.img1; .ci/run runs it where the data is laid beside the clone"]
 fn the_second_mnist_dkm_keeps_its_marks_on_the_test_set() {
