@@ -33,6 +33,7 @@ fn main() {
     let all = standard_test_episodes(&set, 32, episodes);
     device.seed(0);
     let (mut at_mean, mut drawn, mut count) = (0.0, 0.0, 0usize);
+    let (mut read_variance, mut code_square) = (0.0, 0.0);
     for chunk in all.chunks(25) {
         let images = evaluation_batch(&set, chunk, &device);
         let [b, t, _] = images.dims();
@@ -45,6 +46,11 @@ fn main() {
             let logits = model.decoder.forward(mem::read(w, memory).reshape([b * t, c]));
             -mean_of(bernoulli_log_likelihood(targets.clone(), logits))
         };
+        // The scale of the read's noise under q(M) (wᵀUw per code coordinate) against the
+        // codes' own (mean square of z).
+        let read_var = (mu.clone().matmul(state.cov.clone()) * mu.clone()).sum_dim(2).reshape([b * t]);
+        read_variance += mean_of(read_var) * (b * t) as f64;
+        code_square += mean_of(mem::read(mu.clone(), state.mean.clone()).square().mean_dim(2).reshape([b * t])) * (b * t) as f64;
         for _ in 0..draws {
             let eps = Tensor::random([b, t, k], Distribution::Normal(0.0, 1.0), (&device, mu.dtype()));
             let w = mu.clone() + eps * model.log_w_std.val().exp().reshape([1, 1, 1]);
@@ -55,5 +61,7 @@ fn main() {
         count += b * t * draws;
     }
     let (at_mean, drawn) = (at_mean / count as f64, drawn / count as f64);
-    println!("recon nats per image: M = R {at_mean:.3}, M ~ q(M) {drawn:.3}, difference {:.3} ({} images x {draws} draws)", drawn - at_mean, count / draws);
+    let images = (count / draws) as f64;
+    println!("recon nats per image: M = R {at_mean:.3}, M ~ q(M) {drawn:.3}, difference {:.3} ({images} images x {draws} draws)", drawn - at_mean);
+    println!("read variance per code coordinate (μᵀUμ) {:.4}; mean square of the read code (Rᵀμ)² {:.4}", read_variance / images, code_square / images);
 }
