@@ -165,6 +165,16 @@ fn eval_names_both_bounds_and_refuses_what_a_model_cannot_do() {
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert!(v.get("joint_nats_per_image").is_none() && v["joint_plug_in_nats_per_image"].is_f64(), "{v}");
     assert!(v["estimate"].as_str().unwrap().contains("not a bound"));
+    // The memory drawn from q(M): the same KLs, a worse reconstruction (measured about 100
+    // nats per image worse than the mean read, docs/family.md).
+    let (ok, out, err) = eval(&["--checkpoint", "assets/dkm_mnist.ckpt", "--data", "embedded:mnist-test", "--episodes", "1", "--sample-memory", "--json"]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let strict = &v["sampled_memory_terms"];
+    assert!(v["joint_sampled_memory_nats_per_image"].as_f64().unwrap() > v["joint_nats_per_image"].as_f64().unwrap() + 20.0, "{v}");
+    for key in ["kl_addressing_nats", "kl_memory_nats"] {
+        assert!((strict[key].as_f64().unwrap() - v[key].as_f64().unwrap()).abs() < 1e-3 * v[key].as_f64().unwrap().abs().max(1.0), "{key}: {v}");
+    }
     // Refined posteriors: both bounds again, tighter, beside the amortised ones.
     let (ok, out, err) = eval(&["--checkpoint", "assets/dkm_mnist.ckpt", "--data", "embedded:mnist-test", "--episodes", "1", "--refine-addresses", "30", "--json"]);
     assert!(ok, "{err}");
@@ -183,6 +193,8 @@ fn eval_names_both_bounds_and_refuses_what_a_model_cannot_do() {
         (vec!["--checkpoint", "assets/ebmm_mnist.ckpt", "--memory-gain"], "not a bound"),
         (vec!["--checkpoint", "assets/dkm_mnist.ckpt", "--memory-gain"], "another episode's memory"),
         (vec!["--checkpoint", "assets/kpp_mnist.ckpt", "--refine-addresses", "1"], "no addressing posterior"),
+        (vec!["--checkpoint", "assets/km_mnist.ckpt", "--sample-memory"], "the DKM's"),
+        (vec!["--checkpoint", "assets/dkm_mnist.ckpt", "--sample-memory", "--mean-w"], "--sample-memory"),
         (vec!["--checkpoint", "assets/dkm_mnist.ckpt", "--refine-addresses", "1", "--mean-w"], "--refine-addresses"),
     ] {
         let mut all = args.clone();

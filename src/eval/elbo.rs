@@ -52,6 +52,9 @@ pub enum Scoring {
     /// one at least as long, the first after the last, cut to the scored episode's size): the
     /// control that shows what the own memory adds.
     OtherEpisodeMemory,
+    /// The joint bound with the memory drawn from its posterior instead of read at its mean
+    /// (the DKM): strict in M. Latents always sampled.
+    SampledMemory,
     /// The joint and the memory-conditional bounds with each image's addressing posterior
     /// refined on its own bound ([`crate::model::refined_address`]): a tighter bound of the
     /// same model, reported beside the amortised one. Latents always sampled.
@@ -82,7 +85,7 @@ fn other_episode(episodes: &[Vec<usize>], i: usize) -> Option<Vec<usize>> {
 /// The bound of each episode of `episodes` under `scoring` (thresholded at 0.5), averaged
 /// per image: a shorter last episode counts for its images. None where the model has no
 /// conditional bound (the EBMM), or for the other-episode control with a single episode, or
-/// without a refinement of its posteriors.
+/// without a sampled-memory read or a refinement of its posteriors.
 /// `device` should not be an autodiff device.
 pub fn evaluate_bound(model: &dyn TrainedModel, set: &ImageSet, episodes: &[Vec<usize>], sampled_w: bool, scoring: Scoring, device: &Device) -> Option<ElboReport> {
     let mut sums: Vec<Metric> = Vec::new();
@@ -97,6 +100,7 @@ pub fn evaluate_bound(model: &dyn TrainedModel, set: &ImageSet, episodes: &[Vec<
                 let others = (done..done + chunk.len()).map(|i| other_episode(episodes, i)).collect::<Option<Vec<_>>>()?;
                 model.conditional_terms(images, evaluation_batch(set, &others, device), sampled_w)?
             }
+            Scoring::SampledMemory => model.sampled_memory_terms(images)?,
             Scoring::RefinedAddresses(refinement) => model.refined_terms(images, refinement)?,
         };
         done += chunk.len();

@@ -312,6 +312,31 @@ impl super::TrainableModel for Dkm {
         Some(Tensor::cat(columns, 1))
     }
 
+    /// The memory written and addressed (against R) as always, w sampled; each episode's read
+    /// from one draw M ~ q(M) instead of R.
+    fn sampled_memory_terms(&self, images: Tensor<3>, config: &DkmConfig) -> Option<super::LossTerms> {
+        let [b, t, _] = images.dims();
+        let (state, codes) = self.write(images.clone(), config);
+        let mu = mem::address(codes, state.mean.clone(), &config.memory); // [B, T, K]
+        let (device, dtype) = (mu.device(), mu.dtype());
+        let eps = Tensor::random(mu.dims(), Distribution::Normal(0.0, 1.0), (&device, dtype));
+        let w = mu.clone() + eps * self.log_w_std.val().exp().reshape([1, 1, 1]);
+        let memory = mem::sample_memory(&state, Tensor::random(state.mean.dims(), Distribution::Normal(0.0, 1.0), (&device, dtype)));
+        let c = memory.dims()[2];
+        let logits = self.decoder.forward(mem::read(w, memory).reshape([b * t, c]));
+        let recon_ll = bernoulli_log_likelihood(images.reshape([b * t, PIXELS]), logits);
+        let kl_w = mem::kl_addressing(mu, self.log_w_std.val(), config.memory.w_prior_std); // [B, T]
+        let kl_m = mem::kl_memory(&state, self.prior_mean.val(), self.prior_log_var.val()); // [B]
+        let per_image = |x: Tensor<1>| x.sum().div_scalar((b * t) as f64);
+        let (recon, kl_w, kl_m) = (per_image(recon_ll.neg()), per_image(kl_w.reshape([b * t])), per_image(kl_m));
+        let joint = recon.clone() + kl_w.clone() + kl_m.clone();
+        Some(super::LossTerms {
+            loss: joint.clone(),
+            terms: vec![(terms::NEG_ELBO, joint), (terms::RECON, recon), (terms::KL_W, kl_w), (terms::KL_M, kl_m)],
+            series: Vec::new(),
+        })
+    }
+
     /// The memory written and addressed as always; each item's q(w) then refined on its own
     /// bound, the memory held at its posterior mean (as every DKM bound here reads it).
     fn refined_terms(&self, images: Tensor<3>, config: &DkmConfig, refinement: Refinement) -> Option<super::LossTerms> {

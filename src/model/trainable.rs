@@ -173,6 +173,17 @@ pub trait TrainableModel: Module + Sized + 'static {
         None
     }
 
+    /// The joint bound with the memory drawn from its posterior (one draw M ~ q(M) per
+    /// episode) where [`Self::loss_terms`] reads it at its mean: a strict bound on the episode's
+    /// −ln p(x₁..x_T)/T where the mean read is a plug-in value in M. The first term is the
+    /// joint −ELBO/T, then its parts. None (the default) where the model has no such read.
+    ///
+    /// # Shapes
+    /// - images: [B, T, 784], binary
+    fn sampled_memory_terms(&self, _images: Tensor<3>, _config: &Self::Config) -> Option<LossTerms> {
+        None
+    }
+
     /// The joint and the memory-conditional bounds with each image's addressing posterior
     /// refined by gradient steps on its own bound (`super::refined_address`): the first term
     /// the joint −ELBO/T, then [`CONDITIONAL_NEG_ELBO`] and the parts. None (the default) where

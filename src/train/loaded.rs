@@ -31,6 +31,9 @@ pub trait TrainedModel: Send {
     /// [`TrainableModel::conditional_terms`].
     fn conditional_terms(&self, scored: Tensor<3>, written: Tensor<3>, sampled: bool) -> Option<LossTerms>;
 
+    /// [`TrainableModel::sampled_memory_terms`].
+    fn sampled_memory_terms(&self, images: Tensor<3>) -> Option<LossTerms>;
+
     /// [`TrainableModel::refined_terms`].
     fn refined_terms(&self, images: Tensor<3>, refinement: Refinement) -> Option<LossTerms>;
 
@@ -73,6 +76,10 @@ impl<M: TrainableModel> TrainedModel for Trained<M> {
 
     fn conditional_terms(&self, scored: Tensor<3>, written: Tensor<3>, sampled: bool) -> Option<LossTerms> {
         self.model.conditional_terms(scored, written, &self.config, sampled)
+    }
+
+    fn sampled_memory_terms(&self, images: Tensor<3>) -> Option<LossTerms> {
+        self.model.sampled_memory_terms(images, &self.config)
     }
 
     fn refined_terms(&self, images: Tensor<3>, refinement: Refinement) -> Option<LossTerms> {
