@@ -188,3 +188,27 @@ fn query_noise_corrupts_only_the_training_address() {
     assert!(Dkm::check_config(&config.clone().with_query_noise(Some(1.5))).is_err());
     assert!(Dkm::check_config(&noisy_config).is_ok());
 }
+
+/// Training that reads from a draw M ~ q(M) changes only the reconstruction: KL(w), KL(M) and
+/// the autoencoder term are the mean read's; evaluation's terms ignore the setting; `eval
+/// --sample-memory`'s terms are the same read.
+#[test]
+fn a_sampled_memory_read_changes_only_the_reconstruction() {
+    use kanerva::model::TrainableModel;
+    let dev = inference_device();
+    let config = small_config();
+    let model = config.init(&dev);
+    let images = binary_episodes(2, 5);
+    let values = |t: kanerva::model::LossTerms| t.terms.into_iter().map(|(_, v)| to_vec(v)[0]).collect::<Vec<f64>>();
+    let mean_read = values(model.loss_terms(images.clone(), &config, false));
+    let sampled_config = config.clone().with_sample_memory_in_training(Some(true));
+    let sampled = values(model.training_terms(images.clone(), &sampled_config));
+    // Terms: -ELBO, recon, KL(w), KL(M)/T, AE.
+    assert_eq!((sampled[2], sampled[3], sampled[4]), (mean_read[2], mean_read[3], mean_read[4]), "{sampled:?} against {mean_read:?}");
+    assert!((sampled[1] - mean_read[1]).abs() > 1e-3, "the read comes from a draw of M: {sampled:?} against {mean_read:?}");
+    assert_eq!(values(model.loss_terms(images.clone(), &sampled_config, false)), mean_read, "evaluation reads the mean");
+    let strict = values(model.sampled_memory_terms(images, &config).expect("the DKM has a sampled-memory read"));
+    // Terms: -ELBO, recon, KL(w), KL(M)/T; the bound is their sum.
+    assert!((strict[0] - strict[1] - strict[2] - strict[3]).abs() < 1e-3 * strict[0].abs(), "{strict:?}");
+    assert!((strict[1] - mean_read[1]).abs() > 1e-3, "{strict:?} against {mean_read:?}");
+}

@@ -81,7 +81,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     };
     config.check().map_err(|e| anyhow::anyhow!("{e}"))?;
     let options = &args.model_options;
-    for (flag, given) in [("--obs-noise-std", options.obs_noise_std.is_some()), ("--kl-addressing-weight", options.kl_addressing_weight.is_some()), ("--query-noise", options.query_noise.is_some())] {
+    for (flag, given) in [("--obs-noise-std", options.obs_noise_std.is_some()), ("--kl-addressing-weight", options.kl_addressing_weight.is_some()), ("--query-noise", options.query_noise.is_some()), ("--sample-memory", options.sample_memory)] {
         anyhow::ensure!(!given || args.model == ModelKind::Dkm, "{flag} is the DKM's; a {} has no such setting", args.model);
     }
     check_writable(&args.out)?;

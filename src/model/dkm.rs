@@ -39,6 +39,10 @@ pub struct DkmConfig {
     /// the loss stays the −ELBO of the clean images; evaluation and reading never corrupt.
     /// None: no corruption (every model before it). An Option so that older cards still load.
     pub query_noise: Option<f64>,
+    /// Training only: read from one draw M ~ q(M) per episode instead of the posterior mean R
+    /// (the paper's `sample_M`), so the training loss is the joint −ELBO strict in M. None or
+    /// false: the mean read (every model before it; an Option so that older cards still load).
+    pub sample_memory_in_training: Option<bool>,
     /// Sample w ~ q(w) for the read in training (the reference does); else use μ.
     #[config(default = true)]
     pub sample_w_in_training: bool,
@@ -107,6 +111,16 @@ pub struct EpisodeTerms {
     pub ae_nats: Tensor<1>,
 }
 
+/// Where a read takes the memory from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemoryRead {
+    /// The posterior mean R (the official code's default): the joint number is then a plug-in
+    /// value in M.
+    Mean,
+    /// One draw M ~ q(M) per episode: the joint −ELBO strict in M.
+    Sampled,
+}
+
 impl Dkm {
     pub fn memory_prior(&self, batch: usize) -> MemoryState {
         MemoryState::prior(self.prior_mean.val(), self.prior_log_var.val(), batch)
@@ -148,15 +162,16 @@ impl Dkm {
     /// # Shapes
     /// - images, written: [B, T, 784], binary
     pub fn episode_terms_with_memory_from(&self, images: Tensor<3>, written: Option<Tensor<3>>, config: &DkmConfig, sample_w: bool) -> EpisodeTerms {
-        self.episode_terms_addressed_from(images, written, None, config, sample_w)
+        self.episode_terms_addressed_from(images, written, None, config, sample_w, MemoryRead::Mean)
     }
 
     /// [`Self::episode_terms_with_memory_from`] with each item addressed from `queries`' codes
-    /// instead of its own (None: its own), e.g. a corrupted copy (`query_noise`).
+    /// instead of its own (None: its own), e.g. a corrupted copy (`query_noise`), and read from
+    /// the memory as `memory_read` says (addressed against R either way).
     ///
     /// # Shapes
     /// - images, written, queries: [B, T, 784]
-    fn episode_terms_addressed_from(&self, images: Tensor<3>, written: Option<Tensor<3>>, queries: Option<Tensor<3>>, config: &DkmConfig, sample_w: bool) -> EpisodeTerms {
+    fn episode_terms_addressed_from(&self, images: Tensor<3>, written: Option<Tensor<3>>, queries: Option<Tensor<3>>, config: &DkmConfig, sample_w: bool, memory_read: MemoryRead) -> EpisodeTerms {
         let [b, t, _] = images.dims();
         let (state, codes) = match written {
             None => self.write(images.clone(), config),
@@ -171,7 +186,11 @@ impl Dkm {
         } else {
             mu.clone()
         };
-        let read = mem::read(w, state.mean.clone()); // [B, T, C]
+        let memory = match memory_read {
+            MemoryRead::Mean => state.mean.clone(),
+            MemoryRead::Sampled => mem::sample_memory(&state, Tensor::random(state.mean.dims(), Distribution::Normal(0.0, 1.0), (&mu.device(), mu.dtype()))),
+        };
+        let read = mem::read(w, memory); // [B, T, C]
         let c = read.dims()[2];
         let targets = images.reshape([b * t, PIXELS]);
         let recon_ll = bernoulli_log_likelihood(targets.clone(), self.decoder.forward(read.reshape([b * t, c])));
@@ -232,15 +251,20 @@ impl super::TrainableModel for Dkm {
             .with_kl_addressing_weight(options.kl_addressing_weight)
             .with_ae_weight(options.ae_weight)
             .with_query_noise(options.query_noise)
+            .with_sample_memory_in_training(options.sample_memory.then_some(true))
     }
 
-    /// The source's shapes with the command line's KL(w) and autoencoder weights and query
-    /// noise, and its σξ where given (no parameter's shape depends on them).
+    /// The source's shapes with the command line's KL(w) and autoencoder weights, query noise
+    /// and memory read, and its σξ where given (no parameter's shape depends on them).
     fn fine_tune_config(mut source: DkmConfig, options: &super::ModelOptions) -> DkmConfig {
         if let Some(std) = options.obs_noise_std {
             source.memory.obs_noise_std = std;
         }
-        source.with_kl_addressing_weight(options.kl_addressing_weight).with_ae_weight(options.ae_weight).with_query_noise(options.query_noise)
+        source
+            .with_kl_addressing_weight(options.kl_addressing_weight)
+            .with_ae_weight(options.ae_weight)
+            .with_query_noise(options.query_noise)
+            .with_sample_memory_in_training(options.sample_memory.then_some(true))
     }
 
     fn check_config(config: &DkmConfig) -> Result<(), String> {
@@ -267,16 +291,16 @@ impl super::TrainableModel for Dkm {
     /// With `query_noise` p: each item addressed from a copy with a share p of its pixels set
     /// to random bits (salt and pepper, as `data::Corruption::SaltPepper`, drawn here on the
     /// device for the whole batch), the memory written from the clean episode.
+    /// With `sample_memory_in_training`: each read from one draw M ~ q(M) per episode.
     fn training_terms(&self, images: Tensor<3>, config: &DkmConfig) -> super::LossTerms {
-        let Some(p) = config.query_noise.filter(|&p| p > 0.0) else {
-            return self.loss_terms(images, config, config.sample_w_in_training);
-        };
-        let (device, dtype) = (images.device(), images.dtype());
-        let hit = Tensor::random(images.dims(), Distribution::Bernoulli(p), (&device, dtype));
-        let bits = Tensor::random(images.dims(), Distribution::Bernoulli(0.5), (&device, dtype));
-        let queries = images.clone() * hit.clone().neg().add_scalar(1.0) + hit * bits;
-        let t = self.episode_terms_addressed_from(images, None, Some(queries), config, config.sample_w_in_training);
-        terms_of(t)
+        let queries = config.query_noise.filter(|&p| p > 0.0).map(|p| {
+            let (device, dtype) = (images.device(), images.dtype());
+            let hit = Tensor::random(images.dims(), Distribution::Bernoulli(p), (&device, dtype));
+            let bits = Tensor::random(images.dims(), Distribution::Bernoulli(0.5), (&device, dtype));
+            images.clone() * hit.clone().neg().add_scalar(1.0) + hit * bits
+        });
+        let memory_read = if config.sample_memory_in_training == Some(true) { MemoryRead::Sampled } else { MemoryRead::Mean };
+        terms_of(self.episode_terms_addressed_from(images, None, queries, config, config.sample_w_in_training, memory_read))
     }
 
     /// recon + KL(w), the memory written from `written` and held at its posterior mean.
@@ -315,24 +339,10 @@ impl super::TrainableModel for Dkm {
     /// The memory written and addressed (against R) as always, w sampled; each episode's read
     /// from one draw M ~ q(M) instead of R.
     fn sampled_memory_terms(&self, images: Tensor<3>, config: &DkmConfig) -> Option<super::LossTerms> {
-        let [b, t, _] = images.dims();
-        let (state, codes) = self.write(images.clone(), config);
-        let mu = mem::address(codes, state.mean.clone(), &config.memory); // [B, T, K]
-        let (device, dtype) = (mu.device(), mu.dtype());
-        let eps = Tensor::random(mu.dims(), Distribution::Normal(0.0, 1.0), (&device, dtype));
-        let w = mu.clone() + eps * self.log_w_std.val().exp().reshape([1, 1, 1]);
-        let memory = mem::sample_memory(&state, Tensor::random(state.mean.dims(), Distribution::Normal(0.0, 1.0), (&device, dtype)));
-        let c = memory.dims()[2];
-        let logits = self.decoder.forward(mem::read(w, memory).reshape([b * t, c]));
-        let recon_ll = bernoulli_log_likelihood(images.reshape([b * t, PIXELS]), logits);
-        let kl_w = mem::kl_addressing(mu, self.log_w_std.val(), config.memory.w_prior_std); // [B, T]
-        let kl_m = mem::kl_memory(&state, self.prior_mean.val(), self.prior_log_var.val()); // [B]
-        let per_image = |x: Tensor<1>| x.sum().div_scalar((b * t) as f64);
-        let (recon, kl_w, kl_m) = (per_image(recon_ll.neg()), per_image(kl_w.reshape([b * t])), per_image(kl_m));
-        let joint = recon.clone() + kl_w.clone() + kl_m.clone();
+        let t = self.episode_terms_addressed_from(images, None, None, config, true, MemoryRead::Sampled);
         Some(super::LossTerms {
-            loss: joint.clone(),
-            terms: vec![(terms::NEG_ELBO, joint), (terms::RECON, recon), (terms::KL_W, kl_w), (terms::KL_M, kl_m)],
+            loss: t.nats_per_image.clone(),
+            terms: vec![(terms::NEG_ELBO, t.nats_per_image), (terms::RECON, t.recon_nats), (terms::KL_W, t.kl_addressing_nats), (terms::KL_M, t.kl_memory_nats)],
             series: Vec::new(),
         })
     }

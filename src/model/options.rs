@@ -65,6 +65,12 @@ pub struct ModelOptions {
     /// memory written from the clean episode; the loss stays a bound. Unset: none.
     #[arg(long)]
     pub query_noise: Option<f64>,
+    /// DKM, training only: read each item from one draw M ~ q(M) per episode instead of the
+    /// memory's posterior mean R (the paper's `sample_M` option), so the loss is the joint
+    /// −ELBO strict in M (`eval --sample-memory` scores it). Unset: the mean read, every model
+    /// before it. A resume repeats it (the card's config must match).
+    #[arg(long)]
+    pub sample_memory: bool,
 }
 
 impl Default for ModelOptions {
@@ -87,6 +93,7 @@ impl Default for ModelOptions {
             ae_weight: 1.0,
             obs_noise_std: None,
             query_noise: None,
+            sample_memory: false,
         }
     }
 }
