@@ -76,6 +76,15 @@ pub(crate) fn truncated_normal(n: usize, rng: &mut SplitMix64) -> Vec<f32> {
 }
 
 impl DkmConfig {
+    /// The settings that shape the training loss and no parameter: the command line's KL(w)
+    /// and autoencoder weights, query noise and memory read.
+    fn with_training_options(self, options: &super::ModelOptions) -> Self {
+        self.with_kl_addressing_weight(options.kl_addressing_weight)
+            .with_ae_weight(options.ae_weight)
+            .with_query_noise(options.query_noise)
+            .with_sample_memory_in_training(options.sample_memory.then_some(true))
+    }
+
     pub fn init(&self, device: &Device) -> Dkm {
         device.seed(self.seed);
         let (k, c) = (self.memory.slots, self.memory.code_size);
@@ -248,10 +257,7 @@ impl super::TrainableModel for Dkm {
             .with_arch(options.arch)
             .with_seed(seed)
             .with_memory(memory)
-            .with_kl_addressing_weight(options.kl_addressing_weight)
-            .with_ae_weight(options.ae_weight)
-            .with_query_noise(options.query_noise)
-            .with_sample_memory_in_training(options.sample_memory.then_some(true))
+            .with_training_options(options)
     }
 
     /// The source's shapes with the command line's KL(w) and autoencoder weights, query noise
@@ -260,11 +266,7 @@ impl super::TrainableModel for Dkm {
         if let Some(std) = options.obs_noise_std {
             source.memory.obs_noise_std = std;
         }
-        source
-            .with_kl_addressing_weight(options.kl_addressing_weight)
-            .with_ae_weight(options.ae_weight)
-            .with_query_noise(options.query_noise)
-            .with_sample_memory_in_training(options.sample_memory.then_some(true))
+        source.with_training_options(options)
     }
 
     fn check_config(config: &DkmConfig) -> Result<(), String> {
