@@ -5,7 +5,11 @@
 //! K++ says it has no joint bound. Small untrained models on the embedded MNIST test images:
 //! nothing beside the repository is needed.
 
+mod common;
+
 use std::process::Command;
+
+use common::device_rng;
 
 use kanerva::backend::inference_device;
 use kanerva::data::{ImageSet, load_named, to_model_size};
@@ -17,14 +21,6 @@ use kanerva::train::{Trained, TrainedModel, every_image_test_episodes, standard_
 const EPISODES: usize = 16;
 const T: usize = 8;
 
-/// The device's random stream is one per process: tests that seed it and then draw (model
-/// initialisation, sampled addresses, importance samples) take turns, so each sees the stream
-/// it seeded and its numbers do not depend on what runs beside it.
-static DEVICE_RNG: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn device_rng() -> std::sync::MutexGuard<'static, ()> {
-    DEVICE_RNG.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
 
 fn images() -> ImageSet {
     let set = to_model_size(load_named("embedded:mnist-test").unwrap());

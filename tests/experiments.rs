@@ -1,15 +1,10 @@
 //! Every built-in experiment's quick protocol runs, writes its JSON record, CSV and PNG plots,
 //! and shows a property that must hold; the same seeds give the same record.
 
+mod common;
+
+use common::device_rng;
 use kanerva::experiment::{ExperimentRecord, built_in, find, run};
-
-/// Runs that sample on the device (the bounds seed its one random stream) take turns: two at
-/// once would interleave their draws and neither would see its own seed's numbers.
-static DEVICE_RNG: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn device_rng() -> std::sync::MutexGuard<'static, ()> {
-    DEVICE_RNG.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
 
 fn quick(name: &str) -> (ExperimentRecord, tempfile::TempDir) {
     let _turn = device_rng();

@@ -3,6 +3,9 @@
 //! KL(M)); with steps they are tighter, the joint still the conditional plus KL(M)/T; the KL of
 //! a diagonal Gaussian against its hand form; kinds without such a posterior say so.
 
+mod common;
+
+use common::device_rng;
 use burn::tensor::{Tensor, TensorData};
 use kanerva::backend::inference_device;
 use kanerva::data::{ImageSet, load_named, to_model_size};
@@ -12,12 +15,6 @@ use kanerva::model::refined_address::{Refinement, kl_diagonal};
 use kanerva::model::{Dkm, DkmConfig, Km, KmConfig};
 use kanerva::train::{Trained, TrainedModel, standard_test_episodes};
 
-/// The device's random stream is one per process: the tests that seed it take turns.
-static DEVICE_RNG: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn device_rng() -> std::sync::MutexGuard<'static, ()> {
-    DEVICE_RNG.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
 
 fn images() -> ImageSet {
     let set = to_model_size(load_named("embedded:mnist-test").unwrap());

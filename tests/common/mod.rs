@@ -9,6 +9,15 @@ pub mod training;
 use burn::tensor::{DType, Device, Tensor, TensorData};
 use kanerva::rng::SplitMix64;
 
+/// The device's random stream is one per process: tests that seed it and then draw (model
+/// initialisation, sampled latents, importance samples) take turns, so each sees the stream it
+/// seeded and its numbers do not depend on what runs beside it.
+static DEVICE_RNG: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+pub fn device_rng() -> std::sync::MutexGuard<'static, ()> {
+    DEVICE_RNG.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 pub fn device() -> Device {
     kanerva::backend::inference_device()
 }
