@@ -13,6 +13,7 @@
 
 use rayon::prelude::*;
 
+use super::image_layout::{add_channel_sums, side_by_side, write_side_by_side};
 use super::thread_buffers::{with_scratch, zeroed_by_threads};
 
 use super::strided_copy::{self, VerticalMap, HorizontalMap};
@@ -287,34 +288,6 @@ fn over_chunks(plan: ChunkPlan, per_chunk: impl Fn(ChunkStep) + Sync) -> LayerGr
     LayerGrads { input, weight, bias }
 }
 
-/// Lays the images `images` of a batch [N, C, P] side by side as one matrix [C, b·P].
-fn side_by_side(batch: &[f32], images: std::ops::Range<usize>, channels: usize, positions: usize, out: &mut [f32]) {
-    let row_len = images.len() * positions;
-    for (k, i) in images.enumerate() {
-        for c in 0..channels {
-            let src = &batch[(i * channels + c) * positions..(i * channels + c + 1) * positions];
-            out[c * row_len + k * positions..c * row_len + (k + 1) * positions].copy_from_slice(src);
-        }
-    }
-}
-
-/// The inverse of [`side_by_side`]: [C, b·P] back to b images [b, C, P].
-fn split_images(wide: &[f32], count: usize, channels: usize, positions: usize, out: &mut [f32]) {
-    let row_len = count * positions;
-    for k in 0..count {
-        for c in 0..channels {
-            out[(k * channels + c) * positions..(k * channels + c + 1) * positions].copy_from_slice(&wide[c * row_len + k * positions..c * row_len + (k + 1) * positions]);
-        }
-    }
-}
-
-/// Adds each channel's sum of `grad` [C, P] to `bias` [C].
-fn add_channel_sums(grad: &[f32], positions: usize, bias: &mut [f32]) {
-    for (acc, plane) in bias.iter_mut().zip(grad.chunks_exact(positions)) {
-        *acc += plane.iter().sum::<f32>();
-    }
-}
-
 /// `y = conv2d(x, weight) + bias` (stride/padding of `patches`, dilation 1, groups 1): per
 /// chunk of images one GEMM, weight [C_out, rows] · patches [rows, b·P].
 ///
@@ -332,8 +305,8 @@ pub fn conv2d_forward(x: &[f32], weight: &[f32], bias: &[f32], n: usize, patches
         let count = images.len() / out_len;
         let span = count * positions;
         patches.im2col(&x[first * image_len..(first + count) * image_len], cols, span);
-        matmul(c_out, span, rows, wide, false, MatRef::row_major(weight, rows), MatRef::row_major(&cols[..rows * span], span));
-        split_images(&wide[..c_out * span], count, c_out, positions, images);
+        let cols = &cols[..rows * span];
+        write_side_by_side(images, wide, count, c_out, positions, |y| matmul(c_out, span, rows, y, false, MatRef::row_major(weight, rows), MatRef::row_major(cols, span)));
         add_bias(images, positions, bias);
     })
 }
@@ -387,9 +360,9 @@ pub fn conv2d_backward(x: &[f32], weight: &[f32], grad_out: &[f32], n: usize, pa
     over_chunks(plan, |step| {
         let wide = step.images.len() * positions;
         let [cols, gy, cols_grad] = step.scratch;
-        let (cols, gy) = (&mut cols[..rows * wide], &mut gy[..c_out * wide]);
+        let cols = &mut cols[..rows * wide];
         patches.im2col(&x[step.images.start * image_len..step.images.end * image_len], cols, wide);
-        side_by_side(grad_out, step.images.clone(), c_out, positions, gy);
+        let gy = side_by_side(grad_out, step.images.clone(), c_out, positions, gy);
         // dW [C_out, rows] += dY [C_out, b·P] · colsᵀ [b·P, rows]
         matmul(c_out, rows, wide, step.weight_grad, true, MatRef::row_major(gy, wide), MatRef::transposed(cols, wide));
         add_channel_sums(gy, wide, step.bias_grad);
@@ -398,8 +371,8 @@ pub fn conv2d_backward(x: &[f32], weight: &[f32], grad_out: &[f32], n: usize, pa
             // dX [C_in, b·P] = W' [C_in, C_out·KH·KW] · patches of dY (a gather, no scatter-add).
             let dy_cols = &mut cols_grad[..dy_rows * wide];
             grad_patches.im2col(&grad_out[step.images.start * c_out * positions..step.images.end * c_out * positions], dy_cols, wide);
-            matmul(patches.channels, wide, dy_rows, &mut cols[..patches.channels * wide], false, MatRef::row_major(flipped, dy_rows), MatRef::row_major(dy_cols, wide));
-            split_images(&cols[..patches.channels * wide], step.images.len(), patches.channels, positions, gx);
+            let dy_cols = &*dy_cols;
+            write_side_by_side(gx, cols, step.images.len(), patches.channels, positions, |dx| matmul(patches.channels, wide, dy_rows, dx, false, MatRef::row_major(flipped, dy_rows), MatRef::row_major(dy_cols, wide)));
         } else {
             // dcols [rows, b·P] = Wᵀ [rows, C_out] · dY [C_out, b·P], folded back onto each image.
             let cols_grad = &mut cols_grad[..rows * wide];
@@ -427,8 +400,8 @@ pub fn conv_transpose2d_forward(x: &[f32], weight: &[f32], bias: &[f32], n: usiz
     over_output_chunks(n, out_len, images_per_chunk(rows.max(c_in) * positions), [rows * positions, c_in * positions], |first, images, [cols, xs]| {
         let count = images.len() / out_len;
         let span = count * positions;
-        side_by_side(x, first..first + count, c_in, positions, xs);
-        matmul(rows, span, c_in, cols, false, MatRef::transposed(weight, rows), MatRef::row_major(&xs[..c_in * span], span));
+        let xs = side_by_side(x, first..first + count, c_in, positions, xs);
+        matmul(rows, span, c_in, cols, false, MatRef::transposed(weight, rows), MatRef::row_major(xs, span));
         patches.col2im_add(&cols[..rows * span], span, images);
         add_bias(images, plane, bias);
     })
@@ -454,19 +427,19 @@ pub fn conv_transpose2d_backward(x: &[f32], weight: &[f32], grad_out: &[f32], n:
     over_chunks(plan, |step| {
         let wide = step.images.len() * positions;
         let [cols, xs, gxs] = step.scratch;
-        let (cols, xs, gxs) = (&mut cols[..rows * wide], &mut xs[..c_in * wide], &mut gxs[..c_in * wide]);
+        let cols = &mut cols[..rows * wide];
         let gy = &grad_out[step.images.start * out_len..step.images.end * out_len];
         patches.im2col(gy, cols, wide);
         for image in gy.chunks_exact(out_len) {
             add_channel_sums(image, patches.size[0] * patches.size[1], step.bias_grad);
         }
-        side_by_side(x, step.images.clone(), c_in, positions, xs);
+        let xs = side_by_side(x, step.images.clone(), c_in, positions, xs);
         // dW [C_in, rows] += X [C_in, b·P] · colsᵀ [b·P, rows]
         matmul(c_in, rows, wide, step.weight_grad, true, MatRef::row_major(xs, wide), MatRef::transposed(cols, wide));
         if let Some(gx) = step.input_grad {
             // dX [C_in, b·P] = W [C_in, rows] · cols [rows, b·P]
-            matmul(c_in, wide, rows, gxs, false, MatRef::row_major(weight, rows), MatRef::row_major(cols, wide));
-            split_images(gxs, step.images.len(), c_in, positions, gx);
+            let cols = &*cols;
+            write_side_by_side(gx, gxs, step.images.len(), c_in, positions, |dx| matmul(c_in, wide, rows, dx, false, MatRef::row_major(weight, rows), MatRef::row_major(cols, wide)));
         }
     })
 }

@@ -29,6 +29,7 @@ pub mod dense_rows;
 pub mod launch_count;
 pub mod fast_conv;
 pub mod flex_linalg;
+mod image_layout;
 pub mod fused_bernoulli;
 pub mod parallel_relu;
 mod strided_copy;
