@@ -8,6 +8,7 @@ use burn::grad_clipping::GradientClippingConfig;
 use burn::tensor::Device;
 use serde::Serialize;
 
+use crate::kernels::on_worker_thread;
 use crate::model::{Metric, Metrics, TrainableModel};
 
 use super::checkpoint::{CheckpointCard, CheckpointError, CheckpointFile, FORMAT_VERSION, save_checkpoint};
@@ -155,12 +156,17 @@ pub fn train_model<M: TrainableModel>(
             break TrainOutcome::TimeLimit { steps: step };
         }
         let images = batcher.next_batch(config.batch, config.episode_size, device);
-        let terms = model.training_terms(images, model_config);
-        let loss_value = scalar(terms.loss.clone());
-        if !loss_value.is_finite() {
+        // The model goes to the rayon thread and back (it is Send, not Sync).
+        let (returned, terms, loss_value, grads) = on_worker_thread(move || {
+            let terms = model.training_terms(images, model_config);
+            let loss_value = scalar(terms.loss.clone());
+            let grads = loss_value.is_finite().then(|| GradientsParams::from_grads(terms.loss.backward(), &model));
+            (model, terms, loss_value, grads)
+        });
+        model = returned;
+        let Some(grads) = grads else {
             return Err(TrainError::NonFinite { step: step + 1, value: loss_value, last_saved });
-        }
-        let grads = GradientsParams::from_grads(terms.loss.backward(), &model);
+        };
         model = optimizer.step(config.lr, model, grads);
         step += 1;
         if step % config.log_every == 0 || step == config.steps {
