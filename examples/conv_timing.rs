@@ -35,8 +35,8 @@ fn main() {
         time(&format!("conv {cin}->{cout} forward + backward"), || { let _ = conv2d(&conv, x.clone()).sum().backward(); });
         let p = Patches { channels: cin, size: [side, side], kernel: [4, 4], stride: [2, 2], padding: [1, 1], out: [side / 2, side / 2] };
         let (xs, w, gy) = (rnd(n * p.image_len()), rnd(cout * p.rows()), rnd(n * cout * p.positions()));
-        time(&format!("conv {cin}->{cout} backward kernels (with dx)"), || { let _ = conv2d_backward(&xs, &w, &gy, n, p, cout, true); });
-        time(&format!("conv {cin}->{cout} backward kernels (dw only)"), || { let _ = conv2d_backward(&xs, &w, &gy, n, p, cout, false); });
+        time(&format!("conv {cin}->{cout} backward kernels (with dx)"), || { let _ = conv2d_backward(&xs, &w, &gy, None, n, p, cout, true); });
+        time(&format!("conv {cin}->{cout} backward kernels (dw only)"), || { let _ = conv2d_backward(&xs, &w, &gy, None, n, p, cout, false); });
         // The patch copies alone (strided_copy.rs), in chunks of 10 images, on this thread.
         let (chunk, image_len) = (10, p.image_len());
         let mut cols = vec![0.0f32; p.rows() * chunk * p.positions()];
@@ -60,6 +60,6 @@ fn main() {
         time(&format!("deconv {cin}->{cout} forward + backward"), || { let _ = conv_transpose2d(&deconv, x.clone()).sum().backward(); });
         let p = Patches { channels: cout, size: [2 * side, 2 * side], kernel: [4, 4], stride: [2, 2], padding: [1, 1], out: [side, side] };
         let (xs, w, gy) = (rnd(n * cin * p.positions()), rnd(cin * p.rows()), rnd(n * p.image_len()));
-        time(&format!("deconv {cin}->{cout} backward kernels"), || { let _ = conv_transpose2d_backward(&xs, &w, &gy, n, p, cin, true); });
+        time(&format!("deconv {cin}->{cout} backward kernels"), || { let _ = conv_transpose2d_backward(&xs, &w, &gy, None, n, p, cin, true); });
     }
 }

@@ -11,10 +11,9 @@
 //!
 //! Dilation 1 and groups 1 only; the caller routes everything else to burn's generic path.
 
-use rayon::prelude::*;
-
+pub use super::chunked_passes::LayerGrads;
+use super::chunked_passes::{ChunkPlan, add_bias, images_per_chunk, over_chunks, over_output_chunks};
 use super::image_layout::{add_channel_sums, side_by_side, write_side_by_side};
-use super::thread_buffers::{with_scratch, zeroed_by_threads};
 
 use super::strided_copy::{self, VerticalMap, HorizontalMap};
 
@@ -207,95 +206,14 @@ fn matmul(m: usize, n: usize, k: usize, dst: &mut [f32], accumulate: bool, lhs: 
     }
 }
 
-/// Gradients of one convolution-like layer, flat and row-major.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LayerGrads {
-    /// Same shape as the layer's input; None when it was not asked for.
-    pub input: Option<Vec<f32>>,
-    pub weight: Vec<f32>,
-    pub bias: Vec<f32>,
-}
-
-/// What one chunk's backward step works on: its images, its slot of the input gradient (if
-/// asked for), its thread's weight- and bias-gradient accumulators, and three scratch
-/// matrices of `ChunkPlan::scratch_per_image` floats an image each.
-struct ChunkStep<'a> {
-    images: std::ops::Range<usize>,
-    input_grad: Option<&'a mut [f32]>,
-    weight_grad: &'a mut [f32],
-    bias_grad: &'a mut [f32],
-    scratch: [&'a mut [f32]; 3],
-}
-
-/// Sizes for [`over_chunks`].
-struct ChunkPlan {
-    images: usize,
-    /// Floats of one image's input gradient.
-    input_len: usize,
-    want_input: bool,
-    weight_len: usize,
-    bias_len: usize,
-    /// Floats per image of each scratch matrix.
-    scratch_per_image: usize,
-}
-
-/// Images per GEMM: enough columns for the matrix kernels to run near their peak, few enough
-/// that a chunk's patch matrix (`per_image` floats an image) stays around 1 MB, in cache.
-fn images_per_chunk(per_image: usize) -> usize {
-    (262_144 / per_image.max(1)).clamp(1, 64)
-}
-
-/// Splits the batch over the threads and each thread's share into chunks of
-/// [`images_per_chunk`] images, runs `per_chunk` on each, then sums the threads'
-/// accumulators.
-fn over_chunks(plan: ChunkPlan, per_chunk: impl Fn(ChunkStep) + Sync) -> LayerGrads {
-    let ChunkPlan { images: n, input_len, want_input, weight_len, bias_len, scratch_per_image } = plan;
-    let share = n.div_ceil(rayon::current_num_threads().max(1)).max(1);
-    let chunk = images_per_chunk(scratch_per_image);
-    let mut input = want_input.then(|| zeroed_by_threads(n * input_len));
-    let slots: Vec<Option<&mut [f32]>> = match input.as_mut() {
-        Some(buf) => buf.chunks_mut(share * input_len.max(1)).map(Some).collect(),
-        None => (0..n.div_ceil(share)).map(|_| None).collect(),
-    };
-    let partials: Vec<(Vec<f32>, Vec<f32>)> = slots
-        .into_par_iter()
-        .enumerate()
-        .map(|(t, mut slot)| {
-            let (mut weight, mut bias) = (vec![0.0f32; weight_len], vec![0.0f32; bias_len]);
-            let (start, end) = (t * share, n.min((t + 1) * share));
-            with_scratch([chunk.min(end - start) * scratch_per_image; 3], |[a, b, c]| {
-                for first in (start..end).step_by(chunk) {
-                    let images = first..end.min(first + chunk);
-                    let local = (first - start) * input_len..(images.end - start) * input_len;
-                    per_chunk(ChunkStep {
-                        input_grad: slot.as_deref_mut().map(|s| &mut s[local]),
-                        images,
-                        weight_grad: &mut weight,
-                        bias_grad: &mut bias,
-                        scratch: [&mut *a, &mut *b, &mut *c],
-                    });
-                }
-            });
-            (weight, bias)
-        })
-        .collect();
-    let mut parts = partials.into_iter();
-    let (mut weight, mut bias) = parts.next().unwrap_or_else(|| (vec![0.0; weight_len], vec![0.0; bias_len]));
-    for (w, b) in parts {
-        weight.iter_mut().zip(&w).for_each(|(acc, v)| *acc += v);
-        bias.iter_mut().zip(&b).for_each(|(acc, v)| *acc += v);
-    }
-    LayerGrads { input, weight, bias }
-}
-
-/// `y = conv2d(x, weight) + bias` (stride/padding of `patches`, dilation 1, groups 1): per
-/// chunk of images one GEMM, weight [C_out, rows] · patches [rows, b·P].
+/// `y = conv2d(x, weight) + bias` (stride/padding of `patches`, dilation 1, groups 1), then
+/// max(y, 0) if `relu`: per chunk of images one GEMM, weight [C_out, rows] · patches [rows, b·P].
 ///
 /// # Shapes
 /// - x: [N, C_in, H, W] (`patches` describes one image of it)
 /// - weight: [C_out, C_in, KH, KW]; bias: [C_out]
 /// - returns [N, C_out, OH, OW]
-pub fn conv2d_forward(x: &[f32], weight: &[f32], bias: &[f32], n: usize, patches: Patches, c_out: usize) -> Vec<f32> {
+pub fn conv2d_forward(x: &[f32], weight: &[f32], bias: &[f32], n: usize, patches: Patches, c_out: usize, relu: bool) -> Vec<f32> {
     let (rows, positions, image_len) = (patches.rows(), patches.positions(), patches.image_len());
     assert_eq!(x.len(), n * image_len, "conv2d_forward: input size");
     assert_eq!(weight.len(), c_out * rows, "conv2d_forward: weight size");
@@ -307,48 +225,19 @@ pub fn conv2d_forward(x: &[f32], weight: &[f32], bias: &[f32], n: usize, patches
         patches.im2col(&x[first * image_len..(first + count) * image_len], cols, span);
         let cols = &cols[..rows * span];
         write_side_by_side(images, wide, count, c_out, positions, |y| matmul(c_out, span, rows, y, false, MatRef::row_major(weight, rows), MatRef::row_major(cols, span)));
-        add_bias(images, positions, bias);
+        add_bias(images, positions, bias, relu);
     })
 }
 
-/// Runs `per_chunk(first image, its outputs, two scratch buffers)` over the batch's outputs
-/// (`out_len` floats an image) in chunks of `chunk` images, the threads taking equal shares;
-/// returns the outputs (zeroed before).
-fn over_output_chunks(n: usize, out_len: usize, chunk: usize, scratch_per_image: [usize; 2], per_chunk: impl Fn(usize, &mut [f32], [&mut [f32]; 2]) + Sync) -> Vec<f32> {
-    let mut out = zeroed_by_threads(n * out_len);
-    if out.is_empty() {
-        return out;
-    }
-    let share = n.div_ceil(rayon::current_num_threads().max(1)).max(1);
-    out.par_chunks_mut(share * out_len).enumerate().for_each(|(t, part)| {
-        // Scratch for the chunk size actually used: a single image (a query being read) must
-        // not pay for zeroing a 64-image chunk on the thread's first call.
-        let images = chunk.min(part.len() / out_len);
-        with_scratch(scratch_per_image.map(|len| len * images), |[a, b]| {
-            for (c, images) in part.chunks_mut(chunk * out_len).enumerate() {
-                per_chunk(t * share + c * chunk, images, [&mut *a, &mut *b]);
-            }
-        });
-    });
-    out
-}
-
-/// Adds `bias[c]` to every channel plane (`plane` floats) of the images in `images`.
-fn add_bias(images: &mut [f32], plane: usize, bias: &[f32]) {
-    for (channel, b) in images.chunks_exact_mut(plane).zip(bias.iter().cycle()) {
-        channel.iter_mut().for_each(|v| *v += b);
-    }
-}
-
 /// Gradients of `y = conv2d(x, weight) + bias` (stride/padding of `patches`, dilation 1,
-/// groups 1), given the output gradient.
+/// groups 1), given the output gradient; with `relu_output` (max(y, 0)), of that ReLU's output.
 ///
 /// # Shapes
 /// - x: [N, C_in, H, W] (`patches` describes one image of it)
 /// - weight: [C_out, C_in, KH, KW]
 /// - grad_out: [N, C_out, OH, OW]
 /// - returns input [N, C_in, H, W] (if `want_input`), weight [C_out, C_in, KH, KW], bias [C_out]
-pub fn conv2d_backward(x: &[f32], weight: &[f32], grad_out: &[f32], n: usize, patches: Patches, c_out: usize, want_input: bool) -> LayerGrads {
+pub fn conv2d_backward(x: &[f32], weight: &[f32], grad_out: &[f32], relu_output: Option<&[f32]>, n: usize, patches: Patches, c_out: usize, want_input: bool) -> LayerGrads {
     let (rows, positions, image_len) = (patches.rows(), patches.positions(), patches.image_len());
     assert_eq!(x.len(), n * image_len, "conv2d_backward: input size");
     assert_eq!(weight.len(), c_out * rows, "conv2d_backward: weight size");
@@ -356,13 +245,13 @@ pub fn conv2d_backward(x: &[f32], weight: &[f32], grad_out: &[f32], n: usize, pa
     // Size-keeping stride 1: dX as a convolution of dY, whose windows the third scratch holds.
     let transposed = (want_input && patches.keeps_size()).then(|| patches.transposed_convolution(weight, c_out));
     let dy_rows = if transposed.is_some() { c_out * patches.kernel[0] * patches.kernel[1] } else { 0 };
-    let plan = ChunkPlan { images: n, input_len: image_len, want_input, weight_len: c_out * rows, bias_len: c_out, scratch_per_image: rows.max(c_out).max(dy_rows) * positions };
+    let plan = ChunkPlan { images: n, grad_out, relu_output, input_len: image_len, want_input, weight_len: c_out * rows, bias_len: c_out, scratch_per_image: rows.max(c_out).max(dy_rows) * positions };
     over_chunks(plan, |step| {
         let wide = step.images.len() * positions;
         let [cols, gy, cols_grad] = step.scratch;
         let cols = &mut cols[..rows * wide];
         patches.im2col(&x[step.images.start * image_len..step.images.end * image_len], cols, wide);
-        let gy = side_by_side(grad_out, step.images.clone(), c_out, positions, gy);
+        let gy = side_by_side(step.grad_out, 0..step.images.len(), c_out, positions, gy);
         // dW [C_out, rows] += dY [C_out, b·P] · colsᵀ [b·P, rows]
         matmul(c_out, rows, wide, step.weight_grad, true, MatRef::row_major(gy, wide), MatRef::transposed(cols, wide));
         add_channel_sums(gy, wide, step.bias_grad);
@@ -370,7 +259,7 @@ pub fn conv2d_backward(x: &[f32], weight: &[f32], grad_out: &[f32], n: usize, pa
         if let Some((grad_patches, flipped)) = &transposed {
             // dX [C_in, b·P] = W' [C_in, C_out·KH·KW] · patches of dY (a gather, no scatter-add).
             let dy_cols = &mut cols_grad[..dy_rows * wide];
-            grad_patches.im2col(&grad_out[step.images.start * c_out * positions..step.images.end * c_out * positions], dy_cols, wide);
+            grad_patches.im2col(step.grad_out, dy_cols, wide);
             let dy_cols = &*dy_cols;
             write_side_by_side(gx, cols, step.images.len(), patches.channels, positions, |dx| matmul(patches.channels, wide, dy_rows, dx, false, MatRef::row_major(flipped, dy_rows), MatRef::row_major(dy_cols, wide)));
         } else {
@@ -382,7 +271,8 @@ pub fn conv2d_backward(x: &[f32], weight: &[f32], grad_out: &[f32], n: usize, pa
     })
 }
 
-/// `y = conv_transpose2d(x, weight) + bias` (dilation 1, groups 1, no output padding): per
+/// `y = conv_transpose2d(x, weight) + bias` (dilation 1, groups 1, no output padding), then
+/// max(y, 0) if `relu`: per
 /// chunk of images one GEMM, weightᵀ [rows, C_in] · x [C_in, b·P], folded onto the outputs
 /// by col2im. `patches` describes one output image read with the layer's stride and padding
 /// (as in [`conv_transpose2d_backward`]).
@@ -390,7 +280,7 @@ pub fn conv2d_backward(x: &[f32], weight: &[f32], grad_out: &[f32], n: usize, pa
 /// # Shapes
 /// - x: [N, C_in, H, W]; weight: [C_in, C_out, KH, KW]; bias: [C_out]
 /// - returns [N, C_out, OH, OW]
-pub fn conv_transpose2d_forward(x: &[f32], weight: &[f32], bias: &[f32], n: usize, patches: Patches, c_in: usize) -> Vec<f32> {
+pub fn conv_transpose2d_forward(x: &[f32], weight: &[f32], bias: &[f32], n: usize, patches: Patches, c_in: usize, relu: bool) -> Vec<f32> {
     let (rows, positions, out_len) = (patches.rows(), patches.positions(), patches.image_len());
     let c_out = patches.channels;
     assert_eq!(x.len(), n * c_in * positions, "conv_transpose2d_forward: input size");
@@ -403,12 +293,12 @@ pub fn conv_transpose2d_forward(x: &[f32], weight: &[f32], bias: &[f32], n: usiz
         let xs = side_by_side(x, first..first + count, c_in, positions, xs);
         matmul(rows, span, c_in, cols, false, MatRef::transposed(weight, rows), MatRef::row_major(xs, span));
         patches.col2im_add(&cols[..rows * span], span, images);
-        add_bias(images, plane, bias);
+        add_bias(images, plane, bias, relu);
     })
 }
 
 /// Gradients of `y = conv_transpose2d(x, weight) + bias` (dilation 1, groups 1, no output
-/// padding). A transposed convolution's input gradient is the plain convolution of the
+/// padding; with `relu_output`, of max(y, 0)). A transposed convolution's input gradient is the plain convolution of the
 /// output gradient, so `patches` describes one image of `grad_out` read with the layer's
 /// stride and padding, and its `out` is the input's [H, W].
 ///
@@ -417,18 +307,18 @@ pub fn conv_transpose2d_forward(x: &[f32], weight: &[f32], bias: &[f32], n: usiz
 /// - weight: [C_in, C_out, KH, KW]
 /// - grad_out: [N, C_out, OH, OW]
 /// - returns input [N, C_in, H, W] (if `want_input`), weight [C_in, C_out, KH, KW], bias [C_out]
-pub fn conv_transpose2d_backward(x: &[f32], weight: &[f32], grad_out: &[f32], n: usize, patches: Patches, c_in: usize, want_input: bool) -> LayerGrads {
+pub fn conv_transpose2d_backward(x: &[f32], weight: &[f32], grad_out: &[f32], relu_output: Option<&[f32]>, n: usize, patches: Patches, c_in: usize, want_input: bool) -> LayerGrads {
     let (rows, positions, out_len) = (patches.rows(), patches.positions(), patches.image_len());
     let c_out = patches.channels;
     assert_eq!(x.len(), n * c_in * positions, "conv_transpose2d_backward: input size");
     assert_eq!(weight.len(), c_in * rows, "conv_transpose2d_backward: weight size");
     assert_eq!(grad_out.len(), n * out_len, "conv_transpose2d_backward: output gradient size");
-    let plan = ChunkPlan { images: n, input_len: c_in * positions, want_input, weight_len: c_in * rows, bias_len: c_out, scratch_per_image: rows.max(c_in) * positions };
+    let plan = ChunkPlan { images: n, grad_out, relu_output, input_len: c_in * positions, want_input, weight_len: c_in * rows, bias_len: c_out, scratch_per_image: rows.max(c_in) * positions };
     over_chunks(plan, |step| {
         let wide = step.images.len() * positions;
         let [cols, xs, gxs] = step.scratch;
         let cols = &mut cols[..rows * wide];
-        let gy = &grad_out[step.images.start * out_len..step.images.end * out_len];
+        let gy = step.grad_out;
         patches.im2col(gy, cols, wide);
         for image in gy.chunks_exact(out_len) {
             add_channel_sums(image, patches.size[0] * patches.size[1], step.bias_grad);
@@ -567,7 +457,7 @@ mod tests {
         let x = pseudo_random(n * p.image_len(), 3);
         let w = pseudo_random(c_out * p.rows(), 4);
         let r = pseudo_random(n * c_out * p.positions(), 5);
-        let g = conv2d_backward(&x, &w, &r, n, p, c_out, true);
+        let g = conv2d_backward(&x, &w, &r, None, n, p, c_out, true);
         let objective = |x: &[f32], w: &[f32]| -> f64 { direct_conv(x, w, n, p, c_out).iter().zip(&r).map(|(y, r)| y * f64::from(*r)).sum() };
         let base = objective(&x, &w);
         for k in (0..x.len()).step_by(7) {
@@ -586,7 +476,7 @@ mod tests {
             let expected: f64 = (0..n).flat_map(|b| r[(b * c_out + co) * p.positions()..(b * c_out + co + 1) * p.positions()].iter()).map(|v| f64::from(*v)).sum();
             assert!((f64::from(g.bias[co]) - expected).abs() < 1e-4, "d bias[{co}]");
         }
-        assert!(conv2d_backward(&x, &w, &r, n, p, c_out, false).input.is_none());
+        assert!(conv2d_backward(&x, &w, &r, None, n, p, c_out, false).input.is_none());
     }
 
     /// A transposed convolution is the adjoint of a convolution with the same weight:
@@ -599,7 +489,7 @@ mod tests {
         let x = pseudo_random(n * c_in * p.positions(), 6);
         let w = pseudo_random(c_in * p.rows(), 7); // [C_in, C_out, 4, 4]
         let r = pseudo_random(n * p.image_len(), 8);
-        let g = conv_transpose2d_backward(&x, &w, &r, n, p, c_in, true);
+        let g = conv_transpose2d_backward(&x, &w, &r, None, n, p, c_in, true);
         let expected = direct_conv(&r, &w, n, p, c_in);
         for (k, (a, e)) in g.input.unwrap().iter().zip(&expected).enumerate() {
             assert!((f64::from(*a) - e).abs() < 1e-4, "d x[{k}]: {a} vs {e}");
@@ -624,10 +514,10 @@ mod tests {
             let x = pseudo_random(n * p.image_len(), 9);
             let w = pseudo_random(c_out * p.rows(), 10);
             let r = pseudo_random(n * c_out * p.positions(), 11);
-            let batch = conv2d_backward(&x, &w, &r, n, p, c_out, true);
+            let batch = conv2d_backward(&x, &w, &r, None, n, p, c_out, true);
             let mut weight = vec![0.0f32; w.len()];
             for i in 0..n {
-                let one = conv2d_backward(&x[i * p.image_len()..(i + 1) * p.image_len()], &w, &r[i * c_out * p.positions()..(i + 1) * c_out * p.positions()], 1, p, c_out, true);
+                let one = conv2d_backward(&x[i * p.image_len()..(i + 1) * p.image_len()], &w, &r[i * c_out * p.positions()..(i + 1) * c_out * p.positions()], None, 1, p, c_out, true);
                 weight.iter_mut().zip(&one.weight).for_each(|(a, b)| *a += b);
                 let got = &batch.input.as_ref().unwrap()[i * p.image_len()..(i + 1) * p.image_len()];
                 assert!(got.iter().zip(one.input.as_ref().unwrap()).all(|(a, b)| (a - b).abs() < 1e-4), "d x of image {i}");
@@ -642,7 +532,7 @@ mod tests {
             let x = pseudo_random(n * p.image_len(), 12);
             let w = pseudo_random(c_out * p.rows(), 13);
             let b = pseudo_random(c_out, 14);
-            let y = conv2d_forward(&x, &w, &b, n, p, c_out);
+            let y = conv2d_forward(&x, &w, &b, n, p, c_out, false);
             let direct = direct_conv(&x, &w, n, p, c_out);
             for (k, (got, want)) in y.iter().zip(&direct).enumerate() {
                 let want = want + f64::from(b[(k / p.positions()) % c_out]);
@@ -660,12 +550,12 @@ mod tests {
         let w = pseudo_random(c_in * p.rows(), 16);
         let r = pseudo_random(n * p.image_len(), 17);
         let zero_bias = vec![0.0f32; c_out];
-        let y = conv_transpose2d_forward(&x, &w, &zero_bias, n, p, c_in);
+        let y = conv_transpose2d_forward(&x, &w, &zero_bias, n, p, c_in, false);
         let lhs: f64 = y.iter().zip(&r).map(|(a, b)| f64::from(*a) * f64::from(*b)).sum();
         let rhs: f64 = direct_conv(&r, &w, n, p, c_in).iter().zip(&x).map(|(a, b)| a * f64::from(*b)).sum();
         assert!((lhs - rhs).abs() < 1e-3 * rhs.abs().max(1.0), "{lhs} vs {rhs}");
         let bias = vec![0.5f32, -1.0];
-        let shifted = conv_transpose2d_forward(&x, &w, &bias, n, p, c_in);
+        let shifted = conv_transpose2d_forward(&x, &w, &bias, n, p, c_in, false);
         for (k, (a, b)) in shifted.iter().zip(&y).enumerate() {
             assert!((a - b - bias[(k / 64) % c_out]).abs() < 1e-5, "bias at {k}");
         }

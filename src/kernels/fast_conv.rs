@@ -39,18 +39,38 @@ pub trait FusedForward {
     /// # Shapes
     /// - x: [N, C_in, H, W] -> [N, C_out, H_out, W_out]
     fn forward_fused(&self, x: Tensor<4>) -> Tensor<4>;
+
+    /// `relu(self.forward_fused(x))`, the ReLU inside the layer's kernels (one op, no passes of
+    /// its own over the activations).
+    ///
+    /// # Shapes
+    /// - x: [N, C_in, H, W] -> [N, C_out, H_out, W_out]
+    fn forward_fused_relu(&self, x: Tensor<4>) -> Tensor<4>;
 }
 
 impl FusedForward for Conv2d {
     fn forward_fused(&self, x: Tensor<4>) -> Tensor<4> {
-        conv2d(self, x)
+        conv2d(self, x, false)
+    }
+
+    fn forward_fused_relu(&self, x: Tensor<4>) -> Tensor<4> {
+        conv2d(self, x, true)
     }
 }
 
 impl FusedForward for ConvTranspose2d {
     fn forward_fused(&self, x: Tensor<4>) -> Tensor<4> {
-        conv_transpose2d(self, x)
+        conv_transpose2d(self, x, false)
     }
+
+    fn forward_fused_relu(&self, x: Tensor<4>) -> Tensor<4> {
+        conv_transpose2d(self, x, true)
+    }
+}
+
+/// The layer's own `forward` (burn's path), then the ReLU if asked for.
+fn unfused(y: Tensor<4>, relu: bool) -> Tensor<4> {
+    if relu { super::parallel_relu::relu(y) } else { y }
 }
 
 /// On by default: the train step 363.5 -> 192.6 ms against burn's path (docs/speed.md).
@@ -69,40 +89,40 @@ pub fn takes_fused_path(x: &Tensor<4>) -> bool {
     FUSED.load(Ordering::Relaxed) && FlexInput::of(x).is_some()
 }
 
-/// Same as `conv.forward(x)`.
+/// Same as `conv.forward(x)` (then `relu`, if asked for).
 ///
 /// # Shapes
 /// - x: [N, C_in, H, W] -> [N, C_out, H_out, W_out]
-pub fn conv2d(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+pub fn conv2d(conv: &Conv2d, x: Tensor<4>, relu: bool) -> Tensor<4> {
     let [n, c_in, h, w] = x.dims();
     let [c_out, _, kh, kw] = conv.weight.dims();
     let padding = explicit_padding(&conv.padding).filter(|&(top, left, bottom, right)| h + top + bottom >= kh && w + left + right >= kw);
     let supported = conv.dilation == [1, 1] && conv.groups == 1 && padding.is_some() && takes_fused_path(&x);
     // Anything else (including a kernel larger than the padded input: burn's error) is burn's.
-    let (Some(bias), Some((top, left, bottom, right))) = (conv.bias.as_ref().filter(|_| supported), padding) else { return conv.forward(x) };
+    let (Some(bias), Some((top, left, bottom, right))) = (conv.bias.as_ref().filter(|_| supported), padding) else { return unfused(conv.forward(x), relu) };
     let out = [(h + top + bottom - kh) / conv.stride[0] + 1, (w + left + right - kw) / conv.stride[1] + 1];
     let patches = Patches { channels: c_in, size: [h, w], kernel: conv.kernel_size, stride: conv.stride, padding: [top, left], out };
     // The forward is ours too: flex's took 9 ms for the 1-channel layer and ran its GEMMs
     // slower than ours (docs/speed.md).
-    let forward = |x: &[f32], weight: &[f32], bias: &[f32]| conv2d_forward(x, weight, bias, n, patches, c_out);
-    fused(Conv2dBackward, [x, conv.weight.val()], bias.val(), forward, [n, c_out, out[0], out[1]], patches, c_out)
+    let forward = |x: &[f32], weight: &[f32], bias: &[f32]| conv2d_forward(x, weight, bias, n, patches, c_out, relu);
+    fused(Conv2dBackward, [x, conv.weight.val()], bias.val(), forward, [n, c_out, out[0], out[1]], patches, c_out, relu)
 }
 
-/// Same as `deconv.forward(x)`.
+/// Same as `deconv.forward(x)` (then `relu`, if asked for).
 ///
 /// # Shapes
 /// - x: [N, C_in, H, W] -> [N, C_out, H_out, W_out]
-pub fn conv_transpose2d(deconv: &ConvTranspose2d, x: Tensor<4>) -> Tensor<4> {
+pub fn conv_transpose2d(deconv: &ConvTranspose2d, x: Tensor<4>, relu: bool) -> Tensor<4> {
     let [n, c_in, h, w] = x.dims();
     let c_out = deconv.weight.dims()[1];
     let side = |input: usize, axis: usize| ((input.max(1) - 1) * deconv.stride[axis] + deconv.kernel_size[axis]).checked_sub(2 * deconv.padding[axis]).filter(|&s| s > 0);
     let out = side(h, 0).zip(side(w, 1)).map(|(oh, ow)| [oh, ow]);
     let supported = deconv.dilation == [1, 1] && deconv.groups == 1 && deconv.padding_out == [0, 0] && h * w > 0 && out.is_some() && takes_fused_path(&x);
-    let (Some(bias), Some(out)) = (deconv.bias.as_ref().filter(|_| supported), out) else { return deconv.forward(x) };
+    let (Some(bias), Some(out)) = (deconv.bias.as_ref().filter(|_| supported), out) else { return unfused(deconv.forward(x), relu) };
     // Both passes read the output (or its gradient) with the layer's own stride and padding.
     let patches = Patches { channels: c_out, size: out, kernel: deconv.kernel_size, stride: deconv.stride, padding: deconv.padding, out: [h, w] };
-    let forward = |x: &[f32], weight: &[f32], bias: &[f32]| conv_transpose2d_forward(x, weight, bias, n, patches, c_in);
-    fused(ConvTranspose2dBackward, [x, deconv.weight.val()], bias.val(), forward, [n, c_out, out[0], out[1]], patches, c_in)
+    let forward = |x: &[f32], weight: &[f32], bias: &[f32]| conv_transpose2d_forward(x, weight, bias, n, patches, c_in, relu);
+    fused(ConvTranspose2dBackward, [x, deconv.weight.val()], bias.val(), forward, [n, c_out, out[0], out[1]], patches, c_in, relu)
 }
 
 /// `(top, left, bottom, right)` of an explicit or valid padding (`Same` is left to burn).
@@ -123,6 +143,8 @@ struct LayerState {
     patches: Patches,
     /// C_out for a convolution (its patches read the input), C_in for a transposed one.
     other_channels: usize,
+    /// The layer's output when a ReLU belongs to it (the gradient passes where it is positive).
+    relu_output: Option<FlexTensor>,
 }
 
 #[derive(Debug)]
@@ -138,13 +160,13 @@ trait LayerKernels: Backward<Flex, 3, State = LayerState> {
 
 impl LayerKernels for Conv2dBackward {
     fn gradients(s: &LayerState, x: &[f32], weight: &[f32], grad_out: &[f32], want_input: bool) -> LayerGrads {
-        conv2d_backward(x, weight, grad_out, dims(&s.x)[0], s.patches, s.other_channels, want_input)
+        conv2d_backward(x, weight, grad_out, s.relu_output.as_ref().map(f32s), dims(&s.x)[0], s.patches, s.other_channels, want_input)
     }
 }
 
 impl LayerKernels for ConvTranspose2dBackward {
     fn gradients(s: &LayerState, x: &[f32], weight: &[f32], grad_out: &[f32], want_input: bool) -> LayerGrads {
-        conv_transpose2d_backward(x, weight, grad_out, dims(&s.x)[0], s.patches, s.other_channels, want_input)
+        conv_transpose2d_backward(x, weight, grad_out, s.relu_output.as_ref().map(f32s), dims(&s.x)[0], s.patches, s.other_channels, want_input)
     }
 }
 
@@ -194,13 +216,14 @@ fn fused<K: LayerKernels>(
     out: [usize; 4],
     patches: Patches,
     other_channels: usize,
+    relu: bool,
 ) -> Tensor<4> {
     let inputs = [FlexInput::of(&x), FlexInput::of(&weight), FlexInput::of(&bias)].map(|i| i.expect("checked by takes_fused_path"));
     custom_op(
         kernels,
         inputs,
         |[x, weight, bias]: &[FlexTensor; 3]| FlexTensor::from_data(TensorData::new(forward(f32s(x), f32s(weight), f32s(bias)), out)),
-        |[x, weight, _], _| LayerState { x, weight, patches, other_channels },
+        |[x, weight, _], y| LayerState { x, weight, patches, other_channels, relu_output: relu.then(|| y.clone()) },
     )
     .expect("the layer lives on its input's device")
 }

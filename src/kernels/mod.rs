@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use burn::tensor::Tensor;
 
+mod chunked_passes;
 pub mod conv_kernels;
 #[cfg(feature = "wgpu")]
 pub mod cube_linalg;

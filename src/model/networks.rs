@@ -77,7 +77,7 @@ impl ResBlock {
     /// # Shapes
     /// - x: [N, ch, h, w] -> [N, ch, h, w]
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let y = self.second.forward_fused(relu(self.first.forward_fused(x.clone())));
+        let y = self.second.forward_fused(self.first.forward_fused_relu(x.clone()));
         relu(y + x)
     }
 }
@@ -127,16 +127,16 @@ impl Encoder {
     pub fn forward(&self, images: Tensor<2>) -> Tensor<2> {
         let n = images.dims()[0];
         let x = images.reshape([n, 1, SIDE, SIDE]);
-        let mut h = relu(self.conv1.forward_fused(x));
+        let mut h = self.conv1.forward_fused_relu(x);
         if let Some(block) = self.blocks.first() {
             h = block.forward(h);
         }
-        h = relu(self.conv2.forward_fused(h));
+        h = self.conv2.forward_fused_relu(h);
         if let Some(block) = self.blocks.get(1) {
             h = block.forward(h);
         }
         if let Some(conv3) = &self.conv3 {
-            h = relu(conv3.forward_fused(h));
+            h = conv3.forward_fused_relu(h);
         }
         dense_rows::linear(&self.fc, h.flatten::<2>(1, 3))
     }
@@ -181,7 +181,7 @@ impl Decoder {
         if let Some(block) = self.blocks.first() {
             h = block.forward(h);
         }
-        h = relu(self.deconv1.forward_fused(h));
+        h = self.deconv1.forward_fused_relu(h);
         if let Some(block) = self.blocks.get(1) {
             h = block.forward(h);
         }
