@@ -1,9 +1,11 @@
 //! ReLU on the rayon threads (and, in training, one custom autodiff op whose backward masks the
 //! incoming gradient with the output's sign).
 //!
-//! Why: burn-flex 0.22.1 runs `relu` and its backward on the calling thread alone. A training
-//! step applies it to 3-6 M activations a few times each way, and that work (3-5% of the
-//! step's CPU time) left the second core idle.
+//! Why: burn-flex 0.22.1 runs `relu` and its backward on the calling thread alone, and a
+//! training step applies it to millions of activations, which left the second core idle. The
+//! ReLU that follows a convolution runs inside the convolution's kernels instead
+//! ([`super::fast_conv::FusedForward::forward_fused_relu`]); this one serves the others (after
+//! a dense layer, after a residual sum, and burn's convolution path).
 //!
 //! Only f32 tensors on the flex backend take this path, as in [`super::fast_conv`]; anything
 //! else goes to burn's `relu`, which tests/parallel_relu.rs checks this against.
