@@ -8,7 +8,7 @@ use burn::nn::PaddingConfig2d;
 use burn::tensor::activation::relu;
 use burn::tensor::{Distribution, Tensor};
 use kanerva::backend::training_device;
-use kanerva::kernels::fast_conv::{conv2d, conv_transpose2d, takes_fused_path, use_fused_convolutions};
+use kanerva::kernels::fast_conv::{FusedForward, conv2d, conv_transpose2d, takes_fused_path, use_fused_convolutions};
 
 fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
     t.into_data().convert::<f32>().try_into_vec::<f32>().unwrap()
@@ -40,8 +40,8 @@ fn check_layer(input: [usize; 4], weight: &Param<Tensor<4>>, bias: &Param<Tensor
 }
 
 fn check_conv(conv: Conv2d, input: [usize; 4]) {
-    check_layer(input, &conv.weight, conv.bias.as_ref().unwrap(), |x| conv.forward(x), |x| conv2d(&conv, x, false));
-    check_layer(input, &conv.weight, conv.bias.as_ref().unwrap(), |x| relu(conv.forward(x)), |x| conv2d(&conv, x, true));
+    check_layer(input, &conv.weight, conv.bias.as_ref().unwrap(), |x| conv.forward(x), |x| conv2d(&conv, x));
+    check_layer(input, &conv.weight, conv.bias.as_ref().unwrap(), |x| relu(conv.forward(x)), |x| conv.forward_fused_relu(x));
 }
 
 fn conv(cin: usize, cout: usize, kernel: usize, stride: usize, pad: usize) -> Conv2d {
@@ -67,13 +67,13 @@ fn upsampling_transposed_convolutions_match_the_generic_path() {
     for (cin, cout, side) in [(64, 32, 7), (32, 1, 14), (3, 5, 4)] {
         let deconv = ConvTranspose2dConfig::new([cin, cout], [4, 4]).with_stride([2, 2]).with_padding([1, 1]).init(&dev);
         let up = Tensor::<4>::zeros([1, cin, side, side], &dev);
-        assert_eq!(conv_transpose2d(&deconv, up, false).dims(), [1, cout, 2 * side, 2 * side]);
-        check_layer([2, cin, side, side], &deconv.weight, deconv.bias.as_ref().unwrap(), |x| deconv.forward(x), |x| conv_transpose2d(&deconv, x, false));
-        check_layer([2, cin, side, side], &deconv.weight, deconv.bias.as_ref().unwrap(), |x| relu(deconv.forward(x)), |x| conv_transpose2d(&deconv, x, true));
+        assert_eq!(conv_transpose2d(&deconv, up).dims(), [1, cout, 2 * side, 2 * side]);
+        check_layer([2, cin, side, side], &deconv.weight, deconv.bias.as_ref().unwrap(), |x| deconv.forward(x), |x| conv_transpose2d(&deconv, x));
+        check_layer([2, cin, side, side], &deconv.weight, deconv.bias.as_ref().unwrap(), |x| relu(deconv.forward(x)), |x| deconv.forward_fused_relu(x));
     }
     // Stride 1, no padding, a 3x3 kernel: the same kernels.
     let plain = ConvTranspose2dConfig::new([2, 3], [3, 3]).init(&dev);
-    check_layer([2, 2, 5, 5], &plain.weight, plain.bias.as_ref().unwrap(), |x| plain.forward(x), |x| conv_transpose2d(&plain, x, false));
+    check_layer([2, 2, 5, 5], &plain.weight, plain.bias.as_ref().unwrap(), |x| plain.forward(x), |x| conv_transpose2d(&plain, x));
 }
 
 /// The first layer's input (images) needs no gradient; the weights still get theirs.
@@ -82,7 +82,7 @@ fn an_untracked_input_still_gives_weight_gradients() {
     use_fused_convolutions(true);
     let layer = conv(1, 4, 4, 2, 1);
     let x = Tensor::<4>::random([3, 1, 8, 8], Distribution::Normal(0.0, 1.0), &training_device());
-    let (a, b) = (relu(layer.forward(x.clone())), conv2d(&layer, x, true));
+    let (a, b) = (relu(layer.forward(x.clone())), layer.forward_fused_relu(x));
     let (g_generic, g_fast) = (a.sum().backward(), b.sum().backward());
     assert_close("d weight", values(layer.weight.grad(&g_fast).unwrap()), values(layer.weight.grad(&g_generic).unwrap()));
 }
@@ -94,8 +94,8 @@ fn other_geometries_fall_back_to_the_module() {
     for device in [training_device(), kanerva::backend::inference_device()] {
         let dilated = Conv2dConfig::new([2, 3], [3, 3]).with_dilation([2, 2]).init(&device);
         let x = Tensor::<4>::random([1, 2, 9, 9], Distribution::Normal(0.0, 1.0), &device);
-        assert_eq!(values(conv2d(&dilated, x.clone(), false)), values(dilated.forward(x.clone())));
-        assert_eq!(values(conv2d(&dilated, x.clone(), true)), values(relu(dilated.forward(x))));
+        assert_eq!(values(conv2d(&dilated, x.clone())), values(dilated.forward(x.clone())));
+        assert_eq!(values(dilated.forward_fused_relu(x.clone())), values(relu(dilated.forward(x))));
     }
 }
 
@@ -109,13 +109,13 @@ fn inference_takes_the_fused_forward_with_the_modules_values() {
     for (layer, x) in [(conv(1, 32, 4, 2, 1), input([1, 1, 28, 28])), (conv(32, 64, 4, 2, 1), input([3, 32, 14, 14])), (conv(64, 64, 3, 2, 1), input([2, 64, 7, 7])), (conv(32, 32, 3, 1, 1), input([2, 32, 14, 14]))] {
         let layer = layer.valid();
         assert!(takes_fused_path(&x));
-        assert_close("conv forward", values(conv2d(&layer, x.clone(), false)), values(layer.forward(x.clone())));
-        assert_close("conv + relu forward", values(conv2d(&layer, x.clone(), true)), values(relu(layer.forward(x))));
+        assert_close("conv forward", values(conv2d(&layer, x.clone())), values(layer.forward(x.clone())));
+        assert_close("conv + relu forward", values(layer.forward_fused_relu(x.clone())), values(relu(layer.forward(x))));
     }
     for (cin, cout, side) in [(64, 32, 7), (32, 1, 14)] {
         let layer = ConvTranspose2dConfig::new([cin, cout], [4, 4]).with_stride([2, 2]).with_padding([1, 1]).init(&device);
         let x = input([2, cin, side, side]);
-        assert_close("conv-transpose forward", values(conv_transpose2d(&layer, x.clone(), false)), values(layer.forward(x.clone())));
-        assert_close("conv-transpose + relu forward", values(conv_transpose2d(&layer, x.clone(), true)), values(relu(layer.forward(x))));
+        assert_close("conv-transpose forward", values(conv_transpose2d(&layer, x.clone())), values(layer.forward(x.clone())));
+        assert_close("conv-transpose + relu forward", values(layer.forward_fused_relu(x.clone())), values(relu(layer.forward(x))));
     }
 }

@@ -119,10 +119,10 @@ fn conv_layer_breakdown(n: usize, reps: usize, dev: &burn::tensor::Device, recor
     for generic in [true, false] {
         use_fused_convolutions(!generic);
         let path = if generic { "generic" } else { "fused" };
-        record(&format!("conv_1x32_{path}_fwd_bwd_ms"), median_ms(reps, 2, || { backward_synced(conv2d(&conv1, x1.clone(), false).sum()); }));
-        record(&format!("conv_32x64_{path}_fwd_bwd_ms"), median_ms(reps, 2, || { backward_synced(conv2d(&conv2, x2.clone(), false).sum()); }));
-        record(&format!("deconv_64x32_{path}_fwd_bwd_ms"), median_ms(reps, 2, || { backward_synced(conv_transpose2d(&deconv1, x3.clone(), false).sum()); }));
-        record(&format!("deconv_32x1_{path}_fwd_bwd_ms"), median_ms(reps, 2, || { backward_synced(conv_transpose2d(&deconv2, x4.clone(), false).sum()); }));
+        record(&format!("conv_1x32_{path}_fwd_bwd_ms"), median_ms(reps, 2, || { backward_synced(conv2d(&conv1, x1.clone()).sum()); }));
+        record(&format!("conv_32x64_{path}_fwd_bwd_ms"), median_ms(reps, 2, || { backward_synced(conv2d(&conv2, x2.clone()).sum()); }));
+        record(&format!("deconv_64x32_{path}_fwd_bwd_ms"), median_ms(reps, 2, || { backward_synced(conv_transpose2d(&deconv1, x3.clone()).sum()); }));
+        record(&format!("deconv_32x1_{path}_fwd_bwd_ms"), median_ms(reps, 2, || { backward_synced(conv_transpose2d(&deconv2, x4.clone()).sum()); }));
     }
     use_fused_convolutions(true);
 }

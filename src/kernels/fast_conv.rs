@@ -50,21 +50,21 @@ pub trait FusedForward {
 
 impl FusedForward for Conv2d {
     fn forward_fused(&self, x: Tensor<4>) -> Tensor<4> {
-        conv2d(self, x, false)
+        conv2d(self, x)
     }
 
     fn forward_fused_relu(&self, x: Tensor<4>) -> Tensor<4> {
-        conv2d(self, x, true)
+        conv2d_then(self, x, true)
     }
 }
 
 impl FusedForward for ConvTranspose2d {
     fn forward_fused(&self, x: Tensor<4>) -> Tensor<4> {
-        conv_transpose2d(self, x, false)
+        conv_transpose2d(self, x)
     }
 
     fn forward_fused_relu(&self, x: Tensor<4>) -> Tensor<4> {
-        conv_transpose2d(self, x, true)
+        conv_transpose2d_then(self, x, true)
     }
 }
 
@@ -89,11 +89,16 @@ pub fn takes_fused_path(x: &Tensor<4>) -> bool {
     FUSED.load(Ordering::Relaxed) && FlexInput::of(x).is_some()
 }
 
-/// Same as `conv.forward(x)` (then `relu`, if asked for).
+/// Same as `conv.forward(x)`.
 ///
 /// # Shapes
 /// - x: [N, C_in, H, W] -> [N, C_out, H_out, W_out]
-pub fn conv2d(conv: &Conv2d, x: Tensor<4>, relu: bool) -> Tensor<4> {
+pub fn conv2d(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+    conv2d_then(conv, x, false)
+}
+
+/// [`conv2d`], then the ReLU if `relu`.
+fn conv2d_then(conv: &Conv2d, x: Tensor<4>, relu: bool) -> Tensor<4> {
     let [n, c_in, h, w] = x.dims();
     let [c_out, _, kh, kw] = conv.weight.dims();
     let padding = explicit_padding(&conv.padding).filter(|&(top, left, bottom, right)| h + top + bottom >= kh && w + left + right >= kw);
@@ -108,11 +113,16 @@ pub fn conv2d(conv: &Conv2d, x: Tensor<4>, relu: bool) -> Tensor<4> {
     fused(Conv2dBackward, [x, conv.weight.val()], bias.val(), forward, [n, c_out, out[0], out[1]], patches, c_out, relu)
 }
 
-/// Same as `deconv.forward(x)` (then `relu`, if asked for).
+/// Same as `deconv.forward(x)`.
 ///
 /// # Shapes
 /// - x: [N, C_in, H, W] -> [N, C_out, H_out, W_out]
-pub fn conv_transpose2d(deconv: &ConvTranspose2d, x: Tensor<4>, relu: bool) -> Tensor<4> {
+pub fn conv_transpose2d(deconv: &ConvTranspose2d, x: Tensor<4>) -> Tensor<4> {
+    conv_transpose2d_then(deconv, x, false)
+}
+
+/// [`conv_transpose2d`], then the ReLU if `relu`.
+fn conv_transpose2d_then(deconv: &ConvTranspose2d, x: Tensor<4>, relu: bool) -> Tensor<4> {
     let [n, c_in, h, w] = x.dims();
     let c_out = deconv.weight.dims()[1];
     let side = |input: usize, axis: usize| ((input.max(1) - 1) * deconv.stride[axis] + deconv.kernel_size[axis]).checked_sub(2 * deconv.padding[axis]).filter(|&s| s > 0);
