@@ -11,6 +11,7 @@
 
 use rayon::prelude::*;
 
+use super::parallel_relu::relu_gradient;
 use super::thread_buffers::{with_scratch, zeroed_by_threads};
 
 /// Gradients of one convolution-like layer, flat and row-major.
@@ -89,7 +90,7 @@ pub(super) fn over_chunks(plan: ChunkPlan, per_chunk: impl Fn(ChunkStep) + Sync)
                     let grad_out = match relu_output {
                         Some(y) => {
                             let masked = &mut masked[..outputs.len()];
-                            masked.iter_mut().zip(&grad_out[outputs.clone()]).zip(&y[outputs]).for_each(|((m, &g), &y)| *m = if y > 0.0 { g } else { 0.0 });
+                            masked.iter_mut().zip(&grad_out[outputs.clone()]).zip(&y[outputs]).for_each(|((m, &g), &y)| *m = relu_gradient(g, y));
                             &*masked
                         }
                         None => &grad_out[outputs],

@@ -272,9 +272,8 @@ pub fn conv2d_backward(x: &[f32], weight: &[f32], grad_out: &[f32], relu_output:
 }
 
 /// `y = conv_transpose2d(x, weight) + bias` (dilation 1, groups 1, no output padding), then
-/// max(y, 0) if `relu`: per
-/// chunk of images one GEMM, weightᵀ [rows, C_in] · x [C_in, b·P], folded onto the outputs
-/// by col2im. `patches` describes one output image read with the layer's stride and padding
+/// max(y, 0) if `relu`: per chunk of images one GEMM, weightᵀ [rows, C_in] · x [C_in, b·P],
+/// folded onto the outputs by col2im. `patches` describes one output image read with the layer's stride and padding
 /// (as in [`conv_transpose2d_backward`]).
 ///
 /// # Shapes
@@ -298,9 +297,9 @@ pub fn conv_transpose2d_forward(x: &[f32], weight: &[f32], bias: &[f32], n: usiz
 }
 
 /// Gradients of `y = conv_transpose2d(x, weight) + bias` (dilation 1, groups 1, no output
-/// padding; with `relu_output`, of max(y, 0)). A transposed convolution's input gradient is the plain convolution of the
-/// output gradient, so `patches` describes one image of `grad_out` read with the layer's
-/// stride and padding, and its `out` is the input's [H, W].
+/// padding; with `relu_output`, of max(y, 0)). A transposed convolution's input gradient is
+/// the plain convolution of the output gradient, so `patches` describes one image of
+/// `grad_out` read with the layer's stride and padding, and its `out` is the input's [H, W].
 ///
 /// # Shapes
 /// - x: [N, C_in, H, W]

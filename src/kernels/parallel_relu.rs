@@ -46,6 +46,14 @@ fn forward(x: &FlexTensor) -> FlexTensor {
     FlexTensor::from_data(TensorData::new(out, x.layout().shape().to_vec()))
 }
 
+/// A ReLU's gradient at one element from the gradient reaching its output and that output:
+/// it passes where the output is positive, else it is 0 (burn's convention at exactly 0 too).
+/// Also the mask the convolutions apply to their fused ReLU (`chunked_passes.rs`).
+#[inline]
+pub(super) fn relu_gradient(upstream: f32, output: f32) -> f32 {
+    if output > 0.0 { upstream } else { 0.0 }
+}
+
 #[derive(Debug)]
 struct ReluBackward;
 
@@ -62,7 +70,7 @@ impl Backward<Flex, 1> for ReluBackward {
         // SAFETY: g and y have the buffer's length, so the zip writes every element of a part.
         let grad = unsafe {
             filled_by_threads(g.len(), |start, part| {
-                part.iter_mut().zip(g[start..].iter().zip(&y[start..])).for_each(|(o, (&g, &y))| _ = o.write(if y > 0.0 { g } else { 0.0 }));
+                part.iter_mut().zip(g[start..].iter().zip(&y[start..])).for_each(|(o, (&g, &y))| _ = o.write(relu_gradient(g, y)));
             })
         };
         grads.register::<Flex>(node.id, FlexTensor::from_data(TensorData::new(grad, ops.state.layout().shape().to_vec())));
