@@ -1,6 +1,6 @@
 //! Where a fused convolution layer's time goes, at the encoder/decoder sizes (N = B·T = 512):
-//! forward alone, forward + backward through autodiff, the raw backward kernels, and the
-//! patch copies (im2col, col2im) alone.
+//! forward alone, forward + backward through autodiff, the raw forward kernels (the layer's and
+//! im2col + GEMM) and backward kernels, and the patch copies (im2col, col2im) alone.
 //! `cargo run --release --example conv_timing`
 use std::time::Instant;
 
@@ -8,7 +8,7 @@ use burn::nn::PaddingConfig2d;
 use burn::nn::conv::{Conv2dConfig, ConvTranspose2dConfig};
 use burn::tensor::{Distribution, Tensor};
 use kanerva::backend::training_device;
-use kanerva::kernels::conv_kernels::{Patches, conv_transpose2d_backward, conv2d_backward};
+use kanerva::kernels::conv_kernels::{Patches, conv_transpose2d_backward, conv2d_backward, conv2d_forward, conv2d_forward_gemm};
 use kanerva::kernels::fast_conv::{conv_transpose2d, conv2d};
 
 fn time(name: &str, mut f: impl FnMut()) {
@@ -37,6 +37,11 @@ fn main() {
         let (xs, w, gy) = (rnd(n * p.image_len()), rnd(cout * p.rows()), rnd(n * cout * p.positions()));
         time(&format!("conv {cin}->{cout} backward kernels (with dx)"), || { let _ = conv2d_backward(&xs, &w, &gy, None, n, p, cout, true); });
         time(&format!("conv {cin}->{cout} backward kernels (dw only)"), || { let _ = conv2d_backward(&xs, &w, &gy, None, n, p, cout, false); });
+        // The forward kernels alone: the one the layer takes (direct for 64 output channels on
+        // AVX-512, direct_conv.rs) and im2col + GEMM.
+        let bias = rnd(cout);
+        time(&format!("conv {cin}->{cout} forward kernel"), || { let _ = conv2d_forward(&xs, &w, &bias, n, p, cout, true); });
+        time(&format!("conv {cin}->{cout} forward kernel, im2col + GEMM"), || { let _ = conv2d_forward_gemm(&xs, &w, &bias, n, p, cout, true); });
         // The patch copies alone (strided_copy.rs), in chunks of 10 images, on this thread.
         let (chunk, image_len) = (10, p.image_len());
         let mut cols = vec![0.0f32; p.rows() * chunk * p.positions()];

@@ -55,6 +55,8 @@ fn conv(cin: usize, cout: usize, kernel: usize, stride: usize, pad: usize) -> Co
 fn strided_and_same_convolutions_match_the_generic_path() {
     check_conv(conv(1, 32, 4, 2, 1), [3, 1, 28, 28]); // encoder conv1
     check_conv(conv(32, 64, 4, 2, 1), [2, 32, 14, 14]); // encoder conv2
+    check_conv(conv(32, 64, 4, 2, 1), [16, 32, 14, 14]); // a batch the direct kernel takes (AVX-512)
+    check_conv(conv(64, 64, 3, 1, 1), [16, 64, 7, 7]); // a 64-channel residual block, likewise
     check_conv(conv(8, 8, 3, 1, 1), [2, 8, 14, 14]); // residual blocks
     check_conv(conv(6, 5, 3, 2, 1), [2, 6, 7, 7]); // resnet conv3 (odd size)
     check_conv(conv(3, 4, 5, 1, 0), [2, 3, 9, 11]); // valid, non-square

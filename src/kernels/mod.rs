@@ -2,7 +2,8 @@
 //! allocator setup in `main.rs` aside).
 //!
 //! Each op does what a burn tensor expression does, faster on two cores: fused im2col + GEMM
-//! convolutions with their backward (and the ReLU that follows them), a threaded ReLU, dense layers on one query, the Bernoulli log-likelihood in one
+//! convolutions with their backward (and the ReLU that follows them; the 64-channel forwards
+//! straight from the images, [`direct_conv`]), a threaded ReLU, dense layers on one query, the Bernoulli log-likelihood in one
 //! pass, and the batched Cholesky factor and triangular solves in f64. Each one is reached
 //! through [`dispatch::custom_op`] and returns None (or falls back to burn) where it does not
 //! apply, so the wgpu build runs burn's own tensor ops above the same code. Tests compare every
@@ -25,6 +26,7 @@ pub mod cube_linalg;
 #[cfg(feature = "wgpu")]
 pub mod cube_matrix_ops;
 pub(crate) mod dispatch;
+mod direct_conv;
 pub mod dense_rows;
 #[cfg(feature = "wgpu")]
 pub mod launch_count;

@@ -1,0 +1,253 @@
+//! A convolution computed straight from the images, without a patch matrix: each output cell
+//! is read from a zero-bordered copy of its image at a fixed offset per kernel tap, and the
+//! products run in AVX-512 registers, 16 output channels a vector.
+//!
+//! Why: through im2col + GEMM a forward of `encoder.conv2` (32 -> 64 channels, 4 x 4, stride
+//! 2) copies each image's windows into a patch matrix 2.6x the image's size, which the GEMM then
+//! packs again; here each image is copied once, into its bordered plane, and the taps index it.
+//! `cargo run --release --example conv_timing` gives both paths (docs/speed.md).
+//!
+//! How: an output tile is `NP` positions by all the output channels (`V` vectors of 16),
+//! `NP·V = 24` accumulators; each tap k loads the weights `W[k, 0..C_out]` (packed tap-major
+//! once per call) and broadcasts the `NP` input cells `plane[base(p) + offset(k)]`. The tile is
+//! written position-major, then moved to the NCHW output with the bias and the ReLU.
+//!
+//! Applies where the output has 64 channels (four vectors: the tile of 6 positions x 64
+//! channels), there are at least [`MIN_TAPS`] taps and the CPU has AVX-512; the caller
+//! ([`super::conv_kernels`]) keeps the GEMM path for everything else. With 32 channels (tiles of
+//! 12 positions x 32) the ResNet arch's 3 x 3 blocks at 14 x 14 were slower than through GEMM
+//! (`kanerva bench --arch resnet`: 41.6-45.0 against 37.3-38.0 ms a layer, forward and
+//! backward), while its 64-channel layers were faster (30.2-31.0 against 32.9-34.2 ms).
+
+use rayon::prelude::*;
+
+use super::conv_kernels::Patches;
+use super::thread_buffers::{with_scratch, zeroed_by_threads};
+
+/// Output channels the kernel takes: 4 vectors of 16, times 6 positions, fill 24 of the 32
+/// registers, leaving room for the loaded weights and the broadcast.
+const CHANNELS: usize = 64;
+
+/// Taps (C_in·KH·KW) below which the GEMM path stays faster: with few taps a tile's products
+/// are short and moving the position-major tiles into the NCHW output dominates
+/// (`encoder.conv1`, 16 taps: 5.95-6.57 ms forward and backward against 5.73-5.88 through GEMM).
+const MIN_TAPS: usize = 64;
+
+/// One convolution's weights packed for the direct kernel, with its tap offsets and the
+/// positions' bases in a bordered image plane.
+pub struct DirectConv {
+    patches: Patches,
+    c_out: usize,
+    /// `W[k, co]`, tap-major: [C_in·KH·KW, C_out].
+    packed: Vec<f32>,
+    /// Offset of tap k = (c, a, b) in the bordered image: `c·plane + a·width + b`.
+    tap_offsets: Vec<u32>,
+    /// Offset of output position (i, j)'s window corner: `i·s_h·width + j·s_w`.
+    bases: Vec<u32>,
+    /// Bordered plane [rows, width]: the image at (padding, padding), zeros around it.
+    bordered: [usize; 2],
+}
+
+impl DirectConv {
+    /// The weights of a convolution over images that `patches` describes, packed for the
+    /// direct kernel; None where it does not apply (channels, CPU).
+    ///
+    /// # Shapes
+    /// - weight: [C_out, C_in, KH, KW]
+    pub fn new(patches: Patches, weight: &[f32], c_out: usize) -> Option<Self> {
+        if !(c_out == CHANNELS && patches.rows() >= MIN_TAPS && has_avx512()) {
+            return None;
+        }
+        let rows = patches.rows();
+        assert_eq!(weight.len(), c_out * rows, "DirectConv: weight size");
+        let ([kh, kw], [s_h, s_w], [oh, ow]) = (patches.kernel, patches.stride, patches.out);
+        // Every window lies inside the bordered plane: it reaches row (OH − 1)·s + KH − 1.
+        let bordered = [((oh - 1) * s_h + kh).max(patches.padding[0] + patches.size[0]), ((ow - 1) * s_w + kw).max(patches.padding[1] + patches.size[1])];
+        let plane = bordered[0] * bordered[1];
+        let mut packed = vec![0.0f32; rows * c_out];
+        for co in 0..c_out {
+            for k in 0..rows {
+                packed[k * c_out + co] = weight[co * rows + k];
+            }
+        }
+        let tap_offsets = (0..rows).map(|k| (k / (kh * kw) * plane + (k / kw % kh) * bordered[1] + k % kw) as u32).collect();
+        let bases = (0..oh * ow).map(|p| ((p / ow) * s_h * bordered[1] + (p % ow) * s_w) as u32).collect();
+        Some(Self { patches, c_out, packed, tap_offsets, bases, bordered })
+    }
+
+    /// Scratch floats [`Self::run`] needs: one bordered image and one position-major tile block.
+    pub fn scratch_len(&self) -> usize {
+        self.patches.channels * self.bordered[0] * self.bordered[1] + self.patches.positions() * self.c_out
+    }
+
+    /// `conv(x) + bias`, then max(·, 0) if `relu`, the images split evenly over the threads.
+    ///
+    /// # Shapes
+    /// - x: [N, C_in, H, W]; bias: [C_out]; returns [N, C_out, OH, OW]
+    pub fn forward(&self, x: &[f32], bias: &[f32], n: usize, relu: bool) -> Vec<f32> {
+        let (image_len, out_len) = (self.patches.image_len(), self.c_out * self.patches.positions());
+        assert_eq!(x.len(), n * image_len, "DirectConv::forward: input size");
+        let mut out = zeroed_by_threads(n * out_len);
+        let share = n.div_ceil(rayon::current_num_threads().max(1)).max(1);
+        out.par_chunks_mut((share * out_len).max(1)).zip(x.par_chunks((share * image_len).max(1))).for_each(|(out, images)| {
+            with_scratch([self.scratch_len()], |[scratch]| self.run(images, Some(bias), relu, out, scratch));
+        });
+        out
+    }
+
+    /// `out = conv(images) + bias`, then max(·, 0) if `relu`, on this thread.
+    ///
+    /// # Shapes
+    /// - images: [count, C_in, H, W]; bias: [C_out] (None: zeros); out: [count, C_out, OH, OW]
+    /// - scratch: at least [`Self::scratch_len`] floats (contents ignored)
+    pub fn run(&self, images: &[f32], bias: Option<&[f32]>, relu: bool, out: &mut [f32], scratch: &mut [f32]) {
+        let (p, c_out, positions) = (self.patches, self.c_out, self.patches.positions());
+        let ([h, w], [pad_h, pad_w], [rows, width]) = (p.size, p.padding, self.bordered);
+        let count = images.len() / p.image_len().max(1);
+        assert!(images.len() == count * p.image_len() && out.len() == count * c_out * positions && bias.is_none_or(|b| b.len() == c_out), "DirectConv::run: sizes");
+        let (plane, tiles) = scratch[..self.scratch_len()].split_at_mut(p.channels * rows * width);
+        // The border stays zero from image to image; only the interior is copied.
+        plane.fill(0.0);
+        for (image, out) in images.chunks_exact(p.image_len()).zip(out.chunks_exact_mut(c_out * positions)) {
+            for (src, dst) in image.chunks_exact(h * w).zip(plane.chunks_exact_mut(rows * width)) {
+                for (y, src_row) in src.chunks_exact(w).enumerate() {
+                    dst[(y + pad_h) * width + pad_w..][..w].copy_from_slice(src_row);
+                }
+            }
+            // SAFETY: AVX-512 was checked in `new`; every tap offset plus every base indexes
+            // inside `plane` (the bordered size covers the last window), and `tiles` holds
+            // positions x C_out floats.
+            unsafe { avx512::all_tiles(plane, &self.packed, &self.tap_offsets, &self.bases, tiles) };
+            for (co, out_plane) in out.chunks_exact_mut(positions).enumerate() {
+                let b = bias.map_or(0.0, |b| b[co]);
+                for (pos, v) in out_plane.iter_mut().enumerate() {
+                    let y = tiles[pos * c_out + co] + b;
+                    *v = if relu { y.max(0.0) } else { y };
+                }
+            }
+        }
+    }
+}
+
+fn has_avx512() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx512f")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    false
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx512 {
+    use std::arch::x86_64::*;
+
+    /// Every tile of one image: `tiles[p·C_out + co] = Σ_k packed[k·C_out + co] ·
+    /// plane[bases[p] + taps[k]]`.
+    ///
+    /// # Safety
+    /// AVX-512F present; `bases[p] + taps[k]` inside `plane` for every p and k; `packed` is
+    /// taps.len() x 64; `tiles` at least bases.len() x 64.
+    #[target_feature(enable = "avx512f")]
+    pub unsafe fn all_tiles(plane: &[f32], packed: &[f32], taps: &[u32], bases: &[u32], tiles: &mut [f32]) {
+        // SAFETY: the caller's contract, passed on.
+        unsafe { tiles_of::<4, 6>(plane, packed, taps, bases, tiles) }
+    }
+
+    /// Tiles of NP positions; the last one, if short, repeats its last position and stores
+    /// only the real ones.
+    #[target_feature(enable = "avx512f")]
+    unsafe fn tiles_of<const V: usize, const NP: usize>(plane: &[f32], packed: &[f32], taps: &[u32], bases: &[u32], tiles: &mut [f32]) {
+        let c_out = 16 * V;
+        for (t, chunk) in bases.chunks(NP).enumerate() {
+            let tile_bases: [u32; NP] = std::array::from_fn(|j| chunk[j.min(chunk.len() - 1)]);
+            // SAFETY: the caller's contract covers every base and tap; the tile's stores fall
+            // in `tiles` (positions t·NP .. t·NP + chunk.len(), C_out floats each).
+            unsafe { tile::<V, NP>(plane.as_ptr(), packed.as_ptr(), taps, &tile_bases, tiles.as_mut_ptr().add(t * NP * c_out), chunk.len()) };
+        }
+    }
+
+    /// One tile: NP positions x V·16 output channels in registers, over every tap.
+    #[target_feature(enable = "avx512f")]
+    unsafe fn tile<const V: usize, const NP: usize>(plane: *const f32, packed: *const f32, taps: &[u32], bases: &[u32; NP], out: *mut f32, stored: usize) {
+        let c_out = 16 * V;
+        // SAFETY: indices as the caller's contract says.
+        unsafe {
+            let mut acc = [[_mm512_setzero_ps(); V]; NP];
+            for (k, &tap) in taps.iter().enumerate() {
+                let w: [__m512; V] = std::array::from_fn(|v| _mm512_loadu_ps(packed.add(k * c_out + 16 * v)));
+                let cell = plane.add(tap as usize);
+                for j in 0..NP {
+                    let x = _mm512_set1_ps(*cell.add(bases[j] as usize));
+                    for v in 0..V {
+                        acc[j][v] = _mm512_fmadd_ps(x, w[v], acc[j][v]);
+                    }
+                }
+            }
+            for (j, row) in acc.iter().enumerate().take(stored) {
+                for (v, value) in row.iter().enumerate() {
+                    _mm512_storeu_ps(out.add(j * c_out + 16 * v), *value);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernels::conv_kernels::conv2d_forward_gemm;
+
+    fn pseudo_random(len: usize, seed: u64) -> Vec<f32> {
+        let mut s = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (0..len)
+            .map(|_| {
+                s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                ((s >> 40) % 2001) as f32 / 1000.0 - 1.0
+            })
+            .collect()
+    }
+
+    /// The direct kernel against im2col + GEMM: short last tiles, windows that reach into the
+    /// padding on every side, a geometry whose windows never read the image's last rows, and a
+    /// single image.
+    #[test]
+    fn direct_convolution_matches_im2col_and_gemm() {
+        let geometry = |channels, size: [usize; 2], kernel: [usize; 2], stride: [usize; 2], padding: [usize; 2]| {
+            let out = [0, 1].map(|a| (size[a] + 2 * padding[a] - kernel[a]) / stride[a] + 1);
+            Patches { channels, size, kernel, stride, padding, out }
+        };
+        let cases = [
+            (geometry(32, [14, 14], [4, 4], [2, 2], [1, 1]), 64, 2), // encoder conv2
+            (geometry(64, [7, 7], [3, 3], [1, 1], [1, 1]), 64, 2),  // a residual block
+            (geometry(8, [7, 9], [3, 3], [2, 2], [1, 1]), 64, 2),   // odd size, non-square
+            (geometry(4, [9, 11], [5, 4], [3, 2], [2, 0]), 64, 1),  // last rows never read
+        ];
+        for (p, c_out, n) in cases {
+            let (x, w, b) = (pseudo_random(n * p.image_len(), 1), pseudo_random(c_out * p.rows(), 2), pseudo_random(c_out, 3));
+            let Some(direct) = DirectConv::new(p, &w, c_out) else {
+                assert!(!has_avx512(), "{p:?}: the direct kernel should apply on this CPU");
+                return;
+            };
+            for relu in [false, true] {
+                let expected = conv2d_forward_gemm(&x, &w, &b, n, p, c_out, relu);
+                let got = direct.forward(&x, &b, n, relu);
+                assert_eq!(got.len(), expected.len());
+                for (i, (g, e)) in got.iter().zip(&expected).enumerate() {
+                    assert!((g - e).abs() <= 1e-4 * (1.0 + e.abs()), "{p:?} c_out {c_out} relu {relu}: cell {i}: {g} vs {e}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn other_channel_counts_and_few_taps_take_the_gemm_path() {
+        let p = Patches { channels: 2, size: [6, 6], kernel: [3, 3], stride: [1, 1], padding: [1, 1], out: [6, 6] };
+        for c_out in [1, 16, 32, 48, 80] {
+            assert!(DirectConv::new(p, &vec![0.0; c_out * p.rows()], c_out).is_none(), "{c_out} output channels");
+        }
+        // The encoder's first layer: 16 taps.
+        let first = Patches { channels: 1, size: [28, 28], kernel: [4, 4], stride: [2, 2], padding: [1, 1], out: [14, 14] };
+        assert!(DirectConv::new(first, &vec![0.0; 64 * first.rows()], 64).is_none(), "16 taps");
+    }
+}
