@@ -208,9 +208,9 @@ fn matmul(m: usize, n: usize, k: usize, dst: &mut [f32], accumulate: bool, lhs: 
 }
 
 /// `y = conv2d(x, weight) + bias` (stride/padding of `patches`, dilation 1, groups 1), then
-/// max(y, 0) if `relu`: straight from the images where [`DirectConv`] applies (16 to 64 output
-/// channels, AVX-512, a batch of at least [`DIRECT_MIN_IMAGES`]), else per chunk of images one
-/// GEMM, weight [C_out, rows] · patches [rows, b·P].
+/// max(y, 0) if `relu`: straight from the images where `direct_conv::DirectConv` applies (64
+/// output channels, 64 taps or more, AVX-512, a batch of at least `DIRECT_MIN_IMAGES`), else
+/// per chunk of images one GEMM, weight [C_out, rows] · patches [rows, b·P].
 ///
 /// # Shapes
 /// - x: [N, C_in, H, W] (`patches` describes one image of it)
