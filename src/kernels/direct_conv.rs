@@ -70,8 +70,12 @@ impl DirectConv {
                 packed[k * c_out + co] = weight[co * rows + k];
             }
         }
-        let tap_offsets = (0..rows).map(|k| (k / (kh * kw) * plane + (k / kw % kh) * bordered[1] + k % kw) as u32).collect();
-        let bases = (0..oh * ow).map(|p| ((p / ow) * s_h * bordered[1] + (p % ow) * s_w) as u32).collect();
+        let tap_offsets: Vec<u32> = (0..rows).map(|k| (k / (kh * kw) * plane + (k / kw % kh) * bordered[1] + k % kw) as u32).collect();
+        let bases: Vec<u32> = (0..oh * ow).map(|p| ((p / ow) * s_h * bordered[1] + (p % ow) * s_w) as u32).collect();
+        // What the kernel's unchecked reads rely on: the last window's last tap lies inside
+        // the bordered image (and every offset fits in u32).
+        let last = bases.last().map_or(0, |&b| b as usize) + tap_offsets.last().map_or(0, |&t| t as usize);
+        assert!(patches.channels * plane <= u32::MAX as usize && last < patches.channels * plane, "DirectConv: windows outside the bordered image");
         Some(Self { patches, c_out, packed, tap_offsets, bases, bordered })
     }
 
@@ -115,8 +119,8 @@ impl DirectConv {
                 }
             }
             // SAFETY: AVX-512 was checked in `new`; every tap offset plus every base indexes
-            // inside `plane` (the bordered size covers the last window), and `tiles` holds
-            // positions x C_out floats.
+            // inside `plane` (the largest of each is the last, and `new` asserts their sum is
+            // inside), and `tiles` holds positions x C_out floats.
             unsafe { avx512::all_tiles(plane, &self.packed, &self.tap_offsets, &self.bases, tiles) };
             for (co, out_plane) in out.chunks_exact_mut(positions).enumerate() {
                 let b = bias.map_or(0.0, |b| b[co]);
