@@ -266,15 +266,24 @@ pub fn conv2d_backward(x: &[f32], weight: &[f32], grad_out: &[f32], relu_output:
     // Size-keeping stride 1: dX as a convolution of dY, whose windows the third scratch holds.
     let transposed = (want_input && patches.keeps_size()).then(|| patches.transposed_convolution(weight, c_out));
     let dy_rows = if transposed.is_some() { c_out * patches.kernel[0] * patches.kernel[1] } else { 0 };
-    let plan = ChunkPlan { images: n, grad_out, relu_output, input_len: image_len, want_input, weight_len: c_out * rows, bias_len: c_out, scratch_per_image: rows.max(c_out).max(dy_rows) * positions };
-    over_chunks(plan, |step| {
+    let scratch_per_image = rows.max(c_out).max(dy_rows) * positions;
+    // The weight gradient straight from the images where the direct kernel applies (its
+    // scratch fits in the patch matrix's); it accumulates tap-major, transposed at the end.
+    let direct = if n >= DIRECT_MIN_IMAGES { DirectConv::new(patches, weight, c_out).filter(|d| d.weight_grad_scratch_len(1) <= scratch_per_image) } else { None };
+    let plan = ChunkPlan { images: n, grad_out, relu_output, input_len: image_len, want_input, weight_len: c_out * rows, bias_len: c_out, scratch_per_image };
+    let mut grads = over_chunks(plan, |step| {
         let wide = step.images.len() * positions;
         let [cols, gy, cols_grad] = step.scratch;
-        let cols = &mut cols[..rows * wide];
-        patches.im2col(&x[step.images.start * image_len..step.images.end * image_len], cols, wide);
+        let images = &x[step.images.start * image_len..step.images.end * image_len];
         let gy = side_by_side(step.grad_out, 0..step.images.len(), c_out, positions, gy);
-        // dW [C_out, rows] += dY [C_out, b·P] · colsᵀ [b·P, rows]
-        matmul(c_out, rows, wide, step.weight_grad, true, MatRef::row_major(gy, wide), MatRef::transposed(cols, wide));
+        if let Some(direct) = &direct {
+            direct.add_weight_grad(images, step.grad_out, step.weight_grad, cols);
+        } else {
+            let cols = &mut cols[..rows * wide];
+            patches.im2col(images, cols, wide);
+            // dW [C_out, rows] += dY [C_out, b·P] · colsᵀ [b·P, rows]
+            matmul(c_out, rows, wide, step.weight_grad, true, MatRef::row_major(gy, wide), MatRef::transposed(cols, wide));
+        }
         add_channel_sums(gy, wide, step.bias_grad);
         let Some(gx) = step.input_grad else { return };
         if let Some((grad_patches, flipped)) = &transposed {
@@ -289,7 +298,13 @@ pub fn conv2d_backward(x: &[f32], weight: &[f32], grad_out: &[f32], relu_output:
             matmul(rows, wide, c_out, cols_grad, false, MatRef::transposed(weight, rows), MatRef::row_major(gy, wide));
             patches.col2im_add(cols_grad, wide, gx);
         }
-    })
+    });
+    if direct.is_some() {
+        // Tap-major [rows, C_out] back to the weight's [C_out, rows].
+        let tap_major = std::mem::take(&mut grads.weight);
+        grads.weight = (0..c_out * rows).map(|i| tap_major[(i % rows) * c_out + i / rows]).collect();
+    }
+    grads
 }
 
 /// `y = conv_transpose2d(x, weight) + bias` (dilation 1, groups 1, no output padding), then

@@ -79,9 +79,63 @@ impl DirectConv {
         Some(Self { patches, c_out, packed, tap_offsets, bases, bordered })
     }
 
+    /// Floats of one bordered image: C_in planes.
+    fn bordered_len(&self) -> usize {
+        self.patches.channels * self.bordered[0] * self.bordered[1]
+    }
+
     /// Scratch floats [`Self::run`] needs: one bordered image and one position-major tile block.
     pub fn scratch_len(&self) -> usize {
-        self.patches.channels * self.bordered[0] * self.bordered[1] + self.patches.positions() * self.c_out
+        self.bordered_len() + self.patches.positions() * self.c_out
+    }
+
+    /// Scratch floats [`Self::add_weight_grad`] needs for `count` images: their bordered
+    /// images and their output gradients position-major.
+    pub fn weight_grad_scratch_len(&self, count: usize) -> usize {
+        count * (self.bordered_len() + self.patches.positions() * self.c_out)
+    }
+
+    /// Adds the weight gradient over `images` to `grad`, kept tap-major (the transpose of the
+    /// weight's layout, so that a tile adds whole vectors):
+    /// `grad[k, co] += Σ_{image, p} grad_out[image, co, p] · image[window p, tap k]`.
+    ///
+    /// # Shapes
+    /// - images: [count, C_in, H, W]; grad_out: [count, C_out, OH, OW]; grad: [C_in·KH·KW, C_out]
+    /// - scratch: at least [`Self::weight_grad_scratch_len`] floats (contents ignored)
+    pub fn add_weight_grad(&self, images: &[f32], grad_out: &[f32], grad: &mut [f32], scratch: &mut [f32]) {
+        let (p, c_out, positions) = (self.patches, self.c_out, self.patches.positions());
+        let count = images.len() / p.image_len().max(1);
+        assert!(images.len() == count * p.image_len() && grad_out.len() == count * c_out * positions && grad.len() == p.rows() * c_out, "DirectConv::add_weight_grad: sizes");
+        let (bordered, position_major) = scratch[..self.weight_grad_scratch_len(count)].split_at_mut(count * self.bordered_len());
+        for ((image, dst), (g, g_t)) in images.chunks_exact(p.image_len()).zip(bordered.chunks_exact_mut(self.bordered_len())).zip(grad_out.chunks_exact(c_out * positions).zip(position_major.chunks_exact_mut(positions * c_out))) {
+            self.write_bordered(image, dst);
+            for (co, plane) in g.chunks_exact(positions).enumerate() {
+                for (pos, &v) in plane.iter().enumerate() {
+                    g_t[pos * c_out + co] = v;
+                }
+            }
+        }
+        // SAFETY: AVX-512 was checked in `new`; every base plus tap indexes inside one
+        // bordered image (asserted in `new`), the images and gradients are `count` long, and
+        // `grad` holds taps x 64 floats.
+        unsafe { avx512::add_weight_grad(bordered, self.bordered_len(), position_major, &self.tap_offsets, &self.bases, grad) };
+    }
+
+    /// Writes one image into its bordered planes, zeros around it.
+    ///
+    /// # Shapes
+    /// - image: [C_in, H, W]; out: [C_in, rows, width] (overwritten)
+    fn write_bordered(&self, image: &[f32], out: &mut [f32]) {
+        let ([h, w], [pad_h, pad_w], [rows, width]) = (self.patches.size, self.patches.padding, self.bordered);
+        for (src, dst) in image.chunks_exact(h * w).zip(out.chunks_exact_mut(rows * width)) {
+            dst[..pad_h * width].fill(0.0);
+            dst[(pad_h + h) * width..].fill(0.0);
+            for (src_row, dst_row) in src.chunks_exact(w).zip(dst[pad_h * width..].chunks_exact_mut(width)) {
+                dst_row[..pad_w].fill(0.0);
+                dst_row[pad_w..pad_w + w].copy_from_slice(src_row);
+                dst_row[pad_w + w..].fill(0.0);
+            }
+        }
     }
 
     /// `conv(x) + bias`, then max(·, 0) if `relu`, the images split evenly over the threads.
@@ -106,18 +160,11 @@ impl DirectConv {
     /// - scratch: at least [`Self::scratch_len`] floats (contents ignored)
     pub fn run(&self, images: &[f32], bias: Option<&[f32]>, relu: bool, out: &mut [f32], scratch: &mut [f32]) {
         let (p, c_out, positions) = (self.patches, self.c_out, self.patches.positions());
-        let ([h, w], [pad_h, pad_w], [rows, width]) = (p.size, p.padding, self.bordered);
         let count = images.len() / p.image_len().max(1);
         assert!(images.len() == count * p.image_len() && out.len() == count * c_out * positions && bias.is_none_or(|b| b.len() == c_out), "DirectConv::run: sizes");
-        let (plane, tiles) = scratch[..self.scratch_len()].split_at_mut(p.channels * rows * width);
-        // The border stays zero from image to image; only the interior is copied.
-        plane.fill(0.0);
+        let (plane, tiles) = scratch[..self.scratch_len()].split_at_mut(self.bordered_len());
         for (image, out) in images.chunks_exact(p.image_len()).zip(out.chunks_exact_mut(c_out * positions)) {
-            for (src, dst) in image.chunks_exact(h * w).zip(plane.chunks_exact_mut(rows * width)) {
-                for (y, src_row) in src.chunks_exact(w).enumerate() {
-                    dst[(y + pad_h) * width + pad_w..][..w].copy_from_slice(src_row);
-                }
-            }
+            self.write_bordered(image, plane);
             // SAFETY: AVX-512 was checked in `new`; every tap offset plus every base indexes
             // inside `plane` (the largest of each is the last, and `new` asserts their sum is
             // inside), and `tiles` holds positions x C_out floats.
@@ -156,6 +203,47 @@ mod avx512 {
     pub unsafe fn all_tiles(plane: &[f32], packed: &[f32], taps: &[u32], bases: &[u32], tiles: &mut [f32]) {
         // SAFETY: the caller's contract, passed on.
         unsafe { tiles_of::<4, 6>(plane, packed, taps, bases, tiles) }
+    }
+
+    /// `grad[k, co] += Σ_{image, p} grads[image, p, co] · bordered[image][bases[p] + taps[k]]`:
+    /// tiles of 6 taps x 64 channels in registers, over every position of every image.
+    ///
+    /// # Safety
+    /// AVX-512F present; `bases[p] + taps[k]` < `image_len` for every p and k; `bordered` is
+    /// whole images of `image_len` floats and `grads` as many images of bases.len() x 64;
+    /// `grad` is taps.len() x 64.
+    #[target_feature(enable = "avx512f")]
+    pub unsafe fn add_weight_grad(bordered: &[f32], image_len: usize, grads: &[f32], taps: &[u32], bases: &[u32], grad: &mut [f32]) {
+        const TAPS: usize = 6;
+        let (positions, count) = (bases.len(), bordered.len() / image_len.max(1));
+        for (t, chunk) in taps.chunks(TAPS).enumerate() {
+            // A short last tile repeats its last tap and adds only the real ones.
+            let tile_taps: [usize; TAPS] = std::array::from_fn(|j| chunk[j.min(chunk.len() - 1)] as usize);
+            // SAFETY: the caller's contract: every read below is inside `bordered` or `grads`,
+            // every write inside `grad` (rows t·6 .. t·6 + chunk.len()).
+            unsafe {
+                let mut acc = [[_mm512_setzero_ps(); 4]; TAPS];
+                for image in 0..count {
+                    let (plane, g) = (bordered.as_ptr().add(image * image_len), grads.as_ptr().add(image * positions * 64));
+                    for (pos, &base) in bases.iter().enumerate() {
+                        let gv: [__m512; 4] = std::array::from_fn(|v| _mm512_loadu_ps(g.add(pos * 64 + 16 * v)));
+                        let cell = plane.add(base as usize);
+                        for j in 0..TAPS {
+                            let x = _mm512_set1_ps(*cell.add(tile_taps[j]));
+                            for v in 0..4 {
+                                acc[j][v] = _mm512_fmadd_ps(x, gv[v], acc[j][v]);
+                            }
+                        }
+                    }
+                }
+                for (j, row) in acc.iter().enumerate().take(chunk.len()) {
+                    for (v, value) in row.iter().enumerate() {
+                        let dst = grad.as_mut_ptr().add((t * TAPS + j) * 64 + 16 * v);
+                        _mm512_storeu_ps(dst, _mm512_add_ps(_mm512_loadu_ps(dst), *value));
+                    }
+                }
+            }
+        }
     }
 
     /// Tiles of NP positions; the last one, if short, repeats its last position and stores
@@ -239,6 +327,36 @@ mod tests {
                 assert_eq!(got.len(), expected.len());
                 for (i, (g, e)) in got.iter().zip(&expected).enumerate() {
                     assert!((g - e).abs() <= 1e-4 * (1.0 + e.abs()), "{p:?} c_out {c_out} relu {relu}: cell {i}: {g} vs {e}");
+                }
+            }
+        }
+    }
+
+    /// The direct weight gradient against its definition through the (tested) patch matrix,
+    /// in f64: dW[co, k] = Σ over images and positions of dY[co, p] · patches[k, p].
+    #[test]
+    fn direct_weight_gradient_matches_the_patch_matrix_product() {
+        let geometry = |channels, size: [usize; 2], kernel: [usize; 2], stride: [usize; 2], padding: [usize; 2]| {
+            let out = [0, 1].map(|a| (size[a] + 2 * padding[a] - kernel[a]) / stride[a] + 1);
+            Patches { channels, size, kernel, stride, padding, out }
+        };
+        for (p, n) in [(geometry(32, [14, 14], [4, 4], [2, 2], [1, 1]), 3), (geometry(8, [7, 9], [3, 3], [2, 2], [1, 1]), 2), (geometry(4, [9, 11], [5, 4], [3, 2], [2, 0]), 1)] {
+            let (x, gy, w) = (pseudo_random(n * p.image_len(), 4), pseudo_random(n * 64 * p.positions(), 5), pseudo_random(64 * p.rows(), 6));
+            let Some(direct) = DirectConv::new(p, &w, 64) else {
+                assert!(!has_avx512(), "{p:?}: the direct kernel should apply on this CPU");
+                return;
+            };
+            // Starts from a non-zero gradient: the kernel adds to it.
+            let mut grad = vec![0.5f32; p.rows() * 64];
+            direct.add_weight_grad(&x, &gy, &mut grad, &mut vec![f32::NAN; direct.weight_grad_scratch_len(n)]);
+            let wide = n * p.positions();
+            let mut cols = vec![0.0f32; p.rows() * wide];
+            p.im2col(&x, &mut cols, wide);
+            for k in 0..p.rows() {
+                for co in 0..64 {
+                    let expected: f64 = 0.5 + (0..wide).map(|c| f64::from(gy[(c / p.positions() * 64 + co) * p.positions() + c % p.positions()]) * f64::from(cols[k * wide + c])).sum::<f64>();
+                    let got = f64::from(grad[k * 64 + co]);
+                    assert!((got - expected).abs() <= 1e-4 * (1.0 + expected.abs()), "{p:?}: tap {k} channel {co}: {got} vs {expected}");
                 }
             }
         }
