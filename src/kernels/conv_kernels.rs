@@ -252,6 +252,8 @@ pub fn conv2d_forward_gemm(x: &[f32], weight: &[f32], bias: &[f32], n: usize, pa
 
 /// Gradients of `y = conv2d(x, weight) + bias` (stride/padding of `patches`, dilation 1,
 /// groups 1), given the output gradient; with `relu_output` (max(y, 0)), of that ReLU's output.
+/// The weight gradient comes straight from the images where the forward's direct kernel
+/// applies (`direct_conv`), else from the patch matrix by GEMM, as the input gradient always.
 ///
 /// # Shapes
 /// - x: [N, C_in, H, W] (`patches` describes one image of it)

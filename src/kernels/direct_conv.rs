@@ -10,7 +10,10 @@
 //! How: an output tile is `NP` positions by all the output channels (`V` vectors of 16),
 //! `NP·V = 24` accumulators; each tap k loads the weights `W[k, 0..C_out]` (packed tap-major
 //! once per call) and broadcasts the `NP` input cells `plane[base(p) + offset(k)]`. The tile is
-//! written position-major, then moved to the NCHW output with the bias and the ReLU.
+//! written position-major, then moved to the NCHW output with the bias and the ReLU. The
+//! weight gradient turns the tile around ([`DirectConv::add_weight_grad`]): 6 taps by 64
+//! channels, over every position of every image, so the backward needs no patch matrix for it
+//! either.
 //!
 //! Applies where the output has 64 channels (four vectors: the tile of 6 positions x 64
 //! channels), there are at least [`MIN_TAPS`] taps and the CPU has AVX-512; the caller

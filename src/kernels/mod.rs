@@ -3,7 +3,7 @@
 //!
 //! Each op does what a burn tensor expression does, faster on two cores: fused im2col + GEMM
 //! convolutions with their backward (and the ReLU that follows them; the 64-channel forwards
-//! straight from the images, `direct_conv`), a threaded ReLU, dense layers on one query, the Bernoulli log-likelihood in one
+//! and weight gradients straight from the images, `direct_conv`), a threaded ReLU, dense layers on one query, the Bernoulli log-likelihood in one
 //! pass, and the batched Cholesky factor and triangular solves in f64. Each one is reached
 //! through [`dispatch::custom_op`] and returns None (or falls back to burn) where it does not
 //! apply, so the wgpu build runs burn's own tensor ops above the same code. Tests compare every
