@@ -66,12 +66,13 @@ fn strided_and_same_convolutions_match_the_generic_path() {
 fn upsampling_transposed_convolutions_match_the_generic_path() {
     use_fused_convolutions(true);
     let dev = training_device();
-    for (cin, cout, side) in [(64, 32, 7), (32, 1, 14), (3, 5, 4)] {
+    // A batch of 16 too: there the 64-channel layer's gradients take the direct kernel (AVX-512).
+    for (cin, cout, side, batch) in [(64, 32, 7, 2), (64, 32, 7, 16), (32, 1, 14, 2), (3, 5, 4, 2)] {
         let deconv = ConvTranspose2dConfig::new([cin, cout], [4, 4]).with_stride([2, 2]).with_padding([1, 1]).init(&dev);
         let up = Tensor::<4>::zeros([1, cin, side, side], &dev);
         assert_eq!(conv_transpose2d(&deconv, up).dims(), [1, cout, 2 * side, 2 * side]);
-        check_layer([2, cin, side, side], &deconv.weight, deconv.bias.as_ref().unwrap(), |x| deconv.forward(x), |x| conv_transpose2d(&deconv, x));
-        check_layer([2, cin, side, side], &deconv.weight, deconv.bias.as_ref().unwrap(), |x| relu(deconv.forward(x)), |x| deconv.forward_fused_relu(x));
+        check_layer([batch, cin, side, side], &deconv.weight, deconv.bias.as_ref().unwrap(), |x| deconv.forward(x), |x| conv_transpose2d(&deconv, x));
+        check_layer([batch, cin, side, side], &deconv.weight, deconv.bias.as_ref().unwrap(), |x| relu(deconv.forward(x)), |x| deconv.forward_fused_relu(x));
     }
     // Stride 1, no padding, a 3x3 kernel: the same kernels.
     let plain = ConvTranspose2dConfig::new([2, 3], [3, 3]).init(&dev);

@@ -302,9 +302,7 @@ pub fn conv2d_backward(x: &[f32], weight: &[f32], grad_out: &[f32], relu_output:
         }
     });
     if direct.is_some() {
-        // Tap-major [rows, C_out] back to the weight's [C_out, rows].
-        let tap_major = std::mem::take(&mut grads.weight);
-        grads.weight = (0..c_out * rows).map(|i| tap_major[(i % rows) * c_out + i / rows]).collect();
+        grads.weight = from_tap_major(&grads.weight, c_out, rows);
     }
     grads
 }
@@ -350,16 +348,28 @@ pub fn conv_transpose2d_backward(x: &[f32], weight: &[f32], grad_out: &[f32], re
     assert_eq!(x.len(), n * c_in * positions, "conv_transpose2d_backward: input size");
     assert_eq!(weight.len(), c_in * rows, "conv_transpose2d_backward: weight size");
     assert_eq!(grad_out.len(), n * out_len, "conv_transpose2d_backward: output gradient size");
-    let plan = ChunkPlan { images: n, grad_out, relu_output, input_len: c_in * positions, want_input, weight_len: c_in * rows, bias_len: c_out, scratch_per_image: rows.max(c_in) * positions };
-    over_chunks(plan, |step| {
+    let scratch_per_image = rows.max(c_in) * positions;
+    // Both gradients are those of the convolution dY -> X with this layer's weight: where the
+    // direct kernel takes that convolution, dX is its forward and dW its weight gradient
+    // (kept tap-major, transposed at the end), and no patch matrix of dY is made.
+    let direct = if n >= DIRECT_MIN_IMAGES { DirectConv::new(patches, weight, c_in).filter(|d| d.weight_grad_scratch_len(1).max(d.scratch_len()) <= scratch_per_image) } else { None };
+    let plan = ChunkPlan { images: n, grad_out, relu_output, input_len: c_in * positions, want_input, weight_len: c_in * rows, bias_len: c_out, scratch_per_image };
+    let mut grads = over_chunks(plan, |step| {
         let wide = step.images.len() * positions;
         let [cols, xs, gxs] = step.scratch;
-        let cols = &mut cols[..rows * wide];
         let gy = step.grad_out;
-        patches.im2col(gy, cols, wide);
         for image in gy.chunks_exact(out_len) {
             add_channel_sums(image, patches.size[0] * patches.size[1], step.bias_grad);
         }
+        if let Some(direct) = &direct {
+            direct.add_weight_grad(gy, &x[step.images.start * c_in * positions..step.images.end * c_in * positions], step.weight_grad, cols);
+            if let Some(gx) = step.input_grad {
+                direct.run(gy, None, false, gx, gxs);
+            }
+            return;
+        }
+        let cols = &mut cols[..rows * wide];
+        patches.im2col(gy, cols, wide);
         let xs = side_by_side(x, step.images.clone(), c_in, positions, xs);
         // dW [C_in, rows] += X [C_in, b·P] · colsᵀ [b·P, rows]
         matmul(c_in, rows, wide, step.weight_grad, true, MatRef::row_major(xs, wide), MatRef::transposed(cols, wide));
@@ -368,7 +378,17 @@ pub fn conv_transpose2d_backward(x: &[f32], weight: &[f32], grad_out: &[f32], re
             let cols = &*cols;
             write_side_by_side(gx, gxs, step.images.len(), c_in, positions, |dx| matmul(c_in, wide, rows, dx, false, MatRef::row_major(weight, rows), MatRef::row_major(cols, wide)));
         }
-    })
+    });
+    if direct.is_some() {
+        grads.weight = from_tap_major(&grads.weight, c_in, rows);
+    }
+    grads
+}
+
+/// A weight gradient kept tap-major by the direct kernel, [rows, C], in the weight's layout
+/// [C, rows].
+fn from_tap_major(tap_major: &[f32], channels: usize, rows: usize) -> Vec<f32> {
+    (0..channels * rows).map(|i| tap_major[(i % rows) * channels + i / rows]).collect()
 }
 
 #[cfg(test)]
