@@ -13,7 +13,8 @@
 //! written position-major, then moved to the NCHW output with the bias and the ReLU. The
 //! weight gradient turns the tile around ([`DirectConv::add_weight_grad`]): 6 taps by 64
 //! channels, over every position of every image, so the backward needs no patch matrix for it
-//! either.
+//! either. A transposed convolution with 64 input channels takes both for its gradients (its dX
+//! is the forward, its dW the weight gradient, of the convolution dY -> X).
 //!
 //! Applies where the output has 64 channels (four vectors: the tile of 6 positions x 64
 //! channels), there are at least [`MIN_TAPS`] taps and the CPU has AVX-512; the caller
