@@ -209,7 +209,7 @@ fn matmul(m: usize, n: usize, k: usize, dst: &mut [f32], accumulate: bool, lhs: 
 
 /// `y = conv2d(x, weight) + bias` (stride/padding of `patches`, dilation 1, groups 1), then
 /// max(y, 0) if `relu`: straight from the images where `direct_conv::DirectConv` applies (64
-/// output channels, 64 taps or more, AVX-512, a batch of at least `DIRECT_MIN_IMAGES`), else
+/// output channels, 64 taps or more, AVX-512, a batch of 16 images or more), else
 /// per chunk of images one GEMM, weight [C_out, rows] · patches [rows, b·P].
 ///
 /// # Shapes
@@ -217,17 +217,11 @@ fn matmul(m: usize, n: usize, k: usize, dst: &mut [f32], accumulate: bool, lhs: 
 /// - weight: [C_out, C_in, KH, KW]; bias: [C_out]
 /// - returns [N, C_out, OH, OW]
 pub fn conv2d_forward(x: &[f32], weight: &[f32], bias: &[f32], n: usize, patches: Patches, c_out: usize, relu: bool) -> Vec<f32> {
-    // Packing the weights for the direct kernel costs about what it saves on a few images: a
-    // one-query read through it took 255-272 us against 195-205 (`kanerva bench`).
-    let direct = if n >= DIRECT_MIN_IMAGES { DirectConv::new(patches, weight, c_out) } else { None };
-    match direct {
+    match DirectConv::for_batch(n, patches, weight, c_out) {
         Some(direct) => direct.forward(x, bias, n, relu),
         None => conv2d_forward_gemm(x, weight, bias, n, patches, c_out, relu),
     }
 }
-
-/// Images from which [`conv2d_forward`] takes the direct kernel (training batches, not reads).
-const DIRECT_MIN_IMAGES: usize = 16;
 
 /// [`conv2d_forward`] through im2col + GEMM always (the path for geometries and CPUs the
 /// direct kernel does not take; the tests' reference for it).
@@ -271,7 +265,7 @@ pub fn conv2d_backward(x: &[f32], weight: &[f32], grad_out: &[f32], relu_output:
     let scratch_per_image = rows.max(c_out).max(dy_rows) * positions;
     // The weight gradient straight from the images where the direct kernel applies (its
     // scratch fits in the patch matrix's); it accumulates tap-major, transposed at the end.
-    let direct = if n >= DIRECT_MIN_IMAGES { DirectConv::new(patches, weight, c_out).filter(|d| d.weight_grad_scratch_len(1) <= scratch_per_image) } else { None };
+    let direct = DirectConv::for_batch(n, patches, weight, c_out).filter(|d| d.weight_grad_scratch_len(1) <= scratch_per_image);
     let plan = ChunkPlan { images: n, grad_out, relu_output, input_len: image_len, want_input, weight_len: c_out * rows, bias_len: c_out, scratch_per_image };
     let mut grads = over_chunks(plan, |step| {
         let wide = step.images.len() * positions;
@@ -352,7 +346,7 @@ pub fn conv_transpose2d_backward(x: &[f32], weight: &[f32], grad_out: &[f32], re
     // Both gradients are those of the convolution dY -> X with this layer's weight: where the
     // direct kernel takes that convolution, dX is its forward and dW its weight gradient
     // (kept tap-major, transposed at the end), and no patch matrix of dY is made.
-    let direct = if n >= DIRECT_MIN_IMAGES { DirectConv::new(patches, weight, c_in).filter(|d| d.weight_grad_scratch_len(1).max(d.scratch_len()) <= scratch_per_image) } else { None };
+    let direct = DirectConv::for_batch(n, patches, weight, c_in).filter(|d| d.weight_grad_scratch_len(1).max(d.scratch_len()) <= scratch_per_image);
     let plan = ChunkPlan { images: n, grad_out, relu_output, input_len: c_in * positions, want_input, weight_len: c_in * rows, bias_len: c_out, scratch_per_image };
     let mut grads = over_chunks(plan, |step| {
         let wide = step.images.len() * positions;

@@ -17,7 +17,7 @@
 //! is the forward, its dW the weight gradient, of the convolution dY -> X).
 //!
 //! Applies where the output has 64 channels (four vectors: the tile of 6 positions x 64
-//! channels), there are at least [`MIN_TAPS`] taps and the CPU has AVX-512; the caller
+//! channels), there are at least [`MIN_TAPS`] taps, a batch of [`MIN_IMAGES`] and AVX-512; the caller
 //! ([`super::conv_kernels`]) keeps the GEMM path for everything else. With 32 channels (tiles of
 //! 12 positions x 32) the ResNet arch's 3 x 3 blocks at 14 x 14 were slower than through GEMM
 //! (`kanerva bench --arch resnet`: 41.6-45.0 against 37.3-38.0 ms a layer, forward and
@@ -36,6 +36,11 @@ const CHANNELS: usize = 64;
 /// are short and moving the position-major tiles into the NCHW output dominates
 /// (`encoder.conv1`, 16 taps: 5.95-6.57 ms forward and backward against 5.73-5.88 through GEMM).
 const MIN_TAPS: usize = 64;
+
+/// Images from which a batch takes the direct kernel ([`DirectConv::for_batch`]): packing the
+/// weights costs about what the kernel saves on a few images (a one-query read through it took
+/// 255-272 us against 195-205 through GEMM, `kanerva bench`), so reads keep GEMM.
+const MIN_IMAGES: usize = 16;
 
 /// One convolution's weights packed for the direct kernel, with its tap offsets and the
 /// positions' bases in a bordered image plane.
@@ -81,6 +86,14 @@ impl DirectConv {
         let last = bases.last().map_or(0, |&b| b as usize) + tap_offsets.last().map_or(0, |&t| t as usize);
         assert!(patches.channels * plane <= u32::MAX as usize && last < patches.channels * plane, "DirectConv: windows outside the bordered image");
         Some(Self { patches, c_out, packed, tap_offsets, bases, bordered })
+    }
+
+    /// [`Self::new`] for a batch of `n` images: None for batches under [`MIN_IMAGES`].
+    ///
+    /// # Shapes
+    /// - weight: [C_out, C_in, KH, KW]
+    pub fn for_batch(n: usize, patches: Patches, weight: &[f32], c_out: usize) -> Option<Self> {
+        if n < MIN_IMAGES { None } else { Self::new(patches, weight, c_out) }
     }
 
     /// Floats of one bordered image: C_in planes.
