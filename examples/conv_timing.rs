@@ -8,7 +8,7 @@ use burn::nn::PaddingConfig2d;
 use burn::nn::conv::{Conv2dConfig, ConvTranspose2dConfig};
 use burn::tensor::{Distribution, Tensor};
 use kanerva::backend::training_device;
-use kanerva::kernels::conv_kernels::{Patches, conv_transpose2d_backward, conv2d_backward, conv2d_forward, conv2d_forward_gemm};
+use kanerva::kernels::conv_kernels::{Patches, conv_transpose2d_backward, conv_transpose2d_forward, conv_transpose2d_forward_gemm, conv2d_backward, conv2d_forward, conv2d_forward_gemm};
 use kanerva::kernels::fast_conv::{conv_transpose2d, conv2d};
 
 fn time(name: &str, mut f: impl FnMut()) {
@@ -66,5 +66,10 @@ fn main() {
         let p = Patches { channels: cout, size: [2 * side, 2 * side], kernel: [4, 4], stride: [2, 2], padding: [1, 1], out: [side, side] };
         let (xs, w, gy) = (rnd(n * cin * p.positions()), rnd(cin * p.rows()), rnd(n * p.image_len()));
         time(&format!("deconv {cin}->{cout} backward kernels"), || { let _ = conv_transpose2d_backward(&xs, &w, &gy, None, n, p, cin, true); });
+        // The forward kernels alone: the one the layer takes (one output row a vector for
+        // rows of 16 or fewer on AVX-512, parity_deconv.rs) and GEMM + col2im.
+        let bias = rnd(cout);
+        time(&format!("deconv {cin}->{cout} forward kernel"), || { let _ = conv_transpose2d_forward(&xs, &w, &bias, n, p, cin, true); });
+        time(&format!("deconv {cin}->{cout} forward kernel, GEMM + col2im"), || { let _ = conv_transpose2d_forward_gemm(&xs, &w, &bias, n, p, cin, true); });
     }
 }

@@ -55,7 +55,7 @@ fn conv(cin: usize, cout: usize, kernel: usize, stride: usize, pad: usize) -> Co
 fn strided_and_same_convolutions_match_the_generic_path() {
     check_conv(conv(1, 32, 4, 2, 1), [3, 1, 28, 28]); // encoder conv1
     check_conv(conv(32, 64, 4, 2, 1), [2, 32, 14, 14]); // encoder conv2
-    check_conv(conv(32, 64, 4, 2, 1), [16, 32, 14, 14]); // a batch the direct kernel takes (AVX-512)
+    check_conv(conv(32, 64, 4, 2, 1), [16, 32, 14, 14]); // a batch the direct and parity kernels take (AVX-512)
     check_conv(conv(64, 64, 3, 1, 1), [16, 64, 7, 7]); // a 64-channel residual block, likewise
     check_conv(conv(8, 8, 3, 1, 1), [2, 8, 14, 14]); // residual blocks
     check_conv(conv(6, 5, 3, 2, 1), [2, 6, 7, 7]); // resnet conv3 (odd size)
@@ -66,7 +66,8 @@ fn strided_and_same_convolutions_match_the_generic_path() {
 fn upsampling_transposed_convolutions_match_the_generic_path() {
     use_fused_convolutions(true);
     let dev = training_device();
-    // A batch of 16 too: there the 64-channel layer's gradients take the direct kernel (AVX-512).
+    // A batch of 16 too: there the 64-channel layer's forward takes the parity kernel and its
+    // gradients the direct kernel (AVX-512).
     for (cin, cout, side, batch) in [(64, 32, 7, 2), (64, 32, 7, 16), (32, 1, 14, 2), (3, 5, 4, 2)] {
         let deconv = ConvTranspose2dConfig::new([cin, cout], [4, 4]).with_stride([2, 2]).with_padding([1, 1]).init(&dev);
         let up = Tensor::<4>::zeros([1, cin, side, side], &dev);

@@ -14,6 +14,7 @@
 pub use super::chunked_passes::LayerGrads;
 use super::chunked_passes::{ChunkPlan, add_bias, images_per_chunk, over_chunks, over_output_chunks};
 use super::direct_conv::DirectConv;
+use super::parity_deconv::ParityDeconv;
 use super::image_layout::{add_channel_sums, side_by_side, write_side_by_side};
 
 use super::strided_copy::{self, VerticalMap, HorizontalMap};
@@ -259,36 +260,46 @@ pub fn conv2d_backward(x: &[f32], weight: &[f32], grad_out: &[f32], relu_output:
     assert_eq!(x.len(), n * image_len, "conv2d_backward: input size");
     assert_eq!(weight.len(), c_out * rows, "conv2d_backward: weight size");
     assert_eq!(grad_out.len(), n * c_out * positions, "conv2d_backward: output gradient size");
-    // Size-keeping stride 1: dX as a convolution of dY, whose windows the third scratch holds.
-    let transposed = (want_input && patches.keeps_size()).then(|| patches.transposed_convolution(weight, c_out));
+    // dX is the transposed convolution of dY with this weight ([C_out, C_in, KH, KW] read as
+    // [C_in', C_out', KH, KW]): one output row a vector where the parity kernel applies.
+    let parity = if want_input { ParityDeconv::for_batch(n, patches, weight, c_out) } else { None };
+    // Else, size-keeping stride 1: dX as a convolution of dY, whose windows the third scratch
+    // holds.
+    let transposed = (want_input && parity.is_none() && patches.keeps_size()).then(|| patches.transposed_convolution(weight, c_out));
     let dy_rows = if transposed.is_some() { c_out * patches.kernel[0] * patches.kernel[1] } else { 0 };
     let scratch_per_image = rows.max(c_out).max(dy_rows) * positions;
     // The weight gradient straight from the images where the direct kernel applies (its
     // scratch fits in the patch matrix's); it accumulates tap-major, transposed at the end.
     let direct = DirectConv::for_batch(n, patches, weight, c_out).filter(|d| d.weight_grad_scratch_len(1) <= scratch_per_image);
+    let parity = parity.filter(|p| p.scratch_len() <= scratch_per_image);
     let plan = ChunkPlan { images: n, grad_out, relu_output, input_len: image_len, want_input, weight_len: c_out * rows, bias_len: c_out, scratch_per_image };
     let mut grads = over_chunks(plan, |step| {
         let wide = step.images.len() * positions;
         let [cols, gy, cols_grad] = step.scratch;
         let images = &x[step.images.start * image_len..step.images.end * image_len];
-        let gy = side_by_side(step.grad_out, 0..step.images.len(), c_out, positions, gy);
+        // dY side by side [C_out, b·P] only for the GEMM products that read it.
+        let gy = (direct.is_none() || (want_input && parity.is_none() && transposed.is_none())).then(|| side_by_side(step.grad_out, 0..step.images.len(), c_out, positions, gy));
         if let Some(direct) = &direct {
             direct.add_weight_grad(images, step.grad_out, step.weight_grad, cols);
-        } else {
+        } else if let Some(gy) = gy {
             let cols = &mut cols[..rows * wide];
             patches.im2col(images, cols, wide);
             // dW [C_out, rows] += dY [C_out, b·P] · colsᵀ [b·P, rows]
             matmul(c_out, rows, wide, step.weight_grad, true, MatRef::row_major(gy, wide), MatRef::transposed(cols, wide));
         }
-        add_channel_sums(gy, wide, step.bias_grad);
+        for image in step.grad_out.chunks_exact(c_out * positions) {
+            add_channel_sums(image, positions, step.bias_grad);
+        }
         let Some(gx) = step.input_grad else { return };
-        if let Some((grad_patches, flipped)) = &transposed {
+        if let Some(parity) = &parity {
+            parity.run(step.grad_out, None, false, gx, cols_grad);
+        } else if let Some((grad_patches, flipped)) = &transposed {
             // dX [C_in, b·P] = W' [C_in, C_out·KH·KW] · patches of dY (a gather, no scatter-add).
             let dy_cols = &mut cols_grad[..dy_rows * wide];
             grad_patches.im2col(step.grad_out, dy_cols, wide);
             let dy_cols = &*dy_cols;
             write_side_by_side(gx, cols, step.images.len(), patches.channels, positions, |dx| matmul(patches.channels, wide, dy_rows, dx, false, MatRef::row_major(flipped, dy_rows), MatRef::row_major(dy_cols, wide)));
-        } else {
+        } else if let Some(gy) = gy {
             // dcols [rows, b·P] = Wᵀ [rows, C_out] · dY [C_out, b·P], folded back onto each image.
             let cols_grad = &mut cols_grad[..rows * wide];
             matmul(rows, wide, c_out, cols_grad, false, MatRef::transposed(weight, rows), MatRef::row_major(gy, wide));
@@ -302,14 +313,29 @@ pub fn conv2d_backward(x: &[f32], weight: &[f32], grad_out: &[f32], relu_output:
 }
 
 /// `y = conv_transpose2d(x, weight) + bias` (dilation 1, groups 1, no output padding), then
-/// max(y, 0) if `relu`: per chunk of images one GEMM, weightᵀ [rows, C_in] · x [C_in, b·P],
-/// folded onto the outputs by col2im. `patches` describes one output image read with the layer's stride and padding
-/// (as in [`conv_transpose2d_backward`]).
+/// max(y, 0) if `relu`: one output row a vector where `parity_deconv::ParityDeconv` applies
+/// (the decoders' 4 x 4, stride 2, padding 1, output rows of 16 or fewer, AVX-512, a batch of
+/// 16 or more), else through GEMM ([`conv_transpose2d_forward_gemm`]). `patches` describes
+/// one output image read with the layer's stride and padding (as in
+/// [`conv_transpose2d_backward`]).
 ///
 /// # Shapes
 /// - x: [N, C_in, H, W]; weight: [C_in, C_out, KH, KW]; bias: [C_out]
 /// - returns [N, C_out, OH, OW]
 pub fn conv_transpose2d_forward(x: &[f32], weight: &[f32], bias: &[f32], n: usize, patches: Patches, c_in: usize, relu: bool) -> Vec<f32> {
+    match ParityDeconv::for_batch(n, patches, weight, c_in) {
+        Some(parity) => parity.forward(x, bias, n, relu),
+        None => conv_transpose2d_forward_gemm(x, weight, bias, n, patches, c_in, relu),
+    }
+}
+
+/// [`conv_transpose2d_forward`] through GEMM always: per chunk of images one product, weightᵀ
+/// [rows, C_in] · x [C_in, b·P], folded onto the outputs by col2im (the path for other
+/// geometries and CPUs; the tests' reference for the parity kernel).
+///
+/// # Shapes
+/// - as [`conv_transpose2d_forward`]
+pub fn conv_transpose2d_forward_gemm(x: &[f32], weight: &[f32], bias: &[f32], n: usize, patches: Patches, c_in: usize, relu: bool) -> Vec<f32> {
     let (rows, positions, out_len) = (patches.rows(), patches.positions(), patches.image_len());
     let c_out = patches.channels;
     assert_eq!(x.len(), n * c_in * positions, "conv_transpose2d_forward: input size");

@@ -27,6 +27,7 @@ pub mod cube_linalg;
 pub mod cube_matrix_ops;
 pub(crate) mod dispatch;
 mod direct_conv;
+mod parity_deconv;
 pub mod dense_rows;
 #[cfg(feature = "wgpu")]
 pub mod launch_count;

@@ -19,8 +19,18 @@ const PER_TASK: usize = 1 << 16;
 /// `fill` must write every element of every `part` it is given: the buffer is returned as
 /// initialised, and an element left unwritten would be read as uninitialised memory.
 pub unsafe fn filled_by_threads(len: usize, fill: impl Fn(usize, &mut [MaybeUninit<f32>]) + Sync) -> Vec<f32> {
+    // SAFETY: the caller's contract, passed on.
+    unsafe { filled_in_parts(len, PER_TASK, fill) }
+}
+
+/// [`filled_by_threads`] in parts of `part_len` elements (the last may be shorter), one
+/// rayon task each: for kernels that write whole images, a thread's share of them.
+///
+/// # Safety
+/// As [`filled_by_threads`]: `fill` writes every element of every part.
+pub unsafe fn filled_in_parts(len: usize, part_len: usize, fill: impl Fn(usize, &mut [MaybeUninit<f32>]) + Sync) -> Vec<f32> {
     let mut buf = Vec::<f32>::with_capacity(len);
-    buf.spare_capacity_mut()[..len].par_chunks_mut(PER_TASK).enumerate().for_each(|(task, part)| fill(task * PER_TASK, part));
+    buf.spare_capacity_mut()[..len].par_chunks_mut(part_len.max(1)).enumerate().for_each(|(task, part)| fill(task * part_len, part));
     // SAFETY: the caller's contract: every element of each part, so all of the first `len`,
     // was written just above.
     unsafe { buf.set_len(len) };
