@@ -26,7 +26,7 @@
 use rayon::prelude::*;
 
 use super::conv_kernels::Patches;
-use super::thread_buffers::{with_scratch, zeroed_by_threads};
+use super::thread_buffers::{ALIGN_SLACK, AlignedFloats, cache_aligned, with_scratch, zeroed_by_threads};
 
 /// Output channels the kernel takes: 4 vectors of 16, times 6 positions, fill 24 of the 32
 /// registers, leaving room for the loaded weights and the broadcast.
@@ -48,7 +48,7 @@ pub struct DirectConv {
     patches: Patches,
     c_out: usize,
     /// `W[k, co]`, tap-major: [C_in·KH·KW, C_out].
-    packed: Vec<f32>,
+    packed: AlignedFloats,
     /// Offset of tap k = (c, a, b) in the bordered image: `c·plane + a·width + b`.
     tap_offsets: Vec<u32>,
     /// Offset of output position (i, j)'s window corner: `i·s_h·width + j·s_w`.
@@ -73,10 +73,11 @@ impl DirectConv {
         // Every window lies inside the bordered plane: it reaches row (OH − 1)·s + KH − 1.
         let bordered = [((oh - 1) * s_h + kh).max(patches.padding[0] + patches.size[0]), ((ow - 1) * s_w + kw).max(patches.padding[1] + patches.size[1])];
         let plane = bordered[0] * bordered[1];
-        let mut packed = vec![0.0f32; rows * c_out];
+        let mut packed = AlignedFloats::zeroed(rows * c_out);
+        let packed_weights = packed.as_mut_slice();
         for co in 0..c_out {
             for k in 0..rows {
-                packed[k * c_out + co] = weight[co * rows + k];
+                packed_weights[k * c_out + co] = weight[co * rows + k];
             }
         }
         let tap_offsets: Vec<u32> = (0..rows).map(|k| (k / (kh * kw) * plane + (k / kw % kh) * bordered[1] + k % kw) as u32).collect();
@@ -101,15 +102,16 @@ impl DirectConv {
         self.patches.channels * self.bordered[0] * self.bordered[1]
     }
 
-    /// Scratch floats [`Self::run`] needs: one bordered image and one position-major tile block.
+    /// Scratch floats [`Self::run`] needs: one bordered image and one position-major tile
+    /// block (on a cache line).
     pub fn scratch_len(&self) -> usize {
-        self.bordered_len() + self.patches.positions() * self.c_out
+        self.bordered_len() + self.patches.positions() * self.c_out + ALIGN_SLACK
     }
 
     /// Scratch floats [`Self::add_weight_grad`] needs for `count` images: their bordered
-    /// images and their output gradients position-major.
+    /// images and their output gradients position-major (on a cache line).
     pub fn weight_grad_scratch_len(&self, count: usize) -> usize {
-        count * (self.bordered_len() + self.patches.positions() * self.c_out)
+        count * (self.bordered_len() + self.patches.positions() * self.c_out) + ALIGN_SLACK
     }
 
     /// Adds the weight gradient over `images` to `grad`, kept tap-major (the transpose of the
@@ -123,7 +125,8 @@ impl DirectConv {
         let (p, c_out, positions) = (self.patches, self.c_out, self.patches.positions());
         let count = images.len() / p.image_len().max(1);
         assert!(images.len() == count * p.image_len() && grad_out.len() == count * c_out * positions && grad.len() == p.rows() * c_out, "DirectConv::add_weight_grad: sizes");
-        let (bordered, position_major) = scratch[..self.weight_grad_scratch_len(count)].split_at_mut(count * self.bordered_len());
+        let (bordered, rest) = scratch[..self.weight_grad_scratch_len(count)].split_at_mut(count * self.bordered_len());
+        let position_major = cache_aligned(rest, count * positions * c_out);
         for ((image, dst), (g, g_t)) in images.chunks_exact(p.image_len()).zip(bordered.chunks_exact_mut(self.bordered_len())).zip(grad_out.chunks_exact(c_out * positions).zip(position_major.chunks_exact_mut(positions * c_out))) {
             self.write_bordered(image, dst);
             for (co, plane) in g.chunks_exact(positions).enumerate() {
@@ -148,9 +151,15 @@ impl DirectConv {
             dst[..pad_h * width].fill(0.0);
             dst[(pad_h + h) * width..].fill(0.0);
             for (src_row, dst_row) in src.chunks_exact(w).zip(dst[pad_h * width..].chunks_exact_mut(width)) {
-                dst_row[..pad_w].fill(0.0);
-                dst_row[pad_w..pad_w + w].copy_from_slice(src_row);
-                dst_row[pad_w + w..].fill(0.0);
+                if width <= 16 {
+                    // SAFETY: AVX-512 was checked in `new`; the row's W floats are read and its
+                    // `width` <= 16 floats written.
+                    unsafe { avx512::bordered_row(src_row, pad_w, dst_row) };
+                } else {
+                    dst_row[..pad_w].fill(0.0);
+                    dst_row[pad_w..pad_w + w].copy_from_slice(src_row);
+                    dst_row[pad_w + w..].fill(0.0);
+                }
             }
         }
     }
@@ -179,13 +188,14 @@ impl DirectConv {
         let (p, c_out, positions) = (self.patches, self.c_out, self.patches.positions());
         let count = images.len() / p.image_len().max(1);
         assert!(images.len() == count * p.image_len() && out.len() == count * c_out * positions && bias.is_none_or(|b| b.len() == c_out), "DirectConv::run: sizes");
-        let (plane, tiles) = scratch[..self.scratch_len()].split_at_mut(self.bordered_len());
+        let (plane, rest) = scratch[..self.scratch_len()].split_at_mut(self.bordered_len());
+        let tiles = cache_aligned(rest, positions * c_out);
         for (image, out) in images.chunks_exact(p.image_len()).zip(out.chunks_exact_mut(c_out * positions)) {
             self.write_bordered(image, plane);
             // SAFETY: AVX-512 was checked in `new`; every tap offset plus every base indexes
             // inside `plane` (the largest of each is the last, and `new` asserts their sum is
             // inside), and `tiles` holds positions x C_out floats.
-            unsafe { avx512::all_tiles(plane, &self.packed, &self.tap_offsets, &self.bases, tiles) };
+            unsafe { avx512::all_tiles(plane, self.packed.as_slice(), &self.tap_offsets, &self.bases, tiles) };
             for (co, out_plane) in out.chunks_exact_mut(positions).enumerate() {
                 let b = bias.map_or(0.0, |b| b[co]);
                 for (pos, v) in out_plane.iter_mut().enumerate() {
@@ -209,6 +219,21 @@ fn has_avx512() -> bool {
 #[cfg(target_arch = "x86_64")]
 mod avx512 {
     use std::arch::x86_64::*;
+
+    /// `dst = [0; pad], src, [0; rest]` for a bordered row of at most 16 floats, in one vector:
+    /// the copy by three small memset/memcpy calls a row had been a tenth of the kernel's time.
+    ///
+    /// # Safety
+    /// AVX-512F present; `pad + src.len() <= dst.len() <= 16`.
+    #[target_feature(enable = "avx512f")]
+    pub unsafe fn bordered_row(src: &[f32], pad: usize, dst: &mut [f32]) {
+        debug_assert!(pad + src.len() <= dst.len() && dst.len() <= 16);
+        // SAFETY: the expand-load reads src's len() floats; the store writes dst's len().
+        unsafe {
+            let v = _mm512_maskz_expandloadu_ps((((1u32 << src.len()) - 1) << pad) as __mmask16, src.as_ptr());
+            _mm512_mask_storeu_ps(dst.as_mut_ptr(), ((1u32 << dst.len()) - 1) as __mmask16, v);
+        }
+    }
 
     /// Every tile of one image: `tiles[p·C_out + co] = Σ_k packed[k·C_out + co] ·
     /// plane[bases[p] + taps[k]]`.
@@ -318,8 +343,8 @@ mod tests {
     }
 
     /// The direct kernel against im2col + GEMM: short last tiles, windows that reach into the
-    /// padding on every side, a geometry whose windows never read the image's last rows, and a
-    /// single image.
+    /// padding on every side, a geometry whose windows never read the image's last rows, a
+    /// single image, bordered rows of more than 16 floats (copied without the vector path).
     #[test]
     fn direct_convolution_matches_im2col_and_gemm() {
         let geometry = |channels, size: [usize; 2], kernel: [usize; 2], stride: [usize; 2], padding: [usize; 2]| {
@@ -331,6 +356,7 @@ mod tests {
             (geometry(64, [7, 7], [3, 3], [1, 1], [1, 1]), 64, 2),  // a residual block
             (geometry(8, [7, 9], [3, 3], [2, 2], [1, 1]), 64, 2),   // odd size, non-square
             (geometry(4, [9, 11], [5, 4], [3, 2], [2, 0]), 64, 1),  // last rows never read
+            (geometry(8, [5, 20], [3, 3], [1, 1], [1, 1]), 64, 2),  // rows wider than a vector
         ];
         for (p, c_out, n) in cases {
             let (x, w, b) = (pseudo_random(n * p.image_len(), 1), pseudo_random(c_out * p.rows(), 2), pseudo_random(c_out, 3));

@@ -22,7 +22,7 @@
 use std::mem::MaybeUninit;
 
 use super::conv_kernels::Patches;
-use super::thread_buffers::{filled_in_parts, with_scratch};
+use super::thread_buffers::{ALIGN_SLACK, cache_aligned, filled_in_parts, with_scratch};
 
 /// Floats per input row in the table: the t = 0 vector, then the t = 1 vector (the same
 /// upsampled row two lanes on), each 64-byte aligned within the row so no load splits a cache
@@ -104,7 +104,7 @@ impl ParityDeconv {
     /// Scratch floats [`Self::run`] needs: one image's table and room to start it on a cache
     /// line (the table's loads are whole aligned lines then).
     pub fn scratch_len(&self) -> usize {
-        self.table_len() + 15
+        self.table_len() + ALIGN_SLACK
     }
 
     fn in_len(&self) -> usize {
@@ -155,8 +155,7 @@ impl ParityDeconv {
         assert!(images.len() == count * in_len && out.len() == count * out_len && bias.is_none_or(|b| b.len() == self.c_out), "ParityDeconv::run: sizes");
         let zeros = vec![0.0f32; self.c_out];
         let bias = bias.unwrap_or(&zeros);
-        let aligned = scratch.as_ptr().align_offset(64).min(15);
-        let table = &mut scratch[aligned..aligned + self.table_len()];
+        let table = cache_aligned(scratch, self.table_len());
         for (image, out) in images.chunks_exact(in_len).zip(out.chunks_exact_mut(out_len)) {
             self.write_table(image, table);
             // SAFETY: AVX-512 was checked in `new`; the table holds C_in·(H + 2) rows of

@@ -72,3 +72,37 @@ pub fn with_scratch<const N: usize, R>(lens: [usize; N], f: impl FnOnce([&mut [f
     });
     out
 }
+
+/// Floats a buffer needs beyond `len` for [`cache_aligned`] to find `len` of them starting on
+/// a cache line.
+pub const ALIGN_SLACK: usize = 15;
+
+/// The `len` floats of `buf` that start on a 64-byte line (`buf` holds `len + ALIGN_SLACK`):
+/// a vector load from a misaligned buffer splits across two lines, which made the parity
+/// kernel's loads a quarter slower (docs/speed.md).
+pub fn cache_aligned(buf: &mut [f32], len: usize) -> &mut [f32] {
+    let skip = buf.as_ptr().align_offset(64).min(ALIGN_SLACK);
+    &mut buf[skip..skip + len]
+}
+
+/// An owned buffer of floats starting on a 64-byte line (packed weights the kernels load as
+/// whole vectors).
+pub struct AlignedFloats {
+    buf: Vec<f32>,
+    len: usize,
+}
+
+impl AlignedFloats {
+    pub fn zeroed(len: usize) -> Self {
+        Self { buf: vec![0.0; len + ALIGN_SLACK], len }
+    }
+
+    pub fn as_slice(&self) -> &[f32] {
+        let skip = self.buf.as_ptr().align_offset(64).min(ALIGN_SLACK);
+        &self.buf[skip..skip + self.len]
+    }
+
+    pub fn as_mut_slice(&mut self) -> &mut [f32] {
+        cache_aligned(&mut self.buf, self.len)
+    }
+}
